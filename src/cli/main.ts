@@ -1,0 +1,2 @@
+/** The `chargeback` command line. */
+process.stdout.write('chargeback: not yet\n');

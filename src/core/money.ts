@@ -1,0 +1,65 @@
+/**
+ * Exact money and quantity arithmetic for the whole core. Every amount, price, quantity and rate is a Decimal;
+ * JS numbers are never used for money. This module owns the one Decimal configuration and the parsing rules for
+ * numbers as Partner Center writes them.
+ */
+import Decimal from 'decimal.js';
+
+/** A private Decimal constructor so that nothing else in the process can change our precision or rounding. */
+export const Dec = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -30, toExpPos: 40 });
+export type Dec = Decimal;
+
+export const ZERO = new Dec(0);
+export const ONE = new Dec(1);
+export const CENT = new Dec('0.01');
+
+/** Largest multiple of 0.01 not above x: Microsoft's "charge the minimum amount" (ROUNDDOWN / FLOOR to cents). */
+export function floorCents(x: Decimal): Decimal {
+  return x.toDecimalPlaces(2, Decimal.ROUND_FLOOR);
+}
+
+/** Rounds to whole cents, half away from zero, as a ledger shows an amount. */
+export function roundCents(x: Decimal): Decimal {
+  return x.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** Formats an amount as a plain decimal string with exactly two decimals ("-0.00" is printed as "0.00"). */
+export function formatCents(x: Decimal): string {
+  const s = roundCents(x).toFixed(2);
+  return s === '-0.00' ? '0.00' : s;
+}
+
+/** How prices are printed in findings: at most 15 decimals, no trailing zeros, no exponent. */
+export function formatPrice(x: Decimal): string {
+  return x.toDecimalPlaces(15, Decimal.ROUND_HALF_UP).toFixed();
+}
+
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+
+/**
+ * Parses a number cell. Accepts plain and scientific notation; with `decimalComma` (semicolon-delimited exports from
+ * non en-US locales) also "0,868". Returns undefined for anything else: the caller reports `invalid-value`.
+ */
+export function parseDecimal(text: string, decimalComma = false): Decimal | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  if (PLAIN_NUMBER.test(t)) return new Dec(t);
+  if (decimalComma && DECIMAL_COMMA.test(t)) return new Dec(t.replace(',', '.'));
+  return undefined;
+}
+
+/** Number of digits after the decimal point as printed (used for "within printing precision" comparisons). */
+export function printedDecimals(text: string): number {
+  const t = text.trim().replace(',', '.');
+  const exp = /[eE]([+-]?\d+)$/.exec(t);
+  const mantissa = exp ? t.slice(0, exp.index) : t;
+  const dot = mantissa.indexOf('.');
+  const decimals = dot < 0 ? 0 : mantissa.length - dot - 1;
+  return Math.max(0, decimals - (exp ? Number(exp[1]) : 0));
+}
+
+/** Half a unit in the last printed place: the uncertainty that printing alone introduces. */
+export function printingTolerance(text: string): Decimal {
+  return new Dec(10).pow(-printedDecimals(text)).div(2);
+}

@@ -1,0 +1,86 @@
+/**
+ * The documented Azure plan rating formula (domain page, section 2), as pure functions on decimals.
+ *
+ *   BC  = FLOOR(gross(BCU) x (1 - PEC), 2)      gross: flat UnitPrice x BCU, or the graduated tier sum
+ *   EUP = BC / BCU
+ *
+ * Credits (CreditPercentage) reduce the price the same way PEC does, so both are folded into one "discount".
+ */
+import type Decimal from 'decimal.js';
+import { Dec, ONE, ZERO, floorCents, parseDecimal } from '../money';
+
+/** One graduated price band: units beyond `startsAfter` (and up to the next band) cost `unitPrice`. */
+export interface PriceTier {
+  startsAfter: Decimal;
+  unitPrice: Decimal;
+}
+
+/**
+ * Builds graduated bands from price-list rows (PricingTierRangeMin, UnitPrice). Price lists write the first band as
+ * starting at 0 or at 1 ("1-100, 101-100000"); both mean "the first 100 units", so a list whose lowest minimum is 1
+ * is read as 1-based.
+ */
+export function tiersFromRangeMins(rows: { min: Decimal; unitPrice: Decimal }[]): PriceTier[] {
+  const sorted = [...rows].sort((a, b) => a.min.comparedTo(b.min));
+  if (sorted.length === 0) return [];
+  const oneBased = sorted[0].min.eq(1);
+  return sorted.map((r) => ({ startsAfter: oneBased ? r.min.minus(1) : r.min, unitPrice: r.unitPrice }));
+}
+
+/** Retail price of `units` cumulative units: flat when there are no tiers, else the graduated sum. */
+export function grossPrice(units: Decimal, unitPrice: Decimal, tiers?: readonly PriceTier[]): Decimal {
+  if (!tiers || tiers.length === 0) return unitPrice.times(units);
+  let total: Decimal = ZERO;
+  for (let i = 0; i < tiers.length; i++) {
+    const start = tiers[i].startsAfter;
+    if (units.lte(start)) break;
+    const next = tiers[i + 1]?.startsAfter;
+    const end = next && next.lt(units) ? next : units;
+    total = total.plus(tiers[i].unitPrice.times(end.minus(start)));
+  }
+  return total;
+}
+
+/**
+ * Reads a percentage cell that Partner Center writes either as a fraction (0.15) or as percent (15): a value above 1
+ * is a percentage. Returns the fraction, or undefined when the cell is not a number or lies outside 0..100 %.
+ */
+export function percentAsFraction(text: string, decimalComma = false): Decimal | undefined {
+  if (text.trim() === '') return ZERO;
+  const v = parseDecimal(text, decimalComma);
+  if (!v || v.isNegative() || v.gt(100)) return undefined;
+  return v.gt(1) ? v.div(100) : v;
+}
+
+/** The fraction of retail that is charged after partner earned credit and Azure credit. */
+export function chargedFraction(pec: Decimal, credit: Decimal = ZERO): Decimal {
+  return ONE.minus(pec).times(ONE.minus(credit));
+}
+
+export interface CumulativeRating {
+  /** Billable consumption units, month to date. */
+  bcu: Decimal;
+  /** Retail price of those units (flat or graduated). */
+  gross: Decimal;
+  /** Billed charge month to date: gross x charged fraction, rounded down to cents. */
+  bc: Decimal;
+  /** The exact cumulative effective unit price BC / BCU (the lower end of the consistent band). */
+  eup: Decimal;
+  /** The same price without the rounding down: gross x charged fraction / BCU (the upper end of the band). */
+  unroundedEup: Decimal;
+}
+
+/** Rates the month-to-date consumption of one meter. BCU must be positive. */
+export function rateCumulative(
+  bcu: Decimal,
+  unitPrice: Decimal,
+  fraction: Decimal,
+  tiers?: readonly PriceTier[],
+): CumulativeRating {
+  const gross = grossPrice(bcu, unitPrice, tiers);
+  const charged = gross.times(fraction);
+  const bc = floorCents(charged);
+  return { bcu, gross, bc, eup: bc.div(bcu), unroundedEup: charged.div(bcu) };
+}
+
+export { Dec };
