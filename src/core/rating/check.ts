@@ -1,0 +1,136 @@
+/**
+ * Checks one billing file end to end: reads it (twice for daily usage: month-to-date sums first, then every row),
+ * streams findings to the caller, and returns a summary. The same function serves the language server (an open
+ * document as a string source), the "Check billing file" command and the CLI (a file streamed from disk).
+ */
+import type Decimal from 'decimal.js';
+import { ZERO, formatCents } from '../money';
+import { readBillingFile, type BillingHeader } from '../billing/reader';
+import type { TextSource } from '../billing/source';
+import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type FileKind } from '../billing/fileKinds';
+import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
+import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
+import { ReconciliationChecker } from './reconciliation';
+import type { CheckOptions } from './options';
+
+export interface CheckSummary {
+  name: string;
+  kind: FileKind;
+  /** Data rows in the file (the header excluded). */
+  rows: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  byCode: Partial<Record<FindingCode, number>>;
+  /** Sum of positive money at stake over rows, and of negative, in billing currency (exact decimal strings). */
+  overcharge: string;
+  undercharge: string;
+  /** Sum of the billed amounts read (BillingPreTaxTotal / Subtotal) and their currency ("" when none, "mixed"). */
+  billedTotal: string;
+  currency: string;
+  delimiter?: string;
+  dateOrder: CheckOptions['dateOrder'];
+  /** False when the check was cancelled before the end. */
+  complete: boolean;
+}
+
+export interface CheckRun {
+  summary: CheckSummary;
+  header?: BillingHeader;
+  /** The daily-usage checker after both passes: explains any row's rating (hover). */
+  daily?: DailyUsageChecker;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Progress between chunks: rows read in the current pass, and which pass (1 or 2; 1 only for single-pass kinds). */
+  onProgress?(rows: number, pass: number, passes: number): void;
+}
+
+export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
+  const summary: CheckSummary = {
+    name: source.name, kind: 'unknown', rows: 0, findings: 0, bySeverity: { error: 0, warning: 0, info: 0 }, byCode: {},
+    overcharge: '0.00', undercharge: '0.00', billedTotal: '0.00', currency: '', dateOrder: options.dateOrder, complete: true,
+  };
+  let over: Decimal = ZERO;
+  let under: Decimal = ZERO;
+  let billed: Decimal = ZERO;
+  const currencies = new Set<string>();
+  const emit = (f: Finding): void => {
+    summary.findings++;
+    summary.bySeverity[f.severity]++;
+    summary.byCode[f.code] = (summary.byCode[f.code] ?? 0) + 1;
+    onFinding(f);
+  };
+  const account = (o: RowOutcome): void => {
+    if (o.stake.gt(0)) over = over.plus(o.stake);
+    else under = under.plus(o.stake);
+    if (o.billed) billed = billed.plus(o.billed);
+    if (o.currency) currencies.add(o.currency);
+  };
+
+  let header: BillingHeader | undefined;
+  let daily: DailyUsageChecker | undefined;
+  let recon: ReconciliationChecker | undefined;
+
+  const first = await readBillingFile(source, {
+    onHeader(h) {
+      header = h;
+      summary.kind = h.kind;
+      summary.delimiter = h.delimiter;
+      const headerRange = recordRange(h.record.pos);
+      const missing = (required: readonly string[]): boolean => {
+        const absent = h.columns.missing(required);
+        if (absent.length === 0) return false;
+        emit({
+          code: 'missing-column', severity: 'error', ...headerRange,
+          message: `This ${FILE_KIND_LABELS[h.kind]} file lacks the column${absent.length > 1 ? 's' : ''} ${absent.join(', ')}; its rows cannot be re-rated.`,
+        });
+        return true;
+      };
+      if (h.kind === 'daily-usage') {
+        if (!missing(DAILY_USAGE_REQUIRED)) daily = new DailyUsageChecker(h, options);
+      } else if (h.kind === 'reconciliation') {
+        const required = h.columns.has('BillableQuantity') ? RECONCILIATION_REQUIRED : RECONCILIATION_REQUIRED.map((c) => (c === 'BillableQuantity' ? 'Quantity' : c));
+        if (!missing(required)) recon = new ReconciliationChecker(h, options);
+      } else if (h.kind === 'legacy-usage') {
+        emit({
+          code: 'legacy-format', severity: 'info', ...headerRange,
+          message: 'This is the legacy usage-based reconciliation file of the old CSP Azure offer; it is recognized but its prices are not re-rated.',
+        });
+      }
+      return true;
+    },
+    onRow(r) {
+      if (daily) daily.aggregate(r);
+      else if (recon) account(recon.check(r, emit));
+    },
+    // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
+    onFinding(f) {
+      if (summary.kind === 'unknown' && f.code !== 'unsupported-encoding' && f.code !== 'empty-file') return;
+      if (!daily || f.record === undefined) emit(f);
+    },
+  }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) });
+  summary.rows = first.rows;
+  summary.complete = first.complete;
+
+  if (daily && first.complete) {
+    daily.finish();
+    const checker = daily;
+    const second = await readBillingFile(source, {
+      onHeader: () => true,
+      onRow: (r) => account(checker.check(r, emit)),
+      onFinding: (f) => {
+        if (f.record !== undefined) emit(f);
+      },
+    }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 2, 2) });
+    summary.complete = second.complete;
+  }
+  if (header && header.kind !== 'unknown' && summary.rows === 0 && summary.complete) {
+    emit({ code: 'no-data-rows', severity: 'info', ...recordRange(header.record.pos), message: 'The file has a header but no data rows.' });
+  }
+  summary.overcharge = formatCents(over);
+  summary.undercharge = formatCents(under);
+  summary.billedTotal = formatCents(billed);
+  summary.currency = currencies.size === 1 ? [...currencies][0] : currencies.size > 1 ? 'mixed' : '';
+  return { summary, header, daily };
+}

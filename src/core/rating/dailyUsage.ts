@@ -1,0 +1,340 @@
+/**
+ * Re-rating of the daily rated usage file (domain page, section 2).
+ *
+ * Rows are grouped per (CustomerId, SubscriptionId, MeterId, ChargeStartDate, charged fraction: PEC or not). The
+ * first pass sums each group's Quantity per UsageDate; the second pass rates every row on the group's month-to-date
+ * quantity through the row's day (all rows of a day share the day's total) and compares:
+ *   - EffectiveUnitPrice against the consistent band [BC / BCU, gross x (1 - PEC) / BCU] (printing precision added);
+ *   - BillingPreTaxTotal against EUP x Quantity x FX (one cent of slack), PricingPreTaxTotal against EUP x Quantity;
+ *   - UnitPrice against the price list, when one is given;
+ *   - partner earned credit on usage that can never earn it (reservation / savings plan covered, Spot, marketplace).
+ * Rows with unreadable cells get `invalid-value` and are left out of the month-to-date sums; the other findings of
+ * their group say so.
+ */
+import type Decimal from 'decimal.js';
+import { Dec, ZERO, formatCents, formatPrice, floorCents, parseDecimal, printingTolerance, roundCents } from '../money';
+import { chargedFraction, percentAsFraction, rateCumulative, type PriceTier } from './formula';
+import { parseBillingDate } from '../billing/dates';
+import type { CsvRecord } from '../billing/csv';
+import type { BillingHeader } from '../billing/reader';
+import { cellRange, type Finding } from '../findings';
+import { priceSeverity, totalSeverity, type CheckOptions } from './options';
+
+/** A data row with every value the rules need, parsed. */
+export interface DailyRow {
+  record: number;
+  groupKey: string;
+  day: string;
+  quantity: Decimal;
+  unitPrice: Decimal;
+  eup: Decimal;
+  eupText: string;
+  billingTotal: Decimal;
+  pricingTotal?: Decimal;
+  fx: Decimal;
+  pec: Decimal;
+  credit: Decimal;
+  fraction: Decimal;
+  meterId: string;
+  currency: string;
+  coveredByBenefit: boolean;
+  pecIneligibleReason?: string;
+}
+
+type ParseResult = { ok: true; row: DailyRow } | { ok: false; groupKey?: string; bad: { column: number; reason: string }[] };
+
+/** How a row's effective unit price was derived: what the hover shows. */
+export interface DailyRowExplanation {
+  row: DailyRow;
+  bcu: Decimal;
+  gross: Decimal;
+  bc: Decimal;
+  lower: Decimal;
+  upper: Decimal;
+  tolerance: Decimal;
+  tiers?: readonly PriceTier[];
+  consistent: boolean;
+  leftOutRows: number;
+}
+
+const COLUMNS = {
+  customerId: 'CustomerId', subscriptionId: 'SubscriptionId', meterId: 'MeterId', chargeStart: 'ChargeStartDate',
+  usageDate: 'UsageDate', unitPrice: 'UnitPrice', quantity: 'Quantity', eup: 'EffectiveUnitPrice',
+  billingTotal: 'BillingPreTaxTotal', fx: 'PCToBCExchangeRate', pec: 'PartnerEarnedCreditPercentage',
+  credit: 'CreditPercentage', currency: 'BillingCurrency', pricingTotal: 'PricingPreTaxTotal',
+  benefitId: 'BenefitId', benefitType: 'BenefitType', meterName: 'MeterName', meterSubCategory: 'MeterSubCategory',
+  publisher: 'PublisherName',
+} as const;
+type ColumnKey = keyof typeof COLUMNS;
+
+interface GroupDays {
+  /** Quantity per day during the first pass; month-to-date quantity per day after `finish`. */
+  byDay: Map<string, Decimal>;
+  leftOut: number;
+}
+
+export class DailyUsageChecker {
+  private readonly idx: Record<ColumnKey, number>;
+  private readonly groups = new Map<string, GroupDays>();
+  private readonly decimalComma: boolean;
+  private finished = false;
+
+  constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
+    this.decimalComma = header.decimalComma;
+    const idx = {} as Record<ColumnKey, number>;
+    for (const key of Object.keys(COLUMNS) as ColumnKey[]) idx[key] = header.columns.indexOf(COLUMNS[key]);
+    this.idx = idx;
+  }
+
+  private cell(r: CsvRecord, key: ColumnKey): string {
+    const i = this.idx[key];
+    return i >= 0 ? r.cells[i] : '';
+  }
+
+  /** Parses the values the rules need; every unreadable cell is named. */
+  parse(r: CsvRecord): ParseResult {
+    const bad: { column: number; reason: string }[] = [];
+    const num = (key: ColumnKey, optional = false): Decimal | undefined => {
+      const text = this.cell(r, key);
+      if (optional && text.trim() === '') return undefined;
+      const v = parseDecimal(text, this.decimalComma);
+      if (!v) bad.push({ column: this.idx[key], reason: text.trim() === '' ? 'is empty' : `"${text}" is not a number` });
+      return v;
+    };
+    const date = (key: ColumnKey): string | undefined => {
+      const d = parseBillingDate(this.cell(r, key), this.options.dateOrder);
+      if (!d.ok) bad.push({ column: this.idx[key], reason: `"${this.cell(r, key)}": ${d.reason}` });
+      return d.ok ? d.iso : undefined;
+    };
+    const pct = (key: ColumnKey): Decimal | undefined => {
+      if (this.idx[key] < 0) return ZERO;
+      const v = percentAsFraction(this.cell(r, key), this.decimalComma);
+      if (!v) bad.push({ column: this.idx[key], reason: `"${this.cell(r, key)}" is not a percentage (0-100 or 0-1)` });
+      return v;
+    };
+    const chargeStart = date('chargeStart');
+    const day = date('usageDate');
+    const quantity = num('quantity');
+    const unitPrice = num('unitPrice');
+    const eup = num('eup');
+    const billingTotal = num('billingTotal');
+    const fx = num('fx');
+    const pec = pct('pec');
+    const credit = pct('credit');
+    const pricingTotal = this.idx.pricingTotal >= 0 ? num('pricingTotal', true) : undefined;
+    const fraction = pec && credit ? chargedFraction(pec, credit) : undefined;
+    const groupKey = chargeStart && fraction
+      ? [this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'meterId'), chargeStart, fraction.toString()].join('|').toLowerCase()
+      : undefined;
+    if (bad.length > 0 || !groupKey || !day || !quantity || !unitPrice || !eup || !billingTotal || !fx || !pec || !credit || !fraction) {
+      return { ok: false, groupKey, bad };
+    }
+    const coveredByBenefit = this.cell(r, 'benefitId').trim() !== '' || this.cell(r, 'benefitType').trim() !== '';
+    return {
+      ok: true,
+      row: {
+        record: r.index, groupKey, day, quantity, unitPrice, eup, eupText: this.cell(r, 'eup'), billingTotal, pricingTotal,
+        fx, pec, credit, fraction, meterId: this.cell(r, 'meterId'), currency: this.cell(r, 'currency'), coveredByBenefit,
+        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit),
+      },
+    };
+  }
+
+  /** Why partner earned credit can never apply to this usage, if it cannot. */
+  private pecIneligibleReason(r: CsvRecord, coveredByBenefit: boolean): string | undefined {
+    if (coveredByBenefit) return `usage covered by a ${this.cell(r, 'benefitType') || 'reservation or savings plan'}`;
+    if (/\bspot\b/i.test(this.cell(r, 'meterName')) || /\bspot\b/i.test(this.cell(r, 'meterSubCategory'))) return 'Spot usage';
+    const publisher = this.cell(r, 'publisher').trim();
+    if (publisher !== '' && !/^microsoft/i.test(publisher)) return `third-party (marketplace) usage published by ${publisher}`;
+    return undefined;
+  }
+
+  /** First pass: adds a row's quantity to its group's day. */
+  aggregate(r: CsvRecord): void {
+    const p = this.parse(r);
+    if (!p.ok) {
+      if (p.groupKey) this.group(p.groupKey).leftOut++;
+      return;
+    }
+    if (p.row.coveredByBenefit) return;
+    const g = this.group(p.row.groupKey);
+    g.byDay.set(p.row.day, (g.byDay.get(p.row.day) ?? ZERO).plus(p.row.quantity));
+  }
+
+  private group(key: string): GroupDays {
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { byDay: new Map(), leftOut: 0 };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** Ends the first pass: turns per-day quantities into month-to-date quantities. */
+  finish(): void {
+    for (const g of this.groups.values()) {
+      const days = [...g.byDay.keys()].sort();
+      let running = ZERO;
+      for (const d of days) {
+        running = running.plus(g.byDay.get(d)!);
+        g.byDay.set(d, running);
+      }
+    }
+    this.finished = true;
+  }
+
+  /** The month-to-date rating of a parsed row and whether its price is consistent with it. */
+  explain(row: DailyRow): DailyRowExplanation {
+    if (!this.finished) throw new Error('explain() before finish()');
+    const g = this.groups.get(row.groupKey);
+    const bcu = g?.byDay.get(row.day) ?? row.quantity;
+    const tiers = this.options.priceList?.forMeter(row.meterId, row.day)?.tiers;
+    const tolerance = printingTolerance(row.eupText);
+    let gross: Decimal, bc: Decimal, lower: Decimal, upper: Decimal;
+    if (bcu.gt(0)) {
+      const rating = rateCumulative(bcu, row.unitPrice, row.fraction, tiers);
+      ({ gross, bc } = rating);
+      lower = rating.eup;
+      upper = rating.unroundedEup;
+    } else {
+      // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
+      gross = ZERO;
+      bc = ZERO;
+      lower = upper = row.unitPrice.times(row.fraction);
+    }
+    const consistent = row.eup.gte(lower.minus(tolerance)) && row.eup.lte(upper.plus(tolerance));
+    return { row, bcu, gross, bc, lower, upper, tolerance, tiers: tiers && tiers.length > 0 ? tiers : undefined, consistent, leftOutRows: g?.leftOut ?? 0 };
+  }
+
+  /** Second pass: checks one row and emits its findings. Returns the row's money at stake and billed amount. */
+  check(r: CsvRecord, emit: (f: Finding) => void): RowOutcome {
+    const p = this.parse(r);
+    if (!p.ok) {
+      for (const b of p.bad) {
+        const name = this.header.columns.nameAt(b.column);
+        emit({
+          code: 'invalid-value', severity: 'error', column: name, record: r.index, actual: r.cells[b.column],
+          message: `${name} ${b.reason}; this row was left out of the month-to-date sums of its meter.`,
+          ...cellRange(r.pos, b.column),
+        });
+      }
+      return { stake: ZERO };
+    }
+    const row = p.row;
+    const currency = row.currency;
+    const leftOutNote = (): string => {
+      const n = this.groups.get(row.groupKey)?.leftOut ?? 0;
+      return n > 0 ? ` (${n} row${n === 1 ? '' : 's'} of this meter ${n === 1 ? 'was' : 'were'} left out of the month-to-date sums: invalid values)` : '';
+    };
+    let atStake = ZERO;
+    const stake = (impact: Decimal): void => {
+      if (impact.abs().gt(atStake.abs())) atStake = impact;
+    };
+
+    if (row.pec.gt(0) && row.pecIneligibleReason) {
+      const impact = roundCents(row.eup.times(row.quantity).times(row.fx).times(row.pec).div(Dec.sub(1, row.pec)).neg());
+      emit({
+        code: 'pec-not-eligible', severity: 'error', column: this.header.columns.nameAt(this.idx.pec), record: r.index,
+        actual: this.cell(r, 'pec'), expected: '0', currency,
+        message: `Partner earned credit ${fmtPct(row.pec)} on ${row.pecIneligibleReason}, which never earns it.`,
+        impact: formatCents(impact),
+        ...cellRange(r.pos, this.idx.pec),
+      });
+    }
+
+    if (!row.coveredByBenefit) {
+      const x = this.explain(row);
+      if (!x.consistent) {
+        const expected = x.lower;
+        const impact = roundCents(row.eup.minus(expected).times(row.quantity).times(row.fx));
+        const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
+        const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
+        const severity = priceSeverity(relative, impact, this.options);
+        stake(impact);
+        emit({
+          code: 'eup-mismatch', severity, column: this.header.columns.nameAt(this.idx.eup), record: r.index,
+          actual: row.eupText.trim(), expected: formatPrice(expected), impact: formatCents(impact), currency,
+          message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} `
+            + `(${derivation(x)}); ${chargeWords(impact, currency)} on this row${leftOutNote()}.`,
+          ...cellRange(r.pos, this.idx.eup),
+        });
+      }
+    }
+
+    const exactTotal = row.eup.times(row.quantity).times(row.fx);
+    const expectedTotal = floorCents(exactTotal);
+    if (row.billingTotal.minus(exactTotal).abs().gt('0.01')) {
+      const impact = row.billingTotal.minus(expectedTotal);
+      stake(impact);
+      emit({
+        code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.billingTotal),
+        record: r.index, actual: this.cell(r, 'billingTotal').trim(), expected: formatCents(expectedTotal), impact: formatCents(impact), currency,
+        message: `BillingPreTaxTotal ${this.cell(r, 'billingTotal').trim()} should be ${formatCents(expectedTotal)} `
+          + `(FLOOR(EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} x PCToBCExchangeRate ${row.fx.toFixed()}, 2)); `
+          + `${chargeWords(impact, currency)}.`,
+        ...cellRange(r.pos, this.idx.billingTotal),
+      });
+    }
+    if (row.pricingTotal) {
+      const exactPricing = row.eup.times(row.quantity);
+      if (row.pricingTotal.minus(exactPricing).abs().gt('0.01')) {
+        const expectedPricing = floorCents(exactPricing);
+        const impact = roundCents(row.pricingTotal.minus(expectedPricing).times(row.fx));
+        emit({
+          code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.pricingTotal),
+          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: formatCents(impact), currency,
+          message: `PricingPreTaxTotal ${this.cell(r, 'pricingTotal').trim()} should be ${formatCents(expectedPricing)} `
+            + `(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); ${chargeWords(impact, currency)}.`,
+          ...cellRange(r.pos, this.idx.pricingTotal),
+        });
+      }
+    }
+
+    const listed = this.options.priceList?.forMeter(row.meterId, row.day);
+    if (listed && listed.unitPrices.length > 0) {
+      const tolerance = printingTolerance(this.cell(r, 'unitPrice'));
+      const matches = listed.unitPrices.some((p) => p.minus(row.unitPrice).abs().lte(tolerance));
+      if (!matches) {
+        const listPrice = listed.unitPrices.reduce((a, b) => (b.minus(row.unitPrice).abs().lt(a.minus(row.unitPrice).abs()) ? b : a));
+        const impact = roundCents(row.unitPrice.minus(listPrice).times(row.fraction).times(row.quantity).times(row.fx));
+        stake(impact);
+        const relative = listPrice.isZero() ? new Dec(1) : row.unitPrice.minus(listPrice).abs().div(listPrice);
+        emit({
+          code: 'unitprice-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.unitPrice),
+          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact), currency,
+          message: `UnitPrice ${this.cell(r, 'unitPrice').trim()} is not the price list's ${formatPrice(listPrice)} for meter ${row.meterId} on ${row.day}; `
+            + `${chargeWords(impact, currency)} on this row.`,
+          ...cellRange(r.pos, this.idx.unitPrice),
+        });
+      }
+    }
+    return { stake: atStake, billed: row.billingTotal, currency };
+  }
+}
+
+/** What checking one row adds to the file's summary. */
+export interface RowOutcome {
+  /** The largest money difference found on the row (positive: overcharged), in billing currency. */
+  stake: Decimal;
+  /** The row's billed amount, when it could be read. */
+  billed?: Decimal;
+  currency?: string;
+}
+
+export function fmtPct(fraction: Decimal): string {
+  return `${fraction.times(100).toDecimalPlaces(4).toFixed()}%`;
+}
+
+function derivation(x: DailyRowExplanation): string {
+  const pricing = x.tiers ? 'graduated price' : `UnitPrice ${x.row.unitPrice.toFixed()}`;
+  const discount = x.row.fraction.eq(1) ? '' : ` x (1 - ${fmtPct(Dec.sub(1, x.row.fraction))})`;
+  return `${x.bcu.toFixed()} units month to date, ${pricing}${discount}: BC ${x.bc.toFixed(2)} / BCU; `
+    + `consistent range ${formatPrice(x.lower)} to ${formatPrice(x.upper)}`;
+}
+
+/** "overcharged EUR 4.35" / "undercharged EUR 0.02" / "no money at stake". */
+export function chargeWords(impact: Decimal, currency: string): string {
+  const amount = formatCents(impact.abs());
+  if (amount === '0.00') return 'less than a cent at stake';
+  return `${impact.isNegative() ? 'undercharged' : 'overcharged'} ${currency ? currency + ' ' : ''}${amount}`.trim();
+}
