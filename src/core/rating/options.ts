@@ -25,7 +25,7 @@ export function defaultCheckOptions(overrides: Partial<CheckOptions> = {}): Chec
   return {
     dateOrder: 'MDY',
     errorThreshold: new Dec('1.00'),
-    priceTolerance: new Dec('0.0001'),
+    priceTolerance: new Dec('0.001'),
     ...overrides,
   };
 }

@@ -1,0 +1,101 @@
+/**
+ * `chargeback check <files...>`: re-rates billing files from disk in flat memory and prints findings like a compiler
+ * (text) or as one JSON document, streamed as it is found. Exit code: 0 without error findings, 1 with any.
+ */
+import { fileSource } from '../core/billing/source';
+import { loadPriceList, type PriceList } from '../core/billing/priceList';
+import { checkSource, type CheckSummary } from '../core/rating/check';
+import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
+import type { Finding } from '../core/findings';
+import { Dec } from '../core/money';
+import { UsageError, type Output } from './output';
+
+export interface CheckArgs {
+  files: string[];
+  format: 'text' | 'json';
+  priceList?: string;
+  dateOrder?: string;
+  errorThreshold?: string;
+}
+
+export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
+  const overrides: Partial<CheckOptions> = {};
+  if (args.dateOrder !== undefined) {
+    const order = args.dateOrder.toUpperCase();
+    if (order !== 'MDY' && order !== 'DMY') throw new UsageError(`--date-order must be MDY or DMY, not "${args.dateOrder}"`);
+    overrides.dateOrder = order;
+  }
+  if (args.errorThreshold !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(args.errorThreshold)) throw new UsageError(`--error-threshold must be an amount such as 1.00, not "${args.errorThreshold}"`);
+    overrides.errorThreshold = new Dec(args.errorThreshold);
+  }
+  if (args.priceList) overrides.priceList = await readPriceList(args.priceList, overrides.dateOrder);
+  const options = defaultCheckOptions(overrides);
+
+  let errors = 0;
+  if (args.format === 'json') out.write('{"files":[');
+  for (const [i, path] of args.files.entries()) {
+    let first = true;
+    if (args.format === 'json') out.write(`${i > 0 ? ',' : ''}{"path":${JSON.stringify(path)},"findings":[`);
+    const onFinding = (f: Finding): void => {
+      if (f.severity === 'error') errors++;
+      if (args.format === 'json') {
+        out.write((first ? '' : ',') + JSON.stringify(jsonFinding(f)));
+        first = false;
+      } else {
+        out.write(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}\n`);
+      }
+    };
+    const { summary } = await checkSource(fileSource(path), options, onFinding);
+    if (args.format === 'json') {
+      out.write(`],"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows},"summary":${JSON.stringify(jsonSummary(summary))}}`);
+    } else {
+      out.write(`${path}: ${summaryLine(summary)}\n`);
+    }
+  }
+  if (args.format === 'json') out.write(']}\n');
+  return errors > 0 ? 1 : 0;
+}
+
+async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<PriceList> {
+  const { priceList, findings } = await loadPriceList(fileSource(path), dateOrder);
+  const fatal = findings.find((f) => f.code === 'missing-column' || f.code === 'unsupported-encoding' || f.code === 'empty-file');
+  if (fatal) throw new UsageError(`price list ${path}: ${fatal.message}`);
+  return priceList;
+}
+
+/** The JSON shape of a finding: 1-based line and column like the text output; decimals as strings. */
+function jsonFinding(f: Finding): Record<string, unknown> {
+  return {
+    line: f.line + 1,
+    character: f.character + 1,
+    endLine: f.endLine + 1,
+    endCharacter: f.endCharacter + 1,
+    column: f.column,
+    code: f.code,
+    severity: f.severity,
+    message: f.message,
+    actual: f.actual,
+    expected: f.expected,
+    impact: f.impact,
+    currency: f.currency,
+  };
+}
+
+function jsonSummary(s: CheckSummary): Record<string, unknown> {
+  return {
+    findings: s.findings, bySeverity: s.bySeverity, byCode: s.byCode, overcharge: s.overcharge, undercharge: s.undercharge,
+    billedTotal: s.billedTotal, currency: s.currency, delimiter: s.delimiter, dateOrder: s.dateOrder,
+  };
+}
+
+export function summaryLine(s: CheckSummary): string {
+  const kind = s.kind === 'unknown' ? 'not a recognized billing file' : s.kind;
+  const parts = [`${kind}, ${s.rows} row${s.rows === 1 ? '' : 's'}`];
+  const { error, warning, info } = s.bySeverity;
+  parts.push(s.findings === 0 ? 'no findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} info)`);
+  if (s.billedTotal !== '0.00') parts.push(`billed ${s.currency} ${s.billedTotal}`.replace('  ', ' '));
+  if (s.overcharge !== '0.00') parts.push(`overcharged ${s.currency} ${s.overcharge}`);
+  if (s.undercharge !== '0.00') parts.push(`undercharged ${s.currency} ${s.undercharge.replace('-', '')}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+import { dailyCsv, reconCsv } from '../support/billingFixtures';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { write: (t) => void (stdout += t) }, { write: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('chargeback check (CLI)', () => {
+  let dir: string;
+  let clean: string;
+  let broken: string;
+  let recon: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chargeback-cli-'));
+    clean = join(dir, 'clean.csv');
+    broken = join(dir, 'broken.csv');
+    recon = join(dir, 'recon.csv');
+    writeFileSync(clean, dailyCsv([{}]));
+    writeFileSync(broken, dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }]));
+    writeFileSync(recon, reconCsv([{ Total: '411.17' }]));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 and prints a summary when a file has no error', async () => {
+    const r = await run(['check', clean]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${clean}: daily-usage, 1 row, no findings, billed USD 21.39\n`);
+  });
+
+  it('prints findings like a compiler (file:line:col) and exits 1 on an error finding', async () => {
+    const r = await run(['check', broken, recon]);
+    assert.equal(r.code, 1);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0], new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: error eup-mismatch: EffectiveUnitPrice 0\\.868 should be 0\\.737586206896552`));
+    assert.match(lines[2], /recon\.csv:2:\d+: error total-mismatch: Total 411\.17 is not Subtotal 410\.17 \+ TaxTotal 0 = 410\.17/);
+  });
+
+  it('writes the documented JSON shape', async () => {
+    const r = await run(['check', broken, '--format', 'json']);
+    assert.equal(r.code, 1);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.files.length, 1);
+    const file = doc.files[0];
+    assert.equal(file.path, broken);
+    assert.equal(file.kind, 'daily-usage');
+    assert.equal(file.rows, 1);
+    assert.deepEqual(
+      { line: file.findings[0].line, column: file.findings[0].column, code: file.findings[0].code, severity: file.findings[0].severity, actual: file.findings[0].actual, expected: file.findings[0].expected, impact: file.findings[0].impact },
+      { line: 2, column: 'EffectiveUnitPrice', code: 'eup-mismatch', severity: 'error', actual: '0.868', expected: '0.737586206896552', impact: '3.78' },
+    );
+    assert.equal(typeof file.findings[0].message, 'string');
+  });
+
+  it('exits 2 with a one-line reason for unreadable input and usage errors', async () => {
+    const missing = await run(['check', join(dir, 'nope.csv')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^chargeback: cannot read billing file .*nope\.csv: no such file\n$/);
+    assert.equal(missing.stdout, '');
+    assert.equal((await run(['check', dir])).code, 2);
+    assert.equal((await run(['check'])).code, 2);
+    assert.equal((await run(['check', clean, '--format', 'xml'])).code, 2);
+    assert.equal((await run(['check', clean, '--bogus'])).code, 2);
+    assert.equal((await run(['frobnicate'])).code, 2);
+    const notAPriceList = await run(['check', clean, '--price-list', clean]);
+    assert.equal(notAPriceList.code, 2);
+    assert.match(notAPriceList.stderr, /not an Azure plan price list/);
+  });
+});
