@@ -1,6 +1,176 @@
-/** The language server (its own Node process). */
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+/**
+ * The language server (its own Node process, started by the VS Code client over IPC). It owns all language logic:
+ * billing files are re-rated by the core and their findings published as diagnostics; hovers explain cells.
+ * Settings are read per document from the client and cached until the client says they changed; never kept in
+ * globals that outlive a configuration change.
+ */
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fileSource } from '../core/billing/source';
+import { loadPriceList, type PriceList } from '../core/billing/priceList';
+import { kindOfLanguage } from '../core/billing/fileKinds';
+import { defaultCheckOptions } from '../core/rating/options';
+import { Dec } from '../core/money';
+import {
+  CHECK_FILE_REQUEST,
+  CHECK_PROGRESS_NOTIFICATION,
+  DEFAULT_SETTINGS,
+  SUMMARY_NOTIFICATION,
+  type ChargebackSettings,
+  type CheckFileParams,
+  type CheckFileResult,
+} from '../shared/protocol';
+import { BillingService, type CheckSettings } from './billing/billingService';
+import { billingHover } from './billing/hover';
 
 const connection = createConnection(ProposedFeatures.all);
-connection.onInitialize(() => ({ capabilities: {} }));
+const documents = new TextDocuments(TextDocument);
+let workspaceFolders: string[] = [];
+let canPullConfiguration = false;
+
+const settingsCache = new Map<string, Promise<ChargebackSettings>>();
+const priceLists = new Map<string, { mtimeMs: number; list: Promise<PriceList | undefined> }>();
+
+function isBillingDocument(doc: TextDocument): boolean {
+  return kindOfLanguage(doc.languageId) !== undefined;
+}
+
+async function userSettings(uri: string): Promise<ChargebackSettings> {
+  if (!canPullConfiguration) return DEFAULT_SETTINGS;
+  let cached = settingsCache.get(uri);
+  if (!cached) {
+    cached = connection.workspace
+      .getConfiguration({ scopeUri: uri, section: 'chargeback' })
+      .then((s: Partial<ChargebackSettings> | null) => ({ ...DEFAULT_SETTINGS, ...(s ?? {}) }));
+    settingsCache.set(uri, cached);
+  }
+  return cached;
+}
+
+/** Resolves the price-list setting against the workspace folder that holds the document; reloads when it changes. */
+async function priceListFor(uri: string, setting: string): Promise<PriceList | undefined> {
+  if (!setting.trim()) return undefined;
+  let path = setting.trim();
+  if (!isAbsolute(path)) {
+    const docPath = uri.startsWith('file:') ? fileURLToPath(uri) : '';
+    const folder = workspaceFolders.find((f) => docPath.startsWith(f + '/')) ?? workspaceFolders[0];
+    if (!folder) return undefined;
+    path = join(folder, path);
+  }
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+  } catch {
+    connection.window.showWarningMessage(`Chargeback: the price list "${setting}" (${path}) cannot be read; tiered meters are re-rated as flat.`);
+    return undefined;
+  }
+  const cached = priceLists.get(path);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.list;
+  const list = loadPriceList(fileSource(path)).then(({ priceList, findings }) => {
+    const fatal = findings.find((f) => f.code === 'missing-column' || f.code === 'unsupported-encoding');
+    if (fatal) {
+      connection.window.showWarningMessage(`Chargeback: ${fatal.message}`);
+      return undefined;
+    }
+    connection.console.log(`price list ${path}: ${priceList.size} meters`);
+    return priceList;
+  });
+  priceLists.set(path, { mtimeMs, list });
+  return list;
+}
+
+async function settingsFor(uri: string): Promise<CheckSettings> {
+  const s = await userSettings(uri);
+  let errorThreshold = new Dec(DEFAULT_SETTINGS.errorThreshold);
+  try {
+    errorThreshold = new Dec(s.errorThreshold);
+  } catch {
+    connection.console.warn(`chargeback.errorThreshold "${s.errorThreshold}" is not an amount; using ${DEFAULT_SETTINGS.errorThreshold}`);
+  }
+  return {
+    options: defaultCheckOptions({
+      dateOrder: s.dateOrder === 'DMY' ? 'DMY' : 'MDY',
+      errorThreshold,
+      priceList: await priceListFor(uri, s.priceList),
+    }),
+    maxDiagnostics: Math.max(1, Math.min(100000, Math.floor(Number(s.maxDiagnostics) || DEFAULT_SETTINGS.maxDiagnostics))),
+  };
+}
+
+/** Documents above this size show progress (and can be cancelled) while they are checked. */
+const PROGRESS_THRESHOLD = 4 * 1024 * 1024;
+
+const billing = new BillingService({
+  settingsFor,
+  publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+  summary: (summary) => void connection.sendNotification(SUMMARY_NOTIFICATION, summary),
+  log: (message) => connection.console.log(message),
+  async progress(uri, size, controller) {
+    if (size < PROGRESS_THRESHOLD) return undefined;
+    const progress = await connection.window.createWorkDoneProgress();
+    const name = decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
+    progress.begin(`Checking ${name}`, undefined, 'reading', true);
+    progress.token.onCancellationRequested(() => controller.abort());
+    return { report: (message) => progress.report(message), done: () => progress.done() };
+  },
+});
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  canPullConfiguration = !!params.capabilities.workspace?.configuration;
+  workspaceFolders = (params.workspaceFolders ?? [])
+    .filter((f) => f.uri.startsWith('file:'))
+    .map((f) => fileURLToPath(f.uri));
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+    },
+  };
+});
+
+connection.onDidChangeConfiguration(() => {
+  settingsCache.clear();
+  for (const doc of documents.all()) if (isBillingDocument(doc)) billing.schedule(doc, 0);
+});
+
+documents.onDidOpen((e) => {
+  if (isBillingDocument(e.document)) billing.schedule(e.document, 0);
+});
+documents.onDidChangeContent((e) => {
+  if (isBillingDocument(e.document)) billing.schedule(e.document);
+});
+documents.onDidClose((e) => {
+  settingsCache.delete(e.document.uri);
+  billing.close(e.document.uri);
+});
+
+connection.onHover((params) => {
+  const doc = documents.get(params.textDocument.uri);
+  if (!doc || !isBillingDocument(doc)) return null;
+  const checked = billing.checked(doc.uri);
+  return checked ? billingHover(doc, checked, params.position) : null;
+});
+
+connection.onRequest(CHECK_FILE_REQUEST, async (params: CheckFileParams, token): Promise<CheckFileResult> => {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  const listed = 5000;
+  const { summary, lines } = await billing.checkFile(params.uri, controller.signal, (rows, pass, passes) => {
+    void connection.sendNotification(CHECK_PROGRESS_NOTIFICATION, { uri: params.uri, rows, pass, passes });
+  }, listed);
+  return { summary, lines, listed };
+});
+
+documents.listen(connection);
 connection.listen();
+

@@ -23,6 +23,8 @@ export interface ReadHandlers {
   /** Called for each data row whose cell count matches the header. */
   onRow(record: CsvRecord): void;
   onFinding(finding: Finding): void;
+  /** Called for every record, header and ragged rows included, with the 0-based line it starts on. */
+  onRecordStart?(line: number): void;
 }
 
 export interface ReadOptions {
@@ -57,6 +59,7 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
 
   const onRecord = (record: CsvRecord): void => {
     if (stopped) return;
+    handlers.onRecordStart?.(record.pos[0]);
     if (!header) {
       const columns = new ColumnMap(record.cells);
       const delimiter = pendingDelimiter;

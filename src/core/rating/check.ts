@@ -44,6 +44,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress between chunks: rows read in the current pass, and which pass (1 or 2; 1 only for single-pass kinds). */
   onProgress?(rows: number, pass: number, passes: number): void;
+  /** Called in the first pass with the 0-based start line of every record (header first), for position lookups. */
+  onRecordStart?(line: number): void;
 }
 
 export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
@@ -73,6 +75,7 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   let recon: ReconciliationChecker | undefined;
 
   const first = await readBillingFile(source, {
+    onRecordStart: run.onRecordStart,
     onHeader(h) {
       header = h;
       summary.kind = h.kind;
