@@ -44,7 +44,27 @@ export interface CostLine {
   /** Reservation / savings plan that covered this usage (BenefitId) and its type, for amortization. */
   benefitId?: string;
   benefitType?: string;
-  /** Reconciliation purchase lines: the reservation order they buy. */
+  /** The reservation / savings plan order that covered this usage (BenefitOrderId). */
+  benefitOrderId?: string;
+  /**
+   * Commitment purchase lines (reconciliation ReservationOrderId; FOCUS Purchase rows: CommitmentDiscountId):
+   * the commitment they buy. A line with this set is a purchase, not usage.
+   */
   reservationOrderId?: string;
+  /** FOCUS CommitmentDiscountStatus (`Used` / `Unused`) when the file has it. */
+  commitmentStatus?: string;
   quantity?: Decimal;
+  /** Unit of `quantity` (UnitType / PricingUnit). */
+  unit?: string;
+  /** Retail price per unit in billing currency (UnitPrice x FX; FOCUS ListUnitPrice). */
+  unitPrice?: Decimal;
+  /** Effective price per unit as billed (EffectiveUnitPrice). */
+  effectiveUnitPrice?: Decimal;
+  /** FOCUS-style attributes that exports carry through when the source has them. */
+  billingAccountId?: string;
+  billingPeriodStart?: string;
+  billingPeriodEnd?: string;
+  chargeCategory?: string;
+  publisher?: string;
+  resourceName?: string;
 }

@@ -1,0 +1,121 @@
+/**
+ * Harvests the distinct values of billing data that rules match on (meter categories, resource groups, tag keys
+ * and values, entitlement names, ...), with how many lines and how much money each carries. The language server
+ * completes match values from it; validateAgainstData uses it to say that a glob matches no value. Memory stays
+ * bounded: past a cap per field, new values are counted but not kept, and the harvest says it is truncated.
+ */
+import type Decimal from 'decimal.js';
+import { ZERO } from '../money';
+import type { CostLine } from './costLine';
+import type { MatchField } from './model';
+import { MATCH_FIELD_KEYS } from './vocabulary';
+
+export const MAX_VALUES_PER_FIELD = 2000;
+export const MAX_TAG_KEYS = 500;
+
+export interface HarvestedValue {
+  value: string;
+  lines: number;
+  /** Billed amount of those lines. */
+  amount: Decimal;
+}
+
+export interface HarvestedField {
+  /** Sorted by amount (largest first), then by value. */
+  values: HarvestedValue[];
+  /** True when more distinct values existed than were kept. */
+  truncated: boolean;
+}
+
+export interface DataHarvest {
+  lines: number;
+  fields: Record<MatchField, HarvestedField>;
+  /** Tag keys (lower-cased, as matching compares them) with their values. */
+  tags: Map<string, HarvestedField & { lines: number }>;
+  tagsTruncated: boolean;
+  currencies: HarvestedValue[];
+  files: { file: string; lines: number }[];
+}
+
+class ValueCounter {
+  readonly map = new Map<string, { lines: number; amount: Decimal }>();
+  truncated = false;
+  constructor(private readonly cap: number) {}
+  add(value: string, amount: Decimal): void {
+    const e = this.map.get(value);
+    if (e) {
+      e.lines++;
+      e.amount = e.amount.plus(amount);
+    } else if (this.map.size < this.cap) this.map.set(value, { lines: 1, amount });
+    else this.truncated = true;
+  }
+  result(): HarvestedField {
+    const values = [...this.map].map(([value, e]) => ({ value, lines: e.lines, amount: e.amount }));
+    values.sort((a, b) => b.amount.comparedTo(a.amount) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return { values, truncated: this.truncated };
+  }
+}
+
+/** Feed it lines (add), then read the harvest (result); both cheap enough to run during allocation. */
+export class DataHarvester {
+  private lines = 0;
+  private readonly fields = new Map<MatchField, ValueCounter>();
+  private readonly tags = new Map<string, { counter: ValueCounter; lines: number }>();
+  private tagsTruncated = false;
+  private readonly currencies = new ValueCounter(100);
+  private readonly files = new Map<string, number>();
+
+  constructor() {
+    for (const f of MATCH_FIELD_KEYS) this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
+  }
+
+  add(line: CostLine): void {
+    this.lines++;
+    const amount = line.billed ?? ZERO;
+    for (const [field, counter] of this.fields) {
+      const v = (line[field] as string | undefined) ?? '';
+      if (v !== '') counter.add(v, amount);
+    }
+    if (line.customerId) this.fields.get('customer')!.add(line.customerId, amount);
+    for (const [key, value] of Object.entries(line.tags ?? {})) {
+      let t = this.tags.get(key);
+      if (!t) {
+        if (this.tags.size >= MAX_TAG_KEYS) {
+          this.tagsTruncated = true;
+          continue;
+        }
+        t = { counter: new ValueCounter(MAX_VALUES_PER_FIELD), lines: 0 };
+        this.tags.set(key, t);
+      }
+      t.lines++;
+      t.counter.add(value, amount);
+    }
+    this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount);
+    this.files.set(line.file, (this.files.get(line.file) ?? 0) + 1);
+  }
+
+  result(): DataHarvest {
+    const fields = {} as Record<MatchField, HarvestedField>;
+    for (const [f, c] of this.fields) fields[f] = c.result();
+    const tags = new Map<string, HarvestedField & { lines: number }>();
+    for (const key of [...this.tags.keys()].sort()) {
+      const t = this.tags.get(key)!;
+      tags.set(key, { ...t.counter.result(), lines: t.lines });
+    }
+    return {
+      lines: this.lines,
+      fields,
+      tags,
+      tagsTruncated: this.tagsTruncated,
+      currencies: this.currencies.result().values,
+      files: [...this.files].map(([file, lines]) => ({ file, lines })),
+    };
+  }
+}
+
+/** Harvests an in-memory or streamed set of lines in one call. */
+export async function harvestLines(lines: Iterable<CostLine> | AsyncIterable<CostLine>): Promise<DataHarvest> {
+  const h = new DataHarvester();
+  for await (const line of lines) h.add(line);
+  return h.result();
+}
