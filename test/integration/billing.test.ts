@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckFileResult, FileSummary } from '../../src/shared/protocol';
 import { dailyCsv } from '../support/billingFixtures';
+import { screenshot } from './runner';
 
 const EXTENSION_ID = 'finops-chargeback.finops-chargeback';
 
@@ -73,6 +74,12 @@ describe('billing files in the editor', function () {
     assert.equal(doc.lineAt(2).text.split(',')[header.indexOf('EffectiveUnitPrice')], '0.868');
     assert.match(d.message, /should be 0\.737586206896552/);
     assert.match(d.message, /overcharged USD 1\.96/);
+    // For people reading the test run: the squiggle on the cell and the Problems panel.
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(d.range.start, d.range.start);
+    editor.revealRange(d.range, vscode.TextEditorRevealType.InCenter);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    await screenshot('daily-usage-diagnostics');
   });
 
   it('recognizes a billing file whatever its name (a .txt export) by content', async () => {
@@ -116,6 +123,13 @@ describe('billing files in the editor', function () {
     assert.match(eup, /BCU: units month to date \| 29 \|/);
     assert.match(eup, /BC = FLOOR\(gross × \(1 − 15%\), 2\) \| 21\.39 \|/);
     assert.match(eup, /0\.737586206896552 ✓ consistent/);
+    // The wrong price's hover, as a user sees it.
+    const editor = await vscode.window.showTextDocument(doc);
+    const defect = new vscode.Position(2, doc.lineAt(2).text.split(',').slice(0, header.indexOf('EffectiveUnitPrice')).join(',').length + 2);
+    editor.selection = new vscode.Selection(defect, defect);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await new Promise((r) => setTimeout(r, 800));
+    await screenshot('effective-unit-price-hover');
   });
 
   it('shows the file totals in the status bar; its command returns them', async () => {
