@@ -104,7 +104,8 @@ function sumColumn(csv: string, name: string): Dec {
 describe('allocation properties (seeded random scenarios)', () => {
   const SEEDS = 300;
 
-  it(`conserves money to the cent in ${SEEDS} random scenarios, in the result and in every export`, async () => {
+  it(`conserves money to the cent in ${SEEDS} random scenarios, in the result and in every export`, async function () {
+    this.timeout(30_000);
     for (let seed = 1; seed <= SEEDS; seed++) {
       const { text, lines } = scenario(seed);
       const parsed = parseRules(text);
