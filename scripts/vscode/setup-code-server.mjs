@@ -184,8 +184,8 @@ async function buildWayB(work, spec, run, log) {
 
   // The rest of code-server's postinstall.sh.
   symlinkSync('node_modules', join(vsc, 'node_modules.asar'));
-  relink(join(cs, 'bin', 'remote-cli'), 'code-linux.sh', 'code-server');
-  relink(join(cs, 'bin', 'helpers'), 'browser-linux.sh', 'browser.sh');
+  relink(join(vsc, 'bin', 'remote-cli'), 'code-linux.sh', 'code-server');
+  relink(join(vsc, 'bin', 'helpers'), 'browser-linux.sh', 'browser.sh');
   await run('npm', [...npmInstall, '--omit=dev'], { cwd: join(vsc, 'extensions'), env, what: 'npm install lib/vscode/extensions' });
   await run('npm', ['rebuild', '--foreground-scripts', 'argon2'], { cwd: work, env, what: 'npm rebuild argon2' });
   return { node: 'system', systemNode: process.execPath };
