@@ -206,8 +206,9 @@ export class Allocator {
     }
 
     const route = routeLine(this.rules, line);
-    this.recordRoute(route, line, ref, amount);
     const purchase = this.rules.amortize ? purchaseKey(line) : undefined;
+    // An amortized purchase is not "unmatched" money even when no rule matches it: it follows its usage.
+    this.recordRoute(route, line, ref, amount, purchase === undefined);
     if (purchase !== undefined) {
       const c = this.commitment(purchase);
       c.purchase = c.purchase.plus(amount);
@@ -243,11 +244,13 @@ export class Allocator {
     return c;
   }
 
-  private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, amount: Decimal): void {
+  private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, amount: Decimal, countUnmatched: boolean): void {
     if (route.rule < 0) {
-      this.unmatched.lines++;
-      this.unmatched.amount = this.unmatched.amount.plus(amount);
-      if (this.unmatched.sample.length < this.sampleSize) this.unmatched.sample.push(ref);
+      if (countUnmatched) {
+        this.unmatched.lines++;
+        this.unmatched.amount = this.unmatched.amount.plus(amount);
+        if (this.unmatched.sample.length < this.sampleSize) this.unmatched.sample.push(ref);
+      }
     } else {
       const s = this.ruleStats[route.rule];
       s.lines++;
