@@ -128,9 +128,13 @@ async function buildInstall(way, log) {
     if (!install) throw new Error(`install at ${finalDir} is not readable after the move`);
     return install;
   } catch (err) {
-    const tail = readTail(logFile, 40);
-    if (tail) log(`last lines of ${logFile}:\n${tail}`);
-    throw err;
+    // Keep the log for whoever investigates, not the half-built folder.
+    const keptLog = `${finalDir}.failed.log`;
+    try { renameSync(logFile, keptLog); } catch { /* no log yet */ }
+    rmSync(work, { recursive: true, force: true });
+    const tail = readTail(keptLog, 40);
+    if (tail) log(`last lines of ${keptLog}:\n${tail}`);
+    throw new Error(err.message.replace(logFile, keptLog));
   }
 }
 
@@ -151,7 +155,13 @@ async function buildWayA(work, spec, run, log) {
   log('npm install code-server (builds native modules; output goes to install.log)');
   // npm runs under Node 24 (first on PATH) so that code-server's postinstall accepts it, and node-gyp must build
   // against Node 24's headers instead of the machine's nodedir.
-  const env = { PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir, npm_config_yes: 'true' };
+  // npm looks for its global npmrc under the running Node's prefix, so under Node 24 it would miss the machine's
+  // (which may hold the cafile that lets it through a TLS-inspecting proxy): point it at the usual one.
+  const globalconfig = (await run('npm', ['config', 'get', 'globalconfig'], { cwd: work, capture: true, what: 'npm config get globalconfig' })).trim();
+  const env = {
+    PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir, npm_config_yes: 'true',
+    ...(globalconfig && existsSync(globalconfig) ? { npm_config_globalconfig: globalconfig } : {}),
+  };
   await run('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${spec.codeServer}`], { cwd: work, env, what: 'npm install code-server' });
   return { node: join('node', 'bin', 'node') };
 }
