@@ -64,13 +64,14 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
     exited.then(({ code, signal }) => reject(new Error(`code-server exited (${signal ?? code}) before listening:\n${buffered}`)));
     setTimeout(() => reject(new Error(`code-server did not listen within 60 s:\n${buffered}`)), 60_000).unref();
   });
-  const stop = async () => {
-    await killTree(child.pid);
-    log.end();
-  };
   // Last resort if this process dies without running its cleanup: take the whole group down with it.
   const onExit = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
   process.on('exit', onExit);
+  const stop = async () => {
+    await killTree(child.pid);
+    process.off('exit', onExit);
+    log.end();
+  };
   try {
     const actualPort = await listening;
     return { child, port: actualPort, url: `http://127.0.0.1:${actualPort}/`, exited, stop, userDataDir, extensionsDir };

@@ -109,7 +109,7 @@ async function runSuite(install, timedOut, started) {
   cleanups.push(async () => { workbenchLog.end(); });
   await page.exposeFunction('codeAutomationLog', (level, message) => {
     const text = Array.isArray(message) ? message.map(String).join(' ') : String(message);
-    workbenchLog.write(`${level}: ${text}\n`);
+    if (!workbenchLog.writableEnded) workbenchLog.write(`${level}: ${text}\n`); // the page may log while closing
     for (const line of text.split('\n')) {
       const at = line.indexOf(CONSOLE_PREFIX);
       if (at < 0) continue;
