@@ -63,7 +63,16 @@ export type ProblemCode =
   | 'currency-mix'
   | 'currency-no-lines'
   | 'tag-value-no-target'
-  | 'target-receives-nothing';
+  | 'tag-missing'
+  | 'target-receives-nothing'
+  | 'weights-all-zero'
+  | 'weights-negative'
+  | 'amount-fallback'
+  | 'commitment-unused'
+  | 'commitment-usage-without-retail'
+  | 'currency-filtered'
+  | 'no-lines'
+  | 'tag-key-not-in-data';
 
 export interface Problem {
   code: ProblemCode;
