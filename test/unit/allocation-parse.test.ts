@@ -319,3 +319,16 @@ describe('rules file: beyond the v1 core', () => {
     assert.equal(model.journal?.reference?.value, 'CB-7');
   });
 });
+
+describe('rules file: user extension keys', () => {
+  it('refuses x- keys inside match, where ignoring them would change what matches', () => {
+    const p = parseRules('chargeback: 1\ntargets: { web: {} }\nrules:\n  - name: r\n    match: { x-region: west }\n    to: web\n').problems;
+    assert.equal(p[0].code, 'unknown-key');
+  });
+
+  it('accepts a target given by its id alone', () => {
+    const { model, problems } = parseRules('chargeback: 1\ntargets:\n  web:\n  data:\n');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(model.targets.map((t) => t.id), ['web', 'data']);
+  });
+});

@@ -270,7 +270,8 @@ class ModelBuilder {
       const key = this.keyText(pair);
       if (key === undefined) continue;
       const keyRange = this.rangeOfNode(pair.key as Value);
-      if (key.startsWith(EXTENSION_KEY_PREFIX)) continue;
+      // x- keys are the user's own, except where ignoring a key would change what matches.
+      if (key.startsWith(EXTENSION_KEY_PREFIX) && section !== 'match' && section !== 'toTag') continue;
       if (!keyInfo(section, key)) {
         this.unknownKey(key, keyRange, section, what);
         continue;
