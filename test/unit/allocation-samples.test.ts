@@ -1,7 +1,8 @@
 /**
  * The sample rules file allocates the sample billing month completely: nothing unallocated, nothing caught by the
- * `unallocated:` fallback, and the total equals the invoice's cost lines computed independently (csv-parse, not our
- * reader): every daily usage row plus the reconciliation rows the daily file lacks (purchases and seats).
+ * `unallocated:` fallback but the tag value the sample is built to miss, and the total equals the invoice's cost
+ * lines computed independently (csv-parse, not our reader): every daily usage row plus the reconciliation rows the
+ * daily file lacks (purchases and seats).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,7 +41,9 @@ describe('samples: contoso.chargeback.yaml on the sample month', function () {
     const lines = () => readCostLines(files.map((f) => fileSource(f)), { onIssue: (i) => issues.push(i) });
     const result = await allocate(parsed.model, lines());
     assert.equal(result.ok, true);
-    assert.deepEqual(result.warnings, []);
+    // The one warning the sample month is built to raise: a team tag that names no target, with its money.
+    assert.deepEqual(result.warnings.map((w) => w.code), ['tag-value-no-target']);
+    assert.match(result.warnings[0].message, /team = 'marketing' names no target; \d+\.\d{2} EUR/);
 
     // The independent total: daily usage rows + reconciliation rows without a meter (purchases, seats).
     const daily = records(join(MONTH, 'DailyRatedUsage_2026-07.csv')).reduce((a, r) => a.plus(r['BillingPreTaxTotal']), new Dec(0));
@@ -51,7 +54,9 @@ describe('samples: contoso.chargeback.yaml on the sample month', function () {
 
     assert.equal(result.unallocated.amount.toFixed(2), '0.00');
     assert.equal(result.unmatched.lines, 0, 'no line reached the unallocated: fallback');
-    assert.equal(result.targets.find((t) => t.id === 'platform')!.amount.toFixed(2), '0.00');
+    const platform = result.targets.find((t) => t.id === 'platform')!;
+    assert.deepEqual(platform.breakdown.map((b) => b.rule), ['Team tag'], 'platform only catches the marketing tag');
+    assert.equal(platform.amount.toFixed(2), result.warnings[0].amount!.toFixed(2));
     const sum = result.targets.reduce((a, t) => a.plus(t.amount), new Dec(0));
     assert.equal(sum.toFixed(2), result.total.toFixed(2));
     assert.ok(result.rules.every((r) => r.lines > 0), 'every rule takes some line');
