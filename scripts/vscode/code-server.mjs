@@ -109,8 +109,9 @@ function codeServerArgs(install, stateDir) {
 }
 
 function codeServerEnv(stateDir) {
-  // code-server keeps its own logs under $XDG_DATA_HOME/code-server; keep them with this run, not in ~/.local.
-  return { XDG_DATA_HOME: join(stateDir, 'xdg-data') };
+  // code-server and VS Code's server write logs, a device id and defaults under the XDG folders; keep them with
+  // this run instead of in ~/.local, ~/.cache and ~/.config.
+  return { XDG_DATA_HOME: join(stateDir, 'xdg-data'), XDG_CACHE_HOME: join(stateDir, 'xdg-cache'), XDG_CONFIG_HOME: join(stateDir, 'xdg-config') };
 }
 
 /** Launches headless Chromium (Debian's, or $CHROMIUM_PATH) through playwright-core. */
