@@ -5,14 +5,30 @@
 import { parseArgs } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { runCheck } from './check';
+import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
 import { UsageError, type Output } from './output';
 
 const USAGE = `Usage:
   chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
+  chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
+  chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
   chargeback --help | --version
 
 check     re-rates Partner Center daily usage and reconciliation files and prints every finding
-          (file:line:col: severity code: message). Exit 1 when any finding is an error.`;
+          (file:line:col: severity code: message). Exit 1 when any finding is an error.
+allocate  runs a chargeback rules file over the billing data it names (paths relative to the rules file) and prints
+          who pays what; targets + unallocated add up to the billing total to the cent. Exit 1 on rule errors.
+export    writes the chargeback report, the general-ledger journal, the allocated lines as FOCUS, or the JSON result.
+          Files are written atomically and never replaced unless --force is given.
+
+Exit codes: 0 fine, 1 error findings or rule errors, 2 usage errors or unreadable input.`;
+
+function dateOrderOf(value: string | undefined): 'MDY' | 'DMY' | undefined {
+  if (value === undefined) return undefined;
+  const order = value.toUpperCase();
+  if (order !== 'MDY' && order !== 'DMY') throw new UsageError(`--date-order must be MDY or DMY, not "${value}"`);
+  return order;
+}
 
 function requireReadableFile(path: string, what: string): void {
   try {
@@ -23,6 +39,12 @@ function requireReadableFile(path: string, what: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
+}
+
+function onlyRulesFile(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one rules file (*.chargeback.yaml)`);
+  requireReadableFile(positionals[0], 'rules file');
+  return positionals[0];
 }
 
 export async function main(argv: string[], out: Output, err: Output): Promise<number> {
@@ -55,11 +77,34 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
         files: positionals, format: values.format, priceList: values['price-list'], dateOrder: values['date-order'], errorThreshold: values['error-threshold'],
       }, out);
     }
+    if (command === 'allocate' || command === 'export') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          format: { type: 'string', default: 'text' },
+          to: { type: 'string' },
+          out: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          'date-order': { type: 'string' },
+        },
+      });
+      const rules = onlyRulesFile(positionals, command);
+      const dateOrder = dateOrderOf(values['date-order']);
+      if (command === 'allocate') {
+        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+        if (values.to !== undefined) throw new UsageError('--to belongs to `chargeback export`');
+        return await runAllocate({ rules, format: values.format, out: values.out, force: values.force, dateOrder }, out, err);
+      }
+      if (!values.to || !EXPORT_KINDS.includes(values.to as ExportKind)) throw new UsageError(`export needs --to ${EXPORT_KINDS.join('|')}`);
+      if (!values.out) throw new UsageError('export needs --out FILE');
+      return await runExport({ rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder }, out, err);
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err.write(`chargeback: ${(e as Error).message}\n`);
-      if (e instanceof UsageError && /unknown command|needs at least/.test(e.message)) err.write(USAGE + '\n');
+      if (e instanceof UsageError && /unknown command|needs at least|needs exactly/.test(e.message)) err.write(USAGE + '\n');
       return 2;
     }
     const code = (e as NodeJS.ErrnoException).code;

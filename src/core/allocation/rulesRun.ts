@@ -1,0 +1,114 @@
+/**
+ * One run of a rules file over its billing data, the way every face needs it: parse, find the `data:` files, read
+ * the cost lines, allocate, and check the rules against the data. The CLI runs it once; the language server runs it
+ * after edits and may hand back the lines of a previous run (small data is kept in memory so that re-allocating on
+ * a keystroke does not re-read the files). Exports stream the lines a second time through `linesAgain`.
+ */
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileSource } from '../billing/source';
+import type { DateOrder } from '../billing/dates';
+import type { ParsedRules } from './parseRules';
+import { parseRules } from './parseRules';
+import type { Problem } from './problems';
+import { resolveDataFiles, uniqueFiles, type DataPatternMatch } from './dataFiles';
+import { readCostLines, type CostLineIssue } from './costLines';
+import type { CostLine } from './costLine';
+import { DataHarvester, type DataHarvest } from './harvest';
+import { allocate } from './engine';
+import type { AllocationResult } from './result';
+import { validateAgainstData } from './validateAgainstData';
+
+export interface RulesRunOptions {
+  dateOrder?: DateOrder;
+  signal?: AbortSignal;
+  /** Keep the lines in memory when there are at most this many (default 0: never). */
+  keepLines?: number;
+  /** Lines of an earlier run over the very same files (same paths and modification times). */
+  cachedLines?: { key: string; lines: CostLine[] };
+}
+
+export interface RulesRun {
+  parsed: ParsedRules;
+  rulesPath: string;
+  dataFiles: DataPatternMatch[];
+  files: string[];
+  /** Identifies the data files' versions: paths and modification times. */
+  dataKey: string;
+  /** Problems reading the billing data (unreadable amounts, files that are not billing files...). */
+  issues: CostLineIssue[];
+  harvest: DataHarvest;
+  /** Absent when the rules have errors: a rules file with errors is never evaluated halfway. */
+  result?: AllocationResult;
+  /** Data-dependent problems with ranges in the rules file. */
+  dataProblems: Problem[];
+  /** The lines, when they were few enough to keep (see keepLines). */
+  lines?: CostLine[];
+  cancelled: boolean;
+}
+
+async function dataKeyOf(files: string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const f of files) {
+    try {
+      const st = await fs.stat(f);
+      parts.push(`${f}@${st.mtimeMs}:${st.size}`);
+    } catch {
+      parts.push(`${f}@missing`);
+    }
+  }
+  return parts.join('|');
+}
+
+/** The cost lines of the files, read again (for exports that go line by line). */
+export function linesAgain(files: readonly string[], options: { dateOrder?: DateOrder; amount?: ParsedRules['model']['amount'] } = {}): AsyncIterable<CostLine> {
+  return readCostLines(files.map((f) => fileSource(f)), { dateOrder: options.dateOrder, amount: options.amount });
+}
+
+export async function runRules(rulesPath: string, text: string, options: RulesRunOptions = {}): Promise<RulesRun> {
+  const parsed = parseRules(text);
+  const model = parsed.model;
+  const dataFiles = await resolveDataFiles(rulesPath, model.data);
+  const files = uniqueFiles(dataFiles);
+  const dataKey = await dataKeyOf(files);
+  const issues: CostLineIssue[] = [];
+  const harvester = new DataHarvester();
+  const keepLimit = options.keepLines ?? 0;
+  let kept: CostLine[] | undefined = keepLimit > 0 ? [] : undefined;
+
+  let source: Iterable<CostLine> | AsyncIterable<CostLine>;
+  if (options.cachedLines && options.cachedLines.key === `${model.amount}|${dataKey}`) {
+    source = options.cachedLines.lines;
+    kept = options.cachedLines.lines;
+  } else {
+    const fresh = readCostLines(files.map((f) => fileSource(f)), { dateOrder: options.dateOrder, amount: model.amount, signal: options.signal, onIssue: (i) => issues.push(i) });
+    source = (async function* () {
+      for await (const line of fresh) {
+        if (kept) {
+          if (kept.length < keepLimit) kept.push(line);
+          else kept = undefined;
+        }
+        yield line;
+      }
+    })();
+  }
+
+  let result: AllocationResult | undefined;
+  if (model.valid) {
+    result = await allocate(model, source, { harvest: harvester });
+  } else {
+    for await (const line of source) harvester.add(line);
+  }
+  const cancelled = !!options.signal?.aborted;
+  const harvest = harvester.result();
+  const dataProblems = cancelled ? [] : validateAgainstData(model, { dataFiles, harvest, result });
+  return {
+    parsed, rulesPath, dataFiles, files, dataKey: `${model.amount}|${dataKey}`, issues, harvest, result, dataProblems,
+    lines: kept, cancelled,
+  };
+}
+
+/** The folder `data:` paths are relative to. */
+export function rulesFolder(rulesPath: string): string {
+  return dirname(rulesPath);
+}
