@@ -5,20 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { runRules, linesAgain, type RulesRun } from '../core/allocation/rulesRun';
+import { runRules, type RulesRun } from '../core/allocation/rulesRun';
 import type { Problem } from '../core/allocation/problems';
 import type { AllocationResult } from '../core/allocation/result';
 import { resultJsonText } from '../core/exports/resultJson';
-import { chargebackReportCsv } from '../core/exports/reportCsv';
-import { journalCsv } from '../core/exports/journalCsv';
-import { focusCsvChunks } from '../core/exports/focusCsv';
 import { atomicWrite, type WriteContent } from '../core/exports/atomicWrite';
+import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
 import { UsageError, type Output } from './output';
 
-export type ExportKind = 'report' | 'journal' | 'focus' | 'json';
-export const EXPORT_KINDS: readonly ExportKind[] = ['report', 'journal', 'focus', 'json'];
+export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
 
 function problemLine(file: string, p: Problem): string {
   return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code}: ${p.message}`;
@@ -89,22 +86,7 @@ export async function runExport(args: { rules: string; to: ExportKind; out: stri
   const { run: r, usable } = await run(args.rules, args.dateOrder, out, err);
   if (!usable || !r.result) return 1;
   const result = r.result;
-  const model = r.parsed.model;
-  let content: WriteContent;
-  switch (args.to) {
-    case 'report':
-      content = chargebackReportCsv(result);
-      break;
-    case 'journal':
-      content = journalCsv(result, model);
-      break;
-    case 'json':
-      content = resultJsonText(result);
-      break;
-    case 'focus':
-      content = focusCsvChunks(result, model, linesAgain(r.files, { dateOrder: args.dateOrder, amount: model.amount }));
-      break;
-  }
+  const content = exportContent(args.to, result, r.parsed.model, r.files, args.dateOrder);
   await writeOut(args.out, content, args.force);
   out.write(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}\n`);
   return 0;

@@ -10,14 +10,25 @@ import { detectKind, LANGUAGE_IDS, kindOfLanguage } from '../core/billing/fileKi
 import {
   CHECK_FILE_REQUEST,
   CHECK_PROGRESS_NOTIFICATION,
+  EXPORT_REQUEST,
   SUMMARY_NOTIFICATION,
   type CheckFileResult,
+  type ExportKind,
+  type ExportResult,
   type CheckProgressParams,
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
+const RULES_LANGUAGE = 'chargeback-rules';
+
+const EXPORTS: { kind: ExportKind; command: string; label: string; extension: string; filter: string }[] = [
+  { kind: 'report', command: 'chargeback.exportReport', label: 'chargeback report', extension: 'csv', filter: 'CSV' },
+  { kind: 'journal', command: 'chargeback.exportJournal', label: 'general-ledger journal', extension: 'csv', filter: 'CSV' },
+  { kind: 'focus', command: 'chargeback.exportFocus', label: 'allocated cost lines (FOCUS)', extension: 'csv', filter: 'CSV' },
+  { kind: 'json', command: 'chargeback.exportJson', label: 'allocation result (JSON)', extension: 'json', filter: 'JSON' },
+];
 /** Languages a billing file may open as before we recognize it (no CSV extension installed: plaintext). */
 const SNIFFED_LANGUAGES = new Set(['csv', 'plaintext', 'tsv', 'csv (semicolon)', 'csv (pipe)']);
 
@@ -45,7 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: BILLING_LANGUAGES.map((language) => ({ language })),
+    documentSelector: [...BILLING_LANGUAGES, RULES_LANGUAGE].map((language) => ({ language })),
     synchronize: { configurationSection: 'chargeback' },
   };
   client = new LanguageClient('chargeback', 'FinOps Chargeback', serverOptions, clientOptions);
@@ -131,10 +142,57 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
     }),
   );
 
+  for (const e of EXPORTS) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(e.command, (rulesUri?: vscode.Uri, target?: vscode.Uri | string) => exportCommand(e, rulesUri, target)),
+    );
+  }
+
   return {
     summary: (uri) => summaries.get(uri),
     nextSummary: (uri) => new Promise((resolve) => waiters.set(uri, [...(waiters.get(uri) ?? []), resolve])),
   };
+}
+
+/**
+ * Writes one export of the active (or given) rules file. Asks where to save unless a target is given (scripts and
+ * tests pass one); an existing file is replaced only after the user says so, and the server writes atomically.
+ */
+async function exportCommand(e: (typeof EXPORTS)[number], rulesUri?: vscode.Uri, target?: vscode.Uri | string): Promise<ExportResult | undefined> {
+  const doc = rulesUri
+    ? await vscode.workspace.openTextDocument(rulesUri)
+    : vscode.window.activeTextEditor?.document.languageId === RULES_LANGUAGE ? vscode.window.activeTextEditor.document : undefined;
+  if (!doc || doc.languageId !== RULES_LANGUAGE || doc.uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage('Chargeback: open a saved *.chargeback.yaml rules file to export its allocation.');
+    return undefined;
+  }
+  let out: vscode.Uri | undefined = typeof target === 'string' ? vscode.Uri.file(target) : target;
+  const interactive = !out;
+  if (!out) {
+    const base = doc.uri.path.replace(/\.chargeback\.ya?ml$/i, '');
+    out = await vscode.window.showSaveDialog({
+      defaultUri: doc.uri.with({ path: `${base}-${e.kind}.${e.extension}` }),
+      filters: { [e.filter]: [e.extension] },
+      saveLabel: `Export ${e.label}`,
+      title: `Export the ${e.label}`,
+    });
+    if (!out) return undefined;
+  }
+  const send = (overwrite: boolean) => client!.sendRequest<ExportResult>(EXPORT_REQUEST, { uri: doc.uri.toString(), kind: e.kind, out: out!.fsPath, overwrite });
+  let result = await send(false);
+  if (!result.written && result.exists && interactive) {
+    const replace = await vscode.window.showWarningMessage(`${out.fsPath} already exists. Replace it?`, { modal: true }, 'Replace');
+    if (replace !== 'Replace') return result;
+    result = await send(true);
+  }
+  if (result.written) {
+    void vscode.window.showInformationMessage(`Exported the ${e.label}: ${result.currency} ${result.total} to ${out.fsPath}`, 'Open').then((choice) => {
+      if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', out);
+    });
+  } else {
+    void vscode.window.showErrorMessage(`Chargeback: ${result.message}`);
+  }
+  return result;
 }
 
 async function pickBillingFile(): Promise<vscode.Uri | undefined> {
@@ -158,7 +216,7 @@ export function formatSummary(s: FileSummary): string {
     s.undercharge !== '0.00' ? `undercharged ${s.currency} ${s.undercharge.replace('-', '')}` : '',
   ].filter(Boolean);
   const codes = Object.entries(s.byCode).map(([code, n]) => `${code} ${n}`).join(', ');
-  return `${decodeURIComponent(s.uri)}: ${s.kindLabel}, ${s.rows.toLocaleString('en-US')} rows, ${s.findings} findings `
+  return `${vscode.Uri.parse(s.uri).fsPath}: ${s.kindLabel}, ${s.rows.toLocaleString('en-US')} rows, ${s.findings} findings `
     + `(${s.errors} errors, ${s.warnings} warnings, ${s.infos} info)${codes ? ` [${codes}]` : ''}`
     + `${money.length ? ', ' + money.join(', ') : ''}${s.notShown ? `; ${s.notShown} not shown as diagnostics` : ''}; checked in ${s.elapsedMs} ms.`;
 }

@@ -9,11 +9,12 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  CodeLensRefreshRequest,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSource } from '../core/billing/source';
@@ -29,20 +30,30 @@ import {
   type ChargebackSettings,
   type CheckFileParams,
   type CheckFileResult,
+  EXPORT_REQUEST,
+  type ExportParams,
+  type ExportResult,
 } from '../shared/protocol';
 import { BillingService, type CheckSettings } from './billing/billingService';
 import { billingHover } from './billing/hover';
+import { RulesService } from './rules/rulesService';
+import { rulesCodeLenses, rulesCompletion, rulesDefinition, rulesHover, rulesSymbols } from './rules/rulesFeatures';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let workspaceFolders: string[] = [];
 let canPullConfiguration = false;
+let canRefreshCodeLenses = false;
 
 const settingsCache = new Map<string, Promise<ChargebackSettings>>();
 const priceLists = new Map<string, { mtimeMs: number; list: Promise<PriceList | undefined> }>();
 
 function isBillingDocument(doc: TextDocument): boolean {
   return kindOfLanguage(doc.languageId) !== undefined;
+}
+
+function isRulesDocument(doc: TextDocument): boolean {
+  return doc.languageId === 'chargeback-rules';
 }
 
 async function userSettings(uri: string): Promise<ChargebackSettings> {
@@ -125,8 +136,18 @@ const billing = new BillingService({
   },
 });
 
+const rules = new RulesService({
+  publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+  dataChanged: () => {
+    if (canRefreshCodeLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
+  },
+  dateOrder: async (uri) => (await userSettings(uri)).dateOrder === 'DMY' ? 'DMY' : 'MDY',
+  log: (message) => connection.console.log(message),
+});
+
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   canPullConfiguration = !!params.capabilities.workspace?.configuration;
+  canRefreshCodeLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
   workspaceFolders = (params.workspaceFolders ?? [])
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => fileURLToPath(f.uri));
@@ -134,31 +155,77 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
+      completionProvider: { triggerCharacters: [':', ' ', '-', '{', '[', ',', '"'] },
+      definitionProvider: true,
+      documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
   };
 });
 
 connection.onDidChangeConfiguration(() => {
   settingsCache.clear();
-  for (const doc of documents.all()) if (isBillingDocument(doc)) billing.schedule(doc, 0);
+  for (const doc of documents.all()) {
+    if (isBillingDocument(doc)) billing.schedule(doc, 0);
+    else if (isRulesDocument(doc)) rules.update(doc.uri, doc.getText(), 0);
+  }
 });
 
 documents.onDidOpen((e) => {
   if (isBillingDocument(e.document)) billing.schedule(e.document, 0);
+  else if (isRulesDocument(e.document)) rules.update(e.document.uri, e.document.getText(), 0);
 });
 documents.onDidChangeContent((e) => {
   if (isBillingDocument(e.document)) billing.schedule(e.document);
+  else if (isRulesDocument(e.document)) rules.update(e.document.uri, e.document.getText());
 });
 documents.onDidClose((e) => {
   settingsCache.delete(e.document.uri);
-  billing.close(e.document.uri);
+  if (isRulesDocument(e.document)) rules.close(e.document.uri);
+  else billing.close(e.document.uri);
+});
+// Billing data on disk changed (saved from another editor, regenerated): re-read what the rules files name.
+documents.onDidSave((e) => {
+  if (!isRulesDocument(e.document)) for (const doc of documents.all()) if (isRulesDocument(doc)) rules.update(doc.uri, doc.getText());
 });
 
 connection.onHover((params) => {
   const doc = documents.get(params.textDocument.uri);
-  if (!doc || !isBillingDocument(doc)) return null;
+  if (!doc) return null;
+  if (isRulesDocument(doc)) {
+    const parsed = rules.parsed(doc.uri);
+    return parsed ? rulesHover(doc.getText(), params.position, parsed, rules.data(doc.uri)) : null;
+  }
+  if (!isBillingDocument(doc)) return null;
   const checked = billing.checked(doc.uri);
   return checked ? billingHover(doc, checked, params.position) : null;
+});
+
+connection.onCompletion((params) => {
+  const doc = documents.get(params.textDocument.uri);
+  const parsed = doc && isRulesDocument(doc) ? rules.parsed(doc.uri) : undefined;
+  return doc && parsed ? rulesCompletion(doc.getText(), params.position, parsed, rules.data(doc.uri)) : [];
+});
+
+connection.onDefinition((params) => {
+  const parsed = rules.parsed(params.textDocument.uri);
+  return parsed ? rulesDefinition(params.textDocument.uri, params.position, parsed) : null;
+});
+
+connection.onDocumentSymbol((params) => {
+  const parsed = rules.parsed(params.textDocument.uri);
+  return parsed ? rulesSymbols(parsed) : [];
+});
+
+connection.onCodeLens((params) => {
+  const parsed = rules.parsed(params.textDocument.uri);
+  return parsed ? rulesCodeLenses(parsed, rules.data(params.textDocument.uri)) : [];
+});
+
+connection.onRequest(EXPORT_REQUEST, async (params: ExportParams): Promise<ExportResult> => {
+  const doc = documents.get(params.uri);
+  const text = doc ? doc.getText() : readFileSync(fileURLToPath(params.uri), 'utf8');
+  return rules.export(params.uri, text, params.kind, params.out, params.overwrite);
 });
 
 connection.onRequest(CHECK_FILE_REQUEST, async (params: CheckFileParams, token): Promise<CheckFileResult> => {

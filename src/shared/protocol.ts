@@ -2,6 +2,7 @@
  * What the VS Code client and the language server say to each other beyond standard LSP, and the settings both
  * read. One file, imported by both sides, so the two can never disagree on a name or a shape.
  */
+import type { ExportKind } from '../core/exports/exportContent';
 
 /** Settings under "chargeback.*" (package.json contributes.configuration mirrors these). */
 export interface ChargebackSettings {
@@ -66,4 +67,26 @@ export interface CheckProgressParams {
   rows: number;
   pass: number;
   passes: number;
+}
+
+/** Client -> server request: allocate a rules file afresh and write one export (atomically; never silently replaces). */
+export const EXPORT_REQUEST = 'chargeback/export';
+export type { ExportKind } from '../core/exports/exportContent';
+export interface ExportParams {
+  uri: string;
+  kind: ExportKind;
+  /** Absolute path of the file to write. */
+  out: string;
+  /** Replace an existing file (the user confirmed it). */
+  overwrite: boolean;
+}
+export interface ExportResult {
+  written: boolean;
+  path: string;
+  message: string;
+  /** True when nothing was written because the file exists. */
+  exists?: boolean;
+  total?: string;
+  currency?: string;
+  bytes?: number;
 }

@@ -35,6 +35,8 @@ export interface RulesData {
   result?: AllocationResult;
   /** Data-dependent problems (globs matching no file, shadowed rules, currency mix, ...). */
   problems: Problem[];
+  /** Problems reading the billing data (unreadable amounts, files that are not billing files), shown on `data:`. */
+  issues?: { severity: 'error' | 'warning' | 'info'; message: string }[];
   /** Billing files the `data:` globs matched. */
   files: string[];
   /** CSV files near the rules file, relative to it, for completing `data:`. */
@@ -60,15 +62,32 @@ function money(amount: Decimal, currency: string): string {
   return `${currency ? currency + ' ' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
 }
 
+/** At most this many data-reading issues become diagnostics; the CLI lists them all. */
+const MAX_ISSUE_DIAGNOSTICS = 20;
+
 export function rulesDiagnostics(parsed: ParsedRules, data?: RulesData): Diagnostic[] {
   const problems = [...parsed.problems, ...(data?.problems ?? [])];
-  return problems.map((p) => ({
+  const diagnostics: Diagnostic[] = problems.map((p) => ({
     range: toRange(p.range),
     severity: SEVERITY[p.severity],
     code: p.code,
     source: RULES_SOURCE,
     message: p.message,
   }));
+  const issues = data?.issues ?? [];
+  const at = parsed.model.keyRanges['data'];
+  if (at && issues.length > 0) {
+    for (const issue of issues.slice(0, MAX_ISSUE_DIAGNOSTICS)) {
+      diagnostics.push({ range: toRange(at), severity: SEVERITY[issue.severity], code: 'data-issue', source: RULES_SOURCE, message: issue.message });
+    }
+    if (issues.length > MAX_ISSUE_DIAGNOSTICS) {
+      diagnostics.push({
+        range: toRange(at), severity: DiagnosticSeverity.Information, code: 'data-issue', source: RULES_SOURCE,
+        message: `${issues.length - MAX_ISSUE_DIAGNOSTICS} more issues reading the billing data: \`chargeback allocate\` lists them all.`,
+      });
+    }
+  }
+  return diagnostics;
 }
 
 // ---------------------------------------------------------------------------------------------------- completion
