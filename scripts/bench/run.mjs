@@ -93,7 +93,7 @@ function readHwmKb(pid) {
 function measure(command, args, stdoutFile) {
   return new Promise((resolve, reject) => {
     const timeFile = `${stdoutFile}.time`;
-    const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, args];
+    const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...args]] : [command, args];
     const load = loadavg()[0];
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,12 +109,15 @@ function measure(command, args, stdoutFile) {
       if (poll) clearInterval(poll);
       writeFileSync(stdoutFile, Buffer.concat(out));
       let peakRssKb = hwm;
+      let cpuSeconds;
       if (GNU_TIME) {
         const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
-        peakRssKb = Number(lines[lines.length - 1]);
+        const [rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+        peakRssKb = rss;
+        cpuSeconds = user + sys;
         rmSync(timeFile, { force: true });
       }
-      resolve({ wallMs, peakRssKb, exitCode: code, stderr: Buffer.concat(err).toString(), loadAtStart: load });
+      resolve({ wallMs, peakRssKb, cpuSeconds, exitCode: code, stderr: Buffer.concat(err).toString(), loadAtStart: load });
     });
   });
 }
@@ -169,7 +172,8 @@ function readAllocateOutput(file) {
       if (id && amount !== undefined) targets[String(id).toLowerCase()] = String(amount);
     }
   } catch {
-    for (const m of text.matchAll(/^\s*(web|data|platform)\b[^\d-]*(-?\d[\d,]*\.\d\d)\b/gim)) targets[m[1].toLowerCase()] = m[2].replace(/,/g, '');
+    // "web          EUR 863977.51  Web shop": a target's line of the text report.
+    for (const m of text.matchAll(/^(web|data|platform)\s+[A-Z]{3}\s+(-?\d[\d,]*\.\d\d)\b/gm)) targets[m[1]] = m[2].replace(/,/g, '');
   }
   return { targets: Object.keys(targets).length > 0 ? targets : undefined, outputBytes: text.length };
 }
@@ -194,7 +198,7 @@ async function runLeg(leg, dataset, scratch) {
       return { ...leg, available: true, failed: true, exitCode: m.exitCode, stderr: m.stderr.slice(-2000) };
     }
     results.push({ ...m, result: leg.read(outFile, dataset) });
-    log(`${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`);
+    log(`${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s${m.cpuSeconds === undefined ? '' : ` (${m.cpuSeconds.toFixed(1)} s CPU)`}, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB, load ${m.loadAtStart.toFixed(1)} at start${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`);
   }
   const wall = median(results.map((r) => r.wallMs)) / 1000;
   return {
@@ -204,6 +208,7 @@ async function runLeg(leg, dataset, scratch) {
     rowsPerSecond: Math.round(dataset.rows / wall),
     mbPerSecond: +(dataset.bytes / 1e6 / wall).toFixed(1),
     peakRssMiB: +(Math.max(...results.map((r) => r.peakRssKb)) / 1024).toFixed(1),
+    cpuSeconds: results[0].cpuSeconds === undefined ? undefined : +median(results.map((r) => r.cpuSeconds)).toFixed(2),
     loadAtStart: results.map((r) => +r.loadAtStart.toFixed(2)),
     result: results[results.length - 1].result,
   };
@@ -273,26 +278,26 @@ function machine(duckdbVersion) {
 }
 
 function table(report) {
-  const rows = [['size', 'leg', 'wall s', 'rows/s', 'MB/s', 'peak RSS MiB', 'x DuckDB best', 'result']];
+  const rows = [['size', 'leg', 'wall s', 'CPU s', 'rows/s', 'MB/s', 'peak RSS MiB', 'x DuckDB best', 'result']];
   for (const s of report.sizes) {
     for (const l of s.legs) {
       if (!l.available) {
-        rows.push([s.label, l.name, '-', '-', '-', '-', '-', l.note]);
+        rows.push([s.label, l.name, '-', '-', '-', '-', '-', '-', l.note]);
         continue;
       }
       if (l.failed) {
-        rows.push([s.label, l.name, '-', '-', '-', '-', '-', `FAILED (exit ${l.exitCode})`]);
+        rows.push([s.label, l.name, '-', '-', '-', '-', '-', '-', `FAILED (exit ${l.exitCode})`]);
         continue;
       }
       const r = l.result;
       const what = l.job === 'check'
         ? `${l.engine === 'duckdb' ? r.eupMismatches : r.byCode?.['eup-mismatch'] ?? 0}/${s.planted} planted found${r.foundPlanted ? '' : ' (NOT the planted rows)'}, ${r.findings} findings`
         : r.targets ? `web ${r.targets.web} data ${r.targets.data} platform ${r.targets.platform}` : 'targets not read';
-      rows.push([s.label, l.name, l.medianWallSeconds.toFixed(2), l.rowsPerSecond.toLocaleString('en-US'), l.mbPerSecond.toFixed(1), l.peakRssMiB.toFixed(0), l.ratioToDuckdbBest?.toFixed(2) ?? '-', what]);
+      rows.push([s.label, l.name, l.medianWallSeconds.toFixed(2), l.cpuSeconds?.toFixed(1) ?? '-', l.rowsPerSecond.toLocaleString('en-US'), l.mbPerSecond.toFixed(1), l.peakRssMiB.toFixed(0), l.ratioToDuckdbBest?.toFixed(2) ?? '-', what]);
     }
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const fmt = (r) => r.map((c, i) => (i >= 2 && i <= 6 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (r) => r.map((c, i) => (i >= 2 && i <= 7 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
   return [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)].join('\n');
 }
 
@@ -329,8 +334,8 @@ log(`load average before: ${loadBefore.join(' ')} (${cpus().length} cores)`);
 const cliBuild = await ensureCli();
 const allocate = await probeAllocate();
 if (allocate.available) {
-  const r = spawnSync(process.execPath, [cli, 'allocate', '--help'], { cwd: root, encoding: 'utf8' });
-  allocate.jsonFlag = /--format/.test(`${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, [cli, '--help'], { cwd: root, encoding: 'utf8' });
+  allocate.jsonFlag = /allocate\b[^\n]*--format/.test(`${r.stdout}${r.stderr}`);
 } else {
   log(allocate.note);
 }
@@ -340,6 +345,8 @@ const report = {
   machine: undefined, cliBuild, loadAverage: { before: loadBefore, after: undefined }, sizes: [], targets: undefined,
   howMeasured: {
     wall: 'spawn to exit of a child process (node startup included), median of runs',
+    cpuSeconds: 'user + system CPU time of the child (all its threads), median of runs; less sensitive to other load than wall',
+    disturbed: 'true when the 1-minute load average exceeded the number of cores when any leg started: other work shared the CPU',
     rowsPerSecond: 'data rows of the file / wall',
     mbPerSecond: 'file size in 10^6 bytes / wall',
     peakRss: 'maximum resident set size of the child process, largest of runs',
@@ -374,6 +381,7 @@ for (const rows of sizes) {
   });
 }
 report.loadAverage.after = loadavg().map((x) => +x.toFixed(2));
+report.disturbed = report.sizes.some((s) => s.legs.some((l) => (l.loadAtStart ?? []).some((x) => x > cpus().length)));
 report.machine = machine(duckdbVersion);
 report.targets = targets(report);
 
@@ -382,6 +390,7 @@ console.log(table(report));
 console.log('');
 console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, node ${report.machine.node}, duckdb ${duckdbVersion ?? '-'}; ` +
   `load average before ${report.loadAverage.before.join(' ')}, after ${report.loadAverage.after.join(' ')}`);
+if (report.disturbed) console.log(`NOTE: the load average exceeded ${cpus().length} (the cores) when some legs started: other work shared the CPU, wall times are pessimistic`);
 for (const [name, t] of Object.entries(report.targets)) console.log(`target ${name}: ${t.value ?? t.timeFactor} ${t.met ? 'met' : 'NOT met'}`);
 
 const json = JSON.stringify(report, null, 2) + '\n';
