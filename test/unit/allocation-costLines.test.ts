@@ -30,18 +30,19 @@ function recon(rows: Record<string, string>[]): string {
   return csv(RECONCILIATION_COLUMNS, rows.map((r) => ({ ...base, ...r })));
 }
 
-async function read(sources: TextSource[], amount: 'billed' | 'retail' | 'effective' = 'billed'): Promise<{ lines: CostLine[]; issues: CostLineIssue[] }> {
+async function read(sources: TextSource[], amount: 'billed' | 'retail' | 'effective' = 'billed', detail = false): Promise<{ lines: CostLine[]; issues: CostLineIssue[] }> {
   const lines: CostLine[] = [];
   const issues: CostLineIssue[] = [];
-  for await (const l of readCostLines(sources, { amount, onIssue: (i) => issues.push(i) })) lines.push(l);
+  for await (const l of readCostLines(sources, { amount, detail, onIssue: (i) => issues.push(i) })) lines.push(l);
   return { lines, issues };
 }
 
 describe('cost lines from billing files', () => {
   it('reads a daily usage row into a cost line with matching attributes, tags and retail value', async () => {
-    const { lines, issues } = await read([
-      stringSource('usage.csv', daily([{ BillingPreTaxTotal: '0.76', CustomerName: 'Contoso', ResourceGroup: 'rg-web', MeterCategory: 'Storage', Tags: '{"Team":"web"}', EntitlementDescription: 'contoso-web', PartnerEarnedCreditPercentage: '15' }])),
-    ]);
+    const row = { BillingPreTaxTotal: '0.76', CustomerName: 'Contoso', ResourceGroup: 'rg-web', MeterCategory: 'Storage', Tags: '{"Team":"web"}', EntitlementDescription: 'contoso-web', PartnerEarnedCreditPercentage: '15' };
+    // Allocating billed cost does not need the retail value: reading skips it unless asked for the details.
+    assert.equal((await read([stringSource('usage.csv', daily([row]))])).lines[0].retail, undefined);
+    const { lines, issues } = await read([stringSource('usage.csv', daily([row]))], 'billed', true);
     assert.deepEqual(issues, []);
     assert.equal(lines.length, 1);
     const l = lines[0];

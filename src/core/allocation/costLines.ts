@@ -25,6 +25,7 @@ import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';
 import type { CostLine, CostSourceKind } from './costLine';
 import type { AmountKind } from './model';
+import { detach } from './strings';
 
 export type CostLineIssueCode =
   | 'invalid-amount'
@@ -53,6 +54,11 @@ export interface ReadCostLinesOptions {
   dateOrder?: DateOrder;
   onIssue?: (issue: CostLineIssue) => void;
   signal?: AbortSignal;
+  /**
+   * Also read what only the line-level exports show (quantity, unit, prices, billing period, publisher, ...).
+   * Off by default: allocation reads only what it needs, which keeps reading fast.
+   */
+  detail?: boolean;
 }
 
 type ReaderEvent = { kind: 'header'; header: BillingHeader } | { kind: 'row'; record: CsvRecord } | { kind: 'finding'; finding: Finding };
@@ -302,10 +308,62 @@ const REQUIRED: Record<CostSourceKind, string[]> = {
   focus: ['billed', 'currency'],
 };
 
-/** Maps the rows of one file to cost lines. */
+/** Parsed values that repeat across rows (dates, tags, prices, rates) are cached; past this size, no more are added. */
+const CACHE_LIMIT = 20_000;
+
+function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined || cache.has(key)) return hit as V;
+  const v = make();
+  // Cells are slices of big chunks: a detached key does not keep its chunk alive.
+  if (cache.size < CACHE_LIMIT) cache.set(detach(key), v);
+  return v;
+}
+
+/** Every field name any file kind maps, numbered: the mapper looks cells up by number, not by name (hot path). */
+const FIELD_NAMES = [...new Set(Object.values(COLUMNS).flatMap((c) => Object.keys(c)))];
+const FI: Record<string, number> = Object.fromEntries(FIELD_NAMES.map((f, i) => [f, i]));
+
+const F_benefitId = FI['benefitId'];
+const F_benefitOrderId = FI['benefitOrderId'];
+const F_benefitType = FI['benefitType'];
+const F_billingAccountId = FI['billingAccountId'];
+const F_chargeCategory = FI['chargeCategory'];
+const F_chargeType = FI['chargeType'];
+const F_commitment = FI['commitment'];
+const F_commitmentStatus = FI['commitmentStatus'];
+const F_currency = FI['currency'];
+const F_customer = FI['customer'];
+const F_customerId = FI['customerId'];
+const F_entitlement = FI['entitlement'];
+const F_entitlementName = FI['entitlementName'];
+const F_invoice = FI['invoice'];
+const F_meterCategory = FI['meterCategory'];
+const F_meterId = FI['meterId'];
+const F_meterName = FI['meterName'];
+const F_meterSubCategory = FI['meterSubCategory'];
+const F_priceAdjustment = FI['priceAdjustment'];
+const F_product = FI['product'];
+const F_publisher = FI['publisher'];
+const F_region = FI['region'];
+const F_reservationOrderId = FI['reservationOrderId'];
+const F_resource = FI['resource'];
+const F_resourceGroup = FI['resourceGroup'];
+const F_resourceName = FI['resourceName'];
+const F_sku = FI['sku'];
+const F_subscription = FI['subscription'];
+const F_unit = FI['unit'];
+
+/** Maps the rows of one file to cost lines; the hot path of reading, so it avoids per-cell work it does not need. */
 class RowMapper {
-  private readonly index = new Map<string, number>();
-  private readonly names = new Map<string, string>();
+  /** Column index per field number (-1: absent) and the header's spelling of each field. */
+  private readonly at = new Int32Array(FIELD_NAMES.length).fill(-1);
+  private readonly names: Record<string, string> = {};
+  private readonly decimalComma: boolean;
+  private readonly amountKind: AmountKind;
+  private readonly decimals = new Map<string, Decimal | null>();
+  private readonly dates = new Map<string, string | null>();
+  private readonly tagSets = new Map<string, Record<string, string> | null>();
 
   constructor(
     header: BillingHeader,
@@ -315,150 +373,182 @@ class RowMapper {
     private readonly issue: (i: Omit<CostLineIssue, 'file'>) => void,
   ) {
     this.decimalComma = header.decimalComma;
+    this.amountKind = options.amount ?? 'billed';
     for (const [field, candidates] of Object.entries(COLUMNS[kind])) {
       for (const c of candidates) {
         const i = header.columns.indexOf(c);
         if (i >= 0) {
-          this.index.set(field, i);
-          this.names.set(field, header.columns.nameAt(i));
+          this.at[FI[field]] = i;
+          this.names[field] = header.columns.nameAt(i);
           break;
         }
       }
     }
   }
 
-  private readonly decimalComma: boolean;
-
   missingColumns(): string[] {
-    return REQUIRED[this.kind].filter((f) => !this.index.has(f)).map((f) => COLUMNS[this.kind][f][0]);
+    return REQUIRED[this.kind].filter((f) => this.at[FI[f]] < 0).map((f) => COLUMNS[this.kind][f][0]);
   }
 
-  private text(record: CsvRecord, field: string): string {
-    const i = this.index.get(field);
-    return i === undefined ? '' : (record.cells[i] ?? '').trim();
+  private text(cells: string[], field: string): string {
+    return this.cell(cells, FI[field]);
   }
 
-  /** A decimal cell: undefined when empty; a warning (and undefined) when present but unreadable. */
+  private cell(cells: string[], fieldNumber: number): string {
+    const i = this.at[fieldNumber];
+    if (i < 0) return '';
+    const v = cells[i];
+    if (v === undefined || v === '') return '';
+    const first = v.charCodeAt(0);
+    const last = v.charCodeAt(v.length - 1);
+    return first <= 32 || last <= 32 ? v.trim() : v;
+  }
+
+  /** A decimal cell: undefined when empty; null (with a warning when `warn`) when present but unreadable. */
   private decimal(record: CsvRecord, field: string, warn: boolean): Decimal | undefined | null {
-    const t = this.text(record, field);
+    const t = this.text(record.cells, field);
     if (t === '') return undefined;
-    const d = parseDecimal(t, this.decimalComma);
-    if (d !== undefined) return new Dec(d);
-    if (warn) {
+    const d = cached(this.decimals, t, () => {
+      const parsed = parseDecimal(t, this.decimalComma);
+      return parsed === undefined ? null : new Dec(parsed);
+    });
+    if (d === null && warn) {
       this.issue({
         code: field === 'billed' || field === 'effective' || field === 'retail' ? 'invalid-amount' : 'invalid-value',
         severity: 'warning',
-        message: `${this.names.get(field)} '${t}' is not a number`,
+        message: `${this.names[field]} '${t}' is not a number`,
         line: record.pos[0] + 1,
-        column: this.names.get(field),
+        column: this.names[field],
       });
     }
-    return null;
+    return d;
   }
 
   private date(record: CsvRecord, field: string): string | undefined {
-    const t = this.text(record, field);
+    const t = this.text(record.cells, field);
     if (t === '') return undefined;
+    const iso = cached(this.dates, t, () => {
+      const r = parseBillingDate(t, this.options.dateOrder ?? 'MDY');
+      return r.ok ? r.iso : null;
+    });
+    if (iso !== null) return iso;
     const r = parseBillingDate(t, this.options.dateOrder ?? 'MDY');
-    if (r.ok) return r.iso;
-    this.issue({ code: 'invalid-date', severity: 'warning', message: `${this.names.get(field)} '${t}': ${r.reason}`, line: record.pos[0] + 1, column: this.names.get(field) });
+    this.issue({ code: 'invalid-date', severity: 'warning', message: `${this.names[field]} '${t}': ${r.ok ? '' : r.reason}`, line: record.pos[0] + 1, column: this.names[field] });
     return undefined;
   }
 
   private tags(record: CsvRecord): Record<string, string> {
-    const t = this.text(record, 'tags');
+    const t = this.text(record.cells, 'tags');
     if (t === '') return {};
-    try {
-      const parsed: unknown = JSON.parse(t.startsWith('{') ? t : `{${t}}`);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) out[k.trim().toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
-      return out;
-    } catch {
-      this.issue({ code: 'invalid-tags', severity: 'warning', message: `Tags are not a JSON object, so no tag of this line can match: ${t.slice(0, 80)}`, line: record.pos[0] + 1, column: this.names.get('tags') });
-      return {};
-    }
+    const parsed = cached(this.tagSets, t, () => {
+      try {
+        const v: unknown = JSON.parse(t.startsWith('{') ? t : `{${t}}`);
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+        const out: Record<string, string> = {};
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k.trim().toLowerCase()] = typeof x === 'string' ? x : JSON.stringify(x);
+        return out;
+      } catch {
+        return null;
+      }
+    });
+    if (parsed !== null) return parsed;
+    this.issue({ code: 'invalid-tags', severity: 'warning', message: `Tags are not a JSON object, so no tag of this line can match: ${t.slice(0, 80)}`, line: record.pos[0] + 1, column: this.names['tags'] });
+    return {};
   }
 
   /** True for a reconciliation line that is Azure plan meter usage (which the daily file has day by day). */
   isMeterUsage(record: CsvRecord): boolean {
-    return this.text(record, 'meterName') !== '' && this.text(record, 'reservationOrderId') === '';
+    return this.text(record.cells, 'meterName') !== '' && this.text(record.cells, 'reservationOrderId') === '';
   }
 
   map(record: CsvRecord): CostLine | undefined {
+    const cells = record.cells;
     const line = record.pos[0] + 1;
-    const amountKind = this.options.amount ?? 'billed';
     const billed = this.decimal(record, 'billed', false);
     if (billed === undefined || billed === null) {
-      const raw = this.text(record, 'billed');
+      const raw = this.text(cells, 'billed');
       this.issue({
         code: 'invalid-amount',
         severity: 'warning',
-        message: billed === undefined ? `${this.names.get('billed')} is empty; the line was not allocated` : `${this.names.get('billed')} '${raw}' is not a number; the line was not allocated`,
+        message: billed === undefined ? `${this.names['billed']} is empty; the line was not allocated` : `${this.names['billed']} '${raw}' is not a number; the line was not allocated`,
         line,
-        column: this.names.get('billed'),
+        column: this.names['billed'],
       });
       return undefined;
     }
-    const s = (f: string): string => this.text(record, f);
-    const effective = this.decimal(record, 'effective', amountKind === 'effective') ?? undefined;
-    let retail = this.decimal(record, 'retail', amountKind === 'retail') ?? undefined;
-    const needRetail = amountKind === 'retail' || !!s('benefitOrderId') || !!s('benefitId');
-    const unitPriceRaw = this.decimal(record, 'unitPrice', needRetail && retail === undefined);
-    const quantity = this.decimal(record, 'quantity', needRetail && retail === undefined);
-    const fx = this.kind === 'focus' ? new Dec(1) : this.decimal(record, 'fx', needRetail && retail === undefined);
-    const unitPrice = unitPriceRaw && fx ? unitPriceRaw.times(fx) : undefined;
-    if (retail === undefined && unitPrice && quantity) retail = unitPrice.times(quantity);
+    const s = (f: number): string => this.cell(cells, f);
+    const detail = this.options.detail === true;
+    const effective = this.amountKind === 'effective' || detail ? this.decimal(record, 'effective', this.amountKind === 'effective') ?? undefined : undefined;
+    let retail = this.decimal(record, 'retail', this.amountKind === 'retail') ?? undefined;
+    const benefitOrderId = s(F_benefitOrderId);
+    const benefitIdText = s(F_benefitId);
+    // Retail is needed to allocate retail amounts, to weigh commitment-covered usage, and by the FOCUS export.
+    const needRetail = this.amountKind === 'retail' || benefitOrderId !== '' || benefitIdText !== '' || detail;
+    let unitPrice: Decimal | undefined;
+    let quantity: Decimal | undefined;
+    if (needRetail) {
+      const warn = retail === undefined && (this.amountKind === 'retail' || benefitOrderId !== '' || benefitIdText !== '');
+      const price = this.decimal(record, 'unitPrice', warn);
+      quantity = this.decimal(record, 'quantity', warn) ?? undefined;
+      const fx = this.kind === 'focus' ? undefined : this.decimal(record, 'fx', warn);
+      unitPrice = price && (this.kind === 'focus' || fx) ? (fx ? price.times(fx) : price) : undefined;
+      if (retail === undefined && unitPrice && quantity) retail = unitPrice.times(quantity);
+    }
     let pec = this.decimal(record, 'pec', false) ?? undefined;
     if (this.kind === 'reconciliation') {
-      const m = /([\d.]+)\s*%\s*Partner earned credit/i.exec(s('priceAdjustment'));
+      const m = /([\d.]+)\s*%\s*Partner earned credit/i.exec(s(F_priceAdjustment));
       if (m) pec = new Dec(m[1]).div(100);
     }
-    const chargeCategory = s('chargeCategory');
-    const commitment = s('commitment');
-    const isPurchase = this.kind === 'focus' ? chargeCategory.toLowerCase() === 'purchase' && commitment !== '' : false;
-    return {
+    const chargeCategory = s(F_chargeCategory);
+    const commitment = s(F_commitment);
+    const isPurchase = this.kind === 'focus' && commitment !== '' && chargeCategory.toLowerCase() === 'purchase';
+    const out: CostLine = {
       file: this.file,
       line,
       sourceKind: this.kind,
       billed,
       retail,
       effective,
-      currency: s('currency').toUpperCase(),
-      customer: s('customer'),
-      customerId: s('customerId'),
-      subscription: s('subscription'),
-      entitlement: s('entitlement'),
-      entitlementName: s('entitlementName'),
-      resourceGroup: s('resourceGroup'),
-      resource: s('resource'),
-      meterCategory: s('meterCategory'),
-      meterSubCategory: s('meterSubCategory'),
-      meterName: s('meterName'),
-      meterId: s('meterId'),
-      product: s('product'),
-      sku: s('sku'),
-      region: s('region'),
-      chargeType: s('chargeType'),
-      invoice: s('invoice'),
+      currency: s(F_currency).toUpperCase(),
+      customer: s(F_customer),
+      customerId: s(F_customerId),
+      subscription: s(F_subscription),
+      entitlement: s(F_entitlement),
+      entitlementName: s(F_entitlementName),
+      resourceGroup: s(F_resourceGroup),
+      resource: s(F_resource),
+      meterCategory: s(F_meterCategory),
+      meterSubCategory: s(F_meterSubCategory),
+      meterName: s(F_meterName),
+      meterId: s(F_meterId),
+      product: s(F_product),
+      sku: s(F_sku),
+      region: s(F_region),
+      chargeType: s(F_chargeType),
+      invoice: s(F_invoice),
       tags: this.tags(record),
       date: this.date(record, 'date'),
       pec: pec && !pec.isZero() ? pec : undefined,
-      benefitId: (this.kind === 'focus' ? (isPurchase ? '' : commitment) : s('benefitId')) || undefined,
-      benefitType: s('benefitType') || undefined,
-      benefitOrderId: s('benefitOrderId') || undefined,
-      reservationOrderId: (this.kind === 'focus' ? (isPurchase ? commitment : '') : s('reservationOrderId')) || undefined,
-      commitmentStatus: s('commitmentStatus') || undefined,
-      quantity: quantity ?? undefined,
-      unit: s('unit') || undefined,
-      unitPrice,
-      effectiveUnitPrice: this.decimal(record, 'effectiveUnitPrice', false) ?? undefined,
-      billingAccountId: s('billingAccountId') || undefined,
-      billingPeriodStart: this.date(record, 'billingPeriodStart'),
-      billingPeriodEnd: this.date(record, 'billingPeriodEnd'),
-      chargeCategory: chargeCategory || undefined,
-      publisher: s('publisher') || undefined,
-      resourceName: s('resourceName') || undefined,
+      benefitId: (this.kind === 'focus' ? (isPurchase ? '' : commitment) : benefitIdText) || undefined,
+      benefitOrderId: benefitOrderId || undefined,
+      reservationOrderId: (this.kind === 'focus' ? (isPurchase ? commitment : '') : s(F_reservationOrderId)) || undefined,
     };
+    const benefitType = s(F_benefitType);
+    if (benefitType) out.benefitType = benefitType;
+    const status = s(F_commitmentStatus);
+    if (status) out.commitmentStatus = status;
+    if (chargeCategory) out.chargeCategory = chargeCategory;
+    if (detail) {
+      out.quantity = quantity;
+      out.unit = s(F_unit) || undefined;
+      out.unitPrice = unitPrice;
+      out.effectiveUnitPrice = this.decimal(record, 'effectiveUnitPrice', false) ?? undefined;
+      out.billingAccountId = s(F_billingAccountId) || undefined;
+      out.billingPeriodStart = this.date(record, 'billingPeriodStart');
+      out.billingPeriodEnd = this.date(record, 'billingPeriodEnd');
+      out.publisher = s(F_publisher) || undefined;
+      out.resourceName = s(F_resourceName) || undefined;
+    }
+    return out;
   }
 }

@@ -132,8 +132,12 @@ function destinationKey(d: LedgerEntry['destination']): string {
   }
 }
 
+function ledgerKey(entry: Omit<LedgerEntry, 'sum'>): string {
+  return `${entry.channel}|${destinationKey(entry.destination)}|${entry.family}|${entry.pec}`;
+}
+
 function addTo(map: Map<string, LedgerEntry>, entry: Omit<LedgerEntry, 'sum'>, amount: Decimal): void {
-  const key = `${entry.channel}|${destinationKey(entry.destination)}|${entry.family}|${entry.pec}`;
+  const key = ledgerKey(entry);
   const e = map.get(key);
   if (e) e.sum = e.sum.plus(amount);
   else map.set(key, { ...entry, sum: new Dec(amount) });
@@ -152,7 +156,6 @@ export class Allocator {
   private readonly fallbacks = { lines: 0, amount: ZERO as Decimal, first: undefined as LineRef | undefined };
   private readonly usageWithoutRetail = { lines: 0, first: undefined as LineRef | undefined };
   private allocationCurrency: string | undefined;
-  private sourceTotal: Decimal = ZERO;
   private lineCount = 0;
   private unusedLines = 0;
   private pecLines = 0;
@@ -183,7 +186,6 @@ export class Allocator {
     if (currency !== this.allocationCurrency) return;
 
     this.lineCount++;
-    this.sourceTotal = this.sourceTotal.plus(amount);
     const ref: LineRef = { file: line.file, line: line.line };
     if (fallback) {
       this.fallbacks.lines++;
@@ -208,7 +210,7 @@ export class Allocator {
     const route = routeLine(this.rules, line);
     const purchase = this.rules.amortize ? purchaseKey(line) : undefined;
     // An amortized purchase is not "unmatched" money even when no rule matches it: it follows its usage.
-    this.recordRoute(route, line, ref, amount, purchase === undefined);
+    this.recordRoute(route, line, ref, purchase === undefined);
     if (purchase !== undefined) {
       const c = this.commitment(purchase);
       c.purchase = c.purchase.plus(amount);
@@ -244,27 +246,24 @@ export class Allocator {
     return c;
   }
 
-  private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, amount: Decimal, countUnmatched: boolean): void {
+  /** Counts lines per rule (money is summed once, in the ledger, and read back from there at the end). */
+  private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, countUnmatched: boolean): void {
     if (route.rule < 0) {
       if (countUnmatched) {
         this.unmatched.lines++;
-        this.unmatched.amount = this.unmatched.amount.plus(amount);
         if (this.unmatched.sample.length < this.sampleSize) this.unmatched.sample.push(ref);
       }
     } else {
       const s = this.ruleStats[route.rule];
       s.lines++;
-      s.matched = s.matched.plus(amount);
       s.matchedAnyLine = true;
       if (s.sample.length < this.sampleSize) s.sample.push(ref);
       if (route.destination.kind === 'tagMiss') {
         const key = `${route.rule}|${route.destination.hasTag ? 1 : 0}|${route.destination.value}`;
         const m = this.tagMisses.get(key);
-        if (m) {
-          m.lines++;
-          m.amount = m.amount.plus(amount);
-        } else {
-          this.tagMisses.set(key, { rule: route.rule, value: route.destination.value, hasTag: route.destination.hasTag, lines: 1, amount, first: ref });
+        if (m) m.lines++;
+        else {
+          this.tagMisses.set(key, { rule: route.rule, value: route.destination.value, hasTag: route.destination.hasTag, lines: 1, amount: ZERO, first: ref });
         }
       }
     }
@@ -307,10 +306,30 @@ export class Allocator {
 
   // ---- the end: divide, round, explain ---------------------------------------------------------------------
 
+  /** Money per rule, unmatched and per tag miss, read back from the ledger (each line was summed there once). */
+  private sumsFromLedger(): void {
+    const perRule = (e: LedgerEntry): void => {
+      const s = this.ruleStats[e.channel];
+      s.matched = s.matched.plus(e.sum);
+      if (e.destination.kind === 'tagMiss') {
+        const m = this.tagMisses.get(`${e.channel}|${e.destination.hasTag ? 1 : 0}|${e.destination.value}`);
+        if (m) m.amount = m.amount.plus(e.sum);
+      }
+    };
+    for (const e of this.ledger.values()) {
+      if (e.channel >= 0) perRule(e);
+      else if (e.channel === UNMATCHED) this.unmatched.amount = this.unmatched.amount.plus(e.sum);
+    }
+    // Purchase lines that a rule matched (amortized or not, the rule did match them).
+    for (const c of this.commitments.values()) for (const e of c.fallback.values()) if (e.channel >= 0) perRule(e);
+  }
+
   finish(): AllocationResult {
+    this.sumsFromLedger();
     const errors: AllocationIssue[] = [];
     const warnings: AllocationIssue[] = [];
     const currency = this.allocationCurrency ?? '';
+    const sourceTotal: Decimal = (this.allocationCurrency !== undefined ? this.currencies.get(this.allocationCurrency)?.amount : undefined) ?? ZERO;
     const model = this.rules.model;
     const currencies = [...this.currencies].map(([c, v]) => ({ currency: c, lines: v.lines, amount: v.amount }));
     const money = (x: Decimal): string => `${formatCents(x)} ${currency}`.trim();
@@ -484,14 +503,14 @@ export class Allocator {
     }
 
     // 5. Conservation, exactly, before any rounding.
-    const exactTotal = Rational.fromDecimal(this.sourceTotal);
+    const exactTotal = Rational.fromDecimal(sourceTotal);
     const flowTotal = flows.reduce((a, f) => a.plus(f.amount), Rational.ZERO);
     if (errors.length === 0 && !flowTotal.eq(exactTotal)) {
-      throw new Error(`Allocation lost money: flows ${flowTotal.toDecimal().toFixed()} != source ${this.sourceTotal.toFixed()}`);
+      throw new Error(`Allocation lost money: flows ${flowTotal.toDecimal().toFixed()} != source ${sourceTotal.toFixed()}`);
     }
 
     // 6. Round each sink's total (targets in declaration order, unallocated last), then each breakdown.
-    const total = roundCents(this.sourceTotal);
+    const total = roundCents(sourceTotal);
     const totalCents = BigInt(total.times(100).toFixed(0));
     const channelOrder = [...this.rules.rules.map((r) => r.index), ...PSEUDO_CHANNELS];
     const sinkTotals = Array.from({ length: T + 1 }, () => Rational.ZERO);
@@ -607,7 +626,7 @@ export class Allocator {
       currency,
       amountKind: this.rules.amount,
       period: { start: this.minDate, end: this.maxDate, label },
-      sourceTotal: this.sourceTotal,
+      sourceTotal: sourceTotal,
       total: ok ? total : ZERO,
       lineCount: this.lineCount,
       targets,

@@ -5,6 +5,8 @@
  * pattern length x value length.
  */
 
+import { lowerUnits, regionEqualsIgnoreCase } from './strings';
+
 export const MAX_GLOB_LENGTH = 1000;
 
 type Token = { kind: 'text'; text: string } | { kind: 'star' } | { kind: 'one' };
@@ -65,14 +67,14 @@ function tokenize(pattern: string): Token[] {
   };
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) text += pattern[++i].toLowerCase();
+    if (c === '\\' && i + 1 < pattern.length) text += lowerUnits(pattern[++i]);
     else if (c === '*') {
       flush();
       if (tokens.length === 0 || tokens[tokens.length - 1].kind !== 'star') tokens.push({ kind: 'star' });
     } else if (c === '?') {
       flush();
       tokens.push({ kind: 'one' });
-    } else text += c.toLowerCase();
+    } else text += lowerUnits(c);
   }
   flush();
   return tokens;
@@ -85,23 +87,23 @@ export function compileGlob(pattern: string): Glob {
   if (tokens.length === 0) return { source, matches: (v) => v.length === 0 };
   if (tokens.every((t) => t.kind === 'text')) {
     const text = (tokens[0] as { text: string }).text;
-    return { source, matches: (v) => v.length === text.length && v.toLowerCase() === text };
+    return { source, matches: (v) => v.length === text.length && regionEqualsIgnoreCase(v, 0, text) };
   }
   if (tokens.length === 1 && tokens[0].kind === 'star') return { source, matches: () => true };
   if (tokens.length === 2 && tokens[0].kind === 'text' && tokens[1].kind === 'star') {
     const prefix = tokens[0].text;
-    return { source, matches: (v) => v.toLowerCase().startsWith(prefix) };
+    return { source, matches: (v) => regionEqualsIgnoreCase(v, 0, prefix) };
   }
   if (tokens.length === 2 && tokens[0].kind === 'star' && tokens[1].kind === 'text') {
     const suffix = tokens[1].text;
-    return { source, matches: (v) => v.toLowerCase().endsWith(suffix) };
+    return { source, matches: (v) => v.length >= suffix.length && regionEqualsIgnoreCase(v, v.length - suffix.length, suffix) };
   }
-  return { source, matches: (v) => matchTokens(tokens, v.toLowerCase()) };
+  return { source, matches: (v) => matchTokens(tokens, v) };
 }
 
 /**
  * Classic wildcard matching with one backtrack point (the last star): O(pattern x value) at worst, never
- * exponential. `value` is already lower-cased.
+ * exponential. Text tokens are lower-cased; the value is compared ignoring case.
  */
 function matchTokens(tokens: Token[], value: string): boolean {
   let t = 0;
@@ -122,7 +124,7 @@ function matchTokens(tokens: Token[], value: string): boolean {
         v++;
         continue;
       }
-      if (tok.kind === 'text' && value.startsWith(tok.text, v)) {
+      if (tok.kind === 'text' && regionEqualsIgnoreCase(value, v, tok.text)) {
         t++;
         v += tok.text.length;
         continue;

@@ -8,6 +8,7 @@ import type Decimal from 'decimal.js';
 import { ZERO } from '../money';
 import type { CostLine } from './costLine';
 import type { MatchField } from './model';
+import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
 
 export const MAX_VALUES_PER_FIELD = 2000;
@@ -46,7 +47,7 @@ class ValueCounter {
     if (e) {
       e.lines++;
       e.amount = e.amount.plus(amount);
-    } else if (this.map.size < this.cap) this.map.set(value, { lines: 1, amount });
+    } else if (this.map.size < this.cap) this.map.set(detach(value), { lines: 1, amount });
     else this.truncated = true;
   }
   result(): HarvestedField {
@@ -85,13 +86,15 @@ export class DataHarvester {
           continue;
         }
         t = { counter: new ValueCounter(MAX_VALUES_PER_FIELD), lines: 0 };
-        this.tags.set(key, t);
+        this.tags.set(detach(key), t);
       }
       t.lines++;
       t.counter.add(value, amount);
     }
     this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount);
-    this.files.set(line.file, (this.files.get(line.file) ?? 0) + 1);
+    const files = this.files.get(line.file);
+    if (files === undefined) this.files.set(detach(line.file), 1);
+    else this.files.set(line.file, files + 1);
   }
 
   result(): DataHarvest {

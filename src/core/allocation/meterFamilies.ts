@@ -8,6 +8,8 @@
  * Matching is on the whole MeterCategory (FOCUS: ServiceName), case-insensitive; anything else is family `other`.
  */
 
+import { detach } from './strings';
+
 export type MeterFamily = 'compute' | 'storage' | 'network' | 'other';
 
 export const METER_FAMILIES: Readonly<Record<Exclude<MeterFamily, 'other'>, readonly string[]>> = {
@@ -77,7 +79,14 @@ for (const [family, categories] of Object.entries(METER_FAMILIES) as [MeterFamil
   for (const c of categories) FAMILY_BY_CATEGORY.set(c.toLowerCase(), family);
 }
 
+/** Answers already given, by the category as written (a few hundred distinct values at most in real data). */
+const SEEN = new Map<string, MeterFamily>();
+
 /** The family of a meter category (case-insensitive, surrounding spaces ignored). */
 export function meterFamilyOf(meterCategory: string): MeterFamily {
-  return FAMILY_BY_CATEGORY.get(meterCategory.trim().toLowerCase()) ?? 'other';
+  const seen = SEEN.get(meterCategory);
+  if (seen !== undefined) return seen;
+  const family = FAMILY_BY_CATEGORY.get(meterCategory.trim().toLowerCase()) ?? 'other';
+  if (SEEN.size < 10_000) SEEN.set(detach(meterCategory), family);
+  return family;
 }
