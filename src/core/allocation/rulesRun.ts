@@ -60,9 +60,9 @@ async function dataKeyOf(files: string[]): Promise<string> {
   return parts.join('|');
 }
 
-/** The cost lines of the files, read again (for exports that go line by line). */
+/** The cost lines of the files, read again with every detail (for exports that go line by line). */
 export function linesAgain(files: readonly string[], options: { dateOrder?: DateOrder; amount?: ParsedRules['model']['amount'] } = {}): AsyncIterable<CostLine> {
-  return readCostLines(files.map((f) => fileSource(f)), { dateOrder: options.dateOrder, amount: options.amount });
+  return readCostLines(files.map((f) => fileSource(f)), { dateOrder: options.dateOrder, amount: options.amount, detail: true });
 }
 
 export async function runRules(rulesPath: string, text: string, options: RulesRunOptions = {}): Promise<RulesRun> {
