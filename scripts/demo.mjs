@@ -7,10 +7,10 @@
 //                                                       save what a user sees (headless Chromium) and exit
 // FINOPS_DEMO_SCREENSHOT=FILE.png works like --screenshot.
 //
-// The demo's state (user data, the installed .vsix, code-server's log) lives in <cache>/demo and starts fresh on
-// every run, so what it shows does not depend on earlier sessions.
+// The demo's state (user data, the installed .vsix) lives in a fresh <cache>/demo-XXXXXX per run, removed at the
+// end, so what it shows does not depend on earlier sessions; code-server's log goes to test-results/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,15 @@ async function main() {
   mkdirSync(samples, { recursive: true });
   const install = await ensureCodeServer();
 
-  const stateDir = join(cacheRoot(), 'demo');
-  rmSync(stateDir, { recursive: true, force: true });
+  // A fresh state folder per run (also keeps two demos on one machine apart), removed when the demo stops.
+  mkdirSync(cacheRoot(), { recursive: true });
+  const stateDir = mkdtempSync(join(cacheRoot(), 'demo-'));
+  cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
   await installExtension(install, stateDir, vsix);
+  const logFile = join(root, 'test-results', 'demo-code-server.log');
 
   const port = args.port ?? (args.screenshot ? 0 : await firstFreePort([8080, 0]));
-  const starting = startCodeServer(install, { folder: samples, stateDir, logFile: join(stateDir, 'code-server.log'), port });
+  const starting = startCodeServer(install, { folder: samples, stateDir, logFile, port });
   cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
   const server = await starting;
   console.log(`[demo] VS Code ${install.vscode} (code-server ${install.codeServer}) with FinOps Chargeback installed`);
@@ -70,7 +73,7 @@ async function main() {
   console.log('  Ctrl-C stops it.\n');
   const { code, signal } = await server.exited;
   if (stopping) return; // Ctrl-C: stop() is already under way
-  console.error(`[demo] code-server stopped (${signal ?? code}); log: ${join(stateDir, 'code-server.log')}`);
+  console.error(`[demo] code-server stopped (${signal ?? code}); log: ${logFile}`);
   await stop(code === 0 ? 0 : 1);
 }
 

@@ -30,11 +30,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'finops-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const problems = [];
 let current; // the running child, so that SIGTERM/SIGINT reach it (run-tests.mjs then stops VS Code)
+let interrupted;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    if (current) current.kill(signal);
+    if (interrupted) return;
+    interrupted = signal;
     problems.push(`interrupted by ${signal}`);
-    finish();
+    // The child stops what it started and reports; the rest of the run is skipped. finish() counts the
+    // interruption as a failure. If the child does not end in time, finish without it.
+    if (current) {
+      current.kill(signal);
+      setTimeout(finish, 30_000).unref();
+    } else finish();
   });
 }
 
@@ -50,8 +57,8 @@ if (build.code !== 0) {
   problems.push(`build failed (${build.why})`);
   totals.failed += 1;
 } else {
-  if (runUnit) await unitSuite();
-  if (runIntegration) await integrationSuite();
+  if (runUnit && !interrupted) await unitSuite();
+  if (runIntegration && !interrupted) await integrationSuite();
 }
 finish();
 
@@ -98,6 +105,7 @@ function finish() {
   if (finish.done) return;
   finish.done = true;
   rmSync(scratch, { recursive: true, force: true });
+  if (problems.length && totals.failed === 0) totals.failed = 1; // e.g. interrupted between suites
   for (const p of problems) console.log(`problem: ${p}`);
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : '';
   console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);

@@ -189,7 +189,7 @@ function report(outcome) {
 }
 
 async function saveScreenshot(page, file) {
-  if (!args.screenshot) return;
+  if (!args.screenshot || cleanupPromise) return; // after a signal the browser is already closing
   try {
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: `${file}.tmp.png`, timeout: 10_000 });
