@@ -124,6 +124,7 @@ async function buildInstall(way, log) {
     writeFileSync(join(work, MARKER), JSON.stringify(full, null, 2) + '\n');
     rmSync(finalDir, { recursive: true, force: true });
     renameSync(work, finalDir);
+    rmSync(`${finalDir}.failed.log`, { force: true }); // an earlier attempt's, now moot
     const install = readInstall(way);
     if (!install) throw new Error(`install at ${finalDir} is not readable after the move`);
     return install;
