@@ -64,7 +64,7 @@ export async function loadPriceList(source: TextSource, dateOrder: DateOrder = '
   const priceList = new PriceList(source.name);
   const findings: Finding[] = [];
   const groups = new Map<string, { meterIds: string[]; productId: string; skuId: string; start?: string; end?: string; currency: string; rows: { min: Decimal; unitPrice: Decimal }[] }>();
-  let idx: Record<string, number> = {};
+  const idx: Record<string, number> = {};
   let decimalComma = false;
   await readBillingFile(source, {
     onHeader(h) {
