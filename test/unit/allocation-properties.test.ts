@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { CostLine } from '../../src/core/allocation/costLine';
 import { allocateSync } from '../../src/core/allocation/engine';
+import type { AllocationResult } from '../../src/core/allocation/result';
 import { largestRemainder } from '../../src/core/allocation/largestRemainder';
 import { parseRules } from '../../src/core/allocation/parseRules';
 import { Rational } from '../../src/core/allocation/rational';
@@ -101,6 +102,25 @@ function sumColumn(csv: string, name: string): Dec {
   return rows.slice(1).reduce((a, r) => (r[i] === '' ? a : a.plus(r[i])), new Dec(0));
 }
 
+/** FOCUS x_ChargebackAmount per "target|rule" (rows here never hold commas before those columns' ends). */
+function cellSums(csv: string): Map<string, Dec> {
+  const rows = csv.trim().split('\n').map((r) => r.split(','));
+  const [amount, target, rule] = ['x_ChargebackAmount', 'x_ChargebackTarget', 'x_ChargebackRule'].map((c) => rows[0].indexOf(c));
+  const out = new Map<string, Dec>();
+  for (const r of rows.slice(1)) {
+    const key = `${r[target]}|${r[rule]}`;
+    out.set(key, (out.get(key) ?? new Dec(0)).plus(r[amount]));
+  }
+  return out;
+}
+
+function reportCells(result: AllocationResult): Map<string, Dec> {
+  const out = new Map<string, Dec>();
+  for (const t of result.targets) for (const b of t.breakdown) out.set(`${t.id}|${b.rule}`, b.amount);
+  for (const b of result.unallocated.breakdown) out.set(`|${b.rule}`, b.amount);
+  return out;
+}
+
 describe('allocation properties (seeded random scenarios)', () => {
   const SEEDS = 300;
 
@@ -145,6 +165,15 @@ describe('allocation properties (seeded random scenarios)', () => {
       assert.equal(sumColumn(focus, 'x_ChargebackAmount').toFixed(), source.toFixed(), `${ctx}\nfocus`);
       const billed = lines.reduce((a, l) => a.plus(l.billed), new Dec(0));
       assert.equal(sumColumn(focus, 'BilledCost').toFixed(), billed.toFixed(), `${ctx}\nfocus billed`);
+      // With whole-cent lines, the FOCUS rows of each target x rule add up to exactly the report's row.
+      if (source.decimalPlaces() <= 2 && lines.every((l) => amountOf(l).decimalPlaces() <= 2)) {
+        const cells = cellSums(focus);
+        for (const [key, amount] of reportCells(result)) {
+          assert.equal((cells.get(key) ?? new Dec(0)).toFixed(2), amount.toFixed(2), `${ctx}\nfocus cell ${key}`);
+          cells.delete(key);
+        }
+        for (const [key, amount] of cells) assert.equal(amount.toFixed(2), '0.00', `${ctx}\nfocus cell ${key} not in the report`);
+      }
     }
   });
 

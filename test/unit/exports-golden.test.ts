@@ -135,6 +135,21 @@ describe('exports: what the golden files must say', () => {
     assert.ok(!column(rows, 'BillingCurrency').includes('USD'));
   });
 
+  it('adds the FOCUS rows of each target x rule up to exactly the report row, with rounding rows where needed', async () => {
+    const focus = parseCsv(await focusCsv(result, model, goldenLines()));
+    const report = parseCsv(chargebackReportCsv(result));
+    const sums = new Map<string, InstanceType<typeof Dec>>();
+    const at = (name: string): number => focus[0].indexOf(name);
+    for (const r of focus.slice(1)) {
+      const key = `${r[at('x_ChargebackTarget')]}|${r[at('x_ChargebackRule')]}`;
+      sums.set(key, (sums.get(key) ?? new Dec(0)).plus(r[at('x_ChargebackAmount')]));
+    }
+    for (const r of report.slice(1)) assert.equal((sums.get(`${r[0]}|${r[3]}`) ?? new Dec(0)).toFixed(2), r[4], `${r[0]} ${r[3]}`);
+    const rounding = focus.slice(1).filter((r) => r[at('ChargeCategory')] === 'Adjustment');
+    assert.ok(rounding.every((r) => new Dec(r[at('x_ChargebackAmount')]).abs().lte('0.01')));
+    assert.equal(rounding.reduce((a, r) => a.plus(r[at('BilledCost')]), new Dec(0)).toFixed(2), '0.00');
+  });
+
   it('keeps the JSON names of the contract', () => {
     const json = resultToJson(result) as unknown as Record<string, unknown>;
     for (const key of ['currency', 'total', 'targets', 'unallocated', 'rules', 'warnings']) assert.ok(key in json, key);

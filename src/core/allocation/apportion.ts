@@ -108,3 +108,72 @@ export function apportion(amount: Decimal, fractions: readonly Rational[], minSc
   const units = BigInt(amount.times(new Dec(10).pow(scale)).toFixed(0));
   return largestRemainder(fractions.map((f) => exact.times(f)), units, scale).map((u) => unitsToDecimal(u, scale));
 }
+
+/** One cell of the report: a target (undefined: unallocated) and the channel (rule or pseudo rule) that fed it. */
+function cellKey(target: number | undefined, channel: number): string {
+  return `${target ?? 'u'}|${channel}`;
+}
+
+export interface SpreadAdjustment {
+  target: number | undefined;
+  channel: number;
+  amount: Decimal;
+}
+
+/**
+ * Cuts the allocated amount of each line over its shares so that, at the end, the pieces of each report cell
+ * (target x rule) add up to exactly the report's rounded amount, while the pieces of each line still add up to
+ * the line exactly. Pieces are rounded by error diffusion: each cell carries the difference between what it was
+ * given and its exact share so far, and the next line's largest-remainder rounding leans against it, so no cell
+ * drifts by more than a cent or two. What is left at the end (a cent here and there) comes back from `finish` as
+ * adjustment amounts per cell that add up to zero: the line-level export writes them as rounding rows. When the
+ * lines carry sub-cent amounts (so the source total is not whole cents) there is nothing to adjust against and
+ * `finish` returns no adjustment: the pieces then keep the exact amounts at each line's own precision.
+ */
+export class AmountSpreader {
+  /** Per cell: exact share so far minus what was given (a Rational, in currency units). */
+  private readonly carry = new Map<string, Rational>();
+  private readonly given = new Map<string, Rational>();
+  private readonly reported = new Map<string, Decimal>();
+  private total = Rational.ZERO;
+
+  constructor(result: AllocationResult) {
+    result.targets.forEach((t, i) => t.breakdown.forEach((b) => this.reported.set(cellKey(i, b.channel), b.amount)));
+    for (const b of result.unallocated.breakdown) this.reported.set(cellKey(undefined, b.channel), b.amount);
+  }
+
+  /** The pieces of one line's amount, in the order of its shares. */
+  spread(amount: Decimal, shares: readonly LineShare[]): Decimal[] {
+    const exact = Rational.fromDecimal(amount);
+    this.total = this.total.plus(exact);
+    const scale = Math.max(2, amount.decimalPlaces());
+    const keys = shares.map((s) => cellKey(s.target, s.channel));
+    const wanted = shares.map((s, i) => exact.times(s.fraction).plus(this.carry.get(keys[i]) ?? Rational.ZERO));
+    const units = BigInt(amount.times(new Dec(10).pow(scale)).toFixed(0));
+    const pieces = largestRemainder(wanted, units, scale).map((u) => unitsToDecimal(u, scale));
+    shares.forEach((_, i) => {
+      const piece = Rational.fromDecimal(pieces[i]);
+      this.carry.set(keys[i], wanted[i].minus(piece));
+      this.given.set(keys[i], (this.given.get(keys[i]) ?? Rational.ZERO).plus(piece));
+    });
+    return pieces;
+  }
+
+  /** Adjustments that bring every cell to the report's amount (none when the source total is not whole cents). */
+  finish(): SpreadAdjustment[] {
+    const cents = Rational.of(1n, 100n);
+    const wholeCents = this.total.div(cents).den === 1n;
+    if (!wholeCents) return [];
+    const out: SpreadAdjustment[] = [];
+    const keys = new Set([...this.given.keys(), ...this.reported.keys()]);
+    for (const key of keys) {
+      const given = this.given.get(key) ?? Rational.ZERO;
+      const reported = Rational.fromDecimal(this.reported.get(key) ?? new Dec(0));
+      const diff = reported.minus(given);
+      if (diff.isZero()) continue;
+      const [t, ch] = key.split('|');
+      out.push({ target: t === 'u' ? undefined : Number(t), channel: Number(ch), amount: diff.toDecimal() });
+    }
+    return out;
+  }
+}

@@ -2,13 +2,15 @@
  * Allocated cost lines as FOCUS CSV: every cost line again (read a second time, streamed), cut into one row per
  * target it went to, with `x_ChargebackTarget` and `x_ChargebackRule`. Columns follow the Partner Center -> FOCUS
  * mapping of the domain page (section 4). Lines that a split, an amortized commitment or kept PEC spread over
- * several targets are apportioned at the line's own precision by the largest-remainder method, so each money
- * column adds up exactly to the same column of the source lines: `x_ChargebackAmount` (what was allocated) adds
- * up to the source total, and so does `BilledCost` when the rules allocate billed cost.
+ * several targets are cut so that the pieces of a line add up to the line exactly; the allocated amount is cut by
+ * error diffusion and closed with a few rounding rows (ChargeCategory Adjustment, no source line), so that the rows
+ * of each target x rule add up to exactly the report's amount. Each money column adds up to the source:
+ * `x_ChargebackAmount` to the source total, `BilledCost` to the billed total (the same with `amount: billed`).
  */
 import type Decimal from 'decimal.js';
-import { LineApportioner, apportion } from '../allocation/apportion';
+import { AmountSpreader, LineApportioner, apportion } from '../allocation/apportion';
 import type { CostLine } from '../allocation/costLine';
+import { Dec } from '../money';
 import type { RulesFile } from '../allocation/model';
 import { PEC_LABEL, UNMATCHED_LABEL, UNUSED_COMMITMENT_LABEL, UNMATCHED, UNUSED_COMMITMENT } from '../allocation/result';
 import type { AllocationResult } from '../allocation/result';
@@ -76,6 +78,8 @@ export async function* focusCsvChunks(
   lines: Iterable<CostLine> | AsyncIterable<CostLine>,
 ): AsyncGenerator<string> {
   const apportioner = new LineApportioner(model, result);
+  const spreader = new AmountSpreader(result);
+  const billedIsAllocated = result.amountKind === 'billed';
   const targets = apportioner.rules.targets;
   const ruleName = (channel: number): string =>
     channel >= 0 ? apportioner.rules.rules[channel].name : channel === UNMATCHED ? UNMATCHED_LABEL : channel === UNUSED_COMMITMENT ? UNUSED_COMMITMENT_LABEL : PEC_LABEL;
@@ -86,8 +90,8 @@ export async function* focusCsvChunks(
     if (!shares) continue;
     const fractions = shares.map((s) => s.fraction);
     const cut = (x: Decimal | undefined): (Decimal | undefined)[] => (x ? apportion(x, fractions) : shares.map(() => undefined));
-    const allocated = cut(apportioner.amountOf(line));
-    const billed = cut(line.billed);
+    const allocated = spreader.spread(apportioner.amountOf(line), shares);
+    const billed = billedIsAllocated && apportioner.amountOf(line) === line.billed ? allocated : cut(line.billed);
     const effective = cut(line.effective);
     const retail = cut(line.retail);
     const quantity = line.quantity ? apportion(line.quantity, fractions, 0) : shares.map(() => undefined);
@@ -147,6 +151,24 @@ export async function* focusCsvChunks(
       yield chunk;
       chunk = '';
     }
+  }
+  // Rounding rows: a cent here and there so that each target x rule adds up to the report exactly.
+  for (const adj of spreader.finish()) {
+    const target = adj.target === undefined ? undefined : targets[adj.target];
+    const cells: CsvValue[] = FOCUS_COLUMNS.map(() => '');
+    const set = (column: (typeof FOCUS_COLUMNS)[number], value: CsvValue): void => {
+      cells[FOCUS_COLUMNS.indexOf(column)] = value;
+    };
+    set('BillingCurrency', result.currency);
+    set('ChargeCategory', 'Adjustment');
+    set('x_ChargeType', 'Chargeback rounding');
+    set('BilledCost', billedIsAllocated ? exact(adj.amount) : exact(new Dec(0)));
+    set('x_ChargebackAmount', exact(adj.amount));
+    set('x_ChargebackTarget', target?.id ?? '');
+    set('x_ChargebackTargetName', target?.name?.value ?? (target ? '' : '(unallocated)'));
+    set('x_ChargebackCostCenter', target?.costCenter?.value ?? '');
+    set('x_ChargebackRule', ruleName(adj.channel));
+    chunk += csvRow(cells);
   }
   if (chunk) yield chunk;
 }
