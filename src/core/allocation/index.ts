@@ -25,6 +25,6 @@ export { DataHarvester, harvestLines } from './harvest';
 export type { DataHarvest, HarvestedField, HarvestedValue } from './harvest';
 export { validateAgainstData } from './validateAgainstData';
 export type { DataSummary } from './validateAgainstData';
-export { LineApportioner, apportion } from './apportion';
+export { LineApportioner, AmountSpreader, apportion } from './apportion';
 export { buildJsonSchema, jsonSchemaText } from './jsonSchema';
 export { compileGlob, checkGlob } from './glob';
