@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The bench's yardstick: the same re-rating (and the same allocation) as `chargeback check` / `allocate`, written as
-// SQL for DuckDB (@duckdb/node-api, a devDependency), run in its own process so that its time and peak RSS compare
+// SQL for DuckDB (@duckdb/node-api, installed on first use by ensure-duckdb.mjs), run in its own process so that its time and peak RSS compare
 // with the CLI's. Prints one JSON object on stdout.
 //
 //   node scripts/bench/duckdb.mjs --file usage.csv --job check|allocate --config auto|text [--threads 2]
@@ -19,10 +19,12 @@
 // EUP lies in [FLOOR(UnitPrice x BCU x fraction, 2) / BCU, UnitPrice x fraction] +- tolerance. Division would turn
 // DECIMAL into DOUBLE in DuckDB, so the lower bound is checked multiplied out: (EUP + tol) x BCU >= BC.
 // Totals: |BillingPreTaxTotal - EUP x Quantity x FX| > 0.01 (and the same for PricingPreTaxTotal without FX).
-import { DuckDBInstance } from '@duckdb/node-api';
 import Decimal from 'decimal.js';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { ensureDuckDB } from './ensure-duckdb.mjs';
+
+const { DuckDBInstance } = await import(ensureDuckDB({ quiet: true }));
 
 const started = performance.now();
 const Dec = Decimal.clone({ precision: 60 });

@@ -18,6 +18,7 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { GENERATOR_VERSION, defaultBenchDir, ensureDataset, parseSize, sizeLabel } from './generate.mjs';
+import { ensureDuckDB } from './ensure-duckdb.mjs';
 
 const BENCH_VERSION = 1;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,6 +44,8 @@ const runs = Number(opts.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number >= 1');
 const dataDir = opts['data-dir'] ?? defaultBenchDir();
 const log = (t) => console.log(`[bench] ${t}`);
+// Installed before any leg runs, so that a first-use install is never timed.
+if (!opts['skip-duckdb']) ensureDuckDB();
 
 // ---------------------------------------------------------------------------------------------------------------
 // The CLI bundle: rebuilt from src/ when older than any source file. Only dist/cli.js is built (as scripts/build.mjs
