@@ -1,18 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parse } from 'csv-parse/sync';
 import { CsvTokenizer, detectDelimiter, tokenize, type CsvRecord } from '../../src/core/billing/csv';
-
-/** A tiny seeded PRNG so that fuzz cases are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../fixtures/allocation/lines';
 
 function tokenizeInChunks(text: string, sizes: number[], delimiter = ','): CsvRecord[] {
   const out: CsvRecord[] = [];
@@ -90,7 +79,7 @@ describe('CSV tokenizer', () => {
   });
 
   it('agrees with csv-parse (the reference) on a fuzzed corpus, and every position points at its cell', () => {
-    const rnd = prng(20260701);
+    const rnd = seededRandom(20260701);
     const alphabet = ['a', 'b', '1', '.', ' ', 'é', '€', '😀', ',', ';', '"', '\n', '\r\n', '\r'];
     for (let caseNo = 0; caseNo < 400; caseNo++) {
       const delimiter = rnd() < 0.3 ? ';' : ',';

@@ -82,6 +82,12 @@ export class ColumnMap {
   nameAt(index: number): string {
     return this.header[index]?.replace(/^\uFEFF/, '').trim() ?? `column ${index + 1}`;
   }
+  /** Indexes of several columns at once, by the caller's own names for them (-1 for an absent column). */
+  indexes<K extends string>(names: Readonly<Record<K, string>>): Record<K, number> {
+    const out = {} as Record<K, number>;
+    for (const key of Object.keys(names) as K[]) out[key] = this.indexOf(names[key]);
+    return out;
+  }
   missing(names: readonly string[]): string[] {
     return names.filter((n) => !this.has(n));
   }

@@ -81,9 +81,7 @@ export class DailyUsageChecker {
 
   constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
     this.decimalComma = header.decimalComma;
-    const idx = {} as Record<ColumnKey, number>;
-    for (const key of Object.keys(COLUMNS) as ColumnKey[]) idx[key] = header.columns.indexOf(COLUMNS[key]);
-    this.idx = idx;
+    this.idx = header.columns.indexes(COLUMNS);
   }
 
   private cell(r: CsvRecord, key: ColumnKey): string {
