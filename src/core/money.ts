@@ -49,6 +49,12 @@ export function parseDecimal(text: string, decimalComma = false): Decimal | unde
   return undefined;
 }
 
+/** True when `parseDecimal` would read the text, without building a Decimal. */
+export function isDecimalText(text: string, decimalComma = false): boolean {
+  const t = text.trim();
+  return PLAIN_NUMBER.test(t) || (decimalComma && DECIMAL_COMMA.test(t));
+}
+
 /** Number of digits after the decimal point as printed (used for "within printing precision" comparisons). */
 export function printedDecimals(text: string): number {
   const t = text.trim().replace(',', '.');
@@ -61,5 +67,10 @@ export function printedDecimals(text: string): number {
 
 /** Half a unit in the last printed place: the uncertainty that printing alone introduces. */
 export function printingTolerance(text: string): Decimal {
-  return new Dec(10).pow(-printedDecimals(text)).div(2);
+  const decimals = printedDecimals(text);
+  if (decimals < HALF_UNITS.length) return HALF_UNITS[decimals];
+  return new Dec(10).pow(-decimals).div(2);
 }
+
+/** Half a unit of the n-th decimal for the common n: the tolerance is asked for on every row. */
+const HALF_UNITS: readonly Decimal[] = Array.from({ length: 21 }, (_, n) => new Dec(10).pow(-n).div(2));

@@ -12,7 +12,7 @@
  * their group say so.
  */
 import type Decimal from 'decimal.js';
-import { Dec, ZERO, formatCents, formatPrice, floorCents, parseDecimal, printingTolerance, roundCents } from '../money';
+import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printingTolerance, roundCents } from '../money';
 import { chargedFraction, percentAsFraction, rateCumulative, type PriceTier } from './formula';
 import { parseBillingDate } from '../billing/dates';
 import type { CsvRecord } from '../billing/csv';
@@ -78,6 +78,21 @@ export class DailyUsageChecker {
   private readonly groups = new Map<string, GroupDays>();
   private readonly decimalComma: boolean;
   private finished = false;
+  /** Few distinct dates, percentages and month-to-date ratings recur on many rows: each is worked out once. */
+  private readonly dates = new Map<string, ReturnType<typeof parseBillingDate>>();
+  private readonly percents = new Map<string, Decimal | undefined>();
+  private readonly pecFractions = new Map<string, Decimal>();
+  private readonly ratings = new Map<string, Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'>>();
+
+  private fractionOfPec(pec: Decimal): Decimal {
+    const key = pec.toString();
+    let f = this.pecFractions.get(key);
+    if (!f) {
+      f = chargedFraction(pec);
+      this.pecFractions.set(key, f);
+    }
+    return f;
+  }
 
   constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
     this.decimalComma = header.decimalComma;
@@ -89,25 +104,38 @@ export class DailyUsageChecker {
     return i >= 0 ? r.cells[i] : '';
   }
 
-  /** Parses the values the rules need; every unreadable cell is named. */
-  parse(r: CsvRecord): ParseResult {
+  /**
+   * Parses the values the rules need; every unreadable cell is named. With `sumsOnly` (the first pass), the numbers
+   * that pass does not add up are only checked for being numbers, and the returned row must not be used for rating.
+   */
+  parse(r: CsvRecord, sumsOnly = false): ParseResult {
     const bad: { column: number; reason: string }[] = [];
     const num = (key: ColumnKey, optional = false): Decimal | undefined => {
       const text = this.cell(r, key);
       if (optional && text.trim() === '') return undefined;
-      const v = parseDecimal(text, this.decimalComma);
+      const v = sumsOnly && key !== 'quantity' ? (isDecimalText(text, this.decimalComma) ? ZERO : undefined) : parseDecimal(text, this.decimalComma);
       if (!v) bad.push({ column: this.idx[key], reason: text.trim() === '' ? 'is empty' : `"${text}" is not a number` });
       return v;
     };
     const date = (key: ColumnKey): string | undefined => {
-      const d = parseBillingDate(this.cell(r, key), this.options.dateOrder);
-      if (!d.ok) bad.push({ column: this.idx[key], reason: `"${this.cell(r, key)}": ${d.reason}` });
+      const text = this.cell(r, key);
+      let d = this.dates.get(text);
+      if (!d) {
+        d = parseBillingDate(text, this.options.dateOrder);
+        if (this.dates.size < 10_000) this.dates.set(text, d);
+      }
+      if (!d.ok) bad.push({ column: this.idx[key], reason: `"${text}": ${d.reason}` });
       return d.ok ? d.iso : undefined;
     };
     const pct = (key: ColumnKey): Decimal | undefined => {
       if (this.idx[key] < 0) return ZERO;
-      const v = percentAsFraction(this.cell(r, key), this.decimalComma);
-      if (!v) bad.push({ column: this.idx[key], reason: `"${this.cell(r, key)}" is not a percentage (0-100 or 0-1)` });
+      const text = this.cell(r, key);
+      let v = this.percents.get(text);
+      if (v === undefined && !this.percents.has(text)) {
+        v = percentAsFraction(text, this.decimalComma);
+        if (this.percents.size < 10_000) this.percents.set(text, v);
+      }
+      if (!v) bad.push({ column: this.idx[key], reason: `"${text}" is not a percentage (0-100 or 0-1)` });
       return v;
     };
     const chargeStart = date('chargeStart');
@@ -120,7 +148,7 @@ export class DailyUsageChecker {
     const pec = pct('pec');
     const credit = pct('credit');
     const pricingTotal = this.idx.pricingTotal >= 0 ? num('pricingTotal', true) : undefined;
-    const fraction = pec && credit ? chargedFraction(pec, credit) : undefined;
+    const fraction = pec && credit ? (credit.isZero() ? this.fractionOfPec(pec) : chargedFraction(pec, credit)) : undefined;
     const groupKey = chargeStart && fraction
       ? [this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'meterId'), chargeStart, fraction.toString()].join('|').toLowerCase()
       : undefined;
@@ -149,7 +177,7 @@ export class DailyUsageChecker {
 
   /** First pass: adds a row's quantity to its group's day. */
   aggregate(r: CsvRecord): void {
-    const p = this.parse(r);
+    const p = this.parse(r, true);
     if (!p.ok) {
       if (p.groupKey) this.group(p.groupKey).leftOut++;
       return;
@@ -185,23 +213,28 @@ export class DailyUsageChecker {
   explain(row: DailyRow): DailyRowExplanation {
     if (!this.finished) throw new Error('explain() before finish()');
     const g = this.groups.get(row.groupKey);
-    const bcu = g?.byDay.get(row.day) ?? row.quantity;
-    const tiers = this.options.priceList?.forMeter(row.meterId, row.day)?.tiers;
     const tolerance = printingTolerance(row.eupText);
-    let gross: Decimal, bc: Decimal, lower: Decimal, upper: Decimal;
-    if (bcu.gt(0)) {
-      const rating = rateCumulative(bcu, row.unitPrice, row.fraction, tiers);
-      ({ gross, bc } = rating);
-      lower = rating.eup;
-      upper = rating.unroundedEup;
-    } else {
-      // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
-      gross = ZERO;
-      bc = ZERO;
-      lower = upper = row.unitPrice.times(row.fraction);
+    // All rows of a group's day share one month-to-date rating (for the same UnitPrice): work it out once.
+    const key = `${row.groupKey}|${row.day}|${row.unitPrice.toString()}`;
+    let rating = this.ratings.get(key);
+    if (!rating) {
+      const bcu = g?.byDay.get(row.day) ?? row.quantity;
+      const tiers = this.options.priceList?.forMeter(row.meterId, row.day)?.tiers;
+      if (bcu.gt(0)) {
+        const r = rateCumulative(bcu, row.unitPrice, row.fraction, tiers);
+        rating = { bcu, gross: r.gross, bc: r.bc, lower: r.eup, upper: r.unroundedEup, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+      } else {
+        // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
+        const price = row.unitPrice.times(row.fraction);
+        rating = { bcu, gross: ZERO, bc: ZERO, lower: price, upper: price, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+      }
+      // Bounded: a group-day seen once is rarely asked again after its rows have passed.
+      if (this.ratings.size >= 100_000) this.ratings.clear();
+      this.ratings.set(key, rating);
     }
+    const { bcu, gross, bc, lower, upper, tiers } = rating;
     const consistent = row.eup.gte(lower.minus(tolerance)) && row.eup.lte(upper.plus(tolerance));
-    return { row, bcu, gross, bc, lower, upper, tolerance, tiers: tiers && tiers.length > 0 ? tiers : undefined, consistent, leftOutRows: g?.leftOut ?? 0 };
+    return { row, bcu, gross, bc, lower, upper, tolerance, tiers, consistent, leftOutRows: g?.leftOut ?? 0 };
   }
 
   /** Second pass: checks one row and emits its findings. Returns the row's money at stake and billed amount. */
