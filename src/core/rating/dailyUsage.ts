@@ -229,7 +229,7 @@ export class DailyUsageChecker {
         rating = { bcu, gross: ZERO, bc: ZERO, lower: price, upper: price, tiers: tiers && tiers.length > 0 ? tiers : undefined };
       }
       // Bounded: a group-day seen once is rarely asked again after its rows have passed.
-      if (this.ratings.size >= 100_000) this.ratings.clear();
+      if (this.ratings.size >= 20_000) this.ratings.clear();
       this.ratings.set(key, rating);
     }
     const { bcu, gross, bc, lower, upper, tiers } = rating;
