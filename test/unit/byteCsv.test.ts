@@ -1,0 +1,135 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { tokenize, type CsvRecord } from '../../src/core/billing/csv';
+import { NUM, cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
+import { seededRandom } from '../fixtures/allocation/lines';
+
+/** Every record the byte reader finds, as the reference reader would give it (cells, positions, index). */
+function fastRecords(input: ByteInput, delimiter = ',', chunkBytes?: number): { records: CsvRecord[]; irregular: boolean; lines: number } {
+  const records: CsvRecord[] = [];
+  const r = scanRecords(input, (rec) => {
+    const cells: string[] = [];
+    for (let c = 0; c < rec.cells; c++) cells.push(cellText(rec, c));
+    const decoded = decodeRecord(rec, delimiter, rec.index, rec.line);
+    assert.deepEqual(decoded.cells, cells, 'decodeRecord gives the cells the scan found');
+    records.push(decoded);
+  }, { delimiter: delimiter.charCodeAt(0), chunkBytes });
+  return { records, irregular: !!r.irregular, lines: r.lines };
+}
+
+function corpus(seed: number, cases: number): { text: string; delimiter: string; broken: boolean }[] {
+  const rnd = seededRandom(seed);
+  const alphabet = ['a', 'b', '1', '.', ' ', 'é', '€', '😀', ',', ';', '"', '\n', '\r\n', '\r'];
+  const out: { text: string; delimiter: string; broken: boolean }[] = [];
+  for (let caseNo = 0; caseNo < cases; caseNo++) {
+    const delimiter = rnd() < 0.3 ? ';' : ',';
+    let broken = false;
+    const rows: string[] = [];
+    const nRows = 1 + Math.floor(rnd() * 8);
+    const nCols = 1 + Math.floor(rnd() * 6);
+    for (let r = 0; r < nRows; r++) {
+      // Ragged rows and blank lines too.
+      const cols = rnd() < 0.1 ? Math.max(1, nCols + Math.floor(rnd() * 3) - 1) : nCols;
+      if (rnd() < 0.05) {
+        rows.push('');
+        continue;
+      }
+      const cells: string[] = [];
+      for (let c = 0; c < cols; c++) {
+        let v = '';
+        const len = Math.floor(rnd() * 7);
+        for (let k = 0; k < len; k++) v += alphabet[Math.floor(rnd() * alphabet.length)];
+        const needsQuotes = /[",;\r\n]/.test(v) || rnd() < 0.2;
+        // Now and then, broken quoting: the reference reports it, the byte reader must give up.
+        if (rnd() < 0.02) {
+          broken = true;
+          cells.push(`"${v}"x`);
+        }
+        else cells.push(needsQuotes ? `"${v.replace(/"/g, '""')}"` : v.replace(/^"/, 'q'));
+      }
+      rows.push(cells.join(delimiter));
+    }
+    const eol = rnd() < 0.4 ? '\r\n' : rnd() < 0.9 ? '\n' : '\r';
+    let text = rows.join(eol) + (rnd() < 0.5 ? eol : '');
+    if (rnd() < 0.1) text = '\uFEFF' + text;
+    if (rnd() < 0.02) {
+      broken = true;
+      text += '"open';
+    }
+    out.push({ text, delimiter, broken });
+  }
+  return out;
+}
+
+describe('Byte-level CSV reader (the fast path) against the reference readers', () => {
+  it('finds the same records, cells and cell positions as CsvTokenizer, and the same cells as csv-parse, on 1500 fuzzed files', () => {
+    let regular = 0;
+    for (const [n, { text, delimiter, broken }] of corpus(20261123, 1500).entries()) {
+      const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+      const reference = tokenize(body, delimiter);
+      const fast = fastRecords({ bytes: Buffer.from(text, 'utf8') }, delimiter);
+      const where = `case ${n}: ${JSON.stringify(text)}`;
+      if (reference.problems.length > 0) {
+        assert.equal(fast.irregular, true, `the byte reader must give up where the reference reports a problem, ${where}`);
+        continue;
+      }
+      regular++;
+      assert.equal(fast.irregular, false, where);
+      assert.deepEqual(fast.records, reference.records, where);
+      if (broken) continue;
+      const csvParse: string[][] = parse(body, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+      assert.deepEqual(fast.records.map((r) => r.cells), csvParse, `csv-parse, ${where}`);
+    }
+    assert.ok(regular > 1000, `most cases are regular CSV (${regular})`);
+  });
+
+  it('gives the same records from a file read in tiny chunks (records, quotes and CRLF split across reads)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bytecsv-'));
+    try {
+      for (const [n, { text, delimiter }] of corpus(7, 300).entries()) {
+        const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+        const reference = tokenize(body, delimiter);
+        if (reference.problems.length > 0) continue;
+        const path = join(dir, `c${n}.csv`);
+        writeFileSync(path, text);
+        for (const chunk of [1, 2, 3, 7, 64]) {
+          const fast = fastRecords({ path }, delimiter, chunk);
+          assert.equal(fast.irregular, false);
+          assert.deepEqual(fast.records, reference.records, `case ${n}, chunks of ${chunk}: ${JSON.stringify(text)}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops before the first record that starts at or after `to`, and resumes from a record start with `from`', () => {
+    const text = 'h1,h2\na,"b\nc"\nd,e\nf,g\n';
+    const bytes = Buffer.from(text);
+    const third = text.indexOf('d,e');
+    const head = scanRecords({ bytes }, () => undefined, { to: third });
+    assert.equal(head.records, 2);
+    assert.equal(head.endOffset, third);
+    assert.equal(head.lines, 3, 'the quoted line break counts as a line');
+    const tail: string[] = [];
+    const rest = scanRecords({ bytes }, (r) => void tail.push(cellText(r, 0)), { from: head.endOffset });
+    assert.deepEqual(tail, ['d', 'f']);
+    assert.equal(rest.records, 2);
+  });
+
+  it('reads plain decimals exactly and leaves everything else to the reference parser', () => {
+    const ok = (t: string): boolean => parsePlainDecimal(Buffer.from(t), 0, Buffer.byteLength(t));
+    assert.equal(ok('0.152967017172388'), true);
+    assert.deepEqual({ ...NUM }, { neg: false, int: 0, frac: 152967017172388, decimals: 15 });
+    assert.equal(ok('-12.50'), true);
+    assert.deepEqual({ ...NUM }, { neg: true, int: 12, frac: 50, decimals: 2 });
+    assert.equal(ok('24'), true);
+    assert.deepEqual({ ...NUM }, { neg: false, int: 24, frac: 0, decimals: 0 });
+    for (const t of ['', ' 1', '1 ', '1e5', '1,5', '.5', '5.', '+1', '-', '1.0000000000000001', '1234567890123456']) {
+      assert.equal(ok(t), false, t);
+    }
+  });
+});
