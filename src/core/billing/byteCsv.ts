@@ -62,6 +62,166 @@ export interface ScanResult {
 /** Thrown-free control: a callback returns false to stop the scan. */
 export type OnByteRecord = (r: ByteRecord) => boolean | void;
 
+/** What `scanOne` found besides its return value (module scratch: the hot loop allocates nothing). */
+const ONE = { cells: 0, lines: 0 };
+const NEED_MORE = -1;
+const UNTERMINATED = -2;
+const TEXT_AFTER_QUOTE = -3;
+const TOO_WIDE = -4;
+
+/**
+ * Reads one record starting at i: fills start/end/flags, sets ONE.cells and ONE.lines (line breaks inside quoted
+ * cells), and returns the index of the line break that ends it (or `have` at the end of the input), NEED_MORE when
+ * the bytes run out first, or a negative reason code. Plain locals only: this is the loop every byte goes through.
+ */
+function scanOne(buf: Uint8Array, i: number, have: number, eof: boolean, delim: number, maxCells: number, start: Int32Array, end: Int32Array, flags: Uint8Array): number {
+  let cells = 0;
+  let lines = 0;
+  let j = i;
+  const stopAbove = delim > CR ? delim : CR;
+  for (;;) {
+    if (cells === maxCells) return TOO_WIDE;
+    if (j < have && buf[j] === QUOTE) {
+      // Quoted cell: to the closing quote ("" is an escaped quote).
+      let k = j + 1;
+      let flag = 1;
+      for (;;) {
+        if (k >= have) return eof ? UNTERMINATED : NEED_MORE;
+        const c = buf[k];
+        if (c === QUOTE) {
+          if (k + 1 >= have) {
+            if (!eof) return NEED_MORE;
+            break;
+          }
+          if (buf[k + 1] === QUOTE) {
+            flag = 2;
+            k += 2;
+            continue;
+          }
+          break;
+        }
+        if (c === LF) lines++;
+        else if (c === CR) {
+          if (k + 1 >= have && !eof) return NEED_MORE;
+          if (buf[k + 1] !== LF) lines++;
+        }
+        k++;
+      }
+      start[cells] = j + 1;
+      end[cells] = k;
+      flags[cells] = flag;
+      cells++;
+      j = k + 1;
+      if (j >= have) {
+        if (!eof) return NEED_MORE;
+        break;
+      }
+      const c = buf[j];
+      if (c === delim) {
+        j++;
+        if (j >= have) {
+          if (!eof) return NEED_MORE;
+          start[cells] = j;
+          end[cells] = j;
+          flags[cells] = 0;
+          cells++;
+          break;
+        }
+        continue;
+      }
+      if (c === LF || c === CR) break;
+      return TEXT_AFTER_QUOTE;
+    }
+    // Unquoted cell: to the next delimiter or line break (a quote inside it is an ordinary character).
+    let k = j;
+    while (k < have) {
+      const c = buf[k];
+      // Most bytes are letters and digits, above every stop byte: one comparison for them.
+      if (c > stopAbove) {
+        k++;
+        continue;
+      }
+      if (c === delim || c === LF || c === CR) break;
+      k++;
+    }
+    if (k >= have && !eof) return NEED_MORE;
+    start[cells] = j;
+    end[cells] = k;
+    flags[cells] = 0;
+    cells++;
+    if (k >= have) {
+      j = k;
+      break;
+    }
+    if (buf[k] === delim) {
+      j = k + 1;
+      if (j >= have) {
+        if (!eof) return NEED_MORE;
+        start[cells] = j;
+        end[cells] = j;
+        flags[cells] = 0;
+        cells++;
+        break;
+      }
+      continue;
+    }
+    j = k;
+    break;
+  }
+  ONE.cells = cells;
+  ONE.lines = lines;
+  return j;
+}
+
+/** The bytes in view: a window of the file (refilled by plain reads) or the whole input in memory. */
+class Window {
+  buf: Buffer;
+  have = 0;
+  base: number;
+  eof = false;
+  private readonly fd: number;
+  private readAt: number;
+
+  constructor(input: ByteInput, from: number, chunkBytes: number) {
+    this.base = from;
+    this.readAt = from;
+    if ('bytes' in input) {
+      const b = input.bytes;
+      this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(from);
+      this.have = this.buf.length;
+      this.eof = true;
+      this.fd = -1;
+    } else {
+      this.fd = openSync(input.path, 'r');
+      this.buf = Buffer.allocUnsafe(chunkBytes);
+    }
+  }
+
+  /** Drops the bytes before `keep` (they move to the front) and reads more; returns the new index of `keep`. */
+  refill(keep: number): number {
+    if (this.fd < 0 || this.eof) return keep;
+    if (keep > 0) {
+      this.buf.copy(this.buf, 0, keep, this.have);
+      this.base += keep;
+      this.have -= keep;
+    }
+    if (this.have === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.have);
+      this.buf = bigger;
+    }
+    const n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, this.readAt);
+    if (n === 0) this.eof = true;
+    this.readAt += n;
+    this.have += n;
+    return 0;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+  }
+}
+
 /**
  * Scans `input` from `from` (after a UTF-8 BOM when from is 0) to `to`, calling `onRecord` for each record. Blank
  * lines are not records (as in CsvTokenizer).
@@ -75,238 +235,88 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
     recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
   };
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
-
-  let fd = -1;
-  let buf: Buffer;
-  let have = 0; // valid bytes in buf
-  let base = options.from ?? 0; // input offset of buf[0]
-  let eof = false;
-  let readAt = base;
-  if ('bytes' in input) {
-    const b = input.bytes;
-    buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(base);
-    have = buf.length;
-    eof = true;
-  } else {
-    fd = openSync(input.path, 'r');
-    buf = Buffer.allocUnsafe(options.chunkBytes ?? 4 << 20);
-  }
-  const fill = (): void => {
-    if (fd < 0 || eof) return;
-    if (have === buf.length) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, have);
-      buf = bigger;
-    }
-    const n = readSync(fd, buf, have, buf.length - have, readAt);
-    if (n === 0) eof = true;
-    readAt += n;
-    have += n;
-  };
-
+  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20);
+  const { start, end, flags } = rec;
   try {
-    fill();
-    while (fd >= 0 && have < 3 && !eof) fill();
-    let i = 0;
-    if (base === 0 && have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    let i = w.refill(0);
+    while (w.have < 3 && !w.eof) i = w.refill(0);
+    if (w.base === 0 && w.have >= 3 && w.buf[0] === 0xef && w.buf[1] === 0xbb && w.buf[2] === 0xbf) i = 3;
     let line = 0;
-    const start = rec.start;
-    const end = rec.end;
-    const flags = rec.flags;
+    let buf = w.buf;
+    let have = w.have;
     for (;;) {
-      // Skip blank lines between records.
+      // Blank lines between records (a CRLF split across reads is joined first).
       while (i < have) {
         const c = buf[i];
-        if (c === LF) {
-          line++;
-          i++;
-        } else if (c === CR) {
-          line++;
-          i++;
-          if (i === have && !eof) {
-            // The LF of a CRLF may be in the next chunk.
-            buf.copy(buf, 0, i, have);
-            base += i;
-            have -= i;
-            i = 0;
-            fill();
+        if (c !== LF && c !== CR) break;
+        line++;
+        i++;
+        if (c === CR) {
+          if (i === have && !w.eof) {
+            i = w.refill(i);
+            buf = w.buf;
+            have = w.have;
           }
           if (i < have && buf[i] === LF) i++;
-        } else break;
+        }
       }
       if (i >= have) {
-        if (eof) break;
-        base += i;
-        have -= i;
-        buf.copy(buf, 0, i, i + have);
-        i = 0;
-        fill();
+        if (w.eof) break;
+        i = w.refill(i);
+        buf = w.buf;
+        have = w.have;
         continue;
       }
-      if (base + i >= to) break;
+      if (w.base + i >= to) break;
 
-      // One record from i; on running out of bytes, move the record to the front, read more and start it again.
-      const recordStart = i;
-      const recordLine = line;
-      let cells = 0;
-      let j = i;
-      let complete = false;
-      let irregular: string | undefined;
-      let linesInside = 0;
-      for (;;) {
-        if (cells === maxCells) {
-          irregular = `a record has more than ${maxCells} cells`;
-          break;
-        }
-        if (j < have && buf[j] === QUOTE) {
-          // Quoted cell: to the closing quote ("" is an escaped quote).
-          let k = j + 1;
-          let flag = 1;
-          let closed = -1;
-          while (k < have) {
-            const c = buf[k];
-            if (c === QUOTE) {
-              if (k + 1 >= have && !eof) break; // cannot tell "" from a closing quote yet
-              if (k + 1 < have && buf[k + 1] === QUOTE) {
-                flag = 2;
-                k += 2;
-                continue;
-              }
-              closed = k;
-              break;
-            }
-            if (c === LF) linesInside++;
-            else if (c === CR) {
-              if (k + 1 >= have && !eof) break;
-              if (buf[k + 1] !== LF) linesInside++;
-            }
-            k++;
-          }
-          if (closed < 0) {
-            if (eof && k >= have) irregular = 'a quoted cell is never closed';
-            break; // need more bytes (or irregular)
-          }
-          start[cells] = j + 1;
-          end[cells] = closed;
-          flags[cells] = flag;
-          cells++;
-          j = closed + 1;
-          if (j >= have) {
-            if (!eof) break;
-            complete = true;
-            break;
-          }
-          const c = buf[j];
-          if (c === delim) {
-            j++;
-            if (j >= have && eof) {
-              start[cells] = j;
-              end[cells] = j;
-              flags[cells] = 0;
-              cells++;
-              complete = true;
-              break;
-            }
-            continue;
-          }
-          if (c === LF || c === CR) {
-            complete = true;
-            break;
-          }
-          irregular = 'text after the closing quote of a quoted cell';
-          break;
-        }
-        // Unquoted cell: to the next delimiter or line break (a quote inside it is an ordinary character).
-        let k = j;
-        while (k < have) {
-          const c = buf[k];
-          if (c === delim || c === LF || c === CR) break;
-          k++;
-        }
-        if (k >= have && !eof) break;
-        start[cells] = j;
-        end[cells] = k;
-        flags[cells] = 0;
-        cells++;
-        if (k >= have) {
-          j = k;
-          complete = true;
-          break;
-        }
-        if (buf[k] === delim) {
-          j = k + 1;
-          if (j >= have && eof) {
-            start[cells] = j;
-            end[cells] = j;
-            flags[cells] = 0;
-            cells++;
-            complete = true;
-            break;
-          }
-          continue;
-        }
-        j = k;
-        complete = true;
-        break;
-      }
-      if (irregular) {
-        result.irregular = { reason: irregular, line: recordLine, offset: base + recordStart };
-        break;
-      }
-      if (!complete) {
+      const j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags);
+      if (j === NEED_MORE) {
         // Out of bytes mid-record: keep it, read on, and scan it again.
-        if (eof) break;
-        buf.copy(buf, 0, recordStart, have);
-        base += recordStart;
-        have -= recordStart;
-        i = 0;
-        fill();
+        i = w.refill(i);
+        buf = w.buf;
+        have = w.have;
         continue;
       }
-      // j is at the line break ending the record, or at the end of the input.
-      rec.buf = buf;
-      rec.cells = cells;
-      rec.recordStart = recordStart;
+      if (j < 0) {
+        const reason = j === UNTERMINATED ? 'a quoted cell is never closed' : j === TEXT_AFTER_QUOTE ? 'text after the closing quote of a quoted cell' : `a record has more than ${maxCells} cells`;
+        result.irregular = { reason, line, offset: w.base + i };
+        break;
+      }
+      rec.buf = w.buf;
+      rec.cells = ONE.cells;
+      rec.recordStart = i;
       rec.recordEnd = j;
-      rec.base = base;
-      rec.line = recordLine;
+      rec.base = w.base;
+      rec.line = line;
       rec.index = result.records;
       result.records++;
-      line += linesInside;
+      line += ONE.lines;
       i = j;
-      if (onRecord(rec) === false) {
-        result.stopped = true;
-        if (i < have) {
-          i++;
-          line++;
-          if (buf[i - 1] === CR && i < have && buf[i] === LF) i++;
-        }
-        result.endOffset = base + i;
-        result.lines = line;
-        return result;
-      }
-      // The line break after the record (offsets in rec are stale once the buffer moves below).
+      const stop = onRecord(rec) === false;
+      // The line break after the record (offsets in rec are stale once the window moves below).
       if (i < have) {
         const c = buf[i];
         line++;
         i++;
         if (c === CR) {
-          if (i === have && !eof) {
-            buf.copy(buf, 0, i, have);
-            base += i;
-            have -= i;
-            i = 0;
-            fill();
+          if (i === have && !w.eof) {
+            i = w.refill(i);
+            buf = w.buf;
+            have = w.have;
           }
           if (i < have && buf[i] === LF) i++;
         }
       }
+      if (stop) {
+        result.stopped = true;
+        break;
+      }
     }
-    result.endOffset = base + i;
+    result.endOffset = w.base + i;
     result.lines = line;
     return result;
   } finally {
-    if (fd >= 0) closeSync(fd);
+    w.close();
   }
 }
 

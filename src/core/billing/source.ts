@@ -3,12 +3,15 @@
  * that files of any size are read in flat memory. File I/O happens only when a source is read, never on import.
  */
 import { createReadStream } from 'node:fs';
+import type { ByteInput } from './byteCsv';
 
 export interface TextSource {
   /** A path or URI, for messages. */
   readonly name: string;
   /** The text in chunks, without a byte order mark. Each call reads the source again from the start. */
   chunks(): AsyncIterable<string>;
+  /** The same text as UTF-8 bytes, for the fast reader (absent: only the reference reader can read this source). */
+  bytes?(): ByteInput;
 }
 
 const STRING_CHUNK = 1 << 20;
@@ -21,6 +24,7 @@ export function stringSource(name: string, text: string, chunkSize = STRING_CHUN
     async *chunks() {
       for (let at = 0; at < body.length; at += chunkSize) yield body.slice(at, at + chunkSize);
     },
+    bytes: () => ({ bytes: Buffer.from(body, 'utf8') }),
   };
 }
 
@@ -28,6 +32,7 @@ export function stringSource(name: string, text: string, chunkSize = STRING_CHUN
 export function fileSource(path: string, chunkBytes = 1 << 20): TextSource {
   return {
     name: path,
+    bytes: () => ({ path }),
     async *chunks() {
       const decoder = new TextDecoder('utf-8');
       const stream = createReadStream(path, { highWaterMark: chunkBytes });

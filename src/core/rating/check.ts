@@ -11,6 +11,7 @@ import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type F
 import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
 import { ReconciliationChecker } from './reconciliation';
+import { fastDailyCheck } from './fastDaily';
 import type { CheckOptions } from './options';
 
 export interface CheckSummary {
@@ -46,6 +47,16 @@ export interface RunOptions {
   onProgress?(rows: number, pass: number, passes: number): void;
   /** Called in the first pass with the 0-based start line of every record (header first), for position lookups. */
   onRecordStart?(line: number): void;
+  /**
+   * Which reader: 'fast' (default) reads regular comma-separated daily usage from bytes and proves most rows clean
+   * with exact integer arithmetic; 'reference' always uses the tokenizer and decimal.js on every row. Both give the
+   * same findings and summary (test/unit/fastCheck.test.ts).
+   */
+  reader?: 'fast' | 'reference';
+  /** Bytes the fast reader reads between yields to the event loop. */
+  sliceBytes?: number;
+  /** Filled in by the fast reader: rows of each pass that took the reference path. */
+  stats?: { fast: boolean; referenceRows?: [number, number] };
 }
 
 export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
@@ -73,6 +84,32 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   let header: BillingHeader | undefined;
   let daily: DailyUsageChecker | undefined;
   let recon: ReconciliationChecker | undefined;
+
+  const input = run.reader !== 'reference' ? source.bytes?.() : undefined;
+  if (input) {
+    // The header, read the reference way (encoding, delimiter, kind); the rows, the fast way when the file allows.
+    let h: BillingHeader | undefined;
+    await readBillingFile(source, { onHeader: (x) => ((h = x), false), onRow: () => undefined, onFinding: () => undefined });
+    if (h && h.kind === 'daily-usage' && h.delimiter === ',' && !h.decimalComma && h.columns.missing(DAILY_USAGE_REQUIRED).length === 0) {
+      const checker = new DailyUsageChecker(h, options);
+      const fast = await fastDailyCheck({
+        input, header: h, checker, options, emit, account, signal: run.signal, onProgress: run.onProgress, onRecordStart: run.onRecordStart,
+        sliceBytes: run.sliceBytes,
+      });
+      if (fast) {
+        if (run.stats) {
+          run.stats.fast = true;
+          run.stats.referenceRows = fast.referenceRows;
+        }
+        summary.kind = h.kind;
+        summary.delimiter = h.delimiter;
+        summary.rows = fast.rows;
+        summary.complete = fast.complete;
+        return finishSummary(h, checker);
+      }
+    }
+  }
+  if (run.stats) run.stats.fast = false;
 
   const first = await readBillingFile(source, {
     onRecordStart: run.onRecordStart,
@@ -128,12 +165,16 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
     }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 2, 2) });
     summary.complete = second.complete;
   }
-  if (header && header.kind !== 'unknown' && summary.rows === 0 && summary.complete) {
-    emit({ code: 'no-data-rows', severity: 'info', ...recordRange(header.record.pos), message: 'The file has a header but no data rows.' });
+  return finishSummary(header, daily);
+
+  function finishSummary(header: BillingHeader | undefined, daily: DailyUsageChecker | undefined): CheckRun {
+    if (header && header.kind !== 'unknown' && summary.rows === 0 && summary.complete) {
+      emit({ code: 'no-data-rows', severity: 'info', ...recordRange(header.record.pos), message: 'The file has a header but no data rows.' });
+    }
+    summary.overcharge = formatCents(over);
+    summary.undercharge = formatCents(under);
+    summary.billedTotal = formatCents(billed);
+    summary.currency = currencies.size === 1 ? [...currencies][0] : currencies.size > 1 ? 'mixed' : '';
+    return { summary, header, daily };
   }
-  summary.overcharge = formatCents(over);
-  summary.undercharge = formatCents(under);
-  summary.billedTotal = formatCents(billed);
-  summary.currency = currencies.size === 1 ? [...currencies][0] : currencies.size > 1 ? 'mixed' : '';
-  return { summary, header, daily };
 }

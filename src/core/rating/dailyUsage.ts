@@ -65,7 +65,7 @@ const COLUMNS = {
   benefitId: 'BenefitId', benefitType: 'BenefitType', meterName: 'MeterName', meterSubCategory: 'MeterSubCategory',
   publisher: 'PublisherName',
 } as const;
-type ColumnKey = keyof typeof COLUMNS;
+export type ColumnKey = keyof typeof COLUMNS;
 
 interface GroupDays {
   /** Quantity per day during the first pass; month-to-date quantity per day after `finish`. */
@@ -74,7 +74,8 @@ interface GroupDays {
 }
 
 export class DailyUsageChecker {
-  private readonly idx: Record<ColumnKey, number>;
+  /** Column index per value the rules read (-1: absent). */
+  readonly idx: Record<ColumnKey, number>;
   private readonly groups = new Map<string, GroupDays>();
   private readonly decimalComma: boolean;
   private finished = false;
@@ -209,29 +210,68 @@ export class DailyUsageChecker {
     this.finished = true;
   }
 
-  /** The month-to-date rating of a parsed row and whether its price is consistent with it. */
-  explain(row: DailyRow): DailyRowExplanation {
-    if (!this.finished) throw new Error('explain() before finish()');
-    const g = this.groups.get(row.groupKey);
-    const tolerance = printingTolerance(row.eupText);
-    // All rows of a group's day share one month-to-date rating (for the same UnitPrice): work it out once.
-    const key = `${row.groupKey}|${row.day}|${row.unitPrice.toString()}`;
+  /** Adds a quantity summed elsewhere (the fast reader's exact sums) to a group's day, as `aggregate` would. */
+  addDayQuantity(groupKey: string, day: string, quantity: Decimal): void {
+    const g = this.group(groupKey);
+    g.byDay.set(day, (g.byDay.get(day) ?? ZERO).plus(quantity));
+  }
+
+  /** The group's quantity from the start of the month through `day` (after finish). */
+  monthToDate(groupKey: string, day: string): Decimal | undefined {
+    return this.groups.get(groupKey)?.byDay.get(day);
+  }
+
+  /** The graduated tiers the price list gives for a meter and day, if any. */
+  tiersFor(meterId: string, day: string): readonly PriceTier[] | undefined {
+    const tiers = this.options.priceList?.forMeter(meterId, day)?.tiers;
+    return tiers && tiers.length > 0 ? tiers : undefined;
+  }
+
+  /** True when the first pass saw the group's day (a row of it was summed). */
+  hasGroupDay(groupKey: string, day: string): boolean {
+    return this.groups.get(groupKey)?.byDay.has(day) ?? false;
+  }
+
+  /**
+   * The month-to-date rating of (group, day, unit price): all rows of a group's day share it, so it is worked out
+   * once. `fallbackQuantity` stands in for the month-to-date quantity of a group-day the first pass never saw.
+   */
+  rating(groupKey: string, day: string, unitPrice: Decimal, fraction: Decimal, meterId: string, fallbackQuantity: Decimal): Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'> {
+    if (!this.finished) throw new Error('rating() before finish()');
+    const key = `${groupKey}|${day}|${unitPrice.toString()}`;
     let rating = this.ratings.get(key);
     if (!rating) {
-      const bcu = g?.byDay.get(row.day) ?? row.quantity;
-      const tiers = this.options.priceList?.forMeter(row.meterId, row.day)?.tiers;
+      const bcu = this.groups.get(groupKey)?.byDay.get(day) ?? fallbackQuantity;
+      const tiers = this.options.priceList?.forMeter(meterId, day)?.tiers;
       if (bcu.gt(0)) {
-        const r = rateCumulative(bcu, row.unitPrice, row.fraction, tiers);
+        const r = rateCumulative(bcu, unitPrice, fraction, tiers);
         rating = { bcu, gross: r.gross, bc: r.bc, lower: r.eup, upper: r.unroundedEup, tiers: tiers && tiers.length > 0 ? tiers : undefined };
       } else {
         // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
-        const price = row.unitPrice.times(row.fraction);
+        const price = unitPrice.times(fraction);
         rating = { bcu, gross: ZERO, bc: ZERO, lower: price, upper: price, tiers: tiers && tiers.length > 0 ? tiers : undefined };
       }
       // Bounded: a group-day seen once is rarely asked again after its rows have passed.
       if (this.ratings.size >= 20_000) this.ratings.clear();
       this.ratings.set(key, rating);
     }
+    return rating;
+  }
+
+  /** True when a unit price is one of the price list's for the meter and day (or the list has none for it). */
+  unitPriceListed(meterId: string, day: string, unitPriceText: string, unitPrice: Decimal): boolean {
+    const listed = this.options.priceList?.forMeter(meterId, day);
+    if (!listed || listed.unitPrices.length === 0) return true;
+    const tolerance = printingTolerance(unitPriceText);
+    return listed.unitPrices.some((p) => p.minus(unitPrice).abs().lte(tolerance));
+  }
+
+  /** The month-to-date rating of a parsed row and whether its price is consistent with it. */
+  explain(row: DailyRow): DailyRowExplanation {
+    if (!this.finished) throw new Error('explain() before finish()');
+    const g = this.groups.get(row.groupKey);
+    const tolerance = printingTolerance(row.eupText);
+    const rating = this.rating(row.groupKey, row.day, row.unitPrice, row.fraction, row.meterId, row.quantity);
     const { bcu, gross, bc, lower, upper, tiers } = rating;
     const consistent = row.eup.gte(lower.minus(tolerance)) && row.eup.lte(upper.plus(tolerance));
     return { row, bcu, gross, bc, lower, upper, tolerance, tiers, consistent, leftOutRows: g?.leftOut ?? 0 };
@@ -323,8 +363,7 @@ export class DailyUsageChecker {
 
     const listed = this.options.priceList?.forMeter(row.meterId, row.day);
     if (listed && listed.unitPrices.length > 0) {
-      const tolerance = printingTolerance(this.cell(r, 'unitPrice'));
-      const matches = listed.unitPrices.some((p) => p.minus(row.unitPrice).abs().lte(tolerance));
+      const matches = this.unitPriceListed(row.meterId, row.day, this.cell(r, 'unitPrice'), row.unitPrice);
       if (!matches) {
         const listPrice = listed.unitPrices.reduce((a, b) => (b.minus(row.unitPrice).abs().lt(a.minus(row.unitPrice).abs()) ? b : a));
         const impact = roundCents(row.unitPrice.minus(listPrice).times(row.fraction).times(row.quantity).times(row.fx));

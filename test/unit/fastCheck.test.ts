@@ -1,0 +1,117 @@
+/**
+ * The fast path of the daily check against the reference path: the same findings (word for word, same ranges, same
+ * order) and the same summary, on the sample month, with a price list, and on hundreds of mutated months whose
+ * mutations aim at the fast path's edges (prices a digit off, totals on the cent boundary, numbers it does not read,
+ * quoted cells, covered usage, Spot with PEC, tiny slices).
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringSource, fileSource, type TextSource } from '../../src/core/billing/source';
+import { tokenize } from '../../src/core/billing/csv';
+import { loadPriceList } from '../../src/core/billing/priceList';
+import { checkSource } from '../../src/core/rating/check';
+import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
+import type { Finding } from '../../src/core/findings';
+import { seededRandom } from '../fixtures/allocation/lines';
+
+const root = join(__dirname, '..', '..', '..');
+const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2026-07.csv');
+
+async function both(source: () => TextSource, options: CheckOptions, sliceBytes?: number): Promise<{ fast: boolean; referenceRows?: [number, number] }> {
+  const run = async (reader: 'fast' | 'reference') => {
+    const findings: Finding[] = [];
+    const stats: { fast: boolean; referenceRows?: [number, number] } = { fast: false };
+    const r = await checkSource(source(), options, (f) => findings.push(f), { reader, stats, sliceBytes });
+    return { findings, summary: r.summary, stats };
+  };
+  const fast = await run('fast');
+  const reference = await run('reference');
+  assert.deepEqual(fast.summary, reference.summary, 'summary');
+  assert.equal(fast.findings.length, reference.findings.length, 'number of findings');
+  for (let i = 0; i < fast.findings.length; i++) assert.deepEqual(fast.findings[i], reference.findings[i], `finding ${i}`);
+  return fast.stats;
+}
+
+function csvLine(cells: string[]): string {
+  return cells.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
+}
+
+describe('fast daily check against the reference path', () => {
+  const text = readFileSync(dailyPath, 'utf8');
+  const { records } = tokenize(text.replace(/^\uFEFF/, ''));
+  const header = records[0].cells;
+  const col = (name: string): number => header.indexOf(name);
+
+  it('finds exactly what the reference finds on the sample month, with and without the price list', async () => {
+    const without = await both(() => fileSource(dailyPath), defaultCheckOptions());
+    assert.equal(without.fast, true);
+    const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
+    const withList = await both(() => fileSource(dailyPath), defaultCheckOptions({ priceList: priceList.priceList }));
+    assert.equal(withList.fast, true);
+    assert.ok(withList.referenceRows![1] < 50, `most rows are proved clean without the reference (${withList.referenceRows})`);
+  });
+
+  it('finds exactly what the reference finds on 40 mutated months, read in slices as small as 4 KB', async function () {
+    this.timeout(60_000);
+    const rnd = seededRandom(4242);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const eup = col('EffectiveUnitPrice');
+    const total = col('BillingPreTaxTotal');
+    const pricing = col('PricingPreTaxTotal');
+    const quantity = col('Quantity');
+    const mutations: ((cells: string[]) => void)[] = [
+      (c) => (c[eup] = c[eup].replace(/\d$/, (d) => String((Number(d) + 1) % 10))),
+      (c) => (c[eup] = c[eup].slice(0, Math.max(3, c[eup].length - 1 - Math.floor(rnd() * 10)))),
+      (c) => (c[eup] = c[eup] + '0000'),
+      (c) => (c[total] = (Math.round(Number(c[total]) * 100) / 100 + pick([0.01, -0.01, 0.02, 0.005])).toFixed(pick([2, 3]))),
+      (c) => (c[pricing] = (Number(c[pricing]) + pick([0.01, -0.011, 0.1])).toFixed(2)),
+      (c) => (c[quantity] = '-' + c[quantity]),
+      (c) => (c[quantity] = pick(['', 'abc', '1e3', ' 5', '0'])),
+      (c) => (c[col('UnitPrice')] = pick(['', '1,5', '0.0000000000000001', '12345678901234567'])),
+      (c) => (c[col('UsageDate')] = pick(['13/45/2026', '', '7/32/2026', '2026-07-05'])),
+      (c) => (c[col('PartnerEarnedCreditPercentage')] = pick(['15', '0.15', '', '150', 'x'])),
+      (c) => {
+        c[col('MeterName')] = 'D2s v5 Spot';
+        c[col('PartnerEarnedCreditPercentage')] = '0.15';
+      },
+      (c) => {
+        c[col('BenefitId')] = 'b-1';
+        c[col('BenefitType')] = 'Reservation';
+      },
+      (c) => (c[col('CustomerName')] = 'Contoso, "The" Ltd\nSecond line'),
+      (c) => (c[col('PublisherName')] = pick(['Contoso Marketplace', ' Microsoft', 'microsoft'])),
+      (c) => (c[col('PCToBCExchangeRate')] = pick(['0.9234', '1.0000000001', '2'])),
+      (c) => (c[col('CustomerId')] = c[col('CustomerId')].toUpperCase()),
+    ];
+    let fastRuns = 0;
+    for (let variant = 0; variant < 40; variant++) {
+      const lines = [csvLine(header)];
+      for (let r = 1; r < records.length; r++) {
+        const cells = [...records[r].cells];
+        if (rnd() < 0.06) pick(mutations)(cells);
+        lines.push(csvLine(cells));
+      }
+      const eol = rnd() < 0.5 ? '\r\n' : '\n';
+      const variantText = (rnd() < 0.5 ? '\uFEFF' : '') + lines.join(eol) + (rnd() < 0.8 ? eol : '');
+      const stats = await both(() => stringSource(`variant-${variant}.csv`, variantText), defaultCheckOptions(), variant % 3 === 0 ? 4096 : undefined);
+      if (stats.fast) fastRuns++;
+    }
+    assert.equal(fastRuns, 40, 'every variant is regular CSV, so the fast path reads it');
+  });
+
+  it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async () => {
+    const lines = text.replace(/^\uFEFF/, '').split('\r\n');
+    const ragged = [...lines];
+    ragged[100] = ragged[100] + ',extra';
+    const r1 = await both(() => stringSource('ragged.csv', ragged.join('\r\n')), defaultCheckOptions());
+    assert.equal(r1.fast, false);
+    const broken = [...lines];
+    broken[50] = broken[50].replace(',', ',"x"y');
+    const r2 = await both(() => stringSource('broken.csv', broken.join('\r\n')), defaultCheckOptions());
+    assert.equal(r2.fast, false);
+    const trailing = lines.map((l, i) => (i > 0 && l !== '' ? l + ',' : l));
+    const r3 = await both(() => stringSource('trailing.csv', trailing.join('\r\n')), defaultCheckOptions());
+    assert.equal(r3.fast, true, 'an empty cell after the last column is tolerated, as the reference tolerates it');
+  });
+});
