@@ -1,6 +1,7 @@
 // Builds everything the extension, the language server and the CLI need:
 //   out/   tsc output of src/, test/ and scripts/ (type-checked; unit and integration tests run from here)
-//   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback)
+//   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback),
+//          worker.js (worker threads of the fast readers)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
@@ -27,5 +28,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // Worker threads of the fast readers (the CLI and the language server start them from dist/).
+  build({ ...common, entryPoints: ['src/core/parallel/worker.ts'], outfile: 'dist/worker.js' }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);

@@ -29,7 +29,7 @@ async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Out
   } catch (e) {
     throw new UsageError(`cannot read rules file ${rulesPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const r = await runRules(resolve(rulesPath), text, { dateOrder });
+  const r = await runRules(resolve(rulesPath), text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
   for (const i of r.issues.slice(0, 50)) err.write(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}\n`);

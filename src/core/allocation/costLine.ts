@@ -67,4 +67,13 @@ export interface CostLine {
   chargeCategory?: string;
   publisher?: string;
   resourceName?: string;
+  /**
+   * Set on an aggregated line (the fast reader's): it stands for `count` rows of one file that agree on every field
+   * the run looks at; `billed` is their exact sum, `line` and `date` are the first row's line and the earliest day,
+   * `lines` the first few rows' lines (in file order), `dateMax` the latest day. Fields nobody looks at in that run
+   * are the first row's. Absent: one row.
+   */
+  count?: number;
+  lines?: number[];
+  dateMax?: string;
 }

@@ -20,7 +20,11 @@ import { FILE_KIND_LABELS } from '../billing/fileKinds';
 import type { FileKind } from '../billing/fileKinds';
 import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
-import type { TextSource } from '../billing/source';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
+import { cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { ByteKeyTable, ExactSum } from '../billing/exact';
+import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';
 import type { CostLine, CostSourceKind } from './costLine';
@@ -59,6 +63,16 @@ export interface ReadCostLinesOptions {
    * Off by default: allocation reads only what it needs, which keeps reading fast.
    */
   detail?: boolean;
+  /**
+   * Lets the reader hand out aggregated lines (CostLine.count): rows of a daily usage file that agree on these
+   * fields (and on what the engine itself reads: currency, meter category, PEC, commitment ids, invoice) become one
+   * line with their exact sum. For runs that only allocate and harvest those fields; never with `detail`.
+   */
+  aggregateBy?: readonly string[];
+  /** With aggregateBy: the run weighs commitment-covered usage by its retail value (amortization), so retail counts. */
+  aggregateRetail?: boolean;
+  /** Which reader: 'fast' (default) aggregates from bytes where it can; 'reference' reads every row as a line. */
+  reader?: 'fast' | 'reference';
 }
 
 type ReaderEvent = { kind: 'header'; header: BillingHeader } | { kind: 'row'; record: CsvRecord } | { kind: 'finding'; finding: Finding };
@@ -161,6 +175,17 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
   let mapper: RowMapper | undefined;
   let skipped = { lines: 0, amount: ZERO as Decimal, invoices: new Set<string>() };
+  if (kind === 'daily-usage' && options.aggregateBy && options.reader !== 'reference' && !options.detail && (options.amount ?? 'billed') === 'billed' && source.bytes) {
+    const fast = await readDailyAggregated(source, source.bytes(), file, options);
+    if (fast) {
+      for (const i of fast.issues) options.onIssue?.(i);
+      for (const line of fast.lines) {
+        if (line.invoice) dailyInvoices.add(line.invoice);
+        yield line;
+      }
+      return;
+    }
+  }
   for await (const event of readerEvents(source, options.signal)) {
     if (event.kind === 'header') {
       mapper = new RowMapper(event.header, kind, file, options, issue);
@@ -386,6 +411,12 @@ class RowMapper {
     }
   }
 
+  /** The column a field is read from (-1: none). */
+  columnOf(field: string): number {
+    const n = FI[field];
+    return n === undefined ? -1 : this.at[n];
+  }
+
   missingColumns(): string[] {
     return REQUIRED[this.kind].filter((f) => this.at[FI[f]] < 0).map((f) => COLUMNS[this.kind][f][0]);
   }
@@ -551,4 +582,282 @@ class RowMapper {
     }
     return out;
   }
+}
+
+/** Fields the engine reads on every line whatever the rules say (see Allocator.add). */
+const ENGINE_FIELDS = ['currency', 'meterCategory', 'pec', 'benefitId', 'benefitOrderId', 'benefitType', 'invoice'];
+/** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
+const MAX_CLASSES = 50_000;
+const MAX_SINGLE_LINES = 20_000;
+/** Lines kept per aggregated line for lineage samples (the engine keeps 5 per rule by default). */
+const REFS_PER_CLASS = 8;
+
+interface LineClass {
+  key: string;
+  line: CostLine;
+  count: number;
+  sum: ExactSum;
+  refs: number[];
+  dateMax?: string;
+}
+
+/** One byte range of a daily usage file to aggregate (in a worker, or in-thread for the whole file). */
+export interface AggregateTask {
+  kind: 'aggregate-daily';
+  path: string;
+  /** Name the lines carry (the source's name). */
+  file: string;
+  from: number;
+  to: number;
+  options: Pick<ReadCostLinesOptions, 'dateOrder' | 'amount' | 'aggregateBy' | 'aggregateRetail'>;
+}
+
+const DECIMAL_FIELDS = ['billed', 'retail', 'effective', 'pec', 'quantity', 'unitPrice', 'effectiveUnitPrice'] as const;
+type WireLine = Record<string, unknown>;
+
+/** A line as a worker sends it: decimals as exact strings (structured clone would drop their class). */
+function toWire(line: CostLine): WireLine {
+  const w: WireLine = { ...line };
+  for (const f of DECIMAL_FIELDS) if (line[f] !== undefined) w[f] = line[f]!.toString();
+  return w;
+}
+
+function fromWire(w: WireLine): CostLine {
+  const line = w as unknown as CostLine;
+  for (const f of DECIMAL_FIELDS) if (typeof w[f] === 'string') (line as unknown as Record<string, Decimal>)[f] = new Dec(w[f] as string);
+  return line;
+}
+
+type WireEntry =
+  | { key: string; line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string }
+  | { line: WireLine };
+
+/** What aggregating one range found; lines are numbered from the range's first line (0-based offsets added later). */
+export interface AggregatePart {
+  ok: boolean;
+  entries: WireEntry[];
+  issues: CostLineIssue[];
+  records: number;
+  lines: number;
+  endOffset: number;
+}
+
+/**
+ * The fast reader of daily usage for allocation, over one byte range: every row whose billed amount is a plain
+ * decimal and whose date is valid joins the class of rows with the same bytes in the key fields. The first row of a
+ * class is mapped by the reference mapper (a row the mapper warns about stays a line of its own); later rows only
+ * add their amount (exact integers), line and date. `ok` is false when the range is not regular CSV or has too many
+ * classes: the caller then reads the file the reference way (nothing was handed out yet).
+ */
+export async function aggregateDailyRange(task: AggregateTask, source: TextSource = fileSource(task.path), input: ByteInput = { path: task.path }): Promise<AggregatePart> {
+  const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
+  const options = task.options;
+  let header: BillingHeader | undefined;
+  await readBillingFile(source, { onHeader: (h) => ((header = h), false), onRow: () => undefined, onFinding: () => undefined });
+  if (!header || header.kind !== 'daily-usage' || header.delimiter !== ',' || header.decimalComma) return failed;
+  const issues: CostLineIssue[] = [];
+  let issued = 0;
+  const mapper = new RowMapper(header, 'daily-usage', task.file, options, (i) => {
+    issued++;
+    issues.push({ ...i, file: task.file });
+  });
+  if (mapper.missingColumns().length > 0) return failed;
+  const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS]);
+  if (fields.has('customer')) fields.add('customerId');
+  const keyColumns = [...new Set([...fields].map((f) => mapper.columnOf(f)).filter((c) => c >= 0))].sort((a, b) => a - b);
+  const billedColumn = mapper.columnOf('billed');
+  const dateColumn = mapper.columnOf('date');
+  const width = header.columns.header.length;
+  const table = new ByteKeyTable<LineClass>(keyColumns);
+  const pending: (LineClass | CostLine)[] = [];
+  let singles = 0;
+  const dates = new Map<string | number, string | null>();
+  const dateOf = (r: ByteRecord): string | null | undefined => {
+    if (dateColumn < 0 || r.start[dateColumn] === r.end[dateColumn]) return undefined;
+    // Dates are short runs of digits and separators: their bytes make an exact number key (no string per row).
+    const s = r.start[dateColumn];
+    const e = r.end[dateColumn];
+    let key: string | number = e - s;
+    if (e - s <= 12) {
+      for (let k = s; k < e; k++) {
+        const b = r.buf[k];
+        const code = b >= 48 && b <= 57 ? b - 48 : b === 47 ? 10 : b === 45 ? 11 : -1;
+        if (code < 0) {
+          key = r.buf.toString('latin1', s, e);
+          break;
+        }
+        key = (key as number) * 12 + code;
+      }
+    } else key = r.buf.toString('latin1', s, e);
+    let d = dates.get(key);
+    if (d === undefined) {
+      const parsed = parseBillingDate(cellText(r, dateColumn), options.dateOrder ?? 'MDY');
+      d = parsed.ok ? parsed.iso : null;
+      if (dates.size < 10_000) dates.set(key, d);
+    }
+    return d;
+  };
+  const keyOf = (r: ByteRecord): string => {
+    let k = '';
+    for (const c of keyColumns) k += `${r.end[c] - r.start[c]}:${r.flags[c]}:${r.buf.toString('latin1', r.start[c], r.end[c])}`;
+    return k;
+  };
+
+  let regular = true;
+  let overflow = false;
+  let recordBase = 0;
+  let lineBase = 0;
+  let from = task.from;
+  for (; from < task.to; ) {
+    const res = scanRecords(input, (r) => {
+      if (r.cells < width) return (regular = false);
+      for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
+      const index = recordBase + r.index;
+      if (index === 0 && task.from === 0) return;
+      const lineNo = lineBase + r.line + 1;
+      const date = dateOf(r);
+      const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+      if (billedOk && date !== null) {
+        const cls = table.get(r);
+        if (cls) {
+          cls.count++;
+          cls.sum.addParsed();
+          if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
+          if (date !== undefined) {
+            if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
+            if (cls.dateMax === undefined || date > cls.dateMax) cls.dateMax = date;
+          }
+          return;
+        }
+      }
+      const before = issued;
+      const line = mapper.map(decodeRecord(r, ',', index, lineNo - 1));
+      if (!line) return;
+      // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets such rows one by one.
+      if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
+      if (!billedOk || date === null || issued > before || line.retail !== undefined) {
+        pending.push(line);
+        if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
+        return;
+      }
+      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+      const sum = new ExactSum();
+      sum.addParsed();
+      const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date };
+      table.set(r, cls);
+      pending.push(cls);
+      if (table.size > MAX_CLASSES) return (overflow = true) && false;
+    }, { from, to: Math.min(task.to, from + (16 << 20)) });
+    if (res.irregular || !regular || overflow) return failed;
+    recordBase += res.records;
+    lineBase += res.lines;
+    if (res.endOffset <= from) break;
+    from = res.endOffset;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const entries = pending.map((p): WireEntry => {
+    if (!('sum' in p)) return { line: toWire(p) };
+    return { key: p.key, line: toWire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
+  });
+  return { ok: true, entries, issues, records: recordBase, lines: lineBase, endOffset: from };
+}
+
+/** Reads bytes at an offset of a file (for choosing where to cut it). */
+function bytesOf(path: string): (offset: number, length: number) => Uint8Array {
+  return (offset, length) => {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      const n = readSync(fd, buf, 0, length, offset);
+      return buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** Files at least this big are cut into ranges read by worker threads (when there is more than one core). */
+const PARALLEL_BYTES = 48 << 20;
+
+/**
+ * Aggregated lines of a whole daily usage file, in order of first appearance: ranges read in parallel when the file
+ * is big, then merged (a class found in several ranges keeps its first place; line numbers are made absolute).
+ * Undefined: read the file the reference way.
+ */
+async function readDailyAggregated(source: TextSource, input: ByteInput, file: string, options: ReadCostLinesOptions): Promise<{ lines: CostLine[]; issues: CostLineIssue[] } | undefined> {
+  const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
+  const taskOptions = { dateOrder: options.dateOrder, amount: options.amount, aggregateBy: options.aggregateBy, aggregateRetail: options.aggregateRetail };
+  const task = (from: number, to: number): AggregateTask => ({ kind: 'aggregate-daily', path: 'path' in input ? input.path : '', file, from, to, options: taskOptions });
+  let parts: AggregatePart[] | undefined;
+  const workers = parallelism();
+  if ('path' in input && workers > 1 && total >= PARALLEL_BYTES) {
+    const cuts = cutPoints(bytesOf(input.path), total, workers);
+    if (cuts.length > 2) {
+      const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));
+      try {
+        // This thread reads the first range while workers read the others.
+        const [own, others] = await Promise.all([
+          aggregateDailyRange(tasks[0], source, input),
+          runInWorkers<AggregateTask, AggregatePart>(tasks.slice(1), options.signal),
+        ]);
+        const answers = [own, ...others];
+        // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
+        if (answers.every((a, k) => a.ok && a.endOffset === cuts[k + 1])) parts = answers;
+      } catch (e) {
+        if (options.signal?.aborted) return { lines: [], issues: [] };
+        throw e;
+      }
+    }
+  }
+  if (options.signal?.aborted) return { lines: [], issues: [] };
+  if (!parts) {
+    const whole = await aggregateDailyRange(task(0, total), source, input);
+    if (!whole.ok) return undefined;
+    parts = [whole];
+  }
+
+  const lines: CostLine[] = [];
+  const classes = new Map<string, { line: CostLine; sum: ExactSum; refs: number[] }>();
+  const issues: CostLineIssue[] = [];
+  let lineOffset = 0;
+  for (const part of parts) {
+    for (const i of part.issues) issues.push(i.line > 0 ? { ...i, line: i.line + lineOffset } : i);
+    for (const e of part.entries) {
+      if (!('key' in e)) {
+        const line = fromWire(e.line);
+        line.line += lineOffset;
+        lines.push(line);
+        continue;
+      }
+      const known = classes.get(e.key);
+      if (!known) {
+        const line = fromWire(e.line);
+        line.line += lineOffset;
+        const refs = e.refs.map((l) => l + lineOffset);
+        const sum = new ExactSum();
+        sum.addExact(e.hi, e.lo);
+        line.count = e.count;
+        line.lines = refs;
+        line.dateMax = e.dateMax;
+        classes.set(e.key, { line, sum, refs });
+        lines.push(line);
+        continue;
+      }
+      // A class an earlier range found: only the sums, lines and dates change.
+      const k = known.line;
+      k.count! += e.count;
+      known.sum.addExact(e.hi, e.lo);
+      for (const l of e.refs) if (known.refs.length < REFS_PER_CLASS) known.refs.push(l + lineOffset);
+      const date = e.line.date as string | undefined;
+      if (date !== undefined && (k.date === undefined || date < k.date)) k.date = date;
+      if (e.dateMax !== undefined && (k.dateMax === undefined || e.dateMax > k.dateMax)) k.dateMax = e.dateMax;
+    }
+    lineOffset += part.lines;
+  }
+  for (const c of classes.values()) {
+    if (!c.sum.safe()) throw new Error('billed sum out of exact range');
+    c.line.billed = c.sum.toDecimal();
+    c.line.lines = c.refs;
+  }
+  return { lines, issues };
 }

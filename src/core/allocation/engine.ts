@@ -158,6 +158,8 @@ export class Allocator {
   private allocationCurrency: string | undefined;
   private lineCount = 0;
   private unusedLines = 0;
+  /** Files in the order their first line came (orders the lineage samples of aggregated lines). */
+  private readonly fileOrder = new Map<string, number>();
   private pecLines = 0;
   private minDate: string | undefined;
   private maxDate: string | undefined;
@@ -175,33 +177,36 @@ export class Allocator {
 
   add(line: CostLine): void {
     this.options.harvest?.add(line);
+    const n = line.count ?? 1;
     const { amount, fallback } = lineAmount(this.rules.amount, line);
     const currency = lineCurrency(line);
     const seen = this.currencies.get(currency);
     if (seen) {
-      seen.lines++;
+      seen.lines += n;
       seen.amount = seen.amount.plus(amount);
-    } else this.currencies.set(currency, { lines: 1, amount });
+    } else this.currencies.set(currency, { lines: n, amount });
     if (this.allocationCurrency === undefined) this.allocationCurrency = currency;
     if (currency !== this.allocationCurrency) return;
 
-    this.lineCount++;
+    this.lineCount += n;
     const ref: LineRef = { file: line.file, line: line.line };
+    if (!this.fileOrder.has(line.file)) this.fileOrder.set(line.file, this.fileOrder.size);
     if (fallback) {
-      this.fallbacks.lines++;
+      this.fallbacks.lines += n;
       this.fallbacks.amount = this.fallbacks.amount.plus(amount);
       this.fallbacks.first ??= ref;
     }
     const date = line.date;
     if (date) {
+      const last = line.dateMax ?? date;
       if (this.minDate === undefined || date < this.minDate) this.minDate = date;
-      if (this.maxDate === undefined || date > this.maxDate) this.maxDate = date;
+      if (this.maxDate === undefined || last > this.maxDate) this.maxDate = last;
     }
     const family = meterFamilyOf(line.meterCategory ?? '');
 
     // FOCUS rows that report unused commitment go to the named target, when there is one.
     if (this.rules.amortize && this.rules.unusedCommitmentTarget !== undefined && isUnusedCommitment(line)) {
-      this.unusedLines++;
+      this.unusedLines += n;
       addTo(this.ledger, { channel: UNUSED_COMMITMENT, destination: { kind: 'unusedTarget' }, family, pec: '' }, amount);
       this.emit(ref, UNUSED_COMMITMENT, `target ${this.rules.targets[this.rules.unusedCommitmentTarget].id} (unused commitment)`, amount);
       return;
@@ -214,23 +219,23 @@ export class Allocator {
     if (purchase !== undefined) {
       const c = this.commitment(purchase);
       c.purchase = c.purchase.plus(amount);
-      c.purchaseLines++;
+      c.purchaseLines += n;
       c.firstPurchase ??= ref;
       addTo(c.fallback, { channel: route.rule < 0 ? UNMATCHED : route.rule, destination: route.destination, family, pec: '' }, amount);
       this.emit(ref, route.rule, `commitment ${purchase} (amortized over its usage, or by the rules if it covered none)`, amount);
       return;
     }
     const p = this.rules.pecKeepTarget !== undefined ? pecFraction(line) : undefined;
-    if (p) this.pecLines++;
+    if (p) this.pecLines += n;
     const channel = route.rule < 0 ? UNMATCHED : route.rule;
     addTo(this.ledger, { channel, destination: route.destination, family, pec: p ? p.toFixed() : '' }, amount);
     const usage = this.rules.amortize ? usageCommitmentKey(line) : undefined;
     if (usage !== undefined) {
       const c = this.commitment(usage);
-      c.usageLines++;
+      c.usageLines += n;
       if (line.retail) addTo(c.weights, { channel, destination: route.destination, family, pec: '' }, line.retail);
       else {
-        this.usageWithoutRetail.lines++;
+        this.usageWithoutRetail.lines += n;
         this.usageWithoutRetail.first ??= ref;
       }
     }
@@ -248,22 +253,23 @@ export class Allocator {
 
   /** Counts lines per rule (money is summed once, in the ledger, and read back from there at the end). */
   private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, countUnmatched: boolean): void {
+    const n = line.count ?? 1;
     if (route.rule < 0) {
       if (countUnmatched) {
-        this.unmatched.lines++;
-        if (this.unmatched.sample.length < this.sampleSize) this.unmatched.sample.push(ref);
+        this.unmatched.lines += n;
+        this.addToSample(this.unmatched.sample, line, ref);
       }
     } else {
       const s = this.ruleStats[route.rule];
-      s.lines++;
+      s.lines += n;
       s.matchedAnyLine = true;
-      if (s.sample.length < this.sampleSize) s.sample.push(ref);
+      this.addToSample(s.sample, line, ref);
       if (route.destination.kind === 'tagMiss') {
         const key = `${route.rule}|${route.destination.hasTag ? 1 : 0}|${route.destination.value}`;
         const m = this.tagMisses.get(key);
-        if (m) m.lines++;
+        if (m) m.lines += n;
         else {
-          this.tagMisses.set(key, { rule: route.rule, value: route.destination.value, hasTag: route.destination.hasTag, lines: 1, amount: ZERO, first: ref });
+          this.tagMisses.set(key, { rule: route.rule, value: route.destination.value, hasTag: route.destination.hasTag, lines: n, amount: ZERO, first: ref });
         }
       }
     }
@@ -278,6 +284,21 @@ export class Allocator {
         }
       }
     }
+  }
+
+  /**
+   * Keeps a sample of the first lines in input order. Lines come in order, except that an aggregated line brings
+   * several rows at once (its first rows' lines), which may come before rows of lines already in the sample.
+   */
+  private addToSample(sample: LineRef[], line: CostLine, ref: LineRef): void {
+    if (!line.lines) {
+      if (sample.length < this.sampleSize) sample.push(ref);
+      return;
+    }
+    for (const l of line.lines) sample.push({ file: line.file, line: l });
+    const order = (r: LineRef): number => this.fileOrder.get(r.file) ?? 0;
+    sample.sort((a, b) => order(a) - order(b) || a.line - b.line);
+    if (sample.length > this.sampleSize) sample.length = this.sampleSize;
   }
 
   private describeDestination(d: LineDestination): string {

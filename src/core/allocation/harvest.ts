@@ -42,12 +42,12 @@ class ValueCounter {
   readonly map = new Map<string, { lines: number; amount: Decimal }>();
   truncated = false;
   constructor(private readonly cap: number) {}
-  add(value: string, amount: Decimal): void {
+  add(value: string, amount: Decimal, lines = 1): void {
     const e = this.map.get(value);
     if (e) {
-      e.lines++;
+      e.lines += lines;
       e.amount = e.amount.plus(amount);
-    } else if (this.map.size < this.cap) this.map.set(detach(value), { lines: 1, amount });
+    } else if (this.map.size < this.cap) this.map.set(detach(value), { lines, amount });
     else this.truncated = true;
   }
   result(): HarvestedField {
@@ -66,18 +66,33 @@ export class DataHarvester {
   private readonly currencies = new ValueCounter(100);
   private readonly files = new Map<string, number>();
 
-  constructor() {
-    for (const f of MATCH_FIELD_KEYS) this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
+  /**
+   * `only` restricts the harvest to some fields (and to tags when `tags` is true): a run that only checks its rules
+   * against the data needs the fields its rules match on, and can then read aggregated lines (see CostLine.count).
+   */
+  constructor(only?: { fields: readonly MatchField[]; tags: boolean }) {
+    for (const f of MATCH_FIELD_KEYS) {
+      if (!only || only.fields.includes(f as MatchField)) this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
+    }
+    this.withTags = only ? only.tags : true;
   }
 
+  private readonly withTags: boolean;
+
   add(line: CostLine): void {
-    this.lines++;
+    const n = line.count ?? 1;
+    this.lines += n;
     const amount = line.billed ?? ZERO;
     for (const [field, counter] of this.fields) {
       const v = (line[field] as string | undefined) ?? '';
-      if (v !== '') counter.add(v, amount);
+      if (v !== '') counter.add(v, amount, n);
     }
-    if (line.customerId) this.fields.get('customer')!.add(line.customerId, amount);
+    if (line.customerId) this.fields.get('customer')?.add(line.customerId, amount, n);
+    if (!this.withTags) {
+      this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n);
+      this.countFile(line.file, n);
+      return;
+    }
     for (const [key, value] of Object.entries(line.tags ?? {})) {
       let t = this.tags.get(key);
       if (!t) {
@@ -88,18 +103,22 @@ export class DataHarvester {
         t = { counter: new ValueCounter(MAX_VALUES_PER_FIELD), lines: 0 };
         this.tags.set(detach(key), t);
       }
-      t.lines++;
-      t.counter.add(value, amount);
+      t.lines += n;
+      t.counter.add(value, amount, n);
     }
-    this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount);
-    const files = this.files.get(line.file);
-    if (files === undefined) this.files.set(detach(line.file), 1);
-    else this.files.set(line.file, files + 1);
+    this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n);
+    this.countFile(line.file, n);
+  }
+
+  private countFile(file: string, n: number): void {
+    const files = this.files.get(file);
+    if (files === undefined) this.files.set(detach(file), n);
+    else this.files.set(file, files + n);
   }
 
   result(): DataHarvest {
     const fields = {} as Record<MatchField, HarvestedField>;
-    for (const [f, c] of this.fields) fields[f] = c.result();
+    for (const f of MATCH_FIELD_KEYS) fields[f as MatchField] = this.fields.get(f as MatchField)?.result() ?? { values: [], truncated: true };
     const tags = new Map<string, HarvestedField & { lines: number }>();
     for (const key of [...this.tags.keys()].sort()) {
       const t = this.tags.get(key)!;

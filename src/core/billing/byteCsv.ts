@@ -337,7 +337,12 @@ export function cellKey(r: ByteRecord, c: number): string {
  * reference path, so that their findings are exactly the reference's.
  */
 export function decodeRecord(r: ByteRecord, delimiter: string, index: number, lineOffset: number): CsvRecord {
-  const text = r.buf.toString('utf8', r.recordStart, r.recordEnd);
+  return decodeBytes(r.buf, r.recordStart, r.recordEnd, delimiter, index, lineOffset);
+}
+
+/** The same for a record's bytes [start, end) in any buffer (a record read again from the file). */
+export function decodeBytes(buf: Buffer, start: number, end: number, delimiter: string, index: number, lineOffset: number): CsvRecord {
+  const text = buf.toString('utf8', start, end);
   let out: CsvRecord | undefined;
   const t = new CsvTokenizer(delimiter, (rec) => {
     out ??= rec;
@@ -348,6 +353,25 @@ export function decodeRecord(r: ByteRecord, delimiter: string, index: number, li
   rec.index = index;
   if (lineOffset !== 0) for (let p = 0; p < rec.pos.length; p += 2) rec.pos[p] += lineOffset;
   return rec;
+}
+
+/**
+ * An exact key for a short cell of digits, '.', '/' and '-' (dates, prices) without making a string: the bytes as a
+ * base-13 number after the length (distinct cells give distinct keys). Other cells get their bytes as a string.
+ */
+export function shortCellKey(buf: Uint8Array, s: number, e: number): number | string {
+  if (e - s <= 13) {
+    let key = e - s;
+    let k = s;
+    for (; k < e; k++) {
+      const b = buf[k];
+      const code = b >= 48 && b <= 57 ? b - 48 : b === 46 ? 10 : b === 47 ? 11 : b === 45 ? 12 : -1;
+      if (code < 0) break;
+      key = key * 13 + code;
+    }
+    if (k === e) return key;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', s, e);
 }
 
 /**

@@ -111,7 +111,10 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
       if (eol < 0 && pendingHead.length < 1 << 20) continue;
       pendingDelimiter = detectDelimiter(eol < 0 ? pendingHead : pendingHead.slice(0, eol));
       tokenizer = new CsvTokenizer(pendingDelimiter, onRecord, onProblem);
-      tokenizer.push(pendingHead);
+      // The header line first: a caller that only wants the header stops there, before the rest of the chunk.
+      const headLength = eol < 0 ? pendingHead.length : eol + 1;
+      tokenizer.push(pendingHead.slice(0, headLength));
+      if (headLength < pendingHead.length && !stopped) tokenizer.push(pendingHead.slice(headLength));
       pendingHead = '';
     } else {
       tokenizer.push(chunk);

@@ -216,9 +216,19 @@ export class DailyUsageChecker {
     g.byDay.set(day, (g.byDay.get(day) ?? ZERO).plus(quantity));
   }
 
+  /**
+   * Month-to-date quantities kept elsewhere (the fast reader's compact store), used instead of this checker's own
+   * sums when every row was summed there.
+   */
+  private external?: { monthToDate(groupKey: string, day: string): Decimal | undefined };
+
+  useMonthToDate(store: { monthToDate(groupKey: string, day: string): Decimal | undefined }): void {
+    this.external = store;
+  }
+
   /** The group's quantity from the start of the month through `day` (after finish). */
   monthToDate(groupKey: string, day: string): Decimal | undefined {
-    return this.groups.get(groupKey)?.byDay.get(day);
+    return this.external ? this.external.monthToDate(groupKey, day) : this.groups.get(groupKey)?.byDay.get(day);
   }
 
   /** The graduated tiers the price list gives for a meter and day, if any. */
@@ -229,7 +239,7 @@ export class DailyUsageChecker {
 
   /** True when the first pass saw the group's day (a row of it was summed). */
   hasGroupDay(groupKey: string, day: string): boolean {
-    return this.groups.get(groupKey)?.byDay.has(day) ?? false;
+    return this.monthToDate(groupKey, day) !== undefined;
   }
 
   /**
@@ -241,7 +251,7 @@ export class DailyUsageChecker {
     const key = `${groupKey}|${day}|${unitPrice.toString()}`;
     let rating = this.ratings.get(key);
     if (!rating) {
-      const bcu = this.groups.get(groupKey)?.byDay.get(day) ?? fallbackQuantity;
+      const bcu = this.monthToDate(groupKey, day) ?? fallbackQuantity;
       const tiers = this.options.priceList?.forMeter(meterId, day)?.tiers;
       if (bcu.gt(0)) {
         const r = rateCumulative(bcu, unitPrice, fraction, tiers);

@@ -19,11 +19,14 @@
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
  * not, the fast path gives up before emitting anything, and the caller reads the file the reference way.
  */
-import { statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
-import { NUM, POW10, cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { ByteKeyTable, ExactSum } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
@@ -50,37 +53,6 @@ export interface FastDailyResult {
   referenceRows: [number, number];
 }
 
-/** An exact sum: `hi` whole units plus `lo` units of 10^-15 (0 <= lo < 10^15), both exact integers in doubles. */
-class ExactSum {
-  hi = 0;
-  lo = 0;
-  /** Adds the value last parsed into NUM. */
-  addParsed(): void {
-    const frac = NUM.frac * POW10[15 - NUM.decimals];
-    if (NUM.neg) {
-      this.hi -= NUM.int;
-      this.lo -= frac;
-      if (this.lo < 0) {
-        this.lo += 1e15;
-        this.hi -= 1;
-      }
-    } else {
-      this.hi += NUM.int;
-      this.lo += frac;
-      if (this.lo >= 1e15) {
-        this.lo -= 1e15;
-        this.hi += 1;
-      }
-    }
-  }
-  toDecimal(): Decimal {
-    return new Dec(this.hi).plus(new Dec(this.lo).div(1e15));
-  }
-  safe(): boolean {
-    return Math.abs(this.hi) < 2 ** 52;
-  }
-}
-
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
 interface GroupInfo {
   id: number;
@@ -91,8 +63,8 @@ interface GroupInfo {
   fractionParts: { n: bigint; d: bigint };
   meterId: string;
   currency: string;
-  /** Pass 1: exact quantity per raw UsageDate cell. */
-  days: Map<string, ExactSum>;
+  /** Pass 1: exact quantity per day id. */
+  days: Map<number, ExactSum>;
 }
 
 /** The consistent band of a (group-day, unit price), and its integer form per number of printed decimals. */
@@ -131,75 +103,6 @@ function bandThresholds(band: Band, d: number, fraction: { n: bigint; d: bigint 
     band.byDecimals[d] = t;
   }
   return t ?? null;
-}
-
-/**
- * A table keyed by the bytes of some cells of a record (exact: a hit compares the bytes), so that the hot loop
- * finds a row's group without making strings.
- */
-class ByteKeyTable<V> {
-  private readonly buckets = new Map<number, { lengths: Int32Array; bytes: Uint8Array; value: V }[]>();
-  size = 0;
-  constructor(private readonly columns: readonly number[]) {}
-
-  private hash(r: ByteRecord): number {
-    let h = 0x811c9dc5;
-    const buf = r.buf;
-    for (let i = 0; i < this.columns.length; i++) {
-      const c = this.columns[i];
-      if (c < 0) continue;
-      const e = r.end[c];
-      for (let k = r.start[c]; k < e; k++) h = Math.imul(h ^ buf[k], 16777619);
-      h = Math.imul(h ^ (0x100 + r.flags[c] + ((e - r.start[c]) << 2)), 16777619);
-    }
-    return h;
-  }
-
-  private same(r: ByteRecord, entry: { lengths: Int32Array; bytes: Uint8Array }): boolean {
-    const buf = r.buf;
-    let at = 0;
-    for (let i = 0; i < this.columns.length; i++) {
-      const c = this.columns[i];
-      if (c < 0) continue;
-      const s = r.start[c];
-      const len = r.end[c] - s;
-      if (entry.lengths[i] !== len * 4 + r.flags[c]) return false;
-      for (let k = 0; k < len; k++) if (buf[s + k] !== entry.bytes[at + k]) return false;
-      at += len;
-    }
-    return true;
-  }
-
-  get(r: ByteRecord): V | undefined {
-    const list = this.buckets.get(this.hash(r));
-    if (list) for (const e of list) if (this.same(r, e)) return e.value;
-    return undefined;
-  }
-
-  set(r: ByteRecord, value: V): void {
-    const h = this.hash(r);
-    const lengths = new Int32Array(this.columns.length);
-    let total = 0;
-    for (let i = 0; i < this.columns.length; i++) {
-      const c = this.columns[i];
-      if (c < 0) continue;
-      lengths[i] = (r.end[c] - r.start[c]) * 4 + r.flags[c];
-      total += r.end[c] - r.start[c];
-    }
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (let i = 0; i < this.columns.length; i++) {
-      const c = this.columns[i];
-      if (c < 0) continue;
-      bytes.set(r.buf.subarray(r.start[c], r.end[c]), at);
-      at += r.end[c] - r.start[c];
-    }
-    const entry = { lengths, bytes, value };
-    const list = this.buckets.get(h);
-    if (list) list.push(entry);
-    else this.buckets.set(h, [entry]);
-    this.size++;
-  }
 }
 
 const BIG_TEN = 10n;
@@ -259,6 +162,159 @@ function flatThresholds(P: bigint, p: number, F: { n: bigint; d: bigint }, Q: bi
 /** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
 const REL_ERROR = 1e-12;
 
+/**
+ * The rows as the first pass leaves them for the second: one record of numbers per row, spooled to a temporary file
+ * (memory stays flat whatever the file size), so that the second pass neither scans nor parses the CSV again.
+ */
+const F_KIND = 0; // 0: proved in pass 2 from these numbers; 1: the reference checks the row's bytes
+const F_GROUP = 1;
+const F_DAY = 2;
+const F_PRICE = 3;
+const F_EUP_INT = 4;
+const F_EUP_FRAC = 5;
+const F_EUP_DEC = 6; // decimals, +16 when negative
+const F_QTY = 7;
+const F_FX = 8;
+const F_BT_INT = 9;
+const F_BT_FRAC = 10; // units of 10^-15
+const F_BT_NEG = 11;
+const F_PT = 12; // NaN when empty
+const F_OFFSET = 13;
+const F_LENGTH = 14;
+const F_LINE = 15;
+const F_INDEX = 16;
+const FIELDS = 17;
+const BATCH = 8192;
+
+class Spool {
+  private readonly dir: string;
+  private readonly fd: number;
+  private readonly batch = new Float64Array(FIELDS * BATCH);
+  private n = 0;
+  private written = 0;
+  rows = 0;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'chargeback-check-'));
+    this.fd = openSync(join(this.dir, 'rows.bin'), 'w+');
+  }
+
+  /** Index in `batch` where the next row's fields go. */
+  next(): number {
+    if (this.n === BATCH) this.flush();
+    this.rows++;
+    return FIELDS * this.n++;
+  }
+
+  get buffer(): Float64Array {
+    return this.batch;
+  }
+
+  private flush(): void {
+    const bytes = new Uint8Array(this.batch.buffer, 0, this.n * FIELDS * 8);
+    let at = 0;
+    while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at, this.written + at);
+    this.written += bytes.length;
+    this.n = 0;
+  }
+
+  /** Reads the rows back in order, a batch at a time. */
+  *batches(): Generator<{ rows: Float64Array; count: number }> {
+    this.flush();
+    const rows = new Float64Array(FIELDS * BATCH);
+    const bytes = new Uint8Array(rows.buffer);
+    for (let at = 0; at < this.written; ) {
+      const want = Math.min(bytes.length, this.written - at);
+      let got = 0;
+      while (got < want) got += readSync(this.fd, bytes, got, want - got, at + got);
+      at += want;
+      yield { rows, count: want / (FIELDS * 8) };
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads a row's bytes again (for the reference check of a row the second pass cannot prove clean). */
+function rowReader(input: ByteInput): { read(offset: number, length: number): Buffer; close(): void } {
+  if ('bytes' in input) {
+    const all = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+    return { read: (offset, length) => all.subarray(offset, offset + length), close: () => undefined };
+  }
+  const fd = openSync(input.path, 'r');
+  return {
+    read(offset, length) {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/**
+ * Month-to-date quantities in flat arrays (about 24 bytes a group-day, where decimals would take ten times that):
+ * per group, its days in order and the running sums as exact integer pairs.
+ */
+class MonthToDateStore {
+  private readonly byGroup = new Map<string, { days: string[]; hi: Float64Array; lo: Float64Array }>();
+
+  add(groupKey: string, perDay: Map<string, ExactSum>): void {
+    const days = [...perDay.keys()].sort();
+    const hi = new Float64Array(days.length);
+    const lo = new Float64Array(days.length);
+    const running = new ExactSum();
+    days.forEach((d, i) => {
+      const s = perDay.get(d)!;
+      running.addExact(s.hi, s.lo);
+      if (!running.safe()) throw new Error('quantity sum out of exact range');
+      hi[i] = running.hi;
+      lo[i] = running.lo;
+    });
+    this.byGroup.set(groupKey, { days, hi, lo });
+  }
+
+  private at(groupKey: string, day: string): { hi: number; lo: number } | undefined {
+    const g = this.byGroup.get(groupKey);
+    if (!g) return undefined;
+    let a = 0;
+    let b = g.days.length - 1;
+    while (a <= b) {
+      const m = (a + b) >> 1;
+      const d = g.days[m];
+      if (d === day) return { hi: g.hi[m], lo: g.lo[m] };
+      if (d < day) a = m + 1;
+      else b = m - 1;
+    }
+    return undefined;
+  }
+
+  monthToDate(groupKey: string, day: string): Decimal | undefined {
+    const v = this.at(groupKey, day);
+    return v ? new Dec(v.hi).plus(new Dec(v.lo).div(1e15)) : undefined;
+  }
+
+  /** The same in units of 10^-15, as an integer. */
+  units(groupKey: string, day: string): bigint | undefined {
+    const v = this.at(groupKey, day);
+    return v ? BigInt(v.hi) * BIG_1E15 + BigInt(v.lo) : undefined;
+  }
+}
+
+interface PriceInfo {
+  text: string;
+  P: bigint;
+  p: number;
+}
+
 export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult | undefined> {
   const { checker, header, input } = run;
   const idx = checker.idx;
@@ -273,38 +329,58 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   ];
   const groups = new ByteKeyTable<GroupInfo>(keyColumns);
   const groupList: GroupInfo[] = [];
-  let nextGroupId = 0;
-  const days = new Map<string, string | null>();
-  const bands = new Map<string, Band>();
+  const dayIds = new Map<number | string, number>();
+  const dayList: (string | null)[] = [];
+  const priceIds = new Map<number | string, number>();
+  const prices: PriceInfo[] = [];
+  const bands = new Map<number, Band>();
   const listed = new Map<string, boolean>();
   const billedByCurrency = new Map<string, ExactSum>();
   const referenceRows: [number, number] = [0, 0];
 
-  const raw = (r: ByteRecord, c: number): string => (c >= 0 ? r.buf.toString('latin1', r.start[c], r.end[c]) : '');
   /** The group a row belongs to, decided by the reference on the first row with these cells (undefined: that row is not valid). */
   const groupOf = (r: ByteRecord, index: number): GroupInfo | undefined => {
     let g = groups.get(r);
     if (g) return g;
+    if (groupList.length >= 1 << 19) return undefined;
     const p = checker.parse(decodeRecord(r, delimiter, index, 0));
     if (!p.ok) return undefined;
     const row = p.row;
     g = {
-      id: nextGroupId++, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
+      id: groupList.length, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency, days: new Map(),
     };
-    if (groups.size < 200_000) groups.set(r, g);
+    groups.set(r, g);
     groupList.push(g);
     return g;
   };
-  const dayOf = (r: ByteRecord): string | null => {
-    const key = raw(r, idx.usageDate);
-    let d = days.get(key);
-    if (d === undefined) {
-      const parsed = parseBillingDate(cellText(r, idx.usageDate), run.options.dateOrder);
-      d = parsed.ok ? parsed.iso : null;
-      if (days.size < 10_000) days.set(key, d);
+  /** The row's UsageDate as a small id (-1: not a valid date, or too many distinct dates). */
+  const dayOf = (r: ByteRecord): number => {
+    const c = idx.usageDate;
+    const key = shortCellKey(r.buf, r.start[c], r.end[c]);
+    let id = dayIds.get(key);
+    if (id === undefined) {
+      if (dayList.length >= 1 << 14) return -1;
+      const parsed = parseBillingDate(cellText(r, c), run.options.dateOrder);
+      id = dayList.length;
+      dayList.push(parsed.ok ? parsed.iso : null);
+      dayIds.set(key, id);
     }
-    return d;
+    return dayList[id] === null ? -1 : id;
+  };
+  /** The row's UnitPrice as a small id (-1: too many distinct prices); NUM must hold the parsed price. */
+  const priceOf = (r: ByteRecord): number => {
+    const c = idx.unitPrice;
+    const key = shortCellKey(r.buf, r.start[c], r.end[c]);
+    let id = priceIds.get(key);
+    if (id === undefined) {
+      if (prices.length >= 1 << 20) return -1;
+      const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
+      id = prices.length;
+      prices.push({ text: cellText(r, c), P: NUM.neg ? -P : P, p: NUM.decimals });
+      priceIds.set(key, id);
+    }
+    return id;
   };
   const plain = (r: ByteRecord, c: number): boolean => c >= 0 && r.flags[c] !== 2 && parsePlainDecimal(r.buf, r.start[c], r.end[c]);
   const value = (): number => {
@@ -312,176 +388,210 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     return NUM.neg ? -v : v;
   };
 
-  /** The cells the first pass checks for being readable (the reference's sumsOnly parse). */
-  const readableForSums = (r: ByteRecord): boolean =>
-    plain(r, idx.unitPrice) && plain(r, idx.eup) && plain(r, idx.billingTotal) && plain(r, idx.fx)
-    && (idx.pricingTotal < 0 || r.start[idx.pricingTotal] === r.end[idx.pricingTotal] || plain(r, idx.pricingTotal))
-    && plain(r, idx.quantity);
-
-  let recordBase = 0;
-  let lineBase = 0;
-  let regular = true;
-  const recordStarts: number[] = [];
-
-  /** Runs one pass in slices, yielding between them; false when the input is irregular or the run was cancelled. */
-  const pass = async (passNo: number, onRow: (r: ByteRecord, index: number, line: number) => void): Promise<'done' | 'irregular' | 'cancelled'> => {
-    let from = 0;
-    recordBase = 0;
-    lineBase = 0;
-    let dataRows = 0;
-    while (from < total) {
-      if (run.signal?.aborted) return 'cancelled';
+  const spool = new Spool();
+  const reader = rowReader(input);
+  try {
+    // Pass 1: month-to-date sums, and each row's numbers for pass 2.
+    let recordBase = 0;
+    let lineBase = 0;
+    let regular = true;
+    const recordStarts: number[] = [];
+    const onRow = (r: ByteRecord, index: number, line: number): void => {
+      const out = spool.buffer;
+      const at = spool.next();
+      out[at + F_OFFSET] = r.base + r.recordStart;
+      out[at + F_LENGTH] = r.recordEnd - r.recordStart;
+      out[at + F_LINE] = line;
+      out[at + F_INDEX] = index;
+      out[at + F_KIND] = 1;
+      const g = groupOf(r, index);
+      const day = g ? dayOf(r) : -1;
+      let ok = g !== undefined && day >= 0 && plain(r, idx.unitPrice);
+      const price = ok ? priceOf(r) : -1;
+      ok &&= price >= 0 && plain(r, idx.fx);
+      if (ok) out[at + F_FX] = value();
+      ok &&= plain(r, idx.eup);
+      if (ok) {
+        out[at + F_EUP_INT] = NUM.int;
+        out[at + F_EUP_FRAC] = NUM.frac;
+        out[at + F_EUP_DEC] = NUM.decimals + (NUM.neg ? 16 : 0);
+      }
+      ok &&= plain(r, idx.billingTotal);
+      if (ok) {
+        out[at + F_BT_INT] = NUM.int;
+        out[at + F_BT_FRAC] = NUM.frac * POW10[15 - NUM.decimals];
+        out[at + F_BT_NEG] = NUM.neg ? 1 : 0;
+      }
+      if (ok && idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
+        ok = plain(r, idx.pricingTotal);
+        out[at + F_PT] = value();
+      } else out[at + F_PT] = NaN;
+      ok &&= plain(r, idx.quantity);
+      if (!ok) {
+        // Not readable the fast way: the reference sums it now and checks it in pass 2.
+        referenceRows[0]++;
+        checker.aggregate(decodeRecord(r, delimiter, index, line));
+        return;
+      }
+      out[at + F_QTY] = value();
+      out[at + F_KIND] = 0;
+      out[at + F_GROUP] = g!.id;
+      out[at + F_DAY] = day;
+      out[at + F_PRICE] = price;
+      if (g!.covered) return;
+      let sum = g!.days.get(day);
+      if (!sum) {
+        sum = new ExactSum();
+        g!.days.set(day, sum);
+      }
+      sum.addParsed();
+    };
+    for (let from = 0; from < total; ) {
+      if (run.signal?.aborted) break;
       const res = scanRecords(input, (r) => {
         const index = recordBase + r.index;
         const line = lineBase + r.line;
-        if (r.cells < width) {
-          regular = false;
-          return false;
-        }
-        for (let c = width; c < r.cells; c++) {
-          if (r.end[c] !== r.start[c]) {
-            regular = false;
-            return false;
-          }
-        }
-        if (passNo === 1 && run.onRecordStart) recordStarts.push(line);
+        if (r.cells < width) return (regular = false);
+        for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
+        if (run.onRecordStart) recordStarts.push(line);
         if (index === 0) return;
-        dataRows++;
         onRow(r, index, line);
       }, { from, to: from + slice, delimiter: delimiter.charCodeAt(0) });
-      if (res.irregular || !regular) return 'irregular';
+      if (res.irregular || !regular) return undefined;
       recordBase += res.records;
       lineBase += res.lines;
       if (res.endOffset <= from) break;
       from = res.endOffset;
-      run.onProgress?.(dataRows, passNo, 2);
+      run.onProgress?.(Math.max(0, recordBase - 1), 1, 2);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return 'done';
-  };
+    const rows = Math.max(0, recordBase - 1);
+    for (const line of recordStarts) run.onRecordStart?.(line);
+    recordStarts.length = 0;
+    if (run.signal?.aborted) return { rows, complete: false, referenceRows };
 
-  // Pass 1: month-to-date sums.
-  const first = await pass(1, (r, index, line) => {
-    if (readableForSums(r)) {
-      const g = groupOf(r, index);
-      const day = g && dayOf(r);
-      if (g && day && plain(r, idx.quantity)) {
-        if (g.covered) return;
-        const dayKey = raw(r, idx.usageDate);
-        let sum = g.days.get(dayKey);
-        if (!sum) {
-          sum = new ExactSum();
-          g.days.set(dayKey, sum);
+    // Month-to-date sums: in the compact store when every row was summed here (the common case), else added to the
+    // checker's own decimal sums, which then also hold the rows the reference summed.
+    let store: MonthToDateStore | undefined;
+    if (referenceRows[0] === 0) {
+      store = new MonthToDateStore();
+      const perGroup = new Map<string, Map<string, ExactSum>>();
+      for (const g of groupList) {
+        let days = perGroup.get(g.groupKey);
+        if (!days) perGroup.set(g.groupKey, (days = new Map()));
+        for (const [day, sum] of g.days) {
+          const iso = dayList[day]!;
+          const known = days.get(iso);
+          if (known) known.addExact(sum.hi, sum.lo);
+          else days.set(iso, sum);
         }
-        sum.addParsed();
-        return;
+        g.days.clear();
       }
-    }
-    referenceRows[0]++;
-    checker.aggregate(decodeRecord(r, delimiter, index, line));
-  });
-  if (first === 'irregular') return undefined;
-  const rows = Math.max(0, recordBase - 1);
-  for (const line of recordStarts) run.onRecordStart?.(line);
-  recordStarts.length = 0;
-  if (first === 'cancelled') return { rows, complete: false, referenceRows };
-
-  for (const g of groupList) {
-    for (const [dayKey, sum] of g.days) {
-      if (!sum.safe()) throw new Error('quantity sum out of exact range');
-      const day = days.get(dayKey);
-      if (day) checker.addDayQuantity(g.groupKey, day, sum.toDecimal());
-    }
-    g.days.clear();
-  }
-  checker.finish();
-
-  // Pass 2: every row checked.
-  const proveClean = (r: ByteRecord, index: number): boolean => {
-    if (!readableForSums(r)) return false;
-    const g = groupOf(r, index);
-    if (!g || g.pecIneligible) return false;
-    const day = dayOf(r);
-    if (!day) return false;
-    // Totals, in doubles with a safe margin.
-    if (!plain(r, idx.quantity)) return false;
-    const q = value();
-    if (!plain(r, idx.fx)) return false;
-    const fx = value();
-    if (!plain(r, idx.eup)) return false;
-    const eupNeg = NUM.neg;
-    const eupInt = NUM.int;
-    const eupFrac = NUM.frac;
-    const eupDecimals = NUM.decimals;
-    const eup = value();
-    const exact = eup * q * fx;
-    if (idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
-      if (!plain(r, idx.pricingTotal)) return false;
-      const pt = value();
-      const p = eup * q;
-      if (!(Math.abs(pt - p) <= 0.01 - REL_ERROR * (Math.abs(p) + Math.abs(pt)) - 1e-15)) return false;
-    }
-    if (!plain(r, idx.billingTotal)) return false;
-    const bt = value();
-    if (!(Math.abs(bt - exact) <= 0.01 - REL_ERROR * (Math.abs(exact) + Math.abs(bt)) - 1e-15)) return false;
-    const unitPriceKey = raw(r, idx.unitPrice);
-    // The price list, when there is one: decided once per meter, day and price.
-    if (run.options.priceList) {
-      const key = `${g.meterId}\u0000${day}\u0000${unitPriceKey}`;
-      let ok = listed.get(key);
-      if (ok === undefined) {
-        ok = checker.unitPriceListed(g.meterId, day, cellText(r, idx.unitPrice), new Dec(cellText(r, idx.unitPrice)));
-        if (listed.size >= 50_000) listed.clear();
-        listed.set(key, ok);
-      }
-      if (!ok) return false;
-    }
-    if (!g.covered) {
-      if (eupNeg) return false;
-      const bandKey = `${g.id}\u0000${day}\u0000${unitPriceKey}`;
-      let band = bands.get(bandKey);
-      if (!band) {
-        if (!checker.hasGroupDay(g.groupKey, day)) return false;
-        const tiers = checker.tiersFor(g.meterId, day);
-        if (tiers) {
-          const rating = checker.rating(g.groupKey, day, new Dec(cellText(r, idx.unitPrice)), g.fraction, g.meterId, ZERO);
-          band = { lower: rating.lower, upper: rating.upper, byDecimals: [] };
-        } else {
-          const q = checker.monthToDate(g.groupKey, day)!.times(1e15);
-          if (!q.isInteger()) return false;
-          // UnitPrice was read by readableForSums; read it again into NUM for its digits.
-          parsePlainDecimal(r.buf, r.start[idx.unitPrice], r.end[idx.unitPrice]);
-          const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
-          band = { flat: { P: NUM.neg ? -P : P, p: NUM.decimals, Q: BigInt(q.toFixed()) }, byDecimals: [] };
+      for (const [groupKey, days] of perGroup) store.add(groupKey, days);
+      checker.useMonthToDate(store);
+    } else {
+      for (const g of groupList) {
+        for (const [day, sum] of g.days) {
+          if (!sum.safe()) throw new Error('quantity sum out of exact range');
+          checker.addDayQuantity(g.groupKey, dayList[day]!, sum.toDecimal());
         }
-        if (bands.size >= 50_000) bands.clear();
-        bands.set(bandKey, band);
+        g.days.clear();
       }
-      const t = bandThresholds(band, eupDecimals, g.fractionParts);
-      if (!t) return false;
-      if (eupInt < t[0] || (eupInt === t[0] && eupFrac < t[1])) return false;
-      if (eupInt > t[2] || (eupInt === t[2] && eupFrac > t[3])) return false;
     }
-    // Clean: only the billed amount counts.
-    parsePlainDecimal(r.buf, r.start[idx.billingTotal], r.end[idx.billingTotal]);
-    let sum = billedByCurrency.get(g.currency);
-    if (!sum) {
-      sum = new ExactSum();
-      billedByCurrency.set(g.currency, sum);
+    checker.finish();
+
+    // Pass 2: every row checked, from its numbers.
+    const proveClean = (f: Float64Array, at: number): boolean => {
+      const g = groupList[f[at + F_GROUP]];
+      if (g.pecIneligible) return false;
+      const dayId = f[at + F_DAY];
+      const day = dayList[dayId]!;
+      const priceId = f[at + F_PRICE];
+      const eupDec = f[at + F_EUP_DEC] & 15;
+      const eupNeg = f[at + F_EUP_DEC] >= 16;
+      const eupInt = f[at + F_EUP_INT];
+      const eupFrac = f[at + F_EUP_FRAC];
+      const eupAbs = eupInt + eupFrac / POW10[eupDec];
+      const eup = eupNeg ? -eupAbs : eupAbs;
+      const q = f[at + F_QTY];
+      const pt = f[at + F_PT];
+      if (pt === pt) {
+        const p = eup * q;
+        if (!(Math.abs(pt - p) <= 0.01 - REL_ERROR * (Math.abs(p) + Math.abs(pt)) - 1e-15)) return false;
+      }
+      const btAbs = f[at + F_BT_INT] + f[at + F_BT_FRAC] / 1e15;
+      const bt = f[at + F_BT_NEG] ? -btAbs : btAbs;
+      const exact = eup * q * f[at + F_FX];
+      if (!(Math.abs(bt - exact) <= 0.01 - REL_ERROR * (Math.abs(exact) + Math.abs(bt)) - 1e-15)) return false;
+      const price = prices[priceId];
+      if (run.options.priceList) {
+        const key = `${g.meterId}\u0000${day}\u0000${priceId}`;
+        let ok = listed.get(key);
+        if (ok === undefined) {
+          ok = checker.unitPriceListed(g.meterId, day, price.text, new Dec(price.text));
+          if (listed.size >= 50_000) listed.clear();
+          listed.set(key, ok);
+        }
+        if (!ok) return false;
+      }
+      if (!g.covered) {
+        if (eupNeg) return false;
+        const bandKey = g.id * 2 ** 34 + dayId * 2 ** 20 + priceId;
+        let band = bands.get(bandKey);
+        if (!band) {
+          const tiers = checker.tiersFor(g.meterId, day);
+          if (tiers) {
+            if (!checker.hasGroupDay(g.groupKey, day)) return false;
+            const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
+            band = { lower: rating.lower, upper: rating.upper, byDecimals: [] };
+          } else {
+            let Q = store ? store.units(g.groupKey, day) : undefined;
+            if (Q === undefined) {
+              const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
+              if (!mtd || !mtd.isInteger()) return false;
+              Q = BigInt(mtd.toFixed());
+            }
+            band = { flat: { P: price.P, p: price.p, Q }, byDecimals: [] };
+          }
+          if (bands.size >= 50_000) bands.clear();
+          bands.set(bandKey, band);
+        }
+        const t = bandThresholds(band, eupDec, g.fractionParts);
+        if (!t) return false;
+        if (eupInt < t[0] || (eupInt === t[0] && eupFrac < t[1])) return false;
+        if (eupInt > t[2] || (eupInt === t[2] && eupFrac > t[3])) return false;
+      }
+      // Clean: only the billed amount counts.
+      let sum = billedByCurrency.get(g.currency);
+      if (!sum) {
+        sum = new ExactSum();
+        billedByCurrency.set(g.currency, sum);
+      }
+      if (f[at + F_BT_NEG]) sum.addExact(-f[at + F_BT_INT], -f[at + F_BT_FRAC]);
+      else sum.addExact(f[at + F_BT_INT], f[at + F_BT_FRAC]);
+      return true;
+    };
+    let checked = 0;
+    for (const { rows: f, count } of spool.batches()) {
+      if (run.signal?.aborted) return { rows, complete: false, referenceRows };
+      for (let k = 0; k < count; k++) {
+        const at = k * FIELDS;
+        if (f[at + F_KIND] === 0 && proveClean(f, at)) continue;
+        referenceRows[1]++;
+        const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
+        run.account(checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, f[at + F_INDEX], f[at + F_LINE]), run.emit));
+      }
+      checked += count;
+      run.onProgress?.(checked, 2, 2);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    sum.addParsed();
-    return true;
-  };
-  const second = await pass(2, (r, index, line) => {
-    if (proveClean(r, index)) return;
-    referenceRows[1]++;
-    run.account(checker.check(decodeRecord(r, delimiter, index, line), run.emit));
-  });
-  // Pass 2 reads what pass 1 proved regular; a change on disk in between is reported, not guessed at.
-  if (second === 'irregular') throw new Error(`${'path' in input ? input.path : 'the document'} changed while it was being checked`);
-  for (const [currency, sum] of billedByCurrency) {
-    if (!sum.safe()) throw new Error('billed sum out of exact range');
-    run.account({ stake: ZERO, billed: sum.toDecimal(), currency });
+    for (const [currency, sum] of billedByCurrency) {
+      if (!sum.safe()) throw new Error('billed sum out of exact range');
+      run.account({ stake: ZERO, billed: sum.toDecimal(), currency });
+    }
+    return { rows, complete: true, referenceRows };
+  } finally {
+    reader.close();
+    spool.close();
   }
-  return { rows, complete: second === 'done', referenceRows };
 }
