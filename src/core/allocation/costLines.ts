@@ -73,6 +73,8 @@ export interface ReadCostLinesOptions {
   aggregateRetail?: boolean;
   /** Which reader: 'fast' (default) aggregates from bytes where it can; 'reference' reads every row as a line. */
   reader?: 'fast' | 'reference';
+  /** Files at least this big are read by worker threads, cut into ranges (default 48 MiB; tests set it low). */
+  parallelBytes?: number;
 }
 
 type ReaderEvent = { kind: 'header'; header: BillingHeader } | { kind: 'row'; record: CsvRecord } | { kind: 'finding'; finding: Finding };
@@ -790,7 +792,7 @@ async function readDailyAggregated(source: TextSource, input: ByteInput, file: s
   const task = (from: number, to: number): AggregateTask => ({ kind: 'aggregate-daily', path: 'path' in input ? input.path : '', file, from, to, options: taskOptions });
   let parts: AggregatePart[] | undefined;
   const workers = parallelism();
-  if ('path' in input && workers > 1 && total >= PARALLEL_BYTES) {
+  if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);
     if (cuts.length > 2) {
       const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));

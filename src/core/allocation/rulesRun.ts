@@ -36,6 +36,8 @@ export interface RulesRunOptions {
   harvest?: 'all' | 'rules';
   /** Which reader (tests compare them): see ReadCostLinesOptions.reader. */
   reader?: 'fast' | 'reference';
+  /** See ReadCostLinesOptions.parallelBytes. */
+  parallelBytes?: number;
 }
 
 /** The fields a rules file matches on (and 'tags' when it matches on or allocates by a tag). */
@@ -115,7 +117,7 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     kept = options.cachedLines.lines;
   } else {
     const fresh = readCostLines(files.map((f) => fileSource(f)), {
-      dateOrder: options.dateOrder, amount: model.amount, signal: options.signal, onIssue: (i) => issues.push(i), aggregateBy, reader: options.reader,
+      dateOrder: options.dateOrder, amount: model.amount, signal: options.signal, onIssue: (i) => issues.push(i), aggregateBy, reader: options.reader, parallelBytes: options.parallelBytes,
       aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
     });
     source = (async function* () {
