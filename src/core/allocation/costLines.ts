@@ -710,6 +710,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   let recordBase = 0;
   let lineBase = 0;
   let from = task.from;
+  const scratch: { buf?: Buffer } = {};
   for (; from < task.to; ) {
     const res = scanRecords(input, (r) => {
       if (r.cells < width) return (regular = false);
@@ -749,7 +750,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
       table.set(r, cls);
       pending.push(cls);
       if (table.size > MAX_CLASSES) return (overflow = true) && false;
-    }, { from, to: Math.min(task.to, from + (16 << 20)) });
+    }, { from, to: Math.min(task.to, from + (16 << 20)), scratch });
     if (res.irregular || !regular || overflow) return failed;
     recordBase += res.records;
     lineBase += res.lines;

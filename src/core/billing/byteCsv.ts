@@ -46,6 +46,8 @@ export interface ScanOptions {
   to?: number;
   chunkBytes?: number;
   maxCells?: number;
+  /** A buffer to read into, kept between calls that scan one file in slices (it may be replaced by a bigger one). */
+  scratch?: { buf?: Buffer };
 }
 
 export interface ScanResult {
@@ -182,7 +184,7 @@ class Window {
   private readonly fd: number;
   private readAt: number;
 
-  constructor(input: ByteInput, from: number, chunkBytes: number) {
+  constructor(input: ByteInput, from: number, chunkBytes: number, private readonly scratch?: { buf?: Buffer }) {
     this.base = from;
     this.readAt = from;
     if ('bytes' in input) {
@@ -193,7 +195,8 @@ class Window {
       this.fd = -1;
     } else {
       this.fd = openSync(input.path, 'r');
-      this.buf = Buffer.allocUnsafe(chunkBytes);
+      this.buf = scratch?.buf && scratch.buf.length >= chunkBytes ? scratch.buf : Buffer.allocUnsafe(chunkBytes);
+      if (scratch) scratch.buf = this.buf;
     }
   }
 
@@ -209,6 +212,7 @@ class Window {
       const bigger = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(bigger, 0, 0, this.have);
       this.buf = bigger;
+      if (this.scratch) this.scratch.buf = bigger;
     }
     const n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, this.readAt);
     if (n === 0) this.eof = true;
@@ -235,7 +239,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
     recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
   };
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
-  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20);
+  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch);
   const { start, end, flags } = rec;
   try {
     let i = w.refill(0);

@@ -118,3 +118,71 @@ export class ByteKeyTable<V> {
   }
 }
 
+
+/**
+ * Exact sums keyed by non-negative integers (below 2^53), in flat arrays: no object per key, so millions of small
+ * sums (a quantity per group and day) cost a few dozen bytes each. Open addressing, grown at half full.
+ */
+export class ExactSumTable {
+  private keys = new Float64Array(1 << 12).fill(-1);
+  private hi = new Float64Array(1 << 12);
+  private lo = new Float64Array(1 << 12);
+  size = 0;
+
+  private slot(key: number): number {
+    const mask = this.keys.length - 1;
+    // Mix both halves of the key (keys are often small multiples of a power of two).
+    let h = (Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b)) >>> 0;
+    h &= mask;
+    for (;;) {
+      const k = this.keys[h];
+      if (k === key || k === -1) return h;
+      h = (h + 1) & mask;
+    }
+  }
+
+  /** Adds the value last parsed into NUM to the sum of `key`. */
+  addParsed(key: number): void {
+    let s = this.slot(key);
+    if (this.keys[s] === -1) {
+      if ((this.size + 1) * 2 > this.keys.length) {
+        this.grow();
+        s = this.slot(key);
+      }
+      this.keys[s] = key;
+      this.size++;
+    }
+    const frac = NUM.frac * POW10[15 - NUM.decimals];
+    let hi = this.hi[s] + (NUM.neg ? -NUM.int : NUM.int);
+    let lo = this.lo[s] + (NUM.neg ? -frac : frac);
+    if (lo >= 1e15) {
+      lo -= 1e15;
+      hi += 1;
+    } else if (lo < 0) {
+      lo += 1e15;
+      hi -= 1;
+    }
+    if (Math.abs(hi) >= 2 ** 52) throw new Error('sum out of exact range');
+    this.hi[s] = hi;
+    this.lo[s] = lo;
+  }
+
+  private grow(): void {
+    const { keys, hi, lo } = this;
+    this.keys = new Float64Array(keys.length * 2).fill(-1);
+    this.hi = new Float64Array(keys.length * 2);
+    this.lo = new Float64Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === -1) continue;
+      const s = this.slot(keys[i]);
+      this.keys[s] = keys[i];
+      this.hi[s] = hi[i];
+      this.lo[s] = lo[i];
+    }
+  }
+
+  /** Every (key, hi, lo), in no particular order. */
+  forEach(f: (key: number, hi: number, lo: number) => void): void {
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) f(this.keys[i], this.hi[i], this.lo[i]);
+  }
+}

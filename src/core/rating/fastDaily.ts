@@ -26,7 +26,7 @@ import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
 import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum } from '../billing/exact';
+import { ByteKeyTable, ExactSum, ExactSumTable } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
@@ -63,8 +63,6 @@ interface GroupInfo {
   fractionParts: { n: bigint; d: bigint };
   meterId: string;
   currency: string;
-  /** Pass 1: exact quantity per day id. */
-  days: Map<number, ExactSum>;
 }
 
 /** The consistent band of a (group-day, unit price), and its integer form per number of printed decimals. */
@@ -185,6 +183,8 @@ const F_LINE = 15;
 const F_INDEX = 16;
 const FIELDS = 17;
 const BATCH = 8192;
+/** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
+const DAYS = 1 << 14;
 
 class Spool {
   private readonly dir: string;
@@ -333,7 +333,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const dayList: (string | null)[] = [];
   const priceIds = new Map<number | string, number>();
   const prices: PriceInfo[] = [];
-  const bands = new Map<number, Band>();
+  const bands = new Map<number, number[]>();
   const listed = new Map<string, boolean>();
   const billedByCurrency = new Map<string, ExactSum>();
   const referenceRows: [number, number] = [0, 0];
@@ -348,7 +348,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const row = p.row;
     g = {
       id: groupList.length, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
-      fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency, days: new Map(),
+      fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency,
     };
     groups.set(r, g);
     groupList.push(g);
@@ -360,7 +360,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = dayIds.get(key);
     if (id === undefined) {
-      if (dayList.length >= 1 << 14) return -1;
+      if (dayList.length >= DAYS) return -1;
       const parsed = parseBillingDate(cellText(r, c), run.options.dateOrder);
       id = dayList.length;
       dayList.push(parsed.ok ? parsed.iso : null);
@@ -390,12 +390,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
 
   const spool = new Spool();
   const reader = rowReader(input);
+  /** Pass 1: exact quantity per (group, day), keyed group id x DAYS + day id. */
+  const daySums = new ExactSumTable();
   try {
     // Pass 1: month-to-date sums, and each row's numbers for pass 2.
     let recordBase = 0;
     let lineBase = 0;
     let regular = true;
     const recordStarts: number[] = [];
+    const scratch: { buf?: Buffer } = {};
     const onRow = (r: ByteRecord, index: number, line: number): void => {
       const out = spool.buffer;
       const at = spool.next();
@@ -439,12 +442,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_DAY] = day;
       out[at + F_PRICE] = price;
       if (g!.covered) return;
-      let sum = g!.days.get(day);
-      if (!sum) {
-        sum = new ExactSum();
-        g!.days.set(day, sum);
-      }
-      sum.addParsed();
+      parsePlainDecimal(r.buf, r.start[idx.quantity], r.end[idx.quantity]);
+      daySums.addParsed(g!.id * DAYS + day);
     };
     for (let from = 0; from < total; ) {
       if (run.signal?.aborted) break;
@@ -456,7 +455,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (run.onRecordStart) recordStarts.push(line);
         if (index === 0) return;
         onRow(r, index, line);
-      }, { from, to: from + slice, delimiter: delimiter.charCodeAt(0) });
+      }, { from, to: from + slice, delimiter: delimiter.charCodeAt(0), scratch });
       if (res.irregular || !regular) return undefined;
       recordBase += res.records;
       lineBase += res.lines;
@@ -473,31 +472,26 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     // Month-to-date sums: in the compact store when every row was summed here (the common case), else added to the
     // checker's own decimal sums, which then also hold the rows the reference summed.
     let store: MonthToDateStore | undefined;
+    const perGroup = new Map<string, Map<string, ExactSum>>();
+    daySums.forEach((key, hi, lo) => {
+      const g = groupList[Math.floor(key / DAYS)];
+      const iso = dayList[key % DAYS]!;
+      let days = perGroup.get(g.groupKey);
+      if (!days) perGroup.set(g.groupKey, (days = new Map()));
+      let sum = days.get(iso);
+      if (!sum) days.set(iso, (sum = new ExactSum()));
+      sum.addExact(hi, lo);
+    });
     if (referenceRows[0] === 0) {
       store = new MonthToDateStore();
-      const perGroup = new Map<string, Map<string, ExactSum>>();
-      for (const g of groupList) {
-        let days = perGroup.get(g.groupKey);
-        if (!days) perGroup.set(g.groupKey, (days = new Map()));
-        for (const [day, sum] of g.days) {
-          const iso = dayList[day]!;
-          const known = days.get(iso);
-          if (known) known.addExact(sum.hi, sum.lo);
-          else days.set(iso, sum);
-        }
-        g.days.clear();
-      }
       for (const [groupKey, days] of perGroup) store.add(groupKey, days);
       checker.useMonthToDate(store);
     } else {
-      for (const g of groupList) {
-        for (const [day, sum] of g.days) {
-          if (!sum.safe()) throw new Error('quantity sum out of exact range');
-          checker.addDayQuantity(g.groupKey, dayList[day]!, sum.toDecimal());
-        }
-        g.days.clear();
+      for (const [groupKey, days] of perGroup) {
+        for (const [iso, sum] of days) checker.addDayQuantity(groupKey, iso, sum.toDecimal());
       }
     }
+    perGroup.clear();
     checker.finish();
 
     // Pass 2: every row checked, from its numbers.
@@ -537,13 +531,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (!g.covered) {
         if (eupNeg) return false;
         const bandKey = g.id * 2 ** 34 + dayId * 2 ** 20 + priceId;
-        let band = bands.get(bandKey);
-        if (!band) {
+        // A group-day's thresholds for the printed decimals seen: numbers only (nothing big lives long).
+        let t = bands.get(bandKey);
+        if (!t || t[4] !== eupDec) {
+          let thresholds: number[] | null;
           const tiers = checker.tiersFor(g.meterId, day);
           if (tiers) {
             if (!checker.hasGroupDay(g.groupKey, day)) return false;
             const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
-            band = { lower: rating.lower, upper: rating.upper, byDecimals: [] };
+            thresholds = bandThresholds({ lower: rating.lower, upper: rating.upper, byDecimals: [] }, eupDec, g.fractionParts);
           } else {
             let Q = store ? store.units(g.groupKey, day) : undefined;
             if (Q === undefined) {
@@ -551,13 +547,13 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
               if (!mtd || !mtd.isInteger()) return false;
               Q = BigInt(mtd.toFixed());
             }
-            band = { flat: { P: price.P, p: price.p, Q }, byDecimals: [] };
+            thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
           }
+          if (!thresholds) return false;
+          t = [thresholds[0], thresholds[1], thresholds[2], thresholds[3], eupDec];
           if (bands.size >= 50_000) bands.clear();
-          bands.set(bandKey, band);
+          bands.set(bandKey, t);
         }
-        const t = bandThresholds(band, eupDec, g.fractionParts);
-        if (!t) return false;
         if (eupInt < t[0] || (eupInt === t[0] && eupFrac < t[1])) return false;
         if (eupInt > t[2] || (eupInt === t[2] && eupFrac > t[3])) return false;
       }
