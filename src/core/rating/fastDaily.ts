@@ -467,6 +467,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const rows = Math.max(0, recordBase - 1);
     for (const line of recordStarts) run.onRecordStart?.(line);
     recordStarts.length = 0;
+    await new Promise((resolve) => setImmediate(resolve));
     if (run.signal?.aborted) return { rows, complete: false, referenceRows };
 
     // Month-to-date sums: in the compact store when every row was summed here (the common case), else added to the
@@ -493,6 +494,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     }
     perGroup.clear();
     checker.finish();
+    await new Promise((resolve) => setImmediate(resolve));
 
     // Pass 2: every row checked, from its numbers.
     const proveClean = (f: Float64Array, at: number): boolean => {
@@ -572,6 +574,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (run.signal?.aborted) return { rows, complete: false, referenceRows };
       for (let k = 0; k < count; k++) {
         const at = k * FIELDS;
+        if (k % 2048 === 2047) await new Promise((resolve) => setImmediate(resolve));
         if (f[at + F_KIND] === 0 && proveClean(f, at)) continue;
         referenceRows[1]++;
         const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);

@@ -17,7 +17,7 @@ import type { Finding } from '../../core/findings';
 /** Chunk size for open documents: small enough that an edit waits at most a few milliseconds. */
 const DOCUMENT_CHUNK = 256 * 1024;
 
-export function yieldingStringSource(name: string, text: string): TextSource {
+export function yieldingStringSource(name: string, text: string, bytes?: Uint8Array): TextSource {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   return {
     name,
@@ -27,9 +27,30 @@ export function yieldingStringSource(name: string, text: string): TextSource {
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
-    // The fast reader yields between slices of its own (1 MB here, so that a keystroke is never kept waiting).
-    bytes: () => ({ bytes: Buffer.from(body, 'utf8') }),
+    // The fast reader yields between slices of its own (512 KB here, so that a keystroke is never kept waiting).
+    bytes: () => ({ bytes: bytes ?? Buffer.from(body, 'utf8') }),
   };
+}
+
+/**
+ * A document's text as UTF-8, encoded a piece at a time with yields in between (one go would hold the server for
+ * a tenth of a second on a 100 MB document). Pieces never end inside a surrogate pair.
+ */
+export async function encodeYielding(text: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const out = new Uint8Array(Buffer.byteLength(body, 'utf8'));
+  const encoder = new TextEncoder();
+  let written = 0;
+  for (let at = 0; at < body.length; ) {
+    let end = Math.min(body.length, at + DOCUMENT_CHUNK * 4);
+    const last = body.charCodeAt(end - 1);
+    if (end < body.length && last >= 0xd800 && last <= 0xdbff) end--;
+    written += encoder.encodeInto(body.slice(at, end), out.subarray(written)).written;
+    at = end;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) return undefined;
+  }
+  return out;
 }
 
 export interface CheckSettings {
@@ -124,9 +145,13 @@ export class BillingService {
     const started = Date.now();
     const reporter = await this.hooks.progress?.(doc.uri, text.length, state.controller);
     try {
-      const run = await checkSource(yieldingStringSource(doc.uri, text), settings.options, (f) => collector.add(f), {
+      const bytes = await encodeYielding(text, state.controller.signal);
+      if (!bytes) return;
+      const run = await checkSource(yieldingStringSource(doc.uri, text, bytes), settings.options, (f) => collector.add(f), {
         signal: state.controller.signal,
         onRecordStart: (line) => recordStarts.push(line),
+        // Small slices: the server answers hover and completion between them while a big document is checked.
+        sliceBytes: 512 << 10,
         onProgress: (rows, pass, passes) => reporter?.report(`${rows.toLocaleString('en-US')} rows${passes > 1 ? ` (pass ${pass} of ${passes})` : ''}`),
       });
       if (!run.summary.complete || state.controller.signal.aborted || this.docs.get(doc.uri) !== state) return;
