@@ -22,7 +22,7 @@ import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
-import { cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { NUM, cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
@@ -596,6 +596,8 @@ const REFS_PER_CLASS = 8;
 
 interface LineClass {
   key: string;
+  /** Covered usage (a benefit id): its rows' prices and quantities are checked one by one (see readableOrEmpty). */
+  covered: boolean;
   line: CostLine;
   count: number;
   sum: ExactSum;
@@ -664,8 +666,19 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     issues.push({ ...i, file: task.file });
   });
   if (mapper.missingColumns().length > 0) return failed;
-  const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS]);
+  // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
+  const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS, 'tags']);
   if (fields.has('customer')) fields.add('customerId');
+  // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
+  // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
+  const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
+  const readableOrEmpty = (r: ByteRecord): boolean => {
+    for (const c of coveredColumns) {
+      if (c < 0 || r.start[c] === r.end[c]) continue;
+      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c])) return false;
+    }
+    return true;
+  };
   const keyColumns = [...new Set([...fields].map((f) => mapper.columnOf(f)).filter((c) => c >= 0))].sort((a, b) => a - b);
   const billedColumn = mapper.columnOf('billed');
   const dateColumn = mapper.columnOf('date');
@@ -719,10 +732,13 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
       if (index === 0 && task.from === 0) return;
       const lineNo = lineBase + r.line + 1;
       const date = dateOf(r);
-      const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+      // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
+      const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn])
+        && !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
       if (billedOk && date !== null) {
         const cls = table.get(r);
-        if (cls) {
+        if (cls && (!cls.covered || readableOrEmpty(r))) {
+          parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
           cls.count++;
           cls.sum.addParsed();
           if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
@@ -736,9 +752,10 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
       const before = issued;
       const line = mapper.map(decodeRecord(r, ',', index, lineNo - 1));
       if (!line) return;
-      // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets such rows one by one.
+      // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
+      const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
       if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
-      if (!billedOk || date === null || issued > before || line.retail !== undefined) {
+      if (!billedOk || date === null || issued > before || line.retail !== undefined || (covered && (options.aggregateRetail || !readableOrEmpty(r)))) {
         pending.push(line);
         if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
         return;
@@ -746,7 +763,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
       parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
       const sum = new ExactSum();
       sum.addParsed();
-      const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date };
+      const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
       table.set(r, cls);
       pending.push(cls);
       if (table.size > MAX_CLASSES) return (overflow = true) && false;

@@ -291,13 +291,20 @@ export class Allocator {
    * several rows at once (its first rows' lines), which may come before rows of lines already in the sample.
    */
   private addToSample(sample: LineRef[], line: CostLine, ref: LineRef): void {
-    if (!line.lines) {
-      if (sample.length < this.sampleSize) sample.push(ref);
-      return;
-    }
-    for (const l of line.lines) sample.push({ file: line.file, line: l });
     const order = (r: LineRef): number => this.fileOrder.get(r.file) ?? 0;
-    sample.sort((a, b) => order(a) - order(b) || a.line - b.line);
+    const compare = (a: LineRef, b: LineRef): number => order(a) - order(b) || a.line - b.line;
+    if (!line.lines) {
+      // In order (the usual case): append while there is room. Behind an aggregated line's later rows: merge.
+      const last = sample[sample.length - 1];
+      if (!last || compare(last, ref) < 0) {
+        if (sample.length < this.sampleSize) sample.push(ref);
+        return;
+      }
+      sample.push(ref);
+    } else {
+      for (const l of line.lines) sample.push({ file: line.file, line: l });
+    }
+    sample.sort(compare);
     if (sample.length > this.sampleSize) sample.length = this.sampleSize;
   }
 
