@@ -68,7 +68,8 @@ export class ByteKeyTable<V> {
       for (let k = r.start[c]; k < e; k++) h = Math.imul(h ^ buf[k], 16777619);
       h = Math.imul(h ^ (0x100 + r.flags[c] + ((e - r.start[c]) << 2)), 16777619);
     }
-    return h;
+    // 30 bits: a small integer to V8, so that looking it up in a Map allocates nothing.
+    return h & 0x3fffffff;
   }
 
   private same(r: ByteRecord, entry: { lengths: Int32Array; bytes: Uint8Array }): boolean {
@@ -184,5 +185,56 @@ export class ExactSumTable {
   /** Every (key, hi, lo), in no particular order. */
   forEach(f: (key: number, hi: number, lo: number) => void): void {
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) f(this.keys[i], this.hi[i], this.lo[i]);
+  }
+}
+
+/**
+ * A bounded cache of a few numbers per integer key (below 2^53), in flat arrays: no object per entry and no boxed
+ * key per lookup. When full it is emptied (callers recompute what they miss).
+ */
+export class NumberCache {
+  private keys: Float64Array;
+  private readonly values: Float64Array;
+  private size = 0;
+
+  constructor(private readonly width: number, private readonly capacity = 1 << 16) {
+    this.keys = new Float64Array(capacity * 2).fill(-1);
+    this.values = new Float64Array(capacity * 2 * width);
+  }
+
+  private slot(key: number): number {
+    const mask = this.keys.length - 1;
+    let h = (Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b)) >>> 0;
+    h &= mask;
+    for (;;) {
+      const k = this.keys[h];
+      if (k === key || k === -1) return h;
+      h = (h + 1) & mask;
+    }
+  }
+
+  /** Index in `data` of the key's numbers, or -1. */
+  find(key: number): number {
+    const s = this.slot(key);
+    return this.keys[s] === key ? s * this.width : -1;
+  }
+
+  /** Index in `data` where the key's numbers go (emptying the cache first when it is full). */
+  put(key: number): number {
+    let s = this.slot(key);
+    if (this.keys[s] !== key) {
+      if (this.size >= this.capacity) {
+        this.keys.fill(-1);
+        this.size = 0;
+        s = this.slot(key);
+      }
+      this.keys[s] = key;
+      this.size++;
+    }
+    return s * this.width;
+  }
+
+  get data(): Float64Array {
+    return this.values;
   }
 }

@@ -26,7 +26,7 @@ import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
 import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum, ExactSumTable } from '../billing/exact';
+import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
@@ -333,7 +333,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const dayList: (string | null)[] = [];
   const priceIds = new Map<number | string, number>();
   const prices: PriceInfo[] = [];
-  const bands = new Map<number, number[]>();
+  /** Band thresholds per (group, day, price): lowInt, lowFrac, highInt, highFrac, decimals. */
+  const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
   const billedByCurrency = new Map<string, ExactSum>();
   const referenceRows: [number, number] = [0, 0];
@@ -534,8 +535,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (eupNeg) return false;
         const bandKey = g.id * 2 ** 34 + dayId * 2 ** 20 + priceId;
         // A group-day's thresholds for the printed decimals seen: numbers only (nothing big lives long).
-        let t = bands.get(bandKey);
-        if (!t || t[4] !== eupDec) {
+        let at2 = bands.find(bandKey);
+        const b = bands.data;
+        if (at2 < 0 || b[at2 + 4] !== eupDec) {
           let thresholds: number[] | null;
           const tiers = checker.tiersFor(g.meterId, day);
           if (tiers) {
@@ -552,12 +554,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
             thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
           }
           if (!thresholds) return false;
-          t = [thresholds[0], thresholds[1], thresholds[2], thresholds[3], eupDec];
-          if (bands.size >= 50_000) bands.clear();
-          bands.set(bandKey, t);
+          at2 = bands.put(bandKey);
+          b[at2] = thresholds[0];
+          b[at2 + 1] = thresholds[1];
+          b[at2 + 2] = thresholds[2];
+          b[at2 + 3] = thresholds[3];
+          b[at2 + 4] = eupDec;
         }
-        if (eupInt < t[0] || (eupInt === t[0] && eupFrac < t[1])) return false;
-        if (eupInt > t[2] || (eupInt === t[2] && eupFrac > t[3])) return false;
+        if (eupInt < b[at2] || (eupInt === b[at2] && eupFrac < b[at2 + 1])) return false;
+        if (eupInt > b[at2 + 2] || (eupInt === b[at2 + 2] && eupFrac > b[at2 + 3])) return false;
       }
       // Clean: only the billed amount counts.
       let sum = billedByCurrency.get(g.currency);
