@@ -474,6 +474,14 @@ describe('fast allocation reader against the reference reader', function () {
       const amounts = Object.fromEntries(reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]));
       assert.deepEqual(amounts, { web: '50', data: '50' });
     });
+
+    it('a lone billed negative zero keeps its sign, as decimal sums keep it', async () => {
+      const minusZero = row({ BillingPreTaxTotal: '-0.00', BillingCurrency: 'USD' });
+      const rows = [row(), row(), minusZero, row()];
+      const reference = await sameRuns('negative zero', rulesOn('data: ./usage.csv\n', WEB), daily(rows));
+      const usd = reference.result!.currencies.find((c) => c.currency === 'USD')!;
+      assert.equal(usd.amount.valueOf(), '-0');
+    });
   });
 
   it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async () => {

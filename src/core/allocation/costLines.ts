@@ -622,7 +622,8 @@ type WireLine = Record<string, unknown>;
 /** A line as a worker sends it: decimals as exact strings (structured clone would drop their class). */
 function toWire(line: CostLine): WireLine {
   const w: WireLine = { ...line };
-  for (const f of DECIMAL_FIELDS) if (line[f] !== undefined) w[f] = line[f]!.toString();
+  // valueOf, not toString: it keeps the sign of a negative zero.
+  for (const f of DECIMAL_FIELDS) if (line[f] !== undefined) w[f] = line[f]!.valueOf();
   return w;
 }
 
