@@ -229,7 +229,9 @@ function legsFor(dataset, allocate) {
   const legs = [
     { id: 'check', name: 'chargeback check', job: 'check', engine: 'chargeback', command: node, args: [cli, 'check', dataset.csvPath, '--format', 'json'], okExit: [0, 1], read: readCheckOutput },
   ];
-  legs.push({
+  // The editor holds a document as one string (V8 strings stop at 512 MiB, and VS Code hands extensions no
+  // document over 50 MB): the editor leg runs on the 100k file, bigger files are checked from disk (`check`).
+  if (dataset.rows <= 100_000) legs.push({
     id: 'editor', name: 'editor: open file to diagnostics', job: 'editor', engine: 'chargeback', command: node, args: [editorLeg, dataset.csvPath], okExit: [0],
     read: (f) => JSON.parse(readFileSync(f, 'utf8')),
   });
