@@ -65,7 +65,8 @@ export class ByteKeyTable<V> {
       const c = this.columns[i];
       if (c < 0) continue;
       const e = r.end[c];
-      for (let k = r.start[c]; k < e; k++) h = Math.imul(h ^ buf[k], 16777619);
+      // The last 16 bytes of a cell tell most cells apart (ids end in random hex); `same` compares them all.
+      for (let k = Math.max(r.start[c], e - 16); k < e; k++) h = Math.imul(h ^ buf[k], 16777619);
       h = Math.imul(h ^ (0x100 + r.flags[c] + ((e - r.start[c]) << 2)), 16777619);
     }
     // 30 bits: a small integer to V8, so that looking it up in a Map allocates nothing.
@@ -132,9 +133,7 @@ export class ExactSumTable {
 
   private slot(key: number): number {
     const mask = this.keys.length - 1;
-    // Mix both halves of the key (keys are often small multiples of a power of two).
-    let h = (Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b)) >>> 0;
-    h &= mask;
+    let h = mixKey(key) & mask;
     for (;;) {
       const k = this.keys[h];
       if (k === key || k === -1) return h;
@@ -204,8 +203,7 @@ export class NumberCache {
 
   private slot(key: number): number {
     const mask = this.keys.length - 1;
-    let h = (Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b)) >>> 0;
-    h &= mask;
+    let h = mixKey(key) & mask;
     for (;;) {
       const k = this.keys[h];
       if (k === key || k === -1) return h;
@@ -237,4 +235,18 @@ export class NumberCache {
   get data(): Float64Array {
     return this.values;
   }
+}
+
+/**
+ * A well-spread 32-bit hash of an integer key below 2^53 (both halves mixed, then avalanched: keys are often a
+ * group number times a power of two plus a day, whose low bits alone would pile up in a few slots).
+ */
+function mixKey(key: number): number {
+  let h = Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
