@@ -106,7 +106,12 @@ function bandThresholds(band: Band, d: number, fraction: { n: bigint; d: bigint 
 const BIG_TEN = 10n;
 const BIG_1E15 = 10n ** 15n;
 
+/** Powers of ten as BigInt (computed once: the band arithmetic asks for them on every band). */
+const POW10N: readonly bigint[] = Array.from({ length: 48 }, (_, i) => BIG_TEN ** BigInt(i));
+
 function floorDiv(a: bigint, b: bigint): bigint {
+  // BigInt division truncates toward zero, which is the floor for a non-negative quotient.
+  if (a >= 0n && b > 0n) return a / b;
   const q = a / b;
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
@@ -124,9 +129,16 @@ function fractionOf(x: Decimal): { n: bigint; d: bigint } {
 }
 
 function splitBig(units: bigint, d: number): [number, number] | null {
-  const scale = BIG_TEN ** BigInt(d);
-  const i = floorDiv(units, scale);
-  const f = units - i * scale;
+  const scale = POW10[d];
+  if (units > -9007199254740991n && units < 9007199254740991n) {
+    // Below 2^53 in magnitude: exact in a double, and so are its remainder and quotient by 10^d.
+    const n = Number(units);
+    const f = ((n % scale) + scale) % scale;
+    return [(n - f) / scale, f];
+  }
+  const big = POW10N[d];
+  const i = floorDiv(units, big);
+  const f = units - i * big;
   const ni = Number(i);
   if (Math.abs(ni) >= MAX_SAFE) return null;
   return [ni, Number(f)];
@@ -142,8 +154,8 @@ function splitBig(units: bigint, d: number): [number, number] | null {
  * band bound differ, they differ by at least 1 / (2 x 10^d x Q), far above 10^-59.
  */
 function flatThresholds(P: bigint, p: number, F: { n: bigint; d: bigint }, Q: bigint, d: number): number[] | null {
-  const tenD = BIG_TEN ** BigInt(d);
-  const tenP = BIG_TEN ** BigInt(p);
+  const tenD = POW10N[d];
+  const tenP = POW10N[p];
   let low: bigint;
   if (Q > 0n) {
     const bcCents = floorDiv(P * Q * F.n * 100n, tenP * BIG_1E15 * F.d);
