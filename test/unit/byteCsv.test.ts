@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { tokenize, type CsvRecord } from '../../src/core/billing/csv';
-import { NUM, cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
+import { execFileSync } from 'node:child_process';
+import { NUM, cellText, decodeRecord, fileScanner, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /** Every record the byte reader finds, as the reference reader would give it (cells, positions, index). */
-function fastRecords(input: ByteInput, delimiter = ',', chunkBytes?: number): { records: CsvRecord[]; irregular: boolean; lines: number } {
+function fastRecords(input: ByteInput, delimiter = ',', chunkBytes?: number, maxCells?: number): { records: CsvRecord[]; irregular: boolean; lines: number } {
   const records: CsvRecord[] = [];
   const r = scanRecords(input, (rec) => {
     const cells: string[] = [];
@@ -16,7 +17,7 @@ function fastRecords(input: ByteInput, delimiter = ',', chunkBytes?: number): { 
     const decoded = decodeRecord(rec, delimiter, rec.index, rec.line);
     assert.deepEqual(decoded.cells, cells, 'decodeRecord gives the cells the scan found');
     records.push(decoded);
-  }, { delimiter: delimiter.charCodeAt(0), chunkBytes });
+  }, { delimiter: delimiter.charCodeAt(0), chunkBytes, maxCells });
   return { records, irregular: !!r.irregular, lines: r.lines };
 }
 
@@ -86,6 +87,36 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
     assert.ok(regular > 1000, `most cases are regular CSV (${regular})`);
   });
 
+  it('reads files from disk with the WebAssembly scanner, which agrees with CsvTokenizer on the same 1500 fuzzed files', () => {
+    assert.equal(fileScanner(), 'wasm', 'Node 20 has WebAssembly SIMD: files are scanned by scanner.wat');
+    const dir = mkdtempSync(join(tmpdir(), 'bytecsv-wasm-'));
+    try {
+      for (const [n, { text, delimiter }] of corpus(20261123, 1500).entries()) {
+        const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+        const reference = tokenize(body, delimiter);
+        const path = join(dir, `c${n}.csv`);
+        writeFileSync(path, text);
+        const fast = fastRecords({ path }, delimiter);
+        const where = `case ${n}: ${JSON.stringify(text)}`;
+        if (reference.problems.length > 0) {
+          assert.equal(fast.irregular, true, `the scanner must give up where the reference reports a problem, ${where}`);
+          continue;
+        }
+        assert.equal(fast.irregular, false, where);
+        assert.deepEqual(fast.records, reference.records, where);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the committed WebAssembly bytes assembled from scanner.wat as it stands', function () {
+    this.timeout(20_000);
+    const root = join(__dirname, '..', '..', '..');
+    const out = execFileSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--check'], { encoding: 'utf8' });
+    assert.match(out, /matches/);
+  });
+
   it('gives the same records from a file read in tiny chunks (records, quotes and CRLF split across reads)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bytecsv-'));
     try {
@@ -96,9 +127,12 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
         const path = join(dir, `c${n}.csv`);
         writeFileSync(path, text);
         for (const chunk of [1, 2, 3, 7, 64]) {
-          const fast = fastRecords({ path }, delimiter, chunk);
-          assert.equal(fast.irregular, false);
-          assert.deepEqual(fast.records, reference.records, `case ${n}, chunks of ${chunk}: ${JSON.stringify(text)}`);
+          // maxCells above the WebAssembly scanner's 512 makes scanOne read the file: both are held to the reference.
+          for (const maxCells of [512, 1024]) {
+            const fast = fastRecords({ path }, delimiter, chunk, maxCells);
+            assert.equal(fast.irregular, false);
+            assert.deepEqual(fast.records, reference.records, `case ${n}, chunks of ${chunk}, max ${maxCells} cells: ${JSON.stringify(text)}`);
+          }
         }
       }
     } finally {

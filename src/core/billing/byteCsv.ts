@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CsvTokenizer, type CsvRecord } from './csv';
+import { SCANNER_WASM } from './scannerWasm';
 
 const QUOTE = 34;
 const CR = 13;
@@ -175,19 +176,77 @@ function scanOne(buf: Uint8Array, i: number, have: number, eof: boolean, delim: 
   return j;
 }
 
+/** The little of the WebAssembly API this needs (the project's TypeScript libs do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+/** Layout of the scanner's memory (scanner.wat). */
+const WASM_WINDOW = 4 << 20;
+const WASM_START = 4194368;
+const WASM_END = 4196416;
+const WASM_FLAGS = 4198464;
+const WASM_RESULT = 4198976;
+const WASM_MAX_CELLS = 512;
+
+interface WasmScanner {
+  scan(i: number, have: number, eof: number, delim: number, maxCells: number): number;
+  window: Buffer;
+  start: Int32Array;
+  end: Int32Array;
+  flags: Uint8Array;
+  result: Int32Array;
+}
+
+let wasmScanner: WasmScanner | null | undefined;
+
+/**
+ * The record scanner compiled to WebAssembly (scanner.wat: scanOne's rules, SIMD inside cells), one per thread;
+ * null where WebAssembly SIMD is missing or FINOPS_CHARGEBACK_WASM=0 (then scanOne does the work).
+ */
+function scanner(): WasmScanner | null {
+  if (wasmScanner !== undefined) return wasmScanner;
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api || process.env.FINOPS_CHARGEBACK_WASM === '0') return (wasmScanner = null);
+  try {
+    const instance = new api.Instance(new api.Module(Buffer.from(SCANNER_WASM, 'base64')));
+    const memory = (instance.exports.memory as { buffer: ArrayBuffer }).buffer;
+    wasmScanner = {
+      scan: instance.exports.scan as WasmScanner['scan'],
+      window: Buffer.from(memory, 0, WASM_WINDOW),
+      start: new Int32Array(memory, WASM_START, WASM_MAX_CELLS),
+      end: new Int32Array(memory, WASM_END, WASM_MAX_CELLS),
+      flags: new Uint8Array(memory, WASM_FLAGS, WASM_MAX_CELLS),
+      result: new Int32Array(memory, WASM_RESULT, 2),
+    };
+  } catch {
+    wasmScanner = null;
+  }
+  return wasmScanner;
+}
+
 /** The bytes in view: a window of the file (refilled by plain reads) or the whole input in memory. */
 class Window {
   buf: Buffer;
   have = 0;
   base: number;
   eof = false;
+  /** Set while the window lives in the WebAssembly scanner's memory (files read from disk). */
+  wasm: WasmScanner | null = null;
   private readonly fd: number;
   private readAt: number;
 
-  constructor(input: ByteInput, from: number, chunkBytes: number, private readonly scratch?: { buf?: Buffer }) {
+  constructor(input: ByteInput, from: number, chunkBytes: number, private readonly scratch?: { buf?: Buffer }, maxCells = WASM_MAX_CELLS) {
     this.base = from;
     this.readAt = from;
-    if ('bytes' in input) {
+    const wasm = 'path' in input && maxCells <= WASM_MAX_CELLS ? scanner() : null;
+    if ('path' in input && wasm) {
+      // The file is read straight into the scanner's memory.
+      this.fd = openSync(input.path, 'r');
+      this.wasm = wasm;
+      this.buf = wasm.window.subarray(0, Math.min(chunkBytes, WASM_WINDOW));
+    } else if ('bytes' in input) {
       const b = input.bytes;
       this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(from);
       this.have = this.buf.length;
@@ -209,10 +268,12 @@ class Window {
       this.have -= keep;
     }
     if (this.have === this.buf.length) {
+      // A record longer than the window: a bigger buffer of our own, scanned by scanOne from here on.
       const bigger = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(bigger, 0, 0, this.have);
       this.buf = bigger;
-      if (this.scratch) this.scratch.buf = bigger;
+      if (this.wasm) this.wasm = null;
+      else if (this.scratch) this.scratch.buf = bigger;
     }
     const n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, this.readAt);
     if (n === 0) this.eof = true;
@@ -239,7 +300,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
     recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
   };
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
-  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch);
+  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
   const { start, end, flags } = rec;
   try {
     let i = w.refill(0);
@@ -273,7 +334,23 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       }
       if (w.base + i >= to) break;
 
-      const j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags);
+      let j: number;
+      const wasm = w.wasm;
+      if (wasm) {
+        j = wasm.scan(i, have, w.eof ? 1 : 0, delim, maxCells);
+        if (j >= 0) {
+          ONE.cells = wasm.result[0];
+          ONE.lines = wasm.result[1];
+          rec.start = wasm.start;
+          rec.end = wasm.end;
+          rec.flags = wasm.flags;
+        }
+      } else {
+        j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags);
+        rec.start = start;
+        rec.end = end;
+        rec.flags = flags;
+      }
       if (j === NEED_MORE) {
         // Out of bytes mid-record: keep it, read on, and scan it again.
         i = w.refill(i);
@@ -322,6 +399,11 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   } finally {
     w.close();
   }
+}
+
+/** Which scanner reads files from disk in this thread: the WebAssembly one, or scanOne (tests make sure of it). */
+export function fileScanner(): 'wasm' | 'js' {
+  return scanner() ? 'wasm' : 'js';
 }
 
 /** The text of cell `c` (UTF-8 decoded, escaped quotes undone). */
