@@ -132,13 +132,7 @@ export class ExactSumTable {
   size = 0;
 
   private slot(key: number): number {
-    const mask = this.keys.length - 1;
-    let h = mixKey(key) & mask;
-    for (;;) {
-      const k = this.keys[h];
-      if (k === key || k === -1) return h;
-      h = (h + 1) & mask;
-    }
+    return probe(this.keys, key);
   }
 
   /** Adds the value last parsed into NUM to the sum of `key`. */
@@ -202,13 +196,7 @@ export class NumberCache {
   }
 
   private slot(key: number): number {
-    const mask = this.keys.length - 1;
-    let h = mixKey(key) & mask;
-    for (;;) {
-      const k = this.keys[h];
-      if (k === key || k === -1) return h;
-      h = (h + 1) & mask;
-    }
+    return probe(this.keys, key);
   }
 
   /** Index in `data` of the key's numbers, or -1. */
@@ -234,6 +222,17 @@ export class NumberCache {
 
   get data(): Float64Array {
     return this.values;
+  }
+}
+
+/** The slot of `key` in an open-addressing table of keys (-1: empty): where it is, or the empty slot it would take. */
+function probe(keys: Float64Array, key: number): number {
+  const mask = keys.length - 1;
+  let h = mixKey(key) & mask;
+  for (;;) {
+    const k = keys[h];
+    if (k === key || k === -1) return h;
+    h = (h + 1) & mask;
   }
 }
 
