@@ -65,17 +65,6 @@ interface GroupInfo {
   currency: string;
 }
 
-/** The consistent band of a (group-day, unit price), and its integer form per number of printed decimals. */
-interface Band {
-  /** Tiered prices: the reference's rating. */
-  lower?: Decimal;
-  upper?: Decimal;
-  /** Flat prices: the integers the band is computed from (see flatThresholds). */
-  flat?: { P: bigint; p: number; Q: bigint };
-  /** Per d: [lowInt, lowFrac, highInt, highFrac] in units of 10^-d, or null when not representable exactly. */
-  byDecimals: (number[] | null | undefined)[];
-}
-
 const MAX_SAFE = 2 ** 53;
 const DEC_POW10 = Array.from({ length: 16 }, (_, d) => new Dec(10).pow(d));
 const HALF_UNIT = Array.from({ length: 16 }, (_, d) => new Dec(10).pow(-d).div(2));
@@ -89,18 +78,14 @@ function splitUnits(units: Decimal, d: number): [number, number] | null {
   return [ni, nf];
 }
 
-function bandThresholds(band: Band, d: number, fraction: { n: bigint; d: bigint }): number[] | null {
-  let t = band.byDecimals[d];
-  if (t === undefined && band.flat) {
-    t = flatThresholds(band.flat.P, band.flat.p, fraction, band.flat.Q, d);
-    band.byDecimals[d] = t;
-  } else if (t === undefined && band.lower && band.upper) {
-    const lo = splitUnits(band.lower.minus(HALF_UNIT[d]).times(DEC_POW10[d]).ceil(), d);
-    const hi = splitUnits(band.upper.plus(HALF_UNIT[d]).times(DEC_POW10[d]).floor(), d);
-    t = lo && hi ? [lo[0], lo[1], hi[0], hi[1]] : null;
-    band.byDecimals[d] = t;
-  }
-  return t ?? null;
+/**
+ * The integer thresholds of a band given as decimals (tiered prices: the reference's own rating):
+ * [CEIL((lower - 10^-d / 2) x 10^d), FLOOR((upper + 10^-d / 2) x 10^d)], each split into whole and fractional units.
+ */
+function decimalThresholds(lower: Decimal, upper: Decimal, d: number): number[] | null {
+  const lo = splitUnits(lower.minus(HALF_UNIT[d]).times(DEC_POW10[d]).ceil(), d);
+  const hi = splitUnits(upper.plus(HALF_UNIT[d]).times(DEC_POW10[d]).floor(), d);
+  return lo && hi ? [lo[0], lo[1], hi[0], hi[1]] : null;
 }
 
 const BIG_TEN = 10n;
@@ -555,7 +540,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           if (tiers) {
             if (!checker.hasGroupDay(g.groupKey, day)) return false;
             const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
-            thresholds = bandThresholds({ lower: rating.lower, upper: rating.upper, byDecimals: [] }, eupDec, g.fractionParts);
+            thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
           } else {
             let Q = store ? store.units(g.groupKey, day) : undefined;
             if (Q === undefined) {
