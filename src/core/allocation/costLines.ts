@@ -22,7 +22,7 @@ import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
-import { NUM, cellText, decodeRecord, parsePlainDecimal, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { NUM, cellText, parsePlainDecimal, recordValues, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
@@ -751,7 +751,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
         }
       }
       const before = issued;
-      const line = mapper.map(decodeRecord(r, ',', index, lineNo - 1));
+      const line = mapper.map(recordValues(r, index, lineNo - 1));
       if (!line) return;
       // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
       const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
-import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -341,7 +341,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     let g = groups.get(r);
     if (g) return g;
     if (groupList.length >= 1 << 19) return undefined;
-    const p = checker.parse(decodeRecord(r, delimiter, index, 0));
+    const p = checker.parse(recordValues(r, index, 0));
     if (!p.ok) return undefined;
     const row = p.row;
     g = {
