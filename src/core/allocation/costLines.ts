@@ -705,14 +705,20 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
         key = (key as number) * 12 + code;
       }
     } else key = r.buf.toString('latin1', s, e);
+    // Rows come day by day: the previous row's date is usually this one's (no map lookup, no boxed key).
+    if (key === lastDateKey) return lastDate;
     let d = dates.get(key);
     if (d === undefined) {
       const parsed = parseBillingDate(cellText(r, dateColumn), options.dateOrder ?? 'MDY');
       d = parsed.ok ? parsed.iso : null;
       if (dates.size < 10_000) dates.set(key, d);
     }
+    lastDateKey = key;
+    lastDate = d;
     return d;
   };
+  let lastDateKey: string | number | undefined;
+  let lastDate: string | null | undefined;
   const keyOf = (r: ByteRecord): string => {
     let k = '';
     for (const c of keyColumns) k += `${r.end[c] - r.start[c]}:${r.flags[c]}:${r.buf.toString('latin1', r.start[c], r.end[c])}`;
