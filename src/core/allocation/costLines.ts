@@ -654,7 +654,7 @@ export interface AggregatePart {
  * add their amount (exact integers), line and date. `ok` is false when the range is not regular CSV or has too many
  * classes: the caller then reads the file the reference way (nothing was handed out yet).
  */
-export async function aggregateDailyRange(task: AggregateTask, source: TextSource = fileSource(task.path), input: ByteInput = { path: task.path }): Promise<AggregatePart> {
+export async function aggregateDailyRange(task: AggregateTask, source: TextSource = fileSource(task.path), input: ByteInput = { path: task.path }, inThread = false): Promise<AggregatePart> {
   const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
   const options = task.options;
   let header: BillingHeader | undefined;
@@ -783,8 +783,10 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     await new Promise((resolve) => setImmediate(resolve));
   }
   const entries = pending.map((p): WireEntry => {
-    if (!('sum' in p)) return { line: toWire(p) };
-    return { key: p.key, line: toWire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
+    // Lines cross a thread boundary as wire lines; in this thread they stay as they are (fromWire leaves them be).
+    const wire = (line: CostLine): WireLine => (inThread ? (line as unknown as WireLine) : toWire(line));
+    if (!('sum' in p)) return { line: wire(p) };
+    return { key: p.key, line: wire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
   });
   return { ok: true, entries, issues, records: recordBase, lines: lineBase, endOffset: from };
 }
@@ -824,7 +826,7 @@ async function readDailyAggregated(source: TextSource, input: ByteInput, file: s
       try {
         // This thread reads the first range while workers read the others.
         const [own, others] = await Promise.all([
-          aggregateDailyRange(tasks[0], source, input),
+          aggregateDailyRange(tasks[0], source, input, true),
           runInWorkers<AggregateTask, AggregatePart>(tasks.slice(1), options.signal),
         ]);
         const answers = [own, ...others];
@@ -838,7 +840,7 @@ async function readDailyAggregated(source: TextSource, input: ByteInput, file: s
   }
   if (options.signal?.aborted) return { lines: [], issues: [] };
   if (!parts) {
-    const whole = await aggregateDailyRange(task(0, total), source, input);
+    const whole = await aggregateDailyRange(task(0, total), source, input, true);
     if (!whole.ok) return undefined;
     parts = [whole];
   }
