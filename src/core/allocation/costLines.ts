@@ -745,7 +745,8 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
       if (billedOk && date !== null) {
         const cls = table.get(r);
         if (cls && (!cls.covered || readableOrEmpty(r))) {
-          parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+          // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
+          if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
           cls.count++;
           cls.sum.addParsed();
           if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);

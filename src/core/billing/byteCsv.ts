@@ -115,49 +115,34 @@ function scanOne(buf: Uint8Array, i: number, have: number, eof: boolean, delim: 
       flags[cells] = flag;
       cells++;
       j = k + 1;
-      if (j >= have) {
-        if (!eof) return NEED_MORE;
-        break;
-      }
-      const c = buf[j];
-      if (c === delim) {
-        j++;
-        if (j >= have) {
-          if (!eof) return NEED_MORE;
-          start[cells] = j;
-          end[cells] = j;
-          flags[cells] = 0;
-          cells++;
-          break;
+    } else {
+      // Unquoted cell: to the next delimiter or line break (a quote inside it is an ordinary character).
+      let k = j;
+      while (k < have) {
+        const c = buf[k];
+        // Most bytes are letters and digits, above every stop byte: one comparison for them.
+        if (c > stopAbove) {
+          k++;
+          continue;
         }
-        continue;
-      }
-      if (c === LF || c === CR) break;
-      return TEXT_AFTER_QUOTE;
-    }
-    // Unquoted cell: to the next delimiter or line break (a quote inside it is an ordinary character).
-    let k = j;
-    while (k < have) {
-      const c = buf[k];
-      // Most bytes are letters and digits, above every stop byte: one comparison for them.
-      if (c > stopAbove) {
+        if (c === delim || c === LF || c === CR) break;
         k++;
-        continue;
       }
-      if (c === delim || c === LF || c === CR) break;
-      k++;
-    }
-    if (k >= have && !eof) return NEED_MORE;
-    start[cells] = j;
-    end[cells] = k;
-    flags[cells] = 0;
-    cells++;
-    if (k >= have) {
+      if (k >= have && !eof) return NEED_MORE;
+      start[cells] = j;
+      end[cells] = k;
+      flags[cells] = 0;
+      cells++;
       j = k;
+    }
+    // After a cell: the end of the input, a delimiter (then another cell, empty if the input ends), or a line break.
+    if (j >= have) {
+      if (!eof) return NEED_MORE;
       break;
     }
-    if (buf[k] === delim) {
-      j = k + 1;
+    const c = buf[j];
+    if (c === delim) {
+      j++;
       if (j >= have) {
         if (!eof) return NEED_MORE;
         start[cells] = j;
@@ -168,8 +153,9 @@ function scanOne(buf: Uint8Array, i: number, have: number, eof: boolean, delim: 
       }
       continue;
     }
-    j = k;
-    break;
+    if (c === LF || c === CR) break;
+    // Only a quoted cell can be followed by anything else.
+    return TEXT_AFTER_QUOTE;
   }
   ONE.cells = cells;
   ONE.lines = lines;

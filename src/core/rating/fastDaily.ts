@@ -440,7 +440,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_DAY] = day;
       out[at + F_PRICE] = price;
       if (g!.covered) return;
-      parsePlainDecimal(r.buf, r.start[idx.quantity], r.end[idx.quantity]);
+      // NUM still holds the quantity (the last cell read above).
       daySums.addParsed(g!.id * DAYS + day);
     };
     for (let from = 0; from < total; ) {
