@@ -43,7 +43,8 @@ describe('fast daily check against the reference path', () => {
   const header = records[0].cells;
   const col = (name: string): number => header.indexOf(name);
 
-  it('finds exactly what the reference finds on the sample month, with and without the price list', async () => {
+  it('finds exactly what the reference finds on the sample month, with and without the price list', async function () {
+    this.timeout(20_000);
     const without = await both(() => fileSource(dailyPath), defaultCheckOptions());
     assert.equal(without.fast, true);
     const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
@@ -100,7 +101,9 @@ describe('fast daily check against the reference path', () => {
     assert.equal(fastRuns, 40, 'every variant is regular CSV, so the fast path reads it');
   });
 
-  it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async () => {
+  it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async function () {
+    // Six full checks of the sample month (both readers, three files): about a second, more on a loaded machine.
+    this.timeout(20_000);
     const lines = text.replace(/^\uFEFF/, '').split('\r\n');
     const ragged = [...lines];
     ragged[100] = ragged[100] + ',extra';
