@@ -22,7 +22,7 @@ import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
-import { NUM, cellText, parsePlainDecimal, recordValues, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { GroupLane, LANE_DATE, LANE_FIRST, LANE_RAGGED, NUM, cellText, parsePlainDecimal, recordValues, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
@@ -593,6 +593,10 @@ const MAX_CLASSES = 50_000;
 const MAX_SINGLE_LINES = 20_000;
 /** Lines kept per aggregated line for lineage samples (the engine keeps 5 per rule by default). */
 const REFS_PER_CLASS = 8;
+/** Lane sums whose whole units a double holds exactly (ExactSum's bound). */
+const MAX_SAFE_UNITS = 2n ** 52n;
+/** An ISO day as the date reader writes it (the lane keeps such days as yyyymmdd numbers). */
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 interface LineClass {
   key: string;
@@ -729,59 +733,109 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   let overflow = false;
   let recordBase = 0;
   let lineBase = 0;
-  let from = task.from;
-  const scratch: { buf?: Buffer } = {};
-  for (; from < task.to; ) {
-    const res = scanRecords(input, (r) => {
-      if (r.cells < width) return (regular = false);
-      for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
-      const index = recordBase + r.index;
-      if (index === 0 && task.from === 0) return;
-      const lineNo = lineBase + r.line + 1;
-      const date = dateOf(r);
-      // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
-      const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn])
-        && !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
-      if (billedOk && date !== null) {
-        const cls = table.get(r);
-        if (cls && (!cls.covered || readableOrEmpty(r))) {
-          // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
-          if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
-          cls.count++;
-          cls.sum.addParsed();
-          if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
-          if (date !== undefined) {
-            if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
-            if (cls.dateMax === undefined || date > cls.dateMax) cls.dateMax = date;
-          }
-          return;
+  // Files on disk go through the WebAssembly grouping lane when it is free: it sums the rows of known classes
+  // itself and hands this code only the rest (classes below are numbered as the lane numbers its groups).
+  const lane = 'path' in input && dateColumn >= 0
+    ? GroupLane.acquire({ width, keyColumns, sumColumn: billedColumn, dateColumn, checkColumns: coveredColumns.filter((c) => c >= 0) })
+    : null;
+  const classes: LineClass[] = [];
+  const dateNumbers = new Map<number, string>();
+  /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
+  const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
+    const date = dateOf(r);
+    if (dateEvent && lane) {
+      const n = date === null || date === undefined || !ISO_DAY.test(date) ? -1 : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
+      if (n > 0) dateNumbers.set(n, date!);
+      lane.addDate(r, n);
+    }
+    // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
+    const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn])
+      && !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+    if (billedOk && date !== null) {
+      const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
+      if (cls && (!cls.covered || readableOrEmpty(r))) {
+        // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
+        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+        cls.count++;
+        cls.sum.addParsed();
+        if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
+        if (date !== undefined) {
+          if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
+          if (cls.dateMax === undefined || date > cls.dateMax) cls.dateMax = date;
         }
-      }
-      const before = issued;
-      const line = mapper.map(recordValues(r, index, lineNo - 1));
-      if (!line) return;
-      // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
-      const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
-      if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
-      if (!billedOk || date === null || issued > before || line.retail !== undefined || (covered && (options.aggregateRetail || !readableOrEmpty(r)))) {
-        pending.push(line);
-        if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
         return;
       }
-      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
-      const sum = new ExactSum();
-      sum.addParsed();
-      const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
-      table.set(r, cls);
-      pending.push(cls);
-      if (table.size > MAX_CLASSES) return (overflow = true) && false;
-    }, { from, to: Math.min(task.to, from + (16 << 20)), scratch });
-    if (res.irregular || !regular || overflow) return failed;
-    recordBase += res.records;
-    lineBase += res.lines;
-    if (res.endOffset <= from) break;
-    from = res.endOffset;
-    await new Promise((resolve) => setImmediate(resolve));
+    }
+    const before = issued;
+    const line = mapper.map(recordValues(r, index, lineNo - 1));
+    if (!line) return;
+    // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
+    const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
+    if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
+    if (!billedOk || date === null || issued > before || line.retail !== undefined || (covered && (options.aggregateRetail || !readableOrEmpty(r)))) {
+      pending.push(line);
+      if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
+      return;
+    }
+    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+    const sum = new ExactSum();
+    sum.addParsed();
+    const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
+    if (lane) {
+      if (lane.insert(covered) !== classes.length) return (overflow = true) && false;
+    } else table.set(r, cls);
+    classes.push(cls);
+    pending.push(cls);
+    if (classes.length > MAX_CLASSES) return (overflow = true) && false;
+  };
+
+  let from = task.from;
+  const scratch: { buf?: Buffer } = {};
+  try {
+    for (; from < task.to; ) {
+      const to = Math.min(task.to, from + (16 << 20));
+      const res = lane
+        ? lane.scan((input as { path: string }).path, (r, reason, group) => {
+          if (reason === LANE_RAGGED) return (regular = false);
+          const index = recordBase + r.index;
+          if (reason === LANE_FIRST && index === 0 && task.from === 0) return;
+          return row(r, index, lineBase + r.line + 1, group, reason === LANE_DATE);
+        }, { from, to, lineBase, first: from === 0 })
+        : scanRecords(input, (r) => {
+          if (r.cells < width) return (regular = false);
+          for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
+          const index = recordBase + r.index;
+          if (index === 0 && task.from === 0) return;
+          return row(r, index, lineBase + r.line + 1, -3, false);
+        }, { from, to, scratch });
+      if (res.irregular || !regular || overflow) return failed;
+      recordBase += res.records;
+      lineBase += res.lines;
+      if (res.endOffset <= from) break;
+      from = res.endOffset;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // What the lane summed joins what this code summed: counts and sums add, the first lines and dates combine.
+    if (lane) {
+      for (let id = 0; id < classes.length; id++) {
+        const g = lane.group(id);
+        if (g.rows === 0) continue;
+        const cls = classes[id];
+        cls.count += g.rows;
+        if (g.units > MAX_SAFE_UNITS || g.units < -MAX_SAFE_UNITS) return failed;
+        cls.sum.addExact(Number(g.units), Number(g.femtos));
+        if (!cls.sum.safe()) return failed;
+        cls.refs = [...cls.refs, ...g.lines].sort((a, b) => a - b).slice(0, REFS_PER_CLASS);
+        if (g.firstDate > 0) {
+          const first = dateNumbers.get(g.firstDate)!;
+          const last = dateNumbers.get(g.lastDate)!;
+          if (cls.line.date === undefined || first < cls.line.date) cls.line.date = first;
+          if (cls.dateMax === undefined || last > cls.dateMax) cls.dateMax = last;
+        }
+      }
+    }
+  } finally {
+    lane?.release();
   }
   const entries = pending.map((p): WireEntry => {
     // Lines cross a thread boundary as wire lines; in this thread they stay as they are (fromWire leaves them be).

@@ -168,28 +168,42 @@ interface WasmApi {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
-/** Layout of the scanner's memory (scanner.wat). */
+/** The scanner's read window (its memory's first bytes) and the widest record it takes. */
 const WASM_WINDOW = 4 << 20;
-const WASM_START = 4194368;
-const WASM_END = 4196416;
-const WASM_FLAGS = 4198464;
-const WASM_RESULT = 4198976;
 const WASM_MAX_CELLS = 512;
 
-interface WasmScanner {
+interface WasmExports {
   scan(i: number, have: number, eof: number, delim: number, maxCells: number): number;
+  groups(have: number, eof: number, limit: number): number;
+  find(): number;
+  insert(flags: number): number;
+  addDate(s: number, e: number, date: number): void;
+  reset(): void;
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+}
+
+interface WasmScanner {
+  exports: WasmExports;
+  scan: WasmExports['scan'];
+  /** Views of the memory, made again whenever it grows (growing detaches the old ones). */
   window: Buffer;
   start: Int32Array;
   end: Int32Array;
   flags: Uint8Array;
   result: Int32Array;
+  conf: Int32Array;
+  groups: Int32Array;
+  sums: BigInt64Array;
+  arena: number;
+  refresh(): void;
 }
 
 let wasmScanner: WasmScanner | null | undefined;
 
 /**
- * The record scanner compiled to WebAssembly (scanner.wat: scanOne's rules, SIMD inside cells), one per thread;
- * null where WebAssembly SIMD is missing or FINOPS_CHARGEBACK_WASM=0 (then scanOne does the work).
+ * The record scanner compiled to WebAssembly (scanner.wat: scanOne's rules, SIMD inside cells, and the grouping
+ * lane), one per thread; null where WebAssembly SIMD is missing or FINOPS_CHARGEBACK_WASM=0 (then scanOne does the
+ * work and there is no lane).
  */
 function scanner(): WasmScanner | null {
   if (wasmScanner !== undefined) return wasmScanner;
@@ -197,15 +211,23 @@ function scanner(): WasmScanner | null {
   if (!api || process.env.FINOPS_CHARGEBACK_WASM === '0') return (wasmScanner = null);
   try {
     const instance = new api.Instance(new api.Module(Buffer.from(SCANNER_WASM, 'base64')));
-    const memory = (instance.exports.memory as { buffer: ArrayBuffer }).buffer;
-    wasmScanner = {
-      scan: instance.exports.scan as WasmScanner['scan'],
-      window: Buffer.from(memory, 0, WASM_WINDOW),
-      start: new Int32Array(memory, WASM_START, WASM_MAX_CELLS),
-      end: new Int32Array(memory, WASM_END, WASM_MAX_CELLS),
-      flags: new Uint8Array(memory, WASM_FLAGS, WASM_MAX_CELLS),
-      result: new Int32Array(memory, WASM_RESULT, 2),
+    const x = instance.exports;
+    const at = (name: string): number => (x[name] as { value: number }).value;
+    const fns = x as unknown as WasmExports;
+    const w = { exports: fns, scan: fns.scan, arena: at('ARENA') } as WasmScanner;
+    w.refresh = () => {
+      const memory = fns.memory.buffer;
+      w.window = Buffer.from(memory, 0, WASM_WINDOW);
+      w.start = new Int32Array(memory, at('START'), WASM_MAX_CELLS);
+      w.end = new Int32Array(memory, at('END'), WASM_MAX_CELLS);
+      w.flags = new Uint8Array(memory, at('FLAGS'), WASM_MAX_CELLS);
+      w.result = new Int32Array(memory, at('RESULT'), 2);
+      w.conf = new Int32Array(memory, at('CONF'), 128);
+      w.groups = new Int32Array(memory, at('GROUPS'), LANE_MAX_GROUPS * 24);
+      w.sums = new BigInt64Array(memory, at('GROUPS'), LANE_MAX_GROUPS * 12);
     };
+    w.refresh();
+    wasmScanner = w;
   } catch {
     wasmScanner = null;
   }
@@ -220,6 +242,7 @@ class Window {
   eof = false;
   /** Set while the window lives in the WebAssembly scanner's memory (files read from disk). */
   wasm: WasmScanner | null = null;
+  private windowBytes = 0;
   private readonly fd: number;
   private readAt: number;
 
@@ -231,7 +254,8 @@ class Window {
       // The file is read straight into the scanner's memory.
       this.fd = openSync(input.path, 'r');
       this.wasm = wasm;
-      this.buf = wasm.window.subarray(0, Math.min(chunkBytes, WASM_WINDOW));
+      this.windowBytes = Math.min(chunkBytes, WASM_WINDOW);
+      this.buf = wasm.window.subarray(0, this.windowBytes);
     } else if ('bytes' in input) {
       const b = input.bytes;
       this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(from);
@@ -266,6 +290,11 @@ class Window {
     this.readAt += n;
     this.have += n;
     return 0;
+  }
+
+  /** After the scanner's memory grew: the window's bytes are where they were, seen through a new view. */
+  rebind(): void {
+    if (this.wasm) this.buf = this.wasm.window.subarray(0, this.windowBytes);
   }
 
   close(): void {
@@ -387,6 +416,191 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   }
 }
 
+/** Why the grouping lane hands a record to JavaScript (scanner.wat, $lane). */
+export const LANE_RAGGED = 1;
+export const LANE_FIRST = 2;
+export const LANE_DATE = 3;
+export const LANE_NEW_GROUP = 4;
+export const LANE_AMOUNT = 5;
+export const LANE_CHECKED = 6;
+/** Groups the lane holds (scanner.wat's GROUPS region). */
+export const LANE_MAX_GROUPS = 65536;
+
+export interface GroupLaneConfig {
+  /** Cells a record has (more are allowed when empty: anything else is LANE_RAGGED). */
+  width: number;
+  /** Cells whose bytes make the group (in this order). */
+  keyColumns: readonly number[];
+  /** The cell summed per group (a plain decimal; anything else is LANE_AMOUNT). */
+  sumColumn: number;
+  /** The cell whose date is kept as each group's first and last (-1: none). */
+  dateColumn: number;
+  /** Up to three cells that must be empty or plain decimals on the rows of groups inserted with `checked`. */
+  checkColumns: readonly number[];
+  delimiter?: number;
+}
+
+/** What the lane summed into one group (the rows JavaScript handled itself are not in it). */
+export interface LaneGroup {
+  rows: number;
+  /** yyyymmdd, 0 when no row had a date. */
+  firstDate: number;
+  lastDate: number;
+  /** Lines (as the scans numbered them) of the group's first rows, at most eight, ascending. */
+  lines: number[];
+  /** The exact sum: units + femtos x 10^-15, 0 <= femtos < 10^15. */
+  units: bigint;
+  femtos: bigint;
+}
+
+let laneInUse = false;
+
+/**
+ * The grouping lane: rows summed into groups of equal key bytes inside WebAssembly (scanner.wat), JavaScript called
+ * only for the rows it must decide itself (a new group, a date not yet read, an amount that is not a plain decimal).
+ * One per thread at a time (its groups live in the scanner's memory): `acquire` gives null when it is taken, when
+ * there is no WebAssembly scanner, or for keys wider than it takes; the caller then reads the file its own way.
+ */
+export class GroupLane {
+  private constructor(private readonly w: WasmScanner, private readonly config: GroupLaneConfig) {}
+
+  static acquire(config: GroupLaneConfig): GroupLane | null {
+    const w = scanner();
+    if (!w || laneInUse || config.keyColumns.length > 64 || config.checkColumns.length > 3) return null;
+    if ([config.width, config.sumColumn, ...config.keyColumns].some((c) => c < 0 || c >= WASM_MAX_CELLS)) return null;
+    laneInUse = true;
+    const lane = new GroupLane(w, config);
+    const c = w.conf;
+    c.fill(0);
+    c[0] = config.width;
+    c[1] = config.sumColumn;
+    c[2] = config.dateColumn;
+    c[3] = config.keyColumns.length;
+    for (let k = 0; k < 3; k++) c[4 + k] = config.checkColumns[k] ?? -1;
+    c[7] = config.delimiter ?? 44;
+    c[8] = WASM_MAX_CELLS;
+    c[12] = LANE_MAX_GROUPS;
+    config.keyColumns.forEach((col, k) => (c[32 + k] = col));
+    w.exports.reset();
+    return lane;
+  }
+
+  release(): void {
+    laneInUse = false;
+  }
+
+  /** Number of groups. */
+  get size(): number {
+    return this.w.conf[11];
+  }
+
+  /** The group of the record last handed to onEvent, or -1. */
+  find(): number {
+    return this.w.exports.find();
+  }
+
+  /** Makes the key of the record last handed to onEvent a new group (numbered `size` before the call); -1 when full. */
+  insert(checked: boolean): number {
+    return this.w.exports.insert(checked ? 1 : 0);
+  }
+
+  /** Tells the lane what the date cell of the record last handed to onEvent says: yyyymmdd, or -1 (not a date). */
+  addDate(r: ByteRecord, yyyymmdd: number): void {
+    const c = this.config.dateColumn;
+    if (c >= 0 && r.end[c] > r.start[c]) this.w.exports.addDate(r.start[c], r.end[c], yyyymmdd);
+  }
+
+  group(id: number): LaneGroup {
+    const g = this.w.groups;
+    const at = id * 24;
+    const n = g[at + 7];
+    const lines: number[] = [];
+    for (let k = 0; k < n; k++) lines.push(g[at + 8 + k]);
+    return { rows: g[at + 4], firstDate: g[at + 5], lastDate: g[at + 6], lines, units: this.w.sums[id * 12 + 8], femtos: this.w.sums[id * 12 + 9] };
+  }
+
+  /**
+   * Scans a file from `from` (a record start; after a UTF-8 BOM when 0) to the first record at or past `to`, like
+   * scanRecords, summing what it can and calling onEvent for the rest (returning false stops the scan). Lines are
+   * counted from `from`; groups keep `lineBase` + that + 1. With `first`, the first record is an event
+   * (LANE_FIRST: the header). Records too wide or too long for the scanner end the scan as irregular.
+   * `chunkBytes` (tests): a smaller read window, so that records straddle reads.
+   */
+  scan(path: string, onEvent: (r: ByteRecord, reason: number, group: number) => boolean | void, options: { from: number; to: number; lineBase: number; first: boolean; chunkBytes?: number }): ScanResult {
+    const w = this.w;
+    const result: ScanResult = { records: 0, lines: 0, endOffset: options.from, stopped: false };
+    const win = new Window({ path }, options.from, Math.min(options.chunkBytes ?? WASM_WINDOW, WASM_WINDOW), undefined, WASM_MAX_CELLS);
+    const rec: ByteRecord = {
+      buf: win.buf, cells: 0, start: w.start, end: w.end, flags: w.flags, recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
+    };
+    try {
+      let i = win.refill(0);
+      while (win.have < 3 && !win.eof) i = win.refill(0);
+      if (win.base === 0 && win.have >= 3 && win.buf[0] === 0xef && win.buf[1] === 0xbb && win.buf[2] === 0xbf) i = 3;
+      w.conf[9] = options.first ? 1 : 0;
+      w.conf[10] = options.lineBase;
+      w.conf[16] = i;
+      w.conf[17] = 0;
+      w.conf[18] = 0;
+      for (;;) {
+        this.keepRoom(win);
+        const limit = Math.max(0, Math.min(0x7fffffff, options.to - win.base));
+        const code = w.exports.groups(win.have, win.eof ? 1 : 0, limit);
+        const c = w.conf;
+        i = c[16];
+        if (code === 1) {
+          if (win.eof) break;
+          i = win.refill(i);
+          if (!win.wasm) {
+            result.irregular = { reason: 'a record is longer than the read window', line: c[17], offset: win.base };
+            break;
+          }
+          c[16] = i;
+          continue;
+        }
+        if (code === 0 || code === 4) break;
+        if (code === 3) {
+          const j = c[26];
+          const reason = j === UNTERMINATED ? 'a quoted cell is never closed' : j === TEXT_AFTER_QUOTE ? 'text after the closing quote of a quoted cell' : `a record has more than ${WASM_MAX_CELLS} cells`;
+          result.irregular = { reason, line: c[17], offset: win.base + i };
+          break;
+        }
+        rec.buf = win.buf;
+        rec.start = w.start;
+        rec.end = w.end;
+        rec.flags = w.flags;
+        rec.cells = c[25];
+        rec.recordStart = c[21];
+        rec.recordEnd = c[22];
+        rec.base = win.base;
+        rec.line = c[23];
+        rec.index = c[24];
+        if (onEvent(rec, c[19], c[20]) === false) {
+          result.stopped = true;
+          break;
+        }
+      }
+      result.endOffset = win.base + i;
+      result.lines = w.conf[17];
+      result.records = w.conf[18];
+      return result;
+    } finally {
+      win.close();
+    }
+  }
+
+  /** Grows the memory while the arena has less room than the longest key a window can hold (before each call). */
+  private keepRoom(win: Window): void {
+    const w = this.w;
+    const need = w.arena + w.conf[13] + WASM_WINDOW + (64 << 10);
+    const have = w.exports.memory.buffer.byteLength;
+    if (need <= have) return;
+    w.exports.memory.grow(Math.ceil((need - have + (8 << 20)) / 65536));
+    w.refresh();
+    win.rebind();
+  }
+}
+
 /** Which scanner reads files from disk in this thread: the WebAssembly one, or scanOne (tests make sure of it). */
 export function fileScanner(): 'wasm' | 'js' {
   return scanner() ? 'wasm' : 'js';
@@ -419,13 +633,27 @@ export function decodeRecord(r: ByteRecord, delimiter: string, index: number, li
  */
 export function recordValues(r: ByteRecord, index: number, line: number): CsvRecord {
   const cells: string[] = new Array(r.cells);
-  for (let c = 0; c < r.cells; c++) cells[c] = cellText(r, c);
+  // An ASCII record is decoded once and its cells are pieces of that text (byte offsets are character offsets).
+  const text = r.buf.toString('latin1', r.recordStart, r.recordEnd);
+  if (!NON_ASCII.test(text)) {
+    const at = r.recordStart;
+    for (let c = 0; c < r.cells; c++) {
+      const s = text.slice(r.start[c] - at, r.end[c] - at);
+      cells[c] = r.flags[c] === 2 ? s.replace(/""/g, '"') : s;
+    }
+  } else for (let c = 0; c < r.cells; c++) cells[c] = cellText(r, c);
   return { index, cells, pos: [line, 0, line, 0] };
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** The same for a record's bytes [start, end) in any buffer (a record read again from the file). */
 export function decodeBytes(buf: Buffer, start: number, end: number, delimiter: string, index: number, lineOffset: number): CsvRecord {
-  const text = buf.toString('utf8', start, end);
+  return decodeText(buf.toString('utf8', start, end), delimiter, index, lineOffset);
+}
+
+/** The same for a record's text (a record another thread read). */
+export function decodeText(text: string, delimiter: string, index: number, lineOffset: number): CsvRecord {
   let out: CsvRecord | undefined;
   const t = new CsvTokenizer(delimiter, (rec) => {
     out ??= rec;

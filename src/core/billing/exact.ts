@@ -41,8 +41,10 @@ export class ExactSum {
       this.hi -= 1;
     }
   }
+  /** The sum as a decimal, read from its exact digits (a negative sum borrows a unit: -2 + 0.5 is -1.5). */
   toDecimal(): Decimal {
-    return new Dec(this.hi).plus(new Dec(this.lo).div(1e15));
+    if (this.hi >= 0 || this.lo === 0) return new Dec(`${this.hi}.${String(this.lo).padStart(15, '0')}`);
+    return new Dec(`-${-this.hi - 1}.${String(1e15 - this.lo).padStart(15, '0')}`);
   }
   safe(): boolean {
     return Math.abs(this.hi) < 2 ** 52;
