@@ -178,14 +178,18 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
   let mapper: RowMapper | undefined;
   let skipped = { lines: 0, amount: ZERO as Decimal, invoices: new Set<string>() };
   if (kind === 'daily-usage' && options.aggregateBy && options.reader !== 'reference' && !options.detail && (options.amount ?? 'billed') === 'billed' && source.bytes) {
-    const fast = await readDailyAggregated(source, source.bytes(), file, options);
-    if (fast) {
-      for (const i of fast.issues) options.onIssue?.(i);
-      for (const line of fast.lines) {
+    const parts = readDailyAggregated(source, source.bytes(), file, options);
+    for (;;) {
+      const part = await parts.next();
+      if (part.done) {
+        if (part.value) return;
+        break;
+      }
+      for (const i of part.value.issues) options.onIssue?.(i);
+      for (const line of part.value.lines) {
         if (line.invoice) dailyInvoices.add(line.invoice);
         yield line;
       }
-      return;
     }
   }
   for await (const event of readerEvents(source, options.signal)) {
@@ -599,7 +603,6 @@ const MAX_SAFE_UNITS = 2n ** 52n;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 interface LineClass {
-  key: string;
   /** Covered usage (a benefit id): its rows' prices and quantities are checked one by one (see readableOrEmpty). */
   covered: boolean;
   line: CostLine;
@@ -631,14 +634,24 @@ function toWire(line: CostLine): WireLine {
   return w;
 }
 
-function fromWire(w: WireLine): CostLine {
+/** A wire line made a line again; `decimals` shares the Decimal of a value met before (decimals are immutable). */
+function fromWire(w: WireLine, decimals?: Map<string, Decimal>): CostLine {
   const line = w as unknown as CostLine;
-  for (const f of DECIMAL_FIELDS) if (typeof w[f] === 'string') (line as unknown as Record<string, Decimal>)[f] = new Dec(w[f] as string);
+  for (const f of DECIMAL_FIELDS) {
+    const v = w[f];
+    if (typeof v !== 'string') continue;
+    let d = decimals?.get(v);
+    if (!d) {
+      d = new Dec(v);
+      if (decimals && decimals.size < 10_000) decimals.set(v, d);
+    }
+    (line as unknown as Record<string, Decimal>)[f] = d;
+  }
   return line;
 }
 
 type WireEntry =
-  | { key: string; line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string }
+  | { line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string }
   | { line: WireLine };
 
 /** What aggregating one range found; lines are numbered from the range's first line (0-based offsets added later). */
@@ -723,11 +736,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   };
   let lastDateKey: string | number | undefined;
   let lastDate: string | null | undefined;
-  const keyOf = (r: ByteRecord): string => {
-    let k = '';
-    for (const c of keyColumns) k += `${r.end[c] - r.start[c]}:${r.flags[c]}:${r.buf.toString('latin1', r.start[c], r.end[c])}`;
-    return k;
-  };
+
 
   let regular = true;
   let overflow = false;
@@ -780,7 +789,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
     const sum = new ExactSum();
     sum.addParsed();
-    const cls: LineClass = { key: keyOf(r), line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
+    const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
     if (lane) {
       if (lane.insert(covered) !== classes.length) return (overflow = true) && false;
     } else table.set(r, cls);
@@ -841,7 +850,9 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     // Lines cross a thread boundary as wire lines; in this thread they stay as they are (fromWire leaves them be).
     const wire = (line: CostLine): WireLine => (inThread ? (line as unknown as WireLine) : toWire(line));
     if (!('sum' in p)) return { line: wire(p) };
-    return { key: p.key, line: wire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
+    // A class's amount is its sum (the first row's amount would only be parsed to be replaced).
+    if (!inThread) (p.line as Partial<CostLine>).billed = undefined;
+    return { line: wire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
   });
   return { ok: true, entries, issues, records: recordBase, lines: lineBase, endOffset: from };
 }
@@ -864,84 +875,82 @@ function bytesOf(path: string): (offset: number, length: number) => Uint8Array {
 const PARALLEL_BYTES = 48 << 20;
 
 /**
- * Aggregated lines of a whole daily usage file, in order of first appearance: ranges read in parallel when the file
- * is big, then merged (a class found in several ranges keeps its first place; line numbers are made absolute).
- * Undefined: read the file the reference way.
+ * Thrown by the fast reader when a range read by a worker turns out irregular after lines of an earlier range were
+ * already handed out: the run must start over with the reference reader (runRules does).
  */
-async function readDailyAggregated(source: TextSource, input: ByteInput, file: string, options: ReadCostLinesOptions): Promise<{ lines: CostLine[]; issues: CostLineIssue[] } | undefined> {
+export class FastReadAbandoned extends Error {
+  constructor(file: string) {
+    super(`${file}: the fast reader gave up after handing out lines; read it again the reference way`);
+  }
+}
+
+/** The lines and issues of one range, lines numbered in the file (a class's line is its first row). */
+function linesOfPart(part: AggregatePart, lineOffset: number): { lines: CostLine[]; issues: CostLineIssue[] } {
+  const issues = part.issues.map((i) => (i.line > 0 && lineOffset > 0 ? { ...i, line: i.line + lineOffset } : i));
+  const lines: CostLine[] = [];
+  const decimals = new Map<string, Decimal>();
+  for (const e of part.entries) {
+    const line = fromWire(e.line, decimals);
+    line.line += lineOffset;
+    lines.push(line);
+    if (!('count' in e)) continue;
+    const sum = new ExactSum();
+    sum.addExact(e.hi, e.lo);
+    if (!sum.safe()) throw new Error('billed sum out of exact range');
+    line.billed = sum.toDecimal();
+    line.count = e.count;
+    line.lines = lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs;
+    line.dateMax = e.dateMax;
+  }
+  return { lines, issues };
+}
+
+/**
+ * Aggregated lines of a whole daily usage file, range by range: big files are cut into ranges, the first read in
+ * this thread while workers read the others, and each range's lines are handed out as soon as it is read (the
+ * consumer allocates them while the workers go on). A class found in several ranges is a line in each: the engine
+ * sums lines, so this changes nothing it computes. Returns false, having handed out nothing, when the file is not
+ * for this reader (read it the reference way); throws FastReadAbandoned when a later range fails after lines went out.
+ */
+async function* readDailyAggregated(source: TextSource, input: ByteInput, file: string, options: ReadCostLinesOptions): AsyncGenerator<{ lines: CostLine[]; issues: CostLineIssue[] }, boolean> {
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
   const taskOptions = { dateOrder: options.dateOrder, amount: options.amount, aggregateBy: options.aggregateBy, aggregateRetail: options.aggregateRetail };
   const task = (from: number, to: number): AggregateTask => ({ kind: 'aggregate-daily', path: 'path' in input ? input.path : '', file, from, to, options: taskOptions });
-  let parts: AggregatePart[] | undefined;
   const workers = parallelism();
   if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);
     if (cuts.length > 2) {
       const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));
-      try {
-        // This thread reads the first range while workers read the others.
-        const [own, others] = await Promise.all([
-          aggregateDailyRange(tasks[0], source, input, true),
-          runInWorkers<AggregateTask, AggregatePart>(tasks.slice(1), options.signal),
-        ]);
-        const answers = [own, ...others];
-        // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
-        if (answers.every((a, k) => a.ok && a.endOffset === cuts[k + 1])) parts = answers;
-      } catch (e) {
-        if (options.signal?.aborted) return { lines: [], issues: [] };
-        throw e;
+      const stop = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
+      const others = runInWorkers<AggregateTask, AggregatePart>(tasks.slice(1), signal).then(
+        (answers) => ({ answers }),
+        (error: unknown) => ({ error }),
+      );
+      const own = await aggregateDailyRange(tasks[0], source, input, true);
+      // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
+      if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
+        yield linesOfPart(own, 0);
+        const settled = await others;
+        if (options.signal?.aborted) return true;
+        if ('error' in settled) throw settled.error;
+        let lineOffset = own.lines;
+        for (const [k, part] of settled.answers.entries()) {
+          if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
+          yield linesOfPart(part, lineOffset);
+          lineOffset += part.lines;
+        }
+        return true;
       }
+      stop.abort();
+      await others;
+      if (options.signal?.aborted) return true;
     }
   }
-  if (options.signal?.aborted) return { lines: [], issues: [] };
-  if (!parts) {
-    const whole = await aggregateDailyRange(task(0, total), source, input, true);
-    if (!whole.ok) return undefined;
-    parts = [whole];
-  }
-
-  const lines: CostLine[] = [];
-  const classes = new Map<string, { line: CostLine; sum: ExactSum; refs: number[] }>();
-  const issues: CostLineIssue[] = [];
-  let lineOffset = 0;
-  for (const part of parts) {
-    for (const i of part.issues) issues.push(i.line > 0 ? { ...i, line: i.line + lineOffset } : i);
-    for (const e of part.entries) {
-      if (!('key' in e)) {
-        const line = fromWire(e.line);
-        line.line += lineOffset;
-        lines.push(line);
-        continue;
-      }
-      const known = classes.get(e.key);
-      if (!known) {
-        const line = fromWire(e.line);
-        line.line += lineOffset;
-        const refs = e.refs.map((l) => l + lineOffset);
-        const sum = new ExactSum();
-        sum.addExact(e.hi, e.lo);
-        line.count = e.count;
-        line.lines = refs;
-        line.dateMax = e.dateMax;
-        classes.set(e.key, { line, sum, refs });
-        lines.push(line);
-        continue;
-      }
-      // A class an earlier range found: only the sums, lines and dates change.
-      const k = known.line;
-      k.count! += e.count;
-      known.sum.addExact(e.hi, e.lo);
-      for (const l of e.refs) if (known.refs.length < REFS_PER_CLASS) known.refs.push(l + lineOffset);
-      const date = e.line.date as string | undefined;
-      if (date !== undefined && (k.date === undefined || date < k.date)) k.date = date;
-      if (e.dateMax !== undefined && (k.dateMax === undefined || e.dateMax > k.dateMax)) k.dateMax = e.dateMax;
-    }
-    lineOffset += part.lines;
-  }
-  for (const c of classes.values()) {
-    if (!c.sum.safe()) throw new Error('billed sum out of exact range');
-    c.line.billed = c.sum.toDecimal();
-    c.line.lines = c.refs;
-  }
-  return { lines, issues };
+  if (options.signal?.aborted) return true;
+  const whole = await aggregateDailyRange(task(0, total), source, input, true);
+  if (!whole.ok) return false;
+  yield linesOfPart(whole, 0);
+  return true;
 }

@@ -12,7 +12,7 @@ import type { ParsedRules } from './parseRules';
 import { parseRules } from './parseRules';
 import type { Problem } from './problems';
 import { resolveDataFiles, uniqueFiles, type DataPatternMatch } from './dataFiles';
-import { readCostLines, type CostLineIssue } from './costLines';
+import { FastReadAbandoned, readCostLines, type CostLineIssue } from './costLines';
 import type { CostLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
 import { allocate } from './engine';
@@ -132,10 +132,17 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   }
 
   let result: AllocationResult | undefined;
-  if (model.valid) {
-    result = await allocate(model, source, { harvest: harvester });
-  } else {
-    for await (const line of source) harvester.add(line);
+  try {
+    if (model.valid) {
+      result = await allocate(model, source, { harvest: harvester });
+    } else {
+      for await (const line of source) harvester.add(line);
+    }
+  } catch (e) {
+    // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
+    // reports what is wrong where it is.
+    if (e instanceof FastReadAbandoned && options.reader !== 'reference') return runRules(rulesPath, text, { ...options, reader: 'reference', cachedLines: undefined });
+    throw e;
   }
   const cancelled = !!options.signal?.aborted;
   const harvest = harvester.result();
