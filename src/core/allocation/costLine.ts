@@ -3,6 +3,7 @@
  * reconciliation and FOCUS files all produce these; the engine never looks at file formats.
  */
 import type Decimal from 'decimal.js';
+import type { ExactParts } from '../billing/exact';
 
 export type CostSourceKind = 'daily-usage' | 'reconciliation' | 'focus';
 
@@ -76,4 +77,6 @@ export interface CostLine {
   count?: number;
   lines?: number[];
   dateMax?: string;
+  /** On an aggregated line: `billed` as exact integer parts, which the engine's sums add without decimal.js. */
+  billedParts?: ExactParts;
 }

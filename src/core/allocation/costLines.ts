@@ -898,6 +898,7 @@ function linesOfPart(part: AggregatePart, lineOffset: number): { lines: CostLine
     sum.addExact(e.hi, e.lo);
     if (!sum.safe()) throw new Error('billed sum out of exact range');
     line.billed = sum.toDecimal();
+    line.billedParts = { hi: sum.hi, lo: sum.lo };
     line.count = e.count;
     line.lines = lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs;
     line.dateMax = e.dateMax;

@@ -10,6 +10,7 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, roundCents } from '../money';
+import { DecimalSum, type ExactParts } from '../billing/exact';
 import type { CostLine } from './costLine';
 import {
   compileRules,
@@ -86,7 +87,7 @@ interface LedgerEntry {
   family: MeterFamily;
   /** PEC fraction as text ('' when the line keeps its amount). */
   pec: string;
-  sum: Decimal;
+  sum: DecimalSum;
 }
 
 interface CommitmentState {
@@ -136,11 +137,11 @@ function ledgerKey(entry: Omit<LedgerEntry, 'sum'>): string {
   return `${entry.channel}|${destinationKey(entry.destination)}|${entry.family}|${entry.pec}`;
 }
 
-function addTo(map: Map<string, LedgerEntry>, entry: Omit<LedgerEntry, 'sum'>, amount: Decimal): void {
+function addTo(map: Map<string, LedgerEntry>, entry: Omit<LedgerEntry, 'sum'>, amount: Decimal, parts?: ExactParts): void {
   const key = ledgerKey(entry);
   const e = map.get(key);
-  if (e) e.sum = e.sum.plus(amount);
-  else map.set(key, { ...entry, sum: new Dec(amount) });
+  if (e) e.sum.add(amount, parts);
+  else map.set(key, { ...entry, sum: new DecimalSum(amount, parts) });
 }
 
 export class Allocator {
@@ -151,7 +152,7 @@ export class Allocator {
   private readonly commitments = new Map<string, CommitmentState>();
   private readonly ruleStats: RuleStats[];
   private readonly unmatched = { lines: 0, amount: ZERO as Decimal, sample: [] as LineRef[] };
-  private readonly currencies = new Map<string, { lines: number; amount: Decimal }>();
+  private readonly currencies = new Map<string, { lines: number; amount: DecimalSum }>();
   private readonly tagMisses = new Map<string, { rule: number; value: string; hasTag: boolean; lines: number; amount: Decimal; first: LineRef }>();
   private readonly fallbacks = { lines: 0, amount: ZERO as Decimal, first: undefined as LineRef | undefined };
   private readonly usageWithoutRetail = { lines: 0, first: undefined as LineRef | undefined };
@@ -179,12 +180,14 @@ export class Allocator {
     this.options.harvest?.add(line);
     const n = line.count ?? 1;
     const { amount, fallback } = lineAmount(this.rules.amount, line);
+    // The fast reader's lines bring their amount as exact integers: the hot sums add those.
+    const parts = amount === line.billed ? line.billedParts : undefined;
     const currency = lineCurrency(line);
     const seen = this.currencies.get(currency);
     if (seen) {
       seen.lines += n;
-      seen.amount = seen.amount.plus(amount);
-    } else this.currencies.set(currency, { lines: n, amount });
+      seen.amount.add(amount, parts);
+    } else this.currencies.set(currency, { lines: n, amount: new DecimalSum(amount, parts) });
     if (this.allocationCurrency === undefined) this.allocationCurrency = currency;
     if (currency !== this.allocationCurrency) return;
 
@@ -228,7 +231,7 @@ export class Allocator {
     const p = this.rules.pecKeepTarget !== undefined ? pecFraction(line) : undefined;
     if (p) this.pecLines += n;
     const channel = route.rule < 0 ? UNMATCHED : route.rule;
-    addTo(this.ledger, { channel, destination: route.destination, family, pec: p ? p.toFixed() : '' }, amount);
+    addTo(this.ledger, { channel, destination: route.destination, family, pec: p ? p.toFixed() : '' }, amount, parts);
     const usage = this.rules.amortize ? usageCommitmentKey(line) : undefined;
     if (usage !== undefined) {
       const c = this.commitment(usage);
@@ -302,6 +305,9 @@ export class Allocator {
       }
       sample.push(ref);
     } else {
+      // A full sample that ends before the aggregated line's first row keeps its lines (the usual case).
+      const last = sample[sample.length - 1];
+      if (sample.length >= this.sampleSize && compare(last, { file: line.file, line: Math.min(...line.lines) }) < 0) return;
       for (const l of line.lines) sample.push({ file: line.file, line: l });
     }
     sample.sort(compare);
@@ -338,15 +344,15 @@ export class Allocator {
   private sumsFromLedger(): void {
     const perRule = (e: LedgerEntry): void => {
       const s = this.ruleStats[e.channel];
-      s.matched = s.matched.plus(e.sum);
+      s.matched = s.matched.plus(e.sum.value);
       if (e.destination.kind === 'tagMiss') {
         const m = this.tagMisses.get(`${e.channel}|${e.destination.hasTag ? 1 : 0}|${e.destination.value}`);
-        if (m) m.amount = m.amount.plus(e.sum);
+        if (m) m.amount = m.amount.plus(e.sum.value);
       }
     };
     for (const e of this.ledger.values()) {
       if (e.channel >= 0) perRule(e);
-      else if (e.channel === UNMATCHED) this.unmatched.amount = this.unmatched.amount.plus(e.sum);
+      else if (e.channel === UNMATCHED) this.unmatched.amount = this.unmatched.amount.plus(e.sum.value);
     }
     // Purchase lines that a rule matched (amortized or not, the rule did match them).
     for (const c of this.commitments.values()) for (const e of c.fallback.values()) if (e.channel >= 0) perRule(e);
@@ -357,9 +363,9 @@ export class Allocator {
     const errors: AllocationIssue[] = [];
     const warnings: AllocationIssue[] = [];
     const currency = this.allocationCurrency ?? '';
-    const sourceTotal: Decimal = (this.allocationCurrency !== undefined ? this.currencies.get(this.allocationCurrency)?.amount : undefined) ?? ZERO;
+    const sourceTotal: Decimal = (this.allocationCurrency !== undefined ? this.currencies.get(this.allocationCurrency)?.amount.value : undefined) ?? ZERO;
     const model = this.rules.model;
-    const currencies = [...this.currencies].map(([c, v]) => ({ currency: c, lines: v.lines, amount: v.amount }));
+    const currencies = [...this.currencies].map(([c, v]) => ({ currency: c, lines: v.lines, amount: v.amount.value }));
     const money = (x: Decimal): string => `${formatCents(x)} ${currency}`.trim();
 
     if (this.rules.currency === undefined && this.currencies.size > 1) {
@@ -427,7 +433,7 @@ export class Allocator {
 
     // 1. The ledger, with partner earned credit kept back where `pec: keep` says so.
     for (const e of this.ledger.values()) {
-      const sum = Rational.fromDecimal(e.sum);
+      const sum = Rational.fromDecimal(e.sum.value);
       if (e.pec === '' || this.rules.pecKeepTarget === undefined) {
         pushFlow(e.channel, e.destination, e.family, sum);
         continue;
@@ -441,11 +447,11 @@ export class Allocator {
     for (const [key, c] of this.commitments) {
       if (c.purchaseLines === 0) continue;
       const P = Rational.fromDecimal(c.purchase);
-      const weights = [...c.weights.values()].filter((w) => w.sum.gt(0));
-      const W = weights.reduce((a, w) => a.plus(Rational.fromDecimal(w.sum)), Rational.ZERO);
+      const weights = [...c.weights.values()].filter((w) => w.sum.value.gt(0));
+      const W = weights.reduce((a, w) => a.plus(Rational.fromDecimal(w.sum.value)), Rational.ZERO);
       let routingEntry: CommitmentRouting;
       if (!W.isZero()) {
-        const parts = weights.map((w) => ({ channel: w.channel, destination: w.destination as LineDestination, family: w.family, fraction: Rational.fromDecimal(w.sum).div(W) }));
+        const parts = weights.map((w) => ({ channel: w.channel, destination: w.destination as LineDestination, family: w.family, fraction: Rational.fromDecimal(w.sum.value).div(W) }));
         for (const part of parts) pushFlow(part.channel, part.destination, part.family, P.times(part.fraction));
         routingEntry = { kind: 'amortized', parts: parts.map(({ channel, destination, fraction }) => ({ channel, destination, fraction })) };
       } else if (this.rules.unusedCommitmentTarget !== undefined) {
@@ -460,7 +466,7 @@ export class Allocator {
           range: model.commitments?.unused?.range,
         });
       } else {
-        for (const f of c.fallback.values()) pushFlow(f.channel, f.destination, f.family, Rational.fromDecimal(f.sum));
+        for (const f of c.fallback.values()) pushFlow(f.channel, f.destination, f.family, Rational.fromDecimal(f.sum.value));
         routingEntry = { kind: 'rules' };
         warnings.push({
           code: 'commitment-unused',

@@ -5,6 +5,7 @@
  * bounded: past a cap per field, new values are counted but not kept, and the harvest says it is truncated.
  */
 import type Decimal from 'decimal.js';
+import { DecimalSum, type ExactParts } from '../billing/exact';
 import { ZERO } from '../money';
 import type { CostLine } from './costLine';
 import type { MatchField } from './model';
@@ -39,19 +40,19 @@ export interface DataHarvest {
 }
 
 class ValueCounter {
-  readonly map = new Map<string, { lines: number; amount: Decimal }>();
+  readonly map = new Map<string, { lines: number; amount: DecimalSum }>();
   truncated = false;
   constructor(private readonly cap: number) {}
-  add(value: string, amount: Decimal, lines = 1): void {
+  add(value: string, amount: Decimal, lines = 1, parts?: ExactParts): void {
     const e = this.map.get(value);
     if (e) {
       e.lines += lines;
-      e.amount = e.amount.plus(amount);
-    } else if (this.map.size < this.cap) this.map.set(detach(value), { lines, amount });
+      e.amount.add(amount, parts);
+    } else if (this.map.size < this.cap) this.map.set(detach(value), { lines, amount: new DecimalSum(amount, parts) });
     else this.truncated = true;
   }
   result(): HarvestedField {
-    const values = [...this.map].map(([value, e]) => ({ value, lines: e.lines, amount: e.amount }));
+    const values = [...this.map].map(([value, e]) => ({ value, lines: e.lines, amount: e.amount.value }));
     values.sort((a, b) => b.amount.comparedTo(a.amount) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     return { values, truncated: this.truncated };
   }
@@ -83,13 +84,14 @@ export class DataHarvester {
     const n = line.count ?? 1;
     this.lines += n;
     const amount = line.billed ?? ZERO;
+    const parts = line.billedParts;
     for (const [field, counter] of this.fields) {
       const v = (line[field] as string | undefined) ?? '';
-      if (v !== '') counter.add(v, amount, n);
+      if (v !== '') counter.add(v, amount, n, parts);
     }
-    if (line.customerId) this.fields.get('customer')?.add(line.customerId, amount, n);
+    if (line.customerId) this.fields.get('customer')?.add(line.customerId, amount, n, parts);
     if (!this.withTags) {
-      this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n);
+      this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n, parts);
       this.countFile(line.file, n);
       return;
     }
@@ -104,9 +106,9 @@ export class DataHarvester {
         this.tags.set(detach(key), t);
       }
       t.lines += n;
-      t.counter.add(value, amount, n);
+      t.counter.add(value, amount, n, parts);
     }
-    this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n);
+    this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n, parts);
     this.countFile(line.file, n);
   }
 

@@ -3,7 +3,7 @@
  * and rows grouped by the bytes of some of their cells without making strings.
  */
 import type Decimal from 'decimal.js';
-import { Dec } from '../money';
+import { Dec, ZERO } from '../money';
 import { NUM, POW10, type ByteRecord } from './byteCsv';
 
 /** An exact sum: `hi` whole units plus `lo` units of 10^-15 (0 <= lo < 10^15), both exact integers in doubles. */
@@ -48,6 +48,43 @@ export class ExactSum {
   }
   safe(): boolean {
     return Math.abs(this.hi) < 2 ** 52;
+  }
+}
+
+/** A decimal's exact parts, as ExactSum keeps them: `hi` whole units plus `lo` units of 10^-15 (0 <= lo < 10^15). */
+export interface ExactParts {
+  hi: number;
+  lo: number;
+}
+
+/**
+ * A running sum of decimals for the engine's hot totals: an amount that comes with its exact parts (the fast
+ * reader's lines) is added as integers, any other with decimal.js; `value` is the exact total either way.
+ */
+export class DecimalSum {
+  private readonly exact = new ExactSum();
+  private parts = false;
+  private rest: Decimal | undefined;
+  private cached: Decimal | undefined;
+
+  constructor(amount?: Decimal, parts?: ExactParts) {
+    if (amount) this.add(amount, parts);
+  }
+
+  add(amount: Decimal, parts?: ExactParts): void {
+    this.cached = undefined;
+    // Integers stay exact below 2^52: a sum that would leave that range goes the decimal way.
+    if (parts && Math.abs(this.exact.hi + parts.hi) + 2 < 2 ** 52) {
+      this.exact.addExact(parts.hi, parts.lo);
+      this.parts = true;
+    } else this.rest = this.rest ? this.rest.plus(amount) : amount;
+  }
+
+  get value(): Decimal {
+    if (this.cached) return this.cached;
+    const exact = this.parts ? this.exact.toDecimal() : undefined;
+    this.cached = exact && this.rest ? this.rest.plus(exact) : exact ?? this.rest ?? ZERO;
+    return this.cached;
   }
 }
 
