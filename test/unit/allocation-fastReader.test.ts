@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenize } from '../../src/core/billing/csv';
+import { GroupLane } from '../../src/core/billing/byteCsv';
 import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '../../src/core/allocation/rulesRun';
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
@@ -349,25 +350,54 @@ describe('fast allocation reader against the reference reader', function () {
     it(`allocates ${VARIANTS} mutated months under ${RULES.length} rules files exactly as the reference`, async () => {
       let aggregated = 0;
       const codes = new Set<string>();
-      for (const v of variants) {
-        assert.ok(v.mutated > 80, `${v.label}: mutated rows`);
-        const reference = await referenceOf(v);
-        assert.deepEqual(reference.parsed.problems.filter((p) => p.severity === 'error'), [], `${v.label}: the rules file is valid`);
-        assert.ok(reference.result, `${v.label}: allocated`);
-        const fast = await runRules(v.rules, v.rulesText, FAST);
-        assertSameRun(fast, reference, v.label);
-        if (fast.lines!.length * 3 < reference.lines!.length) {
-          aggregated++;
-          // Rows at the edges stayed lines of their own beside the aggregated ones.
-          assert.ok(fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined), `${v.label}: single rows`);
+      // Files on disk are grouped by the WebAssembly lane (the test after this one holds the JavaScript grouping).
+      const acquire = GroupLane.acquire.bind(GroupLane);
+      let lanes = 0;
+      GroupLane.acquire = (config) => {
+        const lane = acquire(config);
+        if (lane) lanes++;
+        return lane;
+      };
+      try {
+        for (const v of variants) {
+          assert.ok(v.mutated > 80, `${v.label}: mutated rows`);
+          const reference = await referenceOf(v);
+          assert.deepEqual(reference.parsed.problems.filter((p) => p.severity === 'error'), [], `${v.label}: the rules file is valid`);
+          assert.ok(reference.result, `${v.label}: allocated`);
+          const fast = await runRules(v.rules, v.rulesText, FAST);
+          assertSameRun(fast, reference, v.label);
+          if (fast.lines!.length * 3 < reference.lines!.length) {
+            aggregated++;
+            // Rows at the edges stayed lines of their own beside the aggregated ones.
+            assert.ok(fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined), `${v.label}: single rows`);
+          }
+          for (const i of reference.issues) codes.add(i.code);
         }
-        for (const i of reference.issues) codes.add(i.code);
+      } finally {
+        GroupLane.acquire = acquire;
       }
       // Retail and effective runs read every row (the fast reader only aggregates billed amounts); the others aggregate.
       assert.equal(aggregated, variants.filter(billedOnly).length, 'runs that aggregated');
+      assert.equal(lanes, aggregated, 'each aggregating run grouped its daily file in the lane');
       // The mutations reached every kind of reading issue, and a currency mix.
       assert.deepEqual([...codes].sort(), ['invalid-amount', 'invalid-date', 'invalid-tags', 'invalid-value', 'recon-usage-skipped']);
       assert.ok(variants.some((v) => v.reference!.result!.ok === false), 'some month mixes currencies without `currency:`');
+    });
+
+    it('allocates the mutated months exactly as the reference when the WebAssembly lane is taken (the JavaScript grouping)', async () => {
+      // The lane serves one reader per thread; a second one groups rows in JavaScript, with the same result.
+      const held = GroupLane.acquire({ width: 1, keyColumns: [0], sumColumn: 0, dateColumn: -1, checkColumns: [] });
+      assert.ok(held, 'the lane was free');
+      try {
+        for (const v of variants.filter(billedOnly)) {
+          const reference = await referenceOf(v);
+          const fast = await runRules(v.rules, v.rulesText, FAST);
+          assertSameRun(fast, reference, `${v.label}, JavaScript grouping`);
+          assert.ok(fast.lines!.length * 3 < reference.lines!.length, `${v.label}: aggregated`);
+        }
+      } finally {
+        held.release();
+      }
     });
 
     it(`allocates the mutated months exactly as the reference with the files cut into ranges for worker threads`, async () => {
