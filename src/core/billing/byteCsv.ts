@@ -467,7 +467,7 @@ export class GroupLane {
   static acquire(config: GroupLaneConfig): GroupLane | null {
     const w = scanner();
     if (!w || laneInUse || config.keyColumns.length > 64 || config.checkColumns.length > 3) return null;
-    if ([config.width, config.sumColumn, ...config.keyColumns].some((c) => c < 0 || c >= WASM_MAX_CELLS)) return null;
+    if ([config.width, config.sumColumn, ...config.keyColumns, ...config.checkColumns].some((c) => c < 0 || c >= WASM_MAX_CELLS) || config.dateColumn >= WASM_MAX_CELLS) return null;
     laneInUse = true;
     const lane = new GroupLane(w, config);
     const c = w.conf;
