@@ -5,7 +5,8 @@
  * quoted cells, covered usage, Spot with PEC, tiny slices).
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringSource, fileSource, type TextSource } from '../../src/core/billing/source';
 import { tokenize } from '../../src/core/billing/csv';
@@ -18,11 +19,13 @@ import { seededRandom } from '../fixtures/allocation/lines';
 const root = join(__dirname, '..', '..', '..');
 const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2026-07.csv');
 
-async function both(source: () => TextSource, options: CheckOptions, sliceBytes?: number): Promise<{ fast: boolean; referenceRows?: [number, number] }> {
+type Stats = { fast: boolean; referenceRows?: [number, number]; laneGroups?: number; tableGroups?: number };
+
+async function both(source: () => TextSource, options: CheckOptions, sliceBytes?: number, laneGroups?: number): Promise<Stats> {
   const run = async (reader: 'fast' | 'reference') => {
     const findings: Finding[] = [];
-    const stats: { fast: boolean; referenceRows?: [number, number] } = { fast: false };
-    const r = await checkSource(source(), options, (f) => findings.push(f), { reader, stats, sliceBytes });
+    const stats: Stats = { fast: false };
+    const r = await checkSource(source(), options, (f) => findings.push(f), { reader, stats, sliceBytes, laneGroups });
     return { findings, summary: r.summary, stats };
   };
   const fast = await run('fast');
@@ -38,6 +41,11 @@ function csvLine(cells: string[]): string {
 }
 
 describe('fast daily check against the reference path', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fc-fastcheck-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const text = readFileSync(dailyPath, 'utf8');
   const { records } = tokenize(text.replace(/^\uFEFF/, ''));
   const header = records[0].cells;
@@ -47,6 +55,7 @@ describe('fast daily check against the reference path', () => {
     this.timeout(20_000);
     const without = await both(() => fileSource(dailyPath), defaultCheckOptions());
     assert.equal(without.fast, true);
+    assert.ok(without.laneGroups! > 20 && without.tableGroups === 0, `a file on disk: rating groups found by the WebAssembly lane (${without.laneGroups})`);
     const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
     const withList = await both(() => fileSource(dailyPath), defaultCheckOptions({ priceList: priceList.priceList }));
     assert.equal(withList.fast, true);
@@ -95,7 +104,21 @@ describe('fast daily check against the reference path', () => {
       }
       const eol = rnd() < 0.5 ? '\r\n' : '\n';
       const variantText = (rnd() < 0.5 ? '\uFEFF' : '') + lines.join(eol) + (rnd() < 0.8 ? eol : '');
-      const stats = await both(() => stringSource(`variant-${variant}.csv`, variantText), defaultCheckOptions(), variant % 3 === 0 ? 4096 : undefined);
+      // Even variants in memory (groups in the JavaScript table), odd ones from files (groups in the WebAssembly lane;
+      // one in two of those lets the lane hold only 7 groups, the table taking the rest).
+      const slice = variant % 3 === 0 ? 4096 : undefined;
+      let stats: Stats;
+      if (variant % 2 === 0) {
+        stats = await both(() => stringSource(`variant-${variant}.csv`, variantText), defaultCheckOptions(), slice);
+        assert.equal(stats.laneGroups, 0, 'bytes in memory: no lane');
+      } else {
+        const path = join(dir, `variant-${variant}.csv`);
+        writeFileSync(path, variantText);
+        const mixed = variant % 4 === 1;
+        stats = await both(() => fileSource(path), defaultCheckOptions(), slice, mixed ? 7 : undefined);
+        assert.equal(stats.laneGroups, mixed ? 7 : stats.laneGroups! + stats.tableGroups!, `variant ${variant}: groups in the lane`);
+        assert.ok(mixed ? stats.tableGroups! > 0 : stats.laneGroups! > 20, `variant ${variant}: lane ${stats.laneGroups}, table ${stats.tableGroups}`);
+      }
       if (stats.fast) fastRuns++;
     }
     assert.equal(fastRuns, 40, 'every variant is regular CSV, so the fast path reads it');
@@ -116,5 +139,17 @@ describe('fast daily check against the reference path', () => {
     const trailing = lines.map((l, i) => (i > 0 && l !== '' ? l + ',' : l));
     const r3 = await both(() => stringSource('trailing.csv', trailing.join('\r\n')), defaultCheckOptions());
     assert.equal(r3.fast, true, 'an empty cell after the last column is tolerated, as the reference tolerates it');
+  });
+
+  it('leaves a file with a row longer than the read window (where the lane cannot see) to the reference reader', async function () {
+    this.timeout(20_000);
+    const lines = text.replace(/^\uFEFF/, '').split('\r\n');
+    const cells = tokenize(lines[200]).records[0].cells;
+    cells[col('CustomerName')] = 'x'.repeat(5 << 20);
+    lines[200] = csvLine(cells);
+    const path = join(dir, 'long-row.csv');
+    writeFileSync(path, lines.join('\r\n'));
+    const r = await both(() => fileSource(path), defaultCheckOptions());
+    assert.equal(r.fast, false);
   });
 });

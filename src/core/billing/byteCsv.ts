@@ -504,6 +504,36 @@ export class GroupLane {
     return this.w.exports.insert(checked ? 1 : 0);
   }
 
+  /**
+   * The lane as a lookup table for records that scanRecords hands out (read from a file, so their cells are in the
+   * scanner's memory): the group of record r, -1 when its key is no group yet, -2 when r's cells are not in the
+   * scanner's memory (a record longer than the read window), where the lane cannot look.
+   */
+  findRecord(r: ByteRecord): number {
+    return r.start === this.w.start ? this.w.exports.find() : -2;
+  }
+
+  /** Makes record r's key a new group; -1 when the groups or the room reserved for keys are full (see reserve). */
+  insertRecord(r: ByteRecord, checked: boolean): number {
+    if (r.start !== this.w.start) return -1;
+    const room = this.w.exports.memory.buffer.byteLength - this.w.arena - this.w.conf[13];
+    if (room < r.recordEnd - r.recordStart + 4 * this.config.keyColumns.length + 64) return -1;
+    return this.w.exports.insert(checked ? 1 : 0);
+  }
+
+  /**
+   * Makes room for `bytes` of keys. Growing the memory moves the views of it, so this is for before scanRecords
+   * starts (its window is a view); during lane.scan the lane keeps its own room.
+   */
+  reserve(bytes: number): void {
+    const w = this.w;
+    const need = w.arena + w.conf[13] + bytes;
+    const have = w.exports.memory.buffer.byteLength;
+    if (need <= have) return;
+    w.exports.memory.grow(Math.ceil((need - have) / 65536));
+    w.refresh();
+  }
+
   /** Tells the lane what the date cell of the record last handed to onEvent says: yyyymmdd, or -1 (not a date). */
   addDate(r: ByteRecord, yyyymmdd: number): void {
     const c = this.config.dateColumn;

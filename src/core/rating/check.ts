@@ -55,8 +55,10 @@ export interface RunOptions {
   reader?: 'fast' | 'reference';
   /** Bytes the fast reader reads between yields to the event loop. */
   sliceBytes?: number;
-  /** Filled in by the fast reader: rows of each pass that took the reference path. */
-  stats?: { fast: boolean; referenceRows?: [number, number] };
+  /** Rating groups the fast reader keeps in its WebAssembly lane before its JavaScript table takes the rest (tests). */
+  laneGroups?: number;
+  /** Filled in by the fast reader: rows of each pass that took the reference path; groups found by the lane and by the table. */
+  stats?: { fast: boolean; referenceRows?: [number, number]; laneGroups?: number; tableGroups?: number };
 }
 
 export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
@@ -94,12 +96,14 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
       const checker = new DailyUsageChecker(h, options);
       const fast = await fastDailyCheck({
         input, header: h, checker, options, emit, account, signal: run.signal, onProgress: run.onProgress, onRecordStart: run.onRecordStart,
-        sliceBytes: run.sliceBytes,
+        sliceBytes: run.sliceBytes, laneGroups: run.laneGroups,
       });
       if (fast) {
         if (run.stats) {
           run.stats.fast = true;
           run.stats.referenceRows = fast.referenceRows;
+          run.stats.laneGroups = fast.laneGroups;
+          run.stats.tableGroups = fast.tableGroups;
         }
         summary.kind = h.kind;
         summary.delimiter = h.delimiter;

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
-import { NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { GroupLane, NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -44,6 +44,8 @@ export interface FastDailyRun {
   onRecordStart?(line: number): void;
   /** Bytes read between yields to the event loop (an editor must stay responsive). */
   sliceBytes?: number;
+  /** Groups the lane may hold before the table takes the rest (default: as many as it has room for). */
+  laneGroups?: number;
 }
 
 export interface FastDailyResult {
@@ -51,6 +53,9 @@ export interface FastDailyResult {
   complete: boolean;
   /** Rows that took the reference path, per pass (for tests and the bench). */
   referenceRows: [number, number];
+  /** Rating groups found by the WebAssembly lane and by the JavaScript table (for tests). */
+  laneGroups?: number;
+  tableGroups?: number;
 }
 
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
@@ -312,6 +317,9 @@ interface PriceInfo {
   p: number;
 }
 
+/** Room reserved in the lane for the keys of rating groups (about 200 bytes each). */
+const LANE_KEY_ROOM = 32 << 20;
+
 export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult | undefined> {
   const { checker, header, input } = run;
   const idx = checker.idx;
@@ -336,9 +344,21 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const billedByCurrency = new Map<string, ExactSum>();
   const referenceRows: [number, number] = [0, 0];
 
+  // Files on disk: groups are found by the WebAssembly lane (hash and byte comparison of the key cells where the
+  // scanner left them), as long as it has room; then, and for bytes in memory, by the table above.
+  let lane: GroupLane | null = null;
+  const laneGroups: GroupInfo[] = [];
+  let outOfLane = false;
   /** The group a row belongs to, decided by the reference on the first row with these cells (undefined: that row is not valid). */
   const groupOf = (r: ByteRecord, index: number): GroupInfo | undefined => {
-    let g = groups.get(r);
+    let g: GroupInfo | undefined;
+    if (lane) {
+      const id = lane.findRecord(r);
+      if (id >= 0) return laneGroups[id];
+      // A record the lane cannot see could belong to a group it holds: such a file is checked the reference way.
+      if (id === -2) return void (outOfLane = true);
+    }
+    g = groups.get(r);
     if (g) return g;
     if (groupList.length >= 1 << 19) return undefined;
     const p = checker.parse(recordValues(r, index, 0));
@@ -348,7 +368,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       id: groupList.length, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency,
     };
-    groups.set(r, g);
+    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length) laneGroups.push(g);
+    else groups.set(r, g);
     groupList.push(g);
     return g;
   };
@@ -391,6 +412,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   /** Pass 1: exact quantity per (group, day), keyed group id x DAYS + day id. */
   const daySums = new ExactSumTable();
   try {
+    lane = 'path' in input ? GroupLane.acquire({ width, keyColumns: keyColumns.filter((c) => c >= 0), sumColumn: 0, dateColumn: -1, checkColumns: [] }) : null;
+    lane?.reserve(LANE_KEY_ROOM);
     // Pass 1: month-to-date sums, and each row's numbers for pass 2.
     let recordBase = 0;
     let lineBase = 0;
@@ -454,7 +477,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (index === 0) return;
         onRow(r, index, line);
       }, { from, to: from + slice, delimiter: delimiter.charCodeAt(0), scratch });
-      if (res.irregular || !regular) return undefined;
+      if (res.irregular || !regular || outOfLane) return undefined;
       recordBase += res.records;
       lineBase += res.lines;
       if (res.endOffset <= from) break;
@@ -590,8 +613,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (!sum.safe()) throw new Error('billed sum out of exact range');
       run.account({ stake: ZERO, billed: sum.toDecimal(), currency });
     }
-    return { rows, complete: true, referenceRows };
+    return { rows, complete: true, referenceRows, laneGroups: laneGroups.length, tableGroups: groups.size };
   } finally {
+    lane?.release();
     reader.close();
     spool.close();
   }
