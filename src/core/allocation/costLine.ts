@@ -71,8 +71,8 @@ export interface CostLine {
   /**
    * Set on an aggregated line (the fast reader's): it stands for `count` rows of one file that agree on every field
    * the run looks at; `billed` is their exact sum, `line` and `date` are the first row's line and the earliest day,
-   * `lines` the first few rows' lines (in file order), `dateMax` the latest day. Fields nobody looks at in that run
-   * are the first row's. Absent: one row.
+   * `lines` the first few rows' lines (in file order), `dateMax` the latest day. Match fields nobody looks at in
+   * that run are empty. Absent: one row.
    */
   count?: number;
   lines?: number[];

@@ -30,6 +30,7 @@ import { Dec, parseDecimal, formatCents, ZERO } from '../money';
 import type { CostLine, CostSourceKind } from './costLine';
 import type { AmountKind } from './model';
 import { detach } from './strings';
+import { MATCH_FIELD_KEYS } from './vocabulary';
 
 export type CostLineIssueCode =
   | 'invalid-amount'
@@ -145,6 +146,14 @@ export async function billingFileKind(source: TextSource): Promise<FileKind | un
 
 /** Reads cost lines from billing files (any order; daily usage is read first, reconciliation last). */
 export async function* readCostLines(sources: readonly TextSource[], options: ReadCostLinesOptions = {}): AsyncGenerator<CostLine> {
+  for await (const batch of readCostLineBatches(sources, options)) yield* batch;
+}
+
+/**
+ * The same lines in batches (in order): a consumer of a big month saves a promise per line. Each batch is handed
+ * out once and not touched again.
+ */
+export async function* readCostLineBatches(sources: readonly TextSource[], options: ReadCostLinesOptions = {}): AsyncGenerator<CostLine[]> {
   const kinds = new Map<TextSource, FileKind | undefined>();
   for (const s of sources) kinds.set(s, await billingFileKind(s));
   const order: FileKind[] = ['daily-usage', 'focus', 'reconciliation'];
@@ -172,7 +181,10 @@ export async function* readCostLines(sources: readonly TextSource[], options: Re
   }
 }
 
-async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices: Set<string>, options: ReadCostLinesOptions): AsyncGenerator<CostLine> {
+/** Lines the reference path hands out at a time. */
+const BATCH_LINES = 1024;
+
+async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices: Set<string>, options: ReadCostLinesOptions): AsyncGenerator<CostLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
   let mapper: RowMapper | undefined;
@@ -186,12 +198,11 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
         break;
       }
       for (const i of part.value.issues) options.onIssue?.(i);
-      for (const line of part.value.lines) {
-        if (line.invoice) dailyInvoices.add(line.invoice);
-        yield line;
-      }
+      for (const line of part.value.lines) if (line.invoice) dailyInvoices.add(line.invoice);
+      yield part.value.lines;
     }
   }
+  let batch: CostLine[] = [];
   for await (const event of readerEvents(source, options.signal)) {
     if (event.kind === 'header') {
       mapper = new RowMapper(event.header, kind, file, options, issue);
@@ -219,9 +230,14 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
         skipped.invoices.add(line.invoice);
         continue;
       }
-      yield line;
+      batch.push(line);
+      if (batch.length >= BATCH_LINES) {
+        yield batch;
+        batch = [];
+      }
     }
   }
+  if (batch.length > 0) yield batch;
   if (skipped.lines > 0) {
     issue({
       code: 'recon-usage-skipped',
@@ -687,6 +703,9 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
   const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS, 'tags']);
   if (fields.has('customer')) fields.add('customerId');
+  // On an aggregated line, a field the run does not read would be its first row's, true of no other row: it is
+  // left empty (which also keeps what a worker sends small).
+  const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter((f) => !fields.has(f));
   // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
   // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
   const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
@@ -789,6 +808,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
     const sum = new ExactSum();
     sum.addParsed();
+    for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
     const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
     if (lane) {
       if (lane.insert(covered) !== classes.length) return (overflow = true) && false;

@@ -12,10 +12,10 @@ import type { ParsedRules } from './parseRules';
 import { parseRules } from './parseRules';
 import type { Problem } from './problems';
 import { resolveDataFiles, uniqueFiles, type DataPatternMatch } from './dataFiles';
-import { FastReadAbandoned, readCostLines, type CostLineIssue } from './costLines';
+import { FastReadAbandoned, readCostLineBatches, readCostLines, type CostLineIssue } from './costLines';
 import type { CostLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
-import { allocate } from './engine';
+import { Allocator } from './engine';
 import type { AllocationResult } from './result';
 import { validateAgainstData } from './validateAgainstData';
 import type { MatchField, MatchMap, RulesFile } from './model';
@@ -110,34 +110,33 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   const keepLimit = options.keepLines ?? 0;
   let kept: CostLine[] | undefined = keepLimit > 0 ? [] : undefined;
 
-  let source: Iterable<CostLine> | AsyncIterable<CostLine>;
+  // Lines come in batches (a promise per batch, not per line); the editor keeps them while there is room.
+  let batches: Iterable<CostLine[]> | AsyncIterable<CostLine[]>;
+  let fromCache = false;
   const cacheKey = `${model.amount}|${options.harvest ?? 'all'}|${options.reader ?? 'fast'}|${dataKey}`;
   if (options.cachedLines && options.cachedLines.key === cacheKey) {
-    source = options.cachedLines.lines;
+    batches = [options.cachedLines.lines];
     kept = options.cachedLines.lines;
+    fromCache = true;
   } else {
-    const fresh = readCostLines(files.map((f) => fileSource(f)), {
+    batches = readCostLineBatches(files.map((f) => fileSource(f)), {
       dateOrder: options.dateOrder, amount: model.amount, signal: options.signal, onIssue: (i) => issues.push(i), aggregateBy, reader: options.reader, parallelBytes: options.parallelBytes,
       aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
     });
-    source = (async function* () {
-      for await (const line of fresh) {
-        if (kept) {
-          if (kept.length < keepLimit) kept.push(line);
-          else kept = undefined;
-        }
-        yield line;
-      }
-    })();
   }
 
   let result: AllocationResult | undefined;
   try {
-    if (model.valid) {
-      result = await allocate(model, source, { harvest: harvester });
-    } else {
-      for await (const line of source) harvester.add(line);
+    const allocator = model.valid ? new Allocator(model, { harvest: harvester }) : undefined;
+    for await (const batch of batches) {
+      if (kept && !fromCache) {
+        if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
+        else kept = undefined;
+      }
+      if (allocator) for (const line of batch) allocator.add(line);
+      else for (const line of batch) harvester.add(line);
     }
+    result = allocator?.finish();
   } catch (e) {
     // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
     // reports what is wrong where it is.
