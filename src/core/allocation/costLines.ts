@@ -756,7 +756,6 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   let lastDateKey: string | number | undefined;
   let lastDate: string | null | undefined;
 
-
   let regular = true;
   let overflow = false;
   let recordBase = 0;
