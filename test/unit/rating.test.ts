@@ -145,10 +145,25 @@ describe('daily usage re-rating', () => {
       { MeterId: 'm-tier', UnitPrice: '1.00', PartnerEarnedCreditPercentage: '0', UsageDate: '2026-08-02', Quantity: '41', EffectiveUnitPrice: formatPrice(eup2) },
     ].map((r) => ({ ...r, BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity), PricingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity) }));
     assert.deepEqual((await checkText(dailyCsv(rows), { priceList })).findings, []);
-    // Without the price list the same meter looks flat at 1.00, so day 2's price is too low.
+    // Without the price list the same meter looks flat at 1.00, so day 2's price is too low: the finding says that
+    // tiers would explain it.
     const flat = await checkText(dailyCsv(rows));
     assert.equal(flat.findings.length, 1);
     assert.equal(flat.findings[0].code, 'eup-mismatch');
+    assert.match(flat.findings[0].message, /graduated \(tiered\) prices, that would explain a lower price: check with the Azure plan price list\.$/);
+  });
+
+  it('says tiers could explain a price below the flat band only when that is so (no price list, price too low)', async () => {
+    const high = seedMonth();
+    high[0] = { ...high[0], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14'), PricingPreTaxTotal: total('0.868', '14') };
+    const over = await checkText(dailyCsv(high));
+    assert.equal(over.findings.length, 1);
+    assert.doesNotMatch(over.findings[0].message, /tiered/, 'a price above the band is no tier effect');
+    const rows = seedMonth();
+    const twice = new Dec('0.868').times('0.85').times('0.85').toFixed();
+    rows[2] = { ...rows[2], EffectiveUnitPrice: twice, BillingPreTaxTotal: total(twice, rows[2].Quantity), PricingPreTaxTotal: total(twice, rows[2].Quantity) };
+    const under = await checkText(dailyCsv(rows));
+    assert.match(under.findings[0].message, /tiered/);
   });
 
   it('flags a UnitPrice that is not the price list price', async () => {

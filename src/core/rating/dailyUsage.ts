@@ -336,7 +336,7 @@ export class DailyUsageChecker {
           code: 'eup-mismatch', severity, column: this.header.columns.nameAt(this.idx.eup), record: r.index,
           actual: row.eupText.trim(), expected: formatPrice(expected), impact: formatCents(impact), currency,
           message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} `
-            + `(${derivation(x)}); ${chargeWords(impact, currency)} on this row${leftOutNote()}.`,
+            + `(${derivation(x)}); ${chargeWords(impact, currency)} on this row${leftOutNote()}${tierNote(x, this.options)}.`,
           ...cellRange(r.pos, this.idx.eup),
         });
       }
@@ -410,6 +410,15 @@ function derivation(x: DailyRowExplanation): string {
   const discount = x.row.fraction.eq(1) ? '' : ` x (1 - ${fmtPct(Dec.sub(1, x.row.fraction))})`;
   return `${x.bcu.toFixed()} units month to date, ${pricing}${discount}: BC ${x.bc.toFixed(2)} / BCU; `
     + `consistent range ${formatPrice(x.lower)} to ${formatPrice(x.upper)}`;
+}
+
+/**
+ * Without a price list a meter is rated flat; graduated (tiered) prices lower the effective price as the month's
+ * quantity grows, which is what a price below the flat band looks like: the finding says so.
+ */
+function tierNote(x: DailyRowExplanation, options: CheckOptions): string {
+  if (options.priceList || x.tiers || !x.row.eup.lt(x.lower)) return '';
+  return '; if this meter has graduated (tiered) prices, that would explain a lower price: check with the Azure plan price list';
 }
 
 /** "overcharged EUR 4.35" / "undercharged EUR 0.02" / "no money at stake". */
