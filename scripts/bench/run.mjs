@@ -197,19 +197,31 @@ async function probeAllocate() {
   return { available: true };
 }
 
-async function runLeg(leg, dataset, scratch) {
-  const results = [];
+/**
+ * Runs every leg `runs` times, interleaved (run 1 of each leg, then run 2 of each...), so that a drift in the
+ * machine's speed during the bench touches every engine alike; a leg that fails is not run again.
+ */
+async function runLegs(legs, dataset, scratch) {
+  const results = legs.map(() => []);
+  const failed = legs.map(() => undefined);
   for (let i = 0; i < runs; i++) {
-    const outFile = join(scratch, `${leg.id}.out`);
-    const m = await measure(leg.command, leg.args, outFile);
-    const ok = leg.okExit.includes(m.exitCode);
-    if (!ok) {
-      log(`WARNING: ${leg.name} exited with ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      return { ...leg, available: true, failed: true, exitCode: m.exitCode, stderr: m.stderr.slice(-2000) };
+    for (const [k, leg] of legs.entries()) {
+      if (failed[k]) continue;
+      const outFile = join(scratch, `${leg.id}.out`);
+      const m = await measure(leg.command, leg.args, outFile);
+      if (!leg.okExit.includes(m.exitCode)) {
+        log(`WARNING: ${leg.name} exited with ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        failed[k] = { ...leg, available: true, failed: true, exitCode: m.exitCode, stderr: m.stderr.slice(-2000) };
+        continue;
+      }
+      results[k].push({ ...m, result: leg.read(outFile, dataset) });
+      log(`${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s${m.cpuSeconds === undefined ? '' : ` (${m.cpuSeconds.toFixed(1)} s CPU)`}, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB, load ${m.loadAtStart.toFixed(1)} at start${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`);
     }
-    results.push({ ...m, result: leg.read(outFile, dataset) });
-    log(`${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s${m.cpuSeconds === undefined ? '' : ` (${m.cpuSeconds.toFixed(1)} s CPU)`}, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB, load ${m.loadAtStart.toFixed(1)} at start${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`);
   }
+  return legs.map((leg, k) => failed[k] ?? summarize(leg, results[k], dataset));
+}
+
+function summarize(leg, results, dataset) {
   const wall = median(results.map((r) => r.wallMs)) / 1000;
   return {
     id: leg.id, name: leg.name, job: leg.job, engine: leg.engine, config: leg.config, available: true,
@@ -366,7 +378,7 @@ const report = {
   benchVersion: BENCH_VERSION, generatorVersion: GENERATOR_VERSION, date: startedAt.toISOString(), options: { runs, threads: Number(opts.threads), skipDuckdb: opts['skip-duckdb'] },
   machine: undefined, cliBuild, loadAverage: { before: loadBefore, after: undefined }, sizes: [], targets: undefined,
   howMeasured: {
-    wall: 'spawn to exit of a child process (node startup included), median of runs',
+    wall: 'spawn to exit of a child process (node startup included), median of runs; the runs of all legs interleave',
     cpuSeconds: 'user + system CPU time of the child (all its threads), median of runs; less sensitive to other load than wall',
     disturbed: 'true when the 1-minute load average exceeded the number of cores when any leg started: other work shared the CPU',
     rowsPerSecond: 'data rows of the file / wall',
@@ -381,8 +393,7 @@ for (const rows of sizes) {
   const dataset = await ensureDataset(rows, { dir: dataDir, log });
   const scratch = join(dataset.folder, 'out');
   mkdirSync(scratch, { recursive: true });
-  const legs = [];
-  for (const leg of legsFor(dataset, allocate)) legs.push(await runLeg(leg, dataset, scratch));
+  const legs = await runLegs(legsFor(dataset, allocate), dataset, scratch);
   if (!allocate.available) legs.splice(1, 0, { id: 'allocate', name: 'chargeback allocate', job: 'allocate', engine: 'chargeback', available: false, note: allocate.note });
   for (const job of ['check', 'allocate']) {
     const duck = legs.filter((l) => l.engine === 'duckdb' && l.job === job && l.available && !l.failed);
