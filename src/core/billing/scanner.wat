@@ -10,13 +10,14 @@
 ;; scripts/build-wasm.mjs; the addresses are exported as globals, which byteCsv.ts reads.
 (module
   (memory (export "memory") 320)
-  ;; Layout (bytes): window [0, 4 MiB), then START, END, FLAGS, RESULT.
+  ;; Layout (bytes): window [0, 4 MiB), then START, END, FLAGS, RESULT; the lane's CONF, DATE_SLOTS, DATES, SLOTS
+  ;; (its hash table of groups), GROUPS, and from 12 MiB its ARENA of keys (the memory grows with it).
   (global $START (export "START") i32 (i32.const 4194368))
   (global $END (export "END") i32 (i32.const 4196416))
   (global $FLAGS (export "FLAGS") i32 (i32.const 4198464))
   (global $RESULT (export "RESULT") i32 (i32.const 4198976))
 
-;; Stores cell n's bounds and quote flag.
+  ;; Stores cell n's bounds and quote flag.
   (func $cell (param $n i32) (param $s i32) (param $e i32) (param $flag i32)
     (i32.store (i32.add (global.get $START) (i32.shl (local.get $n) (i32.const 2))) (local.get $s))
     (i32.store (i32.add (global.get $END) (i32.shl (local.get $n) (i32.const 2))) (local.get $e))
