@@ -302,6 +302,16 @@ class Window {
   }
 }
 
+/** The index after the line break at i: CRLF is one break, joined first when a read split it. */
+function pastBreak(w: Window, i: number): number {
+  const c = w.buf[i++];
+  if (c === CR) {
+    if (i === w.have && !w.eof) i = w.refill(i);
+    if (i < w.have && w.buf[i] === LF) i++;
+  }
+  return i;
+}
+
 /**
  * Scans `input` from `from` (after a UTF-8 BOM when from is 0) to `to`, calling `onRecord` for each record. Blank
  * lines are not records (as in CsvTokenizer).
@@ -325,20 +335,14 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
     let buf = w.buf;
     let have = w.have;
     for (;;) {
-      // Blank lines between records (a CRLF split across reads is joined first).
+      // Blank lines between records.
       while (i < have) {
         const c = buf[i];
         if (c !== LF && c !== CR) break;
         line++;
-        i++;
-        if (c === CR) {
-          if (i === have && !w.eof) {
-            i = w.refill(i);
-            buf = w.buf;
-            have = w.have;
-          }
-          if (i < have && buf[i] === LF) i++;
-        }
+        i = pastBreak(w, i);
+        buf = w.buf;
+        have = w.have;
       }
       if (i >= have) {
         if (w.eof) break;
@@ -391,17 +395,10 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       const stop = onRecord(rec) === false;
       // The line break after the record (offsets in rec are stale once the window moves below).
       if (i < have) {
-        const c = buf[i];
         line++;
-        i++;
-        if (c === CR) {
-          if (i === have && !w.eof) {
-            i = w.refill(i);
-            buf = w.buf;
-            have = w.have;
-          }
-          if (i < have && buf[i] === LF) i++;
-        }
+        i = pastBreak(w, i);
+        buf = w.buf;
+        have = w.have;
       }
       if (stop) {
         result.stopped = true;
