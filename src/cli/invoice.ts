@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { explainLine, findLine, invoiceFiles, invoicesJsonText, problemPlace, runInvoicing, writeInvoiceFiles, type InvoiceMode } from '../core/invoicing';
+import { checkWhat, explainLine, findLine, invoiceFiles, invoicesJsonText, problemPlace, runInvoicing, writeInvoiceFiles, type InvoiceMode } from '../core/invoicing';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
 import { UsageError, type Output } from './output';
@@ -66,7 +66,7 @@ export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): P
       out.write(`  ${inv.id}  ${inv.customer}  ${inv.paymentModel}  ${inv.currency} ${formatCents(inv.total)}  ${inv.lines.length} lines${change}  ${inv.note}\n`);
     }
     for (const c of set.reconciliation) {
-      out.write(`  ${c.ok ? 'ok' : 'DIFFERENCE'}: ${c.what}: ${formatCents(c.actual)} vs ${formatCents(c.expected)} (${c.note})\n`);
+      out.write(`  ${c.ok ? 'ok' : 'DIFFERENCE'}: ${checkWhat(c, dirname(rulesPath))}: ${formatCents(c.actual)} vs ${formatCents(c.expected)} (${c.note})\n`);
     }
   }
   return 0;

@@ -323,7 +323,7 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       const s = subByKey(id);
       where = s && { sub: s, why: `${cls === 'seats' ? 'seats' : 'consumption'} of ${s.name} (${s.id}), counted within its own subscription` };
       group = cls === 'seats' ? `${line.product}|${line.sku}` : line.meterCategory || '(no meter category)';
-      groupLabel = cls === 'seats' ? `${line.product}${line.sku ? ` ${line.sku}` : ''}` : line.meterCategory || '(no meter category)';
+      groupLabel = cls === 'seats' ? `${line.product}${line.sku && lower(line.sku) !== lower(line.product) ? ` ${line.sku}` : ''}` : line.meterCategory || '(no meter category)';
     }
     if (!where) {
       if (!failed && cls !== 'reservation' && cls !== 'savingsPlan' && cls !== 'marketplace') {
@@ -441,9 +441,10 @@ function invoicesOf(
       let exact = base.times(factorOf(price));
       if (fixed?.rate) exact = exact.times(fixed.rate.value);
       const label = CLASS_LABELS[p.cls];
+      const where = lower(sub.name) === lower(p.groupLabel) ? '' : ` - ${sub.name}`;
       const description = refund
-        ? `Refund: ${label.toLowerCase()} ${p.groupLabel}${rows[0].date ? ` (${rows[0].date})` : ''} - ${sub.name}`
-        : `${label}: ${p.groupLabel} - ${sub.name}`;
+        ? `Refund: ${label.toLowerCase()} ${p.groupLabel}${rows[0].date ? ` (${rows[0].date})` : ''}${where}`
+        : `${label}: ${p.groupLabel}${where}`;
       lines.push({
         number: lines.length + 1, key: k, description, kind: p.cls, refund, subscriptionId: sub.id, subscriptionName: sub.name,
         cost, base, pecKept: base.minus(cost), price, fxRate: fixed?.rate?.value, exact, amount: roundCents(exact),

@@ -12,7 +12,7 @@ export { runInvoicing } from './run';
 export type { InvoicingRun, InvoiceMode, InvoicingRunOptions } from './run';
 export { writeInvoiceFiles } from './writeInvoices';
 export type { OutputFile, WriteInvoicesResult } from './writeInvoices';
-export { explainLine, invoicesJsonText, displayPath } from './outputs';
+export { explainLine, invoicesJsonText, displayPath, checkWhat } from './outputs';
 export { problemPlace } from './build';
 export type * from './model';
 
@@ -28,7 +28,7 @@ export function invoiceFiles(run: InvoicingRun, title: string): OutputFile[] {
       files.push({ name: `${stem}.html`, content: invoiceHtml(inv, base) });
     }
   }
-  files.push({ name: 'index.html', content: indexHtml(run.sets, title) });
+  files.push({ name: 'index.html', content: indexHtml(run.sets, title, base) });
   files.push({ name: 'index.csv', content: indexCsv(run.sets) });
   files.push({ name: 'invoices.json', content: invoicesJsonText(run.sets, base) });
   return files;

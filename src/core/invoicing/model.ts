@@ -137,6 +137,8 @@ export interface InvoiceProblem {
 
 export interface ReconciliationCheck {
   what: string;
+  /** The billing file the check is about, when it is about one. */
+  file?: string;
   expected: Decimal;
   actual: Decimal;
   difference: Decimal;

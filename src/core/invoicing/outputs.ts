@@ -13,6 +13,11 @@ import { CLASS_LABELS } from './build';
 import type { Invoice, InvoiceLine, InvoiceSet, ReconciliationCheck } from './model';
 
 const money = (d: Decimal): string => formatCents(d);
+/** Intermediate values (before PEC, exact prices) can have endless decimals; ten are plenty to follow them. */
+const shown = (d: Decimal): string => {
+  const s = d.toDecimalPlaces(10).toFixed();
+  return s === '-0' ? '0' : s;
+};
 
 /** A billing file as the outputs name it: relative to the rules file's folder, with forward slashes. */
 export function displayPath(file: string, baseDir: string): string {
@@ -28,7 +33,7 @@ function lineJson(l: InvoiceLine, baseDir: string): Record<string, unknown> {
     refund: l.refund,
     amount: money(l.amount),
     cost: exact(l.cost).text,
-    pecKept: exact(l.pecKept).text,
+    pecKept: shown(l.pecKept),
     price: { kind: l.price.kind, percent: l.price.percent.toFixed(), from: l.price.from },
     ...(l.fxRate ? { fxRate: l.fxRate.toFixed() } : {}),
     subscriptionId: l.subscriptionId,
@@ -52,7 +57,7 @@ export function invoiceJson(inv: Invoice, baseDir: string): Record<string, unkno
     currency: inv.currency,
     total: money(inv.total),
     cost: exact(inv.cost).text,
-    pecKept: exact(inv.pecKept).text,
+    pecKept: shown(inv.pecKept),
     paymentDue: money(inv.paymentDue),
     balanceChange: money(inv.balanceChange),
     note: inv.note,
@@ -75,7 +80,12 @@ export function invoiceJson(inv: Invoice, baseDir: string): Record<string, unkno
 }
 
 function checkJson(c: ReconciliationCheck, baseDir: string): Record<string, unknown> {
-  return { what: c.what.replace(/billing file (.+)$/, (_, f: string) => `billing file ${displayPath(f, baseDir)}`), expected: exact(c.expected).text, actual: exact(c.actual).text, difference: exact(c.difference).text, ok: c.ok, note: c.note };
+  return { what: checkWhat(c, baseDir), expected: exact(c.expected).text, actual: exact(c.actual).text, difference: exact(c.difference).text, ok: c.ok, note: c.note };
+}
+
+/** What a reconciliation check compares, in words, with its billing file relative to the rules file. */
+export function checkWhat(c: ReconciliationCheck, baseDir: string): string {
+  return c.file ? `${c.what} ${displayPath(c.file, baseDir)}` : c.what;
 }
 
 /** The document `chargeback invoice --format json` prints. */
@@ -96,7 +106,7 @@ export function invoiceCsv(inv: Invoice, baseDir: string): string {
     rows.push(
       csvRow([
         inv.id, inv.status, inv.customer, inv.paymentModel, l.number, l.kind, l.refund ? 'yes' : 'no', l.description, l.subscriptionId, l.subscriptionName,
-        exact(l.cost), exact(l.pecKept), price, exact(l.amount), inv.currency, l.placement, sourcesText(l, baseDir),
+        exact(l.cost), exact(l.pecKept.toDecimalPlaces(10)), price, exact(l.amount), inv.currency, l.placement, sourcesText(l, baseDir),
       ]),
     );
   }
@@ -253,7 +263,7 @@ function priceText(l: InvoiceLine): string {
   return `${l.price.kind} ${l.price.percent.toFixed()}% (${l.price.from})${pec}${l.fxRate ? `, at FX ${l.fxRate.toFixed()}` : ''}`;
 }
 
-export function indexHtml(sets: readonly InvoiceSet[], title: string): string {
+export function indexHtml(sets: readonly InvoiceSet[], title: string, baseDir: string): string {
   const e = escapeHtml;
   const sections = sets
     .map((s) => {
@@ -264,7 +274,7 @@ export function indexHtml(sets: readonly InvoiceSet[], title: string): string {
 <td class="num">${inv.changes ? e(money(inv.changes.difference)) : ''}</td><td>${e(inv.note)}</td></tr>`,
         )
         .join('\n');
-      const checks = s.reconciliation.map((c) => `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(c.what.replace(/^.*billing file /, 'billing file '))}: ${e(money(c.actual))} vs ${e(money(c.expected))} (${e(c.note)})</li>`).join('\n');
+      const checks = s.reconciliation.map((c) => `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(checkWhat(c, baseDir))}: ${e(money(c.actual))} vs ${e(money(c.expected))} (${e(c.note)})</li>`).join('\n');
       return `<h2>${s.status === 'draft' ? 'Draft invoices (unbilled data)' : 'Final invoices (billed data)'}</h2>
 <table><thead><tr><th>Invoice</th><th>Customer</th><th>Payment model</th><th class="num">Total</th><th class="num">Payment due</th><th class="num">Balance change</th><th class="num">Change since draft</th><th>Note</th></tr></thead>
 <tbody>
@@ -286,11 +296,11 @@ export function explainLine(inv: Invoice, l: InvoiceLine, baseDir: string, maxRo
   const cur = inv.currency;
   const out: string[] = [];
   out.push(`${inv.id}:${l.number} (${inv.status}) ${l.description}`);
-  out.push(`  amount     ${cur} ${money(l.amount)} = ${l.exact.toFixed()} rounded to cents (half up)`);
+  out.push(`  amount     ${cur} ${money(l.amount)} = ${shown(l.exact)} rounded to cents (half up)`);
   out.push(`  rule       ${l.placement}`);
   const factor = l.price.kind === 'markup' ? `x (1 + ${l.price.percent.toFixed()}%)` : l.price.kind === 'discount' ? `x (1 - ${l.price.percent.toFixed()}%)` : 'x 1 (at cost)';
-  out.push(`  price      ${l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`} from ${l.price.from}: ${l.base.toFixed()} ${factor}${l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : ''}`);
-  out.push(`  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${l.pecKept.isZero() ? '' : `; before partner earned credit ${l.base.toFixed()} (PEC kept ${l.pecKept.toFixed()})`}`);
+  out.push(`  price      ${l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`} from ${l.price.from}: ${shown(l.base)} ${factor}${l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : ''}`);
+  out.push(`  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${l.pecKept.isZero() ? '' : `; before partner earned credit ${shown(l.base)} = each row's billed / (1 - PEC) (PEC kept ${shown(l.pecKept)})`}`);
   const rates = [...new Set(l.sources.map((s) => (s.fx ? s.fx.toFixed() : '')).filter((x) => x !== ''))];
   out.push(`  FX         ${l.fxRate ? `fixed ${l.fxRate.toFixed()} (invoicing.fx)` : `billing currency as billed; PCToBCExchangeRate of the rows: ${rates.join(', ') || 'not in the file'}`}`);
   out.push('  rows:');

@@ -163,7 +163,7 @@ export function reconcile(lines: readonly CostLine[], invoices: readonly Invoice
     const invoiced = invoicedByFile.get(file) ?? ZERO;
     const difference = invoiced.minus(rows);
     checks.push({
-      what: `${status} invoices vs billing file ${file}`, expected: rows, actual: invoiced, difference, ok: difference.isZero(),
+      what: `${status} invoices vs billing file`, file, expected: rows, actual: invoiced, difference, ok: difference.isZero(),
       note: difference.isZero() ? 'every billed amount of the file is on exactly one invoice line' : 'rows of this file are missing from the invoices or counted twice',
     });
   }
