@@ -51,7 +51,7 @@ export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): P
   if (args.out) {
     const title = `${run.parsed.model.name?.value ?? 'Customer invoices'}: invoices`;
     const inputs = [rulesPath, ...run.sets.flatMap((s) => s.files)];
-    const written = await writeInvoiceFiles(args.out, invoiceFiles(run, title), { overwrite: args.force, inputs });
+    const written = await writeInvoiceFiles(args.out, invoiceFiles(run, title, args.out), { overwrite: args.force, inputs });
     if (!written.written) throw new UsageError(written.message);
     if (args.format === 'text') out.write(`wrote ${written.files.length} files to ${args.out} (open index.html)\n`);
   }

@@ -425,10 +425,11 @@ function invoicesOf(
         a.p.groupLabel.localeCompare(b.p.groupLabel, 'en') ||
         ka.localeCompare(kb, 'en'),
     );
+    // The first row of each currency, in input order, so that a mix is reported on the row that starts it.
     const currencies = new Map<string, CostLine>();
+    for (const p of items) if (!currencies.has(p.line.currency)) currencies.set(p.line.currency, p.line);
     const lines: InvoiceLine[] = [];
     for (const [k, { p, rows, refund }] of entries) {
-      for (const r of rows) if (!currencies.has(r.currency)) currencies.set(r.currency, r);
       const sub = c.subs.get(lower(p.sub))!;
       let cost: Decimal = ZERO;
       let base: Decimal = ZERO;

@@ -2,7 +2,7 @@
  * The public face of customer invoicing for the CLI and the editor: run a rules file's `invoicing:` section over
  * its billing data, turn the invoices into files, write them all or nothing, and explain any invoice line.
  */
-import { dirname } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileStem, indexCsv, indexHtml, invoiceCsv, invoiceHtml, invoiceJson, invoicesJsonText } from './outputs';
 import type { OutputFile } from './writeInvoices';
 import type { InvoicingRun } from './run';
@@ -17,7 +17,7 @@ export { problemPlace } from './build';
 export type * from './model';
 
 /** Every file of a run: per invoice CSV, JSON and HTML; index.html, index.csv and invoices.json. */
-export function invoiceFiles(run: InvoicingRun, title: string): OutputFile[] {
+export function invoiceFiles(run: InvoicingRun, title: string, outDir: string): OutputFile[] {
   const base = dirname(run.rulesPath);
   const files: OutputFile[] = [];
   for (const set of run.sets) {
@@ -30,7 +30,8 @@ export function invoiceFiles(run: InvoicingRun, title: string): OutputFile[] {
   }
   files.push({ name: 'index.html', content: indexHtml(run.sets, title, base) });
   files.push({ name: 'index.csv', content: indexCsv(run.sets) });
-  files.push({ name: 'invoices.json', content: invoicesJsonText(run.sets, base) });
+  const rulesFile = relative(resolve(outDir), run.rulesPath).split(sep).join('/');
+  files.push({ name: 'invoices.json', content: invoicesJsonText(run.sets, base, rulesFile) });
   return files;
 }
 

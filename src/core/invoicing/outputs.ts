@@ -89,8 +89,11 @@ export function checkWhat(c: ReconciliationCheck, baseDir: string): string {
 }
 
 /** The document `chargeback invoice --format json` prints. */
-export function invoicesJsonText(sets: readonly InvoiceSet[], baseDir: string): string {
+export function invoicesJsonText(sets: readonly InvoiceSet[], baseDir: string, rulesFile?: string): string {
   const doc = {
+    // Written next to the invoices: where the rules file is (relative to this folder), so that billing rows, named
+    // relative to the rules file, can be found from here (the editor links them).
+    ...(rulesFile ? { rulesFile } : {}),
     invoices: sets.flatMap((s) => s.invoices.map((i) => invoiceJson(i, baseDir))),
     reconciliation: sets.flatMap((s) => s.reconciliation.map((c) => checkJson(c, baseDir))),
   };
