@@ -312,12 +312,12 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       const order = commitmentOf(line);
       where = placeReservation(order);
       group = order;
-      groupLabel = `reservation order ${order}`;
+      groupLabel = `order ${order}`;
     } else if (cls === 'savingsPlan' || cls === 'marketplace') {
       const c0 = commonSub();
       where = c0 && { sub: c0.sub, why: `${cls === 'savingsPlan' ? 'savings plan' : 'third-party'} consumption of all of the customer's subscriptions is counted ${c0.why}` };
       group = cls === 'savingsPlan' ? commitmentOf(line) : `${line.publisher ?? ''}|${line.product}`;
-      groupLabel = cls === 'savingsPlan' ? `savings plan order ${group}` : `${line.product}${line.publisher ? ` (${line.publisher})` : ''}`;
+      groupLabel = cls === 'savingsPlan' ? `order ${group}` : `${line.product}${line.publisher ? ` (${line.publisher})` : ''}`;
     } else {
       const id = subscriptionOf(line);
       const s = subByKey(id);
@@ -442,10 +442,13 @@ function invoicesOf(
       let exact = base.times(factorOf(price));
       if (fixed?.rate) exact = exact.times(fixed.rate.value);
       const label = CLASS_LABELS[p.cls];
-      const where = lower(sub.name) === lower(p.groupLabel) ? '' : ` - ${sub.name}`;
+      // A commitment is named by what was bought (the purchase row's product) when the data has its purchase.
+      const purchase = p.cls === 'reservation' || p.cls === 'savingsPlan' ? rows.find((r) => r.reservationOrderId) : undefined;
+      const groupLabel = purchase ? `${purchase.product} (${p.groupLabel})` : p.cls === 'reservation' || p.cls === 'savingsPlan' ? `${p.groupLabel}, covered usage` : p.groupLabel;
+      const where = lower(sub.name) === lower(groupLabel) ? '' : ` - ${sub.name}`;
       const description = refund
-        ? `Refund: ${label.toLowerCase()} ${p.groupLabel}${rows[0].date ? ` (${rows[0].date})` : ''}${where}`
-        : `${label}: ${p.groupLabel}${where}`;
+        ? `Refund: ${label.toLowerCase()} ${groupLabel}${rows[0].date ? ` (${rows[0].date})` : ''}${where}`
+        : `${label}: ${groupLabel}${where}`;
       lines.push({
         number: lines.length + 1, key: k, description, kind: p.cls, refund, subscriptionId: sub.id, subscriptionName: sub.name,
         cost, base, pecKept: base.minus(cost), price, fxRate: fixed?.rate?.value, exact, amount: roundCents(exact),

@@ -9,7 +9,6 @@ import { relative, sep } from 'node:path';
 import type Decimal from 'decimal.js';
 import { csvRow, exact } from '../exports/csv';
 import { formatCents } from '../money';
-import { CLASS_LABELS } from './build';
 import type { Invoice, InvoiceLine, InvoiceSet, ReconciliationCheck } from './model';
 
 const money = (d: Decimal): string => formatCents(d);
@@ -215,7 +214,7 @@ export function invoiceHtml(inv: Invoice, baseDir: string): string {
     .map(
       (l) => `<tr${l.refund ? ' class="refund"' : ''}>
 <td class="num">${l.number}</td>
-<td>${e(l.description)}<div class="why">${e(CLASS_LABELS[l.kind])}; ${e(l.placement)}; ${e(priceText(l))}</div><div class="sources">${e(sourcesText(l, baseDir))}</div></td>
+<td>${e(l.description)}<div class="why">${e(capitalize(l.placement))}; ${e(priceText(l))}</div><div class="sources">${e(sourcesText(l, baseDir))}</div></td>
 <td class="num">${e(money(l.cost))}</td>
 <td class="num">${e(money(l.amount))}</td>
 </tr>`,
@@ -258,6 +257,10 @@ ${rows}
 ${changes}
 <p class="why">Every line names the billing rows it comes from (file:line, relative to the rules file). Explain a line with <code>chargeback invoice &lt;rules&gt; --explain ${e(inv.id)}:&lt;line&gt;</code>.</p>`;
   return page(`Invoice ${inv.id} (${inv.status})`, body);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function priceText(l: InvoiceLine): string {
