@@ -19,6 +19,7 @@ import {
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
+import { registerInvoices } from './invoices';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -142,6 +143,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
     }),
   );
 
+  registerInvoices(context);
   for (const e of EXPORTS) {
     context.subscriptions.push(
       vscode.commands.registerCommand(e.command, (rulesUri?: vscode.Uri, target?: vscode.Uri | string) => exportCommand(e, rulesUri, target)),
