@@ -20,7 +20,16 @@ export interface CreateInvoicesResult {
   written: boolean;
   dir?: string;
   message: string;
-  invoices: { id: string; status: string; customer: string; currency: string; total: string; paymentDue: string; balanceChange: string; lines: number }[];
+  invoices: {
+    id: string;
+    status: string;
+    customer: string;
+    currency: string;
+    total: string;
+    paymentDue: string;
+    balanceChange: string;
+    lines: number;
+  }[];
   errors: number;
 }
 
@@ -28,8 +37,10 @@ export function registerInvoices(context: vscode.ExtensionContext): void {
   const diagnostics = vscode.languages.createDiagnosticCollection('chargeback-invoicing');
   context.subscriptions.push(
     diagnostics,
-    vscode.commands.registerCommand('chargeback.createInvoices', (rulesUri?: vscode.Uri, outDir?: vscode.Uri | string, mode?: InvoiceMode, overwrite?: boolean) =>
-      createInvoices(diagnostics, rulesUri, outDir, mode, overwrite),
+    vscode.commands.registerCommand(
+      'chargeback.createInvoices',
+      (rulesUri?: vscode.Uri, outDir?: vscode.Uri | string, mode?: InvoiceMode, overwrite?: boolean) =>
+        createInvoices(diagnostics, rulesUri, outDir, mode, overwrite),
     ),
     vscode.languages.registerDocumentLinkProvider(INVOICE_CSV, { provideDocumentLinks: (doc) => sourceLinks(doc) }),
     vscode.languages.registerHoverProvider(INVOICE_CSV, { provideHover: (doc, pos) => lineHover(doc, pos) }),
@@ -44,17 +55,26 @@ async function createInvoices(
   overwrite?: boolean,
 ): Promise<CreateInvoicesResult> {
   const editor = vscode.window.activeTextEditor;
-  const doc = rulesUri ? await vscode.workspace.openTextDocument(rulesUri) : editor?.document.languageId === RULES_LANGUAGE ? editor.document : undefined;
+  const doc = rulesUri
+    ? await vscode.workspace.openTextDocument(rulesUri)
+    : editor?.document.languageId === RULES_LANGUAGE
+      ? editor.document
+      : undefined;
   const fail = (message: string, errors = 0): CreateInvoicesResult => {
     void vscode.window.showErrorMessage(`Chargeback: ${message}`);
     return { written: false, message, invoices: [], errors };
   };
-  if (!doc || doc.languageId !== RULES_LANGUAGE || doc.uri.scheme !== 'file') return fail('open a saved *.chargeback.yaml rules file with an `invoicing:` section.');
+  if (!doc || doc.languageId !== RULES_LANGUAGE || doc.uri.scheme !== 'file')
+    return fail('open a saved *.chargeback.yaml rules file with an `invoicing:` section.');
   const interactive = target === undefined;
   if (!mode && interactive) {
     const pick = await vscode.window.showQuickPick(
       [
-        { label: 'Draft and final invoices', description: 'drafts from unbilled data; finals from billed data, with what changed', mode: 'both' as const },
+        {
+          label: 'Draft and final invoices',
+          description: 'drafts from unbilled data; finals from billed data, with what changed',
+          mode: 'both' as const,
+        },
         { label: 'Final invoices', description: 'from billed data', mode: 'final' as const },
         { label: 'Draft invoices', description: 'from unbilled data', mode: 'draft' as const },
       ],
@@ -77,27 +97,39 @@ async function createInvoices(
     () => runInvoicing(doc.uri.fsPath, doc.getText(), { mode: mode ?? 'both' }),
   );
   const errors = showProblems(diagnostics, doc, run);
-  if (!run.ok) return fail(`the invoices were not made: ${errors} error(s), see the Problems panel. Nothing was written.`, errors);
+  if (!run.ok)
+    return fail(`the invoices were not made: ${errors} error(s), see the Problems panel. Nothing was written.`, errors);
   const title = `${run.parsed.model.name?.value ?? 'Customer invoices'}: invoices`;
   const inputs = [doc.uri.fsPath, ...run.sets.flatMap((s) => s.files)];
   const files = invoiceFiles(run, title, out);
   let written = await writeInvoiceFiles(out, files, { overwrite: overwrite === true, inputs });
   if (!written.written && interactive && /already holds/.test(written.message)) {
-    const replace = await vscode.window.showWarningMessage(`${written.message.replace(/ \(use --force.*$/, '')}. Replace them?`, { modal: true }, 'Replace');
+    const replace = await vscode.window.showWarningMessage(
+      `${written.message.replace(/ \(use --force.*$/, '')}. Replace them?`,
+      { modal: true },
+      'Replace',
+    );
     if (replace === 'Replace') written = await writeInvoiceFiles(out, files, { overwrite: true, inputs });
   }
   if (!written.written) return fail(written.message);
   const invoices = run.sets.flatMap((s) =>
     s.invoices.map((i) => ({
-      id: i.id, status: i.status, customer: i.customer, currency: i.currency, total: formatCents(i.total), paymentDue: formatCents(i.paymentDue),
-      balanceChange: formatCents(i.balanceChange), lines: i.lines.length,
+      id: i.id,
+      status: i.status,
+      customer: i.customer,
+      currency: i.currency,
+      total: formatCents(i.total),
+      paymentDue: formatCents(i.paymentDue),
+      balanceChange: formatCents(i.balanceChange),
+      lines: i.lines.length,
     })),
   );
   const finals = run.sets.find((s) => s.status === 'final');
   const differences = run.sets.flatMap((s) => s.reconciliation).filter((c) => !c.ok).length;
   const message = `Created ${invoices.length} invoice(s) in ${written.dir}${finals ? `; final totals reconcile ${differences === 0 ? 'with the billing files and the allocation' : `except ${differences} difference(s) (see index.html)`}` : ''}.`;
   void vscode.window.showInformationMessage(message, 'Open Index').then((choice) => {
-    if (choice === 'Open Index') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(join(written.dir, 'index.csv')));
+    if (choice === 'Open Index')
+      void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(join(written.dir, 'index.csv')));
   });
   return { written: true, dir: written.dir, message, invoices, errors: 0 };
 }
@@ -112,7 +144,11 @@ function showProblems(diagnostics: vscode.DiagnosticCollection, doc: vscode.Text
     list.push(d);
   };
   const severity = (s: string): vscode.DiagnosticSeverity =>
-    s === 'error' ? vscode.DiagnosticSeverity.Error : s === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+    s === 'error'
+      ? vscode.DiagnosticSeverity.Error
+      : s === 'warning'
+        ? vscode.DiagnosticSeverity.Warning
+        : vscode.DiagnosticSeverity.Information;
   let errors = 0;
   for (const p of run.problems) {
     if (p.severity === 'error') errors++;
@@ -125,7 +161,9 @@ function showProblems(diagnostics: vscode.DiagnosticCollection, doc: vscode.Text
     } else {
       path = doc.uri.fsPath;
       const r = p.range;
-      range = r ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) : new vscode.Range(0, 0, 0, 0);
+      range = r
+        ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character)
+        : new vscode.Range(0, 0, 0, 0);
     }
     const d = new vscode.Diagnostic(range, p.message, severity(p.severity));
     d.source = 'chargeback invoice';
@@ -186,7 +224,10 @@ async function sourceLinks(doc: vscode.TextDocument): Promise<vscode.DocumentLin
       if (m) {
         const start = row.sourcesAt.translate(0, offset);
         const end = start.translate(0, m[0].length);
-        const link = new vscode.DocumentLink(new vscode.Range(start, end), vscode.Uri.file(join(base, m[1])).with({ fragment: `L${m[2]}` }));
+        const link = new vscode.DocumentLink(
+          new vscode.Range(start, end),
+          vscode.Uri.file(join(base, m[1])).with({ fragment: `L${m[2]}` }),
+        );
         link.tooltip = `Open the first billing row of this line (${m[1]} line ${m[2]})`;
         links.push(link);
       }
@@ -200,16 +241,27 @@ function lineHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover
   const row = invoiceRows(doc).find((r) => r.line === pos.line);
   if (!row) return undefined;
   const c = (k: string): string => row.cells.get(k) ?? '';
-  const rows = c('sources').split('; ').reduce((n, part) => n + (part.split(':').pop() ?? '').split(',').reduce((m, r) => {
-    const [a, b] = r.split('-').map(Number);
-    return m + (b ? b - a + 1 : 1);
-  }, 0), 0);
+  const rows = c('sources')
+    .split('; ')
+    .reduce(
+      (n, part) =>
+        n +
+        (part.split(':').pop() ?? '').split(',').reduce((m, r) => {
+          const [a, b] = r.split('-').map(Number);
+          return m + (b ? b - a + 1 : 1);
+        }, 0),
+      0,
+    );
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${escapeMd(c('description'))}**\n\n`);
   md.appendMarkdown(`Amount **${escapeMd(c('currency'))} ${escapeMd(c('amount'))}** = cost ${escapeMd(c('cost'))}`);
-  md.appendMarkdown(`${c('pecKept') && !/^0(\.0+)?$/.test(c('pecKept')) ? ` + PEC kept ${escapeMd(c('pecKept'))}` : ''}, ${escapeMd(c('price'))}\n\n`);
+  md.appendMarkdown(
+    `${c('pecKept') && !/^0(\.0+)?$/.test(c('pecKept')) ? ` + PEC kept ${escapeMd(c('pecKept'))}` : ''}, ${escapeMd(c('price'))}\n\n`,
+  );
   md.appendMarkdown(`${escapeMd(c('placement'))}\n\n`);
-  md.appendMarkdown(`${rows} billing row(s). Full derivation: \`chargeback invoice <rules> --explain ${escapeMd(c('invoice'))}:${escapeMd(c('line'))}\``);
+  md.appendMarkdown(
+    `${rows} billing row(s). Full derivation: \`chargeback invoice <rules> --explain ${escapeMd(c('invoice'))}:${escapeMd(c('line'))}\``,
+  );
   return new vscode.Hover(md);
 }
 

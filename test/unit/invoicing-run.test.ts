@@ -36,9 +36,14 @@ function golden(name: string, actual: string): void {
   if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
     mkdirSync(GOLDEN, { recursive: true });
     writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden file ${name} did not exist: written, review it and run again`);
+    if (process.env['UPDATE_GOLDEN'] !== '1')
+      assert.fail(`golden file ${name} did not exist: written, review it and run again`);
   }
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name} differs from its golden copy (UPDATE_GOLDEN=1 rewrites it)`);
+  assert.equal(
+    actual,
+    readFileSync(path, 'utf8'),
+    `${name} differs from its golden copy (UPDATE_GOLDEN=1 rewrites it)`,
+  );
 }
 
 describe('reseller sample (samples/reseller)', () => {
@@ -50,27 +55,51 @@ describe('reseller sample (samples/reseller)', () => {
 
   it('is what scripts/generate-reseller-samples.ts writes, byte for byte', () => {
     for (const [rel, content] of generateResellerSamples()) {
-      assert.ok(readFileSync(join(SAMPLE, rel)).equals(content), `${rel} differs from the generator: run npm run samples`);
+      assert.ok(
+        readFileSync(join(SAMPLE, rel)).equals(content),
+        `${rel} differs from the generator: run npm run samples`,
+      );
     }
   });
 
   it('carries the traits of real exports: BenefitType Charge without BenefitId, CreditPercentage = PEC, MM/DD/YYYY, totals not in cents', () => {
     const text = readFileSync(join(SAMPLE, RESELLER_PATHS.finalDaily), 'utf8').replace(/^\uFEFF/, '');
-    const [header, ...rows] = text.trimEnd().split('\r\n').map((l) => l.split(','));
+    const [header, ...rows] = text
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     const col = (name: string): number => header.indexOf(name);
     assert.ok(col('BenefitId') < col('BenefitOrderId'), 'BenefitId before BenefitOrderId, as in real billed files');
     const ordinary = rows.filter((r) => r[col('BenefitType')] === 'Charge');
     assert.ok(ordinary.length > 200 && ordinary.every((r) => r[col('BenefitId')] === ''));
     const pec = rows.filter((r) => r[col('PartnerEarnedCreditPercentage')] !== '');
-    assert.ok(pec.every((r) => r[col('CreditPercentage')] === r[col('PartnerEarnedCreditPercentage')] && r[col('CreditType')] === 'Partner Earned Credit Applied'));
+    assert.ok(
+      pec.every(
+        (r) =>
+          r[col('CreditPercentage')] === r[col('PartnerEarnedCreditPercentage')] &&
+          r[col('CreditType')] === 'Partner Earned Credit Applied',
+      ),
+    );
     assert.ok(rows.every((r) => /^\d\d\/\d\d\/\d{4}$/.test(r[col('UsageDate')])));
-    assert.ok(rows.some((r) => /\.\d{3,}$/.test(r[col('BillingPreTaxTotal')])), 'some totals with more than two decimals');
-    assert.ok(rows.every((r) => r[col('InvoiceNumber')] !== ''), 'billed rows carry their invoice number');
+    assert.ok(
+      rows.some((r) => /\.\d{3,}$/.test(r[col('BillingPreTaxTotal')])),
+      'some totals with more than two decimals',
+    );
+    assert.ok(
+      rows.every((r) => r[col('InvoiceNumber')] !== ''),
+      'billed rows carry their invoice number',
+    );
   });
 
   it('makes the draft and the final invoices of the three customers, without problems', () => {
     assert.equal(run.ok, true, JSON.stringify(run.problems));
-    assert.deepEqual(run.sets.map((s) => [s.status, s.invoices.length]), [['draft', 5], ['final', 5]]);
+    assert.deepEqual(
+      run.sets.map((s) => [s.status, s.invoices.length]),
+      [
+        ['draft', 5],
+        ['final', 5],
+      ],
+    );
   });
 
   it("counts Fabrikam's shared reservation within fabrikam-prod, since fabrikam-legacy (first) was deleted", () => {
@@ -109,13 +138,21 @@ describe('reseller sample (samples/reseller)', () => {
     const files = invoiceFiles(run, 'Northwind resale - August 2026: invoices', join(SAMPLE, 'invoices'));
     const byName = new Map(files.map((f) => [f.name, f.content]));
     assert.equal(files.length, 5 * 2 * 3 + 3);
-    for (const name of ['index.csv', 'index.html', 'invoices.json', '2026-08-tailspin-toys-postpaid.final.html', '2026-08-fabrikam-sud-gmbh-postpaid.final.csv']) {
+    for (const name of [
+      'index.csv',
+      'index.html',
+      'invoices.json',
+      '2026-08-tailspin-toys-postpaid.final.html',
+      '2026-08-fabrikam-sud-gmbh-postpaid.final.csv',
+    ]) {
       golden(name, byName.get(name)!);
     }
   });
 
   it('keeps data as text in the HTML: a strict policy, nothing remote, values escaped', () => {
-    const html = invoiceFiles(run, 'A <b>bold</b> & "quoted" title', join(SAMPLE, 'invoices')).find((f) => f.name === 'index.html')!.content;
+    const html = invoiceFiles(run, 'A <b>bold</b> & "quoted" title', join(SAMPLE, 'invoices')).find(
+      (f) => f.name === 'index.html',
+    )!.content;
     assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src 'sha256-/);
     assert.ok(!/<script|https?:\/\//.test(html.replace(/http-equiv/g, '')));
     assert.ok(html.includes('A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; title'));
@@ -139,7 +176,19 @@ describe('reseller sample (samples/reseller)', () => {
     const doc = JSON.parse(r.stdout) as { invoices: Record<string, unknown>[] };
     assert.equal(doc.invoices.length, 5);
     for (const inv of doc.invoices) {
-      for (const k of ['id', 'customer', 'subscriptions', 'paymentModel', 'status', 'currency', 'total', 'paymentDue', 'balanceChange', 'lines']) assert.ok(k in inv, k);
+      for (const k of [
+        'id',
+        'customer',
+        'subscriptions',
+        'paymentModel',
+        'status',
+        'currency',
+        'total',
+        'paymentDue',
+        'balanceChange',
+        'lines',
+      ])
+        assert.ok(k in inv, k);
       assert.equal(inv['status'], 'final');
       assert.match(inv['total'] as string, /^-?\d+\.\d\d$/);
       for (const line of inv['lines'] as Record<string, unknown>[]) {
@@ -159,7 +208,10 @@ describe('chargeback invoice: bad input, nothing written halfway', () => {
     mkdirSync(join(dir, 'billed'));
     mkdirSync(join(dir, 'unbilled'));
     writeFileSync(join(dir, 'billed', 'daily.csv'), dailyCsv([{}, { UsageDate: '2026-08-04' }]));
-    writeFileSync(join(dir, 'unbilled', 'daily.csv'), dailyCsv([{ InvoiceNumber: '' }, { InvoiceNumber: '', UsageDate: '2026-08-04' }]));
+    writeFileSync(
+      join(dir, 'unbilled', 'daily.csv'),
+      dailyCsv([{ InvoiceNumber: '' }, { InvoiceNumber: '', UsageDate: '2026-08-04' }]),
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -170,29 +222,53 @@ describe('chargeback invoice: bad input, nothing written halfway', () => {
   };
 
   it('makes both from the right data, and writes every file into a new folder', async () => {
-    const r = await cli(['invoice', rules('  draft: ./unbilled/*.csv\n  final: ./billed/*.csv\n'), '--out', join(dir, 'out')]);
+    const r = await cli([
+      'invoice',
+      rules('  draft: ./unbilled/*.csv\n  final: ./billed/*.csv\n'),
+      '--out',
+      join(dir, 'out'),
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), [
-      '2026-08-contoso-postpaid.draft.csv', '2026-08-contoso-postpaid.draft.html', '2026-08-contoso-postpaid.draft.json',
-      '2026-08-contoso-postpaid.final.csv', '2026-08-contoso-postpaid.final.html', '2026-08-contoso-postpaid.final.json',
-      'index.csv', 'index.html', 'invoices.json',
+      '2026-08-contoso-postpaid.draft.csv',
+      '2026-08-contoso-postpaid.draft.html',
+      '2026-08-contoso-postpaid.draft.json',
+      '2026-08-contoso-postpaid.final.csv',
+      '2026-08-contoso-postpaid.final.html',
+      '2026-08-contoso-postpaid.final.json',
+      'index.csv',
+      'index.html',
+      'invoices.json',
     ]);
     const again = await cli(['invoice', join(dir, 'r.chargeback.yaml'), '--out', join(dir, 'out')]);
     assert.equal(again.code, 2, 'existing invoices are not replaced without --force');
     assert.match(again.stderr, /already holds .*use --force/);
-    assert.equal((await cli(['invoice', join(dir, 'r.chargeback.yaml'), '--out', join(dir, 'out'), '--force'])).code, 0);
+    assert.equal(
+      (await cli(['invoice', join(dir, 'r.chargeback.yaml'), '--out', join(dir, 'out'), '--force'])).code,
+      0,
+    );
   });
 
   it('refuses a final invoice from unbilled data, at the first unbilled row, and writes nothing', async () => {
     const r = await cli(['invoice', rules('  final: ./unbilled/*.csv\n'), '--final', '--out', join(dir, 'out')]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /unbilled[\\/]daily\.csv:2:1: error final-from-unbilled: A final invoice was asked for from unbilled data: 2 row/);
+    assert.match(
+      r.stdout,
+      /unbilled[\\/]daily\.csv:2:1: error final-from-unbilled: A final invoice was asked for from unbilled data: 2 row/,
+    );
     assert.equal(existsSync(join(dir, 'out')), false);
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temporary folder left behind');
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('.')),
+      [],
+      'no temporary folder left behind',
+    );
   });
 
   it('refuses mixed currencies in one invoice, at the row that starts the mix', async () => {
-    writeFileSync(join(dir, 'billed', 'daily.csv'), dailyCsv([{}, { BillingCurrency: 'EUR', UsageDate: '2026-08-04' }]));
+    writeFileSync(
+      join(dir, 'billed', 'daily.csv'),
+      dailyCsv([{}, { BillingCurrency: 'EUR', UsageDate: '2026-08-04' }]),
+    );
     const r = await cli(['invoice', rules('  grouping: per-payment-model\n'), '--out', join(dir, 'out')]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /daily\.csv:3:1: error currency-mix: .* USD and EUR/);
@@ -200,16 +276,37 @@ describe('chargeback invoice: bad input, nothing written halfway', () => {
   });
 
   it('refuses a reservation scope that names no known subscription, on the scope in the rules file', async () => {
-    writeFileSync(join(dir, 'billed', 'daily.csv'), dailyCsv([{}, { BenefitOrderId: 'ro-7', BenefitType: 'Reservation', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0', EffectiveUnitPrice: '0', PartnerEarnedCreditPercentage: '' }]));
+    writeFileSync(
+      join(dir, 'billed', 'daily.csv'),
+      dailyCsv([
+        {},
+        {
+          BenefitOrderId: 'ro-7',
+          BenefitType: 'Reservation',
+          BillingPreTaxTotal: '0',
+          PricingPreTaxTotal: '0',
+          EffectiveUnitPrice: '0',
+          PartnerEarnedCreditPercentage: '',
+        },
+      ]),
+    );
     const path = rules('  reservations:\n    ro-7: { scope: e-404 }\n');
     const r = await cli(['invoice', path, '--out', join(dir, 'out')]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /r\.chargeback\.yaml:5:20: error unknown-subscription: Reservation ro-7 is scoped to subscription 'e-404'/);
+    assert.match(
+      r.stdout,
+      /r\.chargeback\.yaml:5:20: error unknown-subscription: Reservation ro-7 is scoped to subscription 'e-404'/,
+    );
     assert.equal(existsSync(join(dir, 'out')), false);
   });
 
   it('reports an unknown subscription status in the rules file and does not run', async () => {
-    const r = await cli(['invoice', rules('  customers:\n    c-1:\n      subscriptions:\n        e-1: { status: Gone }\n'), '--out', join(dir, 'out')]);
+    const r = await cli([
+      'invoice',
+      rules('  customers:\n    c-1:\n      subscriptions:\n        e-1: { status: Gone }\n'),
+      '--out',
+      join(dir, 'out'),
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /r\.chargeback\.yaml:7:24: error invalid-enum: 'Gone' is not a valid subscription status/);
   });
@@ -223,7 +320,10 @@ describe('chargeback invoice: bad input, nothing written halfway', () => {
   });
 
   it('never writes over an input file', async () => {
-    const result = await writeInvoiceFiles(join(dir, 'billed'), [{ name: 'daily.csv', content: 'x' }], { overwrite: true, inputs: [join(dir, 'billed', 'daily.csv')] });
+    const result = await writeInvoiceFiles(join(dir, 'billed'), [{ name: 'daily.csv', content: 'x' }], {
+      overwrite: true,
+      inputs: [join(dir, 'billed', 'daily.csv')],
+    });
     assert.equal(result.written, false);
     assert.match((result as { message: string }).message, /never overwrite an input/);
     assert.ok(readFileSync(join(dir, 'billed', 'daily.csv'), 'utf8').startsWith('PartnerId'));

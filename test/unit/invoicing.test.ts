@@ -19,11 +19,32 @@ let lineNo = 1;
 function row(spec: Partial<Omit<CostLine, 'billed'>> & { billed: string }): CostLine {
   const { billed, ...rest } = spec;
   return {
-    file: '/data/daily.csv', line: ++lineNo, sourceKind: 'daily-usage', billed: new Dec(billed), currency: 'EUR',
-    customer: 'Fabrikam', customerId: 'c-fab', subscription: 'plan-1', entitlement: 'sub-prod', entitlementName: 'prod',
-    resourceGroup: '', resource: '', meterCategory: 'Virtual Machines', meterSubCategory: '', meterName: 'D2s v5', meterId: 'm-1',
-    product: 'Virtual Machines Dv5 Series', sku: 'D2s v5', region: '', chargeType: 'new', invoice: 'G1', tags: {},
-    date: '2026-08-03', billingPeriodStart: '2026-08-01', benefitType: 'Charge', publisher: 'Microsoft',
+    file: '/data/daily.csv',
+    line: ++lineNo,
+    sourceKind: 'daily-usage',
+    billed: new Dec(billed),
+    currency: 'EUR',
+    customer: 'Fabrikam',
+    customerId: 'c-fab',
+    subscription: 'plan-1',
+    entitlement: 'sub-prod',
+    entitlementName: 'prod',
+    resourceGroup: '',
+    resource: '',
+    meterCategory: 'Virtual Machines',
+    meterSubCategory: '',
+    meterName: 'D2s v5',
+    meterId: 'm-1',
+    product: 'Virtual Machines Dv5 Series',
+    sku: 'D2s v5',
+    region: '',
+    chargeType: 'new',
+    invoice: 'G1',
+    tags: {},
+    date: '2026-08-03',
+    billingPeriodStart: '2026-08-01',
+    benefitType: 'Charge',
+    publisher: 'Microsoft',
     ...rest,
   };
 }
@@ -60,21 +81,28 @@ describe('invoicing: the rules section', () => {
     );
     assert.equal(s.grouping?.value, 'per-subscription');
     assert.equal(s.paymentModel?.value, 'prepaid');
-    assert.deepEqual(s.draft.map((d) => d.value), ['./unbilled/*.csv']);
+    assert.deepEqual(
+      s.draft.map((d) => d.value),
+      ['./unbilled/*.csv'],
+    );
     assert.equal(s.pec?.value, 'keep');
     assert.equal(s.fx?.currency?.value, 'CHF');
     assert.equal(s.fx?.rate?.value.toFixed(), '0.94');
     assert.equal(s.prices.consumption?.markup?.value.toFixed(), '8');
     assert.equal(s.prices.seats?.discount?.value.toFixed(), '3');
-    assert.deepEqual(s.customers[0].subscriptions.map((x) => [x.id, x.status?.value ?? '-', x.paymentModel?.value ?? '-']), [
-      ['sub-old', 'Deleted', '-'],
-      ['sub-prod', '-', 'postpaid'],
-    ]);
+    assert.deepEqual(
+      s.customers[0].subscriptions.map((x) => [x.id, x.status?.value ?? '-', x.paymentModel?.value ?? '-']),
+      [
+        ['sub-old', 'Deleted', '-'],
+        ['sub-prod', '-', 'postpaid'],
+      ],
+    );
     assert.equal(s.reservations[0].scope?.value, 'shared');
   });
 
   it('refuses an unknown subscription status, on the value, naming the allowed ones', () => {
-    const text = 'chargeback: 1\ninvoicing:\n  customers:\n    c-1:\n      subscriptions:\n        s-1: { status: Removed }\n';
+    const text =
+      'chargeback: 1\ninvoicing:\n  customers:\n    c-1:\n      subscriptions:\n        s-1: { status: Removed }\n';
     const p = parseRules(text).problems.find((x) => x.code === 'invalid-enum');
     assert.ok(p, 'an invalid-enum problem');
     assert.equal(p.severity, 'error');
@@ -99,7 +127,9 @@ describe('invoicing: the rules section', () => {
   });
 
   it('refuses the same subscription under two customers', () => {
-    const p = parseRules('chargeback: 1\ninvoicing:\n  customers:\n    a: { subscriptions: { s-1: {} } }\n    b: { subscriptions: { S-1: {} } }\n').problems;
+    const p = parseRules(
+      'chargeback: 1\ninvoicing:\n  customers:\n    a: { subscriptions: { s-1: {} } }\n    b: { subscriptions: { S-1: {} } }\n',
+    ).problems;
     assert.ok(p.some((x) => x.code === 'duplicate-reference' && x.range.start.line === 4));
   });
 });
@@ -109,12 +139,38 @@ describe('invoicing: charge classes', () => {
     assert.equal(chargeClassOf(row({ billed: '1' })), 'consumption');
     // BenefitType "Charge" with an empty BenefitId is ordinary usage, as in real billed months.
     assert.equal(chargeClassOf(row({ billed: '1', benefitType: 'Charge', benefitId: undefined })), 'consumption');
-    assert.equal(chargeClassOf(row({ billed: '0', benefitType: 'Reservation', benefitOrderId: 'ro-1' })), 'reservation');
-    assert.equal(chargeClassOf(row({ billed: '0', benefitType: 'SavingsPlan', benefitOrderId: 'sp-1' })), 'savingsPlan');
+    assert.equal(
+      chargeClassOf(row({ billed: '0', benefitType: 'Reservation', benefitOrderId: 'ro-1' })),
+      'reservation',
+    );
+    assert.equal(
+      chargeClassOf(row({ billed: '0', benefitType: 'SavingsPlan', benefitOrderId: 'sp-1' })),
+      'savingsPlan',
+    );
     assert.equal(chargeClassOf(row({ billed: '1', publisher: 'Canonical' })), 'marketplace');
-    assert.equal(chargeClassOf(row({ billed: '9', sourceKind: 'reconciliation', reservationOrderId: 'ro-1', product: 'Reserved VM Instance' })), 'reservation');
-    assert.equal(chargeClassOf(row({ billed: '9', sourceKind: 'reconciliation', reservationOrderId: 'sp-1', product: 'Azure savings plan for compute' })), 'savingsPlan');
-    assert.equal(chargeClassOf(row({ billed: '9', sourceKind: 'reconciliation', meterName: '', product: 'Microsoft 365 E3', entitlement: '' })), 'seats');
+    assert.equal(
+      chargeClassOf(
+        row({ billed: '9', sourceKind: 'reconciliation', reservationOrderId: 'ro-1', product: 'Reserved VM Instance' }),
+      ),
+      'reservation',
+    );
+    assert.equal(
+      chargeClassOf(
+        row({
+          billed: '9',
+          sourceKind: 'reconciliation',
+          reservationOrderId: 'sp-1',
+          product: 'Azure savings plan for compute',
+        }),
+      ),
+      'savingsPlan',
+    );
+    assert.equal(
+      chargeClassOf(
+        row({ billed: '9', sourceKind: 'reconciliation', meterName: '', product: 'Microsoft 365 E3', entitlement: '' }),
+      ),
+      'seats',
+    );
   });
 });
 
@@ -128,16 +184,48 @@ describe('invoicing: reservations follow their scope', () => {
     '        sub-dev: {}',
   ].join('\n');
   const lines = (): CostLine[] => [
-    row({ billed: '0', entitlement: 'sub-old', entitlementName: 'old', benefitType: 'Reservation', benefitOrderId: 'RO-1', date: '2026-08-01' }),
-    row({ billed: '0', entitlement: 'sub-dev', entitlementName: 'dev', benefitType: 'Reservation', benefitOrderId: 'RO-1', date: '2026-08-02' }),
-    row({ billed: '0', entitlement: 'sub-prod', entitlementName: 'prod', benefitType: 'Reservation', benefitOrderId: 'RO-1', date: '2026-08-05' }),
-    row({ billed: '100.00', sourceKind: 'reconciliation', entitlement: '', subscription: 'ri-sub', reservationOrderId: 'ro-1', product: 'Reserved VM Instance', meterName: '' }),
+    row({
+      billed: '0',
+      entitlement: 'sub-old',
+      entitlementName: 'old',
+      benefitType: 'Reservation',
+      benefitOrderId: 'RO-1',
+      date: '2026-08-01',
+    }),
+    row({
+      billed: '0',
+      entitlement: 'sub-dev',
+      entitlementName: 'dev',
+      benefitType: 'Reservation',
+      benefitOrderId: 'RO-1',
+      date: '2026-08-02',
+    }),
+    row({
+      billed: '0',
+      entitlement: 'sub-prod',
+      entitlementName: 'prod',
+      benefitType: 'Reservation',
+      benefitOrderId: 'RO-1',
+      date: '2026-08-05',
+    }),
+    row({
+      billed: '100.00',
+      sourceKind: 'reconciliation',
+      entitlement: '',
+      subscription: 'ri-sub',
+      reservationOrderId: 'ro-1',
+      product: 'Reserved VM Instance',
+      meterName: '',
+    }),
   ];
 
   it('counts a shared reservation within the first subscription, not Deleted, to which it applied, and says so', () => {
     const s = setting(`  reservations:\n    RO-1: { scope: shared }\n${subs}\n`);
     const { invoices, problems } = buildInvoices(lines(), s, final);
-    assert.deepEqual(problems.filter((p) => p.severity !== 'info'), []);
+    assert.deepEqual(
+      problems.filter((p) => p.severity !== 'info'),
+      [],
+    );
     const ri = invoices[0].lines.filter((l) => l.kind === 'reservation');
     assert.equal(ri.length, 1);
     assert.equal(ri[0].subscriptionId, 'sub-dev', 'sub-old applied first but is Deleted; sub-dev applied next (08-02)');
@@ -182,14 +270,30 @@ describe('invoicing: reservations follow their scope', () => {
 describe('invoicing: savings plan and third-party consumption within one subscription', () => {
   const lines = (): CostLine[] => [
     row({ billed: '10', entitlement: 'sub-b', entitlementName: 'b' }),
-    row({ billed: '0', entitlement: 'sub-b', entitlementName: 'b', benefitType: 'SavingsPlan', benefitOrderId: 'sp-1' }),
+    row({
+      billed: '0',
+      entitlement: 'sub-b',
+      entitlementName: 'b',
+      benefitType: 'SavingsPlan',
+      benefitOrderId: 'sp-1',
+    }),
     row({ billed: '4', entitlement: 'sub-a', entitlementName: 'a', publisher: 'Canonical', product: 'Ubuntu Pro' }),
     row({ billed: '3', entitlement: 'sub-b', entitlementName: 'b', publisher: 'Canonical', product: 'Ubuntu Pro' }),
-    row({ billed: '50', sourceKind: 'reconciliation', entitlement: '', subscription: 'sp-sub', reservationOrderId: 'sp-1', product: 'Azure savings plan for compute', meterName: '' }),
+    row({
+      billed: '50',
+      sourceKind: 'reconciliation',
+      entitlement: '',
+      subscription: 'sp-sub',
+      reservationOrderId: 'sp-1',
+      product: 'Azure savings plan for compute',
+      meterName: '',
+    }),
   ];
 
   it("goes to the customer's first listed subscription that is not Deleted, stated on the line", () => {
-    const s = setting('  customers:\n    Fabrikam:\n      subscriptions:\n        sub-a: { status: Deleted }\n        sub-b: {}\n');
+    const s = setting(
+      '  customers:\n    Fabrikam:\n      subscriptions:\n        sub-a: { status: Deleted }\n        sub-b: {}\n',
+    );
     const inv = buildInvoices(lines(), s, final).invoices[0];
     const tp = inv.lines.find((l) => l.kind === 'marketplace')!;
     assert.equal(tp.subscriptionId, 'sub-b');
@@ -213,15 +317,37 @@ describe('invoicing: refunds and totals at or below zero', () => {
     const lines = [
       row({ billed: '30.00' }),
       row({ billed: '-12.50', chargeType: 'refund' }),
-      row({ billed: '-400.00', sourceKind: 'reconciliation', entitlement: '', subscription: 'ri', reservationOrderId: 'ro-9', product: 'Reserved VM Instance', meterName: '', chargeType: 'cancelImmediate' }),
-      row({ billed: '-5.00', sourceKind: 'reconciliation', entitlement: '', subscription: 'ri', reservationOrderId: 'ro-9', product: 'Reserved VM Instance', meterName: '', chargeType: 'customerCredit' }),
+      row({
+        billed: '-400.00',
+        sourceKind: 'reconciliation',
+        entitlement: '',
+        subscription: 'ri',
+        reservationOrderId: 'ro-9',
+        product: 'Reserved VM Instance',
+        meterName: '',
+        chargeType: 'cancelImmediate',
+      }),
+      row({
+        billed: '-5.00',
+        sourceKind: 'reconciliation',
+        entitlement: '',
+        subscription: 'ri',
+        reservationOrderId: 'ro-9',
+        product: 'Reserved VM Instance',
+        meterName: '',
+        chargeType: 'customerCredit',
+      }),
     ];
     const inv = buildInvoices(lines, s, final).invoices[0];
     const consumption = inv.lines.filter((l) => l.kind === 'consumption');
     assert.equal(consumption.length, 1);
     assert.equal(consumption[0].amount.toFixed(2), '17.50');
     const refunds = inv.lines.filter((l) => l.refund);
-    assert.deepEqual(refunds.map((l) => l.amount.toFixed(2)).sort(), ['-400.00', '-5.00'], 'each refund of an additional resource is its own line');
+    assert.deepEqual(
+      refunds.map((l) => l.amount.toFixed(2)).sort(),
+      ['-400.00', '-5.00'],
+      'each refund of an additional resource is its own line',
+    );
     assert.equal(money(inv), '-387.50');
     assert.equal(inv.paymentDue.toFixed(2), '0.00');
     assert.equal(inv.balanceChange.toFixed(2), '0.00');
@@ -230,7 +356,8 @@ describe('invoicing: refunds and totals at or below zero', () => {
 
   it('reports a prepaid refund as a rise of the account balance', () => {
     const s = setting('  paymentModel: prepaid\n');
-    const inv = buildInvoices([row({ billed: '10.00' }), row({ billed: '-25.00', chargeType: 'refund' })], s, final).invoices[0];
+    const inv = buildInvoices([row({ billed: '10.00' }), row({ billed: '-25.00', chargeType: 'refund' })], s, final)
+      .invoices[0];
     assert.equal(money(inv), '-15.00');
     assert.equal(inv.balanceChange.toFixed(2), '15.00');
     assert.equal(inv.paymentDue.toFixed(2), '0.00');
@@ -248,10 +375,33 @@ describe('invoicing: refunds and totals at or below zero', () => {
 describe('invoicing: customer prices', () => {
   const lines = (): CostLine[] => [
     row({ billed: '100' }),
-    row({ billed: '200', sourceKind: 'reconciliation', entitlement: '', subscription: 'ri', reservationOrderId: 'ro-1', product: 'Reserved VM Instance', meterName: '' }),
-    row({ billed: '40', sourceKind: 'reconciliation', entitlement: '', subscription: 'sp', reservationOrderId: 'sp-1', product: 'Azure savings plan for compute', meterName: '' }),
+    row({
+      billed: '200',
+      sourceKind: 'reconciliation',
+      entitlement: '',
+      subscription: 'ri',
+      reservationOrderId: 'ro-1',
+      product: 'Reserved VM Instance',
+      meterName: '',
+    }),
+    row({
+      billed: '40',
+      sourceKind: 'reconciliation',
+      entitlement: '',
+      subscription: 'sp',
+      reservationOrderId: 'sp-1',
+      product: 'Azure savings plan for compute',
+      meterName: '',
+    }),
     row({ billed: '10', publisher: 'Canonical', product: 'Ubuntu Pro' }),
-    row({ billed: '60', sourceKind: 'reconciliation', entitlement: '', subscription: 'seat-sub', meterName: '', product: 'Microsoft 365 E3' }),
+    row({
+      billed: '60',
+      sourceKind: 'reconciliation',
+      entitlement: '',
+      subscription: 'seat-sub',
+      meterName: '',
+      product: 'Microsoft 365 E3',
+    }),
   ];
 
   it('applies a markup or discount per charge class, and a customer price over the general one', () => {
@@ -261,15 +411,28 @@ describe('invoicing: customer prices', () => {
     );
     const inv = buildInvoices(lines(), s, final).invoices[0];
     const by = Object.fromEntries(inv.lines.map((l) => [l.kind, l.amount.toFixed(2)]));
-    assert.deepEqual(by, { consumption: '108.00', reservation: '206.00', savingsPlan: '39.00', marketplace: '11.20', seats: '57.00' });
+    assert.deepEqual(by, {
+      consumption: '108.00',
+      reservation: '206.00',
+      savingsPlan: '39.00',
+      marketplace: '11.20',
+      seats: '57.00',
+    });
     assert.equal(inv.lines.find((l) => l.kind === 'seats')!.price.from, 'invoicing.customers.Fabrikam.prices.seats');
     assert.equal(money(inv), '421.20');
   });
 
   it('rounds each line to cents half up and totals the rounded lines', () => {
     const s = setting('  prices: { consumption: { markup: 10 } }\n');
-    const inv = buildInvoices([row({ billed: '0.05' }), row({ billed: '0.05', meterCategory: 'Storage' })], s, final).invoices[0];
-    assert.deepEqual(inv.lines.map((l) => [l.exact.toFixed(), l.amount.toFixed(2)]), [['0.055', '0.06'], ['0.055', '0.06']]);
+    const inv = buildInvoices([row({ billed: '0.05' }), row({ billed: '0.05', meterCategory: 'Storage' })], s, final)
+      .invoices[0];
+    assert.deepEqual(
+      inv.lines.map((l) => [l.exact.toFixed(), l.amount.toFixed(2)]),
+      [
+        ['0.055', '0.06'],
+        ['0.055', '0.06'],
+      ],
+    );
     assert.equal(money(inv), '0.12');
   });
 
@@ -278,7 +441,8 @@ describe('invoicing: customer prices', () => {
     const inv = buildInvoices([row({ billed: '85', pec: new Dec(15) })], s, final).invoices[0];
     assert.equal(inv.lines[0].amount.toFixed(2), '100.00');
     assert.equal(inv.pecKept.toFixed(2), '15.00');
-    const passOn = buildInvoices([row({ billed: '85', pec: new Dec('0.15') })], setting('  pec: passOn\n'), final).invoices[0];
+    const passOn = buildInvoices([row({ billed: '85', pec: new Dec('0.15') })], setting('  pec: passOn\n'), final)
+      .invoices[0];
     assert.equal(passOn.total.toFixed(2), '85.00');
   });
 
@@ -290,7 +454,11 @@ describe('invoicing: customer prices', () => {
   });
 
   it('refuses to mix currencies in one invoice, naming the rows', () => {
-    const { invoices, problems } = buildInvoices([row({ billed: '10' }), row({ billed: '5', currency: 'USD', meterCategory: 'Storage' })], setting('  grouping: per-payment-model\n'), final);
+    const { invoices, problems } = buildInvoices(
+      [row({ billed: '10' }), row({ billed: '5', currency: 'USD', meterCategory: 'Storage' })],
+      setting('  grouping: per-payment-model\n'),
+      final,
+    );
     const p = problems.find((x) => x.code === 'currency-mix');
     assert.ok(p && p.severity === 'error' && p.source);
     assert.match(p.message, /EUR and USD/);
@@ -305,16 +473,24 @@ describe('invoicing: grouping', () => {
     row({ billed: '30', entitlement: 'sub-c', entitlementName: 'c' }),
   ];
   it('per-payment-model: one invoice per customer and payment model', () => {
-    const s = setting('  customers:\n    c-fab:\n      subscriptions:\n        sub-a: {}\n        sub-b: { paymentModel: prepaid }\n        sub-c: {}\n');
+    const s = setting(
+      '  customers:\n    c-fab:\n      subscriptions:\n        sub-a: {}\n        sub-b: { paymentModel: prepaid }\n        sub-c: {}\n',
+    );
     const invoices = buildInvoices(lines(), s, final).invoices;
-    assert.deepEqual(invoices.map((i) => [i.paymentModel, i.subscriptions.map((x) => x.id).join(','), money(i)]), [
-      ['postpaid', 'sub-a,sub-c', '40.00'],
-      ['prepaid', 'sub-b', '20.00'],
-    ]);
+    assert.deepEqual(
+      invoices.map((i) => [i.paymentModel, i.subscriptions.map((x) => x.id).join(','), money(i)]),
+      [
+        ['postpaid', 'sub-a,sub-c', '40.00'],
+        ['prepaid', 'sub-b', '20.00'],
+      ],
+    );
   });
   it('per-subscription: one invoice per subscription', () => {
     const invoices = buildInvoices(lines(), setting('  grouping: per-subscription\n'), final).invoices;
-    assert.deepEqual(invoices.map((i) => money(i)), ['10.00', '20.00', '30.00']);
+    assert.deepEqual(
+      invoices.map((i) => money(i)),
+      ['10.00', '20.00', '30.00'],
+    );
     assert.equal(new Set(invoices.map((i) => i.id)).size, 3);
   });
 });
@@ -322,9 +498,22 @@ describe('invoicing: grouping', () => {
 describe('invoicing: draft -> final', () => {
   it('shows on the final invoice what changed since its draft, line by line', () => {
     const s = setting('  prices: { consumption: { markup: 10 } }\n');
-    const draft = buildInvoices([row({ billed: '10.00' }), row({ billed: '5.00', meterCategory: 'Storage' })], s, { status: 'draft' }).invoices[0];
+    const draft = buildInvoices([row({ billed: '10.00' }), row({ billed: '5.00', meterCategory: 'Storage' })], s, {
+      status: 'draft',
+    }).invoices[0];
     const fin = buildInvoices(
-      [row({ billed: '10.10', invoice: 'G1' }), row({ billed: '-50', sourceKind: 'reconciliation', entitlement: '', subscription: 'ri', reservationOrderId: 'ro-1', product: 'Reserved VM Instance', meterName: '' })],
+      [
+        row({ billed: '10.10', invoice: 'G1' }),
+        row({
+          billed: '-50',
+          sourceKind: 'reconciliation',
+          entitlement: '',
+          subscription: 'ri',
+          reservationOrderId: 'ro-1',
+          product: 'Reserved VM Instance',
+          meterName: '',
+        }),
+      ],
       s,
       final,
     ).invoices[0];
@@ -332,8 +521,17 @@ describe('invoicing: draft -> final', () => {
     assert.equal(draft.status, 'draft');
     const c = changesSinceDraft(fin, draft);
     assert.equal(c.draftTotal?.toFixed(2), '16.50');
-    assert.equal(c.difference.toFixed(2), (fin.total.minus(draft.total)).toFixed(2));
-    const byDesc = Object.fromEntries(c.lines.map((l) => [l.description.split(':')[0] + (l.draft ? '' : ' (new)') + (l.final ? '' : ' (gone)'), l.difference.toFixed(2)]));
-    assert.deepEqual(byDesc, { 'Azure consumption': '0.11', 'Refund (new)': '-50.00', 'Azure consumption (gone)': '-5.50' });
+    assert.equal(c.difference.toFixed(2), fin.total.minus(draft.total).toFixed(2));
+    const byDesc = Object.fromEntries(
+      c.lines.map((l) => [
+        l.description.split(':')[0] + (l.draft ? '' : ' (new)') + (l.final ? '' : ' (gone)'),
+        l.difference.toFixed(2),
+      ]),
+    );
+    assert.deepEqual(byDesc, {
+      'Azure consumption': '0.11',
+      'Refund (new)': '-50.00',
+      'Azure consumption (gone)': '-5.50',
+    });
   });
 });

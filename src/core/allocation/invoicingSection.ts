@@ -25,14 +25,28 @@ import { CHARGE_CLASSES, type EnumName, type SectionName } from './vocabulary';
 
 /** What the rules parser lends this reader: its own checks of values, so that messages and ranges agree. */
 export interface SectionReader {
-  pairs(node: unknown, section: SectionName, what: string, at: Range): Map<string, { value: unknown; keyRange: Range }> | undefined;
+  pairs(
+    node: unknown,
+    section: SectionName,
+    what: string,
+    at: Range,
+  ): Map<string, { value: unknown; keyRange: Range }> | undefined;
   str(value: unknown, keyRange: Range, what: string): Located<string> | undefined;
-  enumValue<T extends string>(value: unknown, keyRange: Range, enumName: EnumName, what: string): Located<T> | undefined;
+  enumValue<T extends string>(
+    value: unknown,
+    keyRange: Range,
+    enumName: EnumName,
+    what: string,
+  ): Located<T> | undefined;
   percent(value: unknown, keyRange: Range, what: string): Located<Dec> | undefined;
   /** A path or a list of paths (as `data:`). */
   paths(value: unknown, keyRange: Range, what: string): Located<string>[];
   /** The entries of a map with free keys (ids), or undefined (with a problem) when the value is not a map. */
-  entries(value: unknown, keyRange: Range, what: string): { key: string; keyRange: Range; value: unknown; empty: boolean }[] | undefined;
+  entries(
+    value: unknown,
+    keyRange: Range,
+    what: string,
+  ): { key: string; keyRange: Range; value: unknown; empty: boolean }[] | undefined;
   rangeOf(value: unknown, fallback: Range): Range;
   problem(code: ProblemCode, severity: Severity, message: string, range: Range): void;
 }
@@ -40,7 +54,14 @@ export interface SectionReader {
 export function readInvoicingSection(r: SectionReader, value: unknown, keyRange: Range): InvoicingSetting | undefined {
   const pairs = r.pairs(value, 'invoicing', '`invoicing:`', keyRange);
   if (!pairs) return undefined;
-  const out: InvoicingSetting = { range: r.rangeOf(value, keyRange), draft: [], final: [], prices: {}, customers: [], reservations: [] };
+  const out: InvoicingSetting = {
+    range: r.rangeOf(value, keyRange),
+    draft: [],
+    final: [],
+    prices: {},
+    customers: [],
+    reservations: [],
+  };
   const get = (k: string) => pairs.get(k);
   const g = get('grouping');
   if (g) out.grouping = r.enumValue<InvoiceGrouping>(g.value, g.keyRange, 'invoiceGrouping', 'grouping (`grouping:`)');
@@ -57,7 +78,13 @@ export function readInvoicingSection(r: SectionReader, value: unknown, keyRange:
     out.finalRange = final.keyRange;
   }
   const order = get('subscriptionOrder');
-  if (order) out.subscriptionOrder = r.enumValue<SubscriptionOrder>(order.value, order.keyRange, 'subscriptionOrder', 'subscription order');
+  if (order)
+    out.subscriptionOrder = r.enumValue<SubscriptionOrder>(
+      order.value,
+      order.keyRange,
+      'subscriptionOrder',
+      'subscription order',
+    );
   const pec = get('pec');
   if (pec) out.pec = r.enumValue<InvoicePec>(pec.value, pec.keyRange, 'invoicePec', 'PEC setting of `invoicing:`');
   const fx = get('fx');
@@ -82,7 +109,12 @@ function readFx(r: SectionReader, value: unknown, keyRange: Range): InvoicingSet
   if (currency) {
     const c = r.str(currency.value, currency.keyRange, '`fx: currency:`');
     if (c && !/^[A-Za-z]{3}$/.test(c.value.trim())) {
-      r.problem('wrong-type', 'warning', `'${c.value}' does not look like a currency code (three letters, for example CHF).`, c.range);
+      r.problem(
+        'wrong-type',
+        'warning',
+        `'${c.value}' does not look like a currency code (three letters, for example CHF).`,
+        c.range,
+      );
     }
     if (c) out.currency = { value: c.value.trim().toUpperCase(), range: c.range };
   }
@@ -90,15 +122,31 @@ function readFx(r: SectionReader, value: unknown, keyRange: Range): InvoicingSet
   if (rate) {
     out.rate = r.percent(rate.value, rate.keyRange, '`fx: rate:`');
     if (out.rate && !out.rate.value.gt(0)) {
-      r.problem('invalid-number', 'error', `An exchange rate must be above zero, not ${out.rate.value.toFixed()}.`, out.rate.range);
+      r.problem(
+        'invalid-number',
+        'error',
+        `An exchange rate must be above zero, not ${out.rate.value.toFixed()}.`,
+        out.rate.range,
+      );
     }
   }
   if (s.value === 'fixed' && (!out.currency || !out.rate)) {
-    r.problem('missing-key', 'error', '`fx: { source: fixed }` needs the invoice `currency:` and the `rate:` (invoice-currency units per billing-currency unit).', out.range);
+    r.problem(
+      'missing-key',
+      'error',
+      '`fx: { source: fixed }` needs the invoice `currency:` and the `rate:` (invoice-currency units per billing-currency unit).',
+      out.range,
+    );
   }
   if (s.value === 'billing') {
     for (const extra of [out.currency, out.rate]) {
-      if (extra) r.problem('setting-ignored', 'warning', 'With `source: billing` invoices keep the billing currency and its rates: this is ignored.', extra.range);
+      if (extra)
+        r.problem(
+          'setting-ignored',
+          'warning',
+          'With `source: billing` invoices keep the billing currency and its rates: this is ignored.',
+          extra.range,
+        );
     }
   }
   return out;
@@ -127,13 +175,29 @@ function readPrice(r: SectionReader, value: unknown, keyRange: Range, what: stri
   if (discount) {
     out.discount = r.percent(discount.value, discount.keyRange, `\`discount:\` of ${what}`);
     if (out.discount && (out.discount.value.isNegative() || out.discount.value.gt(100))) {
-      r.problem('invalid-number', 'error', `A discount is a percentage from 0 to 100, not ${out.discount.value.toFixed()}.`, out.discount.range);
+      r.problem(
+        'invalid-number',
+        'error',
+        `A discount is a percentage from 0 to 100, not ${out.discount.value.toFixed()}.`,
+        out.discount.range,
+      );
     }
   }
   if (markup && discount) {
-    r.problem('setting-ignored', 'error', `The price of ${what} has both \`markup:\` and \`discount:\`; say one of them.`, discount.keyRange);
+    r.problem(
+      'setting-ignored',
+      'error',
+      `The price of ${what} has both \`markup:\` and \`discount:\`; say one of them.`,
+      discount.keyRange,
+    );
   }
-  if (!markup && !discount) r.problem('missing-key', 'warning', `The price of ${what} names neither \`markup:\` nor \`discount:\`: the class is invoiced at cost.`, out.range);
+  if (!markup && !discount)
+    r.problem(
+      'missing-key',
+      'warning',
+      `The price of ${what} names neither \`markup:\` nor \`discount:\`: the class is invoiced at cost.`,
+      out.range,
+    );
   return out;
 }
 
@@ -146,7 +210,12 @@ function readCustomers(r: SectionReader, value: unknown, keyRange: Range): Invoi
   for (const e of entries) {
     const lower = e.key.trim().toLowerCase();
     if (seen.has(lower)) {
-      r.problem('duplicate-target', 'error', `Customer '${e.key}' is listed twice (customers are compared case-insensitively).`, e.keyRange);
+      r.problem(
+        'duplicate-target',
+        'error',
+        `Customer '${e.key}' is listed twice (customers are compared case-insensitively).`,
+        e.keyRange,
+      );
       continue;
     }
     seen.set(lower, e.key);
@@ -162,7 +231,8 @@ function readCustomers(r: SectionReader, value: unknown, keyRange: Range): Invoi
     const g = pairs.get('grouping');
     if (g) c.grouping = r.enumValue<InvoiceGrouping>(g.value, g.keyRange, 'invoiceGrouping', 'grouping (`grouping:`)');
     const common = pairs.get('commonSubscription');
-    if (common) c.commonSubscription = r.str(common.value, common.keyRange, `\`commonSubscription:\` of customer '${e.key}'`);
+    if (common)
+      c.commonSubscription = r.str(common.value, common.keyRange, `\`commonSubscription:\` of customer '${e.key}'`);
     const prices = pairs.get('prices');
     if (prices) c.prices = readPrices(r, prices.value, prices.keyRange, `\`prices:\` of customer '${e.key}'`);
     const subs = pairs.get('subscriptions');
@@ -178,14 +248,23 @@ function readSubscriptions(
   customer: string,
   seen: Map<string, string>,
 ): InvoiceSubscriptionDecl[] {
-  const entries = r.entries(value, keyRange, `\`subscriptions:\` of customer '${customer}' (subscription id -> settings)`);
+  const entries = r.entries(
+    value,
+    keyRange,
+    `\`subscriptions:\` of customer '${customer}' (subscription id -> settings)`,
+  );
   if (!entries) return [];
   const out: InvoiceSubscriptionDecl[] = [];
   for (const e of entries) {
     const lower = e.key.trim().toLowerCase();
     const earlier = seen.get(lower);
     if (earlier !== undefined) {
-      r.problem('duplicate-reference', 'error', `Subscription '${e.key}' is already listed under customer '${earlier}'.`, e.keyRange);
+      r.problem(
+        'duplicate-reference',
+        'error',
+        `Subscription '${e.key}' is already listed under customer '${earlier}'.`,
+        e.keyRange,
+      );
       continue;
     }
     seen.set(lower, customer);
@@ -197,7 +276,13 @@ function readSubscriptions(
     const name = pairs.get('name');
     if (name) s.name = r.str(name.value, name.keyRange, `\`name:\` of subscription '${e.key}'`);
     const status = pairs.get('status');
-    if (status) s.status = r.enumValue<SubscriptionStatus>(status.value, status.keyRange, 'subscriptionStatus', 'subscription status');
+    if (status)
+      s.status = r.enumValue<SubscriptionStatus>(
+        status.value,
+        status.keyRange,
+        'subscriptionStatus',
+        'subscription status',
+      );
     const pm = pairs.get('paymentModel');
     if (pm) s.paymentModel = r.enumValue<PaymentModel>(pm.value, pm.keyRange, 'paymentModel', 'payment model');
   }
@@ -212,7 +297,12 @@ function readReservations(r: SectionReader, value: unknown, keyRange: Range): In
     const d: InvoiceReservationDecl = { id: e.key.trim(), idRange: e.keyRange };
     out.push(d);
     if (e.empty) {
-      r.problem('missing-key', 'error', `Reservation '${e.key}' needs \`scope:\` (\`shared\` or a subscription id).`, e.keyRange);
+      r.problem(
+        'missing-key',
+        'error',
+        `Reservation '${e.key}' needs \`scope:\` (\`shared\` or a subscription id).`,
+        e.keyRange,
+      );
       continue;
     }
     const pairs = r.pairs(e.value, 'invoiceReservation', `Reservation '${e.key}'`, e.keyRange);

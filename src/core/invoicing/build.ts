@@ -64,7 +64,12 @@ export function subscriptionOf(line: CostLine): string {
 
 /** The reservation or savings plan a row bought or used. */
 function commitmentOf(line: CostLine): string {
-  return commitmentKey(line.reservationOrderId) ?? commitmentKey(line.benefitOrderId) ?? commitmentKey(line.benefitId) ?? '(unknown order)';
+  return (
+    commitmentKey(line.reservationOrderId) ??
+    commitmentKey(line.benefitOrderId) ??
+    commitmentKey(line.benefitId) ??
+    '(unknown order)'
+  );
 }
 
 export interface BuildOptions {
@@ -124,7 +129,11 @@ function periodOf(lines: readonly CostLine[]): string {
   return min ? min.slice(0, 7) : 'period';
 }
 
-export function buildInvoices(lines: readonly CostLine[], setting: InvoicingSetting, options: BuildOptions): BuildResult {
+export function buildInvoices(
+  lines: readonly CostLine[],
+  setting: InvoicingSetting,
+  options: BuildOptions,
+): BuildResult {
   const problems: InvoiceProblem[] = [];
   const period = periodOf(lines);
   const customers = groupCustomers(lines, setting, problems);
@@ -144,7 +153,11 @@ export function buildInvoices(lines: readonly CostLine[], setting: InvoicingSett
   return { invoices, problems };
 }
 
-function groupCustomers(lines: readonly CostLine[], setting: InvoicingSetting, problems: InvoiceProblem[]): CustomerState[] {
+function groupCustomers(
+  lines: readonly CostLine[],
+  setting: InvoicingSetting,
+  problems: InvoiceProblem[],
+): CustomerState[] {
   const byId = new Map<string, CustomerState>();
   const matchedDecls = new Set<InvoiceCustomerDecl>();
   for (const line of lines) {
@@ -162,7 +175,9 @@ function groupCustomers(lines: readonly CostLine[], setting: InvoicingSetting, p
   for (const d of setting.customers) {
     if (!matchedDecls.has(d)) {
       problems.push({
-        code: 'unknown-customer', severity: 'warning', range: d.keyRange,
+        code: 'unknown-customer',
+        severity: 'warning',
+        range: d.keyRange,
         message: `Customer '${d.key}' has no billing row in this data (neither CustomerId nor CustomerName): no invoice is made for it.`,
       });
     }
@@ -170,7 +185,12 @@ function groupCustomers(lines: readonly CostLine[], setting: InvoicingSetting, p
   for (const c of byId.values()) {
     (c.decl?.subscriptions ?? []).forEach((s, i) => {
       c.subs.set(lower(s.id), {
-        id: s.id, name: s.name?.value ?? s.id, status: s.status?.value ?? 'Active', statusStated: !!s.status, paymentModel: s.paymentModel?.value, listed: i,
+        id: s.id,
+        name: s.name?.value ?? s.id,
+        status: s.status?.value ?? 'Active',
+        statusStated: !!s.status,
+        paymentModel: s.paymentModel?.value,
+        listed: i,
       });
     });
     for (const line of c.lines) {
@@ -180,10 +200,14 @@ function groupCustomers(lines: readonly CostLine[], setting: InvoicingSetting, p
       if (id === '' || (!line.entitlement && cls !== 'consumption' && cls !== 'seats')) continue;
       const existing = c.subs.get(lower(id));
       if (existing) {
-        if (existing.name === existing.id && line.entitlementName && lower(line.entitlement) === lower(id)) existing.name = line.entitlementName;
+        if (existing.name === existing.id && line.entitlementName && lower(line.entitlement) === lower(id))
+          existing.name = line.entitlementName;
         continue;
       }
-      const name = (lower(line.entitlement) === lower(id) && line.entitlementName) || (line.sourceKind === 'reconciliation' ? line.product : '') || id;
+      const name =
+        (lower(line.entitlement) === lower(id) && line.entitlementName) ||
+        (line.sourceKind === 'reconciliation' ? line.product : '') ||
+        id;
       c.subs.set(lower(id), { id, name, status: 'Active', statusStated: false, listed: Number.MAX_SAFE_INTEGER });
     }
   }
@@ -195,7 +219,9 @@ function listedOrder(c: CustomerState): SubState[] {
 }
 
 function orderDescription(c: CustomerState): string {
-  return c.decl && c.decl.subscriptions.length > 0 ? `the order listed under customer '${c.decl.key}' in \`subscriptions:\`, then by id` : 'by subscription id (no `subscriptions:` listed for this customer)';
+  return c.decl && c.decl.subscriptions.length > 0
+    ? `the order listed under customer '${c.decl.key}' in \`subscriptions:\`, then by id`
+    : 'by subscription id (no `subscriptions:` listed for this customer)';
 }
 
 /** Decides the subscription of every line; undefined when a rules-file setting points nowhere (an error). */
@@ -212,7 +238,9 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       const s = subByKey(stated.value);
       if (!s) {
         problems.push({
-          code: 'unknown-subscription', severity: 'error', range: stated.range,
+          code: 'unknown-subscription',
+          severity: 'error',
+          range: stated.range,
           message: `\`commonSubscription: ${stated.value}\` names no subscription of customer '${c.name}' (known: ${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
         });
         failed = true;
@@ -224,13 +252,18 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
     const first = listedOrder(c).find((s) => s.status !== 'Deleted');
     if (!first) {
       problems.push({
-        code: 'no-eligible-subscription', severity: 'error', range: c.decl?.keyRange,
+        code: 'no-eligible-subscription',
+        severity: 'error',
+        range: c.decl?.keyRange,
         message: `Customer '${c.name}' has no subscription that is not Deleted: savings plan, third-party and shared reservation charges have nowhere to go. Set \`commonSubscription:\`.`,
       });
       failed = true;
       return undefined;
     }
-    common = { sub: first, why: `within ${first.name} (${first.id}), the customer's first subscription not in status Deleted (${orderDescription(c)})` };
+    common = {
+      sub: first,
+      why: `within ${first.name} (${first.id}), the customer's first subscription not in status Deleted (${orderDescription(c)})`,
+    };
     return common;
   };
 
@@ -258,30 +291,50 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       const s = subByKey(scope.value);
       if (!s) {
         problems.push({
-          code: 'unknown-subscription', severity: 'error', range: scope.range,
+          code: 'unknown-subscription',
+          severity: 'error',
+          range: scope.range,
           message: `Reservation ${decl!.id} is scoped to subscription '${scope.value}', which is no subscription of customer '${c.name}' (known: ${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
         });
         failed = true;
       } else {
         if (s.status === 'Deleted') {
           problems.push({
-            code: 'scope-to-deleted', severity: 'warning', range: scope.range,
+            code: 'scope-to-deleted',
+            severity: 'warning',
+            range: scope.range,
             message: `Reservation ${decl!.id} is scoped to ${s.name} (${s.id}), which is Deleted: its charges are still counted there, as its scope says.`,
           });
         }
-        out = { sub: s, why: `single-subscription reservation: counted within ${s.name} (${s.id}), the subscription of its scope (stated under \`reservations:\`)` };
+        out = {
+          sub: s,
+          why: `single-subscription reservation: counted within ${s.name} (${s.id}), the subscription of its scope (stated under \`reservations:\`)`,
+        };
       }
     } else if (!scope && uses.size === 1) {
       const s = subByKey([...uses.keys()][0])!;
-      out = { sub: s, why: `counted within ${s.name} (${s.id}), the one subscription it applied to (no scope stated under \`reservations:\`)` };
+      out = {
+        sub: s,
+        why: `counted within ${s.name} (${s.id}), the one subscription it applied to (no scope stated under \`reservations:\`)`,
+      };
     } else {
       const orderKind = setting.subscriptionOrder?.value ?? 'firstUse';
       const candidates = [...uses.entries()]
         .map(([k, day]) => ({ sub: c.subs.get(k)!, day }))
-        .sort((a, b) => (orderKind === 'firstUse' ? a.day.localeCompare(b.day) : 0) || a.sub.listed - b.sub.listed || a.sub.id.localeCompare(b.sub.id, 'en'));
+        .sort(
+          (a, b) =>
+            (orderKind === 'firstUse' ? a.day.localeCompare(b.day) : 0) ||
+            a.sub.listed - b.sub.listed ||
+            a.sub.id.localeCompare(b.sub.id, 'en'),
+        );
       const chosen = candidates.find((x) => x.sub.status !== 'Deleted');
-      const skipped = candidates.slice(0, chosen ? candidates.indexOf(chosen) : candidates.length).map((x) => `${x.sub.name} (${x.sub.status})`);
-      const orderText = orderKind === 'firstUse' ? 'order: earliest covered usage first, ties as listed' : `order: ${orderDescription(c)}`;
+      const skipped = candidates
+        .slice(0, chosen ? candidates.indexOf(chosen) : candidates.length)
+        .map((x) => `${x.sub.name} (${x.sub.status})`);
+      const orderText =
+        orderKind === 'firstUse'
+          ? 'order: earliest covered usage first, ties as listed'
+          : `order: ${orderDescription(c)}`;
       const shared = scope ? 'shared reservation' : `reservation that applied to ${uses.size} subscriptions, so shared`;
       if (chosen) {
         out = {
@@ -315,20 +368,32 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       groupLabel = `order ${order}`;
     } else if (cls === 'savingsPlan' || cls === 'marketplace') {
       const c0 = commonSub();
-      where = c0 && { sub: c0.sub, why: `${cls === 'savingsPlan' ? 'savings plan' : 'third-party'} consumption of all of the customer's subscriptions is counted ${c0.why}` };
+      where = c0 && {
+        sub: c0.sub,
+        why: `${cls === 'savingsPlan' ? 'savings plan' : 'third-party'} consumption of all of the customer's subscriptions is counted ${c0.why}`,
+      };
       group = cls === 'savingsPlan' ? commitmentOf(line) : `${line.publisher ?? ''}|${line.product}`;
-      groupLabel = cls === 'savingsPlan' ? `order ${group}` : `${line.product}${line.publisher ? ` (${line.publisher})` : ''}`;
+      groupLabel =
+        cls === 'savingsPlan' ? `order ${group}` : `${line.product}${line.publisher ? ` (${line.publisher})` : ''}`;
     } else {
       const id = subscriptionOf(line);
       const s = subByKey(id);
-      where = s && { sub: s, why: `${cls === 'seats' ? 'seats' : 'consumption'} of ${s.name} (${s.id}), counted within its own subscription` };
+      where = s && {
+        sub: s,
+        why: `${cls === 'seats' ? 'seats' : 'consumption'} of ${s.name} (${s.id}), counted within its own subscription`,
+      };
       group = cls === 'seats' ? `${line.product}|${line.sku}` : line.meterCategory || '(no meter category)';
-      groupLabel = cls === 'seats' ? `${line.product}${line.sku && lower(line.sku) !== lower(line.product) ? ` ${line.sku}` : ''}` : line.meterCategory || '(no meter category)';
+      groupLabel =
+        cls === 'seats'
+          ? `${line.product}${line.sku && lower(line.sku) !== lower(line.product) ? ` ${line.sku}` : ''}`
+          : line.meterCategory || '(no meter category)';
     }
     if (!where) {
       if (!failed && cls !== 'reservation' && cls !== 'savingsPlan' && cls !== 'marketplace') {
         problems.push({
-          code: 'unknown-subscription', severity: 'error', source: { path: line.file, line: line.line },
+          code: 'unknown-subscription',
+          severity: 'error',
+          source: { path: line.file, line: line.line },
           message: `This row of customer '${c.name}' names no subscription (EntitlementId and SubscriptionId are empty): it cannot be invoiced.`,
         });
       }
@@ -345,12 +410,17 @@ function priceOf(cls: ChargeClass, c: CustomerState, setting: InvoicingSetting):
     const p = prices?.[cls];
     if (!p) return undefined;
     if (p.markup) return { kind: 'markup', percent: p.markup.value, from: `${from}.${cls}`, range: p.markup.range };
-    if (p.discount) return { kind: 'discount', percent: p.discount.value, from: `${from}.${cls}`, range: p.discount.range };
+    if (p.discount)
+      return { kind: 'discount', percent: p.discount.value, from: `${from}.${cls}`, range: p.discount.range };
     return { kind: 'cost', percent: ZERO, from: `${from}.${cls}`, range: p.range };
   };
   return (
     pick(c.decl?.prices, `invoicing.customers.${c.decl?.key}.prices`) ??
-    pick(setting.prices, 'invoicing.prices') ?? { kind: 'cost', percent: ZERO, from: 'no price set for this class: at cost' }
+    pick(setting.prices, 'invoicing.prices') ?? {
+      kind: 'cost',
+      percent: ZERO,
+      from: 'no price set for this class: at cost',
+    }
   );
 }
 
@@ -443,23 +513,43 @@ function invoicesOf(
       if (fixed?.rate) exact = exact.times(fixed.rate.value);
       const label = CLASS_LABELS[p.cls];
       // A commitment is named by what was bought (the purchase row's product) when the data has its purchase.
-      const purchase = p.cls === 'reservation' || p.cls === 'savingsPlan' ? rows.find((r) => r.reservationOrderId) : undefined;
-      const groupLabel = purchase ? `${purchase.product} (${p.groupLabel})` : p.cls === 'reservation' || p.cls === 'savingsPlan' ? `${p.groupLabel}, covered usage` : p.groupLabel;
+      const purchase =
+        p.cls === 'reservation' || p.cls === 'savingsPlan' ? rows.find((r) => r.reservationOrderId) : undefined;
+      const groupLabel = purchase
+        ? `${purchase.product} (${p.groupLabel})`
+        : p.cls === 'reservation' || p.cls === 'savingsPlan'
+          ? `${p.groupLabel}, covered usage`
+          : p.groupLabel;
       const where = lower(sub.name) === lower(groupLabel) ? '' : ` - ${sub.name}`;
       const description = refund
         ? `Refund: ${label.toLowerCase()} ${groupLabel}${rows[0].date ? ` (${rows[0].date})` : ''}${where}`
         : `${label}: ${groupLabel}${where}`;
       lines.push({
-        number: lines.length + 1, key: k, description, kind: p.cls, refund, subscriptionId: sub.id, subscriptionName: sub.name,
-        cost, base, pecKept: base.minus(cost), price, fxRate: fixed?.rate?.value, exact, amount: roundCents(exact),
-        placement: p.placement, sources: rows.map(sourceOf),
+        number: lines.length + 1,
+        key: k,
+        description,
+        kind: p.cls,
+        refund,
+        subscriptionId: sub.id,
+        subscriptionName: sub.name,
+        cost,
+        base,
+        pecKept: base.minus(cost),
+        price,
+        fxRate: fixed?.rate?.value,
+        exact,
+        amount: roundCents(exact),
+        placement: p.placement,
+        sources: rows.map(sourceOf),
       });
     }
     let currency = fixed?.currency?.value ?? [...currencies.keys()][0] ?? '';
     if (!fixed && currencies.size > 1) {
       const [first, second] = [...currencies.values()];
       problems.push({
-        code: 'currency-mix', severity: 'error', source: { path: second.file, line: second.line },
+        code: 'currency-mix',
+        severity: 'error',
+        source: { path: second.file, line: second.line },
         message: `Invoice ${id} (${c.name}, ${status}) would mix currencies ${[...currencies.keys()].join(' and ')}: this row is in ${second.currency}, the row at ${first.file}:${first.line} in ${first.currency}. Set \`invoicing: fx: { source: fixed, currency: ..., rate: ... }\` or split the data.`,
       });
       currency = [...currencies.keys()].join('+');
@@ -486,13 +576,29 @@ function invoicesOf(
           : `Prepaid: the refund raises the account balance by ${money(total)}.`;
     }
     out.push({
-      id, status, customer: c.name, customerId: c.id, period, paymentModel: model, grouping, subscriptions: subs, currency, lines,
-      total, cost, pecKept, paymentDue, balanceChange, note,
+      id,
+      status,
+      customer: c.name,
+      customerId: c.id,
+      period,
+      paymentModel: model,
+      grouping,
+      subscriptions: subs,
+      currency,
+      lines,
+      total,
+      cost,
+      pecKept,
+      paymentDue,
+      balanceChange,
+      note,
     });
     for (const s of subs) {
       if (!s.statusStated && c.decl && c.decl.subscriptions.length > 0) {
         problems.push({
-          code: 'status-not-stated', severity: 'info', range: c.decl.keyRange,
+          code: 'status-not-stated',
+          severity: 'info',
+          range: c.decl.keyRange,
           message: `Subscription ${s.name} (${s.id}) of customer '${c.name}' is not listed under \`subscriptions:\`: it is taken as Active.`,
         });
       }

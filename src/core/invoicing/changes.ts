@@ -11,7 +11,12 @@ export function changesSinceDraft(final: Invoice, draft: Invoice | undefined): I
   if (!draft) {
     return {
       difference: final.total,
-      lines: final.lines.map((l) => ({ key: l.key, description: l.description, final: l.amount, difference: l.amount })),
+      lines: final.lines.map((l) => ({
+        key: l.key,
+        description: l.description,
+        final: l.amount,
+        difference: l.amount,
+      })),
     };
   }
   const draftByKey = new Map(draft.lines.map((l) => [l.key, l]));
@@ -21,8 +26,15 @@ export function changesSinceDraft(final: Invoice, draft: Invoice | undefined): I
     draftByKey.delete(l.key);
     const before: Decimal = d?.amount ?? ZERO;
     if (d && before.eq(l.amount)) continue;
-    lines.push({ key: l.key, description: l.description, draft: d?.amount, final: l.amount, difference: l.amount.minus(before) });
+    lines.push({
+      key: l.key,
+      description: l.description,
+      draft: d?.amount,
+      final: l.amount,
+      difference: l.amount.minus(before),
+    });
   }
-  for (const d of draftByKey.values()) lines.push({ key: d.key, description: d.description, draft: d.amount, difference: d.amount.neg() });
+  for (const d of draftByKey.values())
+    lines.push({ key: d.key, description: d.description, draft: d.amount, difference: d.amount.neg() });
   return { draftTotal: draft.total, difference: final.total.minus(draft.total), lines };
 }

@@ -39,11 +39,17 @@ export function invoiceFiles(run: InvoicingRun, title: string, outDir: string): 
  * Finds an invoice line by `<invoice id>:<line>` (or `#<line>`). Without a status the final invoice is preferred,
  * as it is the one sent; `draft` picks the draft.
  */
-export function findLine(run: InvoicingRun, ref: string, status?: 'draft' | 'final'): { invoice: Invoice; line: InvoiceLine } | string {
+export function findLine(
+  run: InvoicingRun,
+  ref: string,
+  status?: 'draft' | 'final',
+): { invoice: Invoice; line: InvoiceLine } | string {
   const m = /^(.+)[:#](\d+)$/.exec(ref.trim());
   if (!m) return `--explain needs <invoice id>:<line number>, for example 2026-08-fabrikam-postpaid:3, not '${ref}'.`;
   const [, id, num] = m;
-  const sets = [...run.sets].sort((a, b) => (a.status === (status ?? 'final') ? -1 : b.status === (status ?? 'final') ? 1 : 0));
+  const sets = [...run.sets].sort((a, b) =>
+    a.status === (status ?? 'final') ? -1 : b.status === (status ?? 'final') ? 1 : 0,
+  );
   for (const set of sets) {
     const inv = set.invoices.find((i) => i.id === id || `${i.id}.${i.status}` === id);
     if (!inv) continue;

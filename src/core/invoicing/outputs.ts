@@ -49,7 +49,12 @@ export function invoiceJson(inv: Invoice, baseDir: string): Record<string, unkno
     customerId: inv.customerId,
     period: inv.period,
     subscriptions: inv.subscriptions.map((s) => s.id),
-    subscriptionDetails: inv.subscriptions.map((s) => ({ id: s.id, name: s.name, status: s.status, statusStated: s.statusStated })),
+    subscriptionDetails: inv.subscriptions.map((s) => ({
+      id: s.id,
+      name: s.name,
+      status: s.status,
+      statusStated: s.statusStated,
+    })),
     paymentModel: inv.paymentModel,
     grouping: inv.grouping,
     status: inv.status,
@@ -79,7 +84,14 @@ export function invoiceJson(inv: Invoice, baseDir: string): Record<string, unkno
 }
 
 function checkJson(c: ReconciliationCheck, baseDir: string): Record<string, unknown> {
-  return { what: checkWhat(c, baseDir), expected: exact(c.expected).text, actual: exact(c.actual).text, difference: exact(c.difference).text, ok: c.ok, note: c.note };
+  return {
+    what: checkWhat(c, baseDir),
+    expected: exact(c.expected).text,
+    actual: exact(c.actual).text,
+    difference: exact(c.difference).text,
+    ok: c.ok,
+    note: c.note,
+  };
 }
 
 /** What a reconciliation check compares, in words, with its billing file relative to the rules file. */
@@ -101,14 +113,47 @@ export function invoicesJsonText(sets: readonly InvoiceSet[], baseDir: string, r
 
 export function invoiceCsv(inv: Invoice, baseDir: string): string {
   const rows = [
-    csvRow(['invoice', 'status', 'customer', 'paymentModel', 'line', 'kind', 'refund', 'description', 'subscriptionId', 'subscription', 'cost', 'pecKept', 'price', 'amount', 'currency', 'placement', 'sources']),
+    csvRow([
+      'invoice',
+      'status',
+      'customer',
+      'paymentModel',
+      'line',
+      'kind',
+      'refund',
+      'description',
+      'subscriptionId',
+      'subscription',
+      'cost',
+      'pecKept',
+      'price',
+      'amount',
+      'currency',
+      'placement',
+      'sources',
+    ]),
   ];
   for (const l of inv.lines) {
     const price = l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`;
     rows.push(
       csvRow([
-        inv.id, inv.status, inv.customer, inv.paymentModel, l.number, l.kind, l.refund ? 'yes' : 'no', l.description, l.subscriptionId, l.subscriptionName,
-        exact(l.cost), exact(l.pecKept.toDecimalPlaces(10)), price, exact(l.amount), inv.currency, l.placement, sourcesText(l, baseDir),
+        inv.id,
+        inv.status,
+        inv.customer,
+        inv.paymentModel,
+        l.number,
+        l.kind,
+        l.refund ? 'yes' : 'no',
+        l.description,
+        l.subscriptionId,
+        l.subscriptionName,
+        exact(l.cost),
+        exact(l.pecKept.toDecimalPlaces(10)),
+        price,
+        exact(l.amount),
+        inv.currency,
+        l.placement,
+        sourcesText(l, baseDir),
       ]),
     );
   }
@@ -140,13 +185,38 @@ export function sourcesText(l: InvoiceLine, baseDir: string): string {
 }
 
 export function indexCsv(sets: readonly InvoiceSet[]): string {
-  const rows = [csvRow(['invoice', 'status', 'customer', 'paymentModel', 'subscriptions', 'currency', 'total', 'paymentDue', 'balanceChange', 'changeSinceDraft', 'note', 'files'])];
+  const rows = [
+    csvRow([
+      'invoice',
+      'status',
+      'customer',
+      'paymentModel',
+      'subscriptions',
+      'currency',
+      'total',
+      'paymentDue',
+      'balanceChange',
+      'changeSinceDraft',
+      'note',
+      'files',
+    ]),
+  ];
   for (const s of sets) {
     for (const inv of s.invoices) {
       rows.push(
         csvRow([
-          inv.id, inv.status, inv.customer, inv.paymentModel, inv.subscriptions.map((x) => x.id).join(' '), inv.currency, exact(inv.total), exact(inv.paymentDue),
-          exact(inv.balanceChange), inv.changes ? exact(inv.changes.difference) : '', inv.note, fileStem(inv),
+          inv.id,
+          inv.status,
+          inv.customer,
+          inv.paymentModel,
+          inv.subscriptions.map((x) => x.id).join(' '),
+          inv.currency,
+          exact(inv.total),
+          exact(inv.paymentDue),
+          exact(inv.balanceChange),
+          inv.changes ? exact(inv.changes.difference) : '',
+          inv.note,
+          fileStem(inv),
         ]),
       );
     }
@@ -220,7 +290,12 @@ export function invoiceHtml(inv: Invoice, baseDir: string): string {
 </tr>`,
     )
     .join('\n');
-  const subs = inv.subscriptions.map((s) => `${e(s.name)} <span class="why">(${e(s.id)}, ${e(s.status)}${s.statusStated ? '' : ', not listed: taken as Active'})</span>`).join('<br>');
+  const subs = inv.subscriptions
+    .map(
+      (s) =>
+        `${e(s.name)} <span class="why">(${e(s.id)}, ${e(s.status)}${s.statusStated ? '' : ', not listed: taken as Active'})</span>`,
+    )
+    .join('<br>');
   const changes = inv.changes
     ? `<h2>Changes since the draft</h2>
 ${
@@ -275,12 +350,19 @@ export function indexHtml(sets: readonly InvoiceSet[], title: string, baseDir: s
     .map((s) => {
       const rows = s.invoices
         .map(
-          (inv) => `<tr><td><a href="${e(encodeURIComponent(fileStem(inv)))}.html">${e(inv.id)}</a></td><td>${e(inv.customer)}</td><td>${e(inv.paymentModel)}</td>
+          (
+            inv,
+          ) => `<tr><td><a href="${e(encodeURIComponent(fileStem(inv)))}.html">${e(inv.id)}</a></td><td>${e(inv.customer)}</td><td>${e(inv.paymentModel)}</td>
 <td class="num">${e(inv.currency)} ${e(money(inv.total))}</td><td class="num">${e(money(inv.paymentDue))}</td><td class="num">${e(money(inv.balanceChange))}</td>
 <td class="num">${inv.changes ? e(money(inv.changes.difference)) : ''}</td><td>${e(inv.note)}</td></tr>`,
         )
         .join('\n');
-      const checks = s.reconciliation.map((c) => `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(checkWhat(c, baseDir))}: ${e(money(c.actual))} vs ${e(money(c.expected))} (${e(c.note)})</li>`).join('\n');
+      const checks = s.reconciliation
+        .map(
+          (c) =>
+            `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(checkWhat(c, baseDir))}: ${e(money(c.actual))} vs ${e(money(c.expected))} (${e(c.note)})</li>`,
+        )
+        .join('\n');
       return `<h2>${s.status === 'draft' ? 'Draft invoices (unbilled data)' : 'Final invoices (billed data)'}</h2>
 <table><thead><tr><th>Invoice</th><th>Customer</th><th>Payment model</th><th class="num">Total</th><th class="num">Payment due</th><th class="num">Balance change</th><th class="num">Change since draft</th><th>Note</th></tr></thead>
 <tbody>
@@ -304,15 +386,29 @@ export function explainLine(inv: Invoice, l: InvoiceLine, baseDir: string, maxRo
   out.push(`${inv.id}:${l.number} (${inv.status}) ${l.description}`);
   out.push(`  amount     ${cur} ${money(l.amount)} = ${shown(l.exact)} rounded to cents (half up)`);
   out.push(`  rule       ${l.placement}`);
-  const factor = l.price.kind === 'markup' ? `x (1 + ${l.price.percent.toFixed()}%)` : l.price.kind === 'discount' ? `x (1 - ${l.price.percent.toFixed()}%)` : 'x 1 (at cost)';
-  out.push(`  price      ${l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`} from ${l.price.from}: ${shown(l.base)} ${factor}${l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : ''}`);
-  out.push(`  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${l.pecKept.isZero() ? '' : `; before partner earned credit ${shown(l.base)} = each row's billed / (1 - PEC) (PEC kept ${shown(l.pecKept)})`}`);
+  const factor =
+    l.price.kind === 'markup'
+      ? `x (1 + ${l.price.percent.toFixed()}%)`
+      : l.price.kind === 'discount'
+        ? `x (1 - ${l.price.percent.toFixed()}%)`
+        : 'x 1 (at cost)';
+  out.push(
+    `  price      ${l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`} from ${l.price.from}: ${shown(l.base)} ${factor}${l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : ''}`,
+  );
+  out.push(
+    `  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${l.pecKept.isZero() ? '' : `; before partner earned credit ${shown(l.base)} = each row's billed / (1 - PEC) (PEC kept ${shown(l.pecKept)})`}`,
+  );
   const rates = [...new Set(l.sources.map((s) => (s.fx ? s.fx.toFixed() : '')).filter((x) => x !== ''))];
-  out.push(`  FX         ${l.fxRate ? `fixed ${l.fxRate.toFixed()} (invoicing.fx)` : `billing currency as billed; PCToBCExchangeRate of the rows: ${rates.join(', ') || 'not in the file'}`}`);
+  out.push(
+    `  FX         ${l.fxRate ? `fixed ${l.fxRate.toFixed()} (invoicing.fx)` : `billing currency as billed; PCToBCExchangeRate of the rows: ${rates.join(', ') || 'not in the file'}`}`,
+  );
   out.push('  rows:');
   for (const s of l.sources.slice(0, maxRows)) {
-    out.push(`    ${displayPath(s.path, baseDir)}:${s.line}  ${s.currency} ${s.billed.toFixed()}${s.date ? `  ${s.date}` : ''}${s.pec ? `  PEC ${s.pec.times(100).toFixed()}%` : ''}${s.fx ? `  FX ${s.fx.toFixed()}` : ''}`);
+    out.push(
+      `    ${displayPath(s.path, baseDir)}:${s.line}  ${s.currency} ${s.billed.toFixed()}${s.date ? `  ${s.date}` : ''}${s.pec ? `  PEC ${s.pec.times(100).toFixed()}%` : ''}${s.fx ? `  FX ${s.fx.toFixed()}` : ''}`,
+    );
   }
-  if (l.sources.length > maxRows) out.push(`    ... ${l.sources.length - maxRows} more row(s) (all of them are in the invoice JSON)`);
+  if (l.sources.length > maxRows)
+    out.push(`    ... ${l.sources.length - maxRows} more row(s) (all of them are in the invoice JSON)`);
   return out.join('\n') + '\n';
 }

@@ -37,16 +37,33 @@ export interface InvoicingRun {
   ok: boolean;
 }
 
-async function readAll(files: readonly string[], dateOrder: DateOrder | undefined, issues: CostLineIssue[]): Promise<CostLine[]> {
+async function readAll(
+  files: readonly string[],
+  dateOrder: DateOrder | undefined,
+  issues: CostLineIssue[],
+): Promise<CostLine[]> {
   const lines: CostLine[] = [];
-  const options = { dateOrder, detail: true, reader: 'reference' as const, onIssue: (i: CostLineIssue) => void issues.push(i) };
-  for await (const line of readCostLines(files.map((f) => fileSource(f)), options)) lines.push(line);
+  const options = {
+    dateOrder,
+    detail: true,
+    reader: 'reference' as const,
+    onIssue: (i: CostLineIssue) => void issues.push(i),
+  };
+  for await (const line of readCostLines(
+    files.map((f) => fileSource(f)),
+    options,
+  ))
+    lines.push(line);
   return lines;
 }
 
 const at = (range: Range | undefined): Range | undefined => range;
 
-export async function runInvoicing(rulesPath: string, text: string, options: InvoicingRunOptions = {}): Promise<InvoicingRun> {
+export async function runInvoicing(
+  rulesPath: string,
+  text: string,
+  options: InvoicingRunOptions = {},
+): Promise<InvoicingRun> {
   const parsed = parseRules(text);
   const model = parsed.model;
   const problems: InvoiceProblem[] = [];
@@ -56,8 +73,11 @@ export async function runInvoicing(rulesPath: string, text: string, options: Inv
   const setting = model.invoicing;
   if (!setting) {
     problems.push({
-      code: 'no-data', severity: 'error', range: model.range,
-      message: 'This rules file has no `invoicing:` section: add one (see docs/rules-language.md, "Customer invoicing").',
+      code: 'no-data',
+      severity: 'error',
+      range: model.range,
+      message:
+        'This rules file has no `invoicing:` section: add one (see docs/rules-language.md, "Customer invoicing").',
     });
     return run;
   }
@@ -66,14 +86,18 @@ export async function runInvoicing(rulesPath: string, text: string, options: Inv
   const draftPatterns = setting.draft;
   if (mode === 'draft' && draftPatterns.length === 0) {
     problems.push({
-      code: 'no-data', severity: 'error', range: at(setting.range),
+      code: 'no-data',
+      severity: 'error',
+      range: at(setting.range),
       message: 'A draft invoice is made from unbilled data: name the unbilled billing files under `invoicing: draft:`.',
     });
     return run;
   }
   if (mode !== 'draft' && finalPatterns.length === 0) {
     problems.push({
-      code: 'no-data', severity: 'error', range: at(setting.range),
+      code: 'no-data',
+      severity: 'error',
+      range: at(setting.range),
       message: 'A final invoice is made from billed data: name the billed files under `invoicing: final:` or `data:`.',
     });
     return run;
@@ -82,40 +106,63 @@ export async function runInvoicing(rulesPath: string, text: string, options: Inv
     const matches = await resolveDataFiles(rulesPath, patterns);
     for (const m of matches) {
       if (m.files.length === 0) {
-        problems.push({ code: 'no-data', severity: 'error', range: m.pattern.range, message: `No billing file matches ${what} entry '${m.pattern.value}'.` });
+        problems.push({
+          code: 'no-data',
+          severity: 'error',
+          range: m.pattern.range,
+          message: `No billing file matches ${what} entry '${m.pattern.value}'.`,
+        });
       }
     }
     return uniqueFiles(matches);
   };
-  const draftFiles = draftPatterns.length > 0 && mode !== 'final' ? await filesOf(draftPatterns, '`invoicing: draft:`') : [];
+  const draftFiles =
+    draftPatterns.length > 0 && mode !== 'final' ? await filesOf(draftPatterns, '`invoicing: draft:`') : [];
   // A final invoice is compared with its draft whenever the draft data is named, even with --final.
-  const compareFiles = draftPatterns.length > 0 && mode === 'final' ? await filesOf(draftPatterns, '`invoicing: draft:`') : draftFiles;
-  const finalFiles = mode !== 'draft' ? await filesOf(finalPatterns, setting.final.length > 0 ? '`invoicing: final:`' : '`data:`') : [];
+  const compareFiles =
+    draftPatterns.length > 0 && mode === 'final' ? await filesOf(draftPatterns, '`invoicing: draft:`') : draftFiles;
+  const finalFiles =
+    mode !== 'draft' ? await filesOf(finalPatterns, setting.final.length > 0 ? '`invoicing: final:`' : '`data:`') : [];
   if (problems.some((p) => p.severity === 'error')) return run;
 
   const draftLines = compareFiles.length > 0 ? await readAll(compareFiles, options.dateOrder, dataIssues) : [];
   const finalLines = finalFiles.length > 0 ? await readAll(finalFiles, options.dateOrder, dataIssues) : [];
   for (const i of dataIssues) {
-    if (i.severity === 'error') problems.push({ code: 'data-issue', severity: 'error', source: { path: i.file, line: i.line }, message: i.message });
+    if (i.severity === 'error')
+      problems.push({
+        code: 'data-issue',
+        severity: 'error',
+        source: { path: i.file, line: i.line },
+        message: i.message,
+      });
   }
 
   // A final invoice is never made from unbilled data; a draft from billed rows is possible but worth saying.
   const unbilled = finalLines.filter((l) => l.invoice.trim() === '');
   if (unbilled.length > 0) {
     problems.push({
-      code: 'final-from-unbilled', severity: 'error', source: { path: unbilled[0].file, line: unbilled[0].line },
+      code: 'final-from-unbilled',
+      severity: 'error',
+      source: { path: unbilled[0].file, line: unbilled[0].line },
       message: `A final invoice was asked for from unbilled data: ${unbilled.length} row(s) of the final data have no InvoiceNumber (this is the first). Name the billed files under \`invoicing: final:\`, or make drafts with --draft.`,
     });
   }
   const billedInDraft = draftLines.filter((l) => l.invoice.trim() !== '');
   if (billedInDraft.length > 0) {
     problems.push({
-      code: 'draft-from-billed', severity: 'warning', source: { path: billedInDraft[0].file, line: billedInDraft[0].line },
+      code: 'draft-from-billed',
+      severity: 'warning',
+      source: { path: billedInDraft[0].file, line: billedInDraft[0].line },
       message: `${billedInDraft.length} row(s) of the draft data already have an InvoiceNumber (this is the first): the draft includes billed charges.`,
     });
   }
   if (mode !== 'final' && draftFiles.length > 0 && draftLines.length === 0) {
-    problems.push({ code: 'no-data', severity: 'warning', range: setting.draftRange, message: 'The draft billing files have no billing rows: no draft invoice is made.' });
+    problems.push({
+      code: 'no-data',
+      severity: 'warning',
+      range: setting.draftRange,
+      message: 'The draft billing files have no billing rows: no draft invoice is made.',
+    });
   }
 
   let drafts: Invoice[] = [];
@@ -123,7 +170,13 @@ export async function runInvoicing(rulesPath: string, text: string, options: Inv
     const built = buildInvoices(draftLines, setting, { status: 'draft' });
     problems.push(...(mode === 'final' ? built.problems.filter((p) => p.severity === 'error') : built.problems));
     drafts = built.invoices;
-    if (mode !== 'final') run.sets.push({ status: 'draft', files: draftFiles, invoices: drafts, reconciliation: reconcile(draftLines, drafts, 'draft') });
+    if (mode !== 'final')
+      run.sets.push({
+        status: 'draft',
+        files: draftFiles,
+        invoices: drafts,
+        reconciliation: reconcile(draftLines, drafts, 'draft'),
+      });
   }
   if (finalLines.length > 0) {
     const built = buildInvoices(finalLines, setting, { status: 'final' });
@@ -134,7 +187,12 @@ export async function runInvoicing(rulesPath: string, text: string, options: Inv
     if (model.valid && model.rules.length > 0) checks.push(allocationCheck(finalLines, built.invoices, parsed));
     run.sets.push({ status: 'final', files: finalFiles, invoices: built.invoices, reconciliation: checks });
   } else if (mode !== 'draft') {
-    problems.push({ code: 'no-data', severity: 'error', range: setting.finalRange ?? model.keyRanges['data'], message: 'The final billing files have no billing rows: no final invoice can be made.' });
+    problems.push({
+      code: 'no-data',
+      severity: 'error',
+      range: setting.finalRange ?? model.keyRanges['data'],
+      message: 'The final billing files have no billing rows: no final invoice can be made.',
+    });
   }
   // Problems found on both the draft and the final data are said once.
   const seen = new Set<string>();
@@ -153,27 +211,45 @@ function sum(values: Iterable<Decimal>): Decimal {
 }
 
 /** Every billing row is on exactly one invoice line: row totals, per file, equal the invoiced cost, exactly. */
-export function reconcile(lines: readonly CostLine[], invoices: readonly Invoice[], status: InvoiceStatus): ReconciliationCheck[] {
+export function reconcile(
+  lines: readonly CostLine[],
+  invoices: readonly Invoice[],
+  status: InvoiceStatus,
+): ReconciliationCheck[] {
   const checks: ReconciliationCheck[] = [];
   const byFile = new Map<string, Decimal>();
   for (const l of lines) byFile.set(l.file, (byFile.get(l.file) ?? ZERO).plus(l.billed));
   const invoicedByFile = new Map<string, Decimal>();
-  for (const inv of invoices) for (const line of inv.lines) for (const s of line.sources) invoicedByFile.set(s.path, (invoicedByFile.get(s.path) ?? ZERO).plus(s.billed));
+  for (const inv of invoices)
+    for (const line of inv.lines)
+      for (const s of line.sources) invoicedByFile.set(s.path, (invoicedByFile.get(s.path) ?? ZERO).plus(s.billed));
   for (const [file, rows] of byFile) {
     const invoiced = invoicedByFile.get(file) ?? ZERO;
     const difference = invoiced.minus(rows);
     checks.push({
-      what: `${status} invoices vs billing file`, file, expected: rows, actual: invoiced, difference, ok: difference.isZero(),
-      note: difference.isZero() ? 'every billed amount of the file is on exactly one invoice line' : 'rows of this file are missing from the invoices or counted twice',
+      what: `${status} invoices vs billing file`,
+      file,
+      expected: rows,
+      actual: invoiced,
+      difference,
+      ok: difference.isZero(),
+      note: difference.isZero()
+        ? 'every billed amount of the file is on exactly one invoice line'
+        : 'rows of this file are missing from the invoices or counted twice',
     });
   }
   const cost = sum(invoices.map((i) => i.cost));
   const roundedCost = sum(invoices.flatMap((i) => i.lines.map((l) => roundCents(l.cost))));
   const rounding = roundedCost.minus(roundCents(cost));
   checks.push({
-    what: `${status} invoices: line costs rounded to cents vs their exact sum`, expected: roundCents(cost), actual: roundedCost, difference: rounding,
+    what: `${status} invoices: line costs rounded to cents vs their exact sum`,
+    expected: roundCents(cost),
+    actual: roundedCost,
+    difference: rounding,
     ok: rounding.abs().lte(roundingTolerance(invoices)),
-    note: rounding.isZero() ? 'no rounding difference' : 'each line is rounded to cents on its own: at most half a cent per line',
+    note: rounding.isZero()
+      ? 'no rounding difference'
+      : 'each line is rounded to cents on its own: at most half a cent per line',
   });
   return checks;
 }
@@ -184,7 +260,11 @@ function roundingTolerance(invoices: readonly Invoice[]): Decimal {
 }
 
 /** The allocation of the same rows gives the same total as the invoices' costs. */
-function allocationCheck(lines: readonly CostLine[], invoices: readonly Invoice[], parsed: ParsedRules): ReconciliationCheck {
+function allocationCheck(
+  lines: readonly CostLine[],
+  invoices: readonly Invoice[],
+  parsed: ParsedRules,
+): ReconciliationCheck {
   const allocator = new Allocator(parsed.model, { detectShadowing: false });
   for (const l of lines) allocator.add(l);
   const result = allocator.finish();
@@ -195,7 +275,10 @@ function allocationCheck(lines: readonly CostLine[], invoices: readonly Invoice[
   if (!kept.eq(cost)) reasons.push(`the allocation keeps only ${result.currency} lines`);
   if (parsed.model.amount !== 'billed') reasons.push(`the allocation uses \`amount: ${parsed.model.amount}\``);
   return {
-    what: 'final invoices (cost) vs the allocation of the same rows', expected: result.sourceTotal, actual: cost, difference,
+    what: 'final invoices (cost) vs the allocation of the same rows',
+    expected: result.sourceTotal,
+    actual: cost,
+    difference,
     ok: difference.isZero(),
     note: difference.isZero()
       ? `the allocation of these rows totals ${result.currency} ${roundCents(result.sourceTotal).toFixed(2)}, as the invoices' costs`

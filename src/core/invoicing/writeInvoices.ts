@@ -14,7 +14,8 @@ export interface OutputFile {
   content: string;
 }
 
-export type WriteInvoicesResult = { written: true; dir: string; files: string[] } | { written: false; dir: string; message: string };
+export type WriteInvoicesResult =
+  { written: true; dir: string; files: string[] } | { written: false; dir: string; message: string };
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -33,11 +34,18 @@ export async function writeInvoiceFiles(
   const dir = resolve(outDir);
   const inputs = new Set((options.inputs ?? []).map((p) => resolve(p)));
   for (const f of files) {
-    if (f.name !== basename(f.name) || f.name.startsWith('.')) return { written: false, dir, message: `Invalid output file name '${f.name}'.` };
+    if (f.name !== basename(f.name) || f.name.startsWith('.'))
+      return { written: false, dir, message: `Invalid output file name '${f.name}'.` };
     const target = join(dir, f.name);
-    if (inputs.has(target)) return { written: false, dir, message: `${target} is an input of this run: invoices never overwrite an input. Choose another --out folder.` };
+    if (inputs.has(target))
+      return {
+        written: false,
+        dir,
+        message: `${target} is an input of this run: invoices never overwrite an input. Choose another --out folder.`,
+      };
   }
-  if (inputs.has(dir)) return { written: false, dir, message: `${dir} is an input of this run. Choose another --out folder.` };
+  if (inputs.has(dir))
+    return { written: false, dir, message: `${dir} is an input of this run. Choose another --out folder.` };
   const dirExists = await exists(dir);
   if (dirExists) {
     const st = await fs.stat(dir);
@@ -46,7 +54,11 @@ export async function writeInvoiceFiles(
       const clash: string[] = [];
       for (const f of files) if (await exists(join(dir, f.name))) clash.push(f.name);
       if (clash.length > 0) {
-        return { written: false, dir, message: `${dir} already holds ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (use --force to replace them).` };
+        return {
+          written: false,
+          dir,
+          message: `${dir} already holds ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (use --force to replace them).`,
+        };
       }
     }
   }
