@@ -164,7 +164,14 @@ export function resellerGuid(label: string): string {
   let hex = '';
   for (let i = 0; hex.length < 32; i++) hex += hash32(`${label}#${i}`).toString(16).padStart(8, '0');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const parts = [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    `4${hex.slice(13, 16)}`,
+    `${variant}${hex.slice(17, 20)}`,
+    hex.slice(20, 32),
+  ];
+  return parts.join('-');
 }
 
 function code(label: string, length: number): string {
@@ -336,7 +343,8 @@ interface UseSpec {
 }
 
 const USES: UseSpec[] = [
-  // Fabrikam: the shared D4s v5 reservation covered fabrikam-legacy until it was deleted on the 2nd, then fabrikam-prod.
+  // Fabrikam: the shared D4s v5 reservation covered fabrikam-legacy until it was deleted on the 2nd, then
+  // fabrikam-prod.
   {
     customer: FABRIKAM,
     sub: 'fabrikam-legacy',
@@ -593,12 +601,18 @@ function dailyCells(r: DailyRow, eup: Decimal, final: boolean): Record<DailyColu
     PartnerEarnedCreditPercentage: u.pec ? '15' : '',
     CreditPercentage: u.pec ? '15' : '',
     CreditType: u.pec ? 'Partner Earned Credit Applied' : 'Credit Not Applied',
-    BenefitId: benefit
-      ? `/providers/Microsoft.${benefit.kind === 'Reservation' ? 'Capacity/reservationOrders' : 'BillingBenefits/savingsPlanOrders'}/${benefit.order}/${benefit.kind === 'Reservation' ? 'reservations' : 'savingsPlans'}/${resellerGuid(`benefit ${benefit.order}`)}`
-      : '',
+    BenefitId: benefit ? benefitPath(benefit) : '',
     BenefitOrderId: benefit ? benefit.order : '',
     BenefitType: benefit ? benefit.kind : 'Charge',
   };
+}
+
+/** The ARM path of the reservation or savings plan that covered a row (its BenefitId). */
+function benefitPath(benefit: NonNullable<UseSpec['benefit']>): string {
+  const reservation = benefit.kind === 'Reservation';
+  const orders = reservation ? 'Capacity/reservationOrders' : 'BillingBenefits/savingsPlanOrders';
+  const item = reservation ? 'reservations' : 'savingsPlans';
+  return `/providers/Microsoft.${orders}/${benefit.order}/${item}/${resellerGuid(`benefit ${benefit.order}`)}`;
 }
 
 /** A refund of main consumption (a service credit for an outage), only in the billed data. */

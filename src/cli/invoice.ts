@@ -36,7 +36,8 @@ export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): P
     text = readFileSync(args.rules, 'utf8');
   } catch (e) {
     throw new UsageError(
-      `cannot read rules file ${args.rules}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      `cannot read rules file ${args.rules}: ` +
+        `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
     );
   }
   const rulesPath = resolve(args.rules);
@@ -84,12 +85,14 @@ export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): P
     for (const inv of set.invoices) {
       const change = inv.changes ? `, change since draft ${inv.currency} ${formatCents(inv.changes.difference)}` : '';
       out.write(
-        `  ${inv.id}  ${inv.customer}  ${inv.paymentModel}  ${inv.currency} ${formatCents(inv.total)}  ${inv.lines.length} lines${change}  ${inv.note}\n`,
+        `  ${inv.id}  ${inv.customer}  ${inv.paymentModel}  ${inv.currency} ${formatCents(inv.total)}  ` +
+          `${inv.lines.length} lines${change}  ${inv.note}\n`,
       );
     }
     for (const c of set.reconciliation) {
       out.write(
-        `  ${c.ok ? 'ok' : 'DIFFERENCE'}: ${checkWhat(c, dirname(rulesPath))}: ${formatCents(c.actual)} vs ${formatCents(c.expected)} (${c.note})\n`,
+        `  ${c.ok ? 'ok' : 'DIFFERENCE'}: ${checkWhat(c, dirname(rulesPath))}: ${formatCents(c.actual)} vs ` +
+          `${formatCents(c.expected)} (${c.note})\n`,
       );
     }
   }

@@ -126,7 +126,13 @@ async function createInvoices(
   );
   const finals = run.sets.find((s) => s.status === 'final');
   const differences = run.sets.flatMap((s) => s.reconciliation).filter((c) => !c.ok).length;
-  const message = `Created ${invoices.length} invoice(s) in ${written.dir}${finals ? `; final totals reconcile ${differences === 0 ? 'with the billing files and the allocation' : `except ${differences} difference(s) (see index.html)`}` : ''}.`;
+  const reconciled =
+    differences === 0
+      ? 'with the billing files and the allocation'
+      : `except ${differences} difference(s) (see index.html)`;
+  const message =
+    `Created ${invoices.length} invoice(s) in ` +
+    `${written.dir}${finals ? `; final totals reconcile ${reconciled}` : ''}.`;
   void vscode.window.showInformationMessage(message, 'Open Index').then((choice) => {
     if (choice === 'Open Index')
       void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(join(written.dir, 'index.csv')));
@@ -256,11 +262,13 @@ function lineHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover
   md.appendMarkdown(`**${escapeMd(c('description'))}**\n\n`);
   md.appendMarkdown(`Amount **${escapeMd(c('currency'))} ${escapeMd(c('amount'))}** = cost ${escapeMd(c('cost'))}`);
   md.appendMarkdown(
-    `${c('pecKept') && !/^0(\.0+)?$/.test(c('pecKept')) ? ` + PEC kept ${escapeMd(c('pecKept'))}` : ''}, ${escapeMd(c('price'))}\n\n`,
+    `${c('pecKept') && !/^0(\.0+)?$/.test(c('pecKept')) ? ` + PEC kept ${escapeMd(c('pecKept'))}` : ''}, ` +
+      `${escapeMd(c('price'))}\n\n`,
   );
   md.appendMarkdown(`${escapeMd(c('placement'))}\n\n`);
   md.appendMarkdown(
-    `${rows} billing row(s). Full derivation: \`chargeback invoice <rules> --explain ${escapeMd(c('invoice'))}:${escapeMd(c('line'))}\``,
+    `${rows} billing row(s). Full derivation: \`chargeback invoice <rules> --explain ` +
+      `${escapeMd(c('invoice'))}:${escapeMd(c('line'))}\``,
   );
   return new vscode.Hover(md);
 }

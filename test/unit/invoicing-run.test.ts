@@ -62,7 +62,7 @@ describe('reseller sample (samples/reseller)', () => {
     }
   });
 
-  it('carries the traits of real exports: BenefitType Charge without BenefitId, CreditPercentage = PEC, MM/DD/YYYY, totals not in cents', () => {
+  it('carries real-export traits: Charge without BenefitId, CreditPercentage = PEC, MM/DD/YYYY, un-rounded', () => {
     const text = readFileSync(join(SAMPLE, RESELLER_PATHS.finalDaily), 'utf8').replace(/^\uFEFF/, '');
     const [header, ...rows] = text
       .trimEnd()

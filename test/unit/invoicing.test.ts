@@ -128,7 +128,8 @@ describe('invoicing: the rules section', () => {
 
   it('refuses the same subscription under two customers', () => {
     const p = parseRules(
-      'chargeback: 1\ninvoicing:\n  customers:\n    a: { subscriptions: { s-1: {} } }\n    b: { subscriptions: { S-1: {} } }\n',
+      'chargeback: 1\ninvoicing:\n  customers:\n' +
+        '    a: { subscriptions: { s-1: {} } }\n    b: { subscriptions: { S-1: {} } }\n',
     ).problems;
     assert.ok(p.some((x) => x.code === 'duplicate-reference' && x.range.start.line === 4));
   });
@@ -241,7 +242,7 @@ describe('invoicing: reservations follow their scope', () => {
     assert.equal(ri.subscriptionId, 'sub-prod');
   });
 
-  it('counts a single-subscription reservation within the subscription of its scope, even when it covered others', () => {
+  it('counts a single-subscription reservation within the subscription of its scope, even if it covered others', () => {
     const s = setting(`  reservations:\n    ro-1: { scope: sub-prod }\n${subs}\n`);
     const ri = buildInvoices(lines(), s, final).invoices[0].lines.find((l) => l.kind === 'reservation')!;
     assert.equal(ri.subscriptionId, 'sub-prod');
@@ -312,7 +313,7 @@ describe('invoicing: savings plan and third-party consumption within one subscri
 });
 
 describe('invoicing: refunds and totals at or below zero', () => {
-  it('nets negative main consumption into its charge, and a refund taking a postpaid invoice below zero means no payment', () => {
+  it('nets negative main consumption; a refund taking a postpaid invoice below zero means no payment due', () => {
     const s = setting('  paymentModel: postpaid\n');
     const lines = [
       row({ billed: '30.00' }),
@@ -406,7 +407,8 @@ describe('invoicing: customer prices', () => {
 
   it('applies a markup or discount per charge class, and a customer price over the general one', () => {
     const s = setting(
-      '  prices:\n    consumption: { markup: 8 }\n    reservation: { markup: 3 }\n    savingsPlan: { discount: 2.5 }\n    marketplace: { markup: 12 }\n    seats: { markup: 10 }\n' +
+      '  prices:\n    consumption: { markup: 8 }\n    reservation: { markup: 3 }\n' +
+        '    savingsPlan: { discount: 2.5 }\n    marketplace: { markup: 12 }\n    seats: { markup: 10 }\n' +
         '  customers:\n    Fabrikam:\n      prices: { seats: { discount: 5 } }\n',
     );
     const inv = buildInvoices(lines(), s, final).invoices[0];
@@ -474,7 +476,8 @@ describe('invoicing: grouping', () => {
   ];
   it('per-payment-model: one invoice per customer and payment model', () => {
     const s = setting(
-      '  customers:\n    c-fab:\n      subscriptions:\n        sub-a: {}\n        sub-b: { paymentModel: prepaid }\n        sub-c: {}\n',
+      '  customers:\n    c-fab:\n      subscriptions:\n' +
+        '        sub-a: {}\n        sub-b: { paymentModel: prepaid }\n        sub-c: {}\n',
     );
     const invoices = buildInvoices(lines(), s, final).invoices;
     assert.deepEqual(

@@ -134,7 +134,8 @@ function readFx(r: SectionReader, value: unknown, keyRange: Range): InvoicingSet
     r.problem(
       'missing-key',
       'error',
-      '`fx: { source: fixed }` needs the invoice `currency:` and the `rate:` (invoice-currency units per billing-currency unit).',
+      '`fx: { source: fixed }` needs the invoice `currency:` and the `rate:` ' +
+        '(invoice-currency units per billing-currency unit).',
       out.range,
     );
   }

@@ -178,7 +178,9 @@ function groupCustomers(
         code: 'unknown-customer',
         severity: 'warning',
         range: d.keyRange,
-        message: `Customer '${d.key}' has no billing row in this data (neither CustomerId nor CustomerName): no invoice is made for it.`,
+        message:
+          `Customer '${d.key}' has no billing row in this data (neither CustomerId nor CustomerName): no ` +
+          `invoice is made for it.`,
       });
     }
   }
@@ -241,7 +243,9 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
           code: 'unknown-subscription',
           severity: 'error',
           range: stated.range,
-          message: `\`commonSubscription: ${stated.value}\` names no subscription of customer '${c.name}' (known: ${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
+          message:
+            `\`commonSubscription: ${stated.value}\` names no subscription of customer '${c.name}' (known: ` +
+            `${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
         });
         failed = true;
         return undefined;
@@ -255,14 +259,18 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
         code: 'no-eligible-subscription',
         severity: 'error',
         range: c.decl?.keyRange,
-        message: `Customer '${c.name}' has no subscription that is not Deleted: savings plan, third-party and shared reservation charges have nowhere to go. Set \`commonSubscription:\`.`,
+        message:
+          `Customer '${c.name}' has no subscription that is not Deleted: savings plan, third-party and shared ` +
+          `reservation charges have nowhere to go. Set \`commonSubscription:\`.`,
       });
       failed = true;
       return undefined;
     }
     common = {
       sub: first,
-      why: `within ${first.name} (${first.id}), the customer's first subscription not in status Deleted (${orderDescription(c)})`,
+      why:
+        `within ${first.name} (${first.id}), the customer's first subscription not in status Deleted ` +
+        `(${orderDescription(c)})`,
     };
     return common;
   };
@@ -294,7 +302,9 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
           code: 'unknown-subscription',
           severity: 'error',
           range: scope.range,
-          message: `Reservation ${decl!.id} is scoped to subscription '${scope.value}', which is no subscription of customer '${c.name}' (known: ${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
+          message:
+            `Reservation ${decl!.id} is scoped to subscription '${scope.value}', which is no subscription of ` +
+            `customer '${c.name}' (known: ${[...c.subs.values()].map((x) => x.id).join(', ') || 'none'}).`,
         });
         failed = true;
       } else {
@@ -303,19 +313,25 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
             code: 'scope-to-deleted',
             severity: 'warning',
             range: scope.range,
-            message: `Reservation ${decl!.id} is scoped to ${s.name} (${s.id}), which is Deleted: its charges are still counted there, as its scope says.`,
+            message:
+              `Reservation ${decl!.id} is scoped to ${s.name} (${s.id}), which is Deleted: its charges are ` +
+              `still counted there, as its scope says.`,
           });
         }
         out = {
           sub: s,
-          why: `single-subscription reservation: counted within ${s.name} (${s.id}), the subscription of its scope (stated under \`reservations:\`)`,
+          why:
+            `single-subscription reservation: counted within ${s.name} (${s.id}), the subscription of its scope ` +
+            `(stated under \`reservations:\`)`,
         };
       }
     } else if (!scope && uses.size === 1) {
       const s = subByKey([...uses.keys()][0])!;
       out = {
         sub: s,
-        why: `counted within ${s.name} (${s.id}), the one subscription it applied to (no scope stated under \`reservations:\`)`,
+        why:
+          `counted within ${s.name} (${s.id}), the one subscription it applied to (no scope stated under ` +
+          `\`reservations:\`)`,
       };
     } else {
       const orderKind = setting.subscriptionOrder?.value ?? 'firstUse';
@@ -339,14 +355,21 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       if (chosen) {
         out = {
           sub: chosen.sub,
-          why: `${shared}: counted within ${chosen.sub.name} (${chosen.sub.id}), the first subscription not in status Deleted to which it applied (${orderText}${orderKind === 'firstUse' ? `; first covered usage ${chosen.day}` : ''})${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
+          why:
+            `${shared}: counted within ${chosen.sub.name} (${chosen.sub.id}), the first subscription not in ` +
+            `status Deleted to which it applied ` +
+            `(${orderText}${orderKind === 'firstUse' ? `; first covered usage ${chosen.day}` : ''})` +
+            (skipped.length ? `; skipped: ${skipped.join(', ')}` : ''),
         };
       } else {
         const fallback = commonSub();
         if (fallback) {
           out = {
             sub: fallback.sub,
-            why: `${shared}: it applied to no subscription that is not Deleted${skipped.length ? ` (${skipped.join(', ')})` : ' in this data'}, so it is counted ${fallback.why}`,
+            why:
+              `${shared}: it applied to no subscription that is not ` +
+              `Deleted${skipped.length ? ` (${skipped.join(', ')})` : ' in this data'}, so it is counted ` +
+              `${fallback.why}`,
           };
         }
       }
@@ -370,7 +393,9 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
       const c0 = commonSub();
       where = c0 && {
         sub: c0.sub,
-        why: `${cls === 'savingsPlan' ? 'savings plan' : 'third-party'} consumption of all of the customer's subscriptions is counted ${c0.why}`,
+        why:
+          `${cls === 'savingsPlan' ? 'savings plan' : 'third-party'} consumption of all of the customer's ` +
+          `subscriptions is counted ${c0.why}`,
       };
       group = cls === 'savingsPlan' ? commitmentOf(line) : `${line.publisher ?? ''}|${line.product}`;
       groupLabel =
@@ -394,7 +419,9 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
           code: 'unknown-subscription',
           severity: 'error',
           source: { path: line.file, line: line.line },
-          message: `This row of customer '${c.name}' names no subscription (EntitlementId and SubscriptionId are empty): it cannot be invoiced.`,
+          message:
+            `This row of customer '${c.name}' names no subscription (EntitlementId and SubscriptionId are ` +
+            `empty): it cannot be invoiced.`,
         });
       }
       failed = true;
@@ -550,7 +577,10 @@ function invoicesOf(
         code: 'currency-mix',
         severity: 'error',
         source: { path: second.file, line: second.line },
-        message: `Invoice ${id} (${c.name}, ${status}) would mix currencies ${[...currencies.keys()].join(' and ')}: this row is in ${second.currency}, the row at ${first.file}:${first.line} in ${first.currency}. Set \`invoicing: fx: { source: fixed, currency: ..., rate: ... }\` or split the data.`,
+        message:
+          `Invoice ${id} (${c.name}, ${status}) would mix currencies ${[...currencies.keys()].join(' and ')}: ` +
+          `this row is in ${second.currency}, the row at ${first.file}:${first.line} in ${first.currency}. Set ` +
+          `\`invoicing: fx: { source: fixed, currency: ..., rate: ... }\` or split the data.`,
       });
       currency = [...currencies.keys()].join('+');
       continue;
@@ -599,7 +629,9 @@ function invoicesOf(
           code: 'status-not-stated',
           severity: 'info',
           range: c.decl.keyRange,
-          message: `Subscription ${s.name} (${s.id}) of customer '${c.name}' is not listed under \`subscriptions:\`: it is taken as Active.`,
+          message:
+            `Subscription ${s.name} (${s.id}) of customer '${c.name}' is not listed under \`subscriptions:\`: ` +
+            `it is taken as Active.`,
         });
       }
     }

@@ -236,101 +236,142 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const STYLE = `
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; margin: 2.5rem auto; max-width: 60rem; padding: 0 1.5rem; }
-header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #1b1b1b; padding-bottom: .8rem; }
-h1 { font-size: 1.6rem; margin: 0; }
-h2 { font-size: 1.1rem; margin: 1.8rem 0 .5rem; }
-.status { display: inline-block; padding: .15rem .6rem; border-radius: .3rem; font-weight: 600; text-transform: uppercase; letter-spacing: .05em; }
-.status.draft { background: #fff3cd; color: #7a5a00; border: 1px solid #e0c060; }
-.status.final { background: #d8f0dd; color: #155724; border: 1px solid #7cc08a; }
-dl { display: grid; grid-template-columns: max-content auto; gap: .15rem 1rem; margin: .8rem 0 0; }
-dt { color: #555; } dd { margin: 0; }
-table { width: 100%; border-collapse: collapse; margin-top: .5rem; }
-th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { background: #f3f3f3; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.refund td { color: #8a1c1c; }
-.why { color: #555; font-size: .85em; }
-tfoot td { font-weight: 700; border-top: 2px solid #1b1b1b; border-bottom: none; }
-.note { margin-top: 1rem; padding: .6rem .8rem; background: #f3f6fb; border-left: 4px solid #3465a4; }
-.sources { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .78em; color: #555; word-break: break-all; }
-@media print { body { margin: 0; max-width: none; } .sources { font-size: .7em; } }
-`;
+const STYLE = [
+  '',
+  'body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; ' +
+    'margin: 2.5rem auto; max-width: 60rem; padding: 0 1.5rem; }',
+  'header { display: flex; justify-content: space-between; align-items: flex-start; ' +
+    'border-bottom: 2px solid #1b1b1b; padding-bottom: .8rem; }',
+  'h1 { font-size: 1.6rem; margin: 0; }',
+  'h2 { font-size: 1.1rem; margin: 1.8rem 0 .5rem; }',
+  '.status { display: inline-block; padding: .15rem .6rem; border-radius: .3rem; font-weight: 600; ' +
+    'text-transform: uppercase; letter-spacing: .05em; }',
+  '.status.draft { background: #fff3cd; color: #7a5a00; border: 1px solid #e0c060; }',
+  '.status.final { background: #d8f0dd; color: #155724; border: 1px solid #7cc08a; }',
+  'dl { display: grid; grid-template-columns: max-content auto; gap: .15rem 1rem; margin: .8rem 0 0; }',
+  'dt { color: #555; } dd { margin: 0; }',
+  'table { width: 100%; border-collapse: collapse; margin-top: .5rem; }',
+  'th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }',
+  'th { background: #f3f3f3; font-weight: 600; }',
+  'td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }',
+  'tr.refund td { color: #8a1c1c; }',
+  '.why { color: #555; font-size: .85em; }',
+  'tfoot td { font-weight: 700; border-top: 2px solid #1b1b1b; border-bottom: none; }',
+  '.note { margin-top: 1rem; padding: .6rem .8rem; background: #f3f6fb; border-left: 4px solid #3465a4; }',
+  '.sources { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .78em; color: #555; ' +
+    'word-break: break-all; }',
+  '@media print { body { margin: 0; max-width: none; } .sources { font-size: .7em; } }',
+  '',
+].join('\n');
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+/** Lines of markup, one string. */
+const lines = (...parts: string[]): string => parts.join('\n');
 
 function page(title: string, body: string): string {
   // A strict policy: nothing may load or run; only this exact style sheet applies.
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'none'; form-action 'none'; base-uri 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+  const policy =
+    `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'none'; form-action 'none'; ` + "base-uri 'none'";
+  return lines(
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    body,
+    '</body>',
+    '</html>',
+    '',
+  );
+}
+
+const num = (text: string): string => `<td class="num">${text}</td>`;
+
+function lineRowHtml(l: InvoiceLine, baseDir: string): string {
+  const e = escapeHtml;
+  const why = `<div class="why">${e(capitalize(l.placement))}; ${e(priceText(l))}</div>`;
+  const sources = `<div class="sources">${e(sourcesText(l, baseDir))}</div>`;
+  return lines(
+    `<tr${l.refund ? ' class="refund"' : ''}>`,
+    num(String(l.number)),
+    `<td>${e(l.description)}${why}${sources}</td>`,
+    num(e(money(l.cost))),
+    num(e(money(l.amount))),
+    '</tr>',
+  );
+}
+
+function changesHtml(inv: Invoice): string {
+  const e = escapeHtml;
+  const cur = e(inv.currency);
+  const changes = inv.changes;
+  if (!changes) return '';
+  const table =
+    changes.lines.length === 0
+      ? '<p>No line changed since the draft invoice.</p>'
+      : lines(
+          '<table><thead><tr><th>Charge</th><th class="num">Draft</th><th class="num">Final</th>' +
+            '<th class="num">Change</th></tr></thead><tbody>',
+          ...changes.lines.map(
+            (c) =>
+              `<tr><td>${e(c.description)}</td>${num(c.draft ? e(money(c.draft)) : '-')}` +
+              `${num(c.final ? e(money(c.final)) : '-')}${num(e(money(c.difference)))}</tr>`,
+          ),
+          '</tbody></table>',
+        );
+  const draftTotal = changes.draftTotal ? `${cur} ${e(money(changes.draftTotal))}` : '(no draft of this invoice)';
+  return lines(
+    '<h2>Changes since the draft</h2>',
+    table,
+    `<p>Draft total ${draftTotal}; final total ${cur} ${e(money(inv.total))}; ` +
+      `change ${cur} ${e(money(changes.difference))}.</p>`,
+  );
 }
 
 export function invoiceHtml(inv: Invoice, baseDir: string): string {
   const e = escapeHtml;
   const cur = e(inv.currency);
-  const rows = inv.lines
-    .map(
-      (l) => `<tr${l.refund ? ' class="refund"' : ''}>
-<td class="num">${l.number}</td>
-<td>${e(l.description)}<div class="why">${e(capitalize(l.placement))}; ${e(priceText(l))}</div><div class="sources">${e(sourcesText(l, baseDir))}</div></td>
-<td class="num">${e(money(l.cost))}</td>
-<td class="num">${e(money(l.amount))}</td>
-</tr>`,
-    )
-    .join('\n');
   const subs = inv.subscriptions
-    .map(
-      (s) =>
-        `${e(s.name)} <span class="why">(${e(s.id)}, ${e(s.status)}${s.statusStated ? '' : ', not listed: taken as Active'})</span>`,
-    )
+    .map((s) => {
+      const stated = s.statusStated ? '' : ', not listed: taken as Active';
+      return `${e(s.name)} <span class="why">(${e(s.id)}, ${e(s.status)}${stated})</span>`;
+    })
     .join('<br>');
-  const changes = inv.changes
-    ? `<h2>Changes since the draft</h2>
-${
-  inv.changes.lines.length === 0
-    ? '<p>No line changed since the draft invoice.</p>'
-    : `<table><thead><tr><th>Charge</th><th class="num">Draft</th><th class="num">Final</th><th class="num">Change</th></tr></thead><tbody>
-${inv.changes.lines.map((c) => `<tr><td>${e(c.description)}</td><td class="num">${c.draft ? e(money(c.draft)) : '-'}</td><td class="num">${c.final ? e(money(c.final)) : '-'}</td><td class="num">${e(money(c.difference))}</td></tr>`).join('\n')}
-</tbody></table>`
-}
-<p>Draft total ${inv.changes.draftTotal ? `${cur} ${e(money(inv.changes.draftTotal))}` : '(no draft of this invoice)'}; final total ${cur} ${e(money(inv.total))}; change ${cur} ${e(money(inv.changes.difference))}.</p>`
-    : '';
   const pec = inv.pecKept.isZero() ? '' : `<dt>Partner earned credit kept</dt><dd>${cur} ${e(money(inv.pecKept))}</dd>`;
-  const body = `<header>
-<div><h1>Invoice ${e(inv.id)}</h1><div>${e(inv.customer)}</div></div>
-<div class="status ${inv.status}">${inv.status === 'draft' ? 'Draft: unbilled data, will change' : 'Final: billed data'}</div>
-</header>
-<dl>
-<dt>Customer</dt><dd>${e(inv.customer)} <span class="why">(${e(inv.customerId)})</span></dd>
-<dt>Billing period</dt><dd>${e(inv.period)}</dd>
-<dt>Payment model</dt><dd>${e(inv.paymentModel)}</dd>
-<dt>Subscriptions</dt><dd>${subs}</dd>
-<dt>Currency</dt><dd>${cur}</dd>
-${pec}
-</dl>
-<h2>Charges</h2>
-<table>
-<thead><tr><th class="num">#</th><th>Description</th><th class="num">Cost</th><th class="num">Amount (${cur})</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-<tfoot><tr><td></td><td>Total</td><td class="num">${e(money(inv.cost))}</td><td class="num">${cur} ${e(money(inv.total))}</td></tr></tfoot>
-</table>
-<div class="note">${e(inv.note)}</div>
-${changes}
-<p class="why">Every line names the billing rows it comes from (file:line, relative to the rules file). Explain a line with <code>chargeback invoice &lt;rules&gt; --explain ${e(inv.id)}:&lt;line&gt;</code>.</p>`;
+  const status = inv.status === 'draft' ? 'Draft: unbilled data, will change' : 'Final: billed data';
+  const body = lines(
+    '<header>',
+    `<div><h1>Invoice ${e(inv.id)}</h1><div>${e(inv.customer)}</div></div>`,
+    `<div class="status ${inv.status}">${status}</div>`,
+    '</header>',
+    '<dl>',
+    `<dt>Customer</dt><dd>${e(inv.customer)} <span class="why">(${e(inv.customerId)})</span></dd>`,
+    `<dt>Billing period</dt><dd>${e(inv.period)}</dd>`,
+    `<dt>Payment model</dt><dd>${e(inv.paymentModel)}</dd>`,
+    `<dt>Subscriptions</dt><dd>${subs}</dd>`,
+    `<dt>Currency</dt><dd>${cur}</dd>`,
+    pec,
+    '</dl>',
+    '<h2>Charges</h2>',
+    '<table>',
+    '<thead><tr><th class="num">#</th><th>Description</th><th class="num">Cost</th>' +
+      `<th class="num">Amount (${cur})</th></tr></thead>`,
+    '<tbody>',
+    inv.lines.map((l) => lineRowHtml(l, baseDir)).join('\n'),
+    '</tbody>',
+    `<tfoot><tr><td></td><td>Total</td>${num(e(money(inv.cost)))}${num(`${cur} ${e(money(inv.total))}`)}</tr></tfoot>`,
+    '</table>',
+    `<div class="note">${e(inv.note)}</div>`,
+    changesHtml(inv),
+    '<p class="why">Every line names the billing rows it comes from (file:line, relative to the rules file). ' +
+      'Explain a line with <code>chargeback invoice &lt;rules&gt; --explain ' +
+      `${e(inv.id)}:&lt;line&gt;</code>.</p>`,
+  );
   return page(`Invoice ${inv.id} (${inv.status})`, body);
 }
 
@@ -341,40 +382,42 @@ function capitalize(s: string): string {
 function priceText(l: InvoiceLine): string {
   const pec = l.pecKept.isZero() ? '' : `, before PEC (kept ${money(l.pecKept)})`;
   if (l.price.kind === 'cost') return `at cost${pec}`;
-  return `${l.price.kind} ${l.price.percent.toFixed()}% (${l.price.from})${pec}${l.fxRate ? `, at FX ${l.fxRate.toFixed()}` : ''}`;
+  const fx = l.fxRate ? `, at FX ${l.fxRate.toFixed()}` : '';
+  return `${l.price.kind} ${l.price.percent.toFixed()}% (${l.price.from})${pec}${fx}`;
 }
 
 export function indexHtml(sets: readonly InvoiceSet[], title: string, baseDir: string): string {
   const e = escapeHtml;
-  const sections = sets
-    .map((s) => {
-      const rows = s.invoices
-        .map(
-          (
-            inv,
-          ) => `<tr><td><a href="${e(encodeURIComponent(fileStem(inv)))}.html">${e(inv.id)}</a></td><td>${e(inv.customer)}</td><td>${e(inv.paymentModel)}</td>
-<td class="num">${e(inv.currency)} ${e(money(inv.total))}</td><td class="num">${e(money(inv.paymentDue))}</td><td class="num">${e(money(inv.balanceChange))}</td>
-<td class="num">${inv.changes ? e(money(inv.changes.difference)) : ''}</td><td>${e(inv.note)}</td></tr>`,
-        )
-        .join('\n');
-      const checks = s.reconciliation
-        .map(
-          (c) =>
-            `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(checkWhat(c, baseDir))}: ${e(money(c.actual))} vs ${e(money(c.expected))} (${e(c.note)})</li>`,
-        )
-        .join('\n');
-      return `<h2>${s.status === 'draft' ? 'Draft invoices (unbilled data)' : 'Final invoices (billed data)'}</h2>
-<table><thead><tr><th>Invoice</th><th>Customer</th><th>Payment model</th><th class="num">Total</th><th class="num">Payment due</th><th class="num">Balance change</th><th class="num">Change since draft</th><th>Note</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>
-<h2>Reconciliation (${s.status})</h2>
-<ul>
-${checks}
-</ul>`;
-    })
-    .join('\n');
-  return page(title, `<header><div><h1>${e(title)}</h1></div></header>\n${sections}`);
+  const sections = sets.map((s) => {
+    const rows = s.invoices.map((inv) =>
+      lines(
+        `<tr><td><a href="${e(encodeURIComponent(fileStem(inv)))}.html">${e(inv.id)}</a></td>` +
+          `<td>${e(inv.customer)}</td><td>${e(inv.paymentModel)}</td>`,
+        `${num(`${e(inv.currency)} ${e(money(inv.total))}`)}${num(e(money(inv.paymentDue)))}` +
+          num(e(money(inv.balanceChange))),
+        `${num(inv.changes ? e(money(inv.changes.difference)) : '')}<td>${e(inv.note)}</td></tr>`,
+      ),
+    );
+    const checks = s.reconciliation.map(
+      (c) =>
+        `<li>${c.ok ? 'OK' : 'DIFFERENCE'}: ${e(checkWhat(c, baseDir))}: ${e(money(c.actual))} vs ` +
+        `${e(money(c.expected))} (${e(c.note)})</li>`,
+    );
+    return lines(
+      `<h2>${s.status === 'draft' ? 'Draft invoices (unbilled data)' : 'Final invoices (billed data)'}</h2>`,
+      '<table><thead><tr><th>Invoice</th><th>Customer</th><th>Payment model</th><th class="num">Total</th>' +
+        '<th class="num">Payment due</th><th class="num">Balance change</th><th class="num">Change since draft</th>' +
+        '<th>Note</th></tr></thead>',
+      '<tbody>',
+      rows.join('\n'),
+      '</tbody></table>',
+      `<h2>Reconciliation (${s.status})</h2>`,
+      '<ul>',
+      checks.join('\n'),
+      '</ul>',
+    );
+  });
+  return page(title, `<header><div><h1>${e(title)}</h1></div></header>\n${sections.join('\n')}`);
 }
 
 // ---- explanation of one line -------------------------------------------------------------------------------------
@@ -386,27 +429,32 @@ export function explainLine(inv: Invoice, l: InvoiceLine, baseDir: string, maxRo
   out.push(`${inv.id}:${l.number} (${inv.status}) ${l.description}`);
   out.push(`  amount     ${cur} ${money(l.amount)} = ${shown(l.exact)} rounded to cents (half up)`);
   out.push(`  rule       ${l.placement}`);
+  const pct = l.price.percent.toFixed();
   const factor =
-    l.price.kind === 'markup'
-      ? `x (1 + ${l.price.percent.toFixed()}%)`
-      : l.price.kind === 'discount'
-        ? `x (1 - ${l.price.percent.toFixed()}%)`
-        : 'x 1 (at cost)';
-  out.push(
-    `  price      ${l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${l.price.percent.toFixed()}%`} from ${l.price.from}: ${shown(l.base)} ${factor}${l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : ''}`,
-  );
-  out.push(
-    `  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${l.pecKept.isZero() ? '' : `; before partner earned credit ${shown(l.base)} = each row's billed / (1 - PEC) (PEC kept ${shown(l.pecKept)})`}`,
-  );
+    l.price.kind === 'markup' ? `x (1 + ${pct}%)` : l.price.kind === 'discount' ? `x (1 - ${pct}%)` : 'x 1 (at cost)';
+  const price = l.price.kind === 'cost' ? 'at cost' : `${l.price.kind} ${pct}%`;
+  const fixed = l.fxRate ? ` x FX ${l.fxRate.toFixed()}` : '';
+  out.push(`  price      ${price} from ${l.price.from}: ${shown(l.base)} ${factor}${fixed}`);
+  const beforePec = l.pecKept.isZero()
+    ? ''
+    : `; before partner earned credit ${shown(l.base)} = each row's billed / (1 - PEC) (PEC kept ${shown(l.pecKept)})`;
+  out.push(`  cost       ${l.cost.toFixed()} billed on ${l.sources.length} row(s)${beforePec}`);
   const rates = [...new Set(l.sources.map((s) => (s.fx ? s.fx.toFixed() : '')).filter((x) => x !== ''))];
-  out.push(
-    `  FX         ${l.fxRate ? `fixed ${l.fxRate.toFixed()} (invoicing.fx)` : `billing currency as billed; PCToBCExchangeRate of the rows: ${rates.join(', ') || 'not in the file'}`}`,
-  );
+  const fx = l.fxRate
+    ? `fixed ${l.fxRate.toFixed()} (invoicing.fx)`
+    : `billing currency as billed; PCToBCExchangeRate of the rows: ${rates.join(', ') || 'not in the file'}`;
+  out.push(`  FX         ${fx}`);
   out.push('  rows:');
   for (const s of l.sources.slice(0, maxRows)) {
-    out.push(
-      `    ${displayPath(s.path, baseDir)}:${s.line}  ${s.currency} ${s.billed.toFixed()}${s.date ? `  ${s.date}` : ''}${s.pec ? `  PEC ${s.pec.times(100).toFixed()}%` : ''}${s.fx ? `  FX ${s.fx.toFixed()}` : ''}`,
-    );
+    const details = [
+      s.date ?? '',
+      s.pec ? `PEC ${s.pec.times(100).toFixed()}%` : '',
+      s.fx ? `FX ${s.fx.toFixed()}` : '',
+    ]
+      .filter((d) => d !== '')
+      .map((d) => `  ${d}`)
+      .join('');
+    out.push(`    ${displayPath(s.path, baseDir)}:${s.line}  ${s.currency} ${s.billed.toFixed()}${details}`);
   }
   if (l.sources.length > maxRows)
     out.push(`    ... ${l.sources.length - maxRows} more row(s) (all of them are in the invoice JSON)`);

@@ -144,7 +144,10 @@ export async function runInvoicing(
       code: 'final-from-unbilled',
       severity: 'error',
       source: { path: unbilled[0].file, line: unbilled[0].line },
-      message: `A final invoice was asked for from unbilled data: ${unbilled.length} row(s) of the final data have no InvoiceNumber (this is the first). Name the billed files under \`invoicing: final:\`, or make drafts with --draft.`,
+      message:
+        `A final invoice was asked for from unbilled data: ${unbilled.length} row(s) of the final data have ` +
+        `no InvoiceNumber (this is the first). Name the billed files under \`invoicing: final:\`, or make drafts ` +
+        `with --draft.`,
     });
   }
   const billedInDraft = draftLines.filter((l) => l.invoice.trim() !== '');
@@ -153,7 +156,9 @@ export async function runInvoicing(
       code: 'draft-from-billed',
       severity: 'warning',
       source: { path: billedInDraft[0].file, line: billedInDraft[0].line },
-      message: `${billedInDraft.length} row(s) of the draft data already have an InvoiceNumber (this is the first): the draft includes billed charges.`,
+      message:
+        `${billedInDraft.length} row(s) of the draft data already have an InvoiceNumber (this is the first): ` +
+        `the draft includes billed charges.`,
     });
   }
   if (mode !== 'final' && draftFiles.length > 0 && draftLines.length === 0) {
@@ -197,7 +202,8 @@ export async function runInvoicing(
   // Problems found on both the draft and the final data are said once.
   const seen = new Set<string>();
   run.problems = problems.filter((p) => {
-    const k = `${p.code}|${p.message}|${p.source?.path}:${p.source?.line}|${p.range?.start.line}:${p.range?.start.character}`;
+    const where = `${p.source?.path}:${p.source?.line}|${p.range?.start.line}:${p.range?.start.character}`;
+    const k = `${p.code}|${p.message}|${where}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
   run.ok = !run.problems.some((p) => p.severity === 'error');
@@ -281,7 +287,10 @@ function allocationCheck(
     difference,
     ok: difference.isZero(),
     note: difference.isZero()
-      ? `the allocation of these rows totals ${result.currency} ${roundCents(result.sourceTotal).toFixed(2)}, as the invoices' costs`
-      : `the allocation differs${reasons.length ? ` because ${reasons.join(' and ')}` : ''}${result.ok ? '' : ` (${result.errors.map((e) => e.message).join(' ')})`}`,
+      ? `the allocation of these rows totals ${result.currency} ${roundCents(result.sourceTotal).toFixed(2)}, as the ` +
+        `invoices' costs`
+      : `the allocation ` +
+        `differs${reasons.length ? ` because ${reasons.join(' and ')}` : ''}` +
+        (result.ok ? '' : ` (${result.errors.map((e) => e.message).join(' ')})`),
   };
 }

@@ -57,7 +57,10 @@ export async function writeInvoiceFiles(
         return {
           written: false,
           dir,
-          message: `${dir} already holds ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (use --force to replace them).`,
+          message:
+            `${dir} already holds ` +
+            `${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (use ` +
+            `--force to replace them).`,
         };
       }
     }
