@@ -173,7 +173,14 @@ export async function runInvoicing(
   let drafts: Invoice[] = [];
   if (draftLines.length > 0) {
     const built = buildInvoices(draftLines, setting, { status: 'draft' });
-    problems.push(...(mode === 'final' ? built.problems.filter((p) => p.severity === 'error') : built.problems));
+    // With --final the draft is only compared with: what is wrong in it does not stop the final invoices.
+    const draftProblems =
+      mode === 'final'
+        ? built.problems
+            .filter((p) => p.severity === 'error')
+            .map((p) => ({ ...p, severity: 'warning' as const, message: `The draft cannot be compared with: ${p.message}` }))
+        : built.problems;
+    problems.push(...draftProblems);
     drafts = built.invoices;
     if (mode !== 'final')
       run.sets.push({
