@@ -76,7 +76,7 @@ const INVOICING_ENUMS: Record<InvoicingEnumName, readonly EnumValue[]> = {
     { value: 'prepaid', doc: "Invoices are settled from the customer's prepaid balance: charges lower it, refunds raise it; the balance change is reported." },
   ],
   subscriptionStatus: [
-    { value: 'Active', doc: 'In use. Subscriptions not listed are taken as Active (and the invoice says so).' },
+    { value: 'Active', doc: 'In use. A subscription without a stated status is taken as Active (and the invoice says so).' },
     { value: 'Suspended', doc: 'Suspended (for example unpaid): still invoiced, and still eligible to carry shared reservation consumption.' },
     { value: 'Disabled', doc: 'Disabled: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },
     { value: 'Expired', doc: 'Expired: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },

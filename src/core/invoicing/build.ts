@@ -624,7 +624,8 @@ function invoicesOf(
       note,
     });
     for (const s of subs) {
-      if (!s.statusStated && c.decl && c.decl.subscriptions.length > 0) {
+      const unlisted = c.subs.get(lower(s.id))?.listed === Number.MAX_SAFE_INTEGER;
+      if (unlisted && c.decl && c.decl.subscriptions.length > 0) {
         problems.push({
           code: 'status-not-stated',
           severity: 'info',

@@ -338,7 +338,7 @@ export function invoiceHtml(inv: Invoice, baseDir: string): string {
   const cur = e(inv.currency);
   const subs = inv.subscriptions
     .map((s) => {
-      const stated = s.statusStated ? '' : ', not listed: taken as Active';
+      const stated = s.statusStated ? '' : ', no status stated: taken as Active';
       return `${e(s.name)} <span class="why">(${e(s.id)}, ${e(s.status)}${stated})</span>`;
     })
     .join('<br>');
