@@ -6,7 +6,9 @@
 import { strict as assert } from 'node:assert';
 import type { CompletionItem, MarkupContent } from 'vscode-languageserver';
 import { parseRules } from '../../src/core/allocation/parseRules';
-import { rulesCompletion, rulesDiagnostics, rulesHover } from '../../src/server/rules/rulesFeatures';
+import { rulesCompletion } from '../../src/server/rules/completion';
+import { rulesDiagnostics } from '../../src/server/rules/diagnostics';
+import { rulesHover } from '../../src/server/rules/hover';
 
 /** The text with `|` removed and the position where it was. */
 function cursor(withBar: string): { text: string; position: { line: number; character: number } } {
