@@ -28,7 +28,15 @@ function zone(target, from, message) {
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'out/**', 'node_modules/**', 'samples/**', '.vscode-test/**', 'bench-results/**', 'test-results/**'],
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'samples/**',
+      '.vscode-test/**',
+      'bench-results/**',
+      'test-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -53,76 +61,141 @@ export default tseslint.config(
       'no-control-regex': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': restricted([VSCODE], [{ group: LSP_ALL, message: 'The core knows nothing of LSP.' }]),
-      'import-x/no-restricted-paths': ['error', {
-        zones: [zone('./src/core', ['./src/shared', './src/server', './src/extension', './src/cli'],
-          'The core is the bottom layer: it may not import the layers built on it.')],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone(
+              './src/core',
+              ['./src/shared', './src/server', './src/extension', './src/cli'],
+              'The core is the bottom layer: it may not import the layers built on it.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([VSCODE], [{
-        group: [...LSP, 'vscode-languageserver-*'],
-        message: 'src/shared is bundled into client and server: use the message classes of vscode-jsonrpc only.',
-      }]),
-      'import-x/no-restricted-paths': ['error', {
-        zones: [zone('./src/shared', ['./src/server', './src/extension', './src/cli'],
-          'src/shared sits between the core and the two sides: it may not import either side.')],
-      }],
+      'no-restricted-imports': restricted(
+        [VSCODE],
+        [
+          {
+            group: [...LSP, 'vscode-languageserver-*'],
+            message: 'src/shared is bundled into client and server: use the message classes of vscode-jsonrpc only.',
+          },
+        ],
+      ),
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone(
+              './src/shared',
+              ['./src/server', './src/extension', './src/cli'],
+              'src/shared sits between the core and the two sides: it may not import either side.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/server/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([VSCODE], [{ group: ['vscode-languageclient', 'vscode-languageclient/*'],
-        message: 'The server is not the client.' }]),
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          zone('./src/server', ['./src/extension', './src/cli'], 'The server may not import the extension or the CLI.'),
-          zone('./src/server/service', ['./src/server/handlers', './src/server/server.ts'],
-            'The language service is transport-free: the handlers use it, never the other way round.'),
-          zone('./src/server/billing', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
-          zone('./src/server/rules', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
-        ],
-      }],
+      'no-restricted-imports': restricted(
+        [VSCODE],
+        [{ group: ['vscode-languageclient', 'vscode-languageclient/*'], message: 'The server is not the client.' }],
+      ),
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone(
+              './src/server',
+              ['./src/extension', './src/cli'],
+              'The server may not import the extension or the CLI.',
+            ),
+            zone(
+              './src/server/service',
+              ['./src/server/handlers', './src/server/server.ts'],
+              'The language service is transport-free: the handlers use it, never the other way round.',
+            ),
+            zone('./src/server/billing', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
+            zone('./src/server/rules', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
+          ],
+        },
+      ],
     },
   },
   {
     // The language service and its features know no connection (they are unit-tested without one).
     files: ['src/server/service/**/*.ts', 'src/server/billing/**/*.ts', 'src/server/rules/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([VSCODE], [{
-        group: ['vscode-languageserver/node', 'vscode-languageclient', 'vscode-languageclient/*'],
-        message: 'The language service is transport-free: only src/server/handlers and server.ts use the connection.',
-      }]),
+      'no-restricted-imports': restricted(
+        [VSCODE],
+        [
+          {
+            group: ['vscode-languageserver/node', 'vscode-languageclient', 'vscode-languageclient/*'],
+            message:
+              'The language service is transport-free: only src/server/handlers and server.ts use the connection.',
+          },
+        ],
+      ),
     },
   },
   {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([], [{ group: ['vscode-languageserver', 'vscode-languageserver/*'],
-        message: 'The client talks to the server through src/shared/protocol.ts, never by importing it.' }]),
-      'import-x/no-restricted-paths': ['error', {
-        zones: [zone('./src/extension', ['./src/server', './src/cli'], 'The extension may not import the server or the CLI.')],
-      }],
+      'no-restricted-imports': restricted(
+        [],
+        [
+          {
+            group: ['vscode-languageserver', 'vscode-languageserver/*'],
+            message: 'The client talks to the server through src/shared/protocol.ts, never by importing it.',
+          },
+        ],
+      ),
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone(
+              './src/extension',
+              ['./src/server', './src/cli'],
+              'The extension may not import the server or the CLI.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([VSCODE], [{ group: LSP_ALL, message: 'The CLI runs without VS Code and LSP.' }]),
-      'import-x/no-restricted-paths': ['error', {
-        zones: [zone('./src/cli', ['./src/server', './src/extension', './src/shared'],
-          'The CLI uses the core directly.')],
-      }],
+      'no-restricted-imports': restricted(
+        [VSCODE],
+        [{ group: LSP_ALL, message: 'The CLI runs without VS Code and LSP.' }],
+      ),
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone('./src/cli', ['./src/server', './src/extension', './src/shared'], 'The CLI uses the core directly.'),
+          ],
+        },
+      ],
     },
   },
   {
@@ -135,14 +208,33 @@ export default tseslint.config(
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: 'module',
-      globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable',
-        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
-        Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly', AbortController: 'readonly',
-        TextDecoder: 'readonly', TextEncoder: 'readonly', setImmediate: 'readonly', structuredClone: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        AbortController: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        setImmediate: 'readonly',
+        structuredClone: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-require-imports': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

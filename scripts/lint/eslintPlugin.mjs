@@ -29,7 +29,8 @@ const noFolderCycle = {
     if (!isInside(root, file)) return {};
     const own = [];
     const add = (node, source) => {
-      if (source && source.type === 'Literal' && typeof source.value === 'string') own.push({ node, specifier: source.value });
+      if (source && source.type === 'Literal' && typeof source.value === 'string')
+        own.push({ node, specifier: source.value });
     };
     return {
       ImportDeclaration: (node) => add(node, node.source),
@@ -45,7 +46,10 @@ const noFolderCycle = {
           .filter((i) => i.target !== undefined && isInside(root, i.target));
         // The tree as on disk, except this file as it is now (it may be unsaved, or not on disk at all).
         const edges = new Map(scanned(root));
-        edges.set(file, imports.map((i) => i.target));
+        edges.set(
+          file,
+          imports.map((i) => i.target),
+        );
         const graph = folderGraph(edges);
         const here = dirname(file);
         const reported = new Set();
@@ -55,7 +59,11 @@ const noFolderCycle = {
           const back = folderPath(graph, there, here);
           if (!back) continue;
           reported.add(there);
-          context.report({ node: i.node, messageId: 'cycle', data: { path: describePath(graph, [here, ...back], context.cwd) } });
+          context.report({
+            node: i.node,
+            messageId: 'cycle',
+            data: { path: describePath(graph, [here, ...back], context.cwd) },
+          });
         }
       },
     };

@@ -27,7 +27,10 @@ describe('lint: layers and cycles', function () {
   it("fails an `import 'vscode'` in src/core, and accepts the same text in src/extension", async () => {
     const text = "import * as vscode from 'vscode';\n\nexport const api = vscode;\n";
     const inCore = await lint('src/core/lintProbe.ts', text);
-    assert.ok(inCore.some((m) => m.ruleId === 'no-restricted-imports' && /vscode/.test(m.message)), JSON.stringify(inCore));
+    assert.ok(
+      inCore.some((m) => m.ruleId === 'no-restricted-imports' && /vscode/.test(m.message)),
+      JSON.stringify(inCore),
+    );
     assert.deepEqual(await lint('src/extension/lintProbe.ts', text), []);
   });
 
@@ -39,12 +42,19 @@ describe('lint: layers and cycles', function () {
       '',
     ].join('\n');
     const messages = await lint('src/core/billing/lintProbe.ts', text);
-    assert.ok(messages.some((m) => m.ruleId === 'no-restricted-imports'), JSON.stringify(messages));
-    assert.ok(messages.some((m) => m.ruleId === 'import-x/no-restricted-paths'), JSON.stringify(messages));
+    assert.ok(
+      messages.some((m) => m.ruleId === 'no-restricted-imports'),
+      JSON.stringify(messages),
+    );
+    assert.ok(
+      messages.some((m) => m.ruleId === 'import-x/no-restricted-paths'),
+      JSON.stringify(messages),
+    );
   });
 
   it('keeps the language service transport-free', async () => {
-    const text = "import { createConnection } from 'vscode-languageserver/node';\n\nexport const c = createConnection;\n";
+    const text =
+      "import { createConnection } from 'vscode-languageserver/node';\n\nexport const c = createConnection;\n";
     const messages = await lint('src/server/service/lintProbe.ts', text);
     assert.ok(messages.some((m) => m.ruleId === 'no-restricted-imports' && /transport-free/.test(m.message)));
   });
@@ -60,7 +70,9 @@ describe('lint: layers and cycles', function () {
   });
 
   it('finds no folder cycle in the source tree, and finds one in a graph that has it', async () => {
-    const graph = (await import(pathToFileURL(join(root, 'scripts', 'lint', 'folderGraph.mjs')).href)) as FolderGraphModule;
+    const graph = (await import(
+      pathToFileURL(join(root, 'scripts', 'lint', 'folderGraph.mjs')).href
+    )) as FolderGraphModule;
     assert.deepEqual(graph.folderCycles(graph.folderGraph(graph.scanImports(join(root, 'src')))), []);
     const edges = new Map([
       ['/r/a/x.ts', ['/r/b/y.ts']],
