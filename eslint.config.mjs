@@ -6,6 +6,7 @@
 //   src/server     the language server: no vscode, no extension, no cli; its language service no transport
 //   src/extension  the VS Code client: no server, no cli
 //   src/cli        the `chargeback` command: no vscode, no LSP, no server, no extension
+//   webview        pages inside webviews: no vscode, no LSP, no server, extension or cli
 // and no import cycles, neither between modules (import-x/no-cycle) nor between folders (chargeback/no-folder-cycle).
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
@@ -193,6 +194,25 @@ export default tseslint.config(
         {
           zones: [
             zone('./src/cli', ['./src/server', './src/extension', './src/shared'], 'The CLI uses the core directly.'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Code that runs inside a webview (a browser page): it talks to the extension only through the messages of
+    // src/shared (a webview protocol module there), never by importing the extension, the server or `vscode`.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted(
+        [{ name: 'vscode', message: 'A webview has no VS Code API but acquireVsCodeApi().' }],
+        [{ group: LSP_ALL, message: 'A webview does not speak LSP.' }],
+      ),
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone('./webview', ['./src/server', './src/extension', './src/cli'], 'A webview imports only src/shared.'),
           ],
         },
       ],
