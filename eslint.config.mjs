@@ -133,8 +133,16 @@ export default tseslint.config(
               ['./src/server/handlers', './src/server/server.ts'],
               'The language service is transport-free: the handlers use it, never the other way round.',
             ),
-            zone('./src/server/billing', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
-            zone('./src/server/rules', ['./src/server/handlers', './src/server/server.ts', './src/server/service']),
+            zone(
+              './src/server/billing',
+              ['./src/server/handlers', './src/server/server.ts', './src/server/service'],
+              'A feature is used by the language service and knows no handler: a request handler goes in handlers/.',
+            ),
+            zone(
+              './src/server/rules',
+              ['./src/server/handlers', './src/server/server.ts', './src/server/service'],
+              'A feature is used by the language service and knows no handler: a request handler goes in handlers/.',
+            ),
           ],
         },
       ],
