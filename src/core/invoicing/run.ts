@@ -178,7 +178,11 @@ export async function runInvoicing(
       mode === 'final'
         ? built.problems
             .filter((p) => p.severity === 'error')
-            .map((p) => ({ ...p, severity: 'warning' as const, message: `The draft cannot be compared with: ${p.message}` }))
+            .map((p) => ({
+              ...p,
+              severity: 'warning' as const,
+              message: `The draft cannot be compared with: ${p.message}`,
+            }))
         : built.problems;
     problems.push(...draftProblems);
     drafts = built.invoices;
