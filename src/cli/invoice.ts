@@ -4,7 +4,7 @@
  * printed at its place (rules file or billing row, file:line:col); with any error nothing is written.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import {
   checkWhat,
   explainLine,
@@ -30,6 +30,12 @@ export interface InvoiceArgs {
   dateOrder?: DateOrder;
 }
 
+/** A billing file as a compiler would name it: relative to the current folder when it lies inside it. */
+function shortPath(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : path;
+}
+
 export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): Promise<number> {
   let text: string;
   try {
@@ -51,11 +57,11 @@ export async function runInvoice(args: InvoiceArgs, out: Output, err: Output): P
   for (const p of run.problems) {
     const place = problemPlace(p, args.rules);
     (p.severity === 'error' ? out : err).write(
-      `${place.path}:${place.line}:${place.column}: ${p.severity} ${p.code}: ${p.message}\n`,
+      `${shortPath(place.path)}:${place.line}:${place.column}: ${p.severity} ${p.code}: ${p.message}\n`,
     );
   }
   for (const i of run.dataIssues.filter((x) => x.severity !== 'error').slice(0, 50))
-    err.write(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}\n`);
+    err.write(`${shortPath(i.file)}:${i.line}: ${i.severity} ${i.code}: ${i.message}\n`);
   if (!run.ok) {
     if (args.out) err.write(`chargeback: nothing was written to ${args.out}\n`);
     return 1;
