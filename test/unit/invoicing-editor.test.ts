@@ -5,7 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import type { CompletionItem, MarkupContent } from 'vscode-languageserver';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseRules } from '../../src/core/allocation/parseRules';
+import { runRules } from '../../src/core/allocation/rulesRun';
+import { dailyCsv } from '../support/billingFixtures';
 import { rulesCompletion } from '../../src/server/rules/completion';
 import { rulesDiagnostics } from '../../src/server/rules/diagnostics';
 import { rulesHover } from '../../src/server/rules/hover';
@@ -78,5 +83,37 @@ describe('invoicing: in the editor', () => {
     assert.ok(d);
     assert.equal(d.severity, 1);
     assert.deepEqual(d.range, { start: { line: 5, character: 23 }, end: { line: 5, character: 27 } });
+  });
+
+  it('warns, on every run of the rules, about invoicing patterns without files and scopes to unknown subscriptions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chargeback-invoicing-editor-'));
+    try {
+      writeFileSync(join(dir, 'daily.csv'), dailyCsv([{}]));
+      const text = [
+        'chargeback: 1',
+        'data: [./daily.csv]',
+        'invoicing:',
+        '  draft: ./unbilled/*.csv',
+        '  customers:',
+        '    c-1: { commonSubscription: e-1, subscriptions: { e-listed: {} } }',
+        '  reservations:',
+        '    ro-1: { scope: e-nowhere }',
+        '    ro-2: { scope: e-listed }',
+        '    ro-3: { scope: shared }',
+        '',
+      ].join('\n');
+      const run = await runRules(join(dir, 'r.chargeback.yaml'), text);
+      const got = run.dataProblems.map((p) => [
+        p.code,
+        p.range.start.line,
+        text.split('\n')[p.range.start.line].slice(p.range.start.character, p.range.end.character),
+      ]);
+      assert.deepEqual(got, [
+        ['data-glob-no-file', 3, './unbilled/*.csv'],
+        ['unknown-subscription', 7, 'e-nowhere'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,7 @@ import { DataHarvester, type DataHarvest } from './harvest';
 import { Allocator } from './engine';
 import type { AllocationResult } from './result';
 import { validateAgainstData } from './validateAgainstData';
+import { invoicingDataProblems } from './invoicingData';
 import type { MatchField, MatchMap, RulesFile } from './model';
 import { MATCH_FIELD_KEYS } from './vocabulary';
 
@@ -145,7 +146,11 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   }
   const cancelled = !!options.signal?.aborted;
   const harvest = harvester.result();
-  const dataProblems = cancelled ? [] : validateAgainstData(model, { dataFiles, harvest, result });
+  const invoicing = model.invoicing;
+  const invoicingFiles = invoicing ? await resolveDataFiles(rulesPath, [...invoicing.draft, ...invoicing.final]) : [];
+  const dataProblems = cancelled
+    ? []
+    : [...validateAgainstData(model, { dataFiles, harvest, result }), ...invoicingDataProblems(model, invoicingFiles, harvest)];
   return {
     parsed, rulesPath, dataFiles, files, dataKey: cacheKey, issues, harvest, result, dataProblems,
     lines: kept, cancelled,
