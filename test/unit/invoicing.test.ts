@@ -260,6 +260,22 @@ describe('invoicing: reservations follow their scope', () => {
     assert.equal(invoices.length, 0);
   });
 
+  it('does not trip over covered usage without an Azure subscription (EntitlementId empty)', () => {
+    const odd = row({
+      billed: '0',
+      entitlement: '',
+      subscription: 'plan-x',
+      benefitType: 'Reservation',
+      benefitOrderId: 'RO-1',
+    });
+    const { invoices, problems } = buildInvoices([...lines(), odd], setting(`${subs}\n`), final);
+    assert.deepEqual(
+      problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+    assert.equal(invoices[0].lines.find((l) => l.kind === 'reservation')!.sources.length, 5);
+  });
+
   it('treats a reservation without a stated scope that covered several subscriptions as shared', () => {
     const s = setting(`${subs}\n`);
     const ri = buildInvoices(lines(), s, final).invoices[0].lines.find((l) => l.kind === 'reservation')!;

@@ -281,7 +281,8 @@ function placeLines(c: CustomerState, setting: InvoicingSetting, problems: Invoi
     if (line.reservationOrderId || chargeClassOf(line) !== 'reservation') continue;
     const order = commitmentOf(line);
     const sub = subscriptionOf(line);
-    if (!sub) continue;
+    // Covered usage without an Azure subscription says nothing about where the reservation applied.
+    if (!sub || !c.subs.has(lower(sub))) continue;
     let m = applied.get(order);
     if (!m) applied.set(order, (m = new Map()));
     const day = line.date ?? '9999-12-31';
