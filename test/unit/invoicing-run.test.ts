@@ -170,6 +170,16 @@ describe('reseller sample (samples/reseller)', () => {
     assert.equal(typeof found, 'string');
   });
 
+  it('makes only the drafts with --draft, each marked as a draft', async () => {
+    const r = await cli(['invoice', RULES, '--draft', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { invoices: { status: string; changesSinceDraft?: unknown }[] };
+    assert.equal(doc.invoices.length, 5);
+    assert.ok(doc.invoices.every((i) => i.status === 'draft' && i.changesSinceDraft === undefined));
+    const explained = await cli(['invoice', RULES, '--draft', '--explain', '2026-08-tailspin-toys-postpaid:1']);
+    assert.match(explained.stdout, /^2026-08-tailspin-toys-postpaid:1 \(draft\)/);
+  });
+
   it('prints the JSON contract with --format json (decimal strings for money)', async () => {
     const r = await cli(['invoice', RULES, '--final', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
