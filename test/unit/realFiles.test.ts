@@ -8,7 +8,7 @@ import { Dec, formatPrice } from '../../src/core/money';
 import { chargedFraction, rateCumulative, tiersFromRangeMins } from '../../src/core/rating/formula';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { stringSource } from '../../src/core/billing/source';
-import { dailyCsv, type Cells } from '../support/billingFixtures';
+import { dailyCsv, reconCsv, type Cells } from '../support/billingFixtures';
 import { checkText } from '../support/check';
 
 function total(eup: string, quantity: string, fx = '1'): string {
@@ -227,5 +227,64 @@ describe('real billing files: dates', () => {
     rows[3] = { ...rows[3], UsageDate: '2026-09-02' };
     const { findings } = await checkText(dailyCsv(rows));
     assert.deepEqual(findings.map((f) => [f.code, f.column, f.line]), [['usage-date-outside-period', 'UsageDate', 4]]);
+  });
+});
+
+describe('real billing files: export variants', () => {
+  it('a file exported through the API, with its column names, is checked like the CSV export', async () => {
+    const csvText = dailyCsv(seedMonth(REAL_PEC));
+    const api = csvText.replace(/^[^\r\n]*/, (h) => h
+      .replace('PartnerEarnedCreditPercentage', 'rateOfPartnerEarnedCredit').replace('CreditPercentage', 'rateOfCredit')
+      .replace('CreditType', 'creditType').replace(',Unit,', ',unitOfMeasure,').replace('Tier2MpnId', 'resellerMpnId')
+      .replace('EffectiveUnitPrice', 'effectiveUnitPrice').replace('PCToBCExchangeRate,', 'pcToBCExchangeRate,'));
+    assert.ok(api.startsWith('PartnerId') && api.includes('rateOfPartnerEarnedCredit'));
+    const clean = await checkText(api);
+    assert.equal(clean.summary.kind, 'daily-usage');
+    assert.deepEqual(clean.findings, []);
+    const wrong = api.replace(/\r\n([^\r\n]*)0\.737782122900436/, (_m, before: string) => `\r\n${before}0.868`);
+    const { findings } = await checkText(wrong);
+    assert.deepEqual(findings.map((f) => [f.code, f.column]), [['eup-mismatch', 'effectiveUnitPrice']]);
+  });
+
+  it('numbers guarded with a leading apostrophe and totals in scientific notation are read as numbers', async () => {
+    const rows: Cells[] = seedMonth(REAL_PEC).map((r) => ({ ...r, Quantity: `'${r.Quantity}`, UnitPrice: "'0.868000" }));
+    rows[3] = { ...rows[3], BillingPreTaxTotal: new Dec(rows[3].BillingPreTaxTotal).toExponential(6).toUpperCase() };
+    assert.match(rows[3].BillingPreTaxTotal, /^2\.545300E\+2$/);
+    assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
+    const zero: Cells[] = [{ ...rows[0], EffectiveUnitPrice: '0.00', BillingPreTaxTotal: '0.00E+00', PricingPreTaxTotal: '7.10833E-05', CreditType: 'Azure Credit Applied', CreditPercentage: '100', PartnerEarnedCreditPercentage: '' }];
+    assert.deepEqual((await checkText(dailyCsv(zero))).findings, []);
+  });
+
+  it('a surcharge in PriceAdjustmentDescription raises the price; only discounts lower it', async () => {
+    const eup = new Dec('0.868').times('0.85').times('1.02');
+    const units = '555.950039';
+    const subtotal = eup.times(units).toDecimalPlaces(2, Decimal.ROUND_FLOOR).toFixed(2);
+    const line: Cells = {
+      PriceAdjustmentDescription: '["15.0% Partner earned credit for services managed","2.0% Surcharge Applied"]',
+      EffectiveUnitPrice: formatPrice(eup), BillableQuantity: units, Subtotal: subtotal, Total: subtotal,
+    };
+    const { findings } = await checkText(reconCsv([line]));
+    assert.deepEqual(findings, []);
+    const discounted = await checkText(reconCsv([{ ...line, EffectiveUnitPrice: formatPrice(new Dec('0.868').times('0.85').times('0.98')) }]));
+    assert.equal(discounted.findings[0]?.code, 'eup-mismatch');
+    assert.match(discounted.findings[0].message, /2% surcharge/);
+  });
+
+  it('the legacy license-based reconciliation file is recognized and labelled', async () => {
+    const header = 'PartnerId,CustomerId,CustomerName,MpnId,Tier2MpnId,OrderId,SubscriptionId,SyndicationPartnerSubscriptionNumber,'
+      + 'OfferId,DurableOfferId,OfferName,SubscriptionStartDate,SubscriptionEndDate,ChargeStartDate,ChargeEndDate,ChargeType,'
+      + 'UnitPrice,Quantity,Amount,TotalOtherDiscount,Subtotal,Tax,TotalForCustomer,Currency,DomainName,SubscriptionName,'
+      + 'SubscriptionDescription,BillingCycleType';
+    const row = 'p,c,Contoso,1,,o,s,,O1,D1,Office 365 E3,1/1/2026,12/31/2026,7/1/2026,7/31/2026,Cycle fee,20,10,200,0,200,38,238,EUR,contoso,E3,,Monthly';
+    const { findings, summary } = await checkText(`${header}\r\n${row}\r\n`);
+    assert.equal(summary.kind, 'legacy-license');
+    assert.deepEqual(findings.map((f) => [f.code, f.severity]), [['legacy-format', 'info']]);
+    assert.match(findings[0].message, /legacy license-based reconciliation/);
+  });
+
+  it('an unterminated quote in the header is reported as that, not as an empty file', async () => {
+    const { findings } = await checkText('PartnerId,"CustomerId,CustomerName,UsageDate\r\np,c,n,2026-07-01\r\n');
+    assert.deepEqual(findings.map((f) => [f.code, f.line, f.character]), [['invalid-csv', 0, 10]]);
+    assert.match(findings[0].message, /quote at line 1, character 11 that is never closed/);
   });
 });

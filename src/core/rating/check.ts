@@ -166,6 +166,12 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
           code: 'legacy-format', severity: 'info', ...headerRange,
           message: 'This is the legacy usage-based reconciliation file of the old CSP Azure offer; it is recognized but its prices are not re-rated.',
         });
+      } else if (h.kind === 'legacy-license') {
+        emit({
+          code: 'legacy-format', severity: 'info', ...headerRange,
+          message: 'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan usage); '
+            + 'it is recognized but its lines are not re-rated.',
+        });
       }
       return true;
     },
@@ -175,7 +181,7 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
     },
     // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
     onFinding(f) {
-      if (summary.kind === 'unknown' && f.code !== 'unsupported-encoding' && f.code !== 'empty-file') return;
+      if (summary.kind === 'unknown' && f.code !== 'unsupported-encoding' && f.code !== 'empty-file' && (header || f.code !== 'invalid-csv')) return;
       if (!daily || f.record === undefined) emit(f);
     },
   }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) });

@@ -35,7 +35,11 @@ export interface PriceAdjustment {
   fraction: Decimal;
   text: string;
   isPartnerEarnedCredit: boolean;
+  /** A fee on top of the price: `fraction` is then negative (the price is raised by its size). */
+  isSurcharge?: boolean;
 }
+
+const SURCHARGE = /surcharge|\bfees?\b|uplift|mark-?up|premium/i;
 
 /**
  * Reads the reasons listed in PriceAdjustmentDescription (a JSON-ish list of strings). A reason that names no
@@ -64,7 +68,11 @@ export function parsePriceAdjustments(text: string): { adjustments: PriceAdjustm
       unverifiable.push(reason);
       continue;
     }
-    adjustments.push({ fraction: new Dec(m[1].replace(',', '.')).div(100), text: reason, isPartnerEarnedCredit: /partner\s+earned\s+credit/i.test(reason) });
+    const rate = new Dec(m[1].replace(',', '.')).div(100);
+    const isPartnerEarnedCredit = /partner\s+earned\s+credit/i.test(reason);
+    // A fee applied on top of the price raises it; only discounts and credits lower it.
+    const isSurcharge = !isPartnerEarnedCredit && SURCHARGE.test(reason) && !/discount|credit|rebate/i.test(reason);
+    adjustments.push({ fraction: isSurcharge ? rate.abs().neg() : rate, text: reason, isPartnerEarnedCredit, isSurcharge });
   }
   return { adjustments, unverifiable };
 }
@@ -144,7 +152,7 @@ export class ReconciliationChecker {
         const relative = edge.isZero() ? ONE : eup.minus(edge).abs().div(edge.abs());
         const discountWords = adjustments.length === 0
           ? 'no price adjustment is listed, so it should equal UnitPrice'
-          : `PriceAdjustmentDescription lists ${adjustments.map((a) => fmtPct(a.fraction) + (a.isPartnerEarnedCredit ? ' partner earned credit' : ' discount')).join(' and ')}`;
+          : `PriceAdjustmentDescription lists ${adjustments.map((a) => fmtPct(a.fraction.abs()) + (a.isPartnerEarnedCredit ? ' partner earned credit' : a.isSurcharge ? ' surcharge' : ' discount')).join(' and ')}`;
         stake(impact);
         emit({
           code: 'eup-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.eup),
