@@ -9,7 +9,7 @@ import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocat
 import { UsageError, type Output } from './output';
 
 const USAGE = `Usage:
-  chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
+  chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT] [--all]
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
   chargeback --help | --version
@@ -67,6 +67,7 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
           'price-list': { type: 'string' },
           'date-order': { type: 'string' },
           'error-threshold': { type: 'string' },
+          all: { type: 'boolean', default: false },
         },
       });
       if (positionals.length === 0) throw new UsageError('check needs at least one billing file');
@@ -75,6 +76,7 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       if (values['price-list']) requireReadableFile(values['price-list'], 'price list');
       return await runCheck({
         files: positionals, format: values.format, priceList: values['price-list'], dateOrder: values['date-order'], errorThreshold: values['error-threshold'],
+        all: values.all,
       }, out);
     }
     if (command === 'allocate' || command === 'export') {

@@ -169,7 +169,8 @@ describe('billing files in the editor', function () {
         UsageDate: '2026-08-03', Quantity: '0.001', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0',
         MeterId: `m-${i}`,
       }));
-      rows[12_345] = { ...rows[12_345], EffectiveUnitPrice: '0.868' };
+      // Billed from the wrong price, so money is at stake: an error (a wrong price billed right would be a warning).
+      rows[12_345] = { ...rows[12_345], Quantity: '10', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '8.68', PricingPreTaxTotal: '8.68' };
       const path = join(dir, 'big-usage.csv');
       writeFileSync(path, dailyCsv(rows));
       const uri = vscode.Uri.file(path);

@@ -265,9 +265,10 @@ describe('real billing files: export variants', () => {
     };
     const { findings } = await checkText(reconCsv([line]));
     assert.deepEqual(findings, []);
-    const discounted = await checkText(reconCsv([{ ...line, EffectiveUnitPrice: formatPrice(new Dec('0.868').times('0.85').times('0.98')) }]));
-    assert.equal(discounted.findings[0]?.code, 'eup-mismatch');
-    assert.match(discounted.findings[0].message, /2% surcharge/);
+    // Read as a discount, the surcharge would make this price 4% too high; read as a fee it is 2% too high.
+    const high = await checkText(reconCsv([{ ...line, EffectiveUnitPrice: formatPrice(new Dec('0.868').times('0.85').times('1.04')) }]));
+    assert.equal(high.findings[0]?.code, 'eup-mismatch');
+    assert.match(high.findings[0].message, /should be 0\.752549636928796 .*15% partner earned credit and 2% surcharge/);
   });
 
   it('the legacy license-based reconciliation file is recognized and labelled', async () => {

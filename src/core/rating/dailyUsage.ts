@@ -493,31 +493,33 @@ export class DailyUsageChecker {
           actual: row.eupText.trim(), expected: formatPrice(expected), currency, ...cellRange(r.pos, this.idx.eup),
         };
         const because = `${derivation(x)}${leftOutNote()}`;
+        let finding: Finding;
+        let impact = ZERO;
         if (billedRight) {
-          emit({
+          finding = {
             ...base, severity: 'warning', impact: '0.00',
             message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
-              + `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake.`,
-          });
+              + `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
+          };
         } else {
-          const impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
+          impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
           const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
           const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
           const totalsNote = billedFromOwnPrice ? '' : `; BillingPreTaxTotal ${billedText} does not match this price either`;
-          const finding: Finding = {
+          finding = {
             ...base, severity: priceSeverity(relative, impact, this.options), impact: formatCents(impact),
             message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
               + `${chargeWords(impact, currency)} on this row${totalsNote}`,
           };
-          if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
-            // Possibly a free allowance or graduated prices: decided when the whole group has been seen.
-            this.keepBelowBand(r, row, x, finding, impact, expected.times(qfx));
-            return { stake: ZERO, billed: row.billingTotal, currency };
-          }
-          finding.message += `${tierNote(x, this.options)}.`;
-          stake(impact);
-          emit(finding);
         }
+        if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
+          // Possibly a free allowance or graduated prices: decided when the whole group has been seen.
+          this.keepBelowBand(r, row, x, finding, impact, expected.times(qfx));
+          return { stake: ZERO, billed: row.billingTotal, currency };
+        }
+        finding.message += `${billedRight ? '' : tierNote(x, this.options)}.`;
+        stake(impact);
+        emit(finding);
       }
     }
 
@@ -584,10 +586,13 @@ export class DailyUsageChecker {
     let twice: string | undefined;
     for (const [rate, name] of [[row.pec, 'partner earned credit'], [row.credit, 'credit']] as const) {
       if (twice || !rate.gt(0)) continue;
-      const f = Dec.sub(1, rate);
-      if (row.eup.gte(x.lower.times(f).minus(x.tolerance)) && row.eup.lte(x.upper.times(f).plus(x.tolerance))) {
+      if (inDiscountedBand(row.eup, x, Dec.sub(1, rate))) {
         twice = `${name} ${fmtPct(rate)} applied twice (UnitPrice x (1 - ${fmtPct(rate)}) x (1 - ${fmtPct(rate)}))`;
       }
+    }
+    // Without PEC in the row, a price exactly 15% below the flat price is a partner earned credit the row does not name.
+    if (!twice && row.pec.isZero() && inDiscountedBand(row.eup, x, Dec.sub(1, '0.15'))) {
+      twice = 'price of a 15% partner earned credit that PartnerEarnedCreditPercentage does not name';
     }
     g.rows.push({ finding, impact, billed: row.billingTotal, flatBilled, day: row.day, zero: row.eup.isZero(), twice });
   }
@@ -652,6 +657,13 @@ export class DailyUsageChecker {
     }
     this.belowBand.clear();
   }
+}
+
+/** True when a price lies in the row's band with a further discount (charged fraction `f`) on the same quantity. */
+function inDiscountedBand(eup: Decimal, x: DailyRowExplanation, f: Decimal): boolean {
+  const charged = x.upper.times(x.bcu).times(f);
+  const low = x.bcu.gt(0) ? Dec.min(x.lower.times(f), floorCents(charged).div(x.bcu)) : x.lower.times(f);
+  return eup.gte(low.minus(x.tolerance)) && eup.lte(x.upper.times(f).plus(x.tolerance));
 }
 
 function words(order: DateOrder): string {
