@@ -16,7 +16,13 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance, roundCents } from '../money';
-import { chargedFraction, percentAsFraction, rateCumulative, type PriceTier } from './formula';
+import { chargedFraction, percentAsFraction, rateCumulative, tierPriceRange, type PriceTier } from './formula';
+
+/** Month-to-date quantities kept outside the checker (the fast reader's compact store). */
+export interface MonthToDateSource {
+  monthToDate(groupKey: string, day: string): Decimal | undefined;
+  before(groupKey: string, day: string): Decimal | undefined;
+}
 import { parseBillingDate } from '../billing/dates';
 import type { CsvRecord } from '../billing/csv';
 import type { BillingHeader } from '../billing/reader';
@@ -95,6 +101,8 @@ export interface DailyRowExplanation {
   upper: Decimal;
   tolerance: Decimal;
   tiers?: readonly PriceTier[];
+  /** The documented cumulative price BC / BCU, where the band is wider than it (graduated prices). */
+  cumulative?: Decimal;
   consistent: boolean;
   leftOutRows: number;
 }
@@ -112,6 +120,8 @@ export type ColumnKey = keyof typeof COLUMNS;
 interface GroupDays {
   /** Quantity per day during the first pass; month-to-date quantity per day after `finish`. */
   byDay: Map<string, Decimal>;
+  /** After `finish`: the month-to-date quantity before each day. */
+  before: Map<string, Decimal>;
   leftOut: number;
 }
 
@@ -300,7 +310,7 @@ export class DailyUsageChecker {
   private group(key: string): GroupDays {
     let g = this.groups.get(key);
     if (!g) {
-      g = { byDay: new Map(), leftOut: 0 };
+      g = { byDay: new Map(), before: new Map(), leftOut: 0 };
       this.groups.set(key, g);
     }
     return g;
@@ -312,6 +322,7 @@ export class DailyUsageChecker {
       const days = [...g.byDay.keys()].sort();
       let running = ZERO;
       for (const d of days) {
+        g.before.set(d, running);
         running = running.plus(g.byDay.get(d)!);
         g.byDay.set(d, running);
       }
@@ -329,10 +340,15 @@ export class DailyUsageChecker {
    * Month-to-date quantities kept elsewhere (the fast reader's compact store), used instead of this checker's own
    * sums when every row was summed there.
    */
-  private external?: { monthToDate(groupKey: string, day: string): Decimal | undefined };
+  private external?: MonthToDateSource;
 
-  useMonthToDate(store: { monthToDate(groupKey: string, day: string): Decimal | undefined }): void {
+  useMonthToDate(store: MonthToDateSource): void {
     this.external = store;
+  }
+
+  /** The group's quantity from the start of the month up to, not including, `day` (after finish). */
+  monthToDateBefore(groupKey: string, day: string): Decimal | undefined {
+    return this.external ? this.external.before(groupKey, day) : this.groups.get(groupKey)?.before.get(day);
   }
 
   /** The group's quantity from the start of the month through `day` (after finish). */
@@ -365,6 +381,13 @@ export class DailyUsageChecker {
       if (bcu.gt(0)) {
         const r = rateCumulative(bcu, unitPrice, fraction, tiers);
         rating = { bcu, gross: r.gross, bc: r.bc, lower: r.eup, upper: r.unroundedEup, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+        if (rating.tiers) {
+          // Billed exports price the day at the tier its units fall in: that is consistent too (see tierPriceRange).
+          const range = tierPriceRange(rating.tiers, this.monthToDateBefore(groupKey, day) ?? ZERO, bcu);
+          rating.cumulative = r.eup;
+          rating.lower = Dec.min(rating.lower, range.min.times(fraction));
+          rating.upper = Dec.max(rating.upper, range.max.times(fraction));
+        }
       } else {
         // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
         const price = unitPrice.times(fraction);
@@ -483,7 +506,7 @@ export class DailyUsageChecker {
       if (x.consistent) this.noteInBand(row.groupKey, row.day);
       else {
         verdict = true;
-        const expected = x.lower;
+        const expected = x.cumulative ?? x.lower;
         const qfx = row.quantity.times(row.fx);
         const lowBill = Dec.min(x.lower, x.upper).times(qfx);
         const highBill = Dec.max(x.lower, x.upper).times(qfx);
@@ -533,7 +556,8 @@ export class DailyUsageChecker {
         code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.billingTotal),
         record: r.index, actual: billedText, expected: shown, impact: formatCents(impact), currency, meter,
         message: `BillingPreTaxTotal ${billedText} should be ${shown} `
-          + `(FLOOR(EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} x PCToBCExchangeRate ${row.fx.toFixed()}, 2)); `
+          + `(${printedDecimals(billedText) <= 2 ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} `
+          + `x PCToBCExchangeRate ${row.fx.toFixed()}${printedDecimals(billedText) <= 2 ? ', 2)' : ', not rounded, as the file prints totals'}); `
           + `${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.billingTotal),
       });

@@ -312,6 +312,15 @@ class MonthToDateStore {
     return v ? new Dec(v.hi).plus(new Dec(v.lo).div(1e15)) : undefined;
   }
 
+  /** The running sum before `day` (0 on the group's first day). */
+  before(groupKey: string, day: string): Decimal | undefined {
+    const g = this.byGroup.get(groupKey);
+    if (!g) return undefined;
+    const i = g.days.indexOf(day);
+    if (i < 0) return undefined;
+    return i === 0 ? ZERO : new Dec(g.hi[i - 1]).plus(new Dec(g.lo[i - 1]).div(1e15));
+  }
+
   /** The same in units of 10^-15, as an integer. */
   units(groupKey: string, day: string): bigint | undefined {
     const v = this.at(groupKey, day);
