@@ -1150,10 +1150,13 @@ const RECON_DEFECT_REPORT: Record<ReconDefect, { column: ReconColumn; code: Plan
   'pec-named-not-applied': { column: 'EffectiveUnitPrice', code: 'eup-mismatch' },
 };
 
-/** Builds every sample file in memory; nothing is written. */
-export function generateSamples(): GeneratedSamples {
+/**
+ * Builds every sample file in memory; nothing is written. `defects: false` leaves the daily file without its planted
+ * daily defects (tests build a clean month from it).
+ */
+export function generateSamples(options: { defects?: boolean } = {}): GeneratedSamples {
   const usage = buildUsage(new Rng(SEED));
-  plantDailyDefects(usage);
+  if (options.defects !== false) plantDailyDefects(usage);
   const rated = rateUsage(usage);
   const recon = buildRecon(rated);
 
