@@ -38,31 +38,38 @@ describe('real billing files: benefits and credits', () => {
     rows[0] = { ...rows[0], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14'), PricingPreTaxTotal: total('0.868', '14') };
     const { findings } = await checkText(dailyCsv(rows));
     assert.deepEqual(findings.map((f) => [f.code, f.line]), [['eup-mismatch', 1]]);
-  });
-
-  it('a reservation or savings plan benefit type is covered usage, even without a BenefitId', async () => {
-    for (const type of ['Reservation', 'SavingsPlan', 'savings plan']) {
-      const rows = seedMonth({ BenefitType: type, EffectiveUnitPrice: '0', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0' });
-      const { findings } = await checkText(dailyCsv(rows));
-      assert.ok(findings.length === 4 && findings.every((f) => f.code === 'pec-not-eligible'), `${type}: ${findings.map((f) => f.code)}`);
+    // A reservation or savings plan benefit type is covered usage, even without a BenefitId.
+    {
+      for (const type of ['Reservation', 'SavingsPlan', 'savings plan']) {
+        const rows = seedMonth({ BenefitType: type, EffectiveUnitPrice: '0', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0' });
+        const { findings } = await checkText(dailyCsv(rows));
+        assert.ok(findings.length === 4 && findings.every((f) => f.code === 'pec-not-eligible'), `${type}: ${findings.map((f) => f.code)}`);
+      }
     }
   });
 
-  it("a PEC row's CreditPercentage is the PEC, counted once", async () => {
+  it("a PEC row's CreditPercentage is the PEC, counted once; only a credit of another type lowers the price further", async () => {
     assert.deepEqual((await checkText(dailyCsv(seedMonth(REAL_PEC)))).findings, []);
     // The API's scale and the PEC carried only by CreditPercentage read the same.
     const api = { PartnerEarnedCreditPercentage: '0.15', CreditPercentage: '0.15', CreditType: 'Partner Earned Credit Applied' };
     assert.deepEqual((await checkText(dailyCsv(seedMonth(api)))).findings, []);
     const onlyCredit = { PartnerEarnedCreditPercentage: '', CreditPercentage: '15', CreditType: 'Partner Earned Credit Applied' };
     assert.deepEqual((await checkText(dailyCsv(seedMonth(onlyCredit)))).findings, []);
-  });
-
-  it('a row without PEC reads "Credit Not Applied" and is priced at UnitPrice', async () => {
-    const rows: Cells[] = [{
-      PartnerEarnedCreditPercentage: '', CreditPercentage: '', CreditType: 'Credit Not Applied', Quantity: '10',
-      EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '8.68', PricingPreTaxTotal: '8.68',
-    }];
-    assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
+    // A row without PEC reads "Credit Not Applied" and is priced at UnitPrice.
+    {
+      const rows: Cells[] = [{
+        PartnerEarnedCreditPercentage: '', CreditPercentage: '', CreditType: 'Credit Not Applied', Quantity: '10',
+        EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '8.68', PricingPreTaxTotal: '8.68',
+      }];
+      assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
+    }
+    // Only a credit of another type lowers the price further.
+    {
+      const rows = seedMonth({ ...REAL_PEC, CreditPercentage: '10', CreditType: 'Azure Credit Applied' });
+      const { findings } = await checkText(dailyCsv(rows));
+      // The rows are priced at PEC only: with a 10% credit on top they are overcharged.
+      assert.ok(findings.length === 4 && findings.every((f) => f.code === 'eup-mismatch' && /overcharged/.test(f.message)));
+    }
   });
 
   it('PEC and CreditPercentage that disagree on a PEC row: one warning that says which was used', async () => {
@@ -73,12 +80,6 @@ describe('real billing files: benefits and credits', () => {
     assert.match(findings[0].message, /checked with 15%, counted once/);
   });
 
-  it('only a credit of another type lowers the price further', async () => {
-    const rows = seedMonth({ ...REAL_PEC, CreditPercentage: '10', CreditType: 'Azure Credit Applied' });
-    const { findings } = await checkText(dailyCsv(rows));
-    // The rows are priced at PEC only: with a 10% credit on top they are overcharged.
-    assert.ok(findings.length === 4 && findings.every((f) => f.code === 'eup-mismatch' && /overcharged/.test(f.message)));
-  });
 });
 
 describe('real billing files: one money verdict per row', () => {
@@ -90,28 +91,17 @@ describe('real billing files: one money verdict per row', () => {
     assert.match(findings[0].message, /billed at the right price: no money at stake/);
     assert.equal(summary.overcharge, '0.00');
     assert.equal(summary.undercharge, '0.00');
-  });
-
-  it('a wrong price billed from that price is one eup-mismatch with billed minus expected price x Quantity x FX', async () => {
-    const fx = '0.921434';
-    const rows: Cells[] = seedMonth({ PCToBCExchangeRate: fx, BillingCurrency: 'EUR' }).map((r) => ({ ...r, BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity, fx) }));
-    rows[3] = { ...rows[3], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '345', fx), PricingPreTaxTotal: total('0.868', '345') };
-    const { findings, summary } = await checkText(dailyCsv(rows));
-    assert.equal(findings.length, 1);
-    // billed FLOOR(0.868 x 345 x fx, 2) = 275.93, expected FLOOR(0.737782122900436 x 345 x fx, 2) = 234.53
-    assert.equal(findings[0].impact, '41.40');
-    assert.equal(summary.overcharge, '41.40');
-  });
-
-  it('totals that disagree with a right price are one total-mismatch; an un-rounded total is compared un-rounded', async () => {
-    const rows = seedMonth();
-    const exact = new Dec('0.737782122900436').times('345');
-    rows[3] = { ...rows[3], BillingPreTaxTotal: exact.toFixed(8), PricingPreTaxTotal: exact.toFixed(8) };
-    assert.deepEqual((await checkText(dailyCsv(rows))).findings, [], 'real billed exports carry un-rounded totals');
-    rows[3] = { ...rows[3], BillingPreTaxTotal: exact.plus(3).toFixed(8) };
-    const { findings, summary } = await checkText(dailyCsv(rows));
-    assert.deepEqual(findings.map((f) => [f.code, f.impact]), [['total-mismatch', '3.00']]);
-    assert.equal(summary.overcharge, '3.00');
+    // A wrong price billed from that price is one eup-mismatch with billed minus expected price x Quantity x FX.
+    {
+      const fx = '0.921434';
+      const rows: Cells[] = seedMonth({ PCToBCExchangeRate: fx, BillingCurrency: 'EUR' }).map((r) => ({ ...r, BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity, fx) }));
+      rows[3] = { ...rows[3], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '345', fx), PricingPreTaxTotal: total('0.868', '345') };
+      const { findings, summary } = await checkText(dailyCsv(rows));
+      assert.equal(findings.length, 1);
+      // billed FLOOR(0.868 x 345 x fx, 2) = 275.93, expected FLOOR(0.737782122900436 x 345 x fx, 2) = 234.53
+      assert.equal(findings[0].impact, '41.40');
+      assert.equal(summary.overcharge, '41.40');
+    }
   });
 
   it('a wrong PricingPreTaxTotal next to a right BillingPreTaxTotal is no money at stake', async () => {
@@ -120,6 +110,17 @@ describe('real billing files: one money verdict per row', () => {
     const { findings, summary } = await checkText(dailyCsv(rows));
     assert.deepEqual(findings.map((f) => [f.code, f.column, f.severity, f.impact]), [['total-mismatch', 'PricingPreTaxTotal', 'warning', '0.00']]);
     assert.equal(summary.overcharge, '0.00');
+    // Totals that disagree with a right price are one total-mismatch; an un-rounded total is compared un-rounded.
+    {
+      const rows = seedMonth();
+      const exact = new Dec('0.737782122900436').times('345');
+      rows[3] = { ...rows[3], BillingPreTaxTotal: exact.toFixed(8), PricingPreTaxTotal: exact.toFixed(8) };
+      assert.deepEqual((await checkText(dailyCsv(rows))).findings, [], 'real billed exports carry un-rounded totals');
+      rows[3] = { ...rows[3], BillingPreTaxTotal: exact.plus(3).toFixed(8) };
+      const { findings, summary } = await checkText(dailyCsv(rows));
+      assert.deepEqual(findings.map((f) => [f.code, f.impact]), [['total-mismatch', '3.00']]);
+      assert.equal(summary.overcharge, '3.00');
+    }
   });
 });
 
@@ -182,12 +183,12 @@ describe('real billing files: free allowances and graduated prices', () => {
     assert.match(f.message, /unverified/);
     assert.equal(summary.overcharge, '0.00');
     assert.equal(summary.undercharge, '0.00');
-  });
-
-  it('with a price list the same allowance is rated exactly and is clean', async () => {
-    const { priceList, findings: listFindings } = await loadPriceList(stringSource('prices.csv', priceListText));
-    assert.deepEqual(listFindings, []);
-    assert.deepEqual((await checkText(dailyCsv(allowanceMonth()), { priceList })).findings, []);
+    // With a price list the same allowance is rated exactly and is clean.
+    {
+      const { priceList, findings: listFindings } = await loadPriceList(stringSource('prices.csv', priceListText));
+      assert.deepEqual(listFindings, []);
+      assert.deepEqual((await checkText(dailyCsv(allowanceMonth()), { priceList })).findings, []);
+    }
   });
 
   it('PEC applied twice on a flat meter stays an error on its row, allowance or not elsewhere', async () => {
