@@ -59,11 +59,14 @@ describe('fast daily check against the reference path', () => {
     const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
     const withList = await both(() => fileSource(dailyPath), defaultCheckOptions({ priceList: priceList.priceList }));
     assert.equal(withList.fast, true);
-    assert.ok(withList.referenceRows![1] < 50, `most rows are proved clean without the reference (${withList.referenceRows})`);
+    // Totals in scientific notation (tiny and zero amounts, as real billed exports print them) take the reference path.
+    const scientific = records.slice(1).filter((r) => /E[+-]\d+$/.test(r.cells[col('BillingPreTaxTotal')])).length;
+    assert.ok(withList.referenceRows![1] < scientific + 50, `most rows are proved clean without the reference (${withList.referenceRows})`);
   });
 
   it('finds exactly what the reference finds on 40 mutated months, read in slices as small as 4 KB', async function () {
-    this.timeout(60_000);
+    // Eighty full checks of the sample month: about 40 s, more on a loaded machine.
+    this.timeout(180_000);
     const rnd = seededRandom(4242);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
     const eup = col('EffectiveUnitPrice');
