@@ -16,7 +16,8 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance, roundCents } from '../money';
-import { chargedFraction, percentAsFraction, rateCumulative, tierPriceRange, type PriceTier } from './formula';
+import type { PriceTier } from '../billing/priceList';
+import { chargedFraction, percentAsFraction, rateCumulative, tierPriceRange } from './formula';
 
 /** Month-to-date quantities kept outside the checker (the fast reader's compact store). */
 export interface MonthToDateSource {
