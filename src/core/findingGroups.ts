@@ -41,7 +41,19 @@ export class FindingGrouper {
     if (key === undefined) return false;
     let e = this.groups.get(key);
     if (!e) {
-      e = { g: { code: f.code, meter: f.meter!, severity: f.severity, count: 0, impact: '0.00', currency: f.currency ?? '', first: f, sample: [] }, sum: ZERO };
+      e = {
+        g: {
+          code: f.code,
+          meter: f.meter!,
+          severity: f.severity,
+          count: 0,
+          impact: '0.00',
+          currency: f.currency ?? '',
+          first: f,
+          sample: [],
+        },
+        sum: ZERO,
+      };
       this.groups.set(key, e);
     }
     const g = e.g;

@@ -20,7 +20,10 @@ export interface BigMonth {
 export function writeBigMonth(copies: number, withDefects: boolean): BigMonth {
   const gen = generateSamples({ defects: withDefects });
   const text = gen.files.get(SAMPLE_PATHS.daily)!.toString('utf8');
-  const [header, ...lines] = text.replace(/^\uFEFF/, '').replace(/\r\n$/, '').split('\r\n');
+  const [header, ...lines] = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n$/, '')
+    .split('\r\n');
   const ids = CUSTOMERS.flatMap((c) => [c.id, c.plan.id, ...c.entitlements.map((e) => e.id)]);
   const out: string[] = [header];
   const defects: PlantedDefect[] = [];
@@ -28,9 +31,15 @@ export function writeBigMonth(copies: number, withDefects: boolean): BigMonth {
   for (let k = 0; k < copies; k++) {
     // Same-length ids per copy: the last hex digits count the copy.
     const suffix = k.toString(16).padStart(4, '0');
-    const swap = (line: string): string => (k === 0 ? line : ids.reduce((l, id) => l.split(id).join(id.slice(0, -4) + suffix), line));
+    const swap = (line: string): string =>
+      k === 0 ? line : ids.reduce((l, id) => l.split(id).join(id.slice(0, -4) + suffix), line);
     for (const line of lines) out.push(swap(line));
-    for (const d of planted) defects.push({ ...d, line: d.line + k * lines.length, value: k === 0 ? d.value : swapValue(d.value, ids, suffix) });
+    for (const d of planted)
+      defects.push({
+        ...d,
+        line: d.line + k * lines.length,
+        value: k === 0 ? d.value : swapValue(d.value, ids, suffix),
+      });
   }
   const dir = mkdtempSync(join(tmpdir(), 'chargeback-big-month-'));
   const daily = join(dir, 'DailyRatedUsage_2026-07.csv');

@@ -25,9 +25,21 @@ function pecNeverApplied(): Cells[] {
   const rows: Cells[] = [];
   for (let i = 0; i < 200; i++) {
     const day = `2026-08-${String(1 + (i % 28)).padStart(2, '0')}`;
-    rows.push({ UsageDate: day, Quantity: '2', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '1.73', PricingPreTaxTotal: '1.73' });
+    rows.push({
+      UsageDate: day,
+      Quantity: '2',
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: '1.73',
+      PricingPreTaxTotal: '1.73',
+    });
   }
-  rows.push({ MeterId: 'm-2', Quantity: '10', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '9.99', PricingPreTaxTotal: '9.99' });
+  rows.push({
+    MeterId: 'm-2',
+    Quantity: '10',
+    EffectiveUnitPrice: '0.7378',
+    BillingPreTaxTotal: '9.99',
+    PricingPreTaxTotal: '9.99',
+  });
   return rows;
 }
 
@@ -50,11 +62,19 @@ describe('repeated defects, grouped', () => {
     assert.equal(r.code, 1);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 3, r.stdout);
-    assert.match(lines[0], new RegExp(`:2:\\d+: error eup-mismatch: 200 rows of meter m-1 have eup-mismatch; overcharged USD ${sum} in all\\.`));
+    assert.match(
+      lines[0],
+      new RegExp(
+        `:2:\\d+: error eup-mismatch: 200 rows of meter m-1 have eup-mismatch; overcharged USD ${sum} in all\\.`,
+      ),
+    );
     assert.match(lines[0], /\(--all prints every row\)$/);
     assert.match(lines[1], /:202:\d+: error total-mismatch: BillingPreTaxTotal 9\.99/);
     // The summary's overcharge is the sum of the row verdicts: the same money as the group line.
-    assert.equal(new Dec(summary.overcharge).minus(sum).toFixed(2), new Dec(findings.find((f) => f.code === 'total-mismatch')!.impact!).toFixed(2));
+    assert.equal(
+      new Dec(summary.overcharge).minus(sum).toFixed(2),
+      new Dec(findings.find((f) => f.code === 'total-mismatch')!.impact!).toFixed(2),
+    );
     assert.match(lines[2], new RegExp(`overcharged USD ${summary.overcharge}$`));
   });
 
@@ -62,12 +82,21 @@ describe('repeated defects, grouped', () => {
     const all = await run(['check', path, '--all']);
     assert.equal(all.stdout.trim().split('\n').length, 202);
     const json = JSON.parse((await run(['check', path, '--format', 'json'])).stdout) as {
-      files: { findings: unknown[]; groups: { meter: string; code: string; rows: number; impact: string; line: number }[] }[];
+      files: {
+        findings: unknown[];
+        groups: { meter: string; code: string; rows: number; impact: string; line: number }[];
+      }[];
     };
     assert.equal(json.files[0].findings.length, 201);
-    assert.deepEqual(json.files[0].groups.map((g) => [g.meter, g.code, g.rows, g.line]), [['m-1', 'eup-mismatch', 200, 2]]);
+    assert.deepEqual(
+      json.files[0].groups.map((g) => [g.meter, g.code, g.rows, g.line]),
+      [['m-1', 'eup-mismatch', 200, 2]],
+    );
     const money = new Dec('1.73').minus(new Dec('0.737586206896552').times(2).toDecimalPlaces(2, Decimal.ROUND_FLOOR));
-    assert.ok(new Dec(json.files[0].groups[0].impact).gte(money.times(200).minus(10)), 'the group carries the money of its rows');
+    assert.ok(
+      new Dec(json.files[0].groups[0].impact).gte(money.times(200).minus(10)),
+      'the group carries the money of its rows',
+    );
   });
 
   it('the editor shows one diagnostic per (meter, code) with the count and the money, next to the capped rows', async () => {
@@ -78,7 +107,14 @@ describe('repeated defects, grouped', () => {
     const grouped = ds.filter((d) => (d.data as { group?: boolean } | undefined)?.group);
     assert.equal(grouped.length, 1);
     assert.equal(grouped[0].range.start.line, 1);
-    assert.match(String(grouped[0].message), /^200 rows of meter m-1 have eup-mismatch; overcharged USD \d+\.\d\d in all/);
-    assert.equal(ds.filter((d) => d.range.start.line > 0 && !(d.data as { group?: boolean }).group).length, 50, 'row diagnostics up to the cap');
+    assert.match(
+      String(grouped[0].message),
+      /^200 rows of meter m-1 have eup-mismatch; overcharged USD \d+\.\d\d in all/,
+    );
+    assert.equal(
+      ds.filter((d) => d.range.start.line > 0 && !(d.data as { group?: boolean }).group).length,
+      50,
+      'row diagnostics up to the cap',
+    );
   });
 });

@@ -62,18 +62,30 @@ describe('a real-looking billed month of 45,000 rows', function () {
   it('with a date order setting the file contradicts: one file-level finding, the rows still rated', async () => {
     const { priceList } = await loadPriceList(fileSource(clean.priceList));
     const dmy = await check(clean.daily, { priceList, dateOrder: 'DMY' });
-    assert.deepEqual(dmy.findings.map((f) => [f.code, f.line]), [['date-order', 0]]);
+    assert.deepEqual(
+      dmy.findings.map((f) => [f.code, f.line]),
+      [['date-order', 0]],
+    );
   });
 
   it('with planted defects: exactly those, each once, and the summary money is the sum of the row verdicts', async () => {
     const { priceList } = await loadPriceList(fileSource(planted.priceList));
     const { findings, summary } = await check(planted.daily, { priceList });
     const key = (line: number, column: string, code: string): string => `${line}:${column}:${code}`;
-    assert.deepEqual(findings.map((f) => key(f.line + 1, f.column ?? '', f.code)).sort(), planted.defects.map((d) => key(d.line, d.column, d.code)).sort());
+    assert.deepEqual(
+      findings.map((f) => key(f.line + 1, f.column ?? '', f.code)).sort(),
+      planted.defects.map((d) => key(d.line, d.column, d.code)).sort(),
+    );
     assert.equal(findings.length, 20 * 9);
     const verdicts = findings.filter((f) => ['eup-mismatch', 'total-mismatch', 'unitprice-mismatch'].includes(f.code));
-    const over = verdicts.map((f) => new Dec(f.impact!)).filter((x) => x.gt(0)).reduce((a, b) => a.plus(b), new Dec(0));
-    const under = verdicts.map((f) => new Dec(f.impact!)).filter((x) => x.lt(0)).reduce((a, b) => a.plus(b), new Dec(0));
+    const over = verdicts
+      .map((f) => new Dec(f.impact!))
+      .filter((x) => x.gt(0))
+      .reduce((a, b) => a.plus(b), new Dec(0));
+    const under = verdicts
+      .map((f) => new Dec(f.impact!))
+      .filter((x) => x.lt(0))
+      .reduce((a, b) => a.plus(b), new Dec(0));
     assert.equal(summary.overcharge, over.toFixed(2));
     assert.equal(summary.undercharge, under.toFixed(2));
   });

@@ -41,7 +41,9 @@ export function readCredits(pec: Decimal, credit: Decimal, creditType: string): 
   if (/partner\s*earned\s*credit/i.test(type) && !/not\s*applied/i.test(type)) {
     if (pec.gt(0) && credit.gt(0) && !pec.eq(credit)) {
       return {
-        pec, further: ZERO, disagreement: { pec, credit },
+        pec,
+        further: ZERO,
+        disagreement: { pec, credit },
         reading: `${named}: PEC taken from PartnerEarnedCreditPercentage (CreditPercentage disagrees), counted once`,
       };
     }
@@ -53,7 +55,12 @@ export function readCredits(pec: Decimal, credit: Decimal, creditType: string): 
   }
   if (type === '') {
     if (credit.isZero()) return { pec, further: ZERO, reading: 'no CreditType, no credit' };
-    if (credit.eq(pec)) return { pec, further: ZERO, reading: 'no CreditType: CreditPercentage equals the PEC, read as the PEC, counted once' };
+    if (credit.eq(pec))
+      return {
+        pec,
+        further: ZERO,
+        reading: 'no CreditType: CreditPercentage equals the PEC, read as the PEC, counted once',
+      };
     return { pec, further: credit, reading: 'no CreditType: CreditPercentage read as a credit on top of PEC' };
   }
   return { pec, further: credit, reading: `${named}: CreditPercentage is a credit on top of PEC` };
