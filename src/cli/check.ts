@@ -44,7 +44,8 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     let first = true;
     if (args.format === 'json') out.write(`${i > 0 ? ',' : ''}{"path":${JSON.stringify(path)},"findings":[`);
     const grouper = new FindingGrouper(PRINTED_ROWS_PER_GROUP);
-    const line = (f: Finding, message = f.message): string => `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}\n`;
+    const line = (f: Finding, message = f.message): string =>
+      `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}\n`;
     const onFinding = (f: Finding): void => {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
@@ -58,7 +59,8 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     const { summary } = await checkSource(fileSource(path), options, onFinding);
     if (args.format === 'json') {
       out.write(`],"groups":${JSON.stringify(grouper.repeated().map(jsonGroup))}`);
-      out.write(`,"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows},"summary":${JSON.stringify(jsonSummary(summary))}}`);
+      out.write(`,"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows}`);
+      out.write(`,"summary":${JSON.stringify(jsonSummary(summary))}}`);
     } else {
       if (!args.all) {
         // Row findings, after the file-level ones: small groups row by row, repeated defects as one line each.

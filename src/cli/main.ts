@@ -9,13 +9,15 @@ import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocat
 import { UsageError, type Output } from './output';
 
 const USAGE = `Usage:
-  chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT] [--all]
+  chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
+                   [--all]
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
   chargeback --help | --version
 
 check     re-rates Partner Center daily usage and reconciliation files and prints every finding
-          (file:line:col: severity code: message). Exit 1 when any finding is an error.
+          (file:line:col: severity code: message); a defect repeated on more than three rows of a meter is one
+          line with its row count and money (--all prints every row). Exit 1 when any finding is an error.
 allocate  runs a chargeback rules file over the billing data it names (paths relative to the rules file) and prints
           who pays what; targets + unallocated add up to the billing total to the cent. Exit 1 on rule errors.
 export    writes the chargeback report, the general-ledger journal, the allocated lines as FOCUS, or the JSON result.

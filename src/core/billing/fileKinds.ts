@@ -4,7 +4,8 @@
  * case-insensitively, with the spelling variants seen across Partner Center versions.
  */
 
-export type FileKind = 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'legacy-license' | 'price-list' | 'focus' | 'unknown';
+export type FileKind =
+  | 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'legacy-license' | 'price-list' | 'focus' | 'unknown';
 
 export const FILE_KIND_LABELS: Record<FileKind, string> = {
   'daily-usage': 'Partner Center daily rated usage',

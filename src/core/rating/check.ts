@@ -73,7 +73,8 @@ function restartInOtherOrder(
   const seen = daily.orderContradicted();
   if (!seen || run.orderOverride) return undefined;
   const other = options.dateOrder === 'MDY' ? 'DMY' : 'MDY';
-  return checkSource(source, { ...options, dateOrder: other }, onFinding, { ...run, orderOverride: { ...seen, setting: options.dateOrder } });
+  const orderOverride = { ...seen, setting: options.dateOrder };
+  return checkSource(source, { ...options, dateOrder: other }, onFinding, { ...run, orderOverride });
 }
 
 export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
@@ -169,8 +170,8 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
       } else if (h.kind === 'legacy-license') {
         emit({
           code: 'legacy-format', severity: 'info', ...headerRange,
-          message: 'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan usage); '
-            + 'it is recognized but its lines are not re-rated.',
+          message: 'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan '
+            + 'usage); it is recognized but its lines are not re-rated.',
         });
       }
       return true;
@@ -181,7 +182,9 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
     },
     // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
     onFinding(f) {
-      if (summary.kind === 'unknown' && f.code !== 'unsupported-encoding' && f.code !== 'empty-file' && (header || f.code !== 'invalid-csv')) return;
+      // Before any header, a quote that is never closed is the file's one problem: it is reported.
+      const fileLevel = f.code === 'unsupported-encoding' || f.code === 'empty-file' || (!header && f.code === 'invalid-csv');
+      if (summary.kind === 'unknown' && !fileLevel) return;
       if (!daily || f.record === undefined) emit(f);
     },
   }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) });

@@ -15,7 +15,10 @@
  * sums when it is readable, and only rows whose quantity, day or rating group is unknown are left out.
  */
 import type Decimal from 'decimal.js';
-import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance, roundCents } from '../money';
+import {
+  Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance,
+  roundCents,
+} from '../money';
 import type { PriceTier } from '../billing/priceList';
 import { chargedFraction, percentAsFraction, rateCumulative, tierPriceRange } from './formula';
 
@@ -264,15 +267,17 @@ export class DailyUsageChecker {
       ? [this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'meterId'), chargeStart, fraction.toString()].join('|').toLowerCase()
       : undefined;
     const coveredByBenefit = isBenefitCovered(this.cell(r, 'benefitId'), this.cell(r, 'benefitType'));
-    if (bad.length > 0 || !groupKey || !day || !quantity || !unitPrice || !eup || !billingTotal || !fx || !credits || !fraction || !chargeStart) {
+    const unreadable = !quantity || !unitPrice || !eup || !billingTotal || !fx || !credits || !fraction || !chargeStart;
+    if (bad.length > 0 || !groupKey || !day || unreadable) {
       return { ok: false, groupKey, bad, day, quantity, covered: coveredByBenefit };
     }
     return {
       ok: true,
       row: {
         record: r.index, groupKey, day, quantity, unitPrice, eup, eupText: this.cell(r, 'eup'), billingTotal, pricingTotal,
-        fx, pec: credits.pec, credit: credits.further, fraction, meterId: this.cell(r, 'meterId'), currency: this.cell(r, 'currency'),
-        coveredByBenefit, pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit), creditReading: credits.reading,
+        fx, pec: credits.pec, credit: credits.further, fraction, meterId: this.cell(r, 'meterId'),
+        currency: this.cell(r, 'currency'), coveredByBenefit,
+        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit), creditReading: credits.reading,
         creditDisagreement: credits.disagreement, periodStart: chargeStart, periodEnd,
       },
     };
@@ -435,7 +440,7 @@ export class DailyUsageChecker {
       for (const b of p.bad) {
         if (b.dateOrder) {
           if (this.orderContradictions.rows++ === 0) {
-            this.orderContradictions.example = this.cell(r, (Object.keys(COLUMNS) as ColumnKey[]).find((k) => this.idx[k] === b.column)!);
+            this.orderContradictions.example = r.cells[b.column] ?? '';
             this.orderContradictions.column = this.header.columns.nameAt(b.column);
           }
           continue;
@@ -466,9 +471,11 @@ export class DailyUsageChecker {
     if (row.creditDisagreement) {
       const d = row.creditDisagreement;
       emit({
-        code: 'credit-disagreement', severity: 'warning', column: this.header.columns.nameAt(this.idx.credit), record: r.index,
+        code: 'credit-disagreement', severity: 'warning', column: this.header.columns.nameAt(this.idx.credit),
+        record: r.index,
         actual: this.cell(r, 'credit'), expected: this.cell(r, 'pec'), meter,
-        message: `CreditPercentage ${fmtPct(d.credit)} disagrees with PartnerEarnedCreditPercentage ${fmtPct(d.pec)} on a `
+        message: `CreditPercentage ${fmtPct(d.credit)} disagrees with PartnerEarnedCreditPercentage ${fmtPct(d.pec)} `
+          + 'on a '
           + `"${this.cell(r, 'creditType').trim()}" row, where both name the same credit; the price was checked with `
           + `${fmtPct(d.pec)}, counted once.`,
         ...cellRange(r.pos, this.idx.credit),
@@ -529,7 +536,9 @@ export class DailyUsageChecker {
           impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
           const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
           const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
-          const totalsNote = billedFromOwnPrice ? '' : `; BillingPreTaxTotal ${billedText} does not match this price either`;
+          const totalsNote = billedFromOwnPrice
+            ? ''
+            : `; BillingPreTaxTotal ${billedText} does not match this price either`;
           finding = {
             ...base, severity: priceSeverity(relative, impact, this.options), impact: formatCents(impact),
             message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
@@ -550,15 +559,16 @@ export class DailyUsageChecker {
     if (!verdict && !billedFromOwnPrice) {
       const expectedTotal = asBilled(ownExact);
       const impact = roundCents(row.billingTotal.minus(expectedTotal));
-      const shown = printedDecimals(billedText) <= 2 ? formatCents(expectedTotal) : formatPrice(expectedTotal);
+      const inCents = printedDecimals(billedText) <= 2;
+      const shown = inCents ? formatCents(expectedTotal) : formatPrice(expectedTotal);
       verdict = true;
       stake(impact);
       emit({
         code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.billingTotal),
         record: r.index, actual: billedText, expected: shown, impact: formatCents(impact), currency, meter,
         message: `BillingPreTaxTotal ${billedText} should be ${shown} `
-          + `(${printedDecimals(billedText) <= 2 ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} `
-          + `x PCToBCExchangeRate ${row.fx.toFixed()}${printedDecimals(billedText) <= 2 ? ', 2)' : ', not rounded, as the file prints totals'}); `
+          + `(${inCents ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} `
+          + `x PCToBCExchangeRate ${row.fx.toFixed()}${inCents ? ', 2)' : ', not rounded, as the file prints totals'}); `
           + `${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.billingTotal),
       });
@@ -570,9 +580,11 @@ export class DailyUsageChecker {
         const expectedPricing = floorCents(exactPricing);
         emit({
           code: 'total-mismatch', severity: 'warning', column: this.header.columns.nameAt(this.idx.pricingTotal),
-          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: '0.00', currency, meter,
+          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: '0.00',
+          currency, meter,
           message: `PricingPreTaxTotal ${this.cell(r, 'pricingTotal').trim()} should be ${formatCents(expectedPricing)} `
-            + '(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); BillingPreTaxTotal is right: no money at stake.',
+            + '(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); '
+            + 'BillingPreTaxTotal is right: no money at stake.',
           ...cellRange(r.pos, this.idx.pricingTotal),
         });
       }
@@ -588,7 +600,8 @@ export class DailyUsageChecker {
         const relative = listPrice.isZero() ? new Dec(1) : row.unitPrice.minus(listPrice).abs().div(listPrice);
         emit({
           code: 'unitprice-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.unitPrice),
-          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact), currency, meter,
+          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact),
+          currency, meter,
           message: `UnitPrice ${this.cell(r, 'unitPrice').trim()} is not the price list's ${formatPrice(listPrice)} for meter ${row.meterId} on ${row.day}; `
             + `${chargeWords(impact, currency)} on this row.`,
           ...cellRange(r.pos, this.idx.unitPrice),
@@ -598,11 +611,14 @@ export class DailyUsageChecker {
     return { stake: atStake, billed: row.billingTotal, currency };
   }
 
-  private keepBelowBand(r: CsvRecord, row: DailyRow, x: DailyRowExplanation, finding: Finding, impact: Decimal, flatBilled: Decimal): void {
+  private keepBelowBand(
+    r: CsvRecord, row: DailyRow, x: DailyRowExplanation, finding: Finding, impact: Decimal, flatBilled: Decimal,
+  ): void {
     let g = this.belowBand.get(row.groupKey);
     if (!g) {
       g = {
-        meterId: row.meterId, meterName: this.cell(r, 'meterName').trim(), subscriptionId: this.cell(r, 'subscriptionId').trim(),
+        meterId: row.meterId, meterName: this.cell(r, 'meterName').trim(),
+        subscriptionId: this.cell(r, 'subscriptionId').trim(),
         currency: row.currency, rows: [],
       };
       this.belowBand.set(row.groupKey, g);
@@ -615,7 +631,8 @@ export class DailyUsageChecker {
         twice = `${name} ${fmtPct(rate)} applied twice (UnitPrice x (1 - ${fmtPct(rate)}) x (1 - ${fmtPct(rate)}))`;
       }
     }
-    // Without PEC in the row, a price exactly 15% below the flat price is a partner earned credit the row does not name.
+    // Without PEC in the row, a price exactly 15% below the flat price is a partner earned credit the row does not
+    // name.
     if (!twice && row.pec.isZero() && inDiscountedBand(row.eup, x, Dec.sub(1, '0.15'))) {
       twice = 'price of a 15% partner earned credit that PartnerEarnedCreditPercentage does not name';
     }
@@ -644,8 +661,9 @@ export class DailyUsageChecker {
       const other: DateOrder = this.order === 'MDY' ? 'DMY' : 'MDY';
       emit({
         code: 'date-order', severity: 'error', ...headerRange, column: c.column, actual: c.example,
-        message: `${c.rows} row${c.rows === 1 ? ' has' : 's have'} dates that cannot be read ${words(this.order)} (the date order `
-          + `setting), e.g. ${c.column} "${c.example}"; they read ${words(other)}. Those rows were not re-rated: ${fix(other)}.`,
+        message: `${c.rows} row${c.rows === 1 ? ' has' : 's have'} dates that cannot be read ${words(this.order)} `
+          + `(the date order setting), e.g. ${c.column} "${c.example}"; they read ${words(other)}. `
+          + `Those rows were not re-rated: ${fix(other)}.`,
       });
     }
     for (const [groupKey, g] of this.belowBand) {
@@ -672,12 +690,14 @@ export class DailyUsageChecker {
       const n = explained.length;
       const cur = g.currency ? `${g.currency} ` : '';
       emit({
-        code: 'tiers-unverified', severity: 'info', column: first.column, record: first.record, meter: g.meterId, rows: n, currency: g.currency,
+        code: 'tiers-unverified', severity: 'info', column: first.column, record: first.record, meter: g.meterId, rows: n,
+        currency: g.currency,
         line: first.line, character: first.character, endLine: first.endLine, endCharacter: first.endCharacter,
-        message: `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} on ${g.subscriptionId} `
-          + `${n === 1 ? 'is' : 'are'} priced below the flat price${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance `
-          + `or graduated prices price them; without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on `
-          + `them is unverified (${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
+        message: `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} `
+          + `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price`
+          + `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; `
+          + `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified `
+          + `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
       });
     }
     this.belowBand.clear();

@@ -48,7 +48,9 @@ export function chargedFraction(pec: Decimal, credit: Decimal = ZERO): Decimal {
  * rows at the tier their units fall in (0 on the free part of an allowance, the tier price after it), where the
  * documented re-rating gives the cumulative average: a price between these two is consistent with the tiers.
  */
-export function tierPriceRange(tiers: readonly PriceTier[], from: Decimal, to: Decimal): { min: Decimal; max: Decimal } {
+export function tierPriceRange(
+  tiers: readonly PriceTier[], from: Decimal, to: Decimal,
+): { min: Decimal; max: Decimal } {
   let min: Decimal | undefined;
   let max: Decimal | undefined;
   const lo = Decimal.min(from, to);

@@ -176,9 +176,10 @@ export class BillingService {
     const collector = new DiagnosticCollector(settings.maxDiagnostics);
     const lines: string[] = [];
     const started = Date.now();
-    // As the CLI prints them: a defect repeated on more than three rows of a meter is one line with its count and money.
+    // As the CLI prints them: a defect repeated on more than three rows of a meter is one line with count and money.
     const grouper = new FindingGrouper(3);
-    const line = (f: Finding, message = f.message): string => `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`;
+    const line = (f: Finding, message = f.message): string =>
+      `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`;
     const run = await checkSource(fileSource(path), settings.options, (f: Finding) => {
       collector.add(f);
       if (!grouper.add(f) && lines.length < listLimit) lines.push(line(f));

@@ -68,9 +68,13 @@ export class DiagnosticCollector {
     const shown = new Map<string, number>();
     for (const f of this.kept) shown.set(f.code, (shown.get(f.code) ?? 0) + 1);
     const out = this.kept.map(toDiagnostic);
-    const groups = this.grouper.repeated().sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count);
+    const groups = this.grouper.repeated()
+      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count);
     for (const g of groups.slice(0, Math.max(1, Math.floor(this.max / 4)))) {
-      out.push({ ...toDiagnostic({ ...g.first, severity: g.severity }), message: groupMessage(g), data: { group: true, rows: g.count, impact: g.impact, currency: g.currency } });
+      out.push({
+        ...toDiagnostic({ ...g.first, severity: g.severity }), message: groupMessage(g),
+        data: { group: true, rows: g.count, impact: g.impact, currency: g.currency },
+      });
     }
     for (const [code, c] of this.perCode) {
       // File-level findings (missing column, encoding...) are already on the header: no summary needed.
