@@ -518,7 +518,10 @@ export class DailyUsageChecker {
         const qfx = row.quantity.times(row.fx);
         const lowBill = Dec.min(x.lower, x.upper).times(qfx);
         const highBill = Dec.max(x.lower, x.upper).times(qfx);
-        const billedRight = row.billingTotal.gte(lowBill.minus('0.01')) && row.billingTotal.lte(highBill.plus('0.01'));
+        // Billed at the right price and not at the printed one: only the price cell is wrong. (A total that fits both,
+        // on a quantity too small to tell them apart, leaves a wrong price a wrong price.)
+        const billedRight = !billedFromOwnPrice
+          && row.billingTotal.gte(lowBill.minus('0.01')) && row.billingTotal.lte(highBill.plus('0.01'));
         const base = {
           code: 'eup-mismatch' as const, column: this.header.columns.nameAt(this.idx.eup), record: r.index, meter,
           actual: row.eupText.trim(), expected: formatPrice(expected), currency, ...cellRange(r.pos, this.idx.eup),
