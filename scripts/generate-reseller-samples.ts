@@ -516,14 +516,25 @@ function dailyRows(final: boolean): DailyRow[] {
 }
 
 /**
- * The effective unit price of a meter: billed (closed month) exactly UnitPrice x (1 - PEC); unbilled, the intra-month
- * value BC / BCU with BC = FLOOR(UnitPrice x (1 - PEC) x BCU, 2) over the month-to-date units (domain page, section 2).
+ * The effective unit price of a row: billed (closed month) exactly UnitPrice x (1 - PEC); unbilled, the value of its
+ * day, BC_d / BCU_d with BC_d = FLOOR(UnitPrice x BCU_d x (1 - PEC), 2) over the month-to-date units (domain page,
+ * section 2).
  */
 function effectivePrices(rows: readonly DailyRow[], final: boolean): Map<DailyRow, Decimal> {
   const out = new Map<DailyRow, Decimal>();
-  const bcu = new Map<string, Decimal>();
+  // BCU_d: the meter's units month to date through the end of day d (every row of that day counts).
   const keyOf = (r: DailyRow): string => `${r.use.customer.label}|${r.use.meter}|${r.use.pec}`;
-  for (const r of rows) bcu.set(keyOf(r), (bcu.get(keyOf(r)) ?? new Dec(0)).plus(r.quantity));
+  const perDay = new Map<string, Decimal>();
+  for (const r of rows) {
+    if (r.use.benefit) continue;
+    const k = `${keyOf(r)}|${r.day}`;
+    perDay.set(k, (perDay.get(k) ?? new Dec(0)).plus(r.quantity));
+  }
+  const monthToDate = (r: DailyRow): Decimal => {
+    let units = new Dec(0);
+    for (let day = 1; day <= r.day; day++) units = units.plus(perDay.get(`${keyOf(r)}|${day}`) ?? 0);
+    return units;
+  };
   for (const r of rows) {
     if (r.use.benefit) {
       out.set(r, new Dec(0));
@@ -532,7 +543,7 @@ function effectivePrices(rows: readonly DailyRow[], final: boolean): Map<DailyRo
     const price = new Dec(METERS[r.use.meter].unitPrice).times(r.use.pec ? '0.85' : '1');
     if (final) out.set(r, price);
     else {
-      const units = bcu.get(keyOf(r))!;
+      const units = monthToDate(r);
       out.set(r, floorCents(price.times(units)).div(units).toDecimalPlaces(15));
     }
   }
