@@ -91,6 +91,26 @@ describe('reseller sample (samples/reseller)', () => {
     );
   });
 
+  it('holds billing files that chargeback check finds nothing wrong with (draft prices month to date, final closed)', async function () {
+    this.timeout(20000);
+    const files = [
+      RESELLER_PATHS.draftDaily,
+      RESELLER_PATHS.draftRecon,
+      RESELLER_PATHS.finalDaily,
+      RESELLER_PATHS.finalRecon,
+    ];
+    const r = await cli(['check', ...files.map((f) => join(SAMPLE, f))]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /, no findings, billed EUR/.test(l)).length,
+      4,
+      r.stdout,
+    );
+  });
+
   it('makes the draft and the final invoices of the three customers, without problems', () => {
     assert.equal(run.ok, true, JSON.stringify(run.problems));
     assert.deepEqual(
