@@ -17,6 +17,7 @@ import type Decimal from 'decimal.js';
 import { Dec, ONE, ZERO, floorCents, formatPrice, roundCents } from '../src/core/money';
 import { chargedFraction, rateCumulative, tiersFromRangeMins, type PriceTier } from '../src/core/rating/formula';
 import { DAILY_USAGE_COLUMNS, RECONCILIATION_COLUMNS } from '../src/core/billing/fileKinds';
+import { plantTieOutDefect } from './samples/tieOutDefect';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Column orders, exactly as the domain page lists them (the checker detects columns by name; we write this order
@@ -1059,7 +1060,7 @@ export interface PlantedDefect {
   /** 1-based line on which the record starts (the header is line 1; no record spans lines). */
   line: number;
   column: string;
-  code: 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch';
+  code: 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch' | 'recon-daily-mismatch';
   why: string;
   /** The planted cell's text, so that a reader can confirm the line points at it. */
   value: string;
@@ -1093,6 +1094,7 @@ export function generateSamples(): GeneratedSamples {
   plantDailyDefects(usage);
   const rated = rateUsage(usage);
   const recon = buildRecon(rated);
+  const tieOutDefect = plantTieOutDefect(recon, `billing/2026-07/InvoiceReconciliation_2026-07.csv`, VAT);
 
   const dailyRows = rated.map((rr) => {
     const cells = dailyCells(rr);
@@ -1114,6 +1116,8 @@ export function generateSamples(): GeneratedSamples {
     const why = RECON_DEFECT_PLACES.find((p) => p.defect === l.defect)!.why;
     defects.push({ file: `billing/2026-07/InvoiceReconciliation_2026-07.csv`, line: i + 2, column, code: c, why, value: l.cells[column] });
   });
+
+  defects.push(tieOutDefect);
 
   const files = new Map<string, Buffer>();
   files.set(SAMPLE_PATHS.daily, csvFile(DAILY_COLUMNS, dailyRows));

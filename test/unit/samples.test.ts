@@ -133,8 +133,8 @@ describe('demo samples', () => {
     const committed = JSON.parse(gen.files.get(SAMPLE_PATHS.defects)!.toString('utf8')) as PlantedDefect[];
     assert.deepEqual(committed, gen.defects);
     assert.deepEqual(gen.defects.map((d) => d.code).sort(), [
-      'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'subtotal-mismatch', 'total-mismatch', 'total-mismatch',
-      'unitprice-mismatch',
+      'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'recon-daily-mismatch', 'subtotal-mismatch', 'total-mismatch',
+      'total-mismatch', 'unitprice-mismatch',
     ]);
     for (const d of gen.defects) {
       const t = files[d.file];
@@ -239,6 +239,8 @@ describe('demo samples', () => {
       const rows = daily.rows.filter((d) => d.CustomerId === r.CustomerId && d.SubscriptionId === r.SubscriptionId && d.MeterId === meter
         && num(d.PartnerEarnedCreditPercentage).gt(0) === pec && !d.BenefitId && parseDecimal(d.Quantity));
       assert.ok(rows.length > 0);
+      // The tie-out's planted line bills more than the daily rows hold, on purpose (planted-defects.json).
+      if (gen.defects.some((d) => d.code === 'recon-daily-mismatch' && d.file === SAMPLE_PATHS.recon && d.line === recon.rows.indexOf(r) + 2)) continue;
       assert.equal(rows.reduce((s, d) => s.plus(num(d.Quantity)), ZERO).toFixed(), num(r.BillableQuantity).toFixed(), `${r.SkuName} BillableQuantity`);
       const dailySum = rows.reduce((s, d) => s.plus(num(d.BillingPreTaxTotal)), ZERO);
       const gap = dailySum.minus(num(r.Subtotal)).abs();

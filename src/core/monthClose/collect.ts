@@ -1,0 +1,386 @@
+/**
+ * Month close, step one: reads daily usage and reconciliation files once each and keeps only what the tie-out needs.
+ * Daily rows are summed per (invoice, customer, Azure plan, product, SKU, PEC status): quantity, billed amount, and
+ * the quantity billed at each EffectiveUnitPrice the month showed (for price drift). Reconciliation lines are kept
+ * one by one with their cell positions, so that a finding points at the right cell.
+ *
+ * Whether a daily row is ordinary usage, covered by a reservation / savings plan, or earned PEC is decided by the
+ * daily checker's own reading (DailyUsageChecker.parse), once per distinct set of identifying cells, so the tie-out
+ * and `check` never read a row differently.
+ */
+import type Decimal from 'decimal.js';
+import { Dec, ZERO, parseDecimal, printedDecimals } from '../money';
+import { parseBillingDate, type DateOrder } from '../billing/dates';
+import { readBillingFile, type BillingHeader } from '../billing/reader';
+import type { CsvRecord } from '../billing/csv';
+import type { TextSource } from '../billing/source';
+import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
+import { cellRange, recordRange, type TextRange } from '../findings';
+import { DailyUsageChecker } from '../rating/dailyUsage';
+import { parsePriceAdjustments } from '../rating/reconciliation';
+import { defaultCheckOptions, type CheckOptions } from '../rating/options';
+
+/** A place in a file: the path and a 0-based range. */
+export interface Place extends TextRange {
+  path: string;
+}
+
+/** Daily rows at one printed EffectiveUnitPrice within a group. */
+export interface PriceStep {
+  eupText: string;
+  eup: Decimal;
+  quantity: Decimal;
+  absQuantity: Decimal;
+  firstDay: string;
+  lastDay: string;
+  rows: number;
+}
+
+/** The daily rows of one (invoice, customer, plan, product, SKU, PEC status). */
+export interface DailyGroup {
+  key: string;
+  invoiceNumber: string;
+  period: string;
+  customerId: string;
+  customerName: string;
+  subscriptionId: string;
+  productId: string;
+  skuId: string;
+  meterIds: Set<string>;
+  meterName: string;
+  pec: boolean;
+  covered: boolean;
+  currency: Set<string>;
+  fx: Set<string>;
+  quantity: Decimal;
+  billed: Decimal;
+  rows: number;
+  /** Rows whose billed amount has at most two decimals (rounded to cents per row) and, per more decimals, counts. */
+  roundedRows: number;
+  unroundedByDecimals: Map<number, number>;
+  /** Rows whose Quantity or BillingPreTaxTotal could not be read: left out of the sums. */
+  unreadable: number;
+  steps: Map<string, PriceStep>;
+  lastDay: string;
+  lastEupText: string;
+  /** The first rows of the group (for related information and the dispute packet's evidence). */
+  places: Place[];
+  path: string;
+}
+
+export interface DailyFileSummary {
+  path: string;
+  rows: number;
+  groups: DailyGroup[];
+  /** Most decimals any EffectiveUnitPrice in the file is printed with: the file's printing precision. */
+  eupDecimals: number;
+  outsidePeriod: { place: Place; usageDate: string; period: string }[];
+  outsidePeriodCount: number;
+  problems: { place: Place; message: string }[];
+}
+
+export interface ReconLine {
+  path: string;
+  /** 0-based line of the record. */
+  line: number;
+  range: TextRange;
+  subtotalRange: TextRange;
+  quantityRange: TextRange;
+  quantityColumn: string;
+  invoiceNumber: string;
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  subscriptionId: string;
+  productId: string;
+  skuId: string;
+  skuName: string;
+  productName: string;
+  meterDescription: string;
+  chargeType: string;
+  publisher: string;
+  reservationOrderId: string;
+  period: string;
+  currency: string;
+  pec: boolean;
+  /** Usage lines are billed from the daily file; purchases (reservations, seats, marketplace) never are. */
+  usage: boolean;
+  eupText: string;
+  eup?: Decimal;
+  fxText: string;
+  fx?: Decimal;
+  billableQuantity?: Decimal;
+  subtotal?: Decimal;
+  total?: Decimal;
+}
+
+export interface ReconFileSummary {
+  path: string;
+  lines: ReconLine[];
+  eupDecimals: number;
+  problems: { place: Place; message: string }[];
+}
+
+export type CollectedFile =
+  | { kind: 'daily-usage'; daily: DailyFileSummary }
+  | { kind: 'reconciliation'; recon: ReconFileSummary }
+  | { kind: 'other'; path: string; fileKind: string; problems: { place: Place; message: string }[] };
+
+/** The tie-out key shared by both files: a meter of an Azure plan with its PEC status, on one invoice. */
+export function tieKey(invoice: string, customer: string, subscription: string, product: string, sku: string, pec: boolean): string {
+  return [invoice, customer, subscription, product, sku, pec ? 'pec' : 'no-pec'].join('|').toLowerCase();
+}
+
+/** Rows whose group is a (customer, plan, product, SKU) regardless of PEC: at most two recon lines per month. */
+export function meterPlanKey(invoice: string, customer: string, subscription: string, product: string, sku: string): string {
+  return [invoice, customer, subscription, product, sku].join('|').toLowerCase();
+}
+
+const DAILY = {
+  invoice: 'InvoiceNumber', customerId: 'CustomerId', customerName: 'CustomerName', subscriptionId: 'SubscriptionId',
+  productId: 'ProductId', skuId: 'SkuId', meterId: 'MeterId', meterName: 'MeterName', chargeStart: 'ChargeStartDate',
+  chargeEnd: 'ChargeEndDate', usageDate: 'UsageDate', quantity: 'Quantity', billed: 'BillingPreTaxTotal',
+  eup: 'EffectiveUnitPrice', fx: 'PCToBCExchangeRate', currency: 'BillingCurrency',
+  pec: 'PartnerEarnedCreditPercentage', credit: 'CreditPercentage', creditType: 'CreditType', benefitId: 'BenefitId',
+  benefitType: 'BenefitType', subCategory: 'MeterSubCategory', publisher: 'PublisherName',
+} as const;
+
+const RECON = {
+  invoice: 'InvoiceNumber', orderId: 'OrderId', customerId: 'CustomerId', customerName: 'CustomerName',
+  subscriptionId: 'SubscriptionId', productId: 'ProductId', skuId: 'SkuId', skuName: 'SkuName',
+  productName: 'ProductName', chargeType: 'ChargeType', subtotal: 'Subtotal', total: 'Total', currency: 'Currency',
+  adjustment: 'PriceAdjustmentDescription', publisher: 'PublisherName', chargeStart: 'ChargeStartDate',
+  chargeEnd: 'ChargeEndDate', eup: 'EffectiveUnitPrice', billableQuantity: 'BillableQuantity', quantity: 'Quantity',
+  fx: 'PCToBCExchangeRate', meterDescription: 'MeterDescription', reservationOrderId: 'ReservationOrderId',
+} as const;
+
+/** Keeps the first few rows of a group as evidence; a dispute needs examples, not a million lines. */
+const PLACES_KEPT = 25;
+const OUTSIDE_KEPT = 50;
+
+/** Reads one billing file for the tie-out: daily usage and reconciliation files are collected, others named. */
+export async function collectFile(path: string, source: TextSource, options: CheckOptions = defaultCheckOptions()): Promise<CollectedFile> {
+  let header: BillingHeader | undefined;
+  let daily: DailyCollector | undefined;
+  let recon: ReconCollector | undefined;
+  const problems: { place: Place; message: string }[] = [];
+  await readBillingFile(source, {
+    onHeader(h) {
+      header = h;
+      if (h.kind === 'daily-usage') {
+        const missing = h.columns.missing(DAILY_USAGE_REQUIRED);
+        if (missing.length > 0) {
+          problems.push({ place: { path, ...recordRange(h.record.pos) }, message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out` });
+          return false;
+        }
+        daily = new DailyCollector(path, h, options);
+      } else if (h.kind === 'reconciliation') {
+        const missing = h.columns.missing(['Subtotal', 'Total', 'SubscriptionId', 'ProductId', 'SkuId', 'EffectiveUnitPrice', 'PCToBCExchangeRate']);
+        if (missing.length > 0) {
+          problems.push({ place: { path, ...recordRange(h.record.pos) }, message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out` });
+          return false;
+        }
+        recon = new ReconCollector(path, h, options.dateOrder);
+      } else {
+        return false;
+      }
+      return true;
+    },
+    onRow(r) {
+      if (daily) daily.add(r);
+      else recon?.add(r);
+    },
+    onFinding(f) {
+      // Unreadable rows are `check`'s to report; the tie-out only says how many it left out.
+      if (f.code === 'unsupported-encoding' || f.code === 'invalid-csv') problems.push({ place: { path, ...f }, message: f.message });
+    },
+  });
+  if (daily) return { kind: 'daily-usage', daily: { ...daily.summary(), problems: [...problems, ...daily.problems] } };
+  if (recon) return { kind: 'reconciliation', recon: { ...recon.summary(), problems } };
+  return { kind: 'other', path, fileKind: header?.kind ?? 'unknown', problems };
+}
+
+class DailyCollector {
+  private readonly idx: Record<keyof typeof DAILY, number>;
+  private readonly checker: DailyUsageChecker;
+  /** Identifying cells -> the group and reading decided from the first readable row with those cells. */
+  private readonly identities = new Map<string, DailyGroup>();
+  private readonly groups = new Map<string, DailyGroup>();
+  private readonly dates = new Map<string, string | undefined>();
+  private readonly eups = new Map<string, Decimal | undefined>();
+  private rows = 0;
+  private eupDecimals = 0;
+  private readonly outside: DailyFileSummary['outsidePeriod'] = [];
+  private outsideCount = 0;
+  readonly problems: { place: Place; message: string }[] = [];
+
+  constructor(private readonly path: string, header: BillingHeader, private readonly options: CheckOptions) {
+    this.idx = header.columns.indexes(DAILY);
+    this.checker = new DailyUsageChecker(header, options);
+  }
+
+  private cell(r: CsvRecord, key: keyof typeof DAILY): string {
+    const i = this.idx[key];
+    return i >= 0 ? r.cells[i] : '';
+  }
+
+  private date(text: string): string | undefined {
+    let iso = this.dates.get(text);
+    if (iso === undefined && !this.dates.has(text)) {
+      const d = parseBillingDate(text, this.options.dateOrder);
+      iso = d.ok ? d.iso : undefined;
+      if (this.dates.size < 10_000) this.dates.set(text, iso);
+    }
+    return iso;
+  }
+
+  private identity(r: CsvRecord): DailyGroup | undefined {
+    const c = r.cells;
+    const id = [this.idx.invoice, this.idx.customerId, this.idx.subscriptionId, this.idx.productId, this.idx.skuId,
+      this.idx.meterId, this.idx.pec, this.idx.credit, this.idx.creditType, this.idx.benefitId, this.idx.benefitType,
+      this.idx.meterName, this.idx.subCategory, this.idx.publisher, this.idx.chargeStart, this.idx.chargeEnd]
+      .map((i) => (i >= 0 ? c[i] : '')).join('\u0001');
+    const known = this.identities.get(id);
+    if (known) return known;
+    const p = this.checker.parse(r);
+    if (!p.ok) return undefined;
+    const start = this.date(this.cell(r, 'chargeStart')) ?? '';
+    const end = this.date(this.cell(r, 'chargeEnd')) ?? '';
+    const invoice = this.cell(r, 'invoice').trim();
+    const pec = p.row.pec.gt(0) && p.row.pecIneligibleReason === undefined;
+    const key = tieKey(invoice, this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'productId'), this.cell(r, 'skuId'), pec);
+    let g = this.groups.get(key + (p.row.coveredByBenefit ? '|covered' : ''));
+    if (!g) {
+      g = {
+        key, invoiceNumber: invoice, period: `${start}/${end}`, customerId: this.cell(r, 'customerId'),
+        customerName: this.cell(r, 'customerName'), subscriptionId: this.cell(r, 'subscriptionId'),
+        productId: this.cell(r, 'productId'), skuId: this.cell(r, 'skuId'), meterIds: new Set(), meterName: this.cell(r, 'meterName'),
+        pec, covered: p.row.coveredByBenefit, currency: new Set(), fx: new Set(), quantity: ZERO, billed: ZERO, rows: 0,
+        roundedRows: 0, unroundedByDecimals: new Map(), unreadable: 0, steps: new Map(), lastDay: '', lastEupText: '',
+        places: [], path: this.path,
+      };
+      this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
+    }
+    g.meterIds.add(this.cell(r, 'meterId'));
+    g.currency.add(this.cell(r, 'currency'));
+    g.fx.add(this.cell(r, 'fx').trim());
+    this.identities.set(id, g);
+    return g;
+  }
+
+  add(r: CsvRecord): void {
+    this.rows++;
+    const g = this.identity(r);
+    if (!g) return; // unreadable identifying cells: `check` reports them; the row cannot be placed
+    const quantity = parseDecimal(this.cell(r, 'quantity'));
+    const billedText = this.cell(r, 'billed');
+    const billed = parseDecimal(billedText);
+    const eupText = this.cell(r, 'eup').trim();
+    let eup = this.eups.get(eupText);
+    if (eup === undefined && !this.eups.has(eupText)) {
+      eup = parseDecimal(eupText);
+      if (this.eups.size < 100_000) this.eups.set(eupText, eup);
+    }
+    const day = this.date(this.cell(r, 'usageDate'));
+    if (!quantity || !billed || !eup || !day) {
+      g.unreadable++;
+      return;
+    }
+    const decimals = printedDecimals(eupText);
+    if (decimals > this.eupDecimals) this.eupDecimals = decimals;
+    const [start, end] = g.period.split('/');
+    if (start && end && (day < start || day > end)) {
+      this.outsideCount++;
+      if (this.outside.length < OUTSIDE_KEPT) {
+        this.outside.push({ place: { path: this.path, ...cellRange(r.pos, this.idx.usageDate) }, usageDate: day, period: g.period });
+      }
+    }
+    g.rows++;
+    g.quantity = g.quantity.plus(quantity);
+    g.billed = g.billed.plus(billed);
+    const billedDecimals = printedDecimals(billedText);
+    if (billedDecimals <= 2) g.roundedRows++;
+    else g.unroundedByDecimals.set(billedDecimals, (g.unroundedByDecimals.get(billedDecimals) ?? 0) + 1);
+    let step = g.steps.get(eupText);
+    if (!step) {
+      step = { eupText, eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
+      g.steps.set(eupText, step);
+    }
+    step.quantity = step.quantity.plus(quantity);
+    step.absQuantity = step.absQuantity.plus(quantity.abs());
+    step.rows++;
+    if (day < step.firstDay) step.firstDay = day;
+    if (day > step.lastDay) step.lastDay = day;
+    // The month's final price is the one of its last usage day (the cumulative rating ends there).
+    if (day >= g.lastDay) {
+      g.lastDay = day;
+      g.lastEupText = eupText;
+    }
+    if (g.places.length < PLACES_KEPT) g.places.push({ path: this.path, ...recordRange(r.pos) });
+  }
+
+  summary(): Omit<DailyFileSummary, 'problems'> {
+    return {
+      path: this.path, rows: this.rows, groups: [...this.groups.values()], eupDecimals: this.eupDecimals,
+      outsidePeriod: this.outside, outsidePeriodCount: this.outsideCount,
+    };
+  }
+}
+
+class ReconCollector {
+  private readonly idx: Record<keyof typeof RECON, number>;
+  private readonly lines: ReconLine[] = [];
+  private eupDecimals = 0;
+  private readonly quantityKey: 'billableQuantity' | 'quantity';
+
+  constructor(private readonly path: string, private readonly header: BillingHeader, private readonly dateOrder: DateOrder) {
+    this.idx = header.columns.indexes(RECON);
+    this.quantityKey = this.idx.billableQuantity >= 0 ? 'billableQuantity' : 'quantity';
+  }
+
+  private cell(r: CsvRecord, key: keyof typeof RECON): string {
+    const i = this.idx[key];
+    return i >= 0 ? r.cells[i] : '';
+  }
+
+  add(r: CsvRecord): void {
+    const dc = this.header.decimalComma;
+    const date = (key: 'chargeStart' | 'chargeEnd'): string => {
+      const d = parseBillingDate(this.cell(r, key), this.dateOrder);
+      return d.ok ? d.iso : '';
+    };
+    const eupText = this.cell(r, 'eup').trim();
+    const decimals = printedDecimals(eupText);
+    if (decimals > this.eupDecimals) this.eupDecimals = decimals;
+    const meterDescription = this.cell(r, 'meterDescription').trim();
+    const reservationOrderId = this.cell(r, 'reservationOrderId').trim();
+    // The same test as the reconciliation checker's usage formula: a meter, or a "usage" charge type.
+    const usage = (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
+    const invoice = this.cell(r, 'invoice').trim();
+    const { adjustments } = parsePriceAdjustments(this.cell(r, 'adjustment'));
+    this.lines.push({
+      path: this.path, line: r.pos[0], range: recordRange(r.pos),
+      subtotalRange: cellRange(r.pos, this.idx.subtotal),
+      quantityRange: this.idx[this.quantityKey] >= 0 ? cellRange(r.pos, this.idx[this.quantityKey]) : cellRange(r.pos, this.idx.subtotal),
+      quantityColumn: this.header.columns.nameAt(this.idx[this.quantityKey]),
+      invoiceNumber: invoice, orderId: this.cell(r, 'orderId').trim(), customerId: this.cell(r, 'customerId'),
+      customerName: this.cell(r, 'customerName'), subscriptionId: this.cell(r, 'subscriptionId'),
+      productId: this.cell(r, 'productId'), skuId: this.cell(r, 'skuId'), skuName: this.cell(r, 'skuName'),
+      productName: this.cell(r, 'productName'), meterDescription, chargeType: this.cell(r, 'chargeType').trim(),
+      publisher: this.cell(r, 'publisher'), reservationOrderId, period: `${date('chargeStart')}/${date('chargeEnd')}`,
+      currency: this.cell(r, 'currency').trim(), pec: adjustments.some((a) => a.isPartnerEarnedCredit), usage,
+      eupText, eup: parseDecimal(eupText, dc), fxText: this.cell(r, 'fx').trim(), fx: parseDecimal(this.cell(r, 'fx'), dc),
+      billableQuantity: parseDecimal(this.cell(r, this.quantityKey), dc), subtotal: parseDecimal(this.cell(r, 'subtotal'), dc),
+      total: parseDecimal(this.cell(r, 'total'), dc),
+    });
+  }
+
+  summary(): Omit<ReconFileSummary, 'problems'> {
+    return { path: this.path, lines: this.lines, eupDecimals: this.eupDecimals };
+  }
+}
+
+/** Half a unit of the n-th decimal: how far a value printed at a file's precision can be from the true value. */
+export function halfUnit(decimals: number): Decimal {
+  return new Dec(10).pow(-decimals).div(2);
+}
