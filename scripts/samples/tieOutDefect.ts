@@ -4,7 +4,8 @@
  * the documented formulas from its BillableQuantity), so a check of either file alone finds nothing; only tying the
  * two files out shows it.
  */
-import { Dec, floorCents, roundCents } from '../../src/core/money';
+import { Dec, floorCents, formatPrice, roundCents } from '../../src/core/money';
+import { chargedFraction, rateCumulative } from '../../src/core/rating/formula';
 
 /** Hours of one VM over two days: the extra quantity the line bills. */
 const EXTRA_HOURS = new Dec(48);
@@ -28,7 +29,11 @@ export function plantTieOutDefect(lines: Line[], file: string, vat: Dec, custome
   if (i < 0) throw new Error(`tie-out defect: no usage line of ${skuName} for ${customerName}`);
   const c = lines[i].cells;
   const bq = new Dec(c.BillableQuantity).plus(EXTRA_HOURS);
-  const subtotal = floorCents(floorCents(new Dec(c.EffectiveUnitPrice).times(bq)).times(c.PCToBCExchangeRate));
+  // The month's price follows the billed quantity (EUP = ROUNDDOWN(gross x (1 - PEC), 2) / quantity), so that the
+  // line's own price check passes too. The D4s v5 meter is flat-priced; the line carries 15% PEC.
+  const eup = formatPrice(rateCumulative(bq, new Dec(c.UnitPrice), chargedFraction(new Dec('0.15'))).eup);
+  const subtotal = floorCents(floorCents(new Dec(eup).times(bq)).times(c.PCToBCExchangeRate));
+  c.EffectiveUnitPrice = eup;
   const tax = roundCents(subtotal.times(vat));
   c.BillableQuantity = bq.toFixed();
   c.Subtotal = subtotal.toFixed(2);
@@ -36,6 +41,6 @@ export function plantTieOutDefect(lines: Line[], file: string, vat: Dec, custome
   c.Total = subtotal.plus(tax).toFixed(2);
   return {
     file, line: i + 2, column: 'BillableQuantity', code: 'recon-daily-mismatch', value: c.BillableQuantity,
-    why: `BillableQuantity ${EXTRA_HOURS.toFixed()} hours above the daily rows' Quantity; Subtotal, TaxTotal and Total consistent with it`,
+    why: `BillableQuantity ${EXTRA_HOURS.toFixed()} hours above the daily rows' Quantity; EffectiveUnitPrice, Subtotal, TaxTotal and Total consistent with it`,
   };
 }
