@@ -261,9 +261,10 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     perMeterPlan.set(k, [...(perMeterPlan.get(k) ?? []), l]);
   }
   for (const ls of perMeterPlan.values()) {
-    const pecLines = ls.filter((l) => l.pec).length;
-    if (ls.length > 2 || pecLines > 1 || ls.length - pecLines > 1) {
-      for (const extra of ls.slice(ls.length > 2 ? 2 : 1)) {
+    // Every line after the first of its PEC status is one too many.
+    const extras = [true, false].flatMap((pec) => ls.filter((l) => l.pec === pec).slice(1));
+    if (extras.length > 0) {
+      for (const extra of extras) {
         findings.push({
           path: extra.path, ...extra.range, code: 'too-many-recon-lines', severity: 'warning',
           message: `${ls.length} lines bill ${extra.meterDescription || extra.skuName} of Azure plan ${extra.subscriptionId} this month; Azure plan bills a meter on at most two (one with partner earned credit, one without). Their amounts are tied out together.`,
