@@ -51,7 +51,8 @@ export type TieOutCode =
   | 'draft-estimate'
   | 'no-daily-file'
   | 'no-reconciliation-file'
-  | 'unreadable-file';
+  | 'unreadable-file'
+  | 'duplicate-file';
 
 export interface TieOutFinding extends Place {
   code: TieOutCode;
@@ -137,18 +138,38 @@ export async function tieOutFiles(files: { path: string; source: TextSource }[],
   const dailies: DailyFileSummary[] = [];
   const recons: ReconFileSummary[] = [];
   const fileFindings: TieOutFinding[] = [];
+  const signatures = new Map<string, string>();
   for (const f of files) {
     const c = await collectFile(f.path, f.source, check);
     const problems = c.kind === 'daily-usage' ? c.daily.problems : c.kind === 'reconciliation' ? c.recon.problems : c.problems;
     for (const p of problems) fileFindings.push({ ...p.place, code: 'unreadable-file', severity: 'error', message: `${p.place.path} ${p.message}.` });
-    if (c.kind === 'daily-usage') dailies.push(c.daily);
-    else if (c.kind === 'reconciliation') recons.push(c.recon);
+    if (c.kind === 'daily-usage' || c.kind === 'reconciliation') {
+      // A second copy of the same export (renamed, or saved twice) would bill every row twice: it is left out.
+      const signature = c.kind === 'daily-usage' ? dailySignature(c.daily) : reconSignature(c.recon);
+      const copyOf = signatures.get(signature);
+      if (copyOf !== undefined) {
+        fileFindings.push({ path: f.path, line: 0, character: 0, endLine: 0, endCharacter: 0, code: 'duplicate-file', severity: 'warning',
+          message: `${f.path} holds the same rows as ${copyOf}; it is left out of the tie-out so that nothing counts twice.` });
+        continue;
+      }
+      signatures.set(signature, f.path);
+      if (c.kind === 'daily-usage') dailies.push(c.daily);
+      else recons.push(c.recon);
+    }
     else if (problems.length === 0) {
       fileFindings.push({ path: c.path, line: 0, character: 0, endLine: 0, endCharacter: 0, code: 'unreadable-file', severity: 'info',
         message: `${c.path} is ${c.fileKind === 'unknown' ? 'not a recognized billing file' : `a ${c.fileKind} file`}; only daily usage and reconciliation files are tied out.` });
     }
   }
   return { months: tieOut(dailies, recons, check, options.invoiceTotals), fileFindings };
+}
+
+function dailySignature(d: DailyFileSummary): string {
+  return `daily|${d.rows}|` + d.groups.map((g) => `${g.key}:${g.covered}:${g.rows}:${g.quantity.toString()}:${g.billed.toString()}`).sort().join(';');
+}
+
+function reconSignature(r: ReconFileSummary): string {
+  return 'recon|' + r.lines.map((l) => `${l.line}:${l.invoiceNumber}:${l.subscriptionId}:${l.productId}:${l.skuId}:${l.subtotal?.toString()}:${l.total?.toString()}`).join(';');
 }
 
 interface MonthParts {
