@@ -19,6 +19,7 @@ import {
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
+import { registerBillingMonths } from './billingMonths';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -141,6 +142,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
       return result;
     }),
   );
+
+  registerBillingMonths(context);
 
   for (const e of EXPORTS) {
     context.subscriptions.push(
