@@ -16,6 +16,7 @@ import { FastReadAbandoned, readCostLineBatches, readCostLines, type CostLineIss
 import type { CostLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
 import { Allocator } from './engine';
+import { targetBudgets } from './budgets';
 import type { AllocationResult } from './result';
 import { validateAgainstData } from './validateAgainstData';
 import type { MatchField, MatchMap, RulesFile } from './model';
@@ -137,6 +138,7 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
       else for (const line of batch) harvester.add(line);
     }
     result = allocator?.finish();
+    if (result?.ok) result.budgets = targetBudgets(model, result);
   } catch (e) {
     // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
     // reports what is wrong where it is.

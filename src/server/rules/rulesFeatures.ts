@@ -19,6 +19,7 @@ import {
   Range,
   SymbolKind,
 } from 'vscode-languageserver';
+
 import type Decimal from 'decimal.js';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { Problem, Range as RulesRange } from '../../core/allocation/problems';
@@ -27,6 +28,7 @@ import type { AllocationResult } from '../../core/allocation/result';
 import type { RulesFile } from '../../core/allocation/model';
 import { ENUMS, SECTIONS, keyInfo, sectionAt, type EnumName, type KeyInfo, type SectionName } from '../../core/allocation/vocabulary';
 import { formatCents } from '../../core/money';
+import { budgetLensText } from '../../core/allocation/budgets';
 import { cursorContext, type CursorContext } from './cursorContext';
 
 /** What the server knows of the billing data a rules file names (after reading it). */
@@ -376,6 +378,12 @@ export function rulesSymbols(parsed: ParsedRules): DocumentSymbol[] {
   return symbols;
 }
 
+/** Allocated against budget (and the forecast while the month is open) for a target that has a `budget:`. */
+function budgetLens(id: string, result: AllocationResult, currency: string): string {
+  const b = result.budgets?.find((x) => x.target === id);
+  return b ? ` · ${budgetLensText(b, currency)}` : '';
+}
+
 export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens[] {
   const result = data?.result;
   if (!result) return [];
@@ -395,7 +403,7 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     if (!t) continue;
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: `charged ${money(t.charged, currency)}`, command: '' },
+      command: { title: `charged ${money(t.charged, currency)}${budgetLens(target.id, result, currency)}`, command: '' },
     });
   }
   const unallocatedAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
