@@ -193,7 +193,8 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
       dateOrder: config.get<'MDY' | 'DMY'>('dateOrder', 'MDY'),
       errorThreshold: /^\d+(\.\d+)?$/.test(threshold) ? new Dec(threshold) : new Dec('1.00'),
     });
-    const result = await tieOutFiles(files.map((path) => ({ path, source: fileSource(path) })), { check });
+    // The tokenizer's reader yields between chunks, so that a big month never freezes the extension host.
+    const result = await tieOutFiles(files.map((path) => ({ path, source: fileSource(path) })), { check, reader: 'reference' });
     provider.refresh(result);
     publish(result);
     view.message = result.months.length > 0 ? undefined : 'No billing month found.';

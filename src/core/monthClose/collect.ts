@@ -13,6 +13,8 @@ import { Dec, ZERO, parseDecimal, printedDecimals } from '../money';
 import { parseBillingDate, type DateOrder } from '../billing/dates';
 import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
+import { NUM, cellKey, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteRecord } from '../billing/byteCsv';
+import { ByteKeyTable, ExactSum } from '../billing/exact';
 import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';
@@ -159,7 +161,8 @@ const PLACES_KEPT = 25;
 const OUTSIDE_KEPT = 50;
 
 /** Reads one billing file for the tie-out: daily usage and reconciliation files are collected, others named. */
-export async function collectFile(path: string, source: TextSource, options: CheckOptions = defaultCheckOptions()): Promise<CollectedFile> {
+export async function collectFile(path: string, source: TextSource, options: CheckOptions = defaultCheckOptions(), fast = source.bytes !== undefined):
+  Promise<CollectedFile> {
   let header: BillingHeader | undefined;
   let daily: DailyCollector | undefined;
   let recon: ReconCollector | undefined;
@@ -174,6 +177,7 @@ export async function collectFile(path: string, source: TextSource, options: Che
           return false;
         }
         daily = new DailyCollector(path, h, options);
+        if (fast && h.delimiter === ',' && !h.decimalComma) return false;
       } else if (h.kind === 'reconciliation') {
         const missing = h.columns.missing(['Subtotal', 'Total', 'SubscriptionId', 'ProductId', 'SkuId', 'EffectiveUnitPrice', 'PCToBCExchangeRate']);
         if (missing.length > 0) {
@@ -195,14 +199,44 @@ export async function collectFile(path: string, source: TextSource, options: Che
       if (f.code === 'unsupported-encoding' || f.code === 'invalid-csv') problems.push({ place: { path, ...f }, message: f.message });
     },
   });
+  if (daily && fast && header?.delimiter === ',' && !header.decimalComma) {
+    // The rows again, from bytes (the header read above only told the kind): one pass, no tokenizer. A file that is
+    // not regular CSV is read by the tokenizer after all, which says where it is broken.
+    const bytesDaily = new DailyCollector(path, header, options);
+    const input = source.bytes!();
+    let first = true;
+    const scan = scanRecords(input, (r) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      if (r.cells !== header!.columns.header.length) return false;
+      r.index -= 1;
+      bytesDaily.addFast(r);
+      r.index += 1;
+    });
+    if (!scan.irregular && !scan.stopped) return { kind: 'daily-usage', daily: { ...bytesDaily.summary(), problems: [...problems, ...bytesDaily.problems] } };
+    return collectFile(path, source, options, false);
+  }
   if (daily) return { kind: 'daily-usage', daily: { ...daily.summary(), problems: [...problems, ...daily.problems] } };
   if (recon) return { kind: 'reconciliation', recon: { ...recon.summary(), problems } };
   return { kind: 'other', path, fileKind: header?.kind ?? 'unknown', problems };
 }
 
+/** One data row, whichever reader read it. */
+interface RowAccess {
+  /** The cell's text (from bytes: its raw bytes as a key; exact for the numbers and dates read here). */
+  key(i: number): string;
+  record(): CsvRecord;
+  place(): Place;
+  cellPlace(i: number): Place;
+}
+
 class DailyCollector {
   private readonly idx: Record<keyof typeof DAILY, number>;
   private readonly checker: DailyUsageChecker;
+  /** Columns whose cells decide a row's group and reading (the rest of the row is only summed). */
+  private readonly identityColumns: number[];
   /** Identifying cells -> the group and reading decided from the first readable row with those cells. */
   private readonly identities = new Map<string, DailyGroup>();
   private readonly groups = new Map<string, DailyGroup>();
@@ -217,6 +251,9 @@ class DailyCollector {
   constructor(private readonly path: string, header: BillingHeader, private readonly options: CheckOptions) {
     this.idx = header.columns.indexes(DAILY);
     this.checker = new DailyUsageChecker(header, options);
+    const x = this.idx;
+    this.identityColumns = [x.invoice, x.customerId, x.subscriptionId, x.productId, x.skuId, x.meterId, x.pec, x.credit, x.creditType,
+      x.benefitId, x.benefitType, x.meterName, x.subCategory, x.publisher, x.chargeStart, x.chargeEnd];
   }
 
   private cell(r: CsvRecord, key: keyof typeof DAILY): string {
@@ -234,14 +271,12 @@ class DailyCollector {
     return iso;
   }
 
-  private identity(r: CsvRecord): DailyGroup | undefined {
-    const c = r.cells;
-    const id = [this.idx.invoice, this.idx.customerId, this.idx.subscriptionId, this.idx.productId, this.idx.skuId,
-      this.idx.meterId, this.idx.pec, this.idx.credit, this.idx.creditType, this.idx.benefitId, this.idx.benefitType,
-      this.idx.meterName, this.idx.subCategory, this.idx.publisher, this.idx.chargeStart, this.idx.chargeEnd]
-      .map((i) => (i >= 0 ? c[i] : '')).join('\u0001');
+  private identity(row: RowAccess): DailyGroup | undefined {
+    let id = '';
+    for (const i of this.identityColumns) id += (i >= 0 ? row.key(i) : '') + '\u0001';
     const known = this.identities.get(id);
     if (known) return known;
+    const r = row.record();
     const p = this.checker.parse(r);
     if (!p.ok) return undefined;
     const start = this.date(this.cell(r, 'chargeStart')) ?? '';
@@ -269,19 +304,126 @@ class DailyCollector {
   }
 
   add(r: CsvRecord): void {
+    this.addRow({
+      key: (i) => r.cells[i],
+      record: () => r,
+      place: () => ({ path: this.path, ...recordRange(r.pos) }),
+      cellPlace: (i) => ({ path: this.path, ...cellRange(r.pos, i) }),
+    });
+  }
+
+  /** Identity cells -> group, found from the bytes without making strings (the byte reader). */
+  private byteGroups?: ByteKeyTable<DailyGroup | null>;
+  private readonly byteDays = new Map<number | string, string | undefined>();
+  private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
+  /** Exact integer sums of the byte reader per group and price step, folded into the Decimals by `summary`. */
+  private readonly exact = new Map<object, { q: ExactSum; b?: ExactSum; abs: ExactSum }>();
+
+  private sums(owner: object, withBilled: boolean): { q: ExactSum; b?: ExactSum; abs: ExactSum } {
+    let e = this.exact.get(owner);
+    if (!e) {
+      e = { q: new ExactSum(), b: withBilled ? new ExactSum() : undefined, abs: new ExactSum() };
+      this.exact.set(owner, e);
+    }
+    return e;
+  }
+
+  /**
+   * A row read from bytes. The common row (plain numbers, a known date and price) is summed with exact integers;
+   * any other row goes through the same code as the tokenizer's rows.
+   */
+  addFast(r: ByteRecord): void {
+    const x = this.idx;
+    this.byteGroups ??= new ByteKeyTable<DailyGroup | null>(this.identityColumns);
+    let g = this.byteGroups.get(r);
+    if (g === undefined) {
+      g = this.identity({ key: (i) => (i < r.cells ? cellKey(r, i) : ''), record: () => decodeRecord(r, ',', r.index, r.line),
+        place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }), cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }) }) ?? null;
+      // A row whose identifying cells cannot be read is not remembered: the next such row is read again.
+      if (g) this.byteGroups.set(r, g);
+    }
+    const buf = r.buf;
+    const dayKey = shortCellKey(buf, r.start[x.usageDate], r.end[x.usageDate]);
+    let day = this.byteDays.get(dayKey);
+    if (day === undefined && !this.byteDays.has(dayKey)) {
+      day = this.date(cellKey(r, x.usageDate));
+      if (this.byteDays.size < 10_000) this.byteDays.set(dayKey, day);
+    }
+    const eupText = cellKey(r, x.eup);
+    let eup = this.byteEups.get(eupText);
+    if (eup === undefined) {
+      const v = parseDecimal(eupText.trim());
+      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
+      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+    }
+    const qs = r.start[x.quantity], qe = r.end[x.quantity], bs = r.start[x.billed], be = r.end[x.billed];
+    if (!g || !day || !eup || eupText !== eupText.trim() || !parsePlainDecimal(buf, bs, be) || !parsePlainDecimal(buf, qs, qe)) {
+      this.addBytes(r);
+      return;
+    }
     this.rows++;
-    const g = this.identity(r);
+    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
+    const [start, end] = g.period.split('/');
+    if (start && end && (day < start || day > end)) {
+      this.outsideCount++;
+      if (this.outside.length < OUTSIDE_KEPT) {
+        this.outside.push({ place: { path: this.path, ...cellRange(decodeRecord(r, ',', r.index, r.line).pos, x.usageDate) }, usageDate: day, period: g.period });
+      }
+    }
+    g.rows++;
+    let step = g.steps.get(eupText);
+    if (!step) {
+      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
+      g.steps.set(eupText, step);
+    }
+    // NUM holds the quantity (parsed last): into the group's and the step's sums, and its size into |quantity|.
+    const gs = this.sums(g, true);
+    const ss = this.sums(step, false);
+    gs.q.addParsed();
+    ss.q.addParsed();
+    NUM.neg = false;
+    ss.abs.addParsed();
+    parsePlainDecimal(buf, bs, be);
+    gs.b!.addParsed();
+    if (NUM.decimals <= 2) g.roundedRows++;
+    else g.unroundedByDecimals.set(NUM.decimals, (g.unroundedByDecimals.get(NUM.decimals) ?? 0) + 1);
+    step.rows++;
+    if (day < step.firstDay) step.firstDay = day;
+    if (day > step.lastDay) step.lastDay = day;
+    if (day >= g.lastDay) {
+      g.lastDay = day;
+      g.lastEupText = eupText;
+    }
+    if (g.places.length < PLACES_KEPT) g.places.push({ path: this.path, ...recordRange(decodeRecord(r, ',', r.index, r.line).pos) });
+  }
+
+  /** A row read from bytes: cells are taken as keys without decoding; the record is decoded only when needed. */
+  addBytes(r: ByteRecord): void {
+    let decoded: CsvRecord | undefined;
+    const record = (): CsvRecord => (decoded ??= decodeRecord(r, ',', r.index, r.line));
+    this.addRow({
+      key: (i) => (i < r.cells ? cellKey(r, i) : ''),
+      record,
+      place: () => ({ path: this.path, ...recordRange(record().pos) }),
+      cellPlace: (i) => ({ path: this.path, ...cellRange(record().pos, i) }),
+    });
+  }
+
+  private addRow(row: RowAccess): void {
+    this.rows++;
+    const g = this.identity(row);
     if (!g) return; // unreadable identifying cells: `check` reports them; the row cannot be placed
-    const quantity = parseDecimal(this.cell(r, 'quantity'));
-    const billedText = this.cell(r, 'billed');
+    const cell = (key: keyof typeof DAILY): string => (this.idx[key] >= 0 ? row.key(this.idx[key]) : '');
+    const quantity = parseDecimal(cell('quantity'));
+    const billedText = cell('billed');
     const billed = parseDecimal(billedText);
-    const eupText = this.cell(r, 'eup').trim();
+    const eupText = cell('eup').trim();
     let eup = this.eups.get(eupText);
     if (eup === undefined && !this.eups.has(eupText)) {
       eup = parseDecimal(eupText);
       if (this.eups.size < 100_000) this.eups.set(eupText, eup);
     }
-    const day = this.date(this.cell(r, 'usageDate'));
+    const day = this.date(cell('usageDate'));
     if (!quantity || !billed || !eup || !day) {
       g.unreadable++;
       return;
@@ -292,7 +434,7 @@ class DailyCollector {
     if (start && end && (day < start || day > end)) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
-        this.outside.push({ place: { path: this.path, ...cellRange(r.pos, this.idx.usageDate) }, usageDate: day, period: g.period });
+        this.outside.push({ place: row.cellPlace(this.idx.usageDate), usageDate: day, period: g.period });
       }
     }
     g.rows++;
@@ -316,10 +458,24 @@ class DailyCollector {
       g.lastDay = day;
       g.lastEupText = eupText;
     }
-    if (g.places.length < PLACES_KEPT) g.places.push({ path: this.path, ...recordRange(r.pos) });
+    if (g.places.length < PLACES_KEPT) g.places.push(row.place());
   }
 
   summary(): Omit<DailyFileSummary, 'problems'> {
+    for (const g of this.groups.values()) {
+      const gs = this.exact.get(g);
+      if (gs) {
+        g.quantity = g.quantity.plus(gs.q.toDecimal());
+        g.billed = g.billed.plus(gs.b!.toDecimal());
+      }
+      for (const step of g.steps.values()) {
+        const ss = this.exact.get(step);
+        if (!ss) continue;
+        step.quantity = step.quantity.plus(ss.q.toDecimal());
+        step.absQuantity = step.absQuantity.plus(ss.abs.toDecimal());
+      }
+    }
+    this.exact.clear();
     return {
       path: this.path, rows: this.rows, groups: [...this.groups.values()], eupDecimals: this.eupDecimals,
       outsidePeriod: this.outside, outsidePeriodCount: this.outsideCount,

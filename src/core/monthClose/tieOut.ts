@@ -130,6 +130,8 @@ export interface TieOutOptions {
   check?: CheckOptions;
   /** Invoice totals entered by the user (invoice number -> amount), compared with the reconciliation file's. */
   invoiceTotals?: Map<string, Decimal>;
+  /** 'fast' (default) reads daily usage from bytes in one pass; 'reference' through the tokenizer (yields between chunks). */
+  reader?: 'fast' | 'reference';
 }
 
 /** Ties out every month found in the given files. Each file is read once. */
@@ -140,7 +142,7 @@ export async function tieOutFiles(files: { path: string; source: TextSource }[],
   const fileFindings: TieOutFinding[] = [];
   const signatures = new Map<string, string>();
   for (const f of files) {
-    const c = await collectFile(f.path, f.source, check);
+    const c = await collectFile(f.path, f.source, check, options.reader !== 'reference' && f.source.bytes !== undefined);
     const problems = c.kind === 'daily-usage' ? c.daily.problems : c.kind === 'reconciliation' ? c.recon.problems : c.problems;
     for (const p of problems) fileFindings.push({ ...p.place, code: 'unreadable-file', severity: 'error', message: `${p.place.path} ${p.message}.` });
     if (c.kind === 'daily-usage' || c.kind === 'reconciliation') {
