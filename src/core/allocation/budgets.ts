@@ -106,5 +106,5 @@ export function budgetProblems(model: RulesFile, result: AllocationResult): Prob
 export function budgetLensText(b: TargetBudget, currency: string): string {
   const c = currency ? `${currency} ` : '';
   const open = b.forecast !== b.actual ? ` · forecast ${c}${b.forecast} (${b.forecastPercent}%, run-rate of ${b.daysCovered} day${b.daysCovered === 1 ? '' : 's'})` : '';
-  return `budget ${c}${b.monthBudget}${b.per === 'month' ? '' : ` (of ${c}${b.budget} per ${b.per})`}: ${b.usedPercent}% used${b.status === 'over' ? ', over' : ''}${open}`;
+  return `budget ${c}${b.monthBudget}${b.per === 'month' ? '' : ` (of ${c}${b.budget} per ${b.per})`}: ${b.usedPercent}% used${b.status === 'over' ? ', over' : b.status === 'warning' ? ', past its warning threshold' : ''}${open}`;
 }
