@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseRules } from '../../src/core/allocation/parseRules';
 import { budgetLensText, budgetProblems, targetBudgets } from '../../src/core/allocation/budgets';
 import { runRules } from '../../src/core/allocation/rulesRun';
-import { rulesCodeLenses } from '../../src/server/rules/rulesFeatures';
+import { rulesCodeLenses } from '../../src/server/rules/codeLens';
 import { Dec } from '../../src/core/money';
 import type { AllocationResult } from '../../src/core/allocation/result';
 import { dailyCsv } from '../support/billingFixtures';
