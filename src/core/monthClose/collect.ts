@@ -223,6 +223,12 @@ export async function collectFile(path: string, source: TextSource, options: Che
   return { kind: 'other', path, fileKind: header?.kind ?? 'unknown', problems };
 }
 
+function sameBytes(buf: Uint8Array, s: number, e: number, bytes: Uint8Array): boolean {
+  if (e - s !== bytes.length) return false;
+  for (let k = 0; k < bytes.length; k++) if (buf[s + k] !== bytes[k]) return false;
+  return true;
+}
+
 /** One data row, whichever reader read it. */
 interface RowAccess {
   /** The cell's text (from bytes: its raw bytes as a key; exact for the numbers and dates read here). */
@@ -316,6 +322,7 @@ class DailyCollector {
   private byteGroups?: ByteKeyTable<DailyGroup | null>;
   private readonly byteDays = new Map<number | string, string | undefined>();
   private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
+  private readonly dayPrices = new Map<DailyGroup, Map<number | string, { bytes: Buffer; text: string; price: { eup: Decimal; decimals: number } | null }>>();
   /** Exact integer sums of the byte reader per group and price step, folded into the Decimals by `summary`. */
   private readonly exact = new Map<object, { q: ExactSum; b?: ExactSum; abs: ExactSum }>();
 
@@ -349,12 +356,28 @@ class DailyCollector {
       day = this.date(cellKey(r, x.usageDate));
       if (this.byteDays.size < 10_000) this.byteDays.set(dayKey, day);
     }
-    const eupText = cellKey(r, x.eup);
-    let eup = this.byteEups.get(eupText);
-    if (eup === undefined) {
-      const v = parseDecimal(eupText.trim());
-      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
-      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+    // All rows of a group's day share the day's month-to-date price: the price text is made once per group-day and
+    // later rows only compare their bytes with it.
+    const es = r.start[x.eup], ee = r.end[x.eup];
+    const seen = g ? this.dayPrices.get(g)?.get(dayKey) : undefined;
+    let eupText: string;
+    let eup: { eup: Decimal; decimals: number } | null | undefined;
+    if (seen && sameBytes(buf, es, ee, seen.bytes)) {
+      eupText = seen.text;
+      eup = seen.price;
+    } else {
+      eupText = cellKey(r, x.eup);
+      eup = this.byteEups.get(eupText);
+      if (eup === undefined) {
+        const v = parseDecimal(eupText.trim());
+        eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
+        if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+      }
+      if (g && !seen) {
+        let days = this.dayPrices.get(g);
+        if (!days) this.dayPrices.set(g, (days = new Map()));
+        days.set(dayKey, { bytes: Buffer.from(buf.subarray(es, ee)), text: eupText, price: eup });
+      }
     }
     const qs = r.start[x.quantity], qe = r.end[x.quantity], bs = r.start[x.billed], be = r.end[x.billed];
     if (!g || !day || !eup || eupText !== eupText.trim() || !parsePlainDecimal(buf, bs, be) || !parsePlainDecimal(buf, qs, qe)) {
@@ -394,7 +417,22 @@ class DailyCollector {
       g.lastDay = day;
       g.lastEupText = eupText;
     }
-    if (g.places.length < PLACES_KEPT) g.places.push({ path: this.path, ...recordRange(decodeRecord(r, ',', r.index, r.line).pos) });
+    if (g.places.length < PLACES_KEPT) g.places.push(this.recordPlace(r));
+  }
+
+  /** A record's range: from its bytes when it is one line of ASCII (bytes are characters), else decoded. */
+  private recordPlace(r: ByteRecord): Place {
+    const buf = r.buf;
+    let plain = true;
+    for (let k = r.recordStart; k < r.recordEnd; k++) {
+      const b = buf[k];
+      if (b >= 0x80 || b === 10 || b === 13) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return { path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: r.recordEnd - r.recordStart };
+    return { path: this.path, ...recordRange(decodeRecord(r, ',', r.index, r.line).pos) };
   }
 
   /** A row read from bytes: cells are taken as keys without decoding; the record is decoded only when needed. */
