@@ -182,6 +182,16 @@ describe('month close: tie-out', () => {
     assert.deepEqual(ok.findings, []);
   });
 
+  it('names a reconciliation line whose amounts cannot be read, and never counts it as zero', async () => {
+    const [m] = await tieOutText(dailyCsv(PART_MONTH), reconCsv([pecLine('1.56'), { ...plainLine(), Subtotal: 'n/a', Total: 'n/a' }]));
+    const f = m.findings.find((x) => x.code === 'unreadable-line')!;
+    assert.deepEqual([f.path, f.line + 1, f.severity], ['recon.csv', 3, 'error']);
+    assert.match(f.message, /Subtotal, Total cannot be read as a number/);
+    // Its daily rows are then billed by no readable line, and the invoice total is not claimed.
+    assert.equal(m.invoiceTotal, undefined);
+    assert.ok(m.findings.some((x) => x.code === 'missing-in-recon' && x.impact === '-0.36'));
+  });
+
   it('gives the same months whichever reader reads the daily file', async function () {
     this.timeout(20000);
     const samples = join(__dirname, '..', '..', '..', 'samples');

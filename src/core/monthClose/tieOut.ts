@@ -52,7 +52,8 @@ export type TieOutCode =
   | 'no-daily-file'
   | 'no-reconciliation-file'
   | 'unreadable-file'
-  | 'duplicate-file';
+  | 'duplicate-file'
+  | 'unreadable-line';
 
 export interface TieOutFinding extends Place {
   code: TieOutCode;
@@ -300,6 +301,16 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
   // Reconciliation usage lines, per tie-out key (several lines of one key are added up).
   const reconByKey = new Map<string, ReconLine[]>();
   for (const l of m.lines) {
+    // A line whose amounts cannot be read is never counted as zero: it is named and left out of the tie-out.
+    const unreadable = (['subtotal', 'total', ...(l.usage ? ['billableQuantity', 'fx'] as const : [])] as const)
+      .filter((k) => l[k] === undefined);
+    if (unreadable.length > 0) {
+      findings.push({
+        path: l.path, ...l.range, code: 'unreadable-line', severity: 'error',
+        message: `This reconciliation line's ${unreadable.map((k) => COLUMN_OF[k]).join(', ')} cannot be read as a number; the line is left out of the tie-out and the invoice total (see \`chargeback check\`).`,
+      });
+      continue;
+    }
     if (!l.usage) {
       lines.push({
         path: l.path, line: l.line, customerName: l.customerName, subscriptionId: l.subscriptionId, orderId: l.orderId, meterId: '',
@@ -411,7 +422,8 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
   }
 
   const files = [...[...m.dailyFiles].map((d) => ({ path: d.path, kind: 'daily-usage' as const })), ...[...m.reconFiles].map((r) => ({ path: r.path, kind: 'reconciliation' as const }))];
-  const invoiceTotal = m.lines.length > 0 ? m.lines.reduce((s, l) => s.plus(l.total ?? ZERO), ZERO) : undefined;
+  // With an unreadable Total the invoice total is not known: it is not shown rather than shown wrong.
+  const invoiceTotal = m.lines.length > 0 && m.lines.every((l) => l.total !== undefined) ? m.lines.reduce((s, l) => s.plus(l.total!), ZERO) : undefined;
   const entered = m.invoiceNumber ? invoiceTotals?.get(m.invoiceNumber.toLowerCase()) : undefined;
   if (entered && invoiceTotal && !entered.eq(invoiceTotal)) {
     const first = m.lines[0];
@@ -443,6 +455,8 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     enteredInvoiceTotal: entered ? formatCents(entered) : undefined, status, atStake: formatCents(atStake), lines, findings,
   };
 }
+
+const COLUMN_OF = { subtotal: 'Subtotal', total: 'Total', billableQuantity: 'BillableQuantity', fx: 'PCToBCExchangeRate' } as const;
 
 function unreadableNote(groups: DailyGroup[]): string {
   const n = groups.reduce((s, g) => s + g.unreadable, 0);
