@@ -41,6 +41,7 @@ export function plantTieOutDefect(lines: Line[], file: string, vat: Dec, custome
   c.Total = subtotal.plus(tax).toFixed(2);
   return {
     file, line: i + 2, column: 'BillableQuantity', code: 'recon-daily-mismatch', value: c.BillableQuantity,
-    why: `BillableQuantity ${EXTRA_HOURS.toFixed()} hours above the daily rows' Quantity; EffectiveUnitPrice, Subtotal, TaxTotal and Total consistent with it`,
+    why: `BillableQuantity ${EXTRA_HOURS.toFixed()} hours above the daily rows' Quantity; EffectiveUnitPrice, `
+      + `Subtotal, TaxTotal and Total consistent with it`,
   };
 }

@@ -39,7 +39,10 @@ function billingKindOfFile(path: string): string | undefined {
   try {
     fd = openSync(path, 'r');
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+    const text = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     const line = text.split(/\r?\n/, 1)[0];
     const { records } = tokenize(line, detectDelimiter(line));
     const kind = records[0] ? detectKind(records[0].cells) : 'unknown';
@@ -54,10 +57,14 @@ function billingKindOfFile(path: string): string | undefined {
 function statusWords(m: TieOutMonth): string {
   const flagged = m.findings.filter((f) => f.severity !== 'info').length;
   switch (m.status) {
-    case 'ties-out': return 'ties out';
-    case 'differences': return `${flagged} difference${flagged === 1 ? '' : 's'}`;
-    case 'draft': return 'draft estimate';
-    default: return m.lines.length === 0 ? 'no reconciliation file' : 'no daily usage file';
+    case 'ties-out':
+      return 'ties out';
+    case 'differences':
+      return `${flagged} difference${flagged === 1 ? '' : 's'}`;
+    case 'draft':
+      return 'draft estimate';
+    default:
+      return m.lines.length === 0 ? 'no reconciliation file' : 'no daily usage file';
   }
 }
 
@@ -88,7 +95,14 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
   getChildren(node?: Node): Node[] {
     if (!node) {
       if (this.result.months.length === 0) {
-        return [{ type: 'empty', message: this.scanned ? 'No Partner Center daily usage or reconciliation file in the workspace.' : 'Tying out...' }];
+        return [
+          {
+            type: 'empty',
+            message: this.scanned
+              ? 'No Partner Center daily usage or reconciliation file in the workspace.'
+              : 'Tying out...',
+          },
+        ];
       }
       return this.result.months.map((month) => ({ type: 'month', month }));
     }
@@ -100,7 +114,8 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
         { type: 'findings', month: m },
       ];
     }
-    if (node.type === 'findings') return node.month.findings.map((finding) => ({ type: 'finding', month: node.month, finding }));
+    if (node.type === 'findings')
+      return node.month.findings.map((finding) => ({ type: 'finding', month: node.month, finding }));
     return [];
   }
 
@@ -114,9 +129,13 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
         item.id = monthKey(m);
         item.description = monthDescription(m);
         item.contextValue = 'billingMonth';
-        item.iconPath = new vscode.ThemeIcon(m.status === 'ties-out' ? 'pass' : m.status === 'differences' ? 'warning' : 'info');
-        item.tooltip = new vscode.MarkdownString().appendText(`${monthLabel(m)}: ${monthDescription(m)}`
-          + (m.draft ? '\nUnbilled usage: every amount is an estimate until the month is invoiced.' : ''));
+        item.iconPath = new vscode.ThemeIcon(
+          m.status === 'ties-out' ? 'pass' : m.status === 'differences' ? 'warning' : 'info',
+        );
+        item.tooltip = new vscode.MarkdownString().appendText(
+          `${monthLabel(m)}: ${monthDescription(m)}` +
+            (m.draft ? '\nUnbilled usage: every amount is an estimate until the month is invoiced.' : ''),
+        );
         return item;
       }
       case 'file': {
@@ -130,7 +149,10 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
       case 'lines': {
         const byLabel = new Map<string, number>();
         for (const l of node.month.lines) byLabel.set(l.label, (byLabel.get(l.label) ?? 0) + 1);
-        const item = new vscode.TreeItem(`${node.month.lines.length} reconciliation lines`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `${node.month.lines.length} reconciliation lines`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `${monthKey(node.month)}|lines`;
         item.description = [...byLabel].map(([k, n]) => `${n} ${k}`).join(', ');
         item.iconPath = new vscode.ThemeIcon('list-flat');
@@ -138,7 +160,10 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
       }
       case 'findings': {
         const n = node.month.findings.length;
-        const item = new vscode.TreeItem(`${n} finding${n === 1 ? '' : 's'}`, n > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `${n} finding${n === 1 ? '' : 's'}`,
+          n > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `${monthKey(node.month)}|findings`;
         item.contextValue = 'billingMonthFindings';
         item.iconPath = new vscode.ThemeIcon('list-unordered');
@@ -146,12 +171,20 @@ class BillingMonthsProvider implements vscode.TreeDataProvider<Node> {
       }
       case 'finding': {
         const f = node.finding;
-        const item = new vscode.TreeItem(`${f.label ?? f.code}${f.impact && f.impact !== '0.00' ? `: ${f.currency ?? ''} ${f.impact}` : ''}`.trim());
+        const item = new vscode.TreeItem(
+          `${f.label ?? f.code}${f.impact && f.impact !== '0.00' ? `: ${f.currency ?? ''} ${f.impact}` : ''}`.trim(),
+        );
         item.id = `${monthKey(node.month)}|finding|${f.path}|${f.line}|${f.character}|${f.code}`;
         item.description = `${vscode.workspace.asRelativePath(f.path)}:${f.line + 1}`;
         item.tooltip = f.message;
-        item.iconPath = new vscode.ThemeIcon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info');
-        item.command = { command: 'vscode.open', title: 'Show', arguments: [vscode.Uri.file(f.path), { selection: range(f) }] };
+        item.iconPath = new vscode.ThemeIcon(
+          f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info',
+        );
+        item.command = {
+          command: 'vscode.open',
+          title: 'Show',
+          arguments: [vscode.Uri.file(f.path), { selection: range(f) }],
+        };
         return item;
       }
     }
@@ -163,15 +196,22 @@ function range(p: { line: number; character: number; endLine: number; endCharact
 }
 
 const SEVERITY: Record<TieOutFinding['severity'], vscode.DiagnosticSeverity> = {
-  error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information,
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
 };
 
 /** Rendered top-level items and their children: what the view shows, for scripts and the integration tests. */
 function render(provider: BillingMonthsProvider): BillingMonthItem[] {
-  const label = (i: vscode.TreeItem): string => (typeof i.label === 'string' ? i.label : i.label?.label ?? (i.resourceUri ? i.resourceUri.fsPath : ''));
+  const label = (i: vscode.TreeItem): string =>
+    typeof i.label === 'string' ? i.label : (i.label?.label ?? (i.resourceUri ? i.resourceUri.fsPath : ''));
   const toItem = (n: Node): BillingMonthItem => {
     const i = provider.getTreeItem(n);
-    return { label: label(i), description: typeof i.description === 'string' ? i.description : '', children: provider.getChildren(n).map(toItem) };
+    return {
+      label: label(i),
+      description: typeof i.description === 'string' ? i.description : '',
+      children: provider.getChildren(n).map(toItem),
+    };
   };
   return provider.getChildren().map(toItem);
 }
@@ -186,7 +226,11 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
   let again = false;
   const tieOut = async (): Promise<BillingMonthsResult> => {
     const uris = await vscode.workspace.findFiles('**/*.{csv,CSV}', '**/{node_modules,.git}/**', MAX_FILES);
-    const files = uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath).filter((p) => billingKindOfFile(p)).sort();
+    const files = uris
+      .filter((u) => u.scheme === 'file')
+      .map((u) => u.fsPath)
+      .filter((p) => billingKindOfFile(p))
+      .sort();
     const config = vscode.workspace.getConfiguration('chargeback');
     const threshold = config.get<string>('errorThreshold', '1.00');
     const check = defaultCheckOptions({
@@ -194,7 +238,10 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
       errorThreshold: /^\d+(\.\d+)?$/.test(threshold) ? new Dec(threshold) : new Dec('1.00'),
     });
     // The tokenizer's reader yields between chunks, so that a big month never freezes the extension host.
-    const result = await tieOutFiles(files.map((path) => ({ path, source: fileSource(path) })), { check, reader: 'reference' });
+    const result = await tieOutFiles(
+      files.map((path) => ({ path, source: fileSource(path) })),
+      { check, reader: 'reference' },
+    );
     provider.refresh(result);
     publish(result);
     view.message = result.months.length > 0 ? undefined : 'No billing month found.';
@@ -221,11 +268,17 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
     // Information (price drift explained, drafts, files without a partner) stays in the view: the Problems panel is
     // for what needs attention.
-    for (const f of [...result.fileFindings, ...result.months.flatMap((m) => m.findings)].filter((x) => x.severity !== 'info')) {
+    for (const f of [...result.fileFindings, ...result.months.flatMap((m) => m.findings)].filter(
+      (x) => x.severity !== 'info',
+    )) {
       const d = new vscode.Diagnostic(range(f), f.message, SEVERITY[f.severity]);
       d.source = 'chargeback month close';
       d.code = f.code;
-      if (f.related) d.relatedInformation = f.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(r.path), range(r)), r.message));
+      if (f.related)
+        d.relatedInformation = f.related.map(
+          (r) =>
+            new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(r.path), range(r)), r.message),
+        );
       byFile.set(f.path, [...(byFile.get(f.path) ?? []), d]);
     }
     for (const [path, ds] of byFile) diagnostics.set(vscode.Uri.file(path), ds);
@@ -236,28 +289,60 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
     const months = provider.result.months.length > 0 ? provider.result.months : (await refresh()).months;
     if (typeof arg === 'string') return months.find((m) => monthKey(m) === arg || m.invoiceNumber === arg);
     if (months.length === 1) return months[0];
-    const picked = await vscode.window.showQuickPick(months.map((m) => ({ label: monthLabel(m), description: monthDescription(m), month: m })), { title: 'Billing month' });
+    const picked = await vscode.window.showQuickPick(
+      months.map((m) => ({ label: monthLabel(m), description: monthDescription(m), month: m })),
+      { title: 'Billing month' },
+    );
     return picked?.month;
   };
 
-  const exportPacket = async (arg?: Node | string, outDir?: string, overwrite = false): Promise<DisputeExportResult | undefined> => {
+  const exportPacket = async (
+    arg?: Node | string,
+    outDir?: string,
+    overwrite = false,
+  ): Promise<DisputeExportResult | undefined> => {
     const month = await pickMonth(arg);
     if (!month) return undefined;
     let dir = outDir;
     if (!dir) {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export dispute packet here', title: `Dispute packet of ${monthLabel(month)}` });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Export dispute packet here',
+        title: `Dispute packet of ${monthLabel(month)}`,
+      });
       if (!picked?.[0]) return undefined;
       dir = picked[0].fsPath;
     }
     const only: TieOutResult = { months: [month], fileFindings: [] };
-    let r = await writeDisputePacket(only, dir, month.files.map((f) => f.path), overwrite);
+    let r = await writeDisputePacket(
+      only,
+      dir,
+      month.files.map((f) => f.path),
+      overwrite,
+    );
     if (r.written.length === 0 && r.problems.some((p) => /already exists/.test(p)) && !outDir) {
-      const replace = await vscode.window.showWarningMessage(`A dispute packet of ${monthLabel(month)} already exists in ${dir}. Replace it?`, { modal: true }, 'Replace');
-      if (replace === 'Replace') r = await writeDisputePacket(only, dir, month.files.map((f) => f.path), true);
+      const replace = await vscode.window.showWarningMessage(
+        `A dispute packet of ${monthLabel(month)} already exists in ${dir}. Replace it?`,
+        { modal: true },
+        'Replace',
+      );
+      if (replace === 'Replace')
+        r = await writeDisputePacket(
+          only,
+          dir,
+          month.files.map((f) => f.path),
+          true,
+        );
     }
     if (r.written.length > 0) {
       const html = r.written.find((p) => p.endsWith('.html'));
-      void vscode.window.showInformationMessage(`Dispute packet of ${monthLabel(month)}: ${r.items} finding${r.items === 1 ? '' : 's'} with money, written to ${dir}.`, 'Open CSV')
+      void vscode.window
+        .showInformationMessage(
+          `Dispute packet of ${monthLabel(month)}: ${r.items} finding${r.items === 1 ? '' : 's'} with money, written ` +
+            `to ${dir}.`,
+          'Open CSV',
+        )
         .then((choice) => {
           const csv = r.written.find((p) => p.endsWith('.csv'));
           if (choice === 'Open CSV' && csv) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(csv));
@@ -275,24 +360,32 @@ export function registerBillingMonths(context: vscode.ExtensionContext): void {
     timer = setTimeout(() => void refresh(), 1000);
   };
   context.subscriptions.push(
-    watcher, watcher.onDidCreate(soon), watcher.onDidChange(soon), watcher.onDidDelete(soon),
+    watcher,
+    watcher.onDidCreate(soon),
+    watcher.onDidChange(soon),
+    watcher.onDidDelete(soon),
     { dispose: () => timer && clearTimeout(timer) },
     vscode.commands.registerCommand('chargeback.billingMonths.tieOut', () => refresh()),
     vscode.commands.registerCommand('chargeback.billingMonths.check', async (arg?: Node | string) => {
       const month = await pickMonth(arg);
       if (!month) return undefined;
       const results = [];
-      for (const f of month.files) results.push(await vscode.commands.executeCommand('chargeback.checkFile', vscode.Uri.file(f.path)));
+      for (const f of month.files)
+        results.push(await vscode.commands.executeCommand('chargeback.checkFile', vscode.Uri.file(f.path)));
       return results;
     }),
     vscode.commands.registerCommand('chargeback.billingMonths.openFindings', async (arg?: Node | string) => {
       const month = await pickMonth(arg);
       const first = month?.findings.find((f) => f.severity !== 'info') ?? month?.findings[0];
-      if (first) await vscode.window.showTextDocument(vscode.Uri.file(first.path), { selection: range(first), preview: true });
+      if (first)
+        await vscode.window.showTextDocument(vscode.Uri.file(first.path), { selection: range(first), preview: true });
       await vscode.commands.executeCommand('workbench.actions.view.problems');
       return month?.findings.length ?? 0;
     }),
-    vscode.commands.registerCommand('chargeback.exportDisputePacket', (arg?: Node | string, outDir?: string, overwrite?: boolean) => exportPacket(arg, outDir, overwrite)),
+    vscode.commands.registerCommand(
+      'chargeback.exportDisputePacket',
+      (arg?: Node | string, outDir?: string, overwrite?: boolean) => exportPacket(arg, outDir, overwrite),
+    ),
   );
   void refresh();
 }

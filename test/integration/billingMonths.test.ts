@@ -43,8 +43,14 @@ describe('billing months view', function () {
     const september = result.items.find((i) => i.label === '2026-09 · invoice G000000002')!;
     assert.equal(september.description, '1 difference · total EUR 5.59 · EUR 3.67 at stake');
     const children = september.children.map((c) => [c.label.replace(/^.*[\\/]/, ''), c.description]);
-    assert.deepEqual(children.slice(0, 2), [['DailyRatedUsage_2026-09.csv', 'daily usage'], ['InvoiceReconciliation_2026-09.csv', 'reconciliation']]);
-    assert.deepEqual(children.slice(2), [['2 reconciliation lines', '1 mismatch, 1 explained-rounding'], ['1 finding', '']]);
+    assert.deepEqual(children.slice(0, 2), [
+      ['DailyRatedUsage_2026-09.csv', 'daily usage'],
+      ['InvoiceReconciliation_2026-09.csv', 'reconciliation'],
+    ]);
+    assert.deepEqual(children.slice(2), [
+      ['2 reconciliation lines', '1 mismatch, 1 explained-rounding'],
+      ['1 finding', ''],
+    ]);
     assert.equal(september.children[3].children[0].label, 'mismatch: EUR 3.67');
 
     await vscode.commands.executeCommand('workbench.view.explorer');
@@ -68,8 +74,13 @@ describe('billing months view', function () {
     const doc = await vscode.workspace.openTextDocument(recon);
     assert.equal(doc.getText(d.range), '68.5', 'the BillableQuantity cell');
     assert.match(d.message, /overbilled EUR 3\.67/);
-    assert.deepEqual(d.relatedInformation!.map((r) => [r.location.uri.path.replace(/^.*\//, ''), r.location.range.start.line]),
-      [['DailyRatedUsage_2026-09.csv', 1], ['DailyRatedUsage_2026-09.csv', 2]]);
+    assert.deepEqual(
+      d.relatedInformation!.map((r) => [r.location.uri.path.replace(/^.*\//, ''), r.location.range.start.line]),
+      [
+        ['DailyRatedUsage_2026-09.csv', 1],
+        ['DailyRatedUsage_2026-09.csv', 2],
+      ],
+    );
     const opened = await vscode.commands.executeCommand<number>('chargeback.billingMonths.openFindings', 'G000000002');
     assert.equal(opened, 1);
     assert.equal(vscode.window.activeTextEditor?.document.uri.path, recon.path);
@@ -77,7 +88,11 @@ describe('billing months view', function () {
   });
 
   it('exports the dispute packet as CSV and HTML with the finding and its evidence', async () => {
-    const r = await vscode.commands.executeCommand<DisputeExportResult>('chargeback.exportDisputePacket', 'G000000002', out);
+    const r = await vscode.commands.executeCommand<DisputeExportResult>(
+      'chargeback.exportDisputePacket',
+      'G000000002',
+      out,
+    );
     assert.deepEqual(r.problems, []);
     assert.equal(r.items, 1);
     const csvPath = join(out, 'dispute-G000000002.csv');
@@ -99,7 +114,11 @@ describe('billing months view', function () {
     assert.match(html, /Invoice G000000002/);
     assert.match(html, /EUR 3\.67/);
     // A second export does not replace the first without being asked to.
-    const again = await vscode.commands.executeCommand<DisputeExportResult>('chargeback.exportDisputePacket', 'G000000002', out);
+    const again = await vscode.commands.executeCommand<DisputeExportResult>(
+      'chargeback.exportDisputePacket',
+      'G000000002',
+      out,
+    );
     assert.deepEqual(again.written, []);
     assert.match(again.problems.join(' '), /already exists/);
     assert.ok(existsSync(csvPath));

@@ -28,7 +28,9 @@ rules:
 /** Just the fields budgets read: the period and each target's amount. */
 function result(start: string, end: string, amounts: Record<string, string>): AllocationResult {
   return {
-    ok: true, currency: 'EUR', period: { start, end, label: '' },
+    ok: true,
+    currency: 'EUR',
+    period: { start, end, label: '' },
     targets: Object.entries(amounts).map(([id, a]) => ({ id, amount: new Dec(a) })),
   } as unknown as AllocationResult;
 }
@@ -52,23 +54,37 @@ describe('budgets', () => {
     assert.match(p.message, /exactly one of `monthly:`, `quarterly:` or `yearly:`, not monthly and yearly/);
     assert.equal(p.range.start.line, 2);
     assert.equal(parseRules(RULES.replace('monthly: 100', 'monthly: -5')).problems[0].code, 'invalid-number');
-    assert.equal(parseRules(RULES.replace('monthly: 100', 'montly: 100')).problems.some((x) => x.code === 'unknown-key'), true);
+    assert.equal(
+      parseRules(RULES.replace('monthly: 100', 'montly: 100')).problems.some((x) => x.code === 'unknown-key'),
+      true,
+    );
     assert.equal(parseRules(RULES.replace('monthly: 100', 'monthly: lots')).problems[0].code, 'invalid-number');
   });
 
-  it('measures the cost against the month\'s budget and forecasts by run-rate while the month is open', () => {
+  it("measures the cost against the month's budget and forecasts by run-rate while the month is open", () => {
     const { model } = parseRules(RULES);
     // 10 of 31 July days: web 40.00 -> 40 / 10 x 31 = 124.00 (124% of 100); data 25.00 against 300 / 3 = 100.
     const [web, data] = targetBudgets(model, result('2026-07-01', '2026-07-10', { web: '40', data: '25' }));
-    assert.deepEqual([web.monthBudget, web.actual, web.usedPercent, web.forecast, web.forecastPercent, web.status, web.forecastStatus],
-      ['100.00', '40.00', '40.00', '124.00', '124.00', 'within', 'over']);
+    assert.deepEqual(
+      [web.monthBudget, web.actual, web.usedPercent, web.forecast, web.forecastPercent, web.status, web.forecastStatus],
+      ['100.00', '40.00', '40.00', '124.00', '124.00', 'within', 'over'],
+    );
     assert.equal(web.forecastMethod, 'run-rate: actual / 10 days of data x 31 days');
     // data: 25 / 10 x 31 = 77.50, 77.5% of 100: below forecastWarnAt 90.
     assert.deepEqual([data.monthBudget, data.forecast, data.forecastStatus], ['100.00', '77.50', 'within']);
     const problems = budgetProblems(model, result('2026-07-01', '2026-07-10', { web: '40', data: '25' }));
-    assert.deepEqual(problems.map((p) => [p.code, p.range.start.line]), [['budget-forecast', 2]]);
-    assert.match(problems[0].message, /forecast at EUR 124\.00 for the month \(run-rate: actual \/ 10 days of data x 31 days\), 124\.00% of its monthly budget EUR 100\.00/);
-    assert.equal(budgetLensText(web, 'EUR'), 'budget EUR 100.00: 40.00% used · forecast EUR 124.00 (124.00%, run-rate of 10 days)');
+    assert.deepEqual(
+      problems.map((p) => [p.code, p.range.start.line]),
+      [['budget-forecast', 2]],
+    );
+    assert.match(
+      problems[0].message,
+      /forecast at EUR 124\.00 for the month \(run-rate: actual \/ 10 days of data x 31 days\), 124\.00% of its monthly budget EUR 100\.00/,
+    );
+    assert.equal(
+      budgetLensText(web, 'EUR'),
+      'budget EUR 100.00: 40.00% used · forecast EUR 124.00 (124.00%, run-rate of 10 days)',
+    );
   });
 
   it('takes the actual as the forecast once the month is complete, and warns at the threshold on actual cost', () => {
@@ -77,7 +93,10 @@ describe('budgets', () => {
     assert.deepEqual([web.forecast, web.status, web.forecastStatus], ['85.00', 'warning', 'within']);
     assert.match(web.forecastMethod, /whole month \(31 days\)/);
     const problems = budgetProblems(model, result('2026-07-01', '2026-07-31', { web: '100.01', data: '0' }));
-    assert.deepEqual(problems.map((p) => p.code), ['budget-reached']);
+    assert.deepEqual(
+      problems.map((p) => p.code),
+      ['budget-reached'],
+    );
     assert.match(problems[0].message, /100\.01% of its monthly budget EUR 100\.00: over budget/);
   });
 
@@ -91,7 +110,10 @@ describe('budgets', () => {
       assert.equal(run.result?.budgets?.[0].forecast, '663.09');
       const lenses = rulesCodeLenses(run.parsed, { result: run.result, problems: [], files: run.files });
       const lens = lenses.find((l) => l.range.start.line === 3)!;
-      assert.match(lens.command!.title, /budget USD 500\.00: 4\.28% used · forecast USD 663\.09 \(132\.62%, run-rate of 1 day\)/);
+      assert.match(
+        lens.command!.title,
+        /budget USD 500\.00: 4\.28% used · forecast USD 663\.09 \(132\.62%, run-rate of 1 day\)/,
+      );
       assert.ok(run.dataProblems.some((p) => p.code === 'budget-forecast'));
     } finally {
       rmSync(dir, { recursive: true, force: true });

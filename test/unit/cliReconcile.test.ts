@@ -17,8 +17,21 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const PEC = '["15.0% Partner earned credit for services managed"]';
-const DAY: Cells = { UnitPrice: '0.10', PCToBCExchangeRate: '0.9', BillingCurrency: 'EUR', EffectiveUnitPrice: '0.085', PricingPreTaxTotal: '0.85' };
-const LINE: Cells = { UnitPrice: '0.10', PCToBCExchangeRate: '0.9', Currency: 'EUR', TaxTotal: '0.00', EffectiveUnitPrice: '0.085', PriceAdjustmentDescription: PEC };
+const DAY: Cells = {
+  UnitPrice: '0.10',
+  PCToBCExchangeRate: '0.9',
+  BillingCurrency: 'EUR',
+  EffectiveUnitPrice: '0.085',
+  PricingPreTaxTotal: '0.85',
+};
+const LINE: Cells = {
+  UnitPrice: '0.10',
+  PCToBCExchangeRate: '0.9',
+  Currency: 'EUR',
+  TaxTotal: '0.00',
+  EffectiveUnitPrice: '0.085',
+  PriceAdjustmentDescription: PEC,
+};
 
 describe('chargeback reconcile and dispute (CLI)', () => {
   let dir: string;
@@ -31,7 +44,13 @@ describe('chargeback reconcile and dispute (CLI)', () => {
     tied = join(dir, 'tied.csv');
     off = join(dir, 'off.csv');
     // 20 units at 0.085, FX 0.9: ROUNDDOWN(ROUNDDOWN(1.7, 2) x 0.9, 2) = 1.53.
-    writeFileSync(daily, dailyCsv([{ ...DAY, Quantity: '10', BillingPreTaxTotal: '0.76' }, { ...DAY, UsageDate: '2026-08-04', Quantity: '10', BillingPreTaxTotal: '0.76' }]));
+    writeFileSync(
+      daily,
+      dailyCsv([
+        { ...DAY, Quantity: '10', BillingPreTaxTotal: '0.76' },
+        { ...DAY, UsageDate: '2026-08-04', Quantity: '10', BillingPreTaxTotal: '0.76' },
+      ]),
+    );
     writeFileSync(tied, reconCsv([{ ...LINE, BillableQuantity: '20', Subtotal: '1.53', Total: '1.53' }]));
     writeFileSync(off, reconCsv([{ ...LINE, BillableQuantity: '30', Subtotal: '2.29', Total: '2.29' }]));
   });
@@ -50,16 +69,31 @@ describe('chargeback reconcile and dispute (CLI)', () => {
     const doc = JSON.parse(r.stdout);
     const [m] = doc.months;
     for (const k of ['invoiceNumber', 'period', 'files', 'lines', 'findings']) assert.ok(k in m, k);
-    assert.deepEqual(m.files, [{ path: daily, kind: 'daily-usage' }, { path: off, kind: 'reconciliation' }]);
+    assert.deepEqual(m.files, [
+      { path: daily, kind: 'daily-usage' },
+      { path: off, kind: 'reconciliation' },
+    ]);
     const [line] = m.lines;
-    for (const k of ['path', 'line', 'subscriptionId', 'meterId', 'pec', 'subtotal', 'fromDaily', 'bound', 'label']) assert.ok(k in line, k);
-    assert.deepEqual([line.path, line.line, line.subscriptionId, line.meterId, line.pec, line.subtotal, line.fromDaily, line.label],
-      [off, 2, 's-1', 'm-1', true, '2.29', '1.53', 'mismatch']);
+    for (const k of ['path', 'line', 'subscriptionId', 'meterId', 'pec', 'subtotal', 'fromDaily', 'bound', 'label'])
+      assert.ok(k in line, k);
+    assert.deepEqual(
+      [line.path, line.line, line.subscriptionId, line.meterId, line.pec, line.subtotal, line.fromDaily, line.label],
+      [off, 2, 's-1', 'm-1', true, '2.29', '1.53', 'mismatch'],
+    );
     const [f] = m.findings;
-    for (const k of ['path', 'line', 'column', 'code', 'severity', 'message', 'expected', 'actual', 'impact', 'label']) assert.ok(k in f, k);
-    assert.deepEqual([f.path, f.line, f.column, f.code, f.severity, f.expected, f.actual, f.impact, f.label],
-      [off, 2, 'BillableQuantity', 'recon-daily-mismatch', 'warning', '1.53', '2.29', '0.76', 'mismatch']);
-    assert.deepEqual(f.related.map((x: { path: string; line: number }) => [x.path, x.line]), [[daily, 2], [daily, 3]]);
+    for (const k of ['path', 'line', 'column', 'code', 'severity', 'message', 'expected', 'actual', 'impact', 'label'])
+      assert.ok(k in f, k);
+    assert.deepEqual(
+      [f.path, f.line, f.column, f.code, f.severity, f.expected, f.actual, f.impact, f.label],
+      [off, 2, 'BillableQuantity', 'recon-daily-mismatch', 'warning', '1.53', '2.29', '0.76', 'mismatch'],
+    );
+    assert.deepEqual(
+      f.related.map((x: { path: string; line: number }) => [x.path, x.line]),
+      [
+        [daily, 2],
+        [daily, 3],
+      ],
+    );
     // A warning alone exits 0; the error threshold makes it an error.
     assert.equal((await run(['reconcile', daily, off, '--error-threshold', '0.50'])).code, 1);
   });

@@ -65,13 +65,24 @@ export function targetBudgets(model: RulesFile, result: AllocationResult): Targe
     const monthBudget = b.amount.value.div(DIVISOR[b.per]);
     const complete = covered >= monthDays;
     const forecast = covered === 0 || complete ? allocated : allocated.div(covered).times(monthDays);
-    const method = covered === 0 ? 'no dated data: forecast = actual'
-      : complete ? `the data covers the whole month (${monthDays} days): forecast = actual`
-        : `run-rate: actual / ${covered} day${covered === 1 ? '' : 's'} of data x ${monthDays} days`;
+    const method =
+      covered === 0
+        ? 'no dated data: forecast = actual'
+        : complete
+          ? `the data covers the whole month (${monthDays} days): forecast = actual`
+          : `run-rate: actual / ${covered} day${covered === 1 ? '' : 's'} of data x ${monthDays} days`;
     out.push({
-      target: decl.id, per: b.per, budget: formatCents(b.amount.value), monthBudget: formatCents(monthBudget), actual: formatCents(allocated),
-      usedPercent: pct(allocated, monthBudget), forecast: formatCents(forecast), forecastPercent: pct(forecast, monthBudget), forecastMethod: method,
-      daysCovered: covered, daysInMonth: monthDays,
+      target: decl.id,
+      per: b.per,
+      budget: formatCents(b.amount.value),
+      monthBudget: formatCents(monthBudget),
+      actual: formatCents(allocated),
+      usedPercent: pct(allocated, monthBudget),
+      forecast: formatCents(forecast),
+      forecastPercent: pct(forecast, monthBudget),
+      forecastMethod: method,
+      daysCovered: covered,
+      daysInMonth: monthDays,
       status: status(allocated, monthBudget, b.warnAt?.value ?? new Dec(100)),
       forecastStatus: status(forecast, monthBudget, b.forecastWarnAt?.value ?? new Dec(100)),
     });
@@ -85,17 +96,28 @@ export function budgetProblems(model: RulesFile, result: AllocationResult): Prob
   const c = result.currency ? `${result.currency} ` : '';
   for (const b of targetBudgets(model, result)) {
     const decl = model.targets.find((t) => t.id === b.target)!;
-    const per = b.per === 'month' ? 'monthly budget' : `month's share of the ${b.per === 'quarter' ? 'quarterly' : 'yearly'} budget`;
+    const per =
+      b.per === 'month'
+        ? 'monthly budget'
+        : `month's share of the ${b.per === 'quarter' ? 'quarterly' : 'yearly'} budget`;
     if (b.status !== 'within') {
       problems.push({
-        code: 'budget-reached', severity: 'warning', range: decl.budget!.range,
-        message: `Target '${b.target}' has been allocated ${c}${b.actual}, ${b.usedPercent}% of its ${per} ${c}${b.monthBudget}${b.status === 'over' ? ': over budget' : ''}.`,
+        code: 'budget-reached',
+        severity: 'warning',
+        range: decl.budget!.range,
+        message:
+          `Target '${b.target}' has been allocated ${c}${b.actual}, ${b.usedPercent}% of its ${per} ` +
+          `${c}${b.monthBudget}${b.status === 'over' ? ': over budget' : ''}.`,
       });
     }
     if (b.forecastStatus !== 'within' && b.forecast !== b.actual) {
       problems.push({
-        code: 'budget-forecast', severity: 'warning', range: decl.budget!.range,
-        message: `Target '${b.target}' is forecast at ${c}${b.forecast} for the month (${b.forecastMethod}), ${b.forecastPercent}% of its ${per} ${c}${b.monthBudget}.`,
+        code: 'budget-forecast',
+        severity: 'warning',
+        range: decl.budget!.range,
+        message:
+          `Target '${b.target}' is forecast at ${c}${b.forecast} for the month (${b.forecastMethod}), ` +
+          `${b.forecastPercent}% of its ${per} ${c}${b.monthBudget}.`,
       });
     }
   }
@@ -105,6 +127,14 @@ export function budgetProblems(model: RulesFile, result: AllocationResult): Prob
 /** The code lens text next to a target: allocated against budget, and the forecast while the month is open. */
 export function budgetLensText(b: TargetBudget, currency: string): string {
   const c = currency ? `${currency} ` : '';
-  const open = b.forecast !== b.actual ? ` · forecast ${c}${b.forecast} (${b.forecastPercent}%, run-rate of ${b.daysCovered} day${b.daysCovered === 1 ? '' : 's'})` : '';
-  return `budget ${c}${b.monthBudget}${b.per === 'month' ? '' : ` (of ${c}${b.budget} per ${b.per})`}: ${b.usedPercent}% used${b.status === 'over' ? ', over' : b.status === 'warning' ? ', past its warning threshold' : ''}${open}`;
+  const open =
+    b.forecast !== b.actual
+      ? ` · forecast ${c}${b.forecast} (${b.forecastPercent}%, run-rate of ${b.daysCovered} ` +
+        `day${b.daysCovered === 1 ? '' : 's'})`
+      : '';
+  return (
+    `budget ${c}${b.monthBudget}${b.per === 'month' ? '' : ` (of ${c}${b.budget} per ${b.per})`}: ` +
+    `${b.usedPercent}% ` +
+    `used${b.status === 'over' ? ', over' : b.status === 'warning' ? ', past its warning threshold' : ''}${open}`
+  );
 }

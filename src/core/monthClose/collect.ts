@@ -13,7 +13,15 @@ import { Dec, ZERO, parseDecimal, printedDecimals } from '../money';
 import { parseBillingDate, type DateOrder } from '../billing/dates';
 import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
-import { NUM, cellKey, decodeRecord, parsePlainDecimal, scanRecords, shortCellKey, type ByteRecord } from '../billing/byteCsv';
+import {
+  NUM,
+  cellKey,
+  decodeRecord,
+  parsePlainDecimal,
+  scanRecords,
+  shortCellKey,
+  type ByteRecord,
+} from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
 import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
@@ -129,31 +137,78 @@ export type CollectedFile =
   | { kind: 'other'; path: string; fileKind: string; problems: { place: Place; message: string }[] };
 
 /** The tie-out key shared by both files: a meter of an Azure plan with its PEC status, on one invoice. */
-export function tieKey(invoice: string, customer: string, subscription: string, product: string, sku: string, pec: boolean): string {
+export function tieKey(
+  invoice: string,
+  customer: string,
+  subscription: string,
+  product: string,
+  sku: string,
+  pec: boolean,
+): string {
   return [invoice, customer, subscription, product, sku, pec ? 'pec' : 'no-pec'].join('|').toLowerCase();
 }
 
 /** Rows whose group is a (customer, plan, product, SKU) regardless of PEC: at most two recon lines per month. */
-export function meterPlanKey(invoice: string, customer: string, subscription: string, product: string, sku: string): string {
+export function meterPlanKey(
+  invoice: string,
+  customer: string,
+  subscription: string,
+  product: string,
+  sku: string,
+): string {
   return [invoice, customer, subscription, product, sku].join('|').toLowerCase();
 }
 
 const DAILY = {
-  invoice: 'InvoiceNumber', customerId: 'CustomerId', customerName: 'CustomerName', subscriptionId: 'SubscriptionId',
-  productId: 'ProductId', skuId: 'SkuId', meterId: 'MeterId', meterName: 'MeterName', chargeStart: 'ChargeStartDate',
-  chargeEnd: 'ChargeEndDate', usageDate: 'UsageDate', quantity: 'Quantity', billed: 'BillingPreTaxTotal',
-  eup: 'EffectiveUnitPrice', fx: 'PCToBCExchangeRate', currency: 'BillingCurrency',
-  pec: 'PartnerEarnedCreditPercentage', credit: 'CreditPercentage', creditType: 'CreditType', benefitId: 'BenefitId',
-  benefitType: 'BenefitType', subCategory: 'MeterSubCategory', publisher: 'PublisherName',
+  invoice: 'InvoiceNumber',
+  customerId: 'CustomerId',
+  customerName: 'CustomerName',
+  subscriptionId: 'SubscriptionId',
+  productId: 'ProductId',
+  skuId: 'SkuId',
+  meterId: 'MeterId',
+  meterName: 'MeterName',
+  chargeStart: 'ChargeStartDate',
+  chargeEnd: 'ChargeEndDate',
+  usageDate: 'UsageDate',
+  quantity: 'Quantity',
+  billed: 'BillingPreTaxTotal',
+  eup: 'EffectiveUnitPrice',
+  fx: 'PCToBCExchangeRate',
+  currency: 'BillingCurrency',
+  pec: 'PartnerEarnedCreditPercentage',
+  credit: 'CreditPercentage',
+  creditType: 'CreditType',
+  benefitId: 'BenefitId',
+  benefitType: 'BenefitType',
+  subCategory: 'MeterSubCategory',
+  publisher: 'PublisherName',
 } as const;
 
 const RECON = {
-  invoice: 'InvoiceNumber', orderId: 'OrderId', customerId: 'CustomerId', customerName: 'CustomerName',
-  subscriptionId: 'SubscriptionId', productId: 'ProductId', skuId: 'SkuId', skuName: 'SkuName',
-  productName: 'ProductName', chargeType: 'ChargeType', subtotal: 'Subtotal', total: 'Total', currency: 'Currency',
-  adjustment: 'PriceAdjustmentDescription', publisher: 'PublisherName', chargeStart: 'ChargeStartDate',
-  chargeEnd: 'ChargeEndDate', eup: 'EffectiveUnitPrice', billableQuantity: 'BillableQuantity', quantity: 'Quantity',
-  fx: 'PCToBCExchangeRate', meterDescription: 'MeterDescription', reservationOrderId: 'ReservationOrderId',
+  invoice: 'InvoiceNumber',
+  orderId: 'OrderId',
+  customerId: 'CustomerId',
+  customerName: 'CustomerName',
+  subscriptionId: 'SubscriptionId',
+  productId: 'ProductId',
+  skuId: 'SkuId',
+  skuName: 'SkuName',
+  productName: 'ProductName',
+  chargeType: 'ChargeType',
+  subtotal: 'Subtotal',
+  total: 'Total',
+  currency: 'Currency',
+  adjustment: 'PriceAdjustmentDescription',
+  publisher: 'PublisherName',
+  chargeStart: 'ChargeStartDate',
+  chargeEnd: 'ChargeEndDate',
+  eup: 'EffectiveUnitPrice',
+  billableQuantity: 'BillableQuantity',
+  quantity: 'Quantity',
+  fx: 'PCToBCExchangeRate',
+  meterDescription: 'MeterDescription',
+  reservationOrderId: 'ReservationOrderId',
 } as const;
 
 /** Keeps the first few rows of a group as evidence; a dispute needs examples, not a million lines. */
@@ -161,8 +216,12 @@ const PLACES_KEPT = 25;
 const OUTSIDE_KEPT = 50;
 
 /** Reads one billing file for the tie-out: daily usage and reconciliation files are collected, others named. */
-export async function collectFile(path: string, source: TextSource, options: CheckOptions = defaultCheckOptions(), fast = source.bytes !== undefined):
-  Promise<CollectedFile> {
+export async function collectFile(
+  path: string,
+  source: TextSource,
+  options: CheckOptions = defaultCheckOptions(),
+  fast = source.bytes !== undefined,
+): Promise<CollectedFile> {
   let header: BillingHeader | undefined;
   let daily: DailyCollector | undefined;
   let recon: ReconCollector | undefined;
@@ -173,15 +232,29 @@ export async function collectFile(path: string, source: TextSource, options: Che
       if (h.kind === 'daily-usage') {
         const missing = h.columns.missing(DAILY_USAGE_REQUIRED);
         if (missing.length > 0) {
-          problems.push({ place: { path, ...recordRange(h.record.pos) }, message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out` });
+          problems.push({
+            place: { path, ...recordRange(h.record.pos) },
+            message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out`,
+          });
           return false;
         }
         daily = new DailyCollector(path, h, options);
         if (fast && h.delimiter === ',' && !h.decimalComma) return false;
       } else if (h.kind === 'reconciliation') {
-        const missing = h.columns.missing(['Subtotal', 'Total', 'SubscriptionId', 'ProductId', 'SkuId', 'EffectiveUnitPrice', 'PCToBCExchangeRate']);
+        const missing = h.columns.missing([
+          'Subtotal',
+          'Total',
+          'SubscriptionId',
+          'ProductId',
+          'SkuId',
+          'EffectiveUnitPrice',
+          'PCToBCExchangeRate',
+        ]);
         if (missing.length > 0) {
-          problems.push({ place: { path, ...recordRange(h.record.pos) }, message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out` });
+          problems.push({
+            place: { path, ...recordRange(h.record.pos) },
+            message: `lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; it cannot be tied out`,
+          });
           return false;
         }
         recon = new ReconCollector(path, h, options.dateOrder);
@@ -196,7 +269,8 @@ export async function collectFile(path: string, source: TextSource, options: Che
     },
     onFinding(f) {
       // Unreadable rows are `check`'s to report; the tie-out only says how many it left out.
-      if (f.code === 'unsupported-encoding' || f.code === 'invalid-csv') problems.push({ place: { path, ...f }, message: f.message });
+      if (f.code === 'unsupported-encoding' || f.code === 'invalid-csv')
+        problems.push({ place: { path, ...f }, message: f.message });
     },
   });
   if (daily && fast && header?.delimiter === ',' && !header.decimalComma) {
@@ -215,7 +289,11 @@ export async function collectFile(path: string, source: TextSource, options: Che
       bytesDaily.addFast(r);
       r.index += 1;
     });
-    if (!scan.irregular && !scan.stopped) return { kind: 'daily-usage', daily: { ...bytesDaily.summary(), problems: [...problems, ...bytesDaily.problems] } };
+    if (!scan.irregular && !scan.stopped)
+      return {
+        kind: 'daily-usage',
+        daily: { ...bytesDaily.summary(), problems: [...problems, ...bytesDaily.problems] },
+      };
     return collectFile(path, source, options, false);
   }
   if (daily) return { kind: 'daily-usage', daily: { ...daily.summary(), problems: [...problems, ...daily.problems] } };
@@ -254,12 +332,32 @@ class DailyCollector {
   private outsideCount = 0;
   readonly problems: { place: Place; message: string }[] = [];
 
-  constructor(private readonly path: string, header: BillingHeader, private readonly options: CheckOptions) {
+  constructor(
+    private readonly path: string,
+    header: BillingHeader,
+    private readonly options: CheckOptions,
+  ) {
     this.idx = header.columns.indexes(DAILY);
     this.checker = new DailyUsageChecker(header, options);
     const x = this.idx;
-    this.identityColumns = [x.invoice, x.customerId, x.subscriptionId, x.productId, x.skuId, x.meterId, x.pec, x.credit, x.creditType,
-      x.benefitId, x.benefitType, x.meterName, x.subCategory, x.publisher, x.chargeStart, x.chargeEnd];
+    this.identityColumns = [
+      x.invoice,
+      x.customerId,
+      x.subscriptionId,
+      x.productId,
+      x.skuId,
+      x.meterId,
+      x.pec,
+      x.credit,
+      x.creditType,
+      x.benefitId,
+      x.benefitType,
+      x.meterName,
+      x.subCategory,
+      x.publisher,
+      x.chargeStart,
+      x.chargeEnd,
+    ];
   }
 
   private cell(r: CsvRecord, key: keyof typeof DAILY): string {
@@ -289,16 +387,42 @@ class DailyCollector {
     const end = this.date(this.cell(r, 'chargeEnd')) ?? '';
     const invoice = this.cell(r, 'invoice').trim();
     const pec = p.row.pec.gt(0) && p.row.pecIneligibleReason === undefined;
-    const key = tieKey(invoice, this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'productId'), this.cell(r, 'skuId'), pec);
+    const key = tieKey(
+      invoice,
+      this.cell(r, 'customerId'),
+      this.cell(r, 'subscriptionId'),
+      this.cell(r, 'productId'),
+      this.cell(r, 'skuId'),
+      pec,
+    );
     let g = this.groups.get(key + (p.row.coveredByBenefit ? '|covered' : ''));
     if (!g) {
       g = {
-        key, invoiceNumber: invoice, period: `${start}/${end}`, customerId: this.cell(r, 'customerId'),
-        customerName: this.cell(r, 'customerName'), subscriptionId: this.cell(r, 'subscriptionId'),
-        productId: this.cell(r, 'productId'), skuId: this.cell(r, 'skuId'), meterIds: new Set(), meterName: this.cell(r, 'meterName'),
-        pec, covered: p.row.coveredByBenefit, currency: new Set(), fx: new Set(), quantity: ZERO, billed: ZERO, rows: 0,
-        roundedRows: 0, unroundedByDecimals: new Map(), unreadable: 0, steps: new Map(), lastDay: '', lastEupText: '',
-        places: [], path: this.path,
+        key,
+        invoiceNumber: invoice,
+        period: `${start}/${end}`,
+        customerId: this.cell(r, 'customerId'),
+        customerName: this.cell(r, 'customerName'),
+        subscriptionId: this.cell(r, 'subscriptionId'),
+        productId: this.cell(r, 'productId'),
+        skuId: this.cell(r, 'skuId'),
+        meterIds: new Set(),
+        meterName: this.cell(r, 'meterName'),
+        pec,
+        covered: p.row.coveredByBenefit,
+        currency: new Set(),
+        fx: new Set(),
+        quantity: ZERO,
+        billed: ZERO,
+        rows: 0,
+        roundedRows: 0,
+        unroundedByDecimals: new Map(),
+        unreadable: 0,
+        steps: new Map(),
+        lastDay: '',
+        lastEupText: '',
+        places: [],
+        path: this.path,
       };
       this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
     }
@@ -322,7 +446,10 @@ class DailyCollector {
   private byteGroups?: ByteKeyTable<DailyGroup | null>;
   private readonly byteDays = new Map<number | string, string | undefined>();
   private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
-  private readonly dayPrices = new Map<DailyGroup, Map<number | string, { bytes: Buffer; text: string; price: { eup: Decimal; decimals: number } | null }>>();
+  private readonly dayPrices = new Map<
+    DailyGroup,
+    Map<number | string, { bytes: Buffer; text: string; price: { eup: Decimal; decimals: number } | null }>
+  >();
   /** Exact integer sums of the byte reader per group and price step, folded into the Decimals by `summary`. */
   private readonly exact = new Map<object, { q: ExactSum; b?: ExactSum; abs: ExactSum }>();
 
@@ -344,8 +471,13 @@ class DailyCollector {
     this.byteGroups ??= new ByteKeyTable<DailyGroup | null>(this.identityColumns);
     let g = this.byteGroups.get(r);
     if (g === undefined) {
-      g = this.identity({ key: (i) => (i < r.cells ? cellKey(r, i) : ''), record: () => decodeRecord(r, ',', r.index, r.line),
-        place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }), cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }) }) ?? null;
+      g =
+        this.identity({
+          key: (i) => (i < r.cells ? cellKey(r, i) : ''),
+          record: () => decodeRecord(r, ',', r.index, r.line),
+          place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
+          cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
+        }) ?? null;
       // A row whose identifying cells cannot be read is not remembered: the next such row is read again.
       if (g) this.byteGroups.set(r, g);
     }
@@ -358,7 +490,8 @@ class DailyCollector {
     }
     // All rows of a group's day share the day's month-to-date price: the price text is made once per group-day and
     // later rows only compare their bytes with it.
-    const es = r.start[x.eup], ee = r.end[x.eup];
+    const es = r.start[x.eup],
+      ee = r.end[x.eup];
     const seen = g ? this.dayPrices.get(g)?.get(dayKey) : undefined;
     let eupText: string;
     let eup: { eup: Decimal; decimals: number } | null | undefined;
@@ -379,8 +512,18 @@ class DailyCollector {
         days.set(dayKey, { bytes: Buffer.from(buf.subarray(es, ee)), text: eupText, price: eup });
       }
     }
-    const qs = r.start[x.quantity], qe = r.end[x.quantity], bs = r.start[x.billed], be = r.end[x.billed];
-    if (!g || !day || !eup || eupText !== eupText.trim() || !parsePlainDecimal(buf, bs, be) || !parsePlainDecimal(buf, qs, qe)) {
+    const qs = r.start[x.quantity],
+      qe = r.end[x.quantity],
+      bs = r.start[x.billed],
+      be = r.end[x.billed];
+    if (
+      !g ||
+      !day ||
+      !eup ||
+      eupText !== eupText.trim() ||
+      !parsePlainDecimal(buf, bs, be) ||
+      !parsePlainDecimal(buf, qs, qe)
+    ) {
       this.addBytes(r);
       return;
     }
@@ -390,7 +533,11 @@ class DailyCollector {
     if (start && end && (day < start || day > end)) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
-        this.outside.push({ place: { path: this.path, ...cellRange(decodeRecord(r, ',', r.index, r.line).pos, x.usageDate) }, usageDate: day, period: g.period });
+        this.outside.push({
+          place: { path: this.path, ...cellRange(decodeRecord(r, ',', r.index, r.line).pos, x.usageDate) },
+          usageDate: day,
+          period: g.period,
+        });
       }
     }
     g.rows++;
@@ -431,7 +578,14 @@ class DailyCollector {
         break;
       }
     }
-    if (plain) return { path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: r.recordEnd - r.recordStart };
+    if (plain)
+      return {
+        path: this.path,
+        line: r.line,
+        character: 0,
+        endLine: r.line,
+        endCharacter: r.recordEnd - r.recordStart,
+      };
     return { path: this.path, ...recordRange(decodeRecord(r, ',', r.index, r.line).pos) };
   }
 
@@ -515,8 +669,12 @@ class DailyCollector {
     }
     this.exact.clear();
     return {
-      path: this.path, rows: this.rows, groups: [...this.groups.values()], eupDecimals: this.eupDecimals,
-      outsidePeriod: this.outside, outsidePeriodCount: this.outsideCount,
+      path: this.path,
+      rows: this.rows,
+      groups: [...this.groups.values()],
+      eupDecimals: this.eupDecimals,
+      outsidePeriod: this.outside,
+      outsidePeriodCount: this.outsideCount,
     };
   }
 }
@@ -527,7 +685,11 @@ class ReconCollector {
   private eupDecimals = 0;
   private readonly quantityKey: 'billableQuantity' | 'quantity';
 
-  constructor(private readonly path: string, private readonly header: BillingHeader, private readonly dateOrder: DateOrder) {
+  constructor(
+    private readonly path: string,
+    private readonly header: BillingHeader,
+    private readonly dateOrder: DateOrder,
+  ) {
     this.idx = header.columns.indexes(RECON);
     this.quantityKey = this.idx.billableQuantity >= 0 ? 'billableQuantity' : 'quantity';
   }
@@ -549,22 +711,43 @@ class ReconCollector {
     const meterDescription = this.cell(r, 'meterDescription').trim();
     const reservationOrderId = this.cell(r, 'reservationOrderId').trim();
     // The same test as the reconciliation checker's usage formula: a meter, or a "usage" charge type.
-    const usage = (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
+    const usage =
+      (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
     const invoice = this.cell(r, 'invoice').trim();
     const { adjustments } = parsePriceAdjustments(this.cell(r, 'adjustment'));
     this.lines.push({
-      path: this.path, line: r.pos[0], range: recordRange(r.pos),
+      path: this.path,
+      line: r.pos[0],
+      range: recordRange(r.pos),
       subtotalRange: cellRange(r.pos, this.idx.subtotal),
-      quantityRange: this.idx[this.quantityKey] >= 0 ? cellRange(r.pos, this.idx[this.quantityKey]) : cellRange(r.pos, this.idx.subtotal),
+      quantityRange:
+        this.idx[this.quantityKey] >= 0
+          ? cellRange(r.pos, this.idx[this.quantityKey])
+          : cellRange(r.pos, this.idx.subtotal),
       quantityColumn: this.header.columns.nameAt(this.idx[this.quantityKey]),
-      invoiceNumber: invoice, orderId: this.cell(r, 'orderId').trim(), customerId: this.cell(r, 'customerId'),
-      customerName: this.cell(r, 'customerName'), subscriptionId: this.cell(r, 'subscriptionId'),
-      productId: this.cell(r, 'productId'), skuId: this.cell(r, 'skuId'), skuName: this.cell(r, 'skuName'),
-      productName: this.cell(r, 'productName'), meterDescription, chargeType: this.cell(r, 'chargeType').trim(),
-      publisher: this.cell(r, 'publisher'), reservationOrderId, period: `${date('chargeStart')}/${date('chargeEnd')}`,
-      currency: this.cell(r, 'currency').trim(), pec: adjustments.some((a) => a.isPartnerEarnedCredit), usage,
-      eupText, eup: parseDecimal(eupText, dc), fxText: this.cell(r, 'fx').trim(), fx: parseDecimal(this.cell(r, 'fx'), dc),
-      billableQuantity: parseDecimal(this.cell(r, this.quantityKey), dc), subtotal: parseDecimal(this.cell(r, 'subtotal'), dc),
+      invoiceNumber: invoice,
+      orderId: this.cell(r, 'orderId').trim(),
+      customerId: this.cell(r, 'customerId'),
+      customerName: this.cell(r, 'customerName'),
+      subscriptionId: this.cell(r, 'subscriptionId'),
+      productId: this.cell(r, 'productId'),
+      skuId: this.cell(r, 'skuId'),
+      skuName: this.cell(r, 'skuName'),
+      productName: this.cell(r, 'productName'),
+      meterDescription,
+      chargeType: this.cell(r, 'chargeType').trim(),
+      publisher: this.cell(r, 'publisher'),
+      reservationOrderId,
+      period: `${date('chargeStart')}/${date('chargeEnd')}`,
+      currency: this.cell(r, 'currency').trim(),
+      pec: adjustments.some((a) => a.isPartnerEarnedCredit),
+      usage,
+      eupText,
+      eup: parseDecimal(eupText, dc),
+      fxText: this.cell(r, 'fx').trim(),
+      fx: parseDecimal(this.cell(r, 'fx'), dc),
+      billableQuantity: parseDecimal(this.cell(r, this.quantityKey), dc),
+      subtotal: parseDecimal(this.cell(r, 'subtotal'), dc),
       total: parseDecimal(this.cell(r, 'total'), dc),
     });
   }

@@ -32,11 +32,20 @@ import type { Severity } from '../findings';
 import { defaultCheckOptions, totalSeverity, type CheckOptions } from '../rating/options';
 import { roundDownCents } from '../rating/reconciliation';
 import {
-  collectFile, halfUnit, meterPlanKey, tieKey,
-  type DailyFileSummary, type DailyGroup, type Place, type PriceStep, type ReconFileSummary, type ReconLine,
+  collectFile,
+  halfUnit,
+  meterPlanKey,
+  tieKey,
+  type DailyFileSummary,
+  type DailyGroup,
+  type Place,
+  type PriceStep,
+  type ReconFileSummary,
+  type ReconLine,
 } from './collect';
 
-export type TieOutLabel = 'explained-rounding' | 'price-drift' | 'not-in-daily' | 'mismatch' | 'missing-in-daily' | 'missing-in-recon';
+export type TieOutLabel =
+  'explained-rounding' | 'price-drift' | 'not-in-daily' | 'mismatch' | 'missing-in-daily' | 'missing-in-recon';
 
 export type TieOutCode =
   | 'recon-daily-mismatch'
@@ -136,43 +145,92 @@ export interface TieOutOptions {
 }
 
 /** Ties out every month found in the given files. Each file is read once. */
-export async function tieOutFiles(files: { path: string; source: TextSource }[], options: TieOutOptions = {}): Promise<TieOutResult> {
+export async function tieOutFiles(
+  files: { path: string; source: TextSource }[],
+  options: TieOutOptions = {},
+): Promise<TieOutResult> {
   const check = options.check ?? defaultCheckOptions();
   const dailies: DailyFileSummary[] = [];
   const recons: ReconFileSummary[] = [];
   const fileFindings: TieOutFinding[] = [];
   const signatures = new Map<string, string>();
   for (const f of files) {
-    const c = await collectFile(f.path, f.source, check, options.reader !== 'reference' && f.source.bytes !== undefined);
-    const problems = c.kind === 'daily-usage' ? c.daily.problems : c.kind === 'reconciliation' ? c.recon.problems : c.problems;
-    for (const p of problems) fileFindings.push({ ...p.place, code: 'unreadable-file', severity: 'error', message: `${p.place.path} ${p.message}.` });
+    const c = await collectFile(
+      f.path,
+      f.source,
+      check,
+      options.reader !== 'reference' && f.source.bytes !== undefined,
+    );
+    const problems =
+      c.kind === 'daily-usage' ? c.daily.problems : c.kind === 'reconciliation' ? c.recon.problems : c.problems;
+    for (const p of problems)
+      fileFindings.push({
+        ...p.place,
+        code: 'unreadable-file',
+        severity: 'error',
+        message: `${p.place.path} ${p.message}.`,
+      });
     if (c.kind === 'daily-usage' || c.kind === 'reconciliation') {
       // A second copy of the same export (renamed, or saved twice) would bill every row twice: it is left out.
       const signature = c.kind === 'daily-usage' ? dailySignature(c.daily) : reconSignature(c.recon);
       const copyOf = signatures.get(signature);
       if (copyOf !== undefined) {
-        fileFindings.push({ path: f.path, line: 0, character: 0, endLine: 0, endCharacter: 0, code: 'duplicate-file', severity: 'warning',
-          message: `${f.path} holds the same rows as ${copyOf}; it is left out of the tie-out so that nothing counts twice.` });
+        fileFindings.push({
+          path: f.path,
+          line: 0,
+          character: 0,
+          endLine: 0,
+          endCharacter: 0,
+          code: 'duplicate-file',
+          severity: 'warning',
+          message:
+            `${f.path} holds the same rows as ${copyOf}; it is left out of the tie-out so that nothing counts ` +
+            `twice.`,
+        });
         continue;
       }
       signatures.set(signature, f.path);
       if (c.kind === 'daily-usage') dailies.push(c.daily);
       else recons.push(c.recon);
-    }
-    else if (problems.length === 0) {
-      fileFindings.push({ path: c.path, line: 0, character: 0, endLine: 0, endCharacter: 0, code: 'unreadable-file', severity: 'info',
-        message: `${c.path} is ${c.fileKind === 'unknown' ? 'not a recognized billing file' : `a ${c.fileKind} file`}; only daily usage and reconciliation files are tied out.` });
+    } else if (problems.length === 0) {
+      fileFindings.push({
+        path: c.path,
+        line: 0,
+        character: 0,
+        endLine: 0,
+        endCharacter: 0,
+        code: 'unreadable-file',
+        severity: 'info',
+        message:
+          `${c.path} is ` +
+          `${c.fileKind === 'unknown' ? 'not a recognized billing file' : `a ${c.fileKind} file`}; only daily ` +
+          `usage and reconciliation files are tied out.`,
+      });
     }
   }
   return { months: tieOut(dailies, recons, check, options.invoiceTotals), fileFindings };
 }
 
 function dailySignature(d: DailyFileSummary): string {
-  return `daily|${d.rows}|` + d.groups.map((g) => `${g.key}:${g.covered}:${g.rows}:${g.quantity.toString()}:${g.billed.toString()}`).sort().join(';');
+  return (
+    `daily|${d.rows}|` +
+    d.groups
+      .map((g) => `${g.key}:${g.covered}:${g.rows}:${g.quantity.toString()}:${g.billed.toString()}`)
+      .sort()
+      .join(';')
+  );
 }
 
 function reconSignature(r: ReconFileSummary): string {
-  return 'recon|' + r.lines.map((l) => `${l.line}:${l.invoiceNumber}:${l.subscriptionId}:${l.productId}:${l.skuId}:${l.subtotal?.toString()}:${l.total?.toString()}`).join(';');
+  return (
+    'recon|' +
+    r.lines
+      .map(
+        (l) =>
+          `${l.line}:${l.invoiceNumber}:${l.subscriptionId}:${l.productId}:${l.skuId}:${l.subtotal?.toString()}:${l.total?.toString()}`,
+      )
+      .join(';')
+  );
 }
 
 interface MonthParts {
@@ -192,14 +250,26 @@ function mostCommon(values: string[]): string {
 }
 
 /** Pairs collected files into months and ties each out. Pure: the unit tests call it on hand-built files. */
-export function tieOut(dailies: DailyFileSummary[], recons: ReconFileSummary[], options: CheckOptions = defaultCheckOptions(),
-  invoiceTotals?: Map<string, Decimal>): TieOutMonth[] {
+export function tieOut(
+  dailies: DailyFileSummary[],
+  recons: ReconFileSummary[],
+  options: CheckOptions = defaultCheckOptions(),
+  invoiceTotals?: Map<string, Decimal>,
+): TieOutMonth[] {
   const months = new Map<string, MonthParts>();
   const month = (invoice: string, period: string): MonthParts => {
     const key = invoice !== '' ? `invoice:${invoice.toLowerCase()}` : `draft:${period}`;
     let m = months.get(key);
     if (!m) {
-      m = { invoiceNumber: invoice, period, groups: [], lines: [], dailyFiles: new Set(), reconFiles: new Set(), findings: [] };
+      m = {
+        invoiceNumber: invoice,
+        period,
+        groups: [],
+        lines: [],
+        dailyFiles: new Set(),
+        reconFiles: new Set(),
+        findings: [],
+      };
       months.set(key, m);
     }
     return m;
@@ -227,30 +297,49 @@ export function tieOut(dailies: DailyFileSummary[], recons: ReconFileSummary[], 
   for (const [key, m] of [...months]) {
     if (m.lines.length > 0 || m.invoiceNumber === '' || !months.has(key)) continue;
     const period = mostCommon(m.groups.map((g) => g.period));
-    const partner = [...months.values()].find((o) => o !== m && o.groups.length === 0 && o.lines.length > 0
-      && mostCommon(o.lines.filter((l) => l.usage).map((l) => l.period)) === period);
+    const partner = [...months.values()].find(
+      (o) =>
+        o !== m &&
+        o.groups.length === 0 &&
+        o.lines.length > 0 &&
+        mostCommon(o.lines.filter((l) => l.usage).map((l) => l.period)) === period,
+    );
     if (!partner) continue;
     const first = m.groups[0].places[0];
     partner.findings.push({
-      ...first, code: 'invoice-number-mismatch', severity: 'error',
-      message: `The daily rows name invoice ${m.invoiceNumber} but the reconciliation file of the same period (${period}) names ${partner.invoiceNumber}; they were paired by period.`,
-      expected: partner.invoiceNumber, actual: m.invoiceNumber,
+      ...first,
+      code: 'invoice-number-mismatch',
+      severity: 'error',
+      message:
+        `The daily rows name invoice ${m.invoiceNumber} but the reconciliation file of the same period ` +
+        `(${period}) names ${partner.invoiceNumber}; they were paired by period.`,
+      expected: partner.invoiceNumber,
+      actual: m.invoiceNumber,
     });
-    partner.groups.push(...m.groups.map((g) => ({ ...g, key: g.key.replace(m.invoiceNumber.toLowerCase(), partner.invoiceNumber.toLowerCase()) })));
+    partner.groups.push(
+      ...m.groups.map((g) => ({
+        ...g,
+        key: g.key.replace(m.invoiceNumber.toLowerCase(), partner.invoiceNumber.toLowerCase()),
+      })),
+    );
     for (const d of m.dailyFiles) partner.dailyFiles.add(d);
     months.delete(key);
   }
 
   const result: TieOutMonth[] = [];
   for (const m of months.values()) result.push(tieOutMonth(m, options, invoiceTotals));
-  return result.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.invoiceNumber < b.invoiceNumber ? -1 : 1));
+  return result.sort((a, b) =>
+    a.period < b.period ? -1 : a.period > b.period ? 1 : a.invoiceNumber < b.invoiceNumber ? -1 : 1,
+  );
 }
 
 function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<string, Decimal>): TieOutMonth {
   const findings = m.findings;
   const lines: TieOutLine[] = [];
   const usageLines = m.lines.filter((l) => l.usage);
-  const period = mostCommon((usageLines.length > 0 ? usageLines : m.lines).map((l) => l.period).concat(m.groups.map((g) => g.period)));
+  const period = mostCommon(
+    (usageLines.length > 0 ? usageLines : m.lines).map((l) => l.period).concat(m.groups.map((g) => g.period)),
+  );
   const reconCurrencies = new Set(m.lines.map((l) => l.currency).filter(Boolean));
   const dailyCurrencies = new Set(m.groups.flatMap((g) => [...g.currency]).filter(Boolean));
   const currency = [...reconCurrencies][0] ?? [...dailyCurrencies][0] ?? '';
@@ -265,17 +354,33 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
   }
 
   // Currencies must agree between the files of one invoice.
-  if (reconCurrencies.size > 0 && dailyCurrencies.size > 0 && [...dailyCurrencies].some((c) => !reconCurrencies.has(c))) {
+  if (
+    reconCurrencies.size > 0 &&
+    dailyCurrencies.size > 0 &&
+    [...dailyCurrencies].some((c) => !reconCurrencies.has(c))
+  ) {
     const first = m.lines[0];
     findings.push({
-      path: first.path, ...first.range, code: 'currency-mismatch', severity: 'error',
-      message: `The reconciliation file bills in ${[...reconCurrencies].join(', ')} but the daily rows are in ${[...dailyCurrencies].join(', ')}; amounts cannot be compared.`,
-      expected: [...reconCurrencies].join(', '), actual: [...dailyCurrencies].join(', '),
+      path: first.path,
+      ...first.range,
+      code: 'currency-mismatch',
+      severity: 'error',
+      message:
+        `The reconciliation file bills in ${[...reconCurrencies].join(', ')} but the daily rows are in ` +
+        `${[...dailyCurrencies].join(', ')}; amounts cannot be compared.`,
+      expected: [...reconCurrencies].join(', '),
+      actual: [...dailyCurrencies].join(', '),
     });
   }
   if (reconCurrencies.size > 1) {
     const first = m.lines.find((l) => l.currency !== m.lines[0].currency)!;
-    findings.push({ path: first.path, ...first.range, code: 'currency-mismatch', severity: 'error', message: `Invoice ${m.invoiceNumber} has lines in ${[...reconCurrencies].join(' and ')}.` });
+    findings.push({
+      path: first.path,
+      ...first.range,
+      code: 'currency-mismatch',
+      severity: 'error',
+      message: `Invoice ${m.invoiceNumber} has lines in ${[...reconCurrencies].join(' and ')}.`,
+    });
   }
 
   // At most two lines per meter and Azure plan in a month: one per PEC status.
@@ -290,9 +395,17 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     if (extras.length > 0) {
       for (const extra of extras) {
         findings.push({
-          path: extra.path, ...extra.range, code: 'too-many-recon-lines', severity: 'warning',
-          message: `${ls.length} lines bill ${extra.meterDescription || extra.skuName} of Azure plan ${extra.subscriptionId} this month; Azure plan bills a meter on at most two (one with partner earned credit, one without). Their amounts are tied out together.`,
-          related: ls.filter((o) => o !== extra).map((o) => ({ path: o.path, ...o.range, message: 'another line of the same meter and plan' })),
+          path: extra.path,
+          ...extra.range,
+          code: 'too-many-recon-lines',
+          severity: 'warning',
+          message:
+            `${ls.length} lines bill ${extra.meterDescription || extra.skuName} of Azure plan ` +
+            `${extra.subscriptionId} this month; Azure plan bills a meter on at most two (one with partner earned ` +
+            `credit, one without). Their amounts are tied out together.`,
+          related: ls
+            .filter((o) => o !== extra)
+            .map((o) => ({ path: o.path, ...o.range, message: 'another line of the same meter and plan' })),
         });
       }
     }
@@ -302,22 +415,42 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
   const reconByKey = new Map<string, ReconLine[]>();
   for (const l of m.lines) {
     // A line whose amounts cannot be read is never counted as zero: it is named and left out of the tie-out.
-    const unreadable = (['subtotal', 'total', ...(l.usage ? ['billableQuantity', 'fx'] as const : [])] as const)
-      .filter((k) => l[k] === undefined);
+    const unreadable = (
+      ['subtotal', 'total', ...(l.usage ? (['billableQuantity', 'fx'] as const) : [])] as const
+    ).filter((k) => l[k] === undefined);
     if (unreadable.length > 0) {
       findings.push({
-        path: l.path, ...l.range, code: 'unreadable-line', severity: 'error',
-        message: `This reconciliation line's ${unreadable.map((k) => COLUMN_OF[k]).join(', ')} cannot be read as a number; the line is left out of the tie-out and the invoice total (see \`chargeback check\`).`,
+        path: l.path,
+        ...l.range,
+        code: 'unreadable-line',
+        severity: 'error',
+        message:
+          `This reconciliation line's ${unreadable.map((k) => COLUMN_OF[k]).join(', ')} cannot be read as a ` +
+          `number; the line is left out of the tie-out and the invoice total (see \`chargeback check\`).`,
       });
       continue;
     }
     if (!l.usage) {
       lines.push({
-        path: l.path, line: l.line, customerName: l.customerName, subscriptionId: l.subscriptionId, orderId: l.orderId, meterId: '',
-        meterName: l.skuName || l.productName, productId: l.productId, skuId: l.skuId, pec: l.pec, label: 'not-in-daily',
-        subtotal: l.subtotal ? formatCents(l.subtotal) : undefined, billableQuantity: l.billableQuantity?.toFixed(),
-        reconEup: l.eupText, dailyPlaces: [],
-        derivation: `${l.chargeType || 'purchase'} line (${l.reservationOrderId ? 'reservation' : 'seats, reservations, savings plans or marketplace'}): the daily usage file never contains it, so it is listed, not tied out.`,
+        path: l.path,
+        line: l.line,
+        customerName: l.customerName,
+        subscriptionId: l.subscriptionId,
+        orderId: l.orderId,
+        meterId: '',
+        meterName: l.skuName || l.productName,
+        productId: l.productId,
+        skuId: l.skuId,
+        pec: l.pec,
+        label: 'not-in-daily',
+        subtotal: l.subtotal ? formatCents(l.subtotal) : undefined,
+        billableQuantity: l.billableQuantity?.toFixed(),
+        reconEup: l.eupText,
+        dailyPlaces: [],
+        derivation:
+          `${l.chargeType || 'purchase'} line ` +
+          `(${l.reservationOrderId ? 'reservation' : 'seats, reservations, savings plans or marketplace'}): the ` +
+          `daily usage file never contains it, so it is listed, not tied out.`,
       });
       continue;
     }
@@ -333,54 +466,122 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     const subtotal = ls.reduce((s, l) => s.plus(l.subtotal ?? ZERO), ZERO);
     const bq = ls.reduce((s, l) => s.plus(l.billableQuantity ?? ZERO), ZERO);
     const base = {
-      path: first.path, line: first.line, customerName: first.customerName, subscriptionId: first.subscriptionId, orderId: first.orderId,
-      productId: first.productId, skuId: first.skuId, pec: first.pec, subtotal: formatCents(subtotal), billableQuantity: bq.toFixed(),
+      path: first.path,
+      line: first.line,
+      customerName: first.customerName,
+      subscriptionId: first.subscriptionId,
+      orderId: first.orderId,
+      productId: first.productId,
+      skuId: first.skuId,
+      pec: first.pec,
+      subtotal: formatCents(subtotal),
+      billableQuantity: bq.toFixed(),
       reconEup: first.eupText,
     };
     if (groups.length === 0) {
-      lines.push({ ...base, meterId: '', meterName: first.meterDescription, label: 'missing-in-daily', dailyPlaces: [],
-        derivation: hasDaily ? 'No daily row bills this meter, plan and PEC status.' : 'No daily usage file of this invoice was given.' });
+      lines.push({
+        ...base,
+        meterId: '',
+        meterName: first.meterDescription,
+        label: 'missing-in-daily',
+        dailyPlaces: [],
+        derivation: hasDaily
+          ? 'No daily row bills this meter, plan and PEC status.'
+          : 'No daily usage file of this invoice was given.',
+      });
       if (hasDaily) {
         findings.push({
-          path: first.path, ...first.subtotalRange, column: 'Subtotal', code: 'missing-in-daily', label: 'missing-in-daily',
-          severity: subtotal.isZero() ? 'info' : totalSeverity(subtotal, options), currency: first.currency,
-          expected: '0.00', actual: formatCents(subtotal), impact: formatCents(subtotal),
-          message: `The daily usage file has no row for ${first.meterDescription || first.skuName} (${first.pec ? 'with' : 'without'} partner earned credit) of Azure plan ${first.subscriptionId}, yet this line bills ${first.currency} ${formatCents(subtotal)}.`,
+          path: first.path,
+          ...first.subtotalRange,
+          column: 'Subtotal',
+          code: 'missing-in-daily',
+          label: 'missing-in-daily',
+          severity: subtotal.isZero() ? 'info' : totalSeverity(subtotal, options),
+          currency: first.currency,
+          expected: '0.00',
+          actual: formatCents(subtotal),
+          impact: formatCents(subtotal),
+          message:
+            `The daily usage file has no row for ${first.meterDescription || first.skuName} ` +
+            `(${first.pec ? 'with' : 'without'} partner earned credit) of Azure plan ${first.subscriptionId}, yet ` +
+            `this line bills ${first.currency} ${formatCents(subtotal)}.`,
         });
       }
       continue;
     }
     const fx = first.fx ?? new Dec(groups[0].fx.values().next().value ?? '1');
-    const eval_ = evaluate(groups, subtotal, fx, halfUnit(Math.max(...groups.map((g) => dailyPrecision.get(g.path) ?? 0))).plus(halfUnit(reconPrecision)));
+    const eval_ = evaluate(
+      groups,
+      subtotal,
+      fx,
+      halfUnit(Math.max(...groups.map((g) => dailyPrecision.get(g.path) ?? 0))).plus(halfUnit(reconPrecision)),
+    );
     const line: TieOutLine = {
-      ...base, meterId: [...new Set(groups.flatMap((g) => [...g.meterIds]))].join(' '), meterName: groups[0].meterName || first.meterDescription,
-      label: eval_.label, fromDaily: formatCents(eval_.fromDaily), bound: formatCents(eval_.bound), difference: formatCents(subtotal.minus(eval_.fromDaily)),
-      dailyQuantity: eval_.quantity.toFixed(), dailyEup: eval_.eupText, dailyBilled: eval_.billed.toFixed(), drift: eval_.drift.toFixed(2),
-      rowsBound: eval_.rowsBound.toFixed(2), dailyRows: eval_.rows, priceSteps: eval_.steps, derivation: eval_.derivation,
+      ...base,
+      meterId: [...new Set(groups.flatMap((g) => [...g.meterIds]))].join(' '),
+      meterName: groups[0].meterName || first.meterDescription,
+      label: eval_.label,
+      fromDaily: formatCents(eval_.fromDaily),
+      bound: formatCents(eval_.bound),
+      difference: formatCents(subtotal.minus(eval_.fromDaily)),
+      dailyQuantity: eval_.quantity.toFixed(),
+      dailyEup: eval_.eupText,
+      dailyBilled: eval_.billed.toFixed(),
+      drift: eval_.drift.toFixed(2),
+      rowsBound: eval_.rowsBound.toFixed(2),
+      dailyRows: eval_.rows,
+      priceSteps: eval_.steps,
+      derivation: eval_.derivation,
       dailyPlaces: groups.flatMap((g) => g.places),
     };
     lines.push(line);
     const fxDaily = new Set(groups.flatMap((g) => [...g.fx]));
-    const fxNote = [...fxDaily].some((t) => !new Dec(t || '0').eq(fx)) ? ` The daily rows use PCToBCExchangeRate ${[...fxDaily].join(', ')}, the line ${first.fxText}.` : '';
+    const fxNote = [...fxDaily].some((t) => !new Dec(t || '0').eq(fx))
+      ? ` The daily rows use PCToBCExchangeRate ${[...fxDaily].join(', ')}, the line ${first.fxText}.`
+      : '';
     const related = line.dailyPlaces.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
     if (eval_.label === 'mismatch') {
       const impact = subtotal.minus(eval_.fromDaily);
       const quantityDiffers = !bq.eq(eval_.quantity);
       findings.push({
-        path: first.path, ...(quantityDiffers ? first.quantityRange : first.subtotalRange), column: quantityDiffers ? first.quantityColumn : 'Subtotal',
-        code: 'recon-daily-mismatch', label: 'mismatch', severity: totalSeverity(impact, options), currency: first.currency,
-        expected: formatCents(eval_.fromDaily), actual: formatCents(subtotal), impact: formatCents(impact),
-        message: `Subtotal ${formatCents(subtotal)} does not tie out to the daily rows: they give ${formatCents(eval_.fromDaily)} (${eval_.formula}), `
-          + `beyond the rounding bound of ${formatCents(eval_.bound)}; ${impact.isNegative() ? 'under' : 'over'}billed ${first.currency} ${formatCents(impact.abs())}.`
-          + (quantityDiffers ? ` ${first.quantityColumn} ${bq.toFixed()} but the daily rows hold ${eval_.quantity.toFixed()}.` : '') + fxNote
-          + unreadableNote(groups),
+        path: first.path,
+        ...(quantityDiffers ? first.quantityRange : first.subtotalRange),
+        column: quantityDiffers ? first.quantityColumn : 'Subtotal',
+        code: 'recon-daily-mismatch',
+        label: 'mismatch',
+        severity: totalSeverity(impact, options),
+        currency: first.currency,
+        expected: formatCents(eval_.fromDaily),
+        actual: formatCents(subtotal),
+        impact: formatCents(impact),
+        message:
+          `Subtotal ${formatCents(subtotal)} does not tie out to the daily rows: they give ` +
+          `${formatCents(eval_.fromDaily)} (${eval_.formula}), ` +
+          `beyond the rounding bound of ${formatCents(eval_.bound)}; ${impact.isNegative() ? 'under' : 'over'}billed ` +
+          `${first.currency} ${formatCents(impact.abs())}.` +
+          (quantityDiffers
+            ? ` ${first.quantityColumn} ${bq.toFixed()} but the daily rows hold ${eval_.quantity.toFixed()}.`
+            : '') +
+          fxNote +
+          unreadableNote(groups),
         related,
       });
     } else if (eval_.label === 'price-drift') {
       findings.push({
-        path: first.path, ...first.subtotalRange, column: 'Subtotal', code: 'recon-daily-price-drift', label: 'price-drift', severity: 'info',
-        currency: first.currency, expected: eval_.billed.toFixed(2), actual: formatCents(subtotal), impact: '0.00',
-        message: `Subtotal ${formatCents(subtotal)} ties out (${eval_.formula}); the daily rows' own amounts add up to ${eval_.billed.toFixed(2)} because the effective price moved with the month's cumulative quantity (${eval_.steps.length} prices, drift ${eval_.drift.toFixed(2)}).`,
+        path: first.path,
+        ...first.subtotalRange,
+        column: 'Subtotal',
+        code: 'recon-daily-price-drift',
+        label: 'price-drift',
+        severity: 'info',
+        currency: first.currency,
+        expected: eval_.billed.toFixed(2),
+        actual: formatCents(subtotal),
+        impact: '0.00',
+        message:
+          `Subtotal ${formatCents(subtotal)} ties out (${eval_.formula}); the daily rows' own amounts add up ` +
+          `to ${eval_.billed.toFixed(2)} because the effective price moved with the month's cumulative quantity ` +
+          `(${eval_.steps.length} prices, drift ${eval_.drift.toFixed(2)}).`,
         related,
       });
     }
@@ -394,17 +595,41 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       const g = groups[0];
       const place = g.places[0] ?? { path: g.path, line: 0, character: 0, endLine: 0, endCharacter: 0 };
       lines.push({
-        path: place.path, line: place.line, customerName: g.customerName, subscriptionId: g.subscriptionId, orderId: '',
-        meterId: [...g.meterIds].join(' '), meterName: g.meterName, productId: g.productId, skuId: g.skuId, pec: g.pec,
-        label: 'missing-in-recon', fromDaily: formatCents(e.fromDaily), dailyQuantity: e.quantity.toFixed(), dailyEup: e.eupText,
-        dailyBilled: e.billed.toFixed(), dailyRows: e.rows, priceSteps: e.steps, derivation: e.derivation, dailyPlaces: groups.flatMap((x) => x.places),
+        path: place.path,
+        line: place.line,
+        customerName: g.customerName,
+        subscriptionId: g.subscriptionId,
+        orderId: '',
+        meterId: [...g.meterIds].join(' '),
+        meterName: g.meterName,
+        productId: g.productId,
+        skuId: g.skuId,
+        pec: g.pec,
+        label: 'missing-in-recon',
+        fromDaily: formatCents(e.fromDaily),
+        dailyQuantity: e.quantity.toFixed(),
+        dailyEup: e.eupText,
+        dailyBilled: e.billed.toFixed(),
+        dailyRows: e.rows,
+        priceSteps: e.steps,
+        derivation: e.derivation,
+        dailyPlaces: groups.flatMap((x) => x.places),
       });
       const impact = e.fromDaily.negated();
       findings.push({
-        ...place, code: 'missing-in-recon', label: 'missing-in-recon', severity: totalSeverity(impact, options), currency: [...g.currency][0],
-        expected: formatCents(e.fromDaily), actual: '0.00', impact: formatCents(impact),
-        message: `${e.rows} daily row${e.rows === 1 ? '' : 's'} of ${g.meterName || g.skuId} (${g.pec ? 'with' : 'without'} partner earned credit) on Azure plan ${g.subscriptionId} `
-          + `come to ${formatCents(e.fromDaily)} (${e.formula}), but no reconciliation line of invoice ${m.invoiceNumber} bills them.`,
+        ...place,
+        code: 'missing-in-recon',
+        label: 'missing-in-recon',
+        severity: totalSeverity(impact, options),
+        currency: [...g.currency][0],
+        expected: formatCents(e.fromDaily),
+        actual: '0.00',
+        impact: formatCents(impact),
+        message:
+          `${e.rows} daily row${e.rows === 1 ? '' : 's'} of ${g.meterName || g.skuId} (${g.pec ? 'with' : 'without'} ` +
+          `partner earned credit) on Azure plan ${g.subscriptionId} ` +
+          `come to ${formatCents(e.fromDaily)} (${e.formula}), but no reconciliation line of invoice ` +
+          `${m.invoiceNumber} bills them.`,
         related: g.places.slice(1, 10).map((p) => ({ ...p, message: 'another daily row of the same meter' })),
       });
     }
@@ -412,55 +637,129 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
 
   for (const d of m.dailyFiles) {
     for (const o of d.outsidePeriod) {
-      findings.push({ ...o.place, column: 'UsageDate', code: 'usage-outside-period', severity: 'warning', actual: o.usageDate, expected: o.period,
-        message: `UsageDate ${o.usageDate} lies outside the charge period ${o.period.replace('/', ' to ')}.` });
+      findings.push({
+        ...o.place,
+        column: 'UsageDate',
+        code: 'usage-outside-period',
+        severity: 'warning',
+        actual: o.usageDate,
+        expected: o.period,
+        message: `UsageDate ${o.usageDate} lies outside the charge period ${o.period.replace('/', ' to ')}.`,
+      });
     }
     if (d.outsidePeriodCount > d.outsidePeriod.length) {
       const last = d.outsidePeriod[d.outsidePeriod.length - 1].place;
-      findings.push({ ...last, code: 'usage-outside-period', severity: 'warning', message: `${d.outsidePeriodCount - d.outsidePeriod.length} more rows of ${d.path} are dated outside their charge period.` });
+      findings.push({
+        ...last,
+        code: 'usage-outside-period',
+        severity: 'warning',
+        message:
+          `${d.outsidePeriodCount - d.outsidePeriod.length} more rows of ${d.path} are dated outside their ` +
+          `charge period.`,
+      });
     }
   }
 
-  const files = [...[...m.dailyFiles].map((d) => ({ path: d.path, kind: 'daily-usage' as const })), ...[...m.reconFiles].map((r) => ({ path: r.path, kind: 'reconciliation' as const }))];
+  const files = [
+    ...[...m.dailyFiles].map((d) => ({ path: d.path, kind: 'daily-usage' as const })),
+    ...[...m.reconFiles].map((r) => ({ path: r.path, kind: 'reconciliation' as const })),
+  ];
   // With an unreadable Total the invoice total is not known: it is not shown rather than shown wrong.
-  const invoiceTotal = m.lines.length > 0 && m.lines.every((l) => l.total !== undefined) ? m.lines.reduce((s, l) => s.plus(l.total!), ZERO) : undefined;
+  const invoiceTotal =
+    m.lines.length > 0 && m.lines.every((l) => l.total !== undefined)
+      ? m.lines.reduce((s, l) => s.plus(l.total!), ZERO)
+      : undefined;
   const entered = m.invoiceNumber ? invoiceTotals?.get(m.invoiceNumber.toLowerCase()) : undefined;
   if (entered && invoiceTotal && !entered.eq(invoiceTotal)) {
     const first = m.lines[0];
     const impact = invoiceTotal.minus(entered);
     findings.push({
-      path: first.path, ...first.range, code: 'invoice-total-mismatch', severity: totalSeverity(impact, options), currency,
-      expected: formatCents(entered), actual: formatCents(invoiceTotal), impact: formatCents(impact),
-      message: `The reconciliation file's Totals for invoice ${m.invoiceNumber} add up to ${currency} ${formatCents(invoiceTotal)}, but the invoice says ${formatCents(entered)}.`,
+      path: first.path,
+      ...first.range,
+      code: 'invoice-total-mismatch',
+      severity: totalSeverity(impact, options),
+      currency,
+      expected: formatCents(entered),
+      actual: formatCents(invoiceTotal),
+      impact: formatCents(impact),
+      message:
+        `The reconciliation file's Totals for invoice ${m.invoiceNumber} add up to ${currency} ` +
+        `${formatCents(invoiceTotal)}, but the invoice says ${formatCents(entered)}.`,
     });
   }
   const anchor = m.lines[0] ? { path: m.lines[0].path, ...m.lines[0].range } : m.groups[0]?.places[0];
   if (anchor && draft && m.groups.length > 0) {
-    findings.push({ ...anchor, code: 'draft-estimate', severity: 'info',
-      message: `The daily rows of ${period.replace('/', ' to ')} carry no invoice number: unbilled usage, so every amount is a draft estimate until the month is invoiced.` });
+    findings.push({
+      ...anchor,
+      code: 'draft-estimate',
+      severity: 'info',
+      message:
+        `The daily rows of ${period.replace('/', ' to ')} carry no invoice number: unbilled usage, so every ` +
+        `amount is a draft estimate until the month is invoiced.`,
+    });
   } else if (anchor && m.lines.length > 0 && !hasDaily && usageLines.length > 0) {
-    findings.push({ ...anchor, code: 'no-daily-file', severity: 'info', message: `No daily usage file of invoice ${m.invoiceNumber} was given: its ${usageLines.length} usage lines are not tied out.` });
+    findings.push({
+      ...anchor,
+      code: 'no-daily-file',
+      severity: 'info',
+      message:
+        `No daily usage file of invoice ${m.invoiceNumber} was given: its ${usageLines.length} usage lines ` +
+        `are not tied out.`,
+    });
   } else if (anchor && m.lines.length === 0 && !draft) {
-    findings.push({ ...anchor, code: 'no-reconciliation-file', severity: 'info', message: `No reconciliation file of invoice ${m.invoiceNumber} was given: the daily rows are not tied out.` });
+    findings.push({
+      ...anchor,
+      code: 'no-reconciliation-file',
+      severity: 'info',
+      message: `No reconciliation file of invoice ${m.invoiceNumber} was given: the daily rows are not tied out.`,
+    });
   }
 
-  const flagged = findings.filter((f) => f.label === 'mismatch' || f.label === 'missing-in-daily' || f.label === 'missing-in-recon' || (f.severity === 'error'));
+  const flagged = findings.filter(
+    (f) =>
+      f.label === 'mismatch' ||
+      f.label === 'missing-in-daily' ||
+      f.label === 'missing-in-recon' ||
+      f.severity === 'error',
+  );
   const atStake = flagged.reduce((s, f) => s.plus(f.impact ? new Dec(f.impact).abs() : ZERO), ZERO);
-  const status: MonthStatus = draft ? 'draft' : m.lines.length === 0 || !hasDaily ? 'incomplete'
-    : findings.some((f) => f.severity !== 'info') ? 'differences' : 'ties-out';
+  const status: MonthStatus = draft
+    ? 'draft'
+    : m.lines.length === 0 || !hasDaily
+      ? 'incomplete'
+      : findings.some((f) => f.severity !== 'info')
+        ? 'differences'
+        : 'ties-out';
   findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.character - b.character));
   lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   return {
-    invoiceNumber: m.invoiceNumber, period, draft, files, currency, invoiceTotal: invoiceTotal ? formatCents(invoiceTotal) : undefined,
-    enteredInvoiceTotal: entered ? formatCents(entered) : undefined, status, atStake: formatCents(atStake), lines, findings,
+    invoiceNumber: m.invoiceNumber,
+    period,
+    draft,
+    files,
+    currency,
+    invoiceTotal: invoiceTotal ? formatCents(invoiceTotal) : undefined,
+    enteredInvoiceTotal: entered ? formatCents(entered) : undefined,
+    status,
+    atStake: formatCents(atStake),
+    lines,
+    findings,
   };
 }
 
-const COLUMN_OF = { subtotal: 'Subtotal', total: 'Total', billableQuantity: 'BillableQuantity', fx: 'PCToBCExchangeRate' } as const;
+const COLUMN_OF = {
+  subtotal: 'Subtotal',
+  total: 'Total',
+  billableQuantity: 'BillableQuantity',
+  fx: 'PCToBCExchangeRate',
+} as const;
 
 function unreadableNote(groups: DailyGroup[]): string {
   const n = groups.reduce((s, g) => s + g.unreadable, 0);
-  return n > 0 ? ` ${n} daily row${n === 1 ? '' : 's'} of this meter could not be read and ${n === 1 ? 'is' : 'are'} left out (see \`chargeback check\`).` : '';
+  return n > 0
+    ? ` ${n} daily row${n === 1 ? '' : 's'} of this meter could not be read and ${n === 1 ? 'is' : 'are'} left out ` +
+        `(see \`chargeback check\`).`
+    : '';
 }
 
 interface Evaluation {
@@ -487,7 +786,12 @@ export function usageSubtotal(eup: Decimal, quantity: Decimal, fx: Decimal): Dec
  * Recomputes a Subtotal from daily groups and labels the recon's (see the module comment for the derivation).
  * `priceSlack` is t, how far the two files' printed prices may be apart.
  */
-export function evaluate(groups: DailyGroup[], subtotal: Decimal | undefined, fx: Decimal, priceSlack: Decimal): Evaluation {
+export function evaluate(
+  groups: DailyGroup[],
+  subtotal: Decimal | undefined,
+  fx: Decimal,
+  priceSlack: Decimal,
+): Evaluation {
   let quantity = ZERO;
   let billed = ZERO;
   let rows = 0;
@@ -527,20 +831,50 @@ export function evaluate(groups: DailyGroup[], subtotal: Decimal | undefined, fx
     absQuantity = absQuantity.plus(s.absQuantity);
   }
   // Rounding between the rows' own amounts and the Subtotal: per-row cents, printing, the formula's two floors.
-  const rowsBound = CENT.times(roundedRows).plus(unroundedSlack).plus(CENT.times(fx)).plus(CENT).plus(priceSlack.times(absQuantity).times(fx).times(2));
+  const rowsBound = CENT.times(roundedRows)
+    .plus(unroundedSlack)
+    .plus(CENT.times(fx))
+    .plus(CENT)
+    .plus(priceSlack.times(absQuantity).times(fx).times(2));
   const ordered = [...steps.values()].sort((x, y) => (x.firstDay < y.firstDay ? -1 : x.firstDay > y.firstDay ? 1 : 0));
-  const formula = `ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice ${last.eupText} x Quantity ${quantity.toFixed()}, 2) x FX ${fx.toFixed()}, 2)`;
+  const formula =
+    `ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice ${last.eupText} x Quantity ${quantity.toFixed()}, 2) x FX ` +
+    `${fx.toFixed()}, 2)`;
   let label: TieOutLabel = 'explained-rounding';
   if (subtotal) {
     if (subtotal.lt(lo) || subtotal.gt(hi)) label = 'mismatch';
-    else if (subtotal.minus(billed).abs().gt(rowsBound) && steps.size > 1 && subtotal.minus(billed).minus(drift).abs().lte(rowsBound)) label = 'price-drift';
+    else if (
+      subtotal.minus(billed).abs().gt(rowsBound) &&
+      steps.size > 1 &&
+      subtotal.minus(billed).minus(drift).abs().lte(rowsBound)
+    )
+      label = 'price-drift';
   }
-  const derivation = `fromDaily = ${formula} = ${formatCents(fromDaily)}; prices printed within ${formatPrice(priceSlack)} of each other give `
-    + `${formatCents(lo)} to ${formatCents(hi)} (bound ${formatCents(bound)}). The ${rows} daily rows bill ${billed.toFixed(2)}; `
-    + `price drift over ${steps.size} price${steps.size === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula rounding up to ${rowsBound.toFixed(2)}.`;
+  const derivation =
+    `fromDaily = ${formula} = ${formatCents(fromDaily)}; prices printed within ${formatPrice(priceSlack)} of each ` +
+    `other give ` +
+    `${formatCents(lo)} to ${formatCents(hi)} (bound ${formatCents(bound)}). The ${rows} daily rows bill ` +
+    `${billed.toFixed(2)}; ` +
+    `price drift over ${steps.size} price${steps.size === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula ` +
+    `rounding up to ${rowsBound.toFixed(2)}.`;
   return {
-    label, fromDaily, bound, quantity, billed, eupText: last.eupText, drift, rowsBound, rows,
-    steps: ordered.map((s) => ({ eup: s.eupText, firstDay: s.firstDay, lastDay: s.lastDay, quantity: s.quantity.toFixed(), rows: s.rows })),
-    formula, derivation,
+    label,
+    fromDaily,
+    bound,
+    quantity,
+    billed,
+    eupText: last.eupText,
+    drift,
+    rowsBound,
+    rows,
+    steps: ordered.map((s) => ({
+      eup: s.eupText,
+      firstDay: s.firstDay,
+      lastDay: s.lastDay,
+      quantity: s.quantity.toFixed(),
+      rows: s.rows,
+    })),
+    formula,
+    derivation,
   };
 }
