@@ -83,7 +83,7 @@ describe('budgets', () => {
     );
     assert.equal(
       budgetLensText(web, 'EUR'),
-      'budget EUR 100.00: 40.00% used · forecast EUR 124.00 (124.00%, run-rate of 10 days)',
+      'budget EUR 100.00: 40.00% used · forecast EUR 124.00 (124.00%, run-rate)',
     );
   });
 
@@ -103,18 +103,41 @@ describe('budgets', () => {
   it('shows allocated against budget in the code lens of the target, from a real allocation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
     try {
-      // One day (3 August) of 21.39 USD: forecast 21.39 x 31 = 663.09.
+      // One day (3 August) of 21.39 USD: the run-rate of that day for the 28 days left, 21.39 + 21.39 x 28 = 620.31.
       writeFileSync(join(dir, 'usage.csv'), dailyCsv([{}]));
       const text = `chargeback: 1\ndata: ./usage.csv\ntargets:\n  web: { budget: { monthly: 500 } }\nrules:\n  - name: all\n    match: { customer: "*" }\n    to: web\n`;
       const run = await runRules(join(dir, 'x.chargeback.yaml'), text);
-      assert.equal(run.result?.budgets?.[0].forecast, '663.09');
+      assert.equal(run.result?.budgets?.[0].forecast, '620.31');
       const lenses = rulesCodeLenses(run.parsed, { result: run.result, problems: [], files: run.files });
       const lens = lenses.find((l) => l.range.start.line === 3)!;
       assert.match(
         lens.command!.title,
-        /budget USD 500\.00: 4\.28% used · forecast USD 663\.09 \(132\.62%, run-rate of 1 day\)/,
+        /budget USD 500\.00: 4\.28% used · forecast USD 620\.31 \(124\.06%, run-rate of the last 1 day\)/,
       );
       assert.ok(run.dataProblems.some((p) => p.code === 'budget-forecast'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fits a line through the cumulative cost once 10 days of data exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
+    try {
+      // Days 1..10 of August cost 1..10: cumulative 1, 3, 6, ..., 55. Least squares: x mean 5.5, sum (x - 5.5)^2 =
+      // 82.5, sum (x - 5.5)(y - 22) = 495, slope 6 a day; forecast 55 + 6 x 21 days left = 181.00.
+      const rows = Array.from({ length: 10 }, (_, i) => ({
+        UsageDate: `2026-08-${String(i + 1).padStart(2, '0')}`,
+        BillingPreTaxTotal: `${i + 1}.00`,
+      }));
+      writeFileSync(join(dir, 'usage.csv'), dailyCsv(rows));
+      const text = `chargeback: 1\ndata: ./usage.csv\ntargets:\n  web: { budget: { monthly: 150 } }\nrules:\n  - name: all\n    match: { customer: "*" }\n    to: web\n`;
+      const run = await runRules(join(dir, 'x.chargeback.yaml'), text);
+      const [b] = run.result!.budgets!;
+      assert.deepEqual(
+        [b.actual, b.forecast, b.forecastPercent, b.forecastStatus],
+        ['55.00', '181.00', '120.67', 'over'],
+      );
+      assert.equal(b.forecastMethod, 'linear fit over 10 days: actual + 6.00 a day x 21 days left');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
