@@ -8,6 +8,7 @@ import { runCheck } from './check';
 import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
 import { UsageError, type Output } from './output';
 import { runInvoice } from './invoice';
+import { runDispute, runReconcile } from './reconcile';
 
 const USAGE = `Usage:
   chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
@@ -15,6 +16,8 @@ const USAGE = `Usage:
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
   chargeback invoice <rules.chargeback.yaml> [--draft|--final] --out DIR [--format text|json] [--explain LINE] [--force]
+  chargeback reconcile <files...> [--format text|json] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
+  chargeback dispute <files...> --out DIR [--force] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
   chargeback --help | --version
 
 check     re-rates Partner Center daily usage and reconciliation files and prints every finding
@@ -27,6 +30,9 @@ export    writes the chargeback report, the general-ledger journal, the allocate
 invoice   makes the customer invoices of the rules file's \`invoicing:\` section: drafts from unbilled data, finals
           from billed data (each showing what changed since its draft); per invoice CSV, JSON and HTML, plus an
           index, written all or nothing into --out DIR. --explain INVOICE:LINE traces one line to its billing rows.
+reconcile ties out a month: daily usage against the reconciliation file per meter, plan and PEC status (the rounding
+          bound derived from the files), and the reconciliation Totals against the invoice. Exit 1 on error findings.
+dispute   writes the dispute packet of those findings (dispute-<invoice>.csv and .html) into DIR.
 
 Exit codes: 0 fine, 1 error findings or rule errors, 2 usage errors or unreadable input.`;
 
@@ -134,6 +140,30 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       return await runExport({ rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder }, out, err);
     }
     if (command === 'invoice') return await invoiceCommand(rest, out, err);
+    if (command === 'reconcile' || command === 'dispute') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          format: { type: 'string', default: 'text' },
+          out: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          'invoice-total': { type: 'string', multiple: true },
+          'date-order': { type: 'string' },
+          'error-threshold': { type: 'string' },
+        },
+      });
+      if (positionals.length === 0) throw new UsageError(`${command} needs at least one billing file`);
+      for (const p of positionals) requireReadableFile(p, 'billing file');
+      const common = { files: positionals, dateOrder: dateOrderOf(values['date-order']), errorThreshold: values['error-threshold'], invoiceTotals: values['invoice-total'] };
+      if (command === 'reconcile') {
+        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+        if (values.out !== undefined) throw new UsageError('--out belongs to `chargeback dispute`');
+        return await runReconcile({ ...common, format: values.format }, out);
+      }
+      if (!values.out) throw new UsageError('dispute needs --out DIR');
+      return await runDispute({ ...common, out: values.out, force: values.force }, out, err);
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
