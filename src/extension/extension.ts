@@ -8,7 +8,6 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { detectDelimiter, tokenize } from '../core/billing/csv';
 import { detectKind, LANGUAGE_IDS, kindOfLanguage } from '../core/billing/fileKinds';
 import {
-  CHECK_FILE_REQUEST,
   CHECK_PROGRESS_NOTIFICATION,
   EXPORT_REQUEST,
   SUMMARY_NOTIFICATION,
@@ -19,6 +18,8 @@ import {
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
+import { BigFiles, activeTabUri } from './bigFiles';
+import { SummaryDocuments } from './summaryDocument';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -47,8 +48,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   context.subscriptions.push(output);
   const summaries = new Map<string, FileSummary>();
   const waiters = new Map<string, ((s: FileSummary) => void)[]>();
-  const statusBar = new StatusBar(summaries);
-  context.subscriptions.push(statusBar);
+  let bigFiles: BigFiles | undefined;
+  const statusBar = new StatusBar(summaries, (uri) => bigFiles?.owns(uri) ?? false);
+  const summaryDocuments = new SummaryDocuments(summaries);
+  context.subscriptions.push(statusBar, summaryDocuments);
 
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
@@ -61,13 +64,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   };
   client = new LanguageClient('chargeback', 'FinOps Chargeback', serverOptions, clientOptions);
   const progressListeners = new Map<string, (p: CheckProgressParams) => void>();
+  const setSummary = (s: FileSummary): void => {
+    summaries.set(s.uri, s);
+    statusBar.update();
+    for (const resolve of waiters.get(s.uri) ?? []) resolve(s);
+    waiters.delete(s.uri);
+  };
+  bigFiles = new BigFiles({ client, setSummary, progressListeners, billingKindOfHeader });
+  const diskChecks = bigFiles;
   context.subscriptions.push(
-    client.onNotification(SUMMARY_NOTIFICATION, (s: FileSummary) => {
-      summaries.set(s.uri, s);
-      statusBar.update();
-      for (const resolve of waiters.get(s.uri) ?? []) resolve(s);
-      waiters.delete(s.uri);
-    }),
+    diskChecks,
+    vscode.window.tabGroups.onDidChangeTabs(() => statusBar.update()),
+    // A file checked from disk keeps the disk check's summary (which the check request itself returns).
+    client.onNotification(SUMMARY_NOTIFICATION, (s: FileSummary) => (diskChecks.owns(s.uri) ? undefined : setSummary(s))),
     client.onNotification(CHECK_PROGRESS_NOTIFICATION, (p: CheckProgressParams) => progressListeners.get(p.uri)?.(p)),
   );
   await client.start();
@@ -90,15 +99,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   );
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('chargeback.showSummary', (uri?: vscode.Uri) => {
-      const key = (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+    vscode.commands.registerCommand('chargeback.showSummary', async (uri?: vscode.Uri) => {
+      const key = uri?.toString() ?? statusBar.activeBillingUri();
       const summary = key ? summaries.get(key) : undefined;
       if (!summary) {
         void vscode.window.showInformationMessage('Chargeback: open a Partner Center billing file to see its totals.');
         return undefined;
       }
       output.appendLine(formatSummary(summary));
-      output.show(true);
+      await summaryDocuments.show(summary);
       return summary;
     }),
     vscode.commands.registerCommand('chargeback.checkFile', async (uri?: vscode.Uri): Promise<CheckFileResult | undefined> => {
@@ -109,19 +118,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
         return undefined;
       }
       const name = target.path.slice(target.path.lastIndexOf('/') + 1);
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Checking ${name}`, cancellable: true },
-        async (progress, token) => {
-          progressListeners.set(target.toString(), (p) => progress.report({ message: `${p.rows.toLocaleString('en-US')} rows${p.passes > 1 ? ` (pass ${p.pass} of ${p.passes})` : ''}` }));
-          try {
-            return await client!.sendRequest<CheckFileResult>(CHECK_FILE_REQUEST, { uri: target.toString() }, token);
-          } finally {
-            progressListeners.delete(target.toString());
-          }
-        },
-      );
-      summaries.set(result.summary.uri, result.summary);
-      statusBar.update();
+      const result = await diskChecks.check(target, vscode.ProgressLocation.Notification);
+      if (!result) {
+        void vscode.window.showWarningMessage(`Chargeback: the check of ${name} was cancelled.`);
+        return undefined;
+      }
+      setSummary({ ...result.summary, fromDisk: true });
       output.appendLine(`Checked ${target.fsPath} from disk:`);
       for (const line of result.lines) output.appendLine(line);
       if (result.summary.findings > result.lines.length) {
@@ -198,6 +200,9 @@ async function exportCommand(e: (typeof EXPORTS)[number], rulesUri?: vscode.Uri,
 async function pickBillingFile(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;
   if (active && kindOfLanguage(active.languageId) && active.uri.scheme === 'file') return active.uri;
+  // A big file's tab has no text editor for extensions: the tab still says which file it shows.
+  const tab = activeTabUri();
+  if (tab?.scheme === 'file' && /\.(csv|txt)$/i.test(tab.path)) return tab;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Billing files': ['csv'] }, openLabel: 'Check billing file' });
   return picked?.[0];
 }

@@ -1,27 +1,47 @@
 /**
- * The status bar item for the active billing file: rows, findings and the money at stake; a click shows the full
- * summary in the output channel.
+ * The status bar item for the active billing file: the billed total, rows, findings and the money at stake; a click
+ * opens the summary. It follows the active tab too, for files too big for VS Code to hand to extensions.
  */
 import * as vscode from 'vscode';
 import { kindOfLanguage } from '../core/billing/fileKinds';
 import type { FileSummary } from '../shared/protocol';
+import { activeTabUri } from './bigFiles';
+
+/** Money as people read it: EUR 1,234.56 (the summaries carry exact decimal strings). */
+export function money(currency: string, amount: string): string {
+  const [whole, cents] = amount.replace('-', '').split('.');
+  return `${amount.startsWith('-') ? '-' : ''}${currency} ${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${cents ? '.' + cents : ''}`;
+}
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('chargeback.fileSummary', vscode.StatusBarAlignment.Left, 10);
 
-  constructor(private readonly summaries: Map<string, FileSummary>) {
+  /** `checkedFromDisk` says whether a tab's file is being checked from disk (it has no text editor then). */
+  constructor(
+    private readonly summaries: Map<string, FileSummary>,
+    private readonly checkedFromDisk: (uri: string) => boolean = () => false,
+  ) {
     this.item.name = 'Chargeback: billing file totals';
     this.item.command = 'chargeback.showSummary';
     this.update();
   }
 
-  update(): void {
+  /** The billing file the user looks at: the active editor's, else the active tab's (a big file has no editor). */
+  activeBillingUri(): string | undefined {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || !kindOfLanguage(doc.languageId)) {
+    if (doc && kindOfLanguage(doc.languageId)) return doc.uri.toString();
+    const tab = activeTabUri()?.toString();
+    if (tab && (this.summaries.has(tab) || this.checkedFromDisk(tab))) return tab;
+    return undefined;
+  }
+
+  update(): void {
+    const key = this.activeBillingUri();
+    if (!key) {
       this.item.hide();
       return;
     }
-    const s = this.summaries.get(doc.uri.toString());
+    const s = this.summaries.get(key);
     if (!s) {
       this.item.text = '$(sync~spin) Checking billing file…';
       this.item.tooltip = 'Re-rating every row of this file';
@@ -29,15 +49,16 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     const icon = s.errors > 0 ? '$(error)' : s.warnings > 0 ? '$(warning)' : '$(pass)';
-    const money = s.overcharge !== '0.00' ? ` · over ${s.currency} ${s.overcharge}` : '';
-    const under = s.undercharge !== '0.00' ? ` · under ${s.currency} ${s.undercharge.replace('-', '')}` : '';
-    this.item.text = `${icon} ${s.rows.toLocaleString('en-US')} rows · ${s.findings} finding${s.findings === 1 ? '' : 's'}${money}${under}`;
+    const over = s.overcharge !== '0.00' ? ` · over ${money(s.currency, s.overcharge)}` : '';
+    const under = s.undercharge !== '0.00' ? ` · under ${money(s.currency, s.undercharge.replace('-', ''))}` : '';
+    const billed = money(s.currency, s.billedTotal);
+    this.item.text = `${icon} ${billed} · ${s.rows.toLocaleString('en-US')} rows · ${s.findings} finding${s.findings === 1 ? '' : 's'}${over}${under}`;
     const tooltip = new vscode.MarkdownString(
       `**${s.kindLabel}**\n\n`
-      + `${s.rows.toLocaleString('en-US')} rows, billed ${s.currency} ${s.billedTotal}\n\n`
+      + `${s.rows.toLocaleString('en-US')} rows, billed ${money(s.currency, s.billedTotal)}${s.fromDisk ? ' (checked from disk)' : ''}\n\n`
       + `${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`
       + (s.notShown ? ` (${s.notShown} not shown as diagnostics)` : '')
-      + `\n\nOvercharged ${s.currency} ${s.overcharge}, undercharged ${s.currency} ${s.undercharge.replace('-', '')}\n\nClick for the full summary.`,
+      + `\n\nOvercharged ${s.currency} ${s.overcharge}, undercharged ${s.currency} ${s.undercharge.replace('-', '')}\n\nClick for the summary per finding code.`,
     );
     this.item.tooltip = tooltip;
     this.item.show();
