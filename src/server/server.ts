@@ -10,6 +10,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   CodeLensRefreshRequest,
+  CodeActionKind,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -37,6 +38,7 @@ import {
 import { BillingService, type CheckSettings } from './billing/billingService';
 import { billingHover } from './billing/hover';
 import { RulesService } from './rules/rulesService';
+import { rulesCodeActions } from './rules/codeActions';
 import { rulesCodeLenses, rulesCompletion, rulesDefinition, rulesHover, rulesSymbols } from './rules/rulesFeatures';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -159,6 +161,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       definitionProvider: true,
       documentSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
   };
 });
@@ -215,6 +218,11 @@ connection.onDefinition((params) => {
 connection.onDocumentSymbol((params) => {
   const parsed = rules.parsed(params.textDocument.uri);
   return parsed ? rulesSymbols(parsed) : [];
+});
+
+connection.onCodeAction((params) => {
+  const parsed = rules.parsed(params.textDocument.uri);
+  return parsed ? rulesCodeActions(params.textDocument.uri, parsed, params.context.diagnostics) : [];
 });
 
 connection.onCodeLens((params) => {

@@ -5,7 +5,6 @@
  * target references; the outline; code lenses with each rule's amount; diagnostics.
  */
 import {
-  CodeLens,
   CompletionItem,
   CompletionItemKind,
   Diagnostic,
@@ -41,6 +40,10 @@ export interface RulesData {
   files: string[];
   /** CSV files near the rules file, relative to it, for completing `data:`. */
   candidates?: string[];
+  /** While the rules have errors: the last evaluation of a version without errors (shown marked stale). */
+  stale?: { parsed: ParsedRules; result: AllocationResult };
+  /** The parse the result belongs to. */
+  parsedWith?: ParsedRules;
 }
 
 export const RULES_SOURCE = 'chargeback-rules';
@@ -376,34 +379,4 @@ export function rulesSymbols(parsed: ParsedRules): DocumentSymbol[] {
   return symbols;
 }
 
-export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens[] {
-  const result = data?.result;
-  if (!result) return [];
-  const currency = resultCurrency(data!);
-  const lenses: CodeLens[] = [];
-  for (const rule of parsed.model.rules) {
-    const r = result.rules.find((x) => x.index === rule.index);
-    if (!r) continue;
-    const title = r.lines === 0
-      ? r.shadowedBy !== undefined ? `takes no line: shadowed by ${JSON.stringify(result.rules[r.shadowedBy]?.name)}` : 'matches no line'
-      : `${money(r.matched, currency)} · ${r.lines.toLocaleString('en-US')} line${r.lines === 1 ? '' : 's'}`;
-    const at = rule.nameRange ?? rule.range;
-    lenses.push({ range: Range.create(at.start.line, 0, at.start.line, 0), command: { title, command: '' } });
-  }
-  for (const target of parsed.model.targets) {
-    const t = result.targets.find((x) => x.id === target.id);
-    if (!t) continue;
-    lenses.push({
-      range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: `charged ${money(t.charged, currency)}`, command: '' },
-    });
-  }
-  const unallocatedAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
-  if (unallocatedAt) {
-    lenses.push({
-      range: Range.create(unallocatedAt.start.line, 0, unallocatedAt.start.line, 0),
-      command: { title: `total ${money(result.total, currency)} · unallocated ${money(result.unallocated.amount, currency)}`, command: '' },
-    });
-  }
-  return lenses;
-}
+export { rulesCodeLenses } from './allocationLenses';

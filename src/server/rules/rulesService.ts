@@ -105,7 +105,10 @@ export class RulesService {
     const issues = run.issues
       .filter((i) => i.severity !== 'info')
       .map((i) => ({ severity: i.severity, message: `${i.file.split(/[\\/]/).pop()}:${i.line}: ${i.message}` }));
-    state.data = { harvest: run.harvest, result: run.result, problems: run.dataProblems, issues, files: run.files, candidates };
+    // A rules file with errors is not evaluated: keep the last good evaluation on screen, marked stale, meanwhile.
+    const prior = state.data;
+    const stale = run.result ? undefined : prior?.result ? { parsed: prior.parsedWith ?? state.parsed, result: prior.result } : prior?.stale;
+    state.data = { harvest: run.harvest, result: run.result, problems: run.dataProblems, issues, files: run.files, candidates, stale, parsedWith: state.parsed };
     state.cache = run.lines ? { key: run.dataKey, lines: run.lines } : undefined;
     this.hooks.publish(uri, rulesDiagnostics(state.parsed, state.data));
     this.hooks.dataChanged(uri);
