@@ -9,20 +9,12 @@
 import { open, stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CHECK_FILE_REQUEST, type CheckFileResult, type CheckProgressParams, type FileSummary } from '../shared/protocol';
+import { CheckFileRequest, CheckProgressNotification, type CheckFileResult, type CheckProgressParams } from '../shared/protocol';
+import { billingKindOfHeader } from './billingFileRecognition';
+import type { FileSummaries } from './summaries';
 
 /** VS Code's own limit: documents over this many characters never reach extensions. */
 export const EDITOR_SYNC_LIMIT_MB = 50;
-
-export interface DiskCheckHost {
-  client: LanguageClient;
-  /** Takes a summary the way the extension keeps them (status bar, API waiters). */
-  setSummary(summary: FileSummary): void;
-  /** Progress notifications of the server per file URI. */
-  progressListeners: Map<string, (p: CheckProgressParams) => void>;
-  /** The billing kind named by a header line, if any. */
-  billingKindOfHeader(line: string): string | undefined;
-}
 
 /** The file URI the active tab shows, whether or not VS Code synced its document to extensions. */
 export function activeTabUri(): vscode.Uri | undefined {
@@ -49,19 +41,21 @@ export class BigFiles implements vscode.Disposable {
   private readonly tracked = new Map<string, { watcher: vscode.Disposable; running?: vscode.CancellationTokenSource; timer?: NodeJS.Timeout }>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly host: DiskCheckHost) {
+  /** Progress of the server's checks from disk, per file URI (one handler for the notification). */
+  private readonly progressListeners = new Map<string, (p: CheckProgressParams) => void>();
+
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly summaries: FileSummaries,
+  ) {
     this.disposables.push(
+      client.onNotification(CheckProgressNotification, (p) => this.progressListeners.get(p.uri)?.(p)),
       vscode.window.tabGroups.onDidChangeTabs(() => void this.scanTabs()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('chargeback.checkFromDiskAboveMB')) void this.scanTabs();
       }),
     );
     void this.scanTabs();
-  }
-
-  /** True when the summary of this URI comes from disk checks (the editor path's summaries do not replace it). */
-  owns(uri: string): boolean {
-    return this.tracked.has(uri);
   }
 
   /** Looks at every open tab: starts checking the billing files the editor path cannot, forgets closed ones. */
@@ -78,6 +72,7 @@ export class BigFiles implements vscode.Disposable {
       if (t.timer) clearTimeout(t.timer);
       t.watcher.dispose();
       this.tracked.delete(key);
+      this.summaries.release(key);
     }
     for (const key of open) {
       if (this.tracked.has(key)) continue;
@@ -92,7 +87,7 @@ export class BigFiles implements vscode.Disposable {
       const limitMb = vscode.workspace.getConfiguration('chargeback', uri).get<number>('checkFromDiskAboveMB', EDITOR_SYNC_LIMIT_MB);
       const synced = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString());
       if (synced && size < limitMb * 1024 * 1024) return false;
-      return this.host.billingKindOfHeader(await firstLine(uri.fsPath)) !== undefined;
+      return billingKindOfHeader(await firstLine(uri.fsPath)) !== undefined;
     } catch {
       return false; // gone, unreadable or not a file: nothing to check
     }
@@ -113,6 +108,7 @@ export class BigFiles implements vscode.Disposable {
     watcher.onDidChange(again);
     watcher.onDidCreate(again);
     this.tracked.set(key, { watcher });
+    this.summaries.claim(key);
     void this.check(uri);
   }
 
@@ -129,14 +125,14 @@ export class BigFiles implements vscode.Disposable {
         { location, title: `Checking ${name}`, cancellable: location === vscode.ProgressLocation.Notification },
         async (progress, token) => {
           token.onCancellationRequested(() => source.cancel());
-          this.host.progressListeners.set(key, (p) =>
+          this.progressListeners.set(key, (p) =>
             progress.report({ message: `${p.rows.toLocaleString('en-US')} rows${p.passes > 1 ? ` (pass ${p.pass} of ${p.passes})` : ''}` }));
           try {
-            const result = await this.host.client.sendRequest<CheckFileResult>(CHECK_FILE_REQUEST, { uri: key }, source.token);
-            if (result.summary.complete) this.host.setSummary({ ...result.summary, fromDisk: true });
+            const result: CheckFileResult = await this.client.sendRequest(CheckFileRequest, { uri: key }, source.token);
+            if (result.summary.complete) this.summaries.set({ ...result.summary, fromDisk: true });
             return result;
           } finally {
-            this.host.progressListeners.delete(key);
+            this.progressListeners.delete(key);
           }
         },
       );
@@ -150,7 +146,8 @@ export class BigFiles implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const t of this.tracked.values()) {
+    for (const [key, t] of this.tracked) {
+      this.summaries.release(key);
       t.running?.cancel();
       if (t.timer) clearTimeout(t.timer);
       t.watcher.dispose();
@@ -158,4 +155,11 @@ export class BigFiles implements vscode.Disposable {
     this.tracked.clear();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Watches the tabs for billing files the editor path cannot check; `Check Billing File` runs through it too. */
+export function registerBigFiles(context: vscode.ExtensionContext, client: LanguageClient, summaries: FileSummaries): BigFiles {
+  const bigFiles = new BigFiles(client, summaries);
+  context.subscriptions.push(bigFiles);
+  return bigFiles;
 }

@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { kindOfLanguage } from '../core/billing/fileKinds';
-import type { FileSummary } from '../shared/protocol';
 import { activeTabUri } from './bigFiles';
+import type { FileSummaries } from './summaries';
 
 /** Money as people read it: EUR 1,234.56 (the summaries carry exact decimal strings). */
 export function money(currency: string, amount: string): string {
@@ -13,14 +13,23 @@ export function money(currency: string, amount: string): string {
   return `${amount.startsWith('-') ? '-' : ''}${currency} ${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${cents ? '.' + cents : ''}`;
 }
 
+/** Shows the active billing file's totals, kept current as summaries arrive and editors and tabs change. */
+export function registerStatusBar(context: vscode.ExtensionContext, summaries: FileSummaries): StatusBar {
+  const statusBar = new StatusBar(summaries);
+  context.subscriptions.push(
+    statusBar,
+    summaries.onDidChange(() => statusBar.update()),
+    vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
+    // A big file's tab has no text editor: only the tabs say that it became the active one.
+    vscode.window.tabGroups.onDidChangeTabs(() => statusBar.update()),
+  );
+  return statusBar;
+}
+
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('chargeback.fileSummary', vscode.StatusBarAlignment.Left, 10);
 
-  /** `checkedFromDisk` says whether a tab's file is being checked from disk (it has no text editor then). */
-  constructor(
-    private readonly summaries: Map<string, FileSummary>,
-    private readonly checkedFromDisk: (uri: string) => boolean = () => false,
-  ) {
+  constructor(private readonly summaries: FileSummaries) {
     this.item.name = 'Chargeback: billing file totals';
     this.item.command = 'chargeback.showSummary';
     this.update();
@@ -31,7 +40,7 @@ export class StatusBar implements vscode.Disposable {
     const doc = vscode.window.activeTextEditor?.document;
     if (doc && kindOfLanguage(doc.languageId)) return doc.uri.toString();
     const tab = activeTabUri()?.toString();
-    if (tab && (this.summaries.has(tab) || this.checkedFromDisk(tab))) return tab;
+    if (tab && (this.summaries.get(tab) || this.summaries.isClaimed(tab))) return tab;
     return undefined;
   }
 
@@ -51,14 +60,15 @@ export class StatusBar implements vscode.Disposable {
     const icon = s.errors > 0 ? '$(error)' : s.warnings > 0 ? '$(warning)' : '$(pass)';
     const over = s.overcharge !== '0.00' ? ` · over ${money(s.currency, s.overcharge)}` : '';
     const under = s.undercharge !== '0.00' ? ` · under ${money(s.currency, s.undercharge.replace('-', ''))}` : '';
-    const billed = money(s.currency, s.billedTotal);
-    this.item.text = `${icon} ${billed} · ${s.rows.toLocaleString('en-US')} rows · ${s.findings} finding${s.findings === 1 ? '' : 's'}${over}${under}`;
+    const findings = `${s.findings} finding${s.findings === 1 ? '' : 's'}`;
+    this.item.text = `${icon} ${money(s.currency, s.billedTotal)} · ${s.rows.toLocaleString('en-US')} rows · ${findings}${over}${under}`;
     const tooltip = new vscode.MarkdownString(
       `**${s.kindLabel}**\n\n`
       + `${s.rows.toLocaleString('en-US')} rows, billed ${money(s.currency, s.billedTotal)}${s.fromDisk ? ' (checked from disk)' : ''}\n\n`
       + `${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`
       + (s.notShown ? ` (${s.notShown} not shown as diagnostics)` : '')
-      + `\n\nOvercharged ${s.currency} ${s.overcharge}, undercharged ${s.currency} ${s.undercharge.replace('-', '')}\n\nClick for the summary per finding code.`,
+      + `\n\nOvercharged ${money(s.currency, s.overcharge)}, undercharged ${money(s.currency, s.undercharge.replace('-', ''))}`
+      + '\n\nClick for the summary per finding code.',
     );
     this.item.tooltip = tooltip;
     this.item.show();

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { FileSummary } from '../shared/protocol';
 import { money } from './statusBar';
+import type { FileSummaries } from './summaries';
 
 export const SUMMARY_SCHEME = 'chargeback-summary';
 
@@ -56,7 +57,7 @@ export function summaryMarkdown(s: FileSummary, diagnostics: readonly vscode.Dia
 export class SummaryDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly summaries: Map<string, FileSummary>) {
+  constructor(private readonly summaries: FileSummaries) {
     this.registration = vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, this);
   }
 

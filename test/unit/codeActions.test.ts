@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import type { Diagnostic, TextEdit } from 'vscode-languageserver';
 import { parseRules } from '../../src/core/allocation/parseRules';
 import { rulesCodeActions } from '../../src/server/rules/codeActions';
-import { rulesDiagnostics } from '../../src/server/rules/rulesFeatures';
+import { rulesDiagnostics } from '../../src/server/rules/diagnostics';
 
 const URI = 'file:///r.chargeback.yaml';
 

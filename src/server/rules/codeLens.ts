@@ -10,7 +10,7 @@ import { Range, type CodeLens } from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { AllocationResult } from '../../core/allocation/result';
 import { formatCents } from '../../core/money';
-import type { RulesData } from './rulesFeatures';
+import type { RulesData } from './rulesData';
 
 function money(amount: Decimal, currency: string): string {
   const [whole, cents] = formatCents(amount).split('.');
