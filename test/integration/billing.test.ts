@@ -123,6 +123,9 @@ describe('billing files in the editor', function () {
     assert.match(eup, /BCU: units month to date \| 29 \|/);
     assert.match(eup, /BC = FLOOR\(gross × \(1 − 15%\), 2\) \| 21\.39 \|/);
     assert.match(eup, /0\.737586206896552 ✓ consistent/);
+    // The verdict comes first, right under the column name: the hover fits without scrolling.
+    assert.match(eup, /^\*\*EffectiveUnitPrice\*\*[^\n]*\n\n\*\*0\.737586206896552 ✓ consistent\*\*/);
+    assert.ok(eup.split('\n').length <= 14, `${eup.split('\n').length} lines`);
     // The wrong price's hover, as a user sees it.
     const editor = await vscode.window.showTextDocument(doc);
     const defect = new vscode.Position(2, doc.lineAt(2).text.split(',').slice(0, header.indexOf('EffectiveUnitPrice')).join(',').length + 2);
