@@ -77,6 +77,10 @@ describe('everyday actions', function () {
     await editor.edit((b) => b.replace(new vscode.Range(doc.positionAt(to + 4), doc.positionAt(to + 7)), 'wbe'));
     const stale = await titlesWhere('stale lenses', (ts) => ts.some((t) => t.includes('stale')));
     assert.ok(stale.some((t) => /stale: the rules have errors; last good evaluation · total USD 412\.10/.test(t)), stale.join(' | '));
+    // The data warning of the good version (a rule the first one leaves no line to) stays, marked as such.
+    const kept = await until('the kept data warning', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => /from the last version without errors/.test(d.message)));
+    assert.equal(kept.severity, vscode.DiagnosticSeverity.Warning);
     await new Promise((r) => setTimeout(r, 1500)); // the editor redraws its lenses after a pause
     await screenshot('rules-stale-lenses');
     // Fixed again: the lenses are fresh again.

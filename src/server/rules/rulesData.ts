@@ -22,7 +22,7 @@ export interface RulesData {
   /** CSV files near the rules file, relative to it, for completing `data:`. */
   candidates?: string[];
   /** While the rules have errors: the last evaluation of a version without errors (shown marked stale). */
-  stale?: { parsed: ParsedRules; result: AllocationResult };
+  stale?: { parsed: ParsedRules; result: AllocationResult; problems?: Problem[] };
   /** The parse the result belongs to. */
   parsedWith?: ParsedRules;
 }
