@@ -95,10 +95,11 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
   const verdict = x.consistent
     ? `**${row.eupText.trim()} ✓ consistent** with the band ${band}`
     : `**${row.eupText.trim()} ✗ outside the band** ${band}: expected ${formatPrice(x.lower)}`;
+  const credits = `PEC ${fmtPct(row.pec)}, further credit ${fmtPct(row.credit)}`;
   const out = [
     verdict,
     '',
-    `Re-rated month to date (meter \`${row.meterId}\`, through ${row.day}; PEC ${fmtPct(row.pec)}, credit ${fmtPct(row.credit)}):`,
+    `Re-rated month to date (meter \`${row.meterId}\`, through ${row.day}; ${credits}):`,
     '',
     '| | |',
     '|---|---|',
@@ -108,6 +109,7 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
   if (x.tiers) out.push(`| Graduated tiers | ${x.tiers.map((t) => `> ${t.startsAfter.toFixed()} @ ${t.unitPrice.toFixed()}`).join(', ')} |`);
   out.push(
     `| Gross (retail) | ${x.gross.toFixed()} |`,
+    `| Credits read as | ${row.creditReading} |`,
     `| BC = FLOOR(gross × (1 − ${fmtPct(discount)}), 2) | ${x.bc.toFixed(2)} |`,
     `| EUP = BC / BCU (band to the un-rounded price) | ${band} |`,
   );
