@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type Decimal from 'decimal.js';
-import { readCostLines } from '../../src/core/allocation/costLines';
+import { readCostLines, type CostLineIssue } from '../../src/core/allocation/costLines';
 import { resolveDataFiles, uniqueFiles } from '../../src/core/allocation/dataFiles';
 import { allocate, allocateSync } from '../../src/core/allocation/engine';
 import { parseRules } from '../../src/core/allocation/parseRules';
@@ -141,7 +141,8 @@ describe('FOCUS export: the FOCUS 1.2 requirements of its columns', function () 
   it('on the sample month: every mandatory column, per charge category, and sums that agree with the files', async () => {
     const parsed = parseRules(readFileSync(RULES, 'utf8'));
     const files = uniqueFiles(await resolveDataFiles(RULES, parsed.model.data));
-    const lines = () => readCostLines(files.map((f) => fileSource(f)), { detail: true });
+    const issues: CostLineIssue[] = [];
+    const lines = () => readCostLines(files.map((f) => fileSource(f)), { detail: true, onIssue: (i) => issues.push(i) });
     const result = await allocate(parsed.model, lines());
     assert.equal(result.ok, true);
     const { header, rows } = csvRecords(await focusCsv(result, parsed.model, lines()));
@@ -164,7 +165,12 @@ describe('FOCUS export: the FOCUS 1.2 requirements of its columns', function () 
     assert.ok(covered.length > 0 && covered.every((r) => r['ChargeCategory'] === 'Usage'));
 
     // BilledCost per InvoiceId equals the billing files: daily rows plus the reconciliation rows the daily file lacks.
-    const fileInvoices = sumBy(daily, (r) => r['InvoiceNumber'], 'BillingPreTaxTotal');
+    // A row whose amount cannot be read is not allocated (the reader says so), so it is in neither sum.
+    const readable = daily.filter((r) => NUMBER.test(r['BillingPreTaxTotal']) || /^-?\d+(\.\d+)?E[-+]?\d+$/i.test(r['BillingPreTaxTotal']));
+    const unreadableAmounts = daily.length - readable.length;
+    const reported = new Set(issues.filter((i) => i.code === 'invalid-amount').map((i) => `${i.file}:${i.line}`));
+    assert.equal(reported.size, unreadableAmounts, 'each unreadable amount reported');
+    const fileInvoices = sumBy(readable, (r) => r['InvoiceNumber'], 'BillingPreTaxTotal');
     for (const r of recon.filter((x) => x['MeterDescription'] === '' || x['ReservationOrderId'] !== '')) {
       fileInvoices.set(r['InvoiceNumber'], (fileInvoices.get(r['InvoiceNumber']) ?? new Dec(0)).plus(r['Subtotal']));
     }
