@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import type { FileSummary } from '../shared/protocol';
 import { registerBigFiles } from './bigFiles';
 import { registerBillingFileRecognition } from './billingFileRecognition';
+import { registerBillingMonths } from './billingMonths';
 import { registerCheckFile } from './checkFile';
 import { registerExports } from './exports';
 import { createLanguageClient, startLanguageClient, stopLanguageClient } from './languageClient';
@@ -37,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerShowSummary(context, summaries, statusBar, output);
   registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
+  registerBillingMonths(context);
   registerWalkthrough(context);
   return chargebackApi(summaries);
 }

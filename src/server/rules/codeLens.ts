@@ -9,12 +9,13 @@ import type Decimal from 'decimal.js';
 import { Range, type CodeLens } from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { AllocationResult } from '../../core/allocation/result';
-import { formatCents } from '../../core/money';
-import type { RulesData } from './rulesData';
+import { budgetLensText } from '../../core/allocation/budgets';
+import { money, type RulesData } from './rulesData';
 
-function money(amount: Decimal, currency: string): string {
-  const [whole, cents] = formatCents(amount).split('.');
-  return `${currency ? currency + ' ' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
+/** Allocated against budget (and the forecast while the month is open) for a target that has a `budget:`. */
+function budgetLens(id: string, result: AllocationResult, currency: string): string {
+  const b = result.budgets?.find((x) => x.target === id);
+  return b ? ` · ${budgetLensText(b, currency)}` : '';
 }
 
 function signed(amount: Decimal): string {
@@ -69,7 +70,7 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     if (!t) continue;
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: mark(`charged ${money(t.charged, result.currency)}`), command: '' },
+      command: { title: mark(`charged ${money(t.charged, result.currency)}${budgetLens(target.id, result, result.currency)}`), command: '' },
     });
   }
   const totalAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
