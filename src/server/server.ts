@@ -38,6 +38,7 @@ import { BillingService, type CheckSettings } from './billing/billingService';
 import { billingHover } from './billing/hover';
 import { RulesService } from './rules/rulesService';
 import { rulesCodeLenses, rulesCompletion, rulesDefinition, rulesHover, rulesSymbols } from './rules/rulesFeatures';
+import { registerRulesPreview } from './rules/rulesPreviewRequests';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -227,6 +228,8 @@ connection.onRequest(EXPORT_REQUEST, async (params: ExportParams): Promise<Expor
   const text = doc ? doc.getText() : readFileSync(fileURLToPath(params.uri), 'utf8');
   return rules.export(params.uri, text, params.kind, params.out, params.overwrite);
 });
+
+registerRulesPreview(connection, rules, async (uri) => (await userSettings(uri)).dateOrder === 'DMY' ? 'DMY' : 'MDY');
 
 connection.onRequest(CHECK_FILE_REQUEST, async (params: CheckFileParams, token): Promise<CheckFileResult> => {
   const controller = new AbortController();

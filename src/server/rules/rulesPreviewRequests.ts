@@ -1,0 +1,37 @@
+/**
+ * The rules editor's two requests to the language server: the preview of a rules document (after its pending
+ * analysis, which an edit from the visual editor starts at once) and pages of billing lines for the drill-down.
+ * Wiring only: the rules service analyses, buildRulesPreview shapes, RulesLines keeps the lines.
+ */
+import type { Connection } from 'vscode-languageserver';
+import type { DateOrder } from '../../core/billing/dates';
+import {
+  RULES_LINES_REQUEST,
+  RULES_PREVIEW_REQUEST,
+  type RulesLinesParams,
+  type RulesLinesResult,
+  type RulesPreview,
+  type RulesPreviewParams,
+} from '../../shared/rulesPreview';
+import { buildRulesPreview } from './rulesPreview';
+import { RulesLines } from './rulesLines';
+import type { RulesService } from './rulesService';
+
+export function registerRulesPreview(connection: Connection, rules: RulesService, dateOrder: (uri: string) => Promise<DateOrder>): void {
+  const lines = new RulesLines();
+  connection.onRequest(RULES_PREVIEW_REQUEST, async (params: RulesPreviewParams): Promise<RulesPreview | null> => {
+    rules.flush(params.uri);
+    await rules.settledLatest(params.uri);
+    const parsed = rules.parsed(params.uri);
+    if (!parsed) return null;
+    const analysis = rules.analysis(params.uri);
+    return buildRulesPreview({ uri: params.uri, parsed, data: rules.data(params.uri), issues: analysis?.issues, analysisMs: analysis?.analysisMs });
+  });
+  connection.onRequest(RULES_LINES_REQUEST, async (params: RulesLinesParams): Promise<RulesLinesResult> => {
+    await rules.settledLatest(params.uri);
+    const parsed = rules.parsed(params.uri);
+    const data = rules.data(params.uri);
+    if (!parsed || !data) return { total: 0, offset: 0, lines: [], note: 'The billing data has not been read yet.' };
+    return lines.page(parsed.model, data.files, await dateOrder(params.uri), params.of, params.offset, params.count);
+  });
+}
