@@ -19,6 +19,7 @@ import {
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
+import { registerRulesEditor } from './rulesEditor/rulesEditor';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -71,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
     client.onNotification(CHECK_PROGRESS_NOTIFICATION, (p: CheckProgressParams) => progressListeners.get(p.uri)?.(p)),
   );
   await client.start();
+  registerRulesEditor(context, client);
 
   // Recognize billing files by content: whatever they are called, whatever language they opened as.
   const recognize = (doc: vscode.TextDocument): void => {

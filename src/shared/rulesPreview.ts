@@ -13,6 +13,8 @@ export const RULES_LINES_REQUEST = 'chargeback/rulesLines';
 
 export interface RulesPreviewParams {
   uri: string;
+  /** The text changed by an edit in the visual editor (not typing): analyse at once, without the typing pause. */
+  immediate?: boolean;
 }
 
 /** 0-based line and UTF-16 character, as LSP and VS Code count. */

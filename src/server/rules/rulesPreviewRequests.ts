@@ -20,7 +20,7 @@ import type { RulesService } from './rulesService';
 export function registerRulesPreview(connection: Connection, rules: RulesService, dateOrder: (uri: string) => Promise<DateOrder>): void {
   const lines = new RulesLines();
   connection.onRequest(RULES_PREVIEW_REQUEST, async (params: RulesPreviewParams): Promise<RulesPreview | null> => {
-    rules.flush(params.uri);
+    if (params.immediate) rules.flush(params.uri);
     await rules.settledLatest(params.uri);
     const parsed = rules.parsed(params.uri);
     if (!parsed) return null;
