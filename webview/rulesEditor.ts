@@ -175,6 +175,7 @@ function openDrill(of: LinesOf, title: string): void {
   saveState({ ...view, drill: of, drillScroll: 0 });
   drill.open(title);
   render();
+  drill.element.scrollIntoView({ block: 'nearest' });
 }
 
 function drillTitle(of: LinesOf, p: RulesPreview): string {
