@@ -79,6 +79,19 @@ describe('rules editor preview on the sample month', function () {
     assert.ok(unmatched.lines.every((l) => l.rule === '(no rule)' || tagRules.has(l.rule)));
   });
 
+  it('re-allocates kept lines after an edit with the harvest of the data kept too, to the same numbers', async () => {
+    const first = await runRules(RULES, TEXT, { keepLines: 100000 });
+    assert.ok(first.lines && first.lines.length > 0);
+    const outcome = planRulesEdit(TEXT, { kind: 'setUnallocated', target: 'web' });
+    assert.ok(outcome.ok);
+    const text = applySplices(TEXT, outcome.splices);
+    const cached = await runRules(RULES, text, { cachedLines: { key: first.dataKey, lines: first.lines!, harvest: first.harvest } });
+    const fresh = await runRules(RULES, text, {});
+    assert.equal(cached.harvest, first.harvest, 'the kept harvest is used, not made again');
+    assert.deepEqual(cached.result!.targets.map((t) => [t.id, t.amount.toFixed()]), fresh.result!.targets.map((t) => [t.id, t.amount.toFixed()]));
+    assert.deepEqual(cached.dataProblems.map((p) => p.code), fresh.dataProblems.map((p) => p.code));
+  });
+
   it('re-routes the kept lines after an edit, without reading the files again', async () => {
     const run = await runRules(RULES, TEXT, {});
     const lines = new RulesLines();

@@ -12,6 +12,7 @@ import { parseRules, type ParsedRules } from '../../core/allocation/parseRules';
 import { runRules, rulesFolder } from '../../core/allocation/rulesRun';
 import type { CostLine } from '../../core/allocation/costLine';
 import type { CostLineIssue } from '../../core/allocation/costLines';
+import type { DataHarvest } from '../../core/allocation/harvest';
 import { expandPattern } from '../../core/allocation/dataFiles';
 import type { DateOrder } from '../../core/billing/dates';
 import { atomicWrite } from '../../core/exports/atomicWrite';
@@ -37,7 +38,7 @@ interface RulesState {
   data?: RulesData;
   controller?: AbortController;
   timer?: NodeJS.Timeout;
-  cache?: { key: string; lines: CostLine[] };
+  cache?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
   finished?: Promise<void>;
   /** Starts the pending analysis now instead of after the typing pause. */
   runNow?: () => void;
@@ -142,7 +143,7 @@ export class RulesService {
       .filter((i) => i.severity !== 'info')
       .map((i) => ({ severity: i.severity, message: `${i.file.split(/[\\/]/).pop()}:${i.line}: ${i.message}` }));
     state.data = { harvest: run.harvest, result: run.result, problems: run.dataProblems, issues, files: run.files, candidates };
-    state.cache = run.lines ? { key: run.dataKey, lines: run.lines } : undefined;
+    state.cache = run.lines ? { key: run.dataKey, lines: run.lines, harvest: run.harvest } : undefined;
     state.issues = run.issues;
     state.analysisMs = Date.now() - started;
     this.hooks.publish(uri, rulesDiagnostics(state.parsed, state.data));
