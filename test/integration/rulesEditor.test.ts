@@ -6,6 +6,9 @@
  * light, dark and high-contrast themes.
  */
 import * as assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { runRules } from '../../src/core/allocation/rulesRun';
 import { formatCents } from '../../src/core/money';
@@ -50,6 +53,9 @@ describe('the visual rules editor', function () {
   let uri: vscode.Uri;
   let doc: vscode.TextDocument;
   let original: string;
+  let folder: string;
+  /** The file on disk: edits in the visual editor change the document, never the file (until the user saves). */
+  const onDisk = () => readFileSync(uri.fsPath, 'utf8');
 
   const snap = (): Thenable<WebviewSnapshot | undefined> => vscode.commands.executeCommand<WebviewSnapshot | undefined>('chargeback.rulesEditor.snapshot', uri);
   /** The next snapshot that is settled (not waiting for the server) and passes `ok`. */
@@ -62,7 +68,11 @@ describe('the visual rules editor', function () {
   before(async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     await extension.activate();
-    uri = vscode.Uri.joinPath(extension.extensionUri, 'samples', 'contoso.chargeback.yaml');
+    // A copy of the sample month, so that nothing the tests do can reach the project's files.
+    folder = mkdtempSync(join(tmpdir(), 'chargeback-rules-editor-'));
+    cpSync(join(extension.extensionPath, 'samples', 'billing'), join(folder, 'billing'), { recursive: true });
+    cpSync(join(extension.extensionPath, 'samples', 'contoso.chargeback.yaml'), join(folder, 'contoso.chargeback.yaml'));
+    uri = vscode.Uri.file(join(folder, 'contoso.chargeback.yaml'));
     doc = await vscode.workspace.openTextDocument(uri);
     original = doc.getText();
     await vscode.commands.executeCommand('chargeback.openRulesEditor', uri);
@@ -76,6 +86,7 @@ describe('the visual rules editor', function () {
     }
     await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('shows the totals of `chargeback allocate`, balanced to the cent', async () => {
@@ -114,10 +125,13 @@ describe('the visual rules editor', function () {
     assert.notDeepEqual(after.targets, before.targets, 'moving 5 % of the monitoring costs changes the totals');
     assert.equal(after.total, before.total, 'the billing total does not change');
     assert.equal(doc.isDirty, true);
+    assert.equal(onDisk(), original, 'the edits are in the document, not saved');
     await screenshot('rules-editor-after-edit');
+    assert.equal(onDisk(), original, 'taking a screenshot saves nothing');
 
     await inWebview({ action: 'keyboard', selector: 'h1', key: 'Control+z' });
     await eventually('one undo', () => (doc.getText() === halfway ? true : undefined));
+    assert.equal(onDisk(), original, 'undo saves nothing');
     await inWebview({ action: 'keyboard', selector: 'h1', key: 'Control+z' });
     await eventually('the second undo', () => (doc.getText() === original ? true : undefined));
     const back = await snapshotWhere('the original totals', (x) => x.status === 'ready' && x.percents[`${rule}/web`] === before.percents[`${rule}/web`]);

@@ -165,7 +165,7 @@ export class RulesLines {
     if (this.store?.key === key) return this.store.loading;
     const loading = (async () => {
       const store = new LineStore(files);
-      for await (const line of readCostLines(files.map((f) => fileSource(f)), { dateOrder, reader: 'reference' })) store.add(line);
+      for await (const line of readCostLines(files.map((f) => fileSource(f)), { dateOrder })) store.add(line);
       return store;
     })();
     this.store = { key, loading };
