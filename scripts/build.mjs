@@ -31,7 +31,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // Worker threads of the fast readers (the CLI and the language server start them from dist/).
-  build({ ...common, entryPoints: ['src/core/parallel/worker.ts'], outfile: 'dist/worker.js' }),
+  build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
   // The rules editor's webview: one script for the browser (lit and the elements bundled in) and its style sheet.
   build({
     ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: ['webview/rulesEditor.ts'],

@@ -5,11 +5,8 @@
  * the three agree on every field. Amounts are strings of whole cents ("1234.56"), exactly as the engine rounded
  * them: nothing on the way re-computes money with floats.
  */
+import { RequestType } from 'vscode-jsonrpc';
 
-/** Client -> server request: the preview of an open rules document, once the pending analysis has finished. */
-export const RULES_PREVIEW_REQUEST = 'chargeback/rulesPreview';
-/** Client -> server request: one page of the billing lines of a target, a rule or the unmatched money. */
-export const RULES_LINES_REQUEST = 'chargeback/rulesLines';
 
 export interface RulesPreviewParams {
   uri: string;
@@ -147,3 +144,8 @@ export interface RulesLinesResult {
   /** Why there are none or what they are (for example: amounts are the lines' own, before splits divide them). */
   note?: string;
 }
+
+/** Client -> server request: the preview of an open rules document, once the pending analysis has finished. */
+export const RulesPreviewRequest = new RequestType<RulesPreviewParams, RulesPreview | null, void>('chargeback/rulesPreview');
+/** Client -> server request: one page of the billing lines of a target, a rule or the unmatched money. */
+export const RulesLinesRequest = new RequestType<RulesLinesParams, RulesLinesResult, void>('chargeback/rulesLines');

@@ -8,11 +8,11 @@
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { planRulesEdit } from '../../core/allocation/rulesEdits';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  RULES_LINES_REQUEST,
-  RULES_PREVIEW_REQUEST,
+  RulesLinesRequest,
+  RulesPreviewRequest,
   type RulesLinesParams,
-  type RulesLinesResult,
   type RulesPreview,
   type RulesPreviewParams,
 } from '../../shared/rulesPreview';
@@ -23,12 +23,7 @@ export const RULES_EDITOR_VIEW_TYPE = 'chargeback.rulesEditor';
 /** Files VS Code opens for extensions at most (bigger ones are opened by the editor alone, with a selection). */
 const EXTENSION_FILE_LIMIT = 50 * 1024 * 1024;
 
-/** What the editor needs of the language client (a narrow view, so the client's wiring can change freely). */
-export interface PreviewClient {
-  sendRequest<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R>;
-}
-
-export function registerRulesEditor(context: vscode.ExtensionContext, client: PreviewClient): void {
+export function registerRulesEditor(context: vscode.ExtensionContext, client: LanguageClient): void {
   const provider = new RulesEditorProvider(context.extensionUri, client);
   context.subscriptions.push(
     vscode.window.registerCustomEditorProvider(RULES_EDITOR_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: true }),
@@ -50,7 +45,7 @@ class RulesEditorProvider implements vscode.CustomTextEditorProvider {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly client: PreviewClient,
+    private readonly client: LanguageClient,
   ) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
@@ -82,7 +77,7 @@ class EditorSession {
   constructor(
     readonly document: vscode.TextDocument,
     private readonly panel: vscode.WebviewPanel,
-    private readonly client: PreviewClient,
+    private readonly client: LanguageClient,
   ) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => {
@@ -118,7 +113,7 @@ class EditorSession {
     const params: RulesPreviewParams = { uri: this.document.uri.toString(), immediate: this.immediate };
     this.immediate = false;
     try {
-      const preview = await this.client.sendRequest<RulesPreview | null>(RULES_PREVIEW_REQUEST, params, cts.token);
+      const preview = await this.client.sendRequest(RulesPreviewRequest, params, cts.token);
       if (cts.token.isCancellationRequested || this.document.version !== version) return;
       this.preview = preview;
       this.post({ type: 'preview', version, preview });
@@ -152,7 +147,7 @@ class EditorSession {
       }
       case 'lines': {
         const params: RulesLinesParams = { uri: this.document.uri.toString(), of: message.of, offset: message.offset, count: message.count };
-        const result = await this.client.sendRequest<RulesLinesResult>(RULES_LINES_REQUEST, params);
+        const result = await this.client.sendRequest(RulesLinesRequest, params);
         this.post({ type: 'lines', seq: message.seq, result });
         return;
       }

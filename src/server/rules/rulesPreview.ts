@@ -9,7 +9,7 @@ import type { CostLineIssue } from '../../core/allocation/costLines';
 import type { MatchCondition, MatchMap, RuleDecl } from '../../core/allocation/model';
 import { formatCents } from '../../core/money';
 import type { PreviewCondition, PreviewDestination, PreviewProblem, PreviewRule, RulesPreview } from '../../shared/rulesPreview';
-import type { RulesData } from './rulesFeatures';
+import type { RulesData } from './rulesData';
 
 /** Problems listed at most (the Problems panel and `chargeback allocate` have them all). */
 const MAX_PROBLEMS = 200;

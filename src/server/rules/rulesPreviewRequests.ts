@@ -5,21 +5,15 @@
  */
 import type { Connection } from 'vscode-languageserver';
 import type { DateOrder } from '../../core/billing/dates';
-import {
-  RULES_LINES_REQUEST,
-  RULES_PREVIEW_REQUEST,
-  type RulesLinesParams,
-  type RulesLinesResult,
-  type RulesPreview,
-  type RulesPreviewParams,
-} from '../../shared/rulesPreview';
+import { RulesLinesRequest, RulesPreviewRequest } from '../../shared/rulesPreview';
+import { onRequest } from '../handlers/messages';
 import { buildRulesPreview } from './rulesPreview';
 import { RulesLines } from './rulesLines';
 import type { RulesService } from './rulesService';
 
 export function registerRulesPreview(connection: Connection, rules: RulesService, dateOrder: (uri: string) => Promise<DateOrder>): void {
   const lines = new RulesLines();
-  connection.onRequest(RULES_PREVIEW_REQUEST, async (params: RulesPreviewParams): Promise<RulesPreview | null> => {
+  onRequest(connection, RulesPreviewRequest, async (params) => {
     if (params.immediate) rules.flush(params.uri);
     await rules.settledLatest(params.uri);
     const parsed = rules.parsed(params.uri);
@@ -27,7 +21,7 @@ export function registerRulesPreview(connection: Connection, rules: RulesService
     const analysis = rules.analysis(params.uri);
     return buildRulesPreview({ uri: params.uri, parsed, data: rules.data(params.uri), issues: analysis?.issues, analysisMs: analysis?.analysisMs });
   });
-  connection.onRequest(RULES_LINES_REQUEST, async (params: RulesLinesParams): Promise<RulesLinesResult> => {
+  onRequest(connection, RulesLinesRequest, async (params) => {
     await rules.settledLatest(params.uri);
     const parsed = rules.parsed(params.uri);
     const data = rules.data(params.uri);
