@@ -84,6 +84,11 @@ export class DrillTable {
     return this.rowsLayer.childElementCount;
   }
 
+  /** Where the first rendered line is, as `file:line` (the row's tooltip). */
+  firstRendered(): string | undefined {
+    return this.rowsLayer.querySelector('.drill-row[title]')?.getAttribute('title') ?? undefined;
+  }
+
   receive(generation: number, result: RulesLinesResult): void {
     if (generation !== this.generation) return;
     const first = this.total === 0 && this.pages.size === 0;

@@ -370,7 +370,7 @@ function snapshot(): WebviewSnapshot {
     unallocated: text(app.querySelector('tr[data-unallocated] .amount')),
     rules,
     percents,
-    drill: view.drill ? { title: drill.title, total: drill.lineTotal, rows: drill.renderedRows() } : undefined,
+    drill: view.drill ? { title: drill.title, total: drill.lineTotal, rows: drill.renderedRows(), first: drill.firstRendered() } : undefined,
     errors: [...app.querySelectorAll('[data-snapshot="errors"] li .msg')].map((e) => text(e)),
   };
 }

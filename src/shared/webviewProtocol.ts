@@ -39,7 +39,8 @@ export interface WebviewSnapshot {
   rules: Record<string, string>;
   /** Percent fields as rendered: "<rule index>/<target>" -> value. */
   percents: Record<string, string>;
-  drill?: { title: string; total: number; rows: number };
+  /** The drill-down: its title, all its lines, the rows in the DOM, and where the first row is (file:line). */
+  drill?: { title: string; total: number; rows: number; first?: string };
   errors: string[];
 }
 

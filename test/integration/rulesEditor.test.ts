@@ -173,6 +173,19 @@ describe('the visual rules editor', function () {
     assert.equal(restored.drill!.total, drilled.drill!.total);
   });
 
+  it('opens a drill-down line in its CSV file, on that line', async () => {
+    const s = await snapshotWhere('a drill-down row', (x) => !!x.drill?.first);
+    const [, file, line] = /^(.*):(\d+)$/.exec(s.drill!.first!)!;
+    await inWebview({ action: 'click', selector: '.drill-rows .drill-row[title]' });
+    const editor = await eventually('the CSV editor', () => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.fsPath === file ? e : undefined;
+    });
+    assert.equal(editor.selection.start.line, Number(line) - 1);
+    assert.ok(editor.document.lineAt(Number(line) - 1).text.length > 0);
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+  });
+
   it('looks right in the light, dark and high-contrast themes', async () => {
     await inWebview({ action: 'click', selector: 'vscode-tab-header[data-tab="targets"]' });
     await vscode.commands.executeCommand('workbench.action.closePanel');
