@@ -56,6 +56,8 @@ describe('the visual rules editor', function () {
   let folder: string;
   /** The file on disk: edits in the visual editor change the document, never the file (until the user saves). */
   const onDisk = () => readFileSync(uri.fsPath, 'utf8');
+  /** Saves of the sample copy, with VS Code's reason (1 manual, 2 after a delay, 3 focus out). */
+  const saves: string[] = [];
 
   const snap = (): Thenable<WebviewSnapshot | undefined> => vscode.commands.executeCommand<WebviewSnapshot | undefined>('chargeback.rulesEditor.snapshot', uri);
   /** The next snapshot that is settled (not waiting for the server) and passes `ok`. */
@@ -75,6 +77,9 @@ describe('the visual rules editor', function () {
     uri = vscode.Uri.file(join(folder, 'contoso.chargeback.yaml'));
     doc = await vscode.workspace.openTextDocument(uri);
     original = doc.getText();
+    vscode.workspace.onWillSaveTextDocument((e) => {
+      if (e.document.uri.toString() === uri.toString()) saves.push(`reason ${e.reason} at ${new Date().toISOString()}: ${new Error().stack}`);
+    });
     await vscode.commands.executeCommand('chargeback.openRulesEditor', uri);
   });
 
@@ -125,6 +130,7 @@ describe('the visual rules editor', function () {
     assert.notDeepEqual(after.targets, before.targets, 'moving 5 % of the monitoring costs changes the totals');
     assert.equal(after.total, before.total, 'the billing total does not change');
     assert.equal(doc.isDirty, true);
+    assert.deepEqual(saves, []);
     assert.equal(onDisk(), original, 'the edits are in the document, not saved');
     await screenshot('rules-editor-after-edit');
     assert.equal(onDisk(), original, 'taking a screenshot saves nothing');
@@ -198,5 +204,6 @@ describe('the visual rules editor', function () {
       const file = await screenshot(`rules-editor-${name}`);
       if (file) assert.ok(file.endsWith(`rules-editor-${name}.png`));
     }
+    assert.deepEqual(saves, [], 'nothing here saves the rules file');
   });
 });
