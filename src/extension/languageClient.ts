@@ -4,7 +4,12 @@
  * src/shared/protocol.ts.
  */
 import type * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { LANGUAGE_IDS } from '../core/billing/fileKinds';
 import { RULES_LANGUAGE } from '../shared/languages';
 
@@ -15,7 +20,11 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6019'] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [...(Object.values(LANGUAGE_IDS) as string[]), RULES_LANGUAGE].map((language) => ({ language })),

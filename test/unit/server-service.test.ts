@@ -17,8 +17,8 @@ import { dailyCsv } from '../support/billingFixtures';
 import { RULES } from '../support/rulesFixtures';
 
 const PRICE_LIST = [
-  'ProductTitle,ProductId,SkuId,SkuTitle,Publisher,SkuDescription,UnitOfMeasure,TermDuration,Market,Currency,UnitPrice,'
-    + 'PricingTierRangeMin,PricingTierRangeMax,EffectiveStartDate,EffectiveEndDate,MeterIds,MeterType,Tags',
+  'ProductTitle,ProductId,SkuId,SkuTitle,Publisher,SkuDescription,UnitOfMeasure,TermDuration,Market,Currency,UnitPrice,' +
+    'PricingTierRangeMin,PricingTierRangeMax,EffectiveStartDate,EffectiveEndDate,MeterIds,MeterType,Tags',
   'VM,P1,S1,D2s v5,Microsoft,,1 Hour,,US,USD,0.789,0,,2026-01-01,,m-1,Consumption,',
 ].join('\n');
 
@@ -33,7 +33,10 @@ describe('server: settings', () => {
     const asked: string[] = [];
     const pulled: Partial<ChargebackSettings> = { dateOrder: 'DMY', maxDiagnostics: 7 };
     const r = recorder();
-    const settings = new ServerSettings({ pull: async (uri) => (asked.push(uri), pulled), warn: r.hooks.warn }, new PriceLists(r.hooks));
+    const settings = new ServerSettings(
+      { pull: async (uri) => (asked.push(uri), pulled), warn: r.hooks.warn },
+      new PriceLists(r.hooks),
+    );
     assert.equal((await settings.user('file:///a.csv')).dateOrder, 'MDY');
     assert.deepEqual(asked, []);
     settings.canPull = true;
@@ -129,18 +132,33 @@ describe('server: language service facade', () => {
     assert.ok((published.get(doc.uri) ?? []).length > 0);
     const hover = languageService.hover(doc, { line: 1, character: 1 });
     assert.ok(hover, 'a billing cell has a hover');
-    assert.deepEqual(languageService.completion(doc, { line: 1, character: 1 }), [], 'billing files have no completion');
+    assert.deepEqual(
+      languageService.completion(doc, { line: 1, character: 1 }),
+      [],
+      'billing files have no completion',
+    );
     languageService.closed(doc);
     assert.deepEqual(published.get(doc.uri), []);
   });
 
   it('parses an opened rules document at once: outline, definition, hover and diagnostics', () => {
     const { languageService, published } = service();
-    const doc = TextDocument.create('untitled:r.chargeback.yaml', 'chargeback-rules', 1, RULES.replace('to: data', 'to: dta'));
+    const doc = TextDocument.create(
+      'untitled:r.chargeback.yaml',
+      'chargeback-rules',
+      1,
+      RULES.replace('to: data', 'to: dta'),
+    );
     languageService.opened(doc);
-    assert.deepEqual(languageService.symbols(doc.uri).map((s) => s.name), ['targets', 'rules']);
+    assert.deepEqual(
+      languageService.symbols(doc.uri).map((s) => s.name),
+      ['targets', 'rules'],
+    );
     assert.equal(languageService.definition(doc.uri, { line: 9, character: 9 }), null, 'dta is no target');
-    assert.match(String((languageService.hover(doc, { line: 15, character: 6 })?.contents as { value: string }).value), /split/);
+    assert.match(
+      String((languageService.hover(doc, { line: 15, character: 6 })?.contents as { value: string }).value),
+      /split/,
+    );
     assert.ok((published.get(doc.uri) ?? []).some((d) => d.code === 'unknown-target'));
     assert.deepEqual(languageService.codeLenses(doc.uri), [], 'no lenses before the data was read');
     languageService.closed(doc);

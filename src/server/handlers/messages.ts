@@ -1,8 +1,9 @@
 /**
- * The server's side of the typed messages of src/shared/protocol.ts. vscode-languageserver brings its own copy of
- * vscode-jsonrpc (an older one than the client's), whose message classes and parameter-structure markers are other
- * objects than those the shared types are made of; its connection would reject them. So the connection gets the
- * method name of the shared type, and these helpers keep the parameter and result types of that same type.
+ * The server's side of the typed messages of src/shared/protocol.ts. vscode-languageserver declares its connection
+ * with its own copy of vscode-jsonrpc (an older one than the client's), whose message classes have private members:
+ * TypeScript does not take the shared objects (made with the client's copy) where the connection expects its own.
+ * The connection only reads a message's method name anyway, so these helpers hand it that name and keep the
+ * parameter and result types of the shared object for the handler and the sender.
  */
 import type { CancellationToken, Connection, Disposable } from 'vscode-languageserver/node';
 import type { NotificationType, RequestType } from 'vscode-jsonrpc';

@@ -12,7 +12,11 @@ import { sendNotification } from './messages';
 /** Documents above this size show progress (and can be cancelled) while they are checked. */
 const PROGRESS_THRESHOLD = 4 * 1024 * 1024;
 
-export function connectionHooks(connection: Connection, settings: ServerSettings, client: ClientCapabilities): LanguageServiceHooks {
+export function connectionHooks(
+  connection: Connection,
+  settings: ServerSettings,
+  client: ClientCapabilities,
+): LanguageServiceHooks {
   return {
     checkSettings: (uri) => settings.checkSettings(uri),
     dateOrder: (uri) => settings.dateOrder(uri),

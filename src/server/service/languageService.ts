@@ -4,7 +4,15 @@
  * connection (the handlers in ./handlers/ wire it to one), so that each feature can be driven from a unit test.
  * Each feature is a file of its own under ../billing/ and ../rules/.
  */
-import type { CodeLens, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, Position } from 'vscode-languageserver';
+import type {
+  CodeLens,
+  CompletionItem,
+  Diagnostic,
+  DocumentSymbol,
+  Hover,
+  Location,
+  Position,
+} from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DateOrder } from '../../core/billing/dates';
 import { kindOfLanguage } from '../../core/billing/fileKinds';
@@ -44,7 +52,12 @@ export class ChargebackLanguageService {
       log: hooks.log,
       progress: hooks.progress,
     });
-    this.rules = new RulesService({ publish: hooks.publish, dataChanged: hooks.dataChanged, dateOrder: hooks.dateOrder, log: hooks.log });
+    this.rules = new RulesService({
+      publish: hooks.publish,
+      dataChanged: hooks.dataChanged,
+      dateOrder: hooks.dateOrder,
+      log: hooks.log,
+    });
   }
 
   isBilling(doc: TextDocument): boolean {
