@@ -9,7 +9,7 @@ import { registerDocumentEvents } from './handlers/documents';
 import { registerInitialize, type ClientCapabilities } from './handlers/initialize';
 import { registerLanguageFeatures } from './handlers/languageFeatures';
 import { registerChargebackRequests } from './handlers/requests';
-import { registerRulesPreview } from './rules/rulesPreviewRequests';
+import { registerRulesPreview } from './handlers/rulesEditor';
 import { connectionHooks } from './handlers/serviceHooks';
 import { ChargebackLanguageService } from './service/languageService';
 import { PriceLists } from './service/priceLists';

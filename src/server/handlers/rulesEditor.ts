@@ -6,10 +6,10 @@
 import type { Connection } from 'vscode-languageserver';
 import type { DateOrder } from '../../core/billing/dates';
 import { RulesLinesRequest, RulesPreviewRequest } from '../../shared/rulesPreview';
-import { onRequest } from '../handlers/messages';
-import { buildRulesPreview } from './rulesPreview';
-import { RulesLines } from './rulesLines';
-import type { RulesService } from './rulesService';
+import { onRequest } from './messages';
+import { buildRulesPreview } from '../rules/rulesPreview';
+import { RulesLines } from '../rules/rulesLines';
+import type { RulesService } from '../rules/rulesService';
 
 export function registerRulesPreview(connection: Connection, rules: RulesService, dateOrder: (uri: string) => Promise<DateOrder>): void {
   const lines = new RulesLines();
