@@ -287,6 +287,7 @@ function rulesPanel(p: RulesPreview): Node {
     const warnings: string[] = [];
     if (rule.shadowedBy !== undefined) warnings.push(`Takes nothing: rule ${rule.shadowedBy + 1} (${p.rules[rule.shadowedBy]?.name ?? ''}) takes its lines first.`);
     else if (rule.matchesNothing) warnings.push('Matches no billing line.');
+    warnings.push(...(rule.warnings ?? []));
     const conditions = rule.conditions.map((c, i) => c.pattern !== undefined
       ? h('span', { class: 'cond' }, h('span', { class: 'cond-key' }, `${c.key}:`),
         textfield(c.pattern, `match-${rule.index}-${i}`, `${c.key} pattern of ${rule.name}`, (v) => send({ kind: 'setMatch', rule: rule.index, field: c.key, pattern: v })))

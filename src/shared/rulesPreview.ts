@@ -64,6 +64,8 @@ export interface PreviewRule {
   shadowedBy?: number;
   /** No line of the data matches the rule at all. */
   matchesNothing?: boolean;
+  /** What the allocation says about this rule (a tag value that names no target, weights that are all zero...). */
+  warnings?: string[];
 }
 
 export interface PreviewProblem {

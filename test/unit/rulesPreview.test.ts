@@ -39,6 +39,10 @@ describe('rules editor preview on the sample month', function () {
     assert.ok(preview.targets.find((t) => t.id === 'platform')!.catchAll);
     const split = preview.rules.find((r) => r.destination.kind === 'split' && r.destination.method === 'percent')!;
     assert.deepEqual(split.destination.kind === 'split' && split.destination.shares.map((s) => s.percent), ['60', '40']);
+    // The sample's marketing tag names no target: the tag rule's card says so, with the engine's words.
+    const tagRule = preview.rules.find((r) => r.destination.kind === 'tag')!;
+    const tagWarning = editor.result!.warnings.find((w) => w.code === 'tag-value-no-target')!;
+    assert.deepEqual(tagRule.warnings, [tagWarning.message]);
   });
 
   it('says the rules have errors instead of showing numbers of a half-understood file', async () => {

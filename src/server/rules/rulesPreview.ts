@@ -86,6 +86,7 @@ export function buildRulesPreview(input: PreviewInput): RulesPreview {
       allocated: r ? formatCents(r.allocated) : undefined,
       shadowedBy: r?.shadowedBy,
       matchesNothing: r ? !r.matchedAnyLine : undefined,
+      warnings: (result?.warnings ?? []).filter((w) => w.ruleIndex === rule.index && w.severity !== 'info').map((w) => w.message),
     };
   });
 
