@@ -6,7 +6,7 @@
  * light, dark and high-contrast themes.
  */
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -54,6 +54,8 @@ describe('the visual rules editor', function () {
   let doc: vscode.TextDocument;
   let original: string;
   let folder: string;
+  /** The file on disk: edits in the visual editor change the document, never the file (until it is saved). */
+  const onDisk = () => readFileSync(uri.fsPath, 'utf8');
   /** Saves of the sample copy, with VS Code's reason (1 manual, 2 after a delay, 3 focus out). */
   const saves: string[] = [];
 
@@ -68,6 +70,9 @@ describe('the visual rules editor', function () {
   before(async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     await extension.activate();
+    // VS Code for the web (code-server) saves a changed file after a second by default; the desktop does not. Off
+    // here, so that the tests see the document's own dirty state and undo history, as a desktop user would.
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
     // A copy of the sample month, so that nothing the tests do can reach the project's files.
     folder = mkdtempSync(join(tmpdir(), 'chargeback-rules-editor-'));
     cpSync(join(extension.extensionPath, 'samples', 'billing'), join(folder, 'billing'), { recursive: true });
@@ -88,6 +93,7 @@ describe('the visual rules editor', function () {
       await vscode.commands.executeCommand('workbench.action.files.revert');
     }
     await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     rmSync(folder, { recursive: true, force: true });
   });
@@ -128,6 +134,7 @@ describe('the visual rules editor', function () {
     assert.notDeepEqual(after.targets, before.targets, 'moving 5 % of the monitoring costs changes the totals');
     assert.equal(after.total, before.total, 'the billing total does not change');
     assert.equal(doc.isDirty, true);
+    assert.equal(onDisk(), original, 'the edits are in the document, not on disk');
     await screenshot('rules-editor-after-edit');
 
     await inWebview({ action: 'keyboard', selector: 'h1', key: 'Control+z' });
@@ -200,5 +207,6 @@ describe('the visual rules editor', function () {
     }
     // Nothing here saves: an edit in the visual editor stays in the document, as typing would.
     assert.deepEqual(saves, [], 'nothing here saves the rules file');
+    assert.equal(onDisk(), original);
   });
 });
