@@ -15,6 +15,7 @@ import { registerOutputChannel } from './outputChannel';
 import { registerStatusBar } from './statusBar';
 import { registerFileSummaries, type FileSummaries } from './summaries';
 import { registerShowSummary } from './summaryCommand';
+import { registerRulesEditor } from './rulesEditor/rulesEditor';
 import { registerWalkthrough } from './walkthrough';
 
 /** What the extension exposes to other extensions and to its integration tests. */
@@ -38,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerShowSummary(context, summaries, statusBar, output);
   registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
+  registerRulesEditor(context, client);
   registerBillingMonths(context);
   registerWalkthrough(context);
   return chargebackApi(summaries);
