@@ -38,6 +38,56 @@ function moduleLines(file) {
 }
 const owners = new Map(bundles.map((b) => [b, moduleLines(b)]));
 
+const B64 = Object.fromEntries([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]));
+/** A bundle's source map as, per generated line, [generated column, source, original line] segments. */
+function sourceMap(file) {
+  let map;
+  try {
+    map = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const lines = [];
+  let source = 0;
+  let line = 0;
+  for (const text of map.mappings.split(';')) {
+    const segments = [];
+    let column = 0;
+    for (const seg of text.split(',')) {
+      if (!seg) continue;
+      const v = [];
+      for (let i = 0, value = 0, shift = 0; i < seg.length; i++) {
+        const d = B64[seg[i]];
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          v.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += v[0];
+      if (v.length >= 3) {
+        source += v[1];
+        line += v[2];
+        segments.push([column, source, line]);
+      }
+    }
+    lines.push(segments);
+  }
+  return { lines, sources: map.sources };
+}
+const maps = new Map(bundles.map((b) => [b, sourceMap(b)]));
+
+/** "src/core/rating/fastDaily.ts:123" for a profile's call frame, when the source map knows it. */
+function sourceLine(path, line, column) {
+  const segments = maps.get(path)?.lines[line];
+  if (!segments || segments.length === 0) return undefined;
+  let best = segments[0];
+  for (const s of segments) if (s[0] <= column) best = s;
+  return `${maps.get(path).sources[best[1]].replace(/^(\.\.\/)+/, '')}:${best[2] + 1}`;
+}
+
 const dir = join(dataset.folder, 'profile');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -60,6 +110,11 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sor
     const path = f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url;
     return owners.get(path)?.[f.lineNumber] ?? (path ? path.replace(/^.*node_modules\//, 'node_modules/') : `(${f.functionName || 'vm'})`);
   };
+  // Where a function starts: its source file and line (from the source map), else its module.
+  const frameWhere = (f, module) => {
+    const path = f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url;
+    return (module.startsWith('src/') && sourceLine(path, f.lineNumber, f.columnNumber)) || module;
+  };
   const perModule = new Map();
   const perFunction = new Map();
   const perProjectFunction = new Map();
@@ -69,12 +124,13 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sor
     total += us;
     const module = moduleOf(f);
     perModule.set(module, (perModule.get(module) ?? 0) + us);
-    const fn = `${f.functionName || '(anonymous)'}  ${module}`;
+    const fn = `${f.functionName || '(anonymous)'}  ${frameWhere(f, module)}`;
     perFunction.set(fn, (perFunction.get(fn) ?? 0) + us);
     // The innermost frame in src/: whose work the library time (decimal.js, Buffer, ...) was done for.
     let at = id;
     while (at !== undefined && !moduleOf(byId.get(at).callFrame).startsWith('src/')) at = parent.get(at);
-    const owner = at === undefined ? `(no src/ frame) ${fn}` : `${byId.get(at).callFrame.functionName || '(anonymous)'}  ${moduleOf(byId.get(at).callFrame)}`;
+    const ownerFrame = at === undefined ? undefined : byId.get(at).callFrame;
+    const owner = ownerFrame ? `${ownerFrame.functionName || '(anonymous)'}  ${frameWhere(ownerFrame, moduleOf(ownerFrame))}` : `(no src/ frame) ${fn}`;
     perProjectFunction.set(owner, (perProjectFunction.get(owner) ?? 0) + us);
   }
   const rows = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top)
