@@ -1,0 +1,38 @@
+/**
+ * The initialize handshake: what the client can do (pull settings, refresh code lenses), where the workspace
+ * folders are, and the capabilities the server announces.
+ */
+import { TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import { fileURLToPath } from 'node:url';
+import type { PriceLists } from '../service/priceLists';
+import type { ServerSettings } from '../service/settings';
+
+/** What the client said it supports, filled in by initialize. */
+export interface ClientCapabilities {
+  canRefreshCodeLenses: boolean;
+}
+
+export function registerInitialize(
+  connection: Connection,
+  settings: ServerSettings,
+  priceLists: PriceLists,
+  client: ClientCapabilities,
+): void {
+  connection.onInitialize((params): InitializeResult => {
+    settings.canPull = !!params.capabilities.workspace?.configuration;
+    client.canRefreshCodeLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+    priceLists.workspaceFolders = (params.workspaceFolders ?? [])
+      .filter((f) => f.uri.startsWith('file:'))
+      .map((f) => fileURLToPath(f.uri));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [':', ' ', '-', '{', '[', ',', '"'] },
+        definitionProvider: true,
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+      },
+    };
+  });
+}
