@@ -4,7 +4,7 @@
 // time and peak RSS compare with the CLI's. The check writes its findings (one line per finding row) to --out and
 // prints one JSON object on stdout.
 //
-//   node scripts/bench/duckdb.mjs --file usage.csv --job check|allocate [--config best|window] [--out F]
+//   node scripts/bench/duckdb.mjs --file usage.csv --job check|allocate [--config best|twoscan|window] [--out F]
 //                                 [--date-format %m/%d/%Y] [--threads 2]
 //
 // The rule (domain page, sections 1a and 2, as the bench's generator follows it): rows not covered by a reservation
@@ -52,27 +52,40 @@ function headerColumns(file) {
   let text = buf.subarray(0, n).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const end = text.search(/\r?\n/);
-  return text.slice(0, end < 0 ? text.length : end).split(',').map((c) => c.replace(/^"|"$/g, ''));
+  return text
+    .slice(0, end < 0 ? text.length : end)
+    .split(',')
+    .map((c) => c.replace(/^"|"$/g, ''));
 }
 
 const TYPES = {
-  UnitPrice: 'DECIMAL(18,10)', Quantity: 'DECIMAL(18,10)', BillingPreTaxTotal: 'DECIMAL(18,10)',
-  PricingPreTaxTotal: 'DECIMAL(18,10)', PCToBCExchangeRate: 'DECIMAL(18,10)',
-  PartnerEarnedCreditPercentage: 'DECIMAL(9,6)', CreditPercentage: 'DECIMAL(9,6)',
-  ChargeStartDate: 'DATE', UsageDate: 'DATE',
+  UnitPrice: 'DECIMAL(18,10)',
+  Quantity: 'DECIMAL(18,10)',
+  BillingPreTaxTotal: 'DECIMAL(18,10)',
+  PricingPreTaxTotal: 'DECIMAL(18,10)',
+  PCToBCExchangeRate: 'DECIMAL(18,10)',
+  PartnerEarnedCreditPercentage: 'DECIMAL(9,6)',
+  CreditPercentage: 'DECIMAL(9,6)',
+  ChargeStartDate: 'DATE',
+  UsageDate: 'DATE',
 };
 
 /** read_csv with the schema given: the typed columns above, every other column as text. */
 function source(file, dateFormat) {
-  const columns = headerColumns(file).map((c) => `${sql(c)}: ${sql(TYPES[c] ?? 'VARCHAR')}`).join(', ');
-  return `read_csv(${sql(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `dateformat = ${sql(dateFormat)}, columns = {${columns}})`;
+  const columns = headerColumns(file)
+    .map((c) => `${sql(c)}: ${sql(TYPES[c] ?? 'VARCHAR')}`)
+    .join(', ');
+  return (
+    `read_csv(${sql(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `dateformat = ${sql(dateFormat)}, columns = {${columns}})`
+  );
 }
 
 /** half a unit of the n-th decimal, n = 0..16, as exact DECIMAL literals (DuckDB's pow() would be a DOUBLE). */
 function toleranceFromDecimals(decimalsExpr) {
   const cases = [];
-  for (let n = 0; n <= 16; n++) cases.push(`WHEN ${n} THEN CAST('${new Dec(10).pow(-n).div(2).toFixed()}' AS DECIMAL(18,17))`);
+  for (let n = 0; n <= 16; n++)
+    cases.push(`WHEN ${n} THEN CAST('${new Dec(10).pow(-n).div(2).toFixed()}' AS DECIMAL(18,17))`);
   return `CASE ${decimalsExpr} ${cases.join(' ')} ELSE CAST('0.00000000000000001' AS DECIMAL(18,17)) END`;
 }
 
@@ -84,20 +97,25 @@ function ratedRows(file, dateFormat) {
     SELECT
       hash(lower(CustomerId), lower(SubscriptionId), lower(MeterId), ChargeStartDate, fraction) AS gid,
       UsageDate AS usage_day, Quantity AS quantity, UnitPrice AS unit_price, eup, fraction,
-      ${toleranceFromDecimals(`CASE WHEN strpos(${eupText}, '.') > 0 THEN length(${eupText}) - strpos(${eupText}, '.') ELSE 0 END`)} AS tol,
+      ${toleranceFromDecimals(
+        `CASE WHEN strpos(${eupText}, '.') > 0 THEN length(${eupText}) - strpos(${eupText}, '.') ELSE 0 END`,
+      )} AS tol,
       covered, (eup = 0 AND UnitPrice > 0 AND NOT covered) AS zero_priced,
       BillingPreTaxTotal AS billing_total, PricingPreTaxTotal AS pricing_total, PCToBCExchangeRate AS fx,
       (pec > 0 AND (covered OR regexp_matches(MeterName || ' ' || MeterSubCategory, '(?i)\\bspot\\b')
-        OR (coalesce(PublisherName, '') <> '' AND NOT starts_with(lower(PublisherName), 'microsoft')))) AS pec_not_eligible,
+        OR (coalesce(PublisherName, '') <> ''
+          AND NOT starts_with(lower(PublisherName), 'microsoft')))) AS pec_not_eligible,
       EntitlementId AS entitlement_id, ResourceURI AS resource_uri, MeterId AS meter_id
     FROM (
       SELECT *,
         CAST(${eupText} AS DECIMAL(21,15)) AS eup,
         CAST(${pct('PartnerEarnedCreditPercentage')} AS DECIMAL(9,6)) AS pec,
         CAST((1 - ${pct('PartnerEarnedCreditPercentage')}) * (1 - CASE
-          WHEN coalesce(CreditType, '') ILIKE '%partner earned credit%' OR coalesce(CreditType, '') ILIKE '%not applied%' THEN 0
+          WHEN coalesce(CreditType, '') ILIKE '%partner earned credit%'
+            OR coalesce(CreditType, '') ILIKE '%not applied%' THEN 0
           ELSE ${pct('CreditPercentage')} END) AS DECIMAL(12,8)) AS fraction,
-        (coalesce(BenefitId, '') <> '' OR coalesce(BenefitType, '') ILIKE '%reserv%' OR coalesce(BenefitType, '') ILIKE '%saving%') AS covered
+        (coalesce(BenefitId, '') <> '' OR coalesce(BenefitType, '') ILIKE '%reserv%'
+          OR coalesce(BenefitType, '') ILIKE '%saving%') AS covered
       FROM ${source(file, dateFormat)}
     )`;
 }
@@ -115,15 +133,20 @@ const consistent = `CASE WHEN bcu > 0
  * of the two as DuckDB's best.
  */
 function checkSql(file, dateFormat, config, out) {
-  const rated = config === 'window'
-    ? `checked AS (
+  const rated =
+    config === 'window'
+      ? `checked AS (
         SELECT * FROM (
-          SELECT *, SUM(quantity) OVER (PARTITION BY gid ORDER BY usage_day RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bcu
+          SELECT *, SUM(quantity) OVER (
+            PARTITION BY gid ORDER BY usage_day RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bcu
           FROM r WHERE NOT covered)
         WHERE NOT zero_priced)`
-    : `daily AS (SELECT gid, usage_day, sum(quantity) AS q FROM r WHERE NOT covered GROUP BY gid, usage_day),
-      mtd AS (SELECT gid, usage_day, sum(q) OVER (PARTITION BY gid ORDER BY usage_day ROWS UNBOUNDED PRECEDING) AS bcu FROM daily),
-      checked AS (SELECT r.*, mtd.bcu FROM r JOIN mtd USING (gid, usage_day) WHERE NOT r.covered AND NOT r.zero_priced)`;
+      : `daily AS (SELECT gid, usage_day, sum(quantity) AS q FROM r WHERE NOT covered GROUP BY gid, usage_day),
+      mtd AS (
+        SELECT gid, usage_day, sum(q) OVER (PARTITION BY gid ORDER BY usage_day ROWS UNBOUNDED PRECEDING) AS bcu
+        FROM daily),
+      checked AS (
+        SELECT r.*, mtd.bcu FROM r JOIN mtd USING (gid, usage_day) WHERE NOT r.covered AND NOT r.zero_priced)`;
   const billingBad = `abs(billing_total - CAST(eup * quantity AS DECIMAL(38,20)) * fx) > CAST('0.01' AS DECIMAL(3,2))`;
   const pricingBad = `pricing_total IS NOT NULL AND abs(pricing_total - eup * quantity) > CAST('0.01' AS DECIMAL(3,2))`;
   const key = `entitlement_id, resource_uri, meter_id, CAST(usage_day AS VARCHAR)`;
@@ -131,7 +154,8 @@ function checkSql(file, dateFormat, config, out) {
     WITH r AS ${config === 'twoscan' ? 'NOT MATERIALIZED' : 'MATERIALIZED'} (${ratedRows(file, dateFormat)}),
     ${rated}
     SELECT 'S' AS kind, CAST(count(*) AS VARCHAR) AS a, CAST(sum(billing_total) AS VARCHAR) AS b,
-      CAST(count(*) FILTER (WHERE zero_priced) AS VARCHAR) AS c, CAST(count(DISTINCT gid) FILTER (WHERE zero_priced) AS VARCHAR) AS d
+      CAST(count(*) FILTER (WHERE zero_priced) AS VARCHAR) AS c,
+      CAST(count(DISTINCT gid) FILTER (WHERE zero_priced) AS VARCHAR) AS d
     FROM r
     UNION ALL SELECT 'E', ${key} FROM checked WHERE NOT (${consistent})
     UNION ALL SELECT kind, ${key} FROM (
@@ -172,13 +196,24 @@ function allocateSql(file, dateFormat) {
 }
 
 const TARGETS = ['web', 'data', 'platform'];
-const RULE_NAMES = { 0: '(unmatched)', 1: 'Data subscriptions', 2: 'Team tag', 3: 'Shared networking', 4: 'Shared resource groups' };
+const RULE_NAMES = {
+  0: '(unmatched)',
+  1: 'Data subscriptions',
+  2: 'Team tag',
+  3: 'Shared networking',
+  4: 'Shared resource groups',
+};
 
 /** Largest remainder to cents, ties in listing order (as src/core/allocation/largestRemainder.ts). */
 function largestRemainder(exact, total) {
   const floors = exact.map((x) => x.toDecimalPlaces(2, Decimal.ROUND_FLOOR));
-  let missing = total.minus(floors.reduce((a, b) => a.plus(b), new Dec(0))).times(100).toNumber();
-  const order = exact.map((_, i) => i).sort((a, b) => exact[b].minus(floors[b]).comparedTo(exact[a].minus(floors[a])) || a - b);
+  let missing = total
+    .minus(floors.reduce((a, b) => a.plus(b), new Dec(0)))
+    .times(100)
+    .toNumber();
+  const order = exact
+    .map((_, i) => i)
+    .sort((a, b) => exact[b].minus(floors[b]).comparedTo(exact[a].minus(floors[a])) || a - b);
   for (let k = 0; missing > 0; k = (k + 1) % order.length, missing--) floors[order[k]] = floors[order[k]].plus('0.01');
   return floors;
 }
@@ -186,7 +221,10 @@ function largestRemainder(exact, total) {
 function allocationFromSums(rows) {
   const zero = new Dec(0);
   const direct = { web: zero, data: zero, platform: zero };
-  let networking = zero, shared = zero, unallocated = zero, total = zero;
+  let networking = zero,
+    shared = zero,
+    unallocated = zero,
+    total = zero;
   const byRule = {};
   const currencies = new Set();
   for (const [rule, target, currency, amountText] of rows) {
@@ -206,14 +244,21 @@ function allocationFromSums(rows) {
   };
   // Amounts not rounded to cents (real exports) are allocated exactly; the targets are rounded to the cents of
   // the total rounded half up, as a ledger shows it.
-  const rounded = largestRemainder(TARGETS.map((t) => exact[t]), total.toDecimalPlaces(2, Decimal.ROUND_HALF_UP));
+  const rounded = largestRemainder(
+    TARGETS.map((t) => exact[t]),
+    total.toDecimalPlaces(2, Decimal.ROUND_HALF_UP),
+  );
   return {
     currency: currencies.size === 1 ? [...currencies][0] : [...currencies].join(','),
     total: total.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
     targets: Object.fromEntries(TARGETS.map((t, i) => [t, rounded[i].toFixed(2)])),
     exact: Object.fromEntries(TARGETS.map((t) => [t, exact[t].toFixed()])),
     byRule: Object.fromEntries(Object.entries(byRule).map(([k, v]) => [k, v.toFixed(2)])),
-    pools: { networking: networking.toFixed(2), sharedResourceGroups: shared.toFixed(2), unallocated: unallocated.toFixed(2) },
+    pools: {
+      networking: networking.toFixed(2),
+      sharedResourceGroups: shared.toFixed(2),
+      unallocated: unallocated.toFixed(2),
+    },
   };
 }
 
@@ -242,16 +287,28 @@ export async function runDuckdb({ file, job, config = 'best', out, dateFormat = 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
     options: {
-      file: { type: 'string' }, job: { type: 'string', default: 'check' }, config: { type: 'string', default: 'best' },
-      out: { type: 'string' }, 'date-format': { type: 'string', default: '%m/%d/%Y' }, threads: { type: 'string', default: '2' },
+      file: { type: 'string' },
+      job: { type: 'string', default: 'check' },
+      config: { type: 'string', default: 'best' },
+      out: { type: 'string' },
+      'date-format': { type: 'string', default: '%m/%d/%Y' },
+      threads: { type: 'string', default: '2' },
     },
   });
   if (!values.file || !['best', 'twoscan', 'window'].includes(values.config)) {
-    console.error('usage: node scripts/bench/duckdb.mjs --file usage.csv --job check|allocate [--config best|window] [--out F] [--date-format F] [--threads 2]');
+    console.error(
+      'usage: node scripts/bench/duckdb.mjs --file usage.csv --job check|allocate [--config best|twoscan|window] ' +
+        '[--out F] [--date-format F] [--threads 2]',
+    );
     process.exit(2);
   }
   const result = await runDuckdb({
-    file: values.file, job: values.job, config: values.config, out: values.out, dateFormat: values['date-format'], threads: Number(values.threads),
+    file: values.file,
+    job: values.job,
+    config: values.config,
+    out: values.out,
+    dateFormat: values['date-format'],
+    threads: Number(values.threads),
   });
   result.processMs = Math.round(performance.now() - started);
   process.stdout.write(JSON.stringify(result) + '\n');

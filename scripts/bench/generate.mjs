@@ -66,42 +66,123 @@ const FRACTION = { pec: new Dec('0.85'), none: new Dec(1) };
 export const SHAPES = {
   baseline: {
     title: 'the former bench month: grouped, about 1k groups, short prices, 15-decimal EUP, US dates',
-    pairs: 1_000, metersPerPlan: 40, order: 'grouped', prices: 'short', eup: 'cumulative', dates: 'us-short',
-    real: false, newline: '\r\n', defect: 'sparse',
+    pairs: 1_000,
+    metersPerPlan: 40,
+    order: 'grouped',
+    prices: 'short',
+    eup: 'cumulative',
+    dates: 'us-short',
+    real: false,
+    newline: '\r\n',
+    defect: 'sparse',
   },
   'groups-32k-shuffled': {
     title: '80 plans x 400 meters (32,000 groups), rows in no order, six-decimal prices, minimal EUP, ISO dates',
-    pairs: 32_000, metersPerPlan: 400, order: 'shuffled', prices: 'six', eup: 'minimal', dates: 'iso',
-    real: false, newline: '\n', defect: 'sparse',
+    pairs: 32_000,
+    metersPerPlan: 400,
+    order: 'shuffled',
+    prices: 'six',
+    eup: 'minimal',
+    dates: 'iso',
+    real: false,
+    newline: '\n',
+    defect: 'sparse',
   },
   'groups-100k-shuffled': {
     title: '250 plans x 400 meters (100,000 groups), rows in no order, six-decimal prices, 15-decimal EUP, US dates',
-    pairs: 100_000, metersPerPlan: 400, order: 'shuffled', prices: 'six', eup: 'cumulative', dates: 'us',
-    real: false, newline: '\r\n', defect: 'sparse',
+    pairs: 100_000,
+    metersPerPlan: 400,
+    order: 'shuffled',
+    prices: 'six',
+    eup: 'cumulative',
+    dates: 'us',
+    real: false,
+    newline: '\r\n',
+    defect: 'sparse',
   },
   'real-export': {
     title: 'the traits of real billed exports (domain page 1a), 10k groups, grouped rows',
-    pairs: 10_000, metersPerPlan: 200, order: 'grouped', prices: 'six', eup: 'minimal', dates: 'us',
-    real: true, newline: '\r\n', defect: 'sparse',
+    pairs: 10_000,
+    metersPerPlan: 200,
+    order: 'grouped',
+    prices: 'six',
+    eup: 'minimal',
+    dates: 'us',
+    real: true,
+    newline: '\r\n',
+    defect: 'sparse',
   },
   'pec-missing-most-rows': {
     title: 'PEC not applied on most rows (a finding on about 80% of rows), 10k groups, shuffled',
-    pairs: 10_000, metersPerPlan: 200, order: 'shuffled', prices: 'six', eup: 'cumulative', dates: 'us-short',
-    real: false, newline: '\r\n', defect: 'most',
+    pairs: 10_000,
+    metersPerPlan: 200,
+    order: 'shuffled',
+    prices: 'six',
+    eup: 'cumulative',
+    dates: 'us-short',
+    real: false,
+    newline: '\r\n',
+    defect: 'most',
   },
 };
 
 /** The daily rated usage file's 55 columns in the documented order (src/core/billing/fileKinds.ts). */
 export const COLUMNS = [
-  'PartnerId', 'PartnerName', 'CustomerId', 'CustomerName', 'CustomerDomainName', 'CustomerCountry', 'MpnId',
-  'Tier2MpnId', 'InvoiceNumber', 'ProductId', 'SkuId', 'AvailabilityId', 'SkuName', 'ProductName', 'PublisherName',
-  'PublisherId', 'SubscriptionDescription', 'SubscriptionId', 'ChargeStartDate', 'ChargeEndDate', 'UsageDate',
-  'MeterType', 'MeterCategory', 'MeterId', 'MeterSubCategory', 'MeterName', 'MeterRegion', 'Unit',
-  'ResourceLocation', 'ConsumedService', 'ResourceGroup', 'ResourceURI', 'ChargeType', 'UnitPrice', 'Quantity',
-  'UnitType', 'BillingPreTaxTotal', 'BillingCurrency', 'PricingPreTaxTotal', 'PricingCurrency', 'ServiceInfo1',
-  'ServiceInfo2', 'Tags', 'AdditionalInfo', 'EffectiveUnitPrice', 'PCToBCExchangeRate', 'PCToBCExchangeRateDate',
-  'EntitlementId', 'EntitlementDescription', 'PartnerEarnedCreditPercentage', 'CreditPercentage', 'CreditType',
-  'BenefitOrderId', 'BenefitId', 'BenefitType',
+  'PartnerId',
+  'PartnerName',
+  'CustomerId',
+  'CustomerName',
+  'CustomerDomainName',
+  'CustomerCountry',
+  'MpnId',
+  'Tier2MpnId',
+  'InvoiceNumber',
+  'ProductId',
+  'SkuId',
+  'AvailabilityId',
+  'SkuName',
+  'ProductName',
+  'PublisherName',
+  'PublisherId',
+  'SubscriptionDescription',
+  'SubscriptionId',
+  'ChargeStartDate',
+  'ChargeEndDate',
+  'UsageDate',
+  'MeterType',
+  'MeterCategory',
+  'MeterId',
+  'MeterSubCategory',
+  'MeterName',
+  'MeterRegion',
+  'Unit',
+  'ResourceLocation',
+  'ConsumedService',
+  'ResourceGroup',
+  'ResourceURI',
+  'ChargeType',
+  'UnitPrice',
+  'Quantity',
+  'UnitType',
+  'BillingPreTaxTotal',
+  'BillingCurrency',
+  'PricingPreTaxTotal',
+  'PricingCurrency',
+  'ServiceInfo1',
+  'ServiceInfo2',
+  'Tags',
+  'AdditionalInfo',
+  'EffectiveUnitPrice',
+  'PCToBCExchangeRate',
+  'PCToBCExchangeRateDate',
+  'EntitlementId',
+  'EntitlementDescription',
+  'PartnerEarnedCreditPercentage',
+  'CreditPercentage',
+  'CreditType',
+  'BenefitOrderId',
+  'BenefitId',
+  'BenefitType',
 ];
 /** Real billed exports put BenefitId before BenefitOrderId (domain page 1a): headers are read by name. */
 const REAL_COLUMNS = [...COLUMNS.slice(0, -3), 'BenefitId', 'BenefitOrderId', 'BenefitType'];
@@ -143,7 +224,13 @@ class Stream {
     return this.next() < p;
   }
   guid() {
-    const hex = [0, 1, 2, 3].map(() => hash32(...this.key, this.n++).toString(16).padStart(8, '0')).join('');
+    const hex = [0, 1, 2, 3]
+      .map(() =>
+        hash32(...this.key, this.n++)
+          .toString(16)
+          .padStart(8, '0'),
+      )
+      .join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 }
@@ -176,48 +263,332 @@ const REGIONS = [
 // q: how a day's quantity is drawn, in micro-units: hours (mostly 24), monthly (a share of 1/31 of a month),
 // gb (data), ops (10K operations).
 const TEMPLATES = [
-  { cat: 'Virtual Machines', sub: 'Dv5 Series', name: 'D2s v5', unit: '1 Hour', type: '1 Compute Hour', price: 96_000, svc: 'Microsoft.Compute', product: 'Virtual Machines Dv5 Series', sku: 'D2s v5', q: 'hours', vm: true },
-  { cat: 'Virtual Machines', sub: 'Dv5 Series', name: 'D4s v5', unit: '1 Hour', type: '1 Compute Hour', price: 192_000, svc: 'Microsoft.Compute', product: 'Virtual Machines Dv5 Series', sku: 'D4s v5', q: 'hours', vm: true },
-  { cat: 'Virtual Machines', sub: 'Ev5 Series', name: 'E8s v5', unit: '1 Hour', type: '1 Compute Hour', price: 504_000, svc: 'Microsoft.Compute', product: 'Virtual Machines Ev5 Series', sku: 'E8s v5', q: 'hours', vm: true },
-  { cat: 'Virtual Machines', sub: 'BS Series', name: 'B2ms', unit: '1 Hour', type: '1 Compute Hour', price: 83_200, svc: 'Microsoft.Compute', product: 'Virtual Machines BS Series', sku: 'B2ms', q: 'hours', vm: true },
-  { cat: 'Virtual Machines', sub: 'FSv2 Series', name: 'F4s v2', unit: '1 Hour', type: '1 Compute Hour', price: 169_000, svc: 'Microsoft.Compute', product: 'Virtual Machines FSv2 Series', sku: 'F4s v2', q: 'hours', vm: true },
-  { cat: 'Storage', sub: 'Standard SSD Managed Disks', name: 'E10 LRS Disk', unit: '1/Month', type: '1 /Month', price: 9_600_000, svc: 'Microsoft.Compute', product: 'Standard SSD Managed Disks', sku: 'E10 LRS', q: 'monthly' },
-  { cat: 'Storage', sub: 'Premium SSD Managed Disks', name: 'P20 LRS Disk', unit: '1/Month', type: '1 /Month', price: 77_440_000, svc: 'Microsoft.Compute', product: 'Premium SSD Managed Disks', sku: 'P20 LRS', q: 'monthly' },
-  { cat: 'Storage', sub: 'Blob Storage', name: 'Hot LRS Data Stored', unit: '1 GB/Month', type: '1 GB/Month', price: 18_400, svc: 'Microsoft.Storage', product: 'Blob Storage', sku: 'Hot LRS', q: 'gb' },
-  { cat: 'Storage', sub: 'Tables', name: 'Batch Write Operations', unit: '10K', type: '10K', price: 36_000, svc: 'Microsoft.Storage', product: 'Tables', sku: 'Standard', q: 'ops' },
-  { cat: 'Storage', sub: 'Files', name: 'LRS Data Stored', unit: '1 GB/Month', type: '1 GB/Month', price: 60_000, svc: 'Microsoft.Storage', product: 'Files', sku: 'Standard LRS', q: 'gb' },
-  { cat: 'Bandwidth', sub: 'Rtn Preference: MGN', name: 'Standard Data Transfer Out', unit: '1 GB', type: '1 GB', price: 87_000, svc: 'Microsoft.Network', product: 'Rtn Preference: MGN', sku: 'Standard', q: 'gb' },
-  { cat: 'Bandwidth', sub: 'Inter-Region', name: 'Intra Continent Data Transfer Out', unit: '1 GB', type: '1 GB', price: 20_000, svc: 'Microsoft.Network', product: 'Bandwidth Inter-Region', sku: 'Intra Continent', q: 'gb' },
-  { cat: 'Virtual Network', sub: 'IP Addresses', name: 'Standard IPv4 Static Public IP', unit: '1 Hour', type: '1 Hour', price: 5_000, svc: 'Microsoft.Network', product: 'IP Addresses', sku: 'Standard', q: 'hours' },
-  { cat: 'Virtual Network', sub: 'Peering', name: 'Intra-Region Ingress', unit: '1 GB', type: '1 GB', price: 10_000, svc: 'Microsoft.Network', product: 'Virtual Network Peering', sku: 'Intra-Region', q: 'gb' },
-  { cat: 'SQL Database', sub: 'General Purpose - Compute Gen5', name: 'vCore', unit: '1 Hour', type: '1 Hour', price: 504_400, svc: 'Microsoft.Sql', product: 'SQL Database General Purpose - Compute Gen5', sku: '2 vCore', q: 'hours' },
-  { cat: 'SQL Database', sub: 'General Purpose - Storage', name: 'Data Stored', unit: '1 GB/Month', type: '1 GB/Month', price: 115_000, svc: 'Microsoft.Sql', product: 'SQL Database General Purpose - Storage', sku: 'General Purpose', q: 'gb' },
-  { cat: 'Azure App Service', sub: 'Premium v3 Plan', name: 'P1 v3 App', unit: '1 Hour', type: '1 Hour', price: 200_000, svc: 'Microsoft.Web', product: 'Azure App Service Premium v3 Plan', sku: 'P1 v3', q: 'hours' },
-  { cat: 'Log Analytics', sub: 'Analytics Logs', name: 'Pay-as-you-go Data Ingestion', unit: '1 GB', type: '1 GB', price: 2_760_000, svc: 'Microsoft.OperationalInsights', product: 'Log Analytics', sku: 'Pay-as-you-go', q: 'gb' },
-  { cat: 'Key Vault', sub: 'Standard', name: 'Operations', unit: '10K', type: '10K', price: 30_000, svc: 'Microsoft.KeyVault', product: 'Key Vault', sku: 'Standard', q: 'ops' },
-  { cat: 'Azure Kubernetes Service', sub: 'Standard', name: 'Standard Uptime SLA', unit: '1 Hour', type: '1 Hour', price: 100_000, svc: 'Microsoft.ContainerService', product: 'Azure Kubernetes Service', sku: 'Standard', q: 'hours' },
-  { cat: 'Azure Cosmos DB', sub: 'RUs', name: '100 RU/s', unit: '1 Hour', type: '100 RU/s/Hour', price: 8_000, svc: 'Microsoft.DocumentDB', product: 'Azure Cosmos DB', sku: 'RUs', q: 'ru' },
-  { cat: 'Azure Monitor', sub: 'Alerts', name: 'Alerts Metrics Monitored', unit: '1', type: '1', price: 100_000, svc: 'Microsoft.Insights', product: 'Azure Monitor', sku: 'Alerts', q: 'monthly' },
+  {
+    cat: 'Virtual Machines',
+    sub: 'Dv5 Series',
+    name: 'D2s v5',
+    unit: '1 Hour',
+    type: '1 Compute Hour',
+    price: 96_000,
+    svc: 'Microsoft.Compute',
+    product: 'Virtual Machines Dv5 Series',
+    sku: 'D2s v5',
+    q: 'hours',
+    vm: true,
+  },
+  {
+    cat: 'Virtual Machines',
+    sub: 'Dv5 Series',
+    name: 'D4s v5',
+    unit: '1 Hour',
+    type: '1 Compute Hour',
+    price: 192_000,
+    svc: 'Microsoft.Compute',
+    product: 'Virtual Machines Dv5 Series',
+    sku: 'D4s v5',
+    q: 'hours',
+    vm: true,
+  },
+  {
+    cat: 'Virtual Machines',
+    sub: 'Ev5 Series',
+    name: 'E8s v5',
+    unit: '1 Hour',
+    type: '1 Compute Hour',
+    price: 504_000,
+    svc: 'Microsoft.Compute',
+    product: 'Virtual Machines Ev5 Series',
+    sku: 'E8s v5',
+    q: 'hours',
+    vm: true,
+  },
+  {
+    cat: 'Virtual Machines',
+    sub: 'BS Series',
+    name: 'B2ms',
+    unit: '1 Hour',
+    type: '1 Compute Hour',
+    price: 83_200,
+    svc: 'Microsoft.Compute',
+    product: 'Virtual Machines BS Series',
+    sku: 'B2ms',
+    q: 'hours',
+    vm: true,
+  },
+  {
+    cat: 'Virtual Machines',
+    sub: 'FSv2 Series',
+    name: 'F4s v2',
+    unit: '1 Hour',
+    type: '1 Compute Hour',
+    price: 169_000,
+    svc: 'Microsoft.Compute',
+    product: 'Virtual Machines FSv2 Series',
+    sku: 'F4s v2',
+    q: 'hours',
+    vm: true,
+  },
+  {
+    cat: 'Storage',
+    sub: 'Standard SSD Managed Disks',
+    name: 'E10 LRS Disk',
+    unit: '1/Month',
+    type: '1 /Month',
+    price: 9_600_000,
+    svc: 'Microsoft.Compute',
+    product: 'Standard SSD Managed Disks',
+    sku: 'E10 LRS',
+    q: 'monthly',
+  },
+  {
+    cat: 'Storage',
+    sub: 'Premium SSD Managed Disks',
+    name: 'P20 LRS Disk',
+    unit: '1/Month',
+    type: '1 /Month',
+    price: 77_440_000,
+    svc: 'Microsoft.Compute',
+    product: 'Premium SSD Managed Disks',
+    sku: 'P20 LRS',
+    q: 'monthly',
+  },
+  {
+    cat: 'Storage',
+    sub: 'Blob Storage',
+    name: 'Hot LRS Data Stored',
+    unit: '1 GB/Month',
+    type: '1 GB/Month',
+    price: 18_400,
+    svc: 'Microsoft.Storage',
+    product: 'Blob Storage',
+    sku: 'Hot LRS',
+    q: 'gb',
+  },
+  {
+    cat: 'Storage',
+    sub: 'Tables',
+    name: 'Batch Write Operations',
+    unit: '10K',
+    type: '10K',
+    price: 36_000,
+    svc: 'Microsoft.Storage',
+    product: 'Tables',
+    sku: 'Standard',
+    q: 'ops',
+  },
+  {
+    cat: 'Storage',
+    sub: 'Files',
+    name: 'LRS Data Stored',
+    unit: '1 GB/Month',
+    type: '1 GB/Month',
+    price: 60_000,
+    svc: 'Microsoft.Storage',
+    product: 'Files',
+    sku: 'Standard LRS',
+    q: 'gb',
+  },
+  {
+    cat: 'Bandwidth',
+    sub: 'Rtn Preference: MGN',
+    name: 'Standard Data Transfer Out',
+    unit: '1 GB',
+    type: '1 GB',
+    price: 87_000,
+    svc: 'Microsoft.Network',
+    product: 'Rtn Preference: MGN',
+    sku: 'Standard',
+    q: 'gb',
+  },
+  {
+    cat: 'Bandwidth',
+    sub: 'Inter-Region',
+    name: 'Intra Continent Data Transfer Out',
+    unit: '1 GB',
+    type: '1 GB',
+    price: 20_000,
+    svc: 'Microsoft.Network',
+    product: 'Bandwidth Inter-Region',
+    sku: 'Intra Continent',
+    q: 'gb',
+  },
+  {
+    cat: 'Virtual Network',
+    sub: 'IP Addresses',
+    name: 'Standard IPv4 Static Public IP',
+    unit: '1 Hour',
+    type: '1 Hour',
+    price: 5_000,
+    svc: 'Microsoft.Network',
+    product: 'IP Addresses',
+    sku: 'Standard',
+    q: 'hours',
+  },
+  {
+    cat: 'Virtual Network',
+    sub: 'Peering',
+    name: 'Intra-Region Ingress',
+    unit: '1 GB',
+    type: '1 GB',
+    price: 10_000,
+    svc: 'Microsoft.Network',
+    product: 'Virtual Network Peering',
+    sku: 'Intra-Region',
+    q: 'gb',
+  },
+  {
+    cat: 'SQL Database',
+    sub: 'General Purpose - Compute Gen5',
+    name: 'vCore',
+    unit: '1 Hour',
+    type: '1 Hour',
+    price: 504_400,
+    svc: 'Microsoft.Sql',
+    product: 'SQL Database General Purpose - Compute Gen5',
+    sku: '2 vCore',
+    q: 'hours',
+  },
+  {
+    cat: 'SQL Database',
+    sub: 'General Purpose - Storage',
+    name: 'Data Stored',
+    unit: '1 GB/Month',
+    type: '1 GB/Month',
+    price: 115_000,
+    svc: 'Microsoft.Sql',
+    product: 'SQL Database General Purpose - Storage',
+    sku: 'General Purpose',
+    q: 'gb',
+  },
+  {
+    cat: 'Azure App Service',
+    sub: 'Premium v3 Plan',
+    name: 'P1 v3 App',
+    unit: '1 Hour',
+    type: '1 Hour',
+    price: 200_000,
+    svc: 'Microsoft.Web',
+    product: 'Azure App Service Premium v3 Plan',
+    sku: 'P1 v3',
+    q: 'hours',
+  },
+  {
+    cat: 'Log Analytics',
+    sub: 'Analytics Logs',
+    name: 'Pay-as-you-go Data Ingestion',
+    unit: '1 GB',
+    type: '1 GB',
+    price: 2_760_000,
+    svc: 'Microsoft.OperationalInsights',
+    product: 'Log Analytics',
+    sku: 'Pay-as-you-go',
+    q: 'gb',
+  },
+  {
+    cat: 'Key Vault',
+    sub: 'Standard',
+    name: 'Operations',
+    unit: '10K',
+    type: '10K',
+    price: 30_000,
+    svc: 'Microsoft.KeyVault',
+    product: 'Key Vault',
+    sku: 'Standard',
+    q: 'ops',
+  },
+  {
+    cat: 'Azure Kubernetes Service',
+    sub: 'Standard',
+    name: 'Standard Uptime SLA',
+    unit: '1 Hour',
+    type: '1 Hour',
+    price: 100_000,
+    svc: 'Microsoft.ContainerService',
+    product: 'Azure Kubernetes Service',
+    sku: 'Standard',
+    q: 'hours',
+  },
+  {
+    cat: 'Azure Cosmos DB',
+    sub: 'RUs',
+    name: '100 RU/s',
+    unit: '1 Hour',
+    type: '100 RU/s/Hour',
+    price: 8_000,
+    svc: 'Microsoft.DocumentDB',
+    product: 'Azure Cosmos DB',
+    sku: 'RUs',
+    q: 'ru',
+  },
+  {
+    cat: 'Azure Monitor',
+    sub: 'Alerts',
+    name: 'Alerts Metrics Monitored',
+    unit: '1',
+    type: '1',
+    price: 100_000,
+    svc: 'Microsoft.Insights',
+    product: 'Azure Monitor',
+    sku: 'Alerts',
+    q: 'monthly',
+  },
 ];
 
 /** What an Azure subscription is for: its resource groups (name, team tag or none, resource kinds). */
 const PURPOSES = {
-  web: [['rg-web-frontend', 'web', ['app', 'vm', 'sql', 'storage']], ['rg-web-api', 'web', ['vm', 'app', 'vault']], ['rg-web-cache', 'web', ['vm', 'storage']]],
-  data: [['rg-data-lake', 'data', ['storage', 'cosmos']], ['rg-data-warehouse', 'data', ['sql', 'vm']], ['rg-data-ingest', 'data', ['aks', 'storage']]],
-  platform: [['rg-platform-monitor', 'platform', ['logs', 'alerts']], ['rg-platform-aks', 'platform', ['aks', 'vm']], ['rg-platform-secrets', 'platform', ['vault']]],
-  shared: [['rg-shared-network', null, ['pip', 'vnet', 'vnet']], ['rg-shared-monitor', null, ['logs', 'alerts', 'vault']], ['rg-shared-jump', null, ['vm', 'pip']]],
-  ml: [['rg-ml-training', 'Data', ['vm', 'storage']], ['rg-ml-serving', 'web', ['aks', 'app']]],
-  erp: [['rg-erp-prod', null, ['vm', 'sql', 'storage']], ['rg-erp-backup', 'platform', ['storage']]],
+  web: [
+    ['rg-web-frontend', 'web', ['app', 'vm', 'sql', 'storage']],
+    ['rg-web-api', 'web', ['vm', 'app', 'vault']],
+    ['rg-web-cache', 'web', ['vm', 'storage']],
+  ],
+  data: [
+    ['rg-data-lake', 'data', ['storage', 'cosmos']],
+    ['rg-data-warehouse', 'data', ['sql', 'vm']],
+    ['rg-data-ingest', 'data', ['aks', 'storage']],
+  ],
+  platform: [
+    ['rg-platform-monitor', 'platform', ['logs', 'alerts']],
+    ['rg-platform-aks', 'platform', ['aks', 'vm']],
+    ['rg-platform-secrets', 'platform', ['vault']],
+  ],
+  shared: [
+    ['rg-shared-network', null, ['pip', 'vnet', 'vnet']],
+    ['rg-shared-monitor', null, ['logs', 'alerts', 'vault']],
+    ['rg-shared-jump', null, ['vm', 'pip']],
+  ],
+  ml: [
+    ['rg-ml-training', 'Data', ['vm', 'storage']],
+    ['rg-ml-serving', 'web', ['aks', 'app']],
+  ],
+  erp: [
+    ['rg-erp-prod', null, ['vm', 'sql', 'storage']],
+    ['rg-erp-backup', 'platform', ['storage']],
+  ],
 };
 const PURPOSE_NAMES = Object.keys(PURPOSES);
 const ENVS = ['prod', 'prod', 'test', 'dev'];
 const OWNERS = ['Jane Doe', 'Max "MJ" Jones', 'Ana Silva', 'Li Wei', "Sean O'Neil", 'Priya Natarajan'];
 const APPS = ['shop, checkout', 'shop', 'billing, invoices', 'search', 'catalog', 'reports, exports'];
-const COMPANY = ['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Wingtip', 'Adventure Works', 'Litware', 'Proseware', 'Woodgrove', 'Alpine Ski'];
+const COMPANY = [
+  'Contoso',
+  'Fabrikam',
+  'Northwind',
+  'Tailspin',
+  'Wingtip',
+  'Adventure Works',
+  'Litware',
+  'Proseware',
+  'Woodgrove',
+  'Alpine Ski',
+];
 const COUNTRY = ['US', 'DE', 'FR', 'GB', 'NL', 'ES'];
 
 /** Meters with a free monthly allowance (domain page 1a): in the real-export shape some plans stay within it. */
-const FREE_ALLOWANCE = new Set(['Standard|Standard Data Transfer Out', 'Pay-as-you-go|Pay-as-you-go Data Ingestion', 'Alerts|Alerts Metrics Monitored']);
+const FREE_ALLOWANCE = new Set([
+  'Standard|Standard Data Transfer Out',
+  'Pay-as-you-go|Pay-as-you-go Data Ingestion',
+  'Alerts|Alerts Metrics Monitored',
+]);
 
 /** The ARM provider and name prefix of a resource that consumes a meter of this category. */
 const PROVIDERS = {
@@ -304,7 +675,8 @@ export class RowFingerprint {
   }
   add(entitlementId, resourceUri, meterId, isoDate) {
     const key = `${entitlementId}|${resourceUri}|${meterId}|${isoDate}`.toLowerCase();
-    this.sum = (this.sum + BigInt('0x' + createHash('md5').update(key).digest('hex').slice(0, 13))) & 0xffff_ffff_ffff_ffffn;
+    this.sum =
+      (this.sum + BigInt('0x' + createHash('md5').update(key).digest('hex').slice(0, 13))) & 0xffff_ffff_ffff_ffffn;
     this.count++;
   }
   toJSON() {
@@ -325,9 +697,16 @@ function buildMeterCatalog(shape) {
       // Six printed decimals: the last one is never zero.
       if (shape.prices === 'six') priceMicro = priceMicro - (priceMicro % 10) + 1 + (hash32(11, meters.length) % 9);
       meters.push({
-        index: meters.length, id: s.guid(), template, region, priceMicro, price: micro(priceMicro),
+        index: meters.length,
+        id: s.guid(),
+        template,
+        region,
+        priceMicro,
+        price: micro(priceMicro),
         free: FREE_ALLOWANCE.has(template.sku + '|' + template.name),
-        productId: `DZH318Z0${s.int(1000, 9999)}`, skuId: String(s.int(1, 20)).padStart(4, '0'), availabilityId: `DZH318Z0${s.int(1000, 9999)}`,
+        productId: `DZH318Z0${s.int(1000, 9999)}`,
+        skuId: String(s.int(1, 20)).padStart(4, '0'),
+        availabilityId: `DZH318Z0${s.int(1000, 9999)}`,
       });
     }
   }
@@ -339,15 +718,27 @@ function buildCustomer(index) {
   const company = `${COMPANY[index % COMPANY.length]}${index >= COMPANY.length ? ' ' + (Math.floor(index / COMPANY.length) + 1) : ''}`;
   const slug = company.toLowerCase().replace(/[^a-z0-9]+/g, '');
   const customer = {
-    index, id: s.guid(), name: `${company} Ltd`, domain: `${slug}.onmicrosoft.com`, country: s.pick(COUNTRY), planId: s.guid(),
-    mpnId: String(s.int(1_000_000, 9_999_999)), entitlements: [],
+    index,
+    id: s.guid(),
+    name: `${company} Ltd`,
+    domain: `${slug}.onmicrosoft.com`,
+    country: s.pick(COUNTRY),
+    planId: s.guid(),
+    mpnId: String(s.int(1_000_000, 9_999_999)),
+    entitlements: [],
   };
   const entitlementCount = s.int(3, 6);
   const purposes = ['web', 'data', 'shared', ...PURPOSE_NAMES.filter(() => s.chance(0.5))].slice(0, entitlementCount);
   while (purposes.length < entitlementCount) purposes.push(s.pick(PURPOSE_NAMES));
   for (const [e, purpose] of purposes.entries()) {
     const env = e < 3 ? 'prod' : s.pick(ENVS);
-    customer.entitlements.push({ id: s.guid(), name: `${slug}-${purpose}-${env}${e >= 3 ? '-' + e : ''}`, purpose, env, uses: [] });
+    customer.entitlements.push({
+      id: s.guid(),
+      name: `${slug}-${purpose}-${env}${e >= 3 ? '-' + e : ''}`,
+      purpose,
+      env,
+      uses: [],
+    });
   }
   return customer;
 }
@@ -375,12 +766,28 @@ function buildUse(id, pair, customer, meter, days) {
     if (s.chance(0.1)) firstDay = s.int(2, 20);
     if (s.chance(0.06)) lastDay = s.int(firstDay, DAYS);
   }
-  const pecLoss = s.chance(0.05) ? (() => { const a = s.int(1, DAYS); return [a, Math.min(DAYS, a + s.int(0, 4))]; })() : null;
+  const pecLoss = s.chance(0.05)
+    ? (() => {
+        const a = s.int(1, DAYS);
+        return [a, Math.min(DAYS, a + s.int(0, 4))];
+      })()
+    : null;
   const use = {
-    id, pair, customer, ent, meter, rg, firstDay, lastDay, pecLoss, scale: s.int(1, 1000),
+    id,
+    pair,
+    customer,
+    ent,
+    meter,
+    rg,
+    firstDay,
+    lastDay,
+    pecLoss,
+    scale: s.int(1, 1000),
     uri: `/subscriptions/${ent.id}/resourceGroups/${rg}/providers/${provider}/${resName}`,
     tagsJson: s.chance(0.04) ? '' : JSON.stringify(tags),
-    additionalInfo: meter.template.vm ? JSON.stringify({ ImageType: s.pick(['Canonical', 'Windows Server BYOL', 'RHEL']), VCPUs: s.pick([2, 4, 8]) }) : '',
+    additionalInfo: meter.template.vm
+      ? JSON.stringify({ ImageType: s.pick(['Canonical', 'Windows Server BYOL', 'RHEL']), VCPUs: s.pick([2, 4, 8]) })
+      : '',
     benefit: meter.template.vm && s.chance(0.3) ? { orderId: s.guid(), id: s.guid() } : null,
   };
   ent.uses.push(use);
@@ -418,7 +825,8 @@ function buildModel(shape, rows) {
     for (const m of order.slice(0, perPlan)) {
       const pair = { index: pairs++, free: shape.real && meters[m].free && s.chance(0.6) };
       const days = daysPerUse(pair.index);
-      for (let k = usesPerPair(pair.index); k > 0; k--) uses.push(buildUse(uses.length, pair, customer, meters[m], days));
+      for (let k = usesPerPair(pair.index); k > 0; k--)
+        uses.push(buildUse(uses.length, pair, customer, meters[m], days));
     }
   }
   return { meters, customers, uses, pairs };
@@ -445,8 +853,12 @@ function layOut(model, shape, rows) {
   if (shape.order === 'shuffled') {
     for (let i = rows - 1; i > 0; i--) {
       const j = Math.floor((hash32(8, i) / 4294967296) * (i + 1));
-      const u = rowUse[i]; rowUse[i] = rowUse[j]; rowUse[j] = u;
-      const d = rowDay[i]; rowDay[i] = rowDay[j]; rowDay[j] = d;
+      const u = rowUse[i];
+      rowUse[i] = rowUse[j];
+      rowUse[j] = u;
+      const d = rowDay[i];
+      rowDay[i] = rowDay[j];
+      rowDay[j] = d;
     }
   }
   return { rowUse, rowDay };
@@ -462,7 +874,7 @@ function quantityMicro(use, day) {
     case 'monthly':
       return 32_258; // 1/31 of a month
     case 'gb':
-      return 1 + ((h % 2_000_000) * use.scale) % 900_000_000;
+      return 1 + (((h % 2_000_000) * use.scale) % 900_000_000);
     case 'ops':
       return 1 + (h % 50_000) * use.scale;
     case 'ru':
@@ -498,8 +910,15 @@ export function parseSize(text) {
 }
 
 export function parseShapes(text) {
-  const ids = text === 'all' ? Object.keys(SHAPES) : text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const id of ids) if (!SHAPES[id]) throw new Error(`unknown shape "${id}" (shapes: ${Object.keys(SHAPES).join(', ')})`);
+  const ids =
+    text === 'all'
+      ? Object.keys(SHAPES)
+      : text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  for (const id of ids)
+    if (!SHAPES[id]) throw new Error(`unknown shape "${id}" (shapes: ${Object.keys(SHAPES).join(', ')})`);
   return ids;
 }
 
@@ -553,7 +972,12 @@ export async function ensureDataset(shapeId, rows, { dir = defaultBenchDir(), lo
   writeFileSync(rulesPath, RULES_YAML);
   if (existsSync(manifestPath) && existsSync(csvPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    if (m.generatorVersion === GENERATOR_VERSION && m.rows === rows && m.shape?.id === shapeId && statSync(csvPath).size === m.bytes) {
+    if (
+      m.generatorVersion === GENERATOR_VERSION &&
+      m.rows === rows &&
+      m.shape?.id === shapeId &&
+      statSync(csvPath).size === m.bytes
+    ) {
       log(`reusing ${csvPath} (${shapeId}, ${rows} rows, generator v${GENERATOR_VERSION})`);
       return { ...m, csvPath, rulesPath, folder, reused: true };
     }
@@ -561,9 +985,17 @@ export async function ensureDataset(shapeId, rows, { dir = defaultBenchDir(), lo
   log(`generating ${csvPath} (${shapeId}, ${rows} rows)...`);
   const started = Date.now();
   const m = await generate(shape, rows, csvPath);
-  const manifest = { generatorVersion: GENERATOR_VERSION, seed: SEED, shape, ...m, seconds: (Date.now() - started) / 1000 };
+  const manifest = {
+    generatorVersion: GENERATOR_VERSION,
+    seed: SEED,
+    shape,
+    ...m,
+    seconds: (Date.now() - started) / 1000,
+  };
   writeFileSync(manifestPath, JSON.stringify(manifest) + '\n');
-  log(`generated ${rows} rows, ${(m.bytes / 1e6).toFixed(0)} MB, ${m.planted.count} planted wrong prices, in ${manifest.seconds.toFixed(1)} s`);
+  log(
+    `generated ${rows} rows, ${(m.bytes / 1e6).toFixed(0)} MB, ${m.planted.count} planted wrong prices, in ${manifest.seconds.toFixed(1)} s`,
+  );
   return { ...manifest, csvPath, rulesPath, folder, reused: false };
 }
 
@@ -611,7 +1043,8 @@ async function generate(shape, rows, csvPath) {
     if (g % 2 === 0) return use.meter.price; // without PEC: the retail price, the top of the band
     if (shape.eup === 'cumulative') return (r.printed ??= printPrice(r.lower));
     // Billed months: most groups at exactly UnitPrice x (1 - PEC), the others at the shortest decimal in the band.
-    return (r.printed ??= hash32(9, use.pair.index) / 4294967296 < 0.7 ? r.upper.toFixed() : shortestInBand(r.lower, r.upper));
+    return (r.printed ??=
+      hash32(9, use.pair.index) / 4294967296 < 0.7 ? r.upper.toFixed() : shortestInBand(r.lower, r.upper));
   };
 
   // Sparse defects: distinct ordinals in the first 95% of the file; a chosen row that cannot carry one (no PEC,
@@ -650,20 +1083,50 @@ async function generate(shape, rows, csvPath) {
       const t = m.template;
       cells = new Array(columns.length).fill('');
       const set = (name, v) => (cells[COL[name]] = csvCell(v));
-      set('PartnerId', partner.id); set('PartnerName', partner.name); set('CustomerId', customer.id); set('CustomerName', customer.name);
-      set('CustomerDomainName', customer.domain); set('CustomerCountry', customer.country); set('MpnId', customer.mpnId);
-      set('InvoiceNumber', 'G0' + String(40_000_000 + customer.index)); set('ProductId', m.productId); set('SkuId', m.skuId);
-      set('AvailabilityId', m.availabilityId); set('SkuName', t.sku); set('ProductName', t.product); set('PublisherName', 'Microsoft');
-      set('SubscriptionDescription', 'Azure plan'); set('SubscriptionId', customer.planId); set('ChargeStartDate', day(1));
-      set('ChargeEndDate', day(31)); set('MeterType', t.type); set('MeterCategory', t.cat); set('MeterId', m.id);
-      set('MeterSubCategory', t.sub); set('MeterName', t.name); set('MeterRegion', m.region.region); set('Unit', t.unit);
-      set('ResourceLocation', m.region.location); set('ConsumedService', t.svc); set('ResourceGroup', use.rg);
-      set('ResourceURI', use.uri); set('ChargeType', 'new'); set('UnitPrice', m.price); set('UnitType', t.unit);
-      set('BillingCurrency', 'EUR'); set('PricingCurrency', 'USD'); set('Tags', use.tagsJson); set('AdditionalInfo', use.additionalInfo);
-      set('PCToBCExchangeRate', FX); set('PCToBCExchangeRateDate', dateText(shape.dates, 7, 30)); set('EntitlementId', ent.id);
+      set('PartnerId', partner.id);
+      set('PartnerName', partner.name);
+      set('CustomerId', customer.id);
+      set('CustomerName', customer.name);
+      set('CustomerDomainName', customer.domain);
+      set('CustomerCountry', customer.country);
+      set('MpnId', customer.mpnId);
+      set('InvoiceNumber', 'G0' + String(40_000_000 + customer.index));
+      set('ProductId', m.productId);
+      set('SkuId', m.skuId);
+      set('AvailabilityId', m.availabilityId);
+      set('SkuName', t.sku);
+      set('ProductName', t.product);
+      set('PublisherName', 'Microsoft');
+      set('SubscriptionDescription', 'Azure plan');
+      set('SubscriptionId', customer.planId);
+      set('ChargeStartDate', day(1));
+      set('ChargeEndDate', day(31));
+      set('MeterType', t.type);
+      set('MeterCategory', t.cat);
+      set('MeterId', m.id);
+      set('MeterSubCategory', t.sub);
+      set('MeterName', t.name);
+      set('MeterRegion', m.region.region);
+      set('Unit', t.unit);
+      set('ResourceLocation', m.region.location);
+      set('ConsumedService', t.svc);
+      set('ResourceGroup', use.rg);
+      set('ResourceURI', use.uri);
+      set('ChargeType', 'new');
+      set('UnitPrice', m.price);
+      set('UnitType', t.unit);
+      set('BillingCurrency', 'EUR');
+      set('PricingCurrency', 'USD');
+      set('Tags', use.tagsJson);
+      set('AdditionalInfo', use.additionalInfo);
+      set('PCToBCExchangeRate', FX);
+      set('PCToBCExchangeRateDate', dateText(shape.dates, 7, 30));
+      set('EntitlementId', ent.id);
       set('EntitlementDescription', ent.name);
       if (use.benefit) {
-        set('BenefitOrderId', use.benefit.orderId); set('BenefitId', use.benefit.id); set('BenefitType', 'Reservation');
+        set('BenefitOrderId', use.benefit.orderId);
+        set('BenefitId', use.benefit.id);
+        set('BenefitType', 'Reservation');
       } else if (shape.real) {
         set('BenefitType', 'Charge'); // pay-as-you-go, as every row of a real billed month reads
       }
@@ -690,9 +1153,12 @@ async function generate(shape, rows, csvPath) {
         if (withPec && hash32(10, use.id) / 4294967296 < 0.9) wrong = use.meter.price;
       } else if (pending > 0 && withPec && r.lower.gte(r.upper.times('0.9'))) {
         plant = PLANT_KINDS[planted.count % PLANT_KINDS.length];
-        wrong = plant.kind === 'pec-not-applied' ? use.meter.price
-          : plant.kind === 'price-high' ? printPrice(r.upper.times('1.004'))
-          : printPrice(r.lower.times('0.99'));
+        wrong =
+          plant.kind === 'pec-not-applied'
+            ? use.meter.price
+            : plant.kind === 'price-high'
+              ? printPrice(r.upper.times('1.004'))
+              : printPrice(r.lower.times('0.99'));
       }
       // Only where the wrong price is outside the band even with its own printing precision ("0.02" stands for
       // 0.015 to 0.025): elsewhere a correct checker rightly calls it consistent.
@@ -704,8 +1170,19 @@ async function generate(shape, rows, csvPath) {
         fingerprint.add(ent.id, use.uri, use.meter.id, isoDay(d));
         if (planted.examples.length < 12) {
           planted.examples.push({
-            line, kind: plant.kind, how: plant.how, printed: eupText, consistentFrom: printPrice(r.lower), consistentTo: printPrice(r.upper),
-            key: { customerId: customer.id, entitlementId: ent.id, resourceUri: use.uri, meterId: use.meter.id, usageDate: isoDay(d) },
+            line,
+            kind: plant.kind,
+            how: plant.how,
+            printed: eupText,
+            consistentFrom: printPrice(r.lower),
+            consistentTo: printPrice(r.upper),
+            key: {
+              customerId: customer.id,
+              entitlementId: ent.id,
+              resourceUri: use.uri,
+              meterId: use.meter.id,
+              usageDate: isoDay(d),
+            },
           });
         }
         if (shape.defect === 'sparse') pending--;
@@ -714,8 +1191,12 @@ async function generate(shape, rows, csvPath) {
     const eup = new Dec(eupText);
     const pricingExact = eup.times(quantity);
     const billingExact = pricingExact.times(FX_DEC);
-    const billingText = shape.real ? rawTotal(billingExact) : billingExact.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
-    const pricingText = shape.real ? rawTotal(pricingExact) : pricingExact.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
+    const billingText = shape.real
+      ? rawTotal(billingExact)
+      : billingExact.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
+    const pricingText = shape.real
+      ? rawTotal(pricingExact)
+      : pricingExact.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
     billedTotal = billedTotal.plus(billingText);
     cells[COL.UsageDate] = day(d);
     cells[COL.Quantity] = quantity;
@@ -741,15 +1222,27 @@ async function generate(shape, rows, csvPath) {
   bytes += Buffer.byteLength(buffer);
   out.end(buffer);
   await once(out, 'finish');
-  if (shape.defect === 'sparse' && planted.count !== want) throw new Error(`planted ${planted.count} wrong prices, wanted ${want}`);
+  if (shape.defect === 'sparse' && planted.count !== want)
+    throw new Error(`planted ${planted.count} wrong prices, wanted ${want}`);
   renameSync(tmp, csvPath);
   return {
-    rows, bytes, bytesPerRow: Math.round(bytes / rows), customers: model.customers.length, pairs: model.pairs, uses: uses.length,
-    ratingGroups: dayTotals.size, columns: shape.real ? 'real (BenefitId before BenefitOrderId)' : 'documented',
+    rows,
+    bytes,
+    bytesPerRow: Math.round(bytes / rows),
+    customers: model.customers.length,
+    pairs: model.pairs,
+    uses: uses.length,
+    ratingGroups: dayTotals.size,
+    columns: shape.real ? 'real (BenefitId before BenefitOrderId)' : 'documented',
     dateFormat: shape.dates === 'iso' ? '%Y-%m-%d' : '%m/%d/%Y',
-    billedTotal: billedTotal.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2), billedTotalExact: billedTotal.toFixed(), billingCurrency: 'EUR',
+    billedTotal: billedTotal.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+    billedTotalExact: billedTotal.toFixed(),
+    billingCurrency: 'EUR',
     expected: {
-      eupMismatches: planted.count, errorsAndWarnings: planted.count, zeroPricedRows, zeroPricedGroups: zeroPricedGroups.size,
+      eupMismatches: planted.count,
+      errorsAndWarnings: planted.count,
+      zeroPricedRows,
+      zeroPricedGroups: zeroPricedGroups.size,
       plantedFingerprint: fingerprint.toJSON(),
     },
     planted,
@@ -763,8 +1256,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const shape of parseShapes(at('--shapes') ?? 'all')) {
     for (const rows of sizes) {
       const m = await ensureDataset(shape, rows, { dir: at('--dir') ?? defaultBenchDir(), log: (t) => console.log(t) });
-      console.log(`${m.csvPath}: ${m.rows} rows, ${m.bytes} bytes (${m.bytesPerRow} B/row), ${m.ratingGroups} rating groups, ` +
-        `${m.planted.count} planted, ${m.expected.zeroPricedRows} zero-priced rows`);
+      console.log(
+        `${m.csvPath}: ${m.rows} rows, ${m.bytes} bytes (${m.bytesPerRow} B/row), ${m.ratingGroups} rating groups, ` +
+          `${m.planted.count} planted, ${m.expected.zeroPricedRows} zero-priced rows`,
+      );
     }
   }
 }

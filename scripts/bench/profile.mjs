@@ -15,12 +15,18 @@ import { defaultBenchDir, ensureDataset, parseShapes, parseSize } from './genera
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
   options: {
-    shape: { type: 'string', default: 'baseline' }, size: { type: 'string', default: '100k' }, job: { type: 'string', default: 'check' },
-    top: { type: 'string', default: '25' }, 'data-dir': { type: 'string' },
+    shape: { type: 'string', default: 'baseline' },
+    size: { type: 'string', default: '100k' },
+    job: { type: 'string', default: 'check' },
+    top: { type: 'string', default: '25' },
+    'data-dir': { type: 'string' },
   },
 });
 const [shape] = parseShapes(values.shape);
-const dataset = await ensureDataset(shape, parseSize(values.size), { dir: values['data-dir'] ?? defaultBenchDir(), log: (t) => console.log(t) });
+const dataset = await ensureDataset(shape, parseSize(values.size), {
+  dir: values['data-dir'] ?? defaultBenchDir(),
+  log: (t) => console.log(t),
+});
 const bundles = ['cli.js', 'worker.js'].map((f) => join(root, 'dist', f));
 
 /** For a bundle: the source module of each line (from esbuild's `// src/...` markers). */
@@ -38,7 +44,9 @@ function moduleLines(file) {
 }
 const owners = new Map(bundles.map((b) => [b, moduleLines(b)]));
 
-const B64 = Object.fromEntries([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]));
+const B64 = Object.fromEntries(
+  [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]),
+);
 /** A bundle's source map as, per generated line, [generated column, source, original line] segments. */
 function sourceMap(file) {
   let map;
@@ -91,24 +99,36 @@ function sourceLine(path, line, column) {
 const dir = join(dataset.folder, 'profile');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-const args = values.job === 'allocate' ? ['allocate', dataset.rulesPath, '--format', 'json'] : ['check', dataset.csvPath, '--format', 'json'];
+const args =
+  values.job === 'allocate'
+    ? ['allocate', dataset.rulesPath, '--format', 'json']
+    : ['check', dataset.csvPath, '--format', 'json'];
 const t0 = performance.now();
-const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist', 'cli.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist', 'cli.js'), ...args], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const wall = (performance.now() - t0) / 1000;
 console.log(`${shape} ${values.size} ${values.job}: exit ${run.status}, ${wall.toFixed(2)} s wall under the profiler`);
 
 const top = Number(values.top);
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort()) {
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const dt = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const moduleOf = (f) => {
     const path = f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url;
-    return owners.get(path)?.[f.lineNumber] ?? (path ? path.replace(/^.*node_modules\//, 'node_modules/') : `(${f.functionName || 'vm'})`);
+    return (
+      owners.get(path)?.[f.lineNumber] ??
+      (path ? path.replace(/^.*node_modules\//, 'node_modules/') : `(${f.functionName || 'vm'})`)
+    );
   };
   // Where a function starts: its source file and line (from the source map), else its module.
   const frameWhere = (f, module) => {
@@ -130,11 +150,21 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sor
     let at = id;
     while (at !== undefined && !moduleOf(byId.get(at).callFrame).startsWith('src/')) at = parent.get(at);
     const ownerFrame = at === undefined ? undefined : byId.get(at).callFrame;
-    const owner = ownerFrame ? `${ownerFrame.functionName || '(anonymous)'}  ${frameWhere(ownerFrame, moduleOf(ownerFrame))}` : `(no src/ frame) ${fn}`;
+    const owner = ownerFrame
+      ? `${ownerFrame.functionName || '(anonymous)'}  ${frameWhere(ownerFrame, moduleOf(ownerFrame))}`
+      : `(no src/ frame) ${fn}`;
     perProjectFunction.set(owner, (perProjectFunction.get(owner) ?? 0) + us);
   }
-  const rows = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([k, us]) => `  ${(us / 1e6).toFixed(2).padStart(7)} s ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-  console.log(`\n${file} (${(total / 1e6).toFixed(2)} s sampled)\nself time per module:\n${rows(perModule)}\nself time per function:\n${rows(perFunction)}\n` +
-    `time per innermost src/ function (library and GC time charged to the project code that called it):\n${rows(perProjectFunction)}`);
+  const rows = (map) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([k, us]) => `  ${(us / 1e6).toFixed(2).padStart(7)} s ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+      )
+      .join('\n');
+  console.log(
+    `\n${file} (${(total / 1e6).toFixed(2)} s sampled)\nself time per module:\n${rows(perModule)}\nself time per function:\n${rows(perFunction)}\n` +
+      `time per innermost src/ function (library and GC time charged to the project code that called it):\n${rows(perProjectFunction)}`,
+  );
 }

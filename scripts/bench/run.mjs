@@ -15,14 +15,35 @@
 // in bench-results/table.md) and writes bench-results/latest.json and docs/benchmarks/latest.json (the copy that is
 // committed, with the machine's facts).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { GENERATOR_VERSION, RowFingerprint, SHAPES, defaultBenchDir, ensureDataset, parseShapes, parseSize, sizeLabel } from './generate.mjs';
+import {
+  GENERATOR_VERSION,
+  RowFingerprint,
+  SHAPES,
+  defaultBenchDir,
+  ensureDataset,
+  parseShapes,
+  parseSize,
+  sizeLabel,
+} from './generate.mjs';
 import { ensureDuckDB } from './ensure-duckdb.mjs';
 
 const BENCH_VERSION = 2;
@@ -30,7 +51,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'cli.js');
 const duckdbScript = join(root, 'scripts', 'bench', 'duckdb.mjs');
 
-const USAGE = 'usage: npm run bench -- [--shapes all|a,b] [--sizes 100k,1m] [--runs N] [--skip-duckdb] ' +
+const USAGE =
+  'usage: npm run bench -- [--shapes all|a,b] [--sizes 100k,1m] [--runs N] [--skip-duckdb] ' +
   '[--duckdb-configs best,twoscan[,window]] [--threads 2] [--data-dir DIR]';
 const { values: opts } = parseArgs({
   options: {
@@ -46,15 +68,24 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(USAGE);
-  console.log(`shapes: ${Object.entries(SHAPES).map(([id, s]) => `\n  ${id.padEnd(22)} ${s.title}`).join('')}`);
+  console.log(
+    `shapes: ${Object.entries(SHAPES)
+      .map(([id, s]) => `\n  ${id.padEnd(22)} ${s.title}`)
+      .join('')}`,
+  );
   process.exit(0);
 }
 const shapes = parseShapes(opts.shapes);
 const sizes = opts.sizes.split(',').map(parseSize);
 const runs = Number(opts.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number >= 1');
-const duckdbConfigs = opts['duckdb-configs'].split(',').map((c) => c.trim()).filter(Boolean);
-for (const c of duckdbConfigs) if (!['best', 'twoscan', 'window'].includes(c)) throw new Error(`unknown DuckDB configuration "${c}" (best, twoscan, window)`);
+const duckdbConfigs = opts['duckdb-configs']
+  .split(',')
+  .map((c) => c.trim())
+  .filter(Boolean);
+for (const c of duckdbConfigs)
+  if (!['best', 'twoscan', 'window'].includes(c))
+    throw new Error(`unknown DuckDB configuration "${c}" (best, twoscan, window)`);
 const dataDir = opts['data-dir'] ?? defaultBenchDir();
 const log = (t) => console.log(`[bench] ${t}`);
 // Installed before any leg runs, so that a first-use install is never timed.
@@ -77,15 +108,31 @@ const editorLeg = join(root, 'bench-results', 'editor-leg.js');
 const workerBundle = join(root, 'dist', 'worker.js');
 
 async function ensureCli() {
-  const newestSource = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'scripts', 'bench', 'editorLeg.ts')).mtimeMs);
+  const newestSource = Math.max(
+    newestMtime(join(root, 'src')),
+    statSync(join(root, 'scripts', 'bench', 'editorLeg.ts')).mtimeMs,
+  );
   const fresh = [cli, workerBundle, editorLeg].every((f) => existsSync(f) && statSync(f).mtimeMs >= newestSource);
   if (fresh) return 'up to date';
   log('building dist/cli.js, dist/worker.js and the editor leg (sources changed)...');
   try {
     const { build } = await import('esbuild');
-    const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+    const common = {
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      logLevel: 'warning',
+      absWorkingDir: root,
+    };
     await Promise.all([
-      build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+      build({
+        ...common,
+        entryPoints: ['src/cli/main.ts'],
+        outfile: 'dist/cli.js',
+        banner: { js: '#!/usr/bin/env node' },
+      }),
       // The worker threads of the fast readers: without it the CLI reads on one core.
       build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
       build({ ...common, entryPoints: ['scripts/bench/editorLeg.ts'], outfile: editorLeg }),
@@ -101,7 +148,8 @@ async function ensureCli() {
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring a child process.
 
-const GNU_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0 ? '/usr/bin/time' : null;
+const GNU_TIME =
+  existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0 ? '/usr/bin/time' : null;
 
 function readHwmKb(pid) {
   try {
@@ -140,7 +188,14 @@ function measure(command, args, stdoutFile) {
         cpuSeconds = user + sys;
         rmSync(timeFile, { force: true });
       }
-      resolve({ wallMs, peakRssKb, cpuSeconds, exitCode: code, stderr: Buffer.concat(err).toString(), loadAtStart: load });
+      resolve({
+        wallMs,
+        peakRssKb,
+        cpuSeconds,
+        exitCode: code,
+        stderr: Buffer.concat(err).toString(),
+        loadAtStart: load,
+      });
     });
   });
 }
@@ -165,7 +220,8 @@ function tailText(file, bytes) {
 }
 
 // A finding of `chargeback check --format json`, up to its severity: line, positions, column, code, severity.
-const FINDING = /\{"line":(\d+),"character":\d+,"endLine":\d+,"endCharacter":\d+,"column":(?:"(?:[^"\\]|\\.)*"|null),"code":"([^"]+)","severity":"([^"]+)"/g;
+const FINDING =
+  /\{"line":(\d+),"character":\d+,"endLine":\d+,"endCharacter":\d+,"column":(?:"(?:[^"\\]|\\.)*"|null),"code":"([^"]+)","severity":"([^"]+)"/g;
 
 async function readCheckOutput(file, dataset) {
   const eupLines = [];
@@ -183,7 +239,8 @@ async function readCheckOutput(file, dataset) {
     }
     return text.slice(Math.max(end, text.length - 4096));
   };
-  for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 })) carry = scan(carry + decoder.write(chunk));
+  for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 }))
+    carry = scan(carry + decoder.write(chunk));
   scan(carry + decoder.end());
   const m = /"rows":(\d+),"summary":(\{.*\})\}\]\}\s*$/s.exec(tailText(file, 1 << 16));
   if (!m) throw new Error(`no summary at the end of ${file}`);
@@ -192,7 +249,11 @@ async function readCheckOutput(file, dataset) {
   const planted = dataset.planted.lines;
   const readAll = seen.findings === summary.findings;
   return {
-    rows: Number(m[1]), findings: summary.findings, byCode: summary.byCode, bySeverity: summary.bySeverity, billedTotal: summary.billedTotal,
+    rows: Number(m[1]),
+    findings: summary.findings,
+    byCode: summary.byCode,
+    bySeverity: summary.bySeverity,
+    billedTotal: summary.billedTotal,
     eupMismatches: summary.byCode?.['eup-mismatch'] ?? 0,
     errorsAndWarnings: (summary.bySeverity?.error ?? 0) + (summary.bySeverity?.warning ?? 0),
     info: summary.bySeverity?.info ?? 0,
@@ -201,7 +262,9 @@ async function readCheckOutput(file, dataset) {
     foundPlanted: readAll
       ? eupLines.length === planted.length && eupLines.every((l, i) => l === planted[i])
       : eupLines.every((l) => binaryHas(planted, l)),
-    plantedVerified: readAll ? 'every row by line number' : `${eupLines.length} listed rows by line number (the listing is grouped)`,
+    plantedVerified: readAll
+      ? 'every row by line number'
+      : `${eupLines.length} listed rows by line number (the listing is grouped)`,
   };
 }
 
@@ -238,13 +301,19 @@ async function readDuckdbCheck(file, dataset) {
   const billed = summary.billed.includes('.') ? summary.billed : `${summary.billed}.`;
   const [whole, frac] = billed.split('.');
   return {
-    rows: summary.rows, eupMismatches: fingerprint.count,
+    rows: summary.rows,
+    eupMismatches: fingerprint.count,
     errorsAndWarnings: fingerprint.count + other.billing + other.pricing + other.pecNotEligible,
-    billingTotalMismatches: other.billing, pricingTotalMismatches: other.pricing, pecNotEligible: other.pecNotEligible,
-    billedTotal: roundHalfUpCents(whole, frac), zeroPricedRows: summary.zeroPricedRows, zeroPricedGroups: summary.zeroPricedGroups,
+    billingTotalMismatches: other.billing,
+    pricingTotalMismatches: other.pricing,
+    pecNotEligible: other.pecNotEligible,
+    billedTotal: roundHalfUpCents(whole, frac),
+    zeroPricedRows: summary.zeroPricedRows,
+    zeroPricedGroups: summary.zeroPricedGroups,
     foundPlanted: fingerprint.toJSON() === dataset.expected.plantedFingerprint,
     plantedVerified: 'every row by key fingerprint (count and MD5 sum of EntitlementId|ResourceURI|MeterId|UsageDate)',
-    duckdbVersion: run.duckdbVersion, queryMs: run.queryMs,
+    duckdbVersion: run.duckdbVersion,
+    queryMs: run.queryMs,
   };
 }
 
@@ -270,7 +339,8 @@ function readAllocateOutput(file) {
     }
   } catch {
     // "web          EUR 863977.51  Web shop": a target's line of the text report.
-    for (const m of text.matchAll(/^(web|data|platform)\s+[A-Z]{3}\s+(-?\d[\d,]*\.\d\d)\b/gm)) targets[m[1]] = m[2].replace(/,/g, '');
+    for (const m of text.matchAll(/^(web|data|platform)\s+[A-Z]{3}\s+(-?\d[\d,]*\.\d\d)\b/gm))
+      targets[m[1]] = m[2].replace(/,/g, '');
   }
   return { targets: Object.keys(targets).length > 0 ? targets : undefined, outputBytes: text.length };
 }
@@ -280,7 +350,8 @@ function readAllocateOutput(file) {
 async function probeAllocate() {
   const r = spawnSync(process.execPath, [cli, 'allocate', '--help'], { cwd: root, encoding: 'utf8' });
   const said = `${r.stdout}\n${r.stderr}`;
-  if (/unknown command/i.test(said)) return { available: false, note: 'not available: `chargeback allocate` answers "unknown command"' };
+  if (/unknown command/i.test(said))
+    return { available: false, note: 'not available: `chargeback allocate` answers "unknown command"' };
   return { available: true };
 }
 
@@ -297,13 +368,17 @@ async function runLegs(legs, dataset, scratch, label) {
       const outFile = join(scratch, `${leg.id}.out`);
       const m = await measure(leg.command, leg.args, outFile);
       if (!leg.okExit.includes(m.exitCode)) {
-        log(`WARNING: ${label} ${leg.name} exited with ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        log(
+          `WARNING: ${label} ${leg.name} exited with ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        );
         failed[k] = { ...leg, available: true, failed: true, exitCode: m.exitCode, stderr: m.stderr.slice(-2000) };
         continue;
       }
       results[k].push({ ...m, result: await leg.read(outFile, dataset) });
       rmSync(outFile, { force: true });
-      log(`${label} ${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s${m.cpuSeconds === undefined ? '' : ` (${m.cpuSeconds.toFixed(1)} s CPU)`}, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB, load ${m.loadAtStart.toFixed(1)} at start${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`);
+      log(
+        `${label} ${leg.name}: ${(m.wallMs / 1000).toFixed(2)} s${m.cpuSeconds === undefined ? '' : ` (${m.cpuSeconds.toFixed(1)} s CPU)`}, peak RSS ${(m.peakRssKb / 1024).toFixed(0)} MiB, load ${m.loadAtStart.toFixed(1)} at start${runs > 1 ? ` (run ${i + 1}/${runs})` : ''}`,
+      );
     }
   }
   return legs.map((leg, k) => failed[k] ?? summarize(leg, results[k], dataset));
@@ -312,7 +387,12 @@ async function runLegs(legs, dataset, scratch, label) {
 function summarize(leg, results, dataset) {
   const wall = median(results.map((r) => r.wallMs)) / 1000;
   return {
-    id: leg.id, name: leg.name, job: leg.job, engine: leg.engine, config: leg.config, available: true,
+    id: leg.id,
+    name: leg.name,
+    job: leg.job,
+    engine: leg.engine,
+    config: leg.config,
+    available: true,
     wallSeconds: results.map((r) => +(r.wallMs / 1000).toFixed(3)),
     medianWallSeconds: +wall.toFixed(3),
     rowsPerSecond: Math.round(dataset.rows / wall),
@@ -327,23 +407,66 @@ function summarize(leg, results, dataset) {
 function legsFor(dataset, allocate, scratch) {
   const node = process.execPath;
   const legs = [
-    { id: 'check', name: 'chargeback check', job: 'check', engine: 'chargeback', command: node, args: [cli, 'check', dataset.csvPath, '--format', 'json'], okExit: [0, 1], read: readCheckOutput },
+    {
+      id: 'check',
+      name: 'chargeback check',
+      job: 'check',
+      engine: 'chargeback',
+      command: node,
+      args: [cli, 'check', dataset.csvPath, '--format', 'json'],
+      okExit: [0, 1],
+      read: readCheckOutput,
+    },
   ];
   // The editor holds a document as one string (V8 strings stop at 512 MiB, and VS Code hands extensions no
   // document over 50 MB): the editor leg runs on the 100k files, bigger files are checked from disk (`check`).
-  if (dataset.rows <= 100_000) legs.push({
-    id: 'editor', name: 'editor: open file to diagnostics', job: 'editor', engine: 'chargeback', command: node, args: [editorLeg, dataset.csvPath], okExit: [0],
-    read: (f) => JSON.parse(readFileSync(f, 'utf8')),
-  });
+  if (dataset.rows <= 100_000)
+    legs.push({
+      id: 'editor',
+      name: 'editor: open file to diagnostics',
+      job: 'editor',
+      engine: 'chargeback',
+      command: node,
+      args: [editorLeg, dataset.csvPath],
+      okExit: [0],
+      read: (f) => JSON.parse(readFileSync(f, 'utf8')),
+    });
   if (allocate.available) {
-    legs.push({ id: 'allocate', name: 'chargeback allocate', job: 'allocate', engine: 'chargeback', command: node, args: [cli, 'allocate', dataset.rulesPath, ...(allocate.jsonFlag ? ['--format', 'json'] : [])], okExit: [0, 1], read: readAllocateOutput });
+    legs.push({
+      id: 'allocate',
+      name: 'chargeback allocate',
+      job: 'allocate',
+      engine: 'chargeback',
+      command: node,
+      args: [cli, 'allocate', dataset.rulesPath, ...(allocate.jsonFlag ? ['--format', 'json'] : [])],
+      okExit: [0, 1],
+      read: readAllocateOutput,
+    });
   }
   if (!opts['skip-duckdb']) {
     const duck = (job, config) => ({
-      id: `duckdb-${job}-${config}`, name: `duckdb ${job} (${config})`, job, engine: 'duckdb', config, command: node,
-      args: [duckdbScript, '--file', dataset.csvPath, '--job', job, '--config', config, '--threads', opts.threads, '--date-format', dataset.dateFormat,
-        ...(job === 'check' ? ['--out', join(scratch, `duckdb-${config}.findings.csv`)] : [])],
-      okExit: [0], read: job === 'check' ? readDuckdbCheck : (f) => JSON.parse(readFileSync(f, 'utf8')),
+      id: `duckdb-${job}-${config}`,
+      name: `duckdb ${job} (${config})`,
+      job,
+      engine: 'duckdb',
+      config,
+      command: node,
+      args: [
+        duckdbScript,
+        '--file',
+        dataset.csvPath,
+        '--job',
+        job,
+        '--config',
+        config,
+        '--threads',
+        opts.threads,
+        '--date-format',
+        dataset.dateFormat,
+        ...(job === 'check' ? ['--out', join(scratch, `duckdb-${config}.findings.csv`)] : []),
+      ],
+      okExit: [0],
+      read: job === 'check' ? readDuckdbCheck : (f) => JSON.parse(readFileSync(f, 'utf8')),
     });
     for (const config of duckdbConfigs) legs.push(duck('check', config));
     // The allocation is one aggregation whatever the configuration: one query.
@@ -359,29 +482,44 @@ function agreement(dataset, legs) {
   for (const leg of legs.filter((l) => l.result && l.job === 'check')) {
     const r = leg.result;
     if (r.eupMismatches !== expected.eupMismatches || !r.foundPlanted) {
-      problems.push(`${leg.name} found ${r.eupMismatches} wrong prices, ${r.foundPlanted ? 'the' : 'NOT the'} planted rows; ${expected.eupMismatches} were planted`);
+      problems.push(
+        `${leg.name} found ${r.eupMismatches} wrong prices, ${r.foundPlanted ? 'the' : 'NOT the'} planted rows; ${expected.eupMismatches} were planted`,
+      );
     }
     if (r.errorsAndWarnings !== expected.errorsAndWarnings) {
-      const codes = r.byCode ? ` (${Object.entries(r.byCode).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
-      problems.push(`${leg.name} reported ${r.errorsAndWarnings} errors and warnings${codes}, ${expected.errorsAndWarnings} expected (only the planted prices are wrong)`);
+      const codes = r.byCode
+        ? ` (${Object.entries(r.byCode)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`
+        : '';
+      problems.push(
+        `${leg.name} reported ${r.errorsAndWarnings} errors and warnings${codes}, ${expected.errorsAndWarnings} expected (only the planted prices are wrong)`,
+      );
     }
     // Zero-priced free-allowance rows cannot be proven right or wrong: at most a note per rating group, never per row.
     if (expected.zeroPricedRows > 0 && (r.info ?? 0) >= expected.zeroPricedRows) {
-      problems.push(`${leg.name} gave ${r.info} info findings for ${expected.zeroPricedRows} zero-priced rows: one per row`);
+      problems.push(
+        `${leg.name} gave ${r.info} info findings for ${expected.zeroPricedRows} zero-priced rows: one per row`,
+      );
     }
     if (r.rows !== dataset.rows) problems.push(`${leg.name} read ${r.rows} rows, the file has ${dataset.rows}`);
-    if (r.billedTotal !== undefined && r.billedTotal !== dataset.billedTotal) problems.push(`${leg.name}: billed total ${r.billedTotal}, generator wrote ${dataset.billedTotal}`);
+    if (r.billedTotal !== undefined && r.billedTotal !== dataset.billedTotal)
+      problems.push(`${leg.name}: billed total ${r.billedTotal}, generator wrote ${dataset.billedTotal}`);
   }
   const allocs = legs.filter((l) => l.result && l.job === 'allocate' && l.result.targets);
   const reference = allocs.find((l) => l.engine === 'duckdb');
   for (const leg of allocs) {
     if (!reference || leg === reference) continue;
     for (const t of ['web', 'data', 'platform']) {
-      if (leg.result.targets[t] !== reference.result.targets[t]) problems.push(`${leg.name} gives ${t} ${leg.result.targets[t]}, ${reference.name} ${reference.result.targets[t]}`);
+      if (leg.result.targets[t] !== reference.result.targets[t])
+        problems.push(
+          `${leg.name} gives ${t} ${leg.result.targets[t]}, ${reference.name} ${reference.result.targets[t]}`,
+        );
     }
   }
   const chargebackAlloc = legs.find((l) => l.id === 'allocate' && l.result);
-  if (chargebackAlloc && !chargebackAlloc.result.targets) problems.push('could not read target totals from `chargeback allocate` output: allocation not compared');
+  if (chargebackAlloc && !chargebackAlloc.result.targets)
+    problems.push('could not read target totals from `chargeback allocate` output: allocation not compared');
   return { planted: expected.eupMismatches, agree: problems.length === 0, problems };
 }
 
@@ -395,7 +533,9 @@ function machine(duckdbVersion) {
     os: `${process.platform} ${release()}`,
     node: process.version,
     duckdb: duckdbVersion,
-    peakRssFrom: GNU_TIME ? 'GNU time %M (maximum resident set size of the child)' : '/proc/<pid>/status VmHWM, polled every 20 ms',
+    peakRssFrom: GNU_TIME
+      ? 'GNU time %M (maximum resident set size of the child)'
+      : '/proc/<pid>/status VmHWM, polled every 20 ms',
     commit: git('rev-parse', '--short', 'HEAD'),
     uncommittedSourceChanges: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length,
   };
@@ -406,10 +546,13 @@ function resultWords(l, s) {
   const r = l.result;
   if (l.job === 'check') {
     const other = r.errorsAndWarnings - r.eupMismatches;
-    return `${r.eupMismatches}/${s.planted} planted${r.foundPlanted ? '' : ' (NOT the planted rows)'}` +
-      `${other ? `, ${other} other errors/warnings` : ''}${r.info ? `, ${r.info} info` : ''}`;
+    return (
+      `${r.eupMismatches}/${s.planted} planted${r.foundPlanted ? '' : ' (NOT the planted rows)'}` +
+      `${other ? `, ${other} other errors/warnings` : ''}${r.info ? `, ${r.info} info` : ''}`
+    );
   }
-  if (l.job === 'editor') return `diagnostics ${(r.diagnosticsMs / 1000).toFixed(2)} s after opening, event loop held ${r.longestBlockMs} ms at most`;
+  if (l.job === 'editor')
+    return `diagnostics ${(r.diagnosticsMs / 1000).toFixed(2)} s after opening, event loop held ${r.longestBlockMs} ms at most`;
   return r.targets ? `web ${r.targets.web} data ${r.targets.data} platform ${r.targets.platform}` : 'targets not read';
 }
 
@@ -420,23 +563,52 @@ function tableRows(report) {
       const base = [s.shape, s.label, l.name];
       if (!l.available) rows.push([...base, '-', '-', '-', '-', '-', '-', l.note]);
       else if (l.failed) rows.push([...base, '-', '-', '-', '-', '-', '-', `FAILED (exit ${l.exitCode})`]);
-      else rows.push([...base, l.medianWallSeconds.toFixed(2), l.cpuSeconds?.toFixed(1) ?? '-', l.rowsPerSecond.toLocaleString('en-US'), l.peakRssMiB.toFixed(0), l.ratioToDuckdbBest?.toFixed(2) ?? '-', l.cpuRatioToDuckdbBest?.toFixed(2) ?? '-', resultWords(l, s)]);
+      else
+        rows.push([
+          ...base,
+          l.medianWallSeconds.toFixed(2),
+          l.cpuSeconds?.toFixed(1) ?? '-',
+          l.rowsPerSecond.toLocaleString('en-US'),
+          l.peakRssMiB.toFixed(0),
+          l.ratioToDuckdbBest?.toFixed(2) ?? '-',
+          l.cpuRatioToDuckdbBest?.toFixed(2) ?? '-',
+          resultWords(l, s),
+        ]);
     }
   }
   return rows;
 }
-const HEADER = ['shape', 'size', 'leg', 'wall s', 'CPU s', 'rows/s', 'peak RSS MiB', 'x DuckDB best', 'CPU x DuckDB', 'result'];
+const HEADER = [
+  'shape',
+  'size',
+  'leg',
+  'wall s',
+  'CPU s',
+  'rows/s',
+  'peak RSS MiB',
+  'x DuckDB best',
+  'CPU x DuckDB',
+  'result',
+];
 
 function table(report) {
   const rows = [HEADER, ...tableRows(report)];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const fmt = (r) => r.map((c, i) => (i >= 3 && i <= 8 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (r) =>
+    r
+      .map((c, i) => (i >= 3 && i <= 8 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)].join('\n');
 }
 
 function markdownTable(report) {
   const rows = tableRows(report);
-  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, i) => (i >= 3 && i <= 8 ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map((_, i) => (i >= 3 && i <= 8 ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 /** The issue's targets, per shape, judged on the largest size measured: check and allocate <= 1.0x, RSS <= 300 MB. */
@@ -448,14 +620,41 @@ function targets(report) {
     const largest = sets[sets.length - 1];
     const t = { size: largest.label };
     const check = leg(largest, 'check');
-    if (check?.ratioToDuckdbBest !== undefined) t.checkRatioAtMost1 = { value: check.ratioToDuckdbBest, cpuRatio: check.cpuRatioToDuckdbBest, met: check.ratioToDuckdbBest <= 1.0, aim: 0.7 };
+    if (check?.ratioToDuckdbBest !== undefined)
+      t.checkRatioAtMost1 = {
+        value: check.ratioToDuckdbBest,
+        cpuRatio: check.cpuRatioToDuckdbBest,
+        met: check.ratioToDuckdbBest <= 1.0,
+        aim: 0.7,
+      };
     const alloc = leg(largest, 'allocate');
-    if (alloc?.ratioToDuckdbBest !== undefined) t.allocateRatioAtMost1 = { value: alloc.ratioToDuckdbBest, cpuRatio: alloc.cpuRatioToDuckdbBest, met: alloc.ratioToDuckdbBest <= 1.0 };
+    if (alloc?.ratioToDuckdbBest !== undefined)
+      t.allocateRatioAtMost1 = {
+        value: alloc.ratioToDuckdbBest,
+        cpuRatio: alloc.cpuRatioToDuckdbBest,
+        met: alloc.ratioToDuckdbBest <= 1.0,
+      };
     // The editor leg holds the whole document text in memory, as the editor does: it is not a streaming leg.
-    const rss = sets.flatMap((s) => s.legs.filter((l) => l.engine === 'chargeback' && l.job !== 'editor' && l.available && !l.failed).map((l) => l.peakRssMiB));
-    if (rss.length) t.peakRssAtMost300MB = { value: +(Math.max(...rss) * 1.048576).toFixed(0), met: Math.max(...rss) * 1.048576 <= 300 };
-    const e = leg(sets.find((s) => s.rows === 100_000), 'editor');
-    if (e?.result) t.editorDiagnosticsWithin1_5s = { value: e.result.diagnosticsMs / 1000, longestBlockMs: e.result.longestBlockMs, met: e.result.diagnosticsMs <= 1500 };
+    const rss = sets.flatMap((s) =>
+      s.legs
+        .filter((l) => l.engine === 'chargeback' && l.job !== 'editor' && l.available && !l.failed)
+        .map((l) => l.peakRssMiB),
+    );
+    if (rss.length)
+      t.peakRssAtMost300MB = {
+        value: +(Math.max(...rss) * 1.048576).toFixed(0),
+        met: Math.max(...rss) * 1.048576 <= 300,
+      };
+    const e = leg(
+      sets.find((s) => s.rows === 100_000),
+      'editor',
+    );
+    if (e?.result)
+      t.editorDiagnosticsWithin1_5s = {
+        value: e.result.diagnosticsMs / 1000,
+        longestBlockMs: e.result.longestBlockMs,
+        met: e.result.diagnosticsMs <= 1500,
+      };
     if (sets.length >= 2) {
       for (const id of ['check', 'allocate']) {
         const a = leg(sets[0], id);
@@ -487,17 +686,33 @@ if (allocate.available) {
 }
 
 const report = {
-  benchVersion: BENCH_VERSION, generatorVersion: GENERATOR_VERSION, date: startedAt.toISOString(),
-  options: { shapes, sizes: sizes.map(sizeLabel), runs, threads: Number(opts.threads), skipDuckdb: opts['skip-duckdb'], duckdbConfigs },
-  machine: undefined, cliBuild, loadAverage: { before: loadBefore, after: undefined }, datasets: [], targets: undefined,
+  benchVersion: BENCH_VERSION,
+  generatorVersion: GENERATOR_VERSION,
+  date: startedAt.toISOString(),
+  options: {
+    shapes,
+    sizes: sizes.map(sizeLabel),
+    runs,
+    threads: Number(opts.threads),
+    skipDuckdb: opts['skip-duckdb'],
+    duckdbConfigs,
+  },
+  machine: undefined,
+  cliBuild,
+  loadAverage: { before: loadBefore, after: undefined },
+  datasets: [],
+  targets: undefined,
   howMeasured: {
     wall: 'spawn to exit of a child process (node startup included), median of runs; the runs of all legs interleave',
-    cpuSeconds: 'user + system CPU time of the child (all its threads), median of runs; less sensitive to other load than wall',
-    disturbed: 'true when the 1-minute load average exceeded the number of cores when any leg started: other work shared the CPU',
+    cpuSeconds:
+      'user + system CPU time of the child (all its threads), median of runs; less sensitive to other load than wall',
+    disturbed:
+      'true when the 1-minute load average exceeded the number of cores when any leg started: other work shared the CPU',
     rowsPerSecond: 'data rows of the file / wall',
     peakRss: 'maximum resident set size of the child process, largest of runs',
     ratioToDuckdbBest: 'wall / wall of the fastest DuckDB configuration for the same job on the same file, same run',
-    cpuRatioToDuckdbBest: 'CPU seconds / the least CPU seconds of a DuckDB configuration for the same job on the same file, same run',
+    cpuRatioToDuckdbBest:
+      'CPU seconds / the least CPU seconds of a DuckDB configuration for the same job on the same file, same run',
   },
 };
 
@@ -509,7 +724,15 @@ for (const rows of sizes) {
     const scratch = join(dataset.folder, 'out');
     mkdirSync(scratch, { recursive: true });
     const legs = await runLegs(legsFor(dataset, allocate, scratch), dataset, scratch, label);
-    if (!allocate.available) legs.splice(1, 0, { id: 'allocate', name: 'chargeback allocate', job: 'allocate', engine: 'chargeback', available: false, note: allocate.note });
+    if (!allocate.available)
+      legs.splice(1, 0, {
+        id: 'allocate',
+        name: 'chargeback allocate',
+        job: 'allocate',
+        engine: 'chargeback',
+        available: false,
+        note: allocate.note,
+      });
     for (const job of ['check', 'allocate']) {
       const duck = legs.filter((l) => l.engine === 'duckdb' && l.job === job && l.available && !l.failed);
       if (duck.length === 0) continue;
@@ -518,38 +741,62 @@ for (const rows of sizes) {
       const bestCpu = Math.min(...duck.map((l) => l.cpuSeconds ?? Infinity));
       for (const l of legs.filter((x) => x.job === job && x.available && !x.failed)) {
         l.ratioToDuckdbBest = +(l.medianWallSeconds / best).toFixed(2);
-        if (l.cpuSeconds !== undefined && Number.isFinite(bestCpu)) l.cpuRatioToDuckdbBest = +(l.cpuSeconds / bestCpu).toFixed(2);
+        if (l.cpuSeconds !== undefined && Number.isFinite(bestCpu))
+          l.cpuRatioToDuckdbBest = +(l.cpuSeconds / bestCpu).toFixed(2);
       }
     }
     duckdbVersion ??= legs.find((l) => l.engine === 'duckdb' && l.result)?.result.duckdbVersion;
     const agree = agreement(dataset, legs);
     if (!agree.agree) {
       const bar = '!'.repeat(100);
-      console.log(`\n${bar}\n!! WARNING: the engines do NOT agree on the ${shape} ${sizeLabel(rows)} file:\n${agree.problems.map((p) => `!!   ${p}`).join('\n')}\n${bar}\n`);
+      console.log(
+        `\n${bar}\n!! WARNING: the engines do NOT agree on the ${shape} ${sizeLabel(rows)} file:\n${agree.problems.map((p) => `!!   ${p}`).join('\n')}\n${bar}\n`,
+      );
     }
     report.datasets.push({
-      shape, title: SHAPES[shape].title, label: sizeLabel(rows), rows, bytes: dataset.bytes, bytesPerRow: dataset.bytesPerRow, file: dataset.csvPath,
-      planted: dataset.expected.eupMismatches, plantedByKind: dataset.planted.byKind, zeroPricedRows: dataset.expected.zeroPricedRows,
-      billedTotal: dataset.billedTotal, customers: dataset.customers, ratingGroups: dataset.ratingGroups, generatedSeconds: dataset.seconds,
-      agreement: agree, legs,
+      shape,
+      title: SHAPES[shape].title,
+      label: sizeLabel(rows),
+      rows,
+      bytes: dataset.bytes,
+      bytesPerRow: dataset.bytesPerRow,
+      file: dataset.csvPath,
+      planted: dataset.expected.eupMismatches,
+      plantedByKind: dataset.planted.byKind,
+      zeroPricedRows: dataset.expected.zeroPricedRows,
+      billedTotal: dataset.billedTotal,
+      customers: dataset.customers,
+      ratingGroups: dataset.ratingGroups,
+      generatedSeconds: dataset.seconds,
+      agreement: agree,
+      legs,
     });
   }
 }
 // Sorted by shape, then size: the order in which the table reads.
 report.datasets.sort((a, b) => shapes.indexOf(a.shape) - shapes.indexOf(b.shape) || a.rows - b.rows);
 report.loadAverage.after = loadavg().map((x) => +x.toFixed(2));
-report.disturbed = report.datasets.some((s) => s.legs.some((l) => (l.loadAtStart ?? []).some((x) => x > cpus().length)));
+report.disturbed = report.datasets.some((s) =>
+  s.legs.some((l) => (l.loadAtStart ?? []).some((x) => x > cpus().length)),
+);
 report.machine = machine(duckdbVersion);
 report.targets = targets(report);
 
 console.log('');
 console.log(table(report));
 console.log('');
-console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, node ${report.machine.node}, duckdb ${duckdbVersion ?? '-'}; ` +
-  `load average before ${report.loadAverage.before.join(' ')}, after ${report.loadAverage.after.join(' ')}`);
-if (report.disturbed) console.log(`NOTE: the load average exceeded ${cpus().length} (the cores) when some legs started: other work shared the CPU, wall times are pessimistic`);
+console.log(
+  `machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, node ${report.machine.node}, duckdb ${duckdbVersion ?? '-'}; ` +
+    `load average before ${report.loadAverage.before.join(' ')}, after ${report.loadAverage.after.join(' ')}`,
+);
+if (report.disturbed)
+  console.log(
+    `NOTE: the load average exceeded ${cpus().length} (the cores) when some legs started: other work shared the CPU, wall times are pessimistic`,
+  );
 for (const [shape, t] of Object.entries(report.targets)) {
-  const said = Object.entries(t).filter(([k]) => k !== 'size').map(([k, v]) => `${k} ${v.value} ${v.met ? 'met' : 'NOT met'}`);
+  const said = Object.entries(t)
+    .filter(([k]) => k !== 'size')
+    .map(([k, v]) => `${k} ${v.value} ${v.met ? 'met' : 'NOT met'}`);
   console.log(`targets ${shape} (${t.size}): ${said.join('; ')}`);
 }
 
@@ -559,5 +806,7 @@ for (const dir of [join(root, 'bench-results'), join(root, 'docs', 'benchmarks')
   writeFileSync(join(dir, 'latest.json'), json);
 }
 writeFileSync(join(root, 'bench-results', 'table.md'), markdownTable(report) + '\n');
-log(`wrote ${relative(root, join(root, 'bench-results', 'latest.json'))}, bench-results/table.md and docs/benchmarks/latest.json`);
+log(
+  `wrote ${relative(root, join(root, 'bench-results', 'latest.json'))}, bench-results/table.md and docs/benchmarks/latest.json`,
+);
 if (report.datasets.some((s) => !s.agreement.agree)) process.exitCode = 1;
