@@ -4,12 +4,14 @@
  * case-insensitively, with the spelling variants seen across Partner Center versions.
  */
 
-export type FileKind = 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'price-list' | 'focus' | 'unknown';
+export type FileKind =
+  | 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'legacy-license' | 'price-list' | 'focus' | 'unknown';
 
 export const FILE_KIND_LABELS: Record<FileKind, string> = {
   'daily-usage': 'Partner Center daily rated usage',
   reconciliation: 'Partner Center invoice reconciliation (new commerce)',
   'legacy-usage': 'Partner Center legacy usage-based reconciliation (old CSP Azure offer)',
+  'legacy-license': 'Partner Center legacy license-based reconciliation (old CSP offers)',
   'price-list': 'Partner Center Azure plan price list',
   focus: 'FOCUS cost and usage data',
   unknown: 'not a recognized billing file',
@@ -56,6 +58,19 @@ const ALIASES: Record<string, string> = {
   priceadjusmentdescription: 'priceadjustmentdescription',
 };
 
+/**
+ * Names that exports made through the Partner Center API / SDK give to the same fields (most differ from the CSV
+ * names only in case). Used only when the file has no column of the CSV name: a reconciliation file's own
+ * ResellerMpnId, or a price list's UnitOfMeasure, stays what it is.
+ */
+const API_NAMES: Record<string, readonly string[]> = {
+  partnerearnedcreditpercentage: ['rateofpartnerearnedcredit'],
+  creditpercentage: ['rateofcredit'],
+  unit: ['unitofmeasure'],
+  tier2mpnid: ['resellermpnid'],
+  total: ['totalforcustomer'],
+};
+
 /** Normalizes a header cell: trims, drops a BOM and surrounding spaces, lower-cases, resolves known variants. */
 export function normalizeColumnName(name: string): string {
   const n = name.replace(/^\uFEFF/, '').trim().toLowerCase();
@@ -71,9 +86,16 @@ export class ColumnMap {
       if (!this.byName.has(key)) this.byName.set(key, i);
     });
   }
-  /** Index of a column by (any-case) name, or -1. */
+  /** Index of a column by (any-case) name, or by its API name when the file has no column of that name, or -1. */
   indexOf(name: string): number {
-    return this.byName.get(normalizeColumnName(name)) ?? -1;
+    const key = normalizeColumnName(name);
+    const i = this.byName.get(key);
+    if (i !== undefined) return i;
+    for (const alt of API_NAMES[key] ?? []) {
+      const j = this.byName.get(alt);
+      if (j !== undefined) return j;
+    }
+    return -1;
   }
   has(name: string): boolean {
     return this.indexOf(name) >= 0;
@@ -108,6 +130,12 @@ const SIGNATURES: { kind: FileKind; columns: string[]; atLeast: number }[] = [
     atLeast: 4,
   },
   {
+    kind: 'legacy-license',
+    columns: ['syndicationpartnersubscriptionnumber', 'durableofferid', 'offerid', 'offername', 'totalotherdiscount',
+      'totalforcustomer', 'billingcycletype', 'amount', 'tax', 'subscriptionname'],
+    atLeast: 5,
+  },
+  {
     kind: 'reconciliation',
     columns: ['subtotal', 'taxtotal', 'total', 'billablequantity', 'orderid', 'termandbillingcycle',
       'effectiveunitprice', 'priceadjustmentdescription', 'chargestartdate', 'pricingcurrency'],
@@ -130,6 +158,7 @@ const SIGNATURES: { kind: FileKind; columns: string[]; atLeast: number }[] = [
 /** Tells the kind of a billing file from its header cells. */
 export function detectKind(header: readonly string[]): FileKind {
   const names = new Set(header.map(normalizeColumnName));
+  for (const [canonical, alts] of Object.entries(API_NAMES)) if (alts.some((a) => names.has(a))) names.add(canonical);
   let best: FileKind = 'unknown';
   let bestScore = 0;
   for (const sig of SIGNATURES) {
