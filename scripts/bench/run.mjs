@@ -345,6 +345,19 @@ function readAllocateOutput(file) {
   return { targets: Object.keys(targets).length > 0 ? targets : undefined, outputBytes: text.length };
 }
 
+function readReconcileOutput(file) {
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  return {
+    months: doc.months.length,
+    groups: doc.months.map((m) => `${m.invoiceNumber || 'draft'} ${m.status}`).join(', '),
+  };
+}
+
+function reconcileAvailable() {
+  const r = spawnSync(process.execPath, [cli, 'reconcile'], { cwd: root, encoding: 'utf8' });
+  return !/unknown command/i.test(`${r.stdout}\n${r.stderr}`);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function probeAllocate() {
@@ -431,6 +444,20 @@ function legsFor(dataset, allocate, scratch) {
       okExit: [0],
       read: (f) => JSON.parse(readFileSync(f, 'utf8')),
     });
+  // Month close reads the daily file once (issue 14: within 1.2x of `check` on the same file). The bench month has no
+  // reconciliation file: the leg measures the one pass over the daily rows, which is where the time goes.
+  if (reconcileAvailable()) {
+    legs.push({
+      id: 'reconcile',
+      name: 'chargeback reconcile',
+      job: 'reconcile',
+      engine: 'chargeback',
+      command: node,
+      args: [cli, 'reconcile', dataset.csvPath, '--format', 'json'],
+      okExit: [0, 1],
+      read: readReconcileOutput,
+    });
+  }
   if (allocate.available) {
     legs.push({
       id: 'allocate',
@@ -550,6 +577,10 @@ function resultWords(l, s) {
       `${r.eupMismatches}/${s.planted} planted${r.foundPlanted ? '' : ' (NOT the planted rows)'}` +
       `${other ? `, ${other} other errors/warnings` : ''}${r.info ? `, ${r.info} info` : ''}`
     );
+  }
+  if (l.job === 'reconcile') {
+    const check = s.legs.find((x) => x.id === 'check')?.medianWallSeconds ?? NaN;
+    return `${r.months} months (${r.groups}); ${(l.medianWallSeconds / check).toFixed(2)}x check`;
   }
   if (l.job === 'editor')
     return `diagnostics ${(r.diagnosticsMs / 1000).toFixed(2)} s after opening, event loop held ${r.longestBlockMs} ms at most`;

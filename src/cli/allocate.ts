@@ -13,6 +13,7 @@ import { atomicWrite, type WriteContent } from '../core/exports/atomicWrite';
 import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
+import { budgetLensText } from '../core/allocation/budgets';
 import { UsageError, type Output } from './output';
 
 export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
@@ -32,7 +33,8 @@ async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Out
   const r = await runRules(resolve(rulesPath), text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
-  for (const i of r.issues.slice(0, 50)) err.write(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}\n`);
+  // An issue about a whole file (line 0) names the file alone: there is no line 0 to go to.
+  for (const i of r.issues.slice(0, 50)) err.write(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity} ${i.code}: ${i.message}\n`);
   if (r.issues.length > 50) err.write(`chargeback: ${r.issues.length - 50} more data issues not shown\n`);
   const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error');
   return { run: r, usable };
@@ -61,6 +63,10 @@ function textReport(result: AllocationResult): string {
   }
   for (const ch of result.channels) if (ch.lines > 0 || !ch.allocated.isZero()) lines.push(`  ${ch.label}: ${cur} ${formatCents(ch.allocated)}, ${ch.lines} lines`);
   for (const w of result.warnings) lines.push(`warning ${w.code}: ${w.message}`);
+  if (result.budgets && result.budgets.length > 0) {
+    lines.push('', 'budgets:');
+    for (const b of result.budgets) lines.push(`  ${b.target}: ${cur} ${b.actual} of ${cur} ${b.monthBudget} (${budgetLensText(b, cur)}; forecast method: ${b.forecastMethod})`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -9,6 +9,7 @@ import type { AmountKind } from './model';
 import type { Range, Severity } from './problems';
 import type { Rational } from './rational';
 import type { LineDestination } from './compileRules';
+import type { TargetBudget } from './budgets';
 
 /** Pseudo rule labels for money that no rule carried. */
 export const UNMATCHED_LABEL = '(unmatched)';
@@ -124,7 +125,13 @@ export interface RoutingTable {
 }
 
 export type CommitmentRouting =
-  | { kind: 'amortized'; parts: { channel: number; destination: LineDestination; fraction: Rational }[] }
+  | {
+      kind: 'amortized';
+      parts: { channel: number; destination: LineDestination; family: string; fraction: Rational }[];
+      /** The purchase amount and the retail value of the usage it covered (a usage line's share is its retail / weight). */
+      purchase: Decimal;
+      weight: Decimal;
+    }
   | { kind: 'unused'; target: number }
   | { kind: 'rules' };
 
@@ -151,4 +158,6 @@ export interface AllocationResult {
   currencies: CurrencySummary[];
   unmatched: { lines: number; amount: Decimal; sample: LineRef[] };
   routing: RoutingTable;
+  /** Budget and month-end forecast of each target that has a `budget:` (set by runRules; see budgets.ts). */
+  budgets?: TargetBudget[];
 }
