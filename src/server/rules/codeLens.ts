@@ -3,12 +3,18 @@ import { CodeLens, Range } from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import { money, resultCurrency, type RulesData } from './rulesData';
 import type { AllocationResult } from '../../core/allocation/result';
-import { budgetLensText } from '../../core/allocation/budgets';
+import { budgetLensText, budgetLensTooltip } from '../../core/allocation/budgets';
 
 /** Allocated against budget (and the forecast while the month is open) for a target that has a `budget:`. */
 function budgetLens(id: string, result: AllocationResult, currency: string): string {
   const b = result.budgets?.find((x) => x.target === id);
   return b ? ` · ${budgetLensText(b, currency)}` : '';
+}
+
+/** The budget lens's hover: the figures in full, the forecast method, and a whole month's forecast check. */
+function budgetTooltip(id: string, result: AllocationResult, currency: string): { tooltip?: string } {
+  const b = result.budgets?.find((x) => x.target === id);
+  return b ? { tooltip: budgetLensTooltip(b, currency) } : {};
 }
 
 export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens[] {
@@ -30,7 +36,7 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     if (!t) continue;
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: `charged ${money(t.charged, currency)}${budgetLens(target.id, result, currency)}`, command: '' },
+      command: { title: `charged ${money(t.charged, currency)}${budgetLens(target.id, result, currency)}`, command: '', ...budgetTooltip(target.id, result, currency) },
     });
   }
   const unallocatedAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
