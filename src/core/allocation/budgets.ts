@@ -165,7 +165,7 @@ export function targetBudgets(model: RulesFile, result: AllocationResult, daily?
   const monthDays = start ? daysInMonth(start) : 0;
   // The check compares with one month's actual: data spanning more than that month has none.
   const wholeMonth =
-    !!start && start.endsWith('-01') && end.slice(0, 7) === start.slice(0, 7) && covered >= monthDays;
+    !!start && !!end && start.endsWith('-01') && end.slice(0, 7) === start.slice(0, 7) && covered >= monthDays;
   for (const decl of model.targets) {
     const b = decl.budget;
     if (!b) continue;
