@@ -286,6 +286,10 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     benefitType: ['BenefitType'],
     billingAccountId: ['PartnerId'],
     publisher: ['PublisherName'],
+    billingAccountName: ['PartnerName'],
+    pricingCurrency: ['PricingCurrency'],
+    productId: ['ProductId'],
+    skuPart: ['SkuId'],
   },
   reconciliation: {
     billed: ['Subtotal'],
@@ -310,6 +314,10 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     reservationOrderId: ['ReservationOrderId'],
     billingAccountId: ['PartnerId'],
     publisher: ['PublisherName'],
+    productId: ['ProductId'],
+    skuPart: ['SkuId'],
+    billingFrequency: ['BillingFrequency'],
+    pricingCurrency: ['PricingCurrency'],
   },
   focus: {
     billed: ['BilledCost'],
@@ -347,6 +355,11 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     commitmentStatus: ['CommitmentDiscountStatus'],
     billingAccountId: ['BillingAccountId'],
     publisher: ['PublisherName'],
+    billingAccountName: ['BillingAccountName'],
+    skuPart: ['SkuId'],
+    serviceCategory: ['ServiceCategory'],
+    chargeFrequency: ['ChargeFrequency'],
+    pricingCurrency: ['PricingCurrency'],
   },
 };
 
@@ -602,6 +615,14 @@ class RowMapper {
       out.billingPeriodEnd = this.date(record, 'billingPeriodEnd');
       out.publisher = s(F_publisher) || undefined;
       out.resourceName = s(F_resourceName) || undefined;
+      const name = (f: string): string => (FI[f] === undefined ? '' : s(FI[f]));
+      out.billingAccountName = name('billingAccountName') || undefined;
+      const product = name('productId');
+      out.skuId = (product && name('skuPart') ? `${product}/${name('skuPart')}` : product || name('skuPart')) || undefined;
+      out.billingFrequency = name('billingFrequency') || undefined;
+      out.serviceCategory = name('serviceCategory') || undefined;
+      out.chargeFrequency = name('chargeFrequency') || undefined;
+      out.pricingCurrency = name('pricingCurrency').toUpperCase() || undefined;
     }
     return out;
   }
