@@ -145,8 +145,9 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     result = allocator?.finish();
     if (result?.ok && model.targets.some((t) => t.budget)) {
       result.budgets = targetBudgets(model, result);
-      // An open month is forecast from its per-day series when the data is small enough to read again.
-      if (result.budgets.some((b) => b.daysCovered > 0 && b.daysCovered < b.daysInMonth)) {
+      // An open month is forecast from its per-day series when the data is small enough to read again; a whole
+      // month's mid-month forecast is checked against its actual from the same series.
+      if (result.budgets.some((b) => b.daysCovered > 0)) {
         const daily = await dailyTargetCosts(model, files, options.dateOrder);
         if (daily) result.budgets = targetBudgets(model, result, daily);
       }
