@@ -13,7 +13,7 @@ import { atomicWrite, type WriteContent } from '../core/exports/atomicWrite';
 import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
-import { budgetLensText } from '../core/allocation/budgets';
+import { budgetLensText, forecastCheckText } from '../core/allocation/budgets';
 import { UsageError, type Output } from './output';
 
 export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
@@ -65,7 +65,10 @@ function textReport(result: AllocationResult): string {
   for (const w of result.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   if (result.budgets && result.budgets.length > 0) {
     lines.push('', 'budgets:');
-    for (const b of result.budgets) lines.push(`  ${b.target}: ${cur} ${b.actual} of ${cur} ${b.monthBudget} (${budgetLensText(b, cur)}; forecast method: ${b.forecastMethod})`);
+    for (const b of result.budgets) {
+      lines.push(`  ${b.target}: ${cur} ${b.actual} of ${cur} ${b.monthBudget} (${budgetLensText(b, cur)}; forecast method: ${b.forecastMethod})`);
+      if (b.forecastCheck) lines.push(`    ${forecastCheckText(b.forecastCheck, cur)}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

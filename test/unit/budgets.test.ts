@@ -1,13 +1,15 @@
 /**
  * Budgets in the rules language: `budget:` per target parses (one period, amounts not negative), and a target's
- * allocated cost is measured against the month's budget with a run-rate forecast worked out by hand.
+ * allocated cost is measured against the month's budget with a run-rate forecast worked out by hand; a whole
+ * month's mid-month forecast is checked against its actual.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRules } from '../../src/core/allocation/parseRules';
-import { budgetLensText, budgetProblems, targetBudgets } from '../../src/core/allocation/budgets';
+import { budgetLensText, budgetProblems, targetBudgets, type DailyCosts } from '../../src/core/allocation/budgets';
+import { main } from '../../src/cli/main';
 import { runRules } from '../../src/core/allocation/rulesRun';
 import { rulesCodeLenses } from '../../src/server/rules/codeLens';
 import { Dec } from '../../src/core/money';
@@ -138,6 +140,103 @@ describe('budgets', () => {
         ['55.00', '181.00', '120.67', 'over'],
       );
       assert.equal(b.forecastMethod, 'linear fit over 10 days: actual + 6.00 a day x 21 days left');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** August, every day: days 1-15 cost 10.00 each, days 16-31 `later` each. */
+  function august(later: string): { series: DailyCosts; total: Dec } {
+    const days = new Map<string, Dec>();
+    let total = new Dec(0);
+    for (let d = 1; d <= 31; d++) {
+      const v = new Dec(d <= 15 ? '10' : later);
+      days.set(`2026-08-${String(d).padStart(2, '0')}`, v);
+      total = total.plus(v);
+    }
+    return { series: new Map([['web', days]]), total };
+  }
+
+  it("checks a whole month's mid-month forecast against its actual (under 12% is good)", () => {
+    const { model } = parseRules(RULES);
+    // Days 1-15: cumulative 10, 20, ..., 150, a straight line of slope 10: forecast 150 + 10 x 16 days = 310.00.
+    // Days 16-31 at 12: actual 150 + 16 x 12 = 342; error (310 - 342) / 342 = -9.3567...% -> -9.36%, good.
+    const near = august('12');
+    const [web] = targetBudgets(model, result('2026-08-01', '2026-08-31', { web: near.total.toFixed() }), near.series);
+    assert.equal(web.forecast, '342.00'); // the month is whole: its forecast is the actual
+    assert.deepEqual(web.forecastCheck, {
+      asOfDay: 15,
+      forecast: '310.00',
+      method: 'linear fit over 15 days: actual + 10.00 a day x 16 days left',
+      actual: '342.00',
+      errorPercent: '-9.36',
+      good: true,
+    });
+    assert.equal(
+      budgetLensText(web, 'EUR'),
+      'budget EUR 100.00: 342.00% used, over · day-15 forecast off by -9.36% (good)',
+    );
+    // Days 16-31 at 15: actual 390; (310 - 390) / 390 = -20.5128...% -> -20.51%, over 12%.
+    const far = august('15');
+    const [web2] = targetBudgets(model, result('2026-08-01', '2026-08-31', { web: far.total.toFixed() }), far.series);
+    assert.deepEqual([web2.forecastCheck?.errorPercent, web2.forecastCheck?.good], ['-20.51', false]);
+    assert.match(budgetLensText(web2, 'EUR'), /day-15 forecast off by -20\.51% \(over 12%\)$/);
+    // Forecast above the actual: days 16-31 at 8: actual 278; (310 - 278) / 278 = 11.5107...% -> +11.51%, good.
+    const over = august('8');
+    const [web3] = targetBudgets(model, result('2026-08-01', '2026-08-31', { web: over.total.toFixed() }), over.series);
+    assert.deepEqual([web3.forecastCheck?.errorPercent, web3.forecastCheck?.good], ['+11.51', true]);
+    // An open month has no check yet; neither has a whole month without a per-day series.
+    const open = targetBudgets(model, result('2026-08-01', '2026-08-20', { web: '200' }), near.series);
+    assert.equal(open[0].forecastCheck, undefined);
+    assert.equal(targetBudgets(model, result('2026-08-01', '2026-08-31', { web: '342' }))[0].forecastCheck, undefined);
+    // Data running into September: its actual is not August's, so there is no check.
+    const spans = targetBudgets(model, result('2026-08-01', '2026-09-03', { web: '400' }), near.series);
+    assert.equal(spans[0].forecastCheck, undefined);
+  });
+
+  it('shows the forecast check in allocate (text and JSON) and in the code lens and its hover', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
+    try {
+      const rows = Array.from({ length: 31 }, (_, i) => ({
+        UsageDate: `2026-08-${String(i + 1).padStart(2, '0')}`,
+        BillingPreTaxTotal: i < 15 ? '10.00' : '12.00',
+      }));
+      writeFileSync(join(dir, 'usage.csv'), dailyCsv(rows));
+      const text = `chargeback: 1\ndata: ./usage.csv\ntargets:\n  web: { budget: { monthly: 400 } }\nrules:\n  - name: all\n    match: { customer: "*" }\n    to: web\n`;
+      const rulesPath = join(dir, 'x.chargeback.yaml');
+      writeFileSync(rulesPath, text);
+      const run = await runRules(rulesPath, text);
+      const [b] = run.result!.budgets!;
+      assert.deepEqual(
+        [b.actual, b.forecastCheck?.forecast, b.forecastCheck?.errorPercent],
+        ['342.00', '310.00', '-9.36'],
+      );
+      const lens = rulesCodeLenses(run.parsed, { result: run.result, problems: [], files: run.files }).find(
+        (l) => l.range.start.line === 3,
+      )!;
+      assert.match(lens.command!.title, /budget USD 400\.00: 85\.50% used · day-15 forecast off by -9\.36% \(good\)$/);
+      assert.match(
+        lens.command!.tooltip!,
+        /forecast check: from days 1-15 the month was forecast at USD 310\.00 \(linear fit over 15 days: actual \+ 10\.00 a day x 16 days left\); the actual is USD 342\.00, an error of -9\.36% \(good: under 12%\)/,
+      );
+      let out = '';
+      const sink = { write: (t: string) => void (out += t) };
+      assert.equal(await main(['allocate', rulesPath], sink, { write: () => undefined }), 0);
+      assert.match(
+        out,
+        /\n {2}web: USD 342\.00 of USD 400\.00 .*\n {4}forecast check: from days 1-15 the month was forecast at USD 310\.00 .*; the actual is USD 342\.00, an error of -9\.36% \(good: under 12%\)\n/,
+      );
+      out = '';
+      assert.equal(await main(['allocate', rulesPath, '--format', 'json'], sink, { write: () => undefined }), 0);
+      const doc = JSON.parse(out);
+      assert.deepEqual(doc.budgets[0].forecastCheck, {
+        asOfDay: 15,
+        forecast: '310.00',
+        method: 'linear fit over 15 days: actual + 10.00 a day x 16 days left',
+        actual: '342.00',
+        errorPercent: '-9.36',
+        good: true,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

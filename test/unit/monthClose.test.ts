@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dec } from '../../src/core/money';
 import { fileSource, stringSource } from '../../src/core/billing/source';
-import { tieOutFiles, type TieOutMonth, type TieOutOptions } from '../../src/core/monthClose/tieOut';
+import { priceBands, tieOutFiles, type TieOutMonth, type TieOutOptions } from '../../src/core/monthClose/tieOut';
 import { dailyCsv, reconCsv, type Cells } from '../support/billingFixtures';
 
 const PEC = '["15.0% Partner earned credit for services managed"]';
@@ -197,6 +197,116 @@ describe('month close: tie-out', () => {
       [['recon-daily-price-drift', 'info', 'price-drift']],
     );
     assert.equal(m.status, 'ties-out');
+  });
+
+  describe('meters billed in price bands', () => {
+    // A meter with a free allowance, no PEC, FX 1, prices printed with 4 decimals in both files (t = 0.0001). Days
+    // 1-3 use up the 5 free units at 0; days 4-5 bill 10 and 12 units at the tier price 0.05 (rows 0.50 and 0.60).
+    //   rows' own amounts: 0.00 x 3 + 0.50 + 0.60 = 1.10
+    //   month's last price: ROUNDDOWN(0.0500 x 27, 2) = 1.35; f(0.0499) = ROUNDDOWN(1.3473) = 1.34,
+    //     f(0.0501) = ROUNDDOWN(1.3527) = 1.35: bound 0.01, interval [1.34, 1.35]
+    //   rows' rounding: 5 rows in cents 0.05 + formula floors 0.01 x 1 + 0.01 + 2 x 0.0001 x 27 = 0.0754
+    // So a Subtotal in [1.10 - 0.0754, 1.10 + 0.0754] = [1.0246, 1.1754] is what the rows bill; beyond it, neither
+    // explains the Subtotal.
+    const row = (day: number, quantity: string, eup: string, total: string): Cells => ({
+      UsageDate: `2026-08-0${day}`,
+      Quantity: quantity,
+      UnitPrice: '0.05',
+      EffectiveUnitPrice: eup,
+      BillingPreTaxTotal: total,
+      PartnerEarnedCreditPercentage: '0',
+      CreditType: 'Credit Not Applied',
+    });
+    const FREE_ALLOWANCE = [
+      row(1, '2', '0', '0'),
+      row(2, '2', '0', '0'),
+      row(3, '1', '0', '0'),
+      row(4, '10', '0.0500', '0.50'),
+      row(5, '12', '0.0500', '0.60'),
+    ];
+    const line = (quantity: string, subtotal: string, eup: string): Cells => ({
+      EffectiveUnitPrice: eup,
+      UnitPrice: '0.05',
+      BillableQuantity: quantity,
+      Subtotal: subtotal,
+      Total: subtotal,
+      PriceAdjustmentDescription: '',
+    });
+
+    it('labels a free allowance whose Subtotal is what the rows bill price-drift (info, not flagged)', async () => {
+      for (const subtotal of ['1.10', '1.17', '1.03']) {
+        const [m] = await tieOutText(dailyCsv(FREE_ALLOWANCE), reconCsv([line('27', subtotal, '0.0407')]));
+        const [l] = m.lines;
+        assert.deepEqual(
+          [subtotal, l.label, l.fromDaily, l.bound, l.dailyBilled, l.rowsBound],
+          [subtotal, 'price-drift', '1.35', '0.01', '1.1', '0.08'],
+        );
+        assert.deepEqual(
+          m.findings.map((f) => [f.code, f.severity, f.label, f.impact]),
+          [['recon-daily-price-drift', 'info', 'price-drift', '0.00']],
+        );
+        assert.match(m.findings[0].message, /agrees with the daily rows' own amounts \(1\.10/);
+        assert.equal(m.status, 'ties-out');
+        assert.equal(m.atStake, '0.00');
+      }
+    });
+
+    it('flags the same meter when the Subtotal lies beyond the rows\' rounding bound', async () => {
+      // 1.18 is 0.08 from the rows (> 0.0754) and 0.16 below the last price's interval; 1.21 a few cents further.
+      for (const [subtotal, impact] of [
+        ['1.18', '-0.17'],
+        ['1.21', '-0.14'],
+        ['1.02', '-0.33'],
+      ]) {
+        const [m] = await tieOutText(dailyCsv(FREE_ALLOWANCE), reconCsv([line('27', subtotal, '0.0407')]));
+        assert.equal(m.lines[0].label, 'mismatch', subtotal);
+        const [f] = m.findings;
+        assert.deepEqual(
+          [f.code, f.label, f.expected, f.actual, f.impact],
+          ['recon-daily-mismatch', 'mismatch', '1.35', subtotal, impact],
+        );
+        assert.equal(m.status, 'differences');
+      }
+    });
+
+    it('still flags a flat meter with one low-priced row (a discount applied twice on one day)', async () => {
+      // 0.0500 every day, 10 units a day on days 1-5 (0.50 each); on day 3 a second row of 10 units was priced at
+      // 0.05 x 0.9 x 0.9 = 0.0405 (0.405, printed 0.40). Rows: 2.90. Last price: ROUNDDOWN(0.05 x 60, 2) = 3.00,
+      // f(0.0499) = ROUNDDOWN(2.994) = 2.99, f(0.0501) = ROUNDDOWN(3.006) = 3.00: bound 0.01.
+      const flat = [1, 2, 3, 4, 5].map((d) => row(d, '10', '0.0500', '0.50'));
+      flat.splice(3, 0, row(3, '10', '0.0405', '0.40'));
+      // The Subtotal billed the double discount too: it agrees with the rows but not with the meter's price.
+      const [m] = await tieOutText(dailyCsv(flat), reconCsv([line('60', '2.90', '0.0483')]));
+      assert.equal(m.lines[0].label, 'mismatch');
+      assert.deepEqual(
+        m.findings.map((f) => [f.code, f.expected, f.actual, f.impact]),
+        [['recon-daily-mismatch', '3.00', '2.90', '-0.10']],
+      );
+      // Billed at the meter's price, the same line ties out; the rows' 0.10 less is the low row's drift
+      // (0.05 - 0.0405) x 10 = 0.095, shown as information (the row itself is the check's to flag).
+      const [ok] = await tieOutText(dailyCsv(flat), reconCsv([line('60', '3.00', '0.0500')]));
+      assert.deepEqual(
+        ok.findings.map((f) => [f.code, f.severity, ok.lines[0].drift]),
+        [['recon-daily-price-drift', 'info', '0.10']],
+      );
+      assert.equal(ok.status, 'ties-out');
+    });
+
+    it('reads price bands only as runs of days one after another, a free allowance first', () => {
+      const s = (eup: string, firstDay: string, lastDay: string) => ({ eup: new Dec(eup), firstDay, lastDay });
+      // Free allowance, then two graduated tiers.
+      assert.equal(priceBands([s('0', '01', '03'), s('0.05', '04', '20'), s('0.04', '21', '31')]), true);
+      // One price printed two ways is one price: a flat meter.
+      assert.equal(priceBands([s('0.05', '01', '15'), s('0.0500', '16', '31')]), false);
+      // A price within 1% of the highest is the cumulative re-rating, not a band.
+      assert.equal(priceBands([s('0.0500', '01', '15'), s('0.04996', '16', '31')]), false);
+      // A lower price on a day inside another price's run.
+      assert.equal(priceBands([s('0.05', '01', '31'), s('0.04', '12', '12')]), false);
+      // Two prices on one crossing day are not told apart from a planted row: not bands.
+      assert.equal(priceBands([s('0', '01', '04'), s('0.05', '04', '31')]), false);
+      // A zero price after paid days is no free allowance.
+      assert.equal(priceBands([s('0.05', '01', '10'), s('0', '11', '31')]), false);
+    });
   });
 
   it('lists purchases the daily file never has as not-in-daily, without a finding', async () => {

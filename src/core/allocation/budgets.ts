@@ -8,6 +8,10 @@
  * for the days left. Without a series (data too big to read twice): the run-rate of all days covered. When the data
  * covers the whole month the forecast is the actual cost. A quarterly budget is measured a third per month, a yearly
  * one a twelfth.
+ * Forecast check ("a month later, the forecast's error against the actual"): once the data covers a whole month, the
+ * forecast the same method gives from that month's first 15 days (mid-month: the per-day series cut after day 15,
+ * forecast as a run on those days would have been) is compared with the month's actual: error = (forecast - actual)
+ * / actual. Under 12% is good (FinOps guidance). It needs the per-day series, so data too big to read twice has none.
  * Money stays exact: Decimals, rounded to cents only when shown.
  */
 import type Decimal from 'decimal.js';
@@ -32,7 +36,26 @@ export interface TargetBudget {
   daysInMonth: number;
   status: 'within' | 'warning' | 'over';
   forecastStatus: 'within' | 'warning' | 'over';
+  /** A whole month's mid-month forecast against its actual (see the module comment); absent while it is open. */
+  forecastCheck?: ForecastCheck;
 }
+
+export interface ForecastCheck {
+  /** The forecast is made from the month's days 1 to asOfDay. */
+  asOfDay: number;
+  forecast: string;
+  method: string;
+  actual: string;
+  /** (forecast - actual) / actual in percent, signed, two decimals ("" when the actual is zero). */
+  errorPercent: string;
+  /** |error| under 12%. */
+  good: boolean;
+}
+
+/** The day of a whole month whose forecast is checked against the month's actual: mid-month. */
+export const FORECAST_CHECK_DAY = 15;
+/** FinOps guidance: a month-end forecast within 12% of the actual is good. */
+export const GOOD_FORECAST_ERROR_PERCENT = 12;
 
 const DIVISOR: Record<BudgetDecl['per'], number> = { month: 1, quarter: 3, year: 12 };
 
@@ -97,6 +120,42 @@ function forecastFromSeries(
   };
 }
 
+/** The forecast a run on the first FORECAST_CHECK_DAY days of a whole month would have made, against its actual. */
+function forecastCheck(actual: Decimal, series: Map<string, Decimal>, monthDays: number, start: string): ForecastCheck {
+  const asOfDay = Math.min(FORECAST_CHECK_DAY, monthDays - 1);
+  const month = start.slice(0, 8);
+  const cutoff = `${month}${String(asOfDay).padStart(2, '0')}`;
+  const early = new Map([...series].filter(([d]) => d.startsWith(month) && d <= cutoff));
+  const sofar = [...early.values()].reduce((a, v) => a.plus(v), ZERO);
+  const f =
+    early.size > 0
+      ? forecastFromSeries(sofar, early, monthDays, start)
+      : { forecast: ZERO, method: `no cost in days 1-${asOfDay}: forecast 0` };
+  const error = actual.isZero() ? undefined : f.forecast.minus(actual).div(actual).times(100);
+  const rounded = error?.toDecimalPlaces(2, Dec.ROUND_HALF_UP);
+  return {
+    asOfDay,
+    forecast: formatCents(f.forecast),
+    method: f.method,
+    actual: formatCents(actual),
+    errorPercent: rounded ? `${rounded.isNegative() ? '' : '+'}${rounded.toFixed(2)}` : '',
+    good: error !== undefined ? error.abs().lt(GOOD_FORECAST_ERROR_PERCENT) : f.forecast.isZero(),
+  };
+}
+
+/** How the mid-month forecast of a whole month compared with its actual, in one sentence. */
+export function forecastCheckText(check: ForecastCheck, currency: string): string {
+  const c = currency ? `${currency} ` : '';
+  const verdict = check.good
+    ? `good: under ${GOOD_FORECAST_ERROR_PERCENT}%`
+    : `over the ${GOOD_FORECAST_ERROR_PERCENT}% that FinOps guidance calls good`;
+  return (
+    `forecast check: from days 1-${check.asOfDay} the month was forecast at ${c}${check.forecast} ` +
+    `(${check.method}); the actual is ${c}${check.actual}` +
+    (check.errorPercent !== '' ? `, an error of ${check.errorPercent}% (${verdict})` : '')
+  );
+}
+
 /** The budget figures of every target that has a `budget:`; `daily` gives the per-day series when known. */
 export function targetBudgets(model: RulesFile, result: AllocationResult, daily?: DailyCosts): TargetBudget[] {
   const out: TargetBudget[] = [];
@@ -104,6 +163,9 @@ export function targetBudgets(model: RulesFile, result: AllocationResult, daily?
   const end = result.period.end ?? start;
   const covered = start && end ? Math.max(1, daysBetween(start, end)) : 0;
   const monthDays = start ? daysInMonth(start) : 0;
+  // The check compares with one month's actual: data spanning more than that month has none.
+  const wholeMonth =
+    !!start && !!end && start.endsWith('-01') && end.slice(0, 7) === start.slice(0, 7) && covered >= monthDays;
   for (const decl of model.targets) {
     const b = decl.budget;
     if (!b) continue;
@@ -139,6 +201,7 @@ export function targetBudgets(model: RulesFile, result: AllocationResult, daily?
       daysInMonth: monthDays,
       status: status(allocated, monthBudget, b.warnAt?.value ?? new Dec(100)),
       forecastStatus: status(forecast, monthBudget, b.forecastWarnAt?.value ?? new Dec(100)),
+      ...(wholeMonth && series ? { forecastCheck: forecastCheck(allocated, series, monthDays, start) } : {}),
     });
   }
   return out;
@@ -178,16 +241,34 @@ export function budgetProblems(model: RulesFile, result: AllocationResult): Prob
   return problems;
 }
 
-/** The code lens text next to a target: allocated against budget, and the forecast while the month is open. */
+/**
+ * The code lens text next to a target: allocated against budget, and the forecast while the month is open (or, for
+ * a whole month, how far its mid-month forecast was from the actual).
+ */
 export function budgetLensText(b: TargetBudget, currency: string): string {
   const c = currency ? `${currency} ` : '';
+  const check = b.forecastCheck;
   const open =
     b.forecast !== b.actual
       ? ` · forecast ${c}${b.forecast} (${b.forecastPercent}%, ${b.forecastMethod.split(':')[0]})`
-      : '';
+      : check && check.errorPercent !== ''
+        ? ` · day-${check.asOfDay} forecast off by ${check.errorPercent}% (${check.good ? 'good' : 'over 12%'})`
+        : '';
   return (
     `budget ${c}${b.monthBudget}${b.per === 'month' ? '' : ` (of ${c}${b.budget} per ${b.per})`}: ` +
     `${b.usedPercent}% ` +
     `used${b.status === 'over' ? ', over' : b.status === 'warning' ? ', past its warning threshold' : ''}${open}`
   );
+}
+
+/** The code lens tooltip: the lens in full, with the forecast method and the forecast check in words. */
+export function budgetLensTooltip(b: TargetBudget, currency: string): string {
+  const c = currency ? `${currency} ` : '';
+  const lines = [
+    `Allocated ${c}${b.actual} of ${c}${b.monthBudget} this month (${b.usedPercent}%), ${b.daysCovered} of ` +
+      `${b.daysInMonth} days of data.`,
+    `Forecast ${c}${b.forecast} (${b.forecastMethod}).`,
+  ];
+  if (b.forecastCheck) lines.push(`${forecastCheckText(b.forecastCheck, currency)}.`);
+  return lines.join('\n');
 }

@@ -29,8 +29,11 @@ export interface RulesRunOptions {
   signal?: AbortSignal;
   /** Keep the lines in memory when there are at most this many (default 0: never). */
   keepLines?: number;
-  /** Lines of an earlier run over the very same files (same paths and modification times). */
-  cachedLines?: { key: string; lines: CostLine[] };
+  /**
+   * Lines of an earlier run over the very same files (same paths and modification times), and that run's harvest:
+   * the harvest is the data's, not the rules', so a rules edit need not harvest the same lines again.
+   */
+  cachedLines?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
   /**
    * 'all' (default): harvest every field (completion needs them). 'rules': only the fields the rules match on, which
    * is all that checking the rules against the data needs, and lets rows that agree on those fields be read as one
@@ -129,21 +132,23 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   }
 
   let result: AllocationResult | undefined;
+  const cachedHarvest = fromCache && options.harvest !== 'rules' ? options.cachedLines?.harvest : undefined;
   try {
-    const allocator = model.valid ? new Allocator(model, { harvest: harvester }) : undefined;
+    const allocator = model.valid ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester }) : undefined;
     for await (const batch of batches) {
       if (kept && !fromCache) {
         if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
         else kept = undefined;
       }
       if (allocator) for (const line of batch) allocator.add(line);
-      else for (const line of batch) harvester.add(line);
+      else if (!cachedHarvest) for (const line of batch) harvester.add(line);
     }
     result = allocator?.finish();
     if (result?.ok && model.targets.some((t) => t.budget)) {
       result.budgets = targetBudgets(model, result);
-      // An open month is forecast from its per-day series when the data is small enough to read again.
-      if (result.budgets.some((b) => b.daysCovered > 0 && b.daysCovered < b.daysInMonth)) {
+      // An open month is forecast from its per-day series when the data is small enough to read again; a whole
+      // month's mid-month forecast is checked against its actual from the same series.
+      if (result.budgets.some((b) => b.daysCovered > 0)) {
         const daily = await dailyTargetCosts(model, files, options.dateOrder);
         if (daily) result.budgets = targetBudgets(model, result, daily);
       }
@@ -155,7 +160,7 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     throw e;
   }
   const cancelled = !!options.signal?.aborted;
-  const harvest = harvester.result();
+  const harvest = cachedHarvest ?? harvester.result();
   const invoicing = model.invoicing;
   const invoicingFiles = invoicing ? await resolveDataFiles(rulesPath, [...invoicing.draft, ...invoicing.final]) : [];
   const dataProblems = cancelled

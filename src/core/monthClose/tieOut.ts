@@ -781,6 +781,38 @@ interface Evaluation {
   derivation: string;
 }
 
+/**
+ * True when a meter's prices through the month look like price bands: at least two prices, one of them 0 or at
+ * least 1% below the highest; each price on its own run of days, the runs one after the other (a band ends before
+ * the next begins, as the month's cumulative quantity crosses a tier); and a 0 price only before any paid one (a
+ * free allowance is used up first). A lower price on a day inside another price's run (a discount applied twice to
+ * one row) is not a band: such a line is judged on the month's last price alone.
+ */
+export function priceBands(steps: Pick<PriceStep, 'eup' | 'firstDay' | 'lastDay'>[]): boolean {
+  const byPrice = new Map<string, { eup: Decimal; firstDay: string; lastDay: string }>();
+  for (const s of steps) {
+    // "0.05" and "0.0500" are one price printed two ways.
+    const key = s.eup.toString();
+    const known = byPrice.get(key);
+    if (!known) byPrice.set(key, { eup: s.eup, firstDay: s.firstDay, lastDay: s.lastDay });
+    else {
+      if (s.firstDay < known.firstDay) known.firstDay = s.firstDay;
+      if (s.lastDay > known.lastDay) known.lastDay = s.lastDay;
+    }
+  }
+  const runs = [...byPrice.values()].sort((a, b) => (a.firstDay < b.firstDay ? -1 : a.firstDay > b.firstDay ? 1 : 0));
+  if (runs.length < 2) return false;
+  const highest = Dec.max(...runs.map((r) => r.eup));
+  if (!runs.some((r) => r.eup.isZero() || r.eup.lt(highest.times('0.99')))) return false;
+  let paidSeen = false;
+  for (let i = 0; i < runs.length; i++) {
+    if (i > 0 && runs[i].firstDay <= runs[i - 1].lastDay) return false;
+    if (runs[i].eup.isZero() && paidSeen) return false;
+    if (!runs[i].eup.isZero()) paidSeen = true;
+  }
+  return true;
+}
+
 /** The documented usage formula: ROUNDDOWN(ROUNDDOWN(EUP x Q, 2) x FX, 2), toward zero as Excel's ROUNDDOWN. */
 export function usageSubtotal(eup: Decimal, quantity: Decimal, fx: Decimal): Decimal {
   return roundDownCents(roundDownCents(eup.times(quantity)).times(fx));
@@ -849,11 +881,9 @@ export function evaluate(
     // Meters with a free allowance or graduated prices are billed day by day at the price of the band each day's
     // units fall in (0 on the free part, then the tier price), so the last day's price is not the month's: the
     // Subtotal then agrees with what the rows themselves bill, and the gap to the last price is price movement.
-    // Only a band pattern counts (a zero price, or a step at least 1% below the month's highest price): the
-    // cumulative re-rating of a flat meter moves the price in the 4th-5th decimal and is covered by the bound above.
-    const prices = [...steps.values()].map((s) => s.eup);
-    const highest = Dec.max(...prices);
-    const bands = steps.size > 1 && prices.some((p) => p.isZero() || p.lt(highest.times('0.99')));
+    // Only a band pattern counts (see priceBands): the cumulative re-rating of a flat meter moves the price in the
+    // 4th-5th decimal and is covered by the bound above; a low price inside another price's days is a defect.
+    const bands = priceBands([...steps.values()]);
     // ... and the rows' own amounts must explain the Subtotal where the last price cannot.
     const byRows = subtotal.minus(billed).abs();
     const rowsTieOut = bands && byRows.lte(rowsBound) && byRows.lt(subtotal.minus(fromDaily).abs().minus(bound));

@@ -9,13 +9,19 @@ import type Decimal from 'decimal.js';
 import { Range, type CodeLens } from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { AllocationResult } from '../../core/allocation/result';
-import { budgetLensText } from '../../core/allocation/budgets';
+import { budgetLensText, budgetLensTooltip } from '../../core/allocation/budgets';
 import { money, type RulesData } from './rulesData';
 
 /** Allocated against budget (and the forecast while the month is open) for a target that has a `budget:`. */
 function budgetLens(id: string, result: AllocationResult, currency: string): string {
   const b = result.budgets?.find((x) => x.target === id);
   return b ? ` · ${budgetLensText(b, currency)}` : '';
+}
+
+/** The budget lens's hover: the figures in full, the forecast method, and a whole month's forecast check. */
+function budgetTooltip(id: string, result: AllocationResult, currency: string): { tooltip?: string } {
+  const b = result.budgets?.find((x) => x.target === id);
+  return b ? { tooltip: budgetLensTooltip(b, currency) } : {};
 }
 
 function signed(amount: Decimal): string {
@@ -70,7 +76,11 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     if (!t) continue;
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: mark(`charged ${money(t.charged, result.currency)}${budgetLens(target.id, result, result.currency)}`), command: '' },
+      command: {
+        title: mark(`charged ${money(t.charged, result.currency)}${budgetLens(target.id, result, result.currency)}`),
+        command: '',
+        ...budgetTooltip(target.id, result, result.currency),
+      },
     });
   }
   const totalAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
