@@ -7,6 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { runCheck } from './check';
 import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
 import { UsageError, type Output } from './output';
+import { runInvoice } from './invoice';
 import { runDispute, runReconcile } from './reconcile';
 
 const USAGE = `Usage:
@@ -14,6 +15,7 @@ const USAGE = `Usage:
                    [--all]
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
+  chargeback invoice <rules.chargeback.yaml> [--draft|--final] --out DIR [--format text|json] [--explain LINE] [--force]
   chargeback reconcile <files...> [--format text|json] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
   chargeback dispute <files...> --out DIR [--force] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
   chargeback --help | --version
@@ -25,6 +27,9 @@ allocate  runs a chargeback rules file over the billing data it names (paths rel
           who pays what; targets + unallocated add up to the billing total to the cent. Exit 1 on rule errors.
 export    writes the chargeback report, the general-ledger journal, the allocated lines as FOCUS, or the JSON result.
           Files are written atomically and never replaced unless --force is given.
+invoice   makes the customer invoices of the rules file's \`invoicing:\` section: drafts from unbilled data, finals
+          from billed data (each showing what changed since its draft); per invoice CSV, JSON and HTML, plus an
+          index, written all or nothing into --out DIR. --explain INVOICE:LINE traces one line to its billing rows.
 reconcile ties out a month: daily usage against the reconciliation file per meter, plan and PEC status (the rounding
           bound derived from the files), and the reconciliation Totals against the invoice. Exit 1 on error findings.
 dispute   writes the dispute packet of those findings (dispute-<invoice>.csv and .html) into DIR.
@@ -53,6 +58,30 @@ function onlyRulesFile(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one rules file (*.chargeback.yaml)`);
   requireReadableFile(positionals[0], 'rules file');
   return positionals[0];
+}
+
+async function invoiceCommand(rest: string[], out: Output, err: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      draft: { type: 'boolean', default: false },
+      final: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      explain: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'date-order': { type: 'string' },
+    },
+  });
+  const rules = onlyRulesFile(positionals, 'invoice');
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+  if (values.draft && values.final) throw new UsageError('say --draft or --final, not both (neither makes both)');
+  if (!values.out && !values.explain && values.format !== 'json') throw new UsageError('invoice needs --out DIR (or --format json, or --explain LINE)');
+  const mode = values.draft ? 'draft' : values.final ? 'final' : 'both';
+  return runInvoice({
+    rules, mode, out: values.out, format: values.format, explain: values.explain, force: values.force, dateOrder: dateOrderOf(values['date-order']),
+  }, out, err);
 }
 
 export async function main(argv: string[], out: Output, err: Output): Promise<number> {
@@ -110,6 +139,7 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       if (!values.out) throw new UsageError('export needs --out FILE');
       return await runExport({ rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder }, out, err);
     }
+    if (command === 'invoice') return await invoiceCommand(rest, out, err);
     if (command === 'reconcile' || command === 'dispute') {
       const { values, positionals } = parseArgs({
         args: rest,

@@ -10,6 +10,7 @@ import { registerBillingFileRecognition } from './billingFileRecognition';
 import { registerBillingMonths } from './billingMonths';
 import { registerCheckFile } from './checkFile';
 import { registerExports } from './exports';
+import { registerInvoices } from './invoices';
 import { createLanguageClient, startLanguageClient, stopLanguageClient } from './languageClient';
 import { registerOutputChannel } from './outputChannel';
 import { registerStatusBar } from './statusBar';
@@ -39,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerShowSummary(context, summaries, statusBar, output);
   registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
+  registerInvoices(context);
   registerRulesEditor(context, client);
   registerBillingMonths(context);
   registerWalkthrough(context);

@@ -269,10 +269,10 @@ describe('rules file: problems', () => {
     assert.equal(model.targets[0].costCenter?.value, '1001');
   });
 
-  it('accepts invoicing: as a reserved section, with an info', () => {
-    const p = only('chargeback: 1\ninvoicing: { perSubscription: true }\n', 'reserved-section');
-    assert.equal(p.severity, 'info');
-    assert.equal(parseRules('chargeback: 1\ninvoicing: { perSubscription: true }\n').model.valid, true);
+  it('reads invoicing: as the customer invoicing section, whose keys are checked like the others', () => {
+    const p = only('chargeback: 1\ninvoicing: { perSubscription: true }\n', 'unknown-key');
+    assert.equal(p.severity, 'error');
+    assert.equal(parseRules('chargeback: 1\ninvoicing: { grouping: per-subscription }\n').model.invoicing?.grouping?.value, 'per-subscription');
   });
 
   it('warns about a rule without a name and calls it Rule <n>', () => {

@@ -74,7 +74,11 @@ describe('JSON Schema of rules files', () => {
   });
 
   it('accepts the files the parser accepts (golden example, sample)', () => {
-    const files = [join(GOLDEN, 'contoso.chargeback.yaml'), join(ROOT, 'samples', 'contoso.chargeback.yaml')].filter(existsSync);
+    const files = [
+      join(GOLDEN, 'contoso.chargeback.yaml'),
+      join(ROOT, 'samples', 'contoso.chargeback.yaml'),
+      join(ROOT, 'samples', 'reseller', 'northwind-resale.chargeback.yaml'),
+    ].filter(existsSync);
     assert.ok(files.length >= 1);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
@@ -99,6 +103,9 @@ describe('JSON Schema of rules files', () => {
       base + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web], percent: { web: 100 } }\n',
       'chargeback: 1\ncommitments: { amortize: yes please }\n',
       'chargeback: 1\ntargets:\n  web: { costCentre: x }\n',
+      'chargeback: 1\ninvoicing: { customers: { c-1: { subscriptions: { s-1: { status: Removed } } } } }\n',
+      'chargeback: 1\ninvoicing: { grouping: per-customer }\n',
+      'chargeback: 1\ninvoicing: { prices: { software: { markup: 5 } } }\n',
     ];
     for (const text of broken) {
       assert.equal(parseRules(text).hasErrors, true, `parser accepts:\n${text}`);

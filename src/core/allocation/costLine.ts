@@ -59,6 +59,8 @@ export interface CostLine {
   unit?: string;
   /** Retail price per unit in billing currency (UnitPrice x FX; FOCUS ListUnitPrice). */
   unitPrice?: Decimal;
+  /** Pricing-to-billing currency exchange rate of the row (PCToBCExchangeRate), with `detail`. */
+  fx?: Decimal;
   /** Effective price per unit as billed (EffectiveUnitPrice). */
   effectiveUnitPrice?: Decimal;
   /** FOCUS-style attributes that exports carry through when the source has them. */

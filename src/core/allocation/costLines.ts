@@ -637,6 +637,7 @@ class RowMapper {
       out.quantity = quantity;
       out.unit = s(F_unit) || undefined;
       out.unitPrice = unitPrice;
+      if (this.kind !== 'focus') out.fx = this.decimal(record, 'fx', false) ?? undefined;
       out.effectiveUnitPrice = this.decimal(record, 'effectiveUnitPrice', false) ?? undefined;
       out.billingAccountId = s(F_billingAccountId) || undefined;
       out.billingPeriodStart = this.date(record, 'billingPeriodStart');

@@ -150,9 +150,82 @@ export interface RulesFile {
   pec?: PecSetting;
   journal?: JournalSetting;
   invoicingRange?: Range;
+  /** The `invoicing:` section (customer invoicing), when the file has one. */
+  invoicing?: InvoicingSetting;
   /** Range of each top-level key, by key (for hover and for problems about a whole section). */
   keyRanges: Record<string, Range>;
   targetReferences: TargetReference[];
   /** The range of the whole document. */
   range: Range;
+}
+
+// ---- customer invoicing (`invoicing:`) -------------------------------------------------------------------------
+
+export type InvoiceGrouping = 'per-subscription' | 'per-payment-model';
+export type PaymentModel = 'prepaid' | 'postpaid';
+export type SubscriptionStatus = 'Active' | 'Suspended' | 'Disabled' | 'Expired' | 'Deleted';
+export type SubscriptionOrder = 'firstUse' | 'listed';
+export type InvoicePec = 'passOn' | 'keep';
+export type FxSource = 'billing' | 'fixed';
+export type ChargeClass = 'consumption' | 'reservation' | 'savingsPlan' | 'marketplace' | 'seats';
+
+/** A customer price: a markup or a discount, in percent (never both). */
+export interface InvoicePrice {
+  markup?: Located<Dec>;
+  discount?: Located<Dec>;
+  range: Range;
+}
+
+export type InvoicePrices = Partial<Record<ChargeClass, InvoicePrice>>;
+
+export interface InvoiceSubscriptionDecl {
+  id: string;
+  idRange: Range;
+  name?: Located<string>;
+  status?: Located<SubscriptionStatus>;
+  paymentModel?: Located<PaymentModel>;
+}
+
+export interface InvoiceCustomerDecl {
+  /** CustomerId or CustomerName, as written. */
+  key: string;
+  keyRange: Range;
+  name?: Located<string>;
+  paymentModel?: Located<PaymentModel>;
+  grouping?: Located<InvoiceGrouping>;
+  commonSubscription?: Located<string>;
+  prices: InvoicePrices;
+  /** In the order written: the order that decides ties. */
+  subscriptions: InvoiceSubscriptionDecl[];
+}
+
+export interface InvoiceReservationDecl {
+  /** Order id as written. */
+  id: string;
+  idRange: Range;
+  /** `shared` or a subscription id. */
+  scope?: Located<string>;
+}
+
+export interface InvoiceFxSetting {
+  source: Located<FxSource>;
+  currency?: Located<string>;
+  rate?: Located<Dec>;
+  range: Range;
+}
+
+export interface InvoicingSetting {
+  range: Range;
+  grouping?: Located<InvoiceGrouping>;
+  paymentModel?: Located<PaymentModel>;
+  draft: Located<string>[];
+  draftRange?: Range;
+  final: Located<string>[];
+  finalRange?: Range;
+  subscriptionOrder?: Located<SubscriptionOrder>;
+  pec?: Located<InvoicePec>;
+  fx?: InvoiceFxSetting;
+  prices: InvoicePrices;
+  customers: InvoiceCustomerDecl[];
+  reservations: InvoiceReservationDecl[];
 }

@@ -9,6 +9,7 @@ import type { Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 
 import { Dec, parseDecimal } from '../money';
 import { didYouMean } from './didYouMean';
 import { checkGlob } from './glob';
+import { readInvoicingSection, type SectionReader } from './invoicingSection';
 import type {
   AmountKind,
   Basis,
@@ -445,9 +446,59 @@ class ModelBuilder {
     const invoicing = get('invoicing');
     if (invoicing) {
       this.model.invoicingRange = invoicing.keyRange;
-      this.problem('reserved-section', 'info', '`invoicing:` is reserved for customer invoicing settings (a later version); it is accepted and ignored.', invoicing.keyRange);
+      this.model.invoicing = readInvoicingSection(this.sectionReader(), invoicing.value, invoicing.keyRange);
     }
     this.crossChecks();
+  }
+
+  /** The parser's own value checks, lent to the readers of sections that live in their own files. */
+  private sectionReader(): SectionReader {
+    return {
+      pairs: (node, section, what, at) => this.sectionPairs(node as Value, section, what, at),
+      str: (value, keyRange, what) => this.str(value as Value, keyRange, what),
+      enumValue: (value, keyRange, enumName, what) => this.enumValue(value as Value, keyRange, enumName, what),
+      percent: (value, keyRange, what) => this.percent(value as Value, keyRange, what),
+      paths: (value, keyRange, what) => this.readPaths(value as Value, keyRange, what),
+      entries: (value, keyRange, what) => this.freeEntries(value as Value, keyRange, what),
+      rangeOf: (value, fallback) => {
+        const n = this.deref(value as Value, fallback);
+        return n ? this.rangeOfNode(n) : fallback;
+      },
+      problem: (code, severity, message, range) => this.problem(code, severity, message, range),
+    };
+  }
+
+  private readPaths(value: Value, keyRange: Range, what: string): Located<string>[] {
+    const n = this.deref(value, keyRange);
+    const items = isSeq(n) ? (n as YAMLSeq<unknown>).items : [n];
+    const out: Located<string>[] = [];
+    for (const item of items) {
+      const s = this.str(item as Value, keyRange, what);
+      if (s && s.value.trim() === '') this.problem('empty-value', 'error', `${what} is empty.`, s.range);
+      else if (s) out.push(s);
+    }
+    return out;
+  }
+
+  private freeEntries(value: Value, keyRange: Range, what: string): { key: string; keyRange: Range; value: unknown; empty: boolean }[] | undefined {
+    const n = this.deref(value, keyRange);
+    if (!isMap(n)) {
+      this.problem('wrong-type', 'error', `${what} must be a map, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      return undefined;
+    }
+    const out: { key: string; keyRange: Range; value: unknown; empty: boolean }[] = [];
+    for (const pair of (n as YAMLMap<unknown, unknown>).items) {
+      const key = this.keyText(pair);
+      if (key === undefined || key.startsWith(EXTENSION_KEY_PREFIX)) continue;
+      const kr = this.rangeOfNode(pair.key as Value);
+      if (key.trim() === '') {
+        this.problem('empty-value', 'error', 'An id cannot be empty.', kr);
+        continue;
+      }
+      const v = this.deref(pair.value as Value, kr);
+      out.push({ key, keyRange: kr, value: v, empty: v === null || v === undefined || (isScalar(v) && v.value === null) });
+    }
+    return out;
   }
 
   private versionMissing(range: Range): void {

@@ -57,6 +57,7 @@ export type ProblemCode =
   | 'setting-ignored'
   // data-dependent (validateAgainstData)
   | 'data-glob-no-file'
+  | 'unknown-subscription'
   | 'rule-matches-nothing'
   | 'rule-shadowed'
   | 'glob-matches-no-value'

@@ -20,6 +20,7 @@ import { targetBudgets } from './budgets';
 import { dailyTargetCosts } from './dailyCosts';
 import type { AllocationResult } from './result';
 import { validateAgainstData } from './validateAgainstData';
+import { invoicingDataProblems } from './invoicingData';
 import type { MatchField, MatchMap, RulesFile } from './model';
 import { MATCH_FIELD_KEYS } from './vocabulary';
 
@@ -160,7 +161,11 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   }
   const cancelled = !!options.signal?.aborted;
   const harvest = cachedHarvest ?? harvester.result();
-  const dataProblems = cancelled ? [] : validateAgainstData(model, { dataFiles, harvest, result });
+  const invoicing = model.invoicing;
+  const invoicingFiles = invoicing ? await resolveDataFiles(rulesPath, [...invoicing.draft, ...invoicing.final]) : [];
+  const dataProblems = cancelled
+    ? []
+    : [...validateAgainstData(model, { dataFiles, harvest, result }), ...invoicingDataProblems(model, invoicingFiles, harvest)];
   return {
     parsed, rulesPath, dataFiles, files, dataKey: cacheKey, issues, harvest, result, dataProblems,
     lines: kept, cancelled,

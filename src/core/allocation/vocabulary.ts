@@ -36,9 +36,10 @@ export interface KeyInfo {
   example?: string;
 }
 
-export type SectionName = 'top' | 'target' | 'rule' | 'match' | 'toTag' | 'split' | 'commitments' | 'pec' | 'journal' | 'budget';
+export type SectionName = 'top' | 'target' | 'rule' | 'match' | 'toTag' | 'split' | 'commitments' | 'pec' | 'journal' | 'budget'
+  | InvoicingSectionName;
 
-export type EnumName = 'amount' | 'basis' | 'pecMode';
+export type EnumName = 'amount' | 'basis' | 'pecMode' | InvoicingEnumName;
 
 export interface EnumValue {
   value: string;
@@ -50,7 +51,140 @@ export const SUPPORTED_VERSIONS: readonly number[] = [1];
 /** Keys that start with this prefix are user extensions (a place for YAML anchors, notes): accepted and ignored. */
 export const EXTENSION_KEY_PREFIX = 'x-';
 
+// ---- customer invoicing (`invoicing:`): one block, so that the rest of the vocabulary stays as it was ----------
+
+export type InvoicingSectionName =
+  | 'invoicing'
+  | 'invoiceCustomer'
+  | 'invoiceSubscription'
+  | 'invoiceReservation'
+  | 'invoicePrices'
+  | 'invoicePrice'
+  | 'invoiceFx';
+
+export type InvoicingEnumName = 'invoiceGrouping' | 'paymentModel' | 'subscriptionStatus' | 'subscriptionOrder' | 'invoicePec' | 'fxSource';
+
+/** The charge classes a reseller prices separately (keys of `prices:`). */
+export const CHARGE_CLASSES = ['consumption', 'reservation', 'savingsPlan', 'marketplace', 'seats'] as const;
+
+const INVOICING_ENUMS: Record<InvoicingEnumName, readonly EnumValue[]> = {
+  invoiceGrouping: [
+    { value: 'per-payment-model', doc: "One invoice per customer and payment model: all of the customer's prepaid subscriptions on one invoice, all postpaid ones on another. The default." },
+    { value: 'per-subscription', doc: 'One invoice per subscription.' },
+  ],
+  paymentModel: [
+    { value: 'postpaid', doc: 'The customer pays each invoice; an invoice whose total is zero or below says "no payment due" (no payment is created). The default.' },
+    { value: 'prepaid', doc: "Invoices are settled from the customer's prepaid balance: charges lower it, refunds raise it; the balance change is reported." },
+  ],
+  subscriptionStatus: [
+    { value: 'Active', doc: 'In use. A subscription without a stated status is taken as Active (and the invoice says so).' },
+    { value: 'Suspended', doc: 'Suspended (for example unpaid): still invoiced, and still eligible to carry shared reservation consumption.' },
+    { value: 'Disabled', doc: 'Disabled: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },
+    { value: 'Expired', doc: 'Expired: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },
+    { value: 'Deleted', doc: 'Deleted: never chosen to carry shared reservation, savings plan or third-party consumption; its own consumption is still invoiced.' },
+  ],
+  subscriptionOrder: [
+    {
+      value: 'firstUse',
+      doc: 'A shared reservation goes to the first subscription, not Deleted, that it applied to: the one whose covered usage starts earliest (ties: the order listed under `subscriptions:`, then the id). The default.',
+    },
+    { value: 'listed', doc: 'A shared reservation goes to the first subscription, not Deleted, that it applied to, in the order listed under `subscriptions:` (then by id).' },
+  ],
+  invoicePec: [
+    { value: 'passOn', doc: 'Customers pay what Partner Center billed, net of partner earned credit: the credit is passed on. The default.' },
+    { value: 'keep', doc: 'Customers pay the price before partner earned credit (billed / (1 - PEC)); the reseller keeps the credit, and each invoice shows how much.' },
+  ],
+  fxSource: [
+    { value: 'billing', doc: "Invoices are in the billing currency, at the exchange rate Partner Center used on each row (PCToBCExchangeRate, shown in each line's explanation). The default." },
+    { value: 'fixed', doc: 'Billing-currency amounts are converted into `currency` at the fixed `rate` given here.' },
+  ],
+};
+
+const PRICE_DOC = 'Customer price of this charge class: `{ markup: <percent> }` or `{ discount: <percent> }` on the amount Partner Center billed (or the amount before PEC with `pec: keep`).';
+
+const INVOICING_PRICES: readonly KeyInfo[] = [
+  { key: 'consumption', doc: `Azure plan consumption (daily usage not covered by a reservation or savings plan). ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 8 }' },
+  { key: 'reservation', doc: `Reserved instances: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 2 }' },
+  { key: 'savingsPlan', doc: `Savings plans: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 2 }' },
+  { key: 'marketplace', doc: `Third-party (marketplace) products: publisher other than Microsoft. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 5 }' },
+  { key: 'seats', doc: `Seats and licences from the reconciliation file (Microsoft 365, Dynamics, ...). ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ discount: 3 }' },
+];
+
+const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
+  invoicing: [
+    { key: 'grouping', doc: 'How charges are grouped into invoices (a customer may say otherwise).', shape: { kind: 'enum', enumName: 'invoiceGrouping' }, example: 'per-payment-model' },
+    { key: 'paymentModel', doc: 'Payment model of customers and subscriptions that do not say.', shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'postpaid' },
+    {
+      key: 'draft',
+      doc: 'Unbilled billing files (no InvoiceNumber), relative to this file; globs allowed: the draft invoices are made from them, and the final invoices show what changed since.',
+      shape: { kind: 'stringOrList' },
+      example: './billing/2026-08-unbilled/*.csv',
+    },
+    {
+      key: 'final',
+      doc: 'Billed billing files (with InvoiceNumber), relative to this file: the final invoices are made from them. Default: the files of `data:`. A row without InvoiceNumber here is an error: a final invoice is never made from unbilled data.',
+      shape: { kind: 'stringOrList' },
+      example: './billing/2026-08/*.csv',
+    },
+    { key: 'subscriptionOrder', doc: 'The stated order that decides which subscription carries a shared reservation.', shape: { kind: 'enum', enumName: 'subscriptionOrder' }, example: 'firstUse' },
+    { key: 'pec', doc: 'Partner earned credit: passed on to customers, or kept by the reseller.', shape: { kind: 'enum', enumName: 'invoicePec' }, example: 'passOn' },
+    { key: 'fx', doc: 'Which exchange rate invoices use: `{ source: billing }` (the default) or `{ source: fixed, currency: CHF, rate: 0.94 }`.', shape: { kind: 'section', section: 'invoiceFx' } },
+    { key: 'prices', doc: 'Customer prices per charge class (markup or discount in percent). A customer may set its own.', shape: { kind: 'section', section: 'invoicePrices' } },
+    {
+      key: 'customers',
+      doc: 'Customers by CustomerId or CustomerName (as in the billing files, case-insensitive): name, payment model, grouping, prices and their subscriptions. Customers in the data but not listed get the defaults.',
+      shape: { kind: 'mapOfSection', section: 'invoiceCustomer' },
+    },
+    {
+      key: 'reservations',
+      doc: 'Reservations by order id (ReservationOrderId / BenefitOrderId) and their scope: `shared`, or the id of the one subscription they are scoped to. Not listed: scoped to the one subscription they covered, else shared.',
+      shape: { kind: 'mapOfSection', section: 'invoiceReservation' },
+    },
+  ],
+  invoiceCustomer: [
+    { key: 'name', doc: 'Name of the customer on its invoices (default: CustomerName from the billing files).', shape: { kind: 'string' }, example: 'Fabrikam Süd GmbH' },
+    { key: 'paymentModel', doc: "This customer's payment model (a subscription may say otherwise).", shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'prepaid' },
+    { key: 'grouping', doc: "How this customer's charges are grouped into invoices.", shape: { kind: 'enum', enumName: 'invoiceGrouping' }, example: 'per-subscription' },
+    {
+      key: 'commonSubscription',
+      doc: "The subscription within which this customer's savings plan and third-party consumption is counted. Default: its first subscription not in status Deleted, in the order listed under `subscriptions:` (then by id).",
+      shape: { kind: 'string' },
+    },
+    { key: 'prices', doc: "This customer's prices per charge class (each class it names replaces the general one).", shape: { kind: 'section', section: 'invoicePrices' } },
+    {
+      key: 'subscriptions',
+      doc: "The customer's subscriptions by id (EntitlementId, the Azure subscription; SubscriptionId for seats), in the order that counts: name, status, payment model.",
+      shape: { kind: 'mapOfSection', section: 'invoiceSubscription' },
+    },
+  ],
+  invoiceSubscription: [
+    { key: 'name', doc: 'Name shown on invoices (default: EntitlementDescription from the billing files).', shape: { kind: 'string' }, example: 'fabrikam-prod' },
+    { key: 'status', doc: 'Status of the subscription (default Active).', shape: { kind: 'enum', enumName: 'subscriptionStatus' }, example: 'Active' },
+    { key: 'paymentModel', doc: "This subscription's payment model (default: the customer's).", shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'postpaid' },
+  ],
+  invoiceReservation: [
+    {
+      key: 'scope',
+      doc: '`shared`: counted within the first subscription, not in status Deleted, to which it applied (see `subscriptionOrder`). A subscription id: counted within that subscription.',
+      shape: { kind: 'string' },
+      required: true,
+      example: 'shared',
+    },
+  ],
+  invoicePrices: INVOICING_PRICES,
+  invoicePrice: [
+    { key: 'markup', doc: 'Uplift in percent on the charge class.', shape: { kind: 'percent' }, example: '8' },
+    { key: 'discount', doc: 'Discount in percent on the charge class (0 to 100).', shape: { kind: 'percent' }, example: '3' },
+  ],
+  invoiceFx: [
+    { key: 'source', doc: 'Where the exchange rate comes from.', shape: { kind: 'enum', enumName: 'fxSource' }, required: true, example: 'billing' },
+    { key: 'currency', doc: 'With `source: fixed`: the currency of the invoices.', shape: { kind: 'string' }, example: 'CHF' },
+    { key: 'rate', doc: 'With `source: fixed`: invoice-currency units per billing-currency unit.', shape: { kind: 'percent' }, example: '0.94' },
+  ],
+};
+
 export const ENUMS: Record<EnumName, readonly EnumValue[]> = {
+  ...INVOICING_ENUMS,
   amount: [
     {
       value: 'billed',
@@ -165,10 +299,11 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
     {
       key: 'invoicing',
-      doc: 'Reserved for customer invoicing settings (a later version). Accepted and ignored for now.',
-      shape: { kind: 'reserved' },
+      doc: 'Customer invoicing (resellers): how invoices are grouped, payment models, subscription statuses, customer prices per charge class, PEC and FX. Used by `chargeback invoice` and **Chargeback: Create Customer Invoices**.',
+      shape: { kind: 'section', section: 'invoicing' },
     },
   ],
+  ...INVOICING_SECTIONS,
   target: [
     { key: 'name', doc: 'Display name of the target in reports.', shape: { kind: 'string' }, example: 'Web shop' },
     { key: 'costCenter', doc: 'Cost center booked in the journal and shown in reports.', shape: { kind: 'string' }, example: 'CC-1001' },
