@@ -13,12 +13,13 @@ import { atomicWrite, type WriteContent } from '../core/exports/atomicWrite';
 import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
+import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 
 export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
 
 function problemLine(file: string, p: Problem): string {
-  return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code}: ${p.message}`;
+  return displayText(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code}: ${p.message}`);
 }
 
 /** Runs the rules; prints every rule problem and data issue; returns the run and whether it may be used. */
@@ -32,7 +33,7 @@ async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Out
   const r = await runRules(resolve(rulesPath), text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
-  for (const i of r.issues.slice(0, 50)) err.write(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}\n`);
+  for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}`) + '\n');
   if (r.issues.length > 50) err.write(`chargeback: ${r.issues.length - 50} more data issues not shown\n`);
   const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error');
   return { run: r, usable };
@@ -61,7 +62,8 @@ function textReport(result: AllocationResult): string {
   }
   for (const ch of result.channels) if (ch.lines > 0 || !ch.allocated.isZero()) lines.push(`  ${ch.label}: ${cur} ${formatCents(ch.allocated)}, ${ch.lines} lines`);
   for (const w of result.warnings) lines.push(`warning ${w.code}: ${w.message}`);
-  return lines.join('\n') + '\n';
+  // Ids, names and rule names come from the rules file: each line stays one line, whatever they hold.
+  return lines.map(displayText).join('\n') + '\n';
 }
 
 async function writeOut(path: string, content: WriteContent, force: boolean): Promise<void> {
@@ -75,7 +77,7 @@ export async function runAllocate(args: { rules: string; format: 'text' | 'json'
   const text = args.format === 'json' ? resultJsonText(r.result) : textReport(r.result);
   if (args.out) {
     await writeOut(args.out, text, args.force);
-    out.write(`wrote ${args.out}\n`);
+    out.write(displayText(`wrote ${args.out}`) + '\n');
   } else {
     out.write(text);
   }
@@ -88,6 +90,6 @@ export async function runExport(args: { rules: string; to: ExportKind; out: stri
   const result = r.result;
   const content = exportContent(args.to, result, r.parsed.model, r.files, args.dateOrder);
   await writeOut(args.out, content, args.force);
-  out.write(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}\n`);
+  out.write(displayText(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}`) + '\n');
   return 0;
 }

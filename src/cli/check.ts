@@ -8,6 +8,7 @@ import { checkSource, type CheckSummary } from '../core/rating/check';
 import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
 import type { Finding } from '../core/findings';
 import { Dec } from '../core/money';
+import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 
 export interface CheckArgs {
@@ -43,14 +44,14 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
         out.write((first ? '' : ',') + JSON.stringify(jsonFinding(f)));
         first = false;
       } else {
-        out.write(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}\n`);
+        out.write(displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}`) + '\n');
       }
     };
     const { summary } = await checkSource(fileSource(path), options, onFinding);
     if (args.format === 'json') {
       out.write(`],"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows},"summary":${JSON.stringify(jsonSummary(summary))}}`);
     } else {
-      out.write(`${path}: ${summaryLine(summary)}\n`);
+      out.write(displayText(`${path}: ${summaryLine(summary)}`) + '\n');
     }
   }
   if (args.format === 'json') out.write(']}\n');

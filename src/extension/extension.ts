@@ -19,6 +19,7 @@ import {
   type FileSummary,
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
+import { displayText } from '../core/text/displayText';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -97,7 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
         void vscode.window.showInformationMessage('Chargeback: open a Partner Center billing file to see its totals.');
         return undefined;
       }
-      output.appendLine(formatSummary(summary));
+      output.appendLine(displayText(formatSummary(summary)));
       output.show(true);
       return summary;
     }),
@@ -122,12 +123,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
       );
       summaries.set(result.summary.uri, result.summary);
       statusBar.update();
-      output.appendLine(`Checked ${target.fsPath} from disk:`);
-      for (const line of result.lines) output.appendLine(line);
+      output.appendLine(displayText(`Checked ${target.fsPath} from disk:`));
+      for (const line of result.lines) output.appendLine(displayText(line));
       if (result.summary.findings > result.lines.length) {
         output.appendLine(`... ${result.summary.findings - result.lines.length} more findings not listed here; run \`chargeback check\` for the full list.`);
       }
-      output.appendLine(formatSummary(result.summary));
+      output.appendLine(displayText(formatSummary(result.summary)));
       if (!result.summary.complete) {
         void vscode.window.showWarningMessage(`Chargeback: the check of ${name} was cancelled.`);
       } else {

@@ -38,6 +38,7 @@ import { BillingService, type CheckSettings } from './billing/billingService';
 import { billingHover } from './billing/hover';
 import { RulesService } from './rules/rulesService';
 import { rulesCodeLenses, rulesCompletion, rulesDefinition, rulesHover, rulesSymbols } from './rules/rulesFeatures';
+import { displayText } from '../core/text/displayText';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -125,7 +126,7 @@ const billing = new BillingService({
   settingsFor,
   publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
   summary: (summary) => void connection.sendNotification(SUMMARY_NOTIFICATION, summary),
-  log: (message) => connection.console.log(message),
+  log: (message) => connection.console.log(displayText(message)),
   async progress(uri, size, controller) {
     if (size < PROGRESS_THRESHOLD) return undefined;
     const progress = await connection.window.createWorkDoneProgress();
@@ -142,7 +143,7 @@ const rules = new RulesService({
     if (canRefreshCodeLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
   },
   dateOrder: async (uri) => (await userSettings(uri)).dateOrder === 'DMY' ? 'DMY' : 'MDY',
-  log: (message) => connection.console.log(message),
+  log: (message) => connection.console.log(displayText(message)),
 });
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {

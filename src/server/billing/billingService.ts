@@ -11,6 +11,7 @@ import type { CheckOptions } from '../../core/rating/options';
 import type { Diagnostic } from 'vscode-languageserver';
 import type { FileSummary } from '../../shared/protocol';
 import { DiagnosticCollector } from './diagnostics';
+import { displayText } from '../../core/text/displayText';
 import type { CheckedDocument } from './hover';
 import type { Finding } from '../../core/findings';
 
@@ -177,7 +178,7 @@ export class BillingService {
     const started = Date.now();
     const run = await checkSource(fileSource(path), settings.options, (f: Finding) => {
       collector.add(f);
-      if (lines.length < listLimit) lines.push(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}`);
+      if (lines.length < listLimit) lines.push(displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}`));
     }, { signal, onProgress });
     const summary = toFileSummary(uri, run, collector.notShown, Date.now() - started);
     if (run.summary.complete) {
