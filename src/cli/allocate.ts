@@ -3,9 +3,9 @@
  * data it names and print the allocation, or write one of the exports. A rules file with errors is never evaluated
  * halfway: every error is printed (file:line:col) and the exit code is 1.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runRules, type RulesRun } from '../core/allocation/rulesRun';
+import { readRulesFile } from '../core/allocation/readRulesFile';
 import type { Problem } from '../core/allocation/problems';
 import type { AllocationResult } from '../core/allocation/result';
 import { resultJsonText } from '../core/exports/resultJson';
@@ -24,13 +24,9 @@ function problemLine(file: string, p: Problem): string {
 
 /** Runs the rules; prints every rule problem and data issue; returns the run and whether it may be used. */
 async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Output, err: Output): Promise<{ run: RulesRun; usable: boolean }> {
-  let text: string;
-  try {
-    text = readFileSync(rulesPath, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read rules file ${rulesPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const r = await runRules(resolve(rulesPath), text, { dateOrder, harvest: 'rules' });
+  const read = await readRulesFile(rulesPath);
+  if (!read.ok) throw new UsageError(read.message);
+  const r = await runRules(resolve(rulesPath), read.text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
   for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}`) + '\n');

@@ -33,7 +33,10 @@ function dateOrderOf(value: string | undefined): 'MDY' | 'DMY' | undefined {
 
 function requireReadableFile(path: string, what: string): void {
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+    // A FIFO would block the run and a device never ends: only regular files are read.
+    if (!st.isFile()) throw new UsageError(`${what} ${path} is ${st.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket'}, not a regular file`);
     accessSync(path, constants.R_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;

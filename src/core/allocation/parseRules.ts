@@ -379,6 +379,8 @@ class ModelBuilder {
 
     const data = get('data');
     if (data) this.readData(data.value, data.keyRange);
+    const allowOutside = get('allowOutside');
+    if (allowOutside) this.model.allowOutside = this.bool(allowOutside.value, allowOutside.keyRange, '`allowOutside:`');
 
     const amount = get('amount');
     if (amount) {

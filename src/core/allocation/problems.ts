@@ -51,6 +51,13 @@ export type ProblemCode =
   | 'basis-without-proportional'
   | 'invalid-glob'
   | 'literal-glob-character'
+  // hardening: where data may come from, what ids and markups may be
+  | 'data-outside-folder'
+  | 'data-not-regular-file'
+  | 'data-entry-skipped'
+  | 'confusable-id'
+  | 'markup-out-of-range'
+  | 'undefined-alias'
   | 'invalid-enum'
   | 'invalid-number'
   | 'reserved-section'

@@ -118,6 +118,12 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       shape: { kind: 'stringOrList' },
       example: './billing/2026-07/*.csv',
     },
+    {
+      key: 'allowOutside',
+      doc: '`true` lets `data:` name files outside the folder of this rules file (`../`, absolute paths). Without it such entries are an error.',
+      shape: { kind: 'boolean' },
+      example: 'true',
+    },
     { key: 'amount', doc: 'Which amount of each cost line is allocated.', shape: { kind: 'enum', enumName: 'amount' }, example: 'billed' },
     {
       key: 'currency',

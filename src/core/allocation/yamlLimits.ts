@@ -8,8 +8,10 @@
  * strange but legal text, and the limit is far above what a rules file needs.
  */
 
-/** Rules files are small; this is generous (about 10,000 rules). */
-export const MAX_RULES_TEXT_CHARS = 1024 * 1024;
+/** Rules files are small; this is generous (about 10,000 rules). In bytes of UTF-8, as the file is on disk. */
+export const MAX_RULES_FILE_BYTES = 1024 * 1024;
+/** The same bound for text already in memory (one character is at least one byte). */
+export const MAX_RULES_TEXT_CHARS = MAX_RULES_FILE_BYTES;
 /** Deepest nesting of maps and lists accepted (a rules file needs about 8). */
 export const MAX_NESTING_DEPTH = 64;
 /** Alias expansions accepted (passed to yaml's `maxAliasCount` and enforced by our own walker). */
@@ -25,10 +27,12 @@ export interface LimitViolation {
 }
 
 export function checkYamlLimits(text: string): LimitViolation | undefined {
-  if (text.length > MAX_RULES_TEXT_CHARS) {
+  // Characters first (cheap), then bytes: the limit is the file's size on disk, whatever its script.
+  const bytes = text.length > MAX_RULES_FILE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_RULES_FILE_BYTES) {
     return {
       code: 'too-large',
-      message: `This rules file has ${text.length.toLocaleString('en-US')} characters; at most ${MAX_RULES_TEXT_CHARS.toLocaleString('en-US')} are accepted. It was not read.`,
+      message: `This rules file has more than ${MAX_RULES_FILE_BYTES.toLocaleString('en-US')} bytes; at most that many (1 MiB) are accepted. It was not read.`,
       offset: 0,
     };
   }
