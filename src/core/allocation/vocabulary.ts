@@ -118,12 +118,6 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       shape: { kind: 'stringOrList' },
       example: './billing/2026-07/*.csv',
     },
-    {
-      key: 'allowOutside',
-      doc: '`true` lets `data:` name files outside the folder of this rules file (`../`, absolute paths). Without it such entries are an error.',
-      shape: { kind: 'boolean' },
-      example: 'true',
-    },
     { key: 'amount', doc: 'Which amount of each cost line is allocated.', shape: { kind: 'enum', enumName: 'amount' }, example: 'billed' },
     {
       key: 'currency',
@@ -136,6 +130,12 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       doc: 'The period written in exports (for example `2026-07`). Without it the period is taken from the dates of the cost lines.',
       shape: { kind: 'string' },
       example: '2026-07',
+    },
+    {
+      key: 'allowOutside',
+      doc: '`true` lets `data:` name files outside the folder of this rules file (`../`, absolute paths). Without it such entries are an error.',
+      shape: { kind: 'boolean' },
+      example: 'true',
     },
     {
       key: 'targets',
