@@ -62,9 +62,14 @@ function textReport(result: AllocationResult): string {
   return lines.map(displayText).join('\n') + '\n';
 }
 
-async function writeOut(path: string, content: WriteContent, force: boolean): Promise<void> {
-  const written = await atomicWrite(path, content, { overwrite: force });
+async function writeOut(path: string, content: WriteContent, force: boolean, inputs: readonly string[]): Promise<void> {
+  const written = await atomicWrite(path, content, { overwrite: force, inputs });
   if (!written.written) throw new UsageError(written.reason === 'exists' ? `${path} already exists (use --force to replace it)` : written.message);
+}
+
+/** What an export was made from, which it may never replace: the rules file and every billing file it read. */
+function inputsOf(r: RulesRun): string[] {
+  return [r.rulesPath, ...r.files];
 }
 
 export async function runAllocate(args: { rules: string; format: 'text' | 'json'; out?: string; force: boolean; dateOrder?: DateOrder }, out: Output, err: Output): Promise<number> {
@@ -72,7 +77,7 @@ export async function runAllocate(args: { rules: string; format: 'text' | 'json'
   if (!usable || !r.result) return 1;
   const text = args.format === 'json' ? resultJsonText(r.result) : textReport(r.result);
   if (args.out) {
-    await writeOut(args.out, text, args.force);
+    await writeOut(args.out, text, args.force, inputsOf(r));
     out.write(displayText(`wrote ${args.out}`) + '\n');
   } else {
     out.write(text);
@@ -85,7 +90,7 @@ export async function runExport(args: { rules: string; to: ExportKind; out: stri
   if (!usable || !r.result) return 1;
   const result = r.result;
   const content = exportContent(args.to, result, r.parsed.model, r.files, args.dateOrder);
-  await writeOut(args.out, content, args.force);
+  await writeOut(args.out, content, args.force, inputsOf(r));
   out.write(displayText(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}`) + '\n');
   return 0;
 }

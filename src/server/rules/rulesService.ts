@@ -125,7 +125,7 @@ export class RulesService {
     }
     const result = run.result;
     const content = exportContent(kind, result, run.parsed.model, run.files, dateOrder);
-    const written = await atomicWrite(out, content, { overwrite });
+    const written = await atomicWrite(out, content, { overwrite, inputs: [rulesPath, ...run.files] });
     if (!written.written) return { written: false, path: out, message: written.message, exists: written.reason === 'exists' };
     return { written: true, path: out, message: `Wrote ${kind} to ${out}`, total: formatCents(result.total), currency: result.currency, bytes: written.bytes };
   }
