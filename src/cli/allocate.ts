@@ -31,7 +31,10 @@ async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Out
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
   for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}`) + '\n');
   if (r.issues.length > 50) err.write(`chargeback: ${r.issues.length - 50} more data issues not shown\n`);
-  const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error');
+  // A billing file that could not be read as a whole (an ambiguous or missing amount column) is an error too: the
+  // total would leave it out.
+  const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error')
+    && !r.issues.some((i) => i.severity === 'error');
   return { run: r, usable };
 }
 

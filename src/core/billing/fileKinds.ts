@@ -65,15 +65,25 @@ export function normalizeColumnName(name: string): string {
 /** Looks up columns by name in a header row. */
 export class ColumnMap {
   private readonly byName = new Map<string, number>();
+  /** Names the header has more than once, with every index: such a column is ambiguous and never read. */
+  readonly duplicates = new Map<string, number[]>();
   constructor(readonly header: readonly string[]) {
     header.forEach((h, i) => {
       const key = normalizeColumnName(h);
-      if (!this.byName.has(key)) this.byName.set(key, i);
+      if (key === '') return;
+      const first = this.byName.get(key);
+      if (first === undefined) this.byName.set(key, i);
+      else this.duplicates.set(key, [...(this.duplicates.get(key) ?? [first]), i]);
     });
   }
-  /** Index of a column by (any-case) name, or -1. */
+  /** Index of a column by (any-case) name, or -1 (also for a name the header has twice: which one is meant?). */
   indexOf(name: string): number {
-    return this.byName.get(normalizeColumnName(name)) ?? -1;
+    const key = normalizeColumnName(name);
+    return this.duplicates.has(key) ? -1 : (this.byName.get(key) ?? -1);
+  }
+  /** Whether the header has this column more than once. */
+  isDuplicate(name: string): boolean {
+    return this.duplicates.has(normalizeColumnName(name));
   }
   has(name: string): boolean {
     return this.indexOf(name) >= 0;
