@@ -58,6 +58,7 @@ export type ProblemCode =
   | 'confusable-id'
   | 'markup-out-of-range'
   | 'undefined-alias'
+  | 'invalid-value'
   | 'invalid-enum'
   | 'invalid-number'
   | 'reserved-section'

@@ -86,6 +86,13 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
   const onRecord = (record: CsvRecord): void => {
     if (stopped) return;
     handlers.onRecordStart?.(record.pos[0]);
+    // A cell over the length limit (reported as invalid-csv where it starts): a header so broken ends the read,
+    // a row is counted and not used.
+    if (record.overlong) {
+      if (!header) stopped = true;
+      else rows++;
+      return;
+    }
     if (!header) {
       const columns = new ColumnMap(record.cells);
       const delimiter = pendingDelimiter;
