@@ -20,6 +20,7 @@ import {
 } from '../shared/protocol';
 import { StatusBar } from './statusBar';
 import { displayText } from '../core/text/displayText';
+import { WORKSPACE_TRUSTED_NOTIFICATION, type TrustInitializationOptions } from '../shared/trust';
 
 const BILLING_LANGUAGES = Object.values(LANGUAGE_IDS) as string[];
 const RULES_LANGUAGE = 'chargeback-rules';
@@ -59,8 +60,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   const clientOptions: LanguageClientOptions = {
     documentSelector: [...BILLING_LANGUAGES, RULES_LANGUAGE].map((language) => ({ language })),
     synchronize: { configurationSection: 'chargeback' },
+    initializationOptions: { trusted: vscode.workspace.isTrusted } satisfies TrustInitializationOptions,
   };
   client = new LanguageClient('chargeback', 'FinOps Chargeback', serverOptions, clientOptions);
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
   const progressListeners = new Map<string, (p: CheckProgressParams) => void>();
   context.subscriptions.push(
     client.onNotification(SUMMARY_NOTIFICATION, (s: FileSummary) => {

@@ -14,8 +14,8 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSource } from '../core/billing/source';
 import { loadPriceList, type PriceList } from '../core/billing/priceList';
@@ -39,12 +39,15 @@ import { billingHover } from './billing/hover';
 import { RulesService } from './rules/rulesService';
 import { rulesCodeLenses, rulesCompletion, rulesDefinition, rulesHover, rulesSymbols } from './rules/rulesFeatures';
 import { displayText } from '../core/text/displayText';
+import { WORKSPACE_TRUSTED_NOTIFICATION, type TrustInitializationOptions } from '../shared/trust';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let workspaceFolders: string[] = [];
 let canPullConfiguration = false;
 let canRefreshCodeLenses = false;
+/** False in an untrusted workspace (restricted mode): nothing outside the workspace folders is read. */
+let trusted = true;
 
 const settingsCache = new Map<string, Promise<ChargebackSettings>>();
 const priceLists = new Map<string, { mtimeMs: number; list: Promise<PriceList | undefined> }>();
@@ -69,6 +72,22 @@ async function userSettings(uri: string): Promise<ChargebackSettings> {
   return cached;
 }
 
+/** Whether a path lies in one of the workspace folders (real paths: a link out of the workspace is outside). */
+function insideWorkspace(path: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const file = real(path);
+  return workspaceFolders.some((f) => {
+    const r = relative(real(f), file);
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  });
+}
+
 /** Resolves the price-list setting against the workspace folder that holds the document; reloads when it changes. */
 async function priceListFor(uri: string, setting: string): Promise<PriceList | undefined> {
   if (!setting.trim()) return undefined;
@@ -78,6 +97,10 @@ async function priceListFor(uri: string, setting: string): Promise<PriceList | u
     const folder = workspaceFolders.find((f) => docPath.startsWith(f + '/')) ?? workspaceFolders[0];
     if (!folder) return undefined;
     path = join(folder, path);
+  }
+  if (!trusted && !insideWorkspace(path)) {
+    connection.window.showWarningMessage(`Chargeback: the price list "${setting}" is outside this untrusted workspace and is not read.`);
+    return undefined;
   }
   let mtimeMs: number;
   try {
@@ -144,6 +167,12 @@ const rules = new RulesService({
   },
   dateOrder: async (uri) => (await userSettings(uri)).dateOrder === 'DMY' ? 'DMY' : 'MDY',
   log: (message) => connection.console.log(displayText(message)),
+  confineTo: () => (trusted ? undefined : workspaceFolders),
+});
+
+connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
+  trusted = true;
+  for (const doc of documents.all()) if (isRulesDocument(doc)) rules.update(doc.uri, doc.getText(), 0);
 });
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -152,6 +181,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   workspaceFolders = (params.workspaceFolders ?? [])
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => fileURLToPath(f.uri));
+  trusted = (params.initializationOptions as Partial<TrustInitializationOptions> | undefined)?.trusted !== false;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
