@@ -104,7 +104,10 @@ async function priceListFor(uri: string, setting: string): Promise<PriceList | u
   }
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(path).mtimeMs;
+    const st = statSync(path);
+    // A FIFO or device would block the server or never end: only a regular file is a price list.
+    if (!st.isFile()) throw new Error('not a regular file');
+    mtimeMs = st.mtimeMs;
   } catch {
     connection.window.showWarningMessage(`Chargeback: the price list "${setting}" (${path}) cannot be read; tiered meters are re-rated as flat.`);
     return undefined;

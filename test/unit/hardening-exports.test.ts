@@ -122,6 +122,23 @@ describe('temporary files do not outlive the process', () => {
     });
   }
 
+  it('a registered temp folder (the check\'s spool) is removed when the process is interrupted by SIGINT', async function () {
+    this.timeout(20_000);
+    const spool = join(dir, 'chargeback-check-x');
+    const script = `
+      const { mkdirSync, writeFileSync } = require('node:fs');
+      const { trackTemp } = require(${JSON.stringify(join(outDir, 'core/tempFiles.js'))});
+      mkdirSync(${JSON.stringify(spool)}); writeFileSync(${JSON.stringify(join(spool, 'rows.bin'))}, 'rows');
+      trackTemp(${JSON.stringify(spool)}); process.stdout.write('started\\n'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((ok) => child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && ok()));
+    assert.equal(existsSync(join(spool, 'rows.bin')), true);
+    const ended = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, s) => r(s)));
+    child.kill('SIGINT');
+    assert.equal(await ended, 'SIGINT');
+    assert.equal(existsSync(spool), false);
+  });
+
   it('the check registers its spool while it runs and removes it after', async () => {
     const usage = join(dir, 'usage.csv');
     writeFileSync(usage, dailyCsv(Array.from({ length: 50 }, () => ({}))));
