@@ -29,6 +29,6 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // Worker threads of the fast readers (the CLI and the language server start them from dist/).
-  build({ ...common, entryPoints: ['src/core/parallel/worker.ts'], outfile: 'dist/worker.js' }),
+  build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: builds, runs the unit suite (mocha in Node, out/test/unit/**/*.test.js) and the integration suite
+// `npm test`: lints (ESLint with the layer rules of eslint.config.mjs; one check, failed when any file has an
+// error), builds, runs the unit suite (mocha in Node, out/test/unit/**/*.test.js) and the integration suite
 // (inside a real VS Code: scripts/vscode/run-tests.mjs, which installs code-server on first use), then prints one
 // line of its own, last and alone: `N passed, N failed` (`, N skipped` when any were skipped), summed over suites.
 //
-//   node scripts/test.mjs [--unit | --integration]
+//   node scripts/test.mjs [--lint] [--unit] [--integration]     (no flag: all three)
 //
 // Exit code 0 only if the build succeeded and every suite ran to the end without a failure. A suite that could
 // not run, crashed or hit its time limit counts as (at least) one failure, never as "0 failed".
@@ -16,13 +17,16 @@ import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const unknown = argv.filter((a) => a !== '--unit' && a !== '--integration');
+const unknown = argv.filter((a) => a !== '--unit' && a !== '--integration' && a !== '--lint');
 if (unknown.length) {
-  console.error('usage: node scripts/test.mjs [--unit | --integration]');
+  console.error('usage: node scripts/test.mjs [--lint] [--unit] [--integration]');
   process.exit(2);
 }
-const runUnit = !argv.includes('--integration') || argv.includes('--unit');
-const runIntegration = !argv.includes('--unit') || argv.includes('--integration');
+const all = argv.length === 0;
+const runLint = all || argv.includes('--lint');
+const runUnit = all || argv.includes('--unit');
+const runIntegration = all || argv.includes('--integration');
+const LINT_TIME_LIMIT_S = Number(process.env.FINOPS_LINT_TIMEOUT_S || 600);
 const UNIT_TIME_LIMIT_S = Number(process.env.FINOPS_UNIT_TIMEOUT_S || 600);
 const UNIT_EXIT_GRACE_MS = 10_000;
 
@@ -52,6 +56,7 @@ try {
   totals.failed += 1;
   finish();
 }
+if (runLint && !interrupted) await lintSuite();
 const build = await run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
 if (build.code !== 0) {
   problems.push(`build failed (${build.why})`);
@@ -61,6 +66,15 @@ if (build.code !== 0) {
   if (runIntegration && !interrupted) await integrationSuite();
 }
 finish();
+
+/** ESLint over the repository (the layers, no import cycles between modules or folders): one check. */
+async function lintSuite() {
+  console.log('\nlint: eslint .');
+  const eslint = join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+  const ran = await run(process.execPath, [eslint, '.'], { timeLimitMs: LINT_TIME_LIMIT_S * 1000 });
+  const ok = ran.code === 0;
+  add('lint', { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 }, ok ? undefined : `eslint ${ran.why}`);
+}
 
 async function unitSuite() {
   const files = findTests(join(root, 'out', 'test', 'unit'));

@@ -74,7 +74,7 @@ async function ensureCli() {
     await Promise.all([
       build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
       // The worker threads of the fast readers: without it the CLI reads on one core.
-      build({ ...common, entryPoints: ['src/core/parallel/worker.ts'], outfile: 'dist/worker.js' }),
+      build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
       build({ ...common, entryPoints: ['scripts/bench/editorLeg.ts'], outfile: editorLeg }),
     ]);
     return 'rebuilt';

@@ -4,12 +4,23 @@
  */
 import * as vscode from 'vscode';
 import { kindOfLanguage } from '../core/billing/fileKinds';
-import type { FileSummary } from '../shared/protocol';
+import type { FileSummaries } from './summaries';
+
+/** Shows the active billing file's totals, kept current as summaries arrive and editors change. */
+export function registerStatusBar(context: vscode.ExtensionContext, summaries: FileSummaries): StatusBar {
+  const statusBar = new StatusBar(summaries);
+  context.subscriptions.push(
+    statusBar,
+    summaries.onDidChange(() => statusBar.update()),
+    vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
+  );
+  return statusBar;
+}
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('chargeback.fileSummary', vscode.StatusBarAlignment.Left, 10);
 
-  constructor(private readonly summaries: Map<string, FileSummary>) {
+  constructor(private readonly summaries: FileSummaries) {
     this.item.name = 'Chargeback: billing file totals';
     this.item.command = 'chargeback.showSummary';
     this.update();

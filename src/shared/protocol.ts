@@ -1,27 +1,19 @@
 /**
- * What the VS Code client and the language server say to each other beyond standard LSP, and the settings both
- * read. One file, imported by both sides, so the two can never disagree on a name or a shape.
+ * What the VS Code client and the language server say to each other beyond standard LSP: every request and
+ * notification as one typed object (method name, parameter and result types together), defined here once and used
+ * by both sides, so that the two can never disagree on a name or a shape.
+ *
+ * This folder is imported by the client and by the server, so it may import only what both bundles can carry:
+ * the core's types and the transport-free entry of `vscode-jsonrpc` (the message classes that both LSP packages
+ * re-export), never `vscode-languageclient` or `vscode-languageserver` themselves, which would pull one side into
+ * the other's bundle. Messages between a webview and the extension get a module of their own next to this one.
  */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ExportKind } from '../core/exports/exportContent';
 
-/** Settings under "chargeback.*" (package.json contributes.configuration mirrors these). */
-export interface ChargebackSettings {
-  /** How slash dates (7/1/2026) are read. */
-  dateOrder: 'MDY' | 'DMY';
-  /** Azure plan price list CSV, absolute or relative to the workspace folder; empty for none. */
-  priceList: string;
-  /** A total off by at least this amount (billing currency) is an error; less is a warning. */
-  errorThreshold: string;
-  /** At most this many row diagnostics per file reach the editor; the rest are summarized per code. */
-  maxDiagnostics: number;
-}
-
-export const DEFAULT_SETTINGS: ChargebackSettings = {
-  dateOrder: 'MDY',
-  priceList: '',
-  errorThreshold: '1.00',
-  maxDiagnostics: 500,
-};
+export type { ChargebackSettings } from './settings';
+export { DEFAULT_SETTINGS } from './settings';
+export type { ExportKind } from '../core/exports/exportContent';
 
 /** The totals of one checked billing file, as the status bar and the output channel show them. */
 export interface FileSummary {
@@ -46,10 +38,8 @@ export interface FileSummary {
 }
 
 /** Server -> client notification after every check of a document or file. */
-export const SUMMARY_NOTIFICATION = 'chargeback/fileSummary';
+export const FileSummaryNotification = new NotificationType<FileSummary>('chargeback/fileSummary');
 
-/** Client -> server request: check a file from disk (any size) and publish its diagnostics. */
-export const CHECK_FILE_REQUEST = 'chargeback/checkFile';
 export interface CheckFileParams {
   uri: string;
 }
@@ -59,19 +49,18 @@ export interface CheckFileResult {
   lines: string[];
   listed: number;
 }
+/** Client -> server request: check a file from disk (any size) and publish its diagnostics. */
+export const CheckFileRequest = new RequestType<CheckFileParams, CheckFileResult, void>('chargeback/checkFile');
 
-/** Server -> client notification while a file is being checked from disk. */
-export const CHECK_PROGRESS_NOTIFICATION = 'chargeback/checkProgress';
 export interface CheckProgressParams {
   uri: string;
   rows: number;
   pass: number;
   passes: number;
 }
+/** Server -> client notification while a file is being checked from disk. */
+export const CheckProgressNotification = new NotificationType<CheckProgressParams>('chargeback/checkProgress');
 
-/** Client -> server request: allocate a rules file afresh and write one export (atomically; never silently replaces). */
-export const EXPORT_REQUEST = 'chargeback/export';
-export type { ExportKind } from '../core/exports/exportContent';
 export interface ExportParams {
   uri: string;
   kind: ExportKind;
@@ -90,3 +79,5 @@ export interface ExportResult {
   currency?: string;
   bytes?: number;
 }
+/** Client -> server request: allocate a rules file afresh and write one export (atomically; never silently replaces). */
+export const ExportRequest = new RequestType<ExportParams, ExportResult, void>('chargeback/export');

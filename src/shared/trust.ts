@@ -4,9 +4,12 @@
  * `allowOutside: true` notwithstanding, and so is a price list outside. The extension says at start-up whether the
  * workspace is trusted, and tells the server when the user grants trust (trust is never taken back in a session).
  */
+import { NotificationType } from 'vscode-jsonrpc';
+
+/** The language client's `initializationOptions`. */
 export interface TrustInitializationOptions {
   trusted: boolean;
 }
 
-/** Extension -> server: the user trusted the workspace; rules files are analysed again without the confinement. */
-export const WORKSPACE_TRUSTED_NOTIFICATION = 'chargeback/workspaceTrusted';
+/** Client -> server: the user trusted the workspace; rules files are analysed again without the confinement. */
+export const WorkspaceTrustedNotification = new NotificationType<Record<string, never>>('chargeback/workspaceTrusted');

@@ -58,9 +58,9 @@ function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void
 const workerRuns = { calls: 0, merged: 0 };
 type RunInWorkers = typeof pool.runInWorkers;
 const realRunInWorkers: RunInWorkers = pool.runInWorkers;
-const spyRunInWorkers = (async (tasks: readonly AggregateTask[], signal?: AbortSignal): Promise<AggregatePart[]> => {
+const spyRunInWorkers = (async (script: string, tasks: readonly AggregateTask[], signal?: AbortSignal): Promise<AggregatePart[]> => {
   workerRuns.calls++;
-  const answers = await realRunInWorkers<AggregateTask, AggregatePart>(tasks, signal);
+  const answers = await realRunInWorkers<AggregateTask, AggregatePart>(script, tasks, signal);
   if (tasks.length > 0 && answers.every((a, k) => a.ok && a.endOffset === tasks[k].to)) workerRuns.merged++;
   return answers;
 }) as RunInWorkers;

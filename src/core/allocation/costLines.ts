@@ -21,6 +21,7 @@ import type { FileKind } from '../billing/fileKinds';
 import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
 import { GroupLane, LANE_DATE, LANE_FIRST, LANE_RAGGED, NUM, cellText, parsePlainDecimal, recordValues, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
@@ -958,6 +959,9 @@ function linesOfPart(part: AggregatePart, lineOffset: number): { lines: CostLine
   return { lines, issues };
 }
 
+/** The worker threads' entry point (./worker.ts): beside this module in out/, dist/worker.js in the bundles. */
+const WORKER_SCRIPT = join(__dirname, 'worker.js');
+
 /**
  * Aggregated lines of a whole daily usage file, range by range: big files are cut into ranges, the first read in
  * this thread while workers read the others, and each range's lines are handed out as soon as it is read (the
@@ -969,7 +973,7 @@ async function* readDailyAggregated(source: TextSource, input: ByteInput, file: 
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
   const taskOptions = { dateOrder: options.dateOrder, amount: options.amount, aggregateBy: options.aggregateBy, aggregateRetail: options.aggregateRetail };
   const task = (from: number, to: number): AggregateTask => ({ kind: 'aggregate-daily', path: 'path' in input ? input.path : '', file, from, to, options: taskOptions });
-  const workers = parallelism();
+  const workers = parallelism(WORKER_SCRIPT);
   if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);
     if (cuts.length > 2) {
@@ -977,7 +981,7 @@ async function* readDailyAggregated(source: TextSource, input: ByteInput, file: 
       const stop = new AbortController();
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
-      const others = runInWorkers<AggregateTask, AggregatePart>(tasks.slice(1), signal).then(
+      const others = runInWorkers<AggregateTask, AggregatePart>(WORKER_SCRIPT, tasks.slice(1), signal).then(
         (answers) => ({ answers }),
         (error: unknown) => ({ error }),
       );

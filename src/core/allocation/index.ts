@@ -1,7 +1,9 @@
 /**
  * The public face of the allocation core, for the language server, the CLI and the exports: read a rules file,
  * read cost lines, allocate, check the rules against the data. Everything here is pure TypeScript without editor
- * or LSP types; file I/O happens only in costLines (through a TextSource) and dataFiles, when called.
+ * or LSP types. File I/O happens only when called: costLines reads billing files through a TextSource, and calls
+ * fs itself for the byte ranges its fast reader and the worker threads read (statSync, readSync at an offset);
+ * dataFiles and rulesRun look up the files that `data:` names (fs.stat, fs.readdir).
  */
 export { parseRules } from './parseRules';
 export type { ParsedRules } from './parseRules';

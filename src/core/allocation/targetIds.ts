@@ -19,10 +19,17 @@ export function targetIdKey(id: string): string {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
+/** Code point ranges of characters that cannot be seen (controls, format characters, fillers, variation selectors). */
+const INVISIBLE_RANGES: readonly [number, number][] = [
+  [0x0000, 0x001f], [0x007f, 0x009f], [0x00ad, 0x00ad], [0x034f, 0x034f], [0x061c, 0x061c], [0x115f, 0x1160],
+  [0x17b4, 0x17b5], [0x180b, 0x180f], [0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x206f], [0x3164, 0x3164],
+  [0xfe00, 0xfe0f], [0xfeff, 0xfeff], [0xffa0, 0xffa0],
+];
 
-const INVISIBLE_ONE = new RegExp(INVISIBLE.source, 'u');
+function isInvisible(c: string): boolean {
+  const cp = c.codePointAt(0)!;
+  return INVISIBLE_RANGES.some(([lo, hi]) => cp >= lo && cp <= hi);
+}
 
 /** Lookalike -> the Latin letter it is drawn like (lower case; the key is lower-cased first). */
 const LOOKALIKES: Record<string, string> = {
@@ -37,13 +44,14 @@ const LOOKALIKES: Record<string, string> = {
 
 /** Whether an id holds a character that cannot be seen (zero-width, bidi control...). */
 export function hasInvisible(id: string): boolean {
-  return INVISIBLE_ONE.test(id.normalize('NFKC'));
+  for (const c of id.normalize('NFKC')) if (isInvisible(c)) return true;
+  return false;
 }
 
 /** What an id looks like: two ids with the same skeleton cannot be told apart reliably on screen. */
 export function targetIdSkeleton(id: string): string {
   let out = '';
-  for (const c of targetIdKey(id).replace(INVISIBLE, '')) out += LOOKALIKES[c] ?? c;
+  for (const c of targetIdKey(id)) if (!isInvisible(c)) out += LOOKALIKES[c] ?? c;
   return out;
 }
 
@@ -51,7 +59,7 @@ export function targetIdSkeleton(id: string): string {
 export function lookalikeCharacters(id: string): string[] {
   const out: string[] = [];
   for (const c of id.normalize('NFKC')) {
-    const invisible = INVISIBLE_ONE.test(c);
+    const invisible = isInvisible(c);
     if (invisible || LOOKALIKES[c.toLowerCase()] !== undefined) {
       const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
       out.push(invisible ? `${code} (invisible)` : `${code} (${c})`);

@@ -4,11 +4,28 @@
  */
 import type Decimal from 'decimal.js';
 import { parseDecimal } from '../money';
-import { tiersFromRangeMins, type PriceTier } from '../rating/formula';
 import { parseBillingDate, type DateOrder } from './dates';
 import { readBillingFile } from './reader';
 import type { TextSource } from './source';
 import { cellRange, type Finding } from '../findings';
+
+/** One graduated price band: units beyond `startsAfter` (and up to the next band) cost `unitPrice`. */
+export interface PriceTier {
+  startsAfter: Decimal;
+  unitPrice: Decimal;
+}
+
+/**
+ * Builds graduated bands from price-list rows (PricingTierRangeMin, UnitPrice). Price lists write the first band as
+ * starting at 0 or at 1 ("1-100, 101-100000"); both mean "the first 100 units", so a list whose lowest minimum is 1
+ * is read as 1-based.
+ */
+export function tiersFromRangeMins(rows: { min: Decimal; unitPrice: Decimal }[]): PriceTier[] {
+  const sorted = [...rows].sort((a, b) => a.min.comparedTo(b.min));
+  if (sorted.length === 0) return [];
+  const oneBased = sorted[0].min.eq(1);
+  return sorted.map((r) => ({ startsAfter: oneBased ? r.min.minus(1) : r.min, unitPrice: r.unitPrice }));
+}
 
 export interface PriceEntry {
   /** yyyy-mm-dd, inclusive; undefined means open-ended. */

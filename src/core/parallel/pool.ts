@@ -1,33 +1,30 @@
 /**
  * The second core: runs tasks of the fast readers in worker threads (one per task, at most one per core). The
- * worker script is `worker.js` beside this module, both in the tsc output (out/src/core/parallel/) and in the
- * bundles (dist/): the build emits dist/worker.js.
+ * caller names its worker script (an entry point beside its own code, e.g. ../allocation/worker.ts), so that this
+ * module depends on no reader: the build emits the bundled script as dist/worker.js.
  *
  * Workers are an optimization, never a requirement: `parallelism()` says 1 when there is a single core, when the
  * worker script is missing, or when FINOPS_CHARGEBACK_WORKERS=1, and callers then do the same work in-thread.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-export const WORKER_SCRIPT = join(__dirname, 'worker.js');
-
 /** How many workers a big read may use. */
-export function parallelism(): number {
+export function parallelism(script: string): number {
   const forced = Number(process.env.FINOPS_CHARGEBACK_WORKERS);
-  if (Number.isInteger(forced) && forced >= 1) return existsSync(WORKER_SCRIPT) ? Math.min(forced, 8) : 1;
-  if (!existsSync(WORKER_SCRIPT)) return 1;
+  if (Number.isInteger(forced) && forced >= 1) return existsSync(script) ? Math.min(forced, 8) : 1;
+  if (!existsSync(script)) return 1;
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-/** Runs each task in a worker of its own and resolves with their answers, in task order. */
-export function runInWorkers<T, R>(tasks: readonly T[], signal?: AbortSignal): Promise<R[]> {
+/** Runs each task in a worker of its own (the script `script`) and resolves with their answers, in task order. */
+export function runInWorkers<T, R>(script: string, tasks: readonly T[], signal?: AbortSignal): Promise<R[]> {
   const workers: Worker[] = [];
   const answers = tasks.map(
     (task) =>
       new Promise<R>((resolve, reject) => {
-        const w = new Worker(WORKER_SCRIPT, { workerData: task });
+        const w = new Worker(script, { workerData: task });
         workers.push(w);
         let settled = false;
         w.once('message', (m: { ok: true; value: R } | { ok: false; error: string }) => {

@@ -13,7 +13,8 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printingTolerance, roundCents } from '../money';
-import { chargedFraction, percentAsFraction, rateCumulative, type PriceTier } from './formula';
+import type { PriceTier } from '../billing/priceList';
+import { chargedFraction, percentAsFraction, rateCumulative } from './formula';
 import { parseBillingDate } from '../billing/dates';
 import type { CsvRecord } from '../billing/csv';
 import type { BillingHeader } from '../billing/reader';

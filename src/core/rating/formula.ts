@@ -7,25 +7,11 @@
  * Credits (CreditPercentage) reduce the price the same way PEC does, so both are folded into one "discount".
  */
 import type Decimal from 'decimal.js';
+import type { PriceTier } from '../billing/priceList';
 import { Dec, ONE, ZERO, floorCents, parseDecimal } from '../money';
 
-/** One graduated price band: units beyond `startsAfter` (and up to the next band) cost `unitPrice`. */
-export interface PriceTier {
-  startsAfter: Decimal;
-  unitPrice: Decimal;
-}
-
-/**
- * Builds graduated bands from price-list rows (PricingTierRangeMin, UnitPrice). Price lists write the first band as
- * starting at 0 or at 1 ("1-100, 101-100000"); both mean "the first 100 units", so a list whose lowest minimum is 1
- * is read as 1-based.
- */
-export function tiersFromRangeMins(rows: { min: Decimal; unitPrice: Decimal }[]): PriceTier[] {
-  const sorted = [...rows].sort((a, b) => a.min.comparedTo(b.min));
-  if (sorted.length === 0) return [];
-  const oneBased = sorted[0].min.eq(1);
-  return sorted.map((r) => ({ startsAfter: oneBased ? r.min.minus(1) : r.min, unitPrice: r.unitPrice }));
-}
+// The bands are read from the price list (billing/), which the rating depends on and never the other way round.
+export { tiersFromRangeMins, type PriceTier } from '../billing/priceList';
 
 /** Retail price of `units` cumulative units: flat when there are no tiers, else the graduated sum. */
 export function grossPrice(units: Decimal, unitPrice: Decimal, tiers?: readonly PriceTier[]): Decimal {

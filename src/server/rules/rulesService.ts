@@ -17,7 +17,8 @@ import { atomicWrite } from '../../core/exports/atomicWrite';
 import { exportContent } from '../../core/exports/exportContent';
 import { formatCents } from '../../core/money';
 import type { ExportKind, ExportResult } from '../../shared/protocol';
-import { rulesDiagnostics, type RulesData } from './rulesFeatures';
+import { rulesDiagnostics } from './diagnostics';
+import type { RulesData } from './rulesData';
 
 /** Lines kept in memory between runs; beyond this, each run streams the files again. */
 const KEEP_LINES = 300_000;
