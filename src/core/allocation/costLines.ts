@@ -186,6 +186,28 @@ export async function* readCostLineBatches(sources: readonly TextSource[], optio
 /** Lines the reference path hands out at a time. */
 const BATCH_LINES = 1024;
 
+async function warnUnusedDuplicates(source: TextSource, kind: CostSourceKind, options: ReadCostLinesOptions, issue: (i: Omit<CostLineIssue, 'file'>) => void): Promise<void> {
+  let header: BillingHeader | undefined;
+  await readBillingFile(source, { onHeader: (h) => ((header = h), false), onRow: () => undefined, onFinding: () => undefined });
+  if (!header || header.columns.duplicates.size === 0) return;
+  const { unused } = new RowMapper(header, kind, source.name, options, () => undefined).ambiguousColumns();
+  if (unused.length === 0) return;
+  issue(duplicateColumnIssue([], unused, header.record.pos[0] + 1));
+}
+
+/** Columns the header names twice: an error when the run needs one of them (the file is not allocated). */
+function duplicateColumnIssue(needed: string[], unused: string[], line: number): Omit<CostLineIssue, 'file'> {
+  const names = [...needed, ...unused];
+  return {
+    code: 'duplicate-column',
+    severity: needed.length > 0 ? 'error' : 'warning',
+    message: needed.length > 0
+      ? `The header has ${names.join(', ')} more than once; which copy holds the values is ambiguous, so this file was not allocated.`
+      : `The header has ${names.join(', ')} more than once; ${names.length > 1 ? 'those columns are' : 'that column is'} ambiguous and not read.`,
+    line,
+  };
+}
+
 async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices: Set<string>, options: ReadCostLinesOptions): AsyncGenerator<CostLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
@@ -196,7 +218,12 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
     for (;;) {
       const part = await parts.next();
       if (part.done) {
-        if (part.value) return;
+        if (part.value) {
+          // The fast path read the file (a needed column named twice would have sent it to the reference path,
+          // which says so): a duplicated column it did not need is still worth a word.
+          await warnUnusedDuplicates(source, kind, options, issue);
+          return;
+        }
         break;
       }
       for (const i of part.value.issues) options.onIssue?.(i);
@@ -211,15 +238,7 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
       const missing = mapper.missingColumns();
       const ambiguous = mapper.ambiguousColumns();
       if (ambiguous.needed.length > 0 || ambiguous.unused.length > 0) {
-        const names = [...ambiguous.needed, ...ambiguous.unused];
-        issue({
-          code: 'duplicate-column',
-          severity: ambiguous.needed.length > 0 ? 'error' : 'warning',
-          message: ambiguous.needed.length > 0
-            ? `The header has ${names.join(', ')} more than once; which copy holds the values is ambiguous, so this file was not allocated.`
-            : `The header has ${names.join(', ')} more than once; ${names.length > 1 ? 'those columns are' : 'that column is'} ambiguous and not read.`,
-          line: event.header.record.pos[0] + 1,
-        });
+        issue(duplicateColumnIssue(ambiguous.needed, ambiguous.unused, event.header.record.pos[0] + 1));
         if (ambiguous.needed.length > 0) {
           mapper = undefined;
           continue;
