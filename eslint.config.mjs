@@ -55,11 +55,9 @@ export default tseslint.config(
       'import-x/no-self-import': 'error',
       'chargeback/no-folder-cycle': ['error', { root: 'src' }],
       // Rules the code does not follow today and that say nothing about correctness here: `(overflow = true) &&
-      // false` (set, then return false) and `(seen.add(f), out.push(f))` are deliberate; byte-level readers
-      // match control characters on purpose.
+      // false` (set, then return false) and `(seen.add(f), out.push(f))` are deliberate.
       'no-constant-binary-expression': 'off',
       '@typescript-eslint/no-unused-expressions': 'off',
-      'no-control-regex': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unused-vars': [

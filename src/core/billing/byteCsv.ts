@@ -689,6 +689,7 @@ export function recordValues(r: ByteRecord, index: number, line: number): CsvRec
   return { index, cells, pos: [line, 0, line, 0] };
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, NUL included, is the point
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The same for a record's bytes [start, end) in any buffer (a record read again from the file). */
