@@ -17,6 +17,7 @@ export function targetIdKey(id: string): string {
   return (NON_ASCII.test(id) ? id.normalize('NFKC') : id).trim().toLowerCase();
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, NUL included, is the point
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Code point ranges of characters that cannot be seen (controls, format characters, fillers, variation selectors). */

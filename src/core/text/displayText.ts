@@ -10,7 +10,9 @@
  * C0 controls, DEL, C1 controls, the line and paragraph separators, and the bidirectional formatting characters
  * (embeddings, overrides, isolates, marks) that reorder what a terminal shows.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this module escapes
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex -- the same set, to test for
 const ANY_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
