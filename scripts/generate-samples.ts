@@ -15,15 +15,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ONE, ZERO, floorCents, formatPrice, roundCents } from '../src/core/money';
-import { chargedFraction, rateCumulative, tiersFromRangeMins, type PriceTier } from '../src/core/rating/formula';
+import { chargedFraction, grossPrice, rateCumulative, tiersFromRangeMins, type PriceTier } from '../src/core/rating/formula';
 import { DAILY_USAGE_COLUMNS, RECONCILIATION_COLUMNS } from '../src/core/billing/fileKinds';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Column orders, exactly as the domain page lists them (the checker detects columns by name; we write this order
 // because it is what files in the wild show).
 
-// The daily and reconciliation lists are the core's own, so that the samples and the checker never drift.
-export const DAILY_COLUMNS = DAILY_USAGE_COLUMNS;
+// The daily and reconciliation lists are the core's own, so that the samples and the checker never drift. Real billed
+// daily exports put BenefitId before BenefitOrderId: the sample does too (the checker finds columns by name).
+export const DAILY_COLUMNS = [...DAILY_USAGE_COLUMNS.slice(0, -3), 'BenefitId', 'BenefitOrderId', 'BenefitType'] as const;
+if (DAILY_USAGE_COLUMNS.slice(-3).join() !== 'BenefitOrderId,BenefitId,BenefitType') throw new Error('daily column order changed');
 export const RECON_COLUMNS = RECONCILIATION_COLUMNS;
 
 export const PRICE_LIST_COLUMNS = [
@@ -141,9 +143,9 @@ const PARTNER = {
   mpnId: '6128834',
 };
 
-/** The daily file uses US dates (7/1/2026), as many real exports do; the recon file and price list use ISO. */
+/** The daily file uses US dates with leading zeros (07/01/2026), as real billed exports do; the others use ISO. */
 function usDate(month: number, day: number, year = YEAR): string {
-  return `${month}/${day}/${year}`;
+  return `${String(month).padStart(2, '0')}/${String(day).padStart(2, '0')}/${year}`;
 }
 function isoDate(month: number, day: number, year = YEAR): string {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
@@ -195,6 +197,8 @@ interface MeterSpec {
   price: string;
   /** Graduated bands as the price list writes them: [PricingTierRangeMin, PricingTierRangeMax, UnitPrice]. */
   tiers?: [string, string, string][];
+  /** The first band is a free monthly allowance (price 0); UnitPrice in the usage files is the paid band's price. */
+  allowance?: boolean;
   publisher?: string;
   pecEligible?: boolean;
   priceListTags?: string;
@@ -206,7 +210,9 @@ function meter(spec: MeterSpec): Meter {
     ? spec.tiers.map(([min, max, price]) => ({ min: new Dec(min), max, price: new Dec(price) }))
     : [{ min: ZERO, max: '', price: new Dec(spec.price) }];
   const tiers = spec.tiers ? tiersFromRangeMins(priceRows.map((r) => ({ min: r.min, unitPrice: r.price }))) : [];
-  if (tiers.length > 0 && !tiers[0].unitPrice.eq(spec.price)) throw new Error(`${spec.key}: UnitPrice must be the first tier's`);
+  const listed = spec.allowance ? tiers[1] : tiers[0];
+  if (spec.allowance && !tiers[0]?.unitPrice.isZero()) throw new Error(`${spec.key}: an allowance is a first band at 0`);
+  if (tiers.length > 0 && !listed.unitPrice.eq(spec.price)) throw new Error(`${spec.key}: UnitPrice must be the first paid tier's`);
   return {
     key: spec.key,
     id: guid(`meter:${spec.key}`),
@@ -243,8 +249,9 @@ const M = {
   // Tiered, 1-based bands ("1-100, 101-10240") crossed on the first days of the month: the effective price falls.
   egress: meter({ key: 'bandwidth-zone1-out', category: 'Bandwidth', subCategory: 'Rtn Preference: MGN', name: 'Standard Data Transfer Out', region: 'Zone 1', unit: '1 GB', productName: 'Bandwidth', skuName: 'Standard Data Transfer Out', price: '0.087', tiers: [['1', '100', '0.087'], ['101', '10240', '0.083'], ['10241', '51200', '0.07']] }),
   pip: meter({ key: 'vnet-ipv4-static', category: 'Virtual Network', subCategory: 'IP Addresses', name: 'Standard IPv4 Static Public IP', region: 'EU West', unit: '1 Hour', productName: 'Virtual Network IP Addresses', skuName: 'Standard IPv4 Static Public IP', price: '0.005' }),
-  laIngest: meter({ key: 'log-analytics-ingest', category: 'Log Analytics', subCategory: 'Analytics Logs', name: 'Analytics Logs Data Ingestion', region: 'EU West', unit: '1 GB', productName: 'Log Analytics', skuName: 'Analytics Logs', price: '2.99' }),
-  alerts: meter({ key: 'monitor-metric-alerts', category: 'Azure Monitor', subCategory: 'Alerts', name: 'Metric Alerts Monitored Time Series', region: 'EU West', unit: '1/Month', productName: 'Azure Monitor', skuName: 'Metric Alerts', price: '0.1' }),
+  // Free monthly allowances, as real files show them: EffectiveUnitPrice 0.00 on the free part of the month.
+  laIngest: meter({ key: 'log-analytics-ingest', category: 'Log Analytics', subCategory: 'Analytics Logs', name: 'Analytics Logs Data Ingestion', region: 'EU West', unit: '1 GB', productName: 'Log Analytics', skuName: 'Analytics Logs', price: '2.99', tiers: [['0', '25', '0'], ['25', '', '2.99']], allowance: true }),
+  alerts: meter({ key: 'monitor-metric-alerts', category: 'Azure Monitor', subCategory: 'Alerts', name: 'Metric Alerts Monitored Time Series', region: 'EU West', unit: '1/Month', productName: 'Azure Monitor', skuName: 'Metric Alerts', price: '0.1', tiers: [['0', '10', '0'], ['10', '', '0.1']], allowance: true }),
   sqlVcore: meter({ key: 'sql-gp-gen5-vcore', category: 'SQL Database', subCategory: 'General Purpose - Compute Gen5', name: 'vCore', region: 'EU West', unit: '1 Hour', productName: 'SQL Database Single/Elastic Pool General Purpose - Compute Gen5', skuName: 'vCore', price: '0.2538' }),
   sqlStorage: meter({ key: 'sql-gp-storage', category: 'SQL Database', subCategory: 'General Purpose - Storage', name: 'General Purpose Data Stored', region: 'EU West', unit: '1 GB/Month', productName: 'SQL Database Single/Elastic Pool General Purpose - Storage', skuName: 'General Purpose Data Stored', price: '0.127' }),
   appP1v3: meter({ key: 'appservice-p1v3', category: 'Azure App Service', subCategory: 'Premium v3 Plan', name: 'P1 v3 App', region: 'EU West', unit: '1 Hour', productName: 'Azure App Service Premium v3 Plan', skuName: 'P1 v3', price: '0.2' }),
@@ -526,7 +533,9 @@ export const CUSTOMERS: readonly Customer[] = [CONTOSO, FABRIKAM];
 // ---------------------------------------------------------------------------------------------------------------
 // Usage rows before rating.
 
-export type DailyDefect = 'pec-not-applied' | 'pec-twice' | 'total-off' | 'unitprice-off' | 'invalid-quantity';
+export type DailyDefect =
+  | 'pec-not-applied' | 'pec-twice' | 'total-off' | 'unitprice-off' | 'invalid-quantity' | 'credit-disagrees'
+  | 'price-cell-wrong' | 'invalid-total' | 'usage-date-outside';
 
 interface UsageRow {
   day: number;
@@ -576,18 +585,27 @@ const DAILY_DEFECT_PLACES: { defect: DailyDefect; day: number; resource: string;
   { defect: 'total-off', day: 21, resource: 'vm-web-02_OsDisk_1', meter: M.p10, why: 'BillingPreTaxTotal 2.00 EUR higher than FLOOR(EffectiveUnitPrice x Quantity x PCToBCExchangeRate, 2)' },
   { defect: 'unitprice-off', day: 5, resource: 'kv-contoso-web', meter: M.kvOps, why: 'UnitPrice 10% above the price list (EffectiveUnitPrice and totals consistent with the wrong price)' },
   { defect: 'invalid-quantity', day: 26, resource: 'stcontosodatadev', meter: M.hotWrite, why: 'Quantity is not a number' },
+  { defect: 'credit-disagrees', day: 12, resource: 'vm-web-01', meter: M.d2sv5, why: 'CreditPercentage 10 on a "Partner Earned Credit Applied" row whose PartnerEarnedCreditPercentage is 15 (the price follows the 15)' },
+  { defect: 'price-cell-wrong', day: 17, resource: 'vm-web-02', meter: M.d2sv5, why: 'EffectiveUnitPrice printed 10% low, totals billed at the right price: no money at stake' },
+  { defect: 'invalid-total', day: 19, resource: 'kv-contoso-web', meter: M.kvOps, why: 'BillingPreTaxTotal is not a number (its Quantity still counts month to date)' },
+  { defect: 'usage-date-outside', day: 31, resource: 'vm-spark-01', meter: M.d4sv5, why: 'UsageDate in August on a July row (reservation-covered usage, so no price depends on it)' },
 ];
+/** A defect whose row has no PEC (covered usage) and whose meter may be anything. */
+const ANY_ROW_DEFECTS: readonly DailyDefect[] = ['invalid-quantity', 'usage-date-outside'];
 const TOTAL_OFF = new Dec('2.00');
 const UNITPRICE_FACTOR = new Dec('1.1');
 /** The invalid cell, and the quantity the row "really" had, used only to print its (unverifiable) totals. */
 const INVALID_QUANTITY_TEXT = '12.5.1';
 const INVALID_QUANTITY_MEANT = new Dec('12.51');
+const INVALID_TOTAL_TEXT = 'n/a';
+const CREDIT_DISAGREEING = '10';
 
 function plantDailyDefects(rows: UsageRow[]): void {
   for (const place of DAILY_DEFECT_PLACES) {
     const row = rows.find((r) => r.day === place.day && r.resource.name === place.resource && r.use.meter === place.meter);
     if (!row) throw new Error(`no usage row for planted defect ${place.defect}`);
-    if (place.defect !== 'invalid-quantity' && row.pec.isZero()) throw new Error(`planted defect ${place.defect} needs a PEC row`);
+    if (!ANY_ROW_DEFECTS.includes(place.defect) && row.pec.isZero()) throw new Error(`planted defect ${place.defect} needs a PEC row`);
+    if (place.defect === 'usage-date-outside' && !row.resource.benefit) throw new Error('usage-date-outside must sit on covered usage');
     if (row.use.meter.tiers.length > 0) throw new Error(`planted defect ${place.defect} must sit on a flat meter`);
     row.defect = place.defect;
   }
@@ -610,9 +628,32 @@ function groupKey(r: UsageRow): string {
   return [r.customer.id, r.customer.plan.id, r.use.meter.id, 'billing-period-2026-07', r.pec.gt(0) ? 'pec' : 'no-pec'].join('|');
 }
 
-/** The quantity that counts toward cumulative sums: the invalid row counts for nothing, as the checker skips it. */
+/**
+ * The quantity that counts toward cumulative sums: the row whose Quantity is unreadable counts for nothing (nobody can
+ * read it); a row with only an unreadable total still consumed its quantity.
+ */
 function countedQuantity(r: UsageRow): Decimal {
   return r.defect === 'invalid-quantity' ? ZERO : r.quantity;
+}
+
+/**
+ * A total as real billed exports print it: not rounded to cents, with up to 8 decimals, and in scientific notation
+ * when tiny ("7.10833E-05", "0.00E+00").
+ */
+function exportedAmount(x: Decimal): string {
+  if (x.isZero()) return '0.00E+00';
+  if (x.abs().lt('0.0001')) {
+    const [mantissa, exp] = x.toExponential(5).split('e');
+    const e = Number(exp);
+    return `${mantissa}E${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  const t = x.toDecimalPlaces(8, Dec.ROUND_HALF_UP).toFixed(8).replace(/0+$/, '');
+  return t.endsWith('.') ? `${t}00` : /\.\d$/.test(t) ? `${t}0` : t;
+}
+
+/** EffectiveUnitPrice as printed: as few decimals as needed, a zero price as 0.00. */
+function exportedPrice(x: Decimal): string {
+  return x.isZero() ? '0.00' : formatPrice(x);
 }
 
 /** BCU_d of each rating group: cumulative quantity through day d, including every (valid) row of day d. */
@@ -666,25 +707,39 @@ function rateUsage(rows: UsageRow[]): RatedRow[] {
           eup = rateCumulative(bcu, unitPrice, fraction, m.tiers).eup;
           break;
         default:
-          eup = rateCumulative(bcu, m.unitPrice, fraction, m.tiers).eup;
+          if (isAllowance(m)) {
+            // As billed exports show a free allowance: 0 on the free part of the month, the tier price after it (the
+            // day the allowance runs out, the day's blend), so that the rows add up to the month's charge.
+            const before = cumulative.get(groupKey(r))![r.day - 1];
+            const span = bcu.minus(before);
+            eup = span.gt(0) ? grossPrice(bcu, m.unitPrice, m.tiers).minus(grossPrice(before, m.unitPrice, m.tiers)).div(span).times(fraction) : ZERO;
+          } else {
+            eup = rateCumulative(bcu, m.unitPrice, fraction, m.tiers).eup;
+          }
       }
     }
-    const eupText = formatPrice(eup);
-    // Totals multiply the EUP as printed, which is what the documented formula and any reader of the file have.
-    // (FLOOR(exact EUP x Quantity, 2) can be a cent higher when that product is a whole number of cents.)
+    const eupText = exportedPrice(eup);
+    // Totals multiply the EUP as printed, which is what any reader of the file has; real billed exports do not
+    // round them to cents.
     const printed = new Dec(eupText);
     const q = r.defect === 'invalid-quantity' ? INVALID_QUANTITY_MEANT : r.quantity;
-    let billing = floorCents(printed.times(q).times(FX));
+    let billing = printed.times(q).times(FX);
     if (r.defect === 'total-off') billing = billing.plus(TOTAL_OFF);
     return {
       usage: r,
       unitPrice,
-      eup: eupText,
+      // The wrong price cell is printed 10% low; its totals above were billed at the right price.
+      eup: r.defect === 'price-cell-wrong' ? formatPrice(printed.times('0.9')) : eupText,
       quantityText: r.defect === 'invalid-quantity' ? INVALID_QUANTITY_TEXT : r.quantity.toFixed(),
-      billingTotal: billing.toFixed(2),
-      pricingTotal: floorCents(printed.times(q)).toFixed(2),
+      billingTotal: r.defect === 'invalid-total' ? INVALID_TOTAL_TEXT : exportedAmount(billing),
+      pricingTotal: exportedAmount(printed.times(q)),
     };
   });
+}
+
+/** A meter whose first price band is free (a monthly allowance). */
+export function isAllowance(m: Meter): boolean {
+  return m.tiers.length > 1 && m.tiers[0].unitPrice.isZero();
 }
 
 function resourceUri(r: UsageRow): string {
@@ -720,7 +775,7 @@ function dailyCells(rr: RatedRow): Record<DailyColumn, string> {
     SubscriptionId: c.plan.id,
     ChargeStartDate: usDate(MONTH, 1),
     ChargeEndDate: usDate(MONTH, DAYS),
-    UsageDate: usDate(MONTH, r.day),
+    UsageDate: r.defect === 'usage-date-outside' ? usDate(MONTH + 1, 1) : usDate(MONTH, r.day),
     MeterType: 'Consumption',
     MeterCategory: m.category,
     MeterId: m.id,
@@ -749,12 +804,14 @@ function dailyCells(rr: RatedRow): Record<DailyColumn, string> {
     PCToBCExchangeRateDate: usDate(6, 26),
     EntitlementId: r.entitlement.id,
     EntitlementDescription: r.entitlement.name,
-    PartnerEarnedCreditPercentage: r.pec.toFixed(),
-    CreditPercentage: '0',
+    // Real billed exports: a PEC row carries the rate in both columns (as a percentage), with CreditType naming it;
+    // a row without PEC has both empty. Pay-as-you-go usage reads BenefitType "Charge".
+    PartnerEarnedCreditPercentage: r.pec.gt(0) ? r.pec.times(100).toFixed() : '',
+    CreditPercentage: r.defect === 'credit-disagrees' ? CREDIT_DISAGREEING : r.pec.gt(0) ? r.pec.times(100).toFixed() : '',
     CreditType: r.pec.gt(0) ? 'Partner Earned Credit Applied' : 'Credit Not Applied',
     BenefitOrderId: benefit?.orderId ?? '',
     BenefitId: benefit?.id ?? '',
-    BenefitType: benefit?.type ?? '',
+    BenefitType: benefit?.type ?? 'Charge',
   };
 }
 
@@ -1059,7 +1116,9 @@ export interface PlantedDefect {
   /** 1-based line on which the record starts (the header is line 1; no record spans lines). */
   line: number;
   column: string;
-  code: 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch';
+  code:
+    | 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch' | 'credit-disagreement'
+    | 'usage-date-outside-period';
   why: string;
   /** The planted cell's text, so that a reader can confirm the line points at it. */
   value: string;
@@ -1080,6 +1139,10 @@ const DAILY_DEFECT_REPORT: Record<DailyDefect, { column: DailyColumn; code: Plan
   'total-off': { column: 'BillingPreTaxTotal', code: 'total-mismatch' },
   'unitprice-off': { column: 'UnitPrice', code: 'unitprice-mismatch' },
   'invalid-quantity': { column: 'Quantity', code: 'invalid-value' },
+  'credit-disagrees': { column: 'CreditPercentage', code: 'credit-disagreement' },
+  'price-cell-wrong': { column: 'EffectiveUnitPrice', code: 'eup-mismatch' },
+  'invalid-total': { column: 'BillingPreTaxTotal', code: 'invalid-value' },
+  'usage-date-outside': { column: 'UsageDate', code: 'usage-date-outside-period' },
 };
 const RECON_DEFECT_REPORT: Record<ReconDefect, { column: ReconColumn; code: PlantedDefect['code'] }> = {
   'subtotal-off': { column: 'Subtotal', code: 'subtotal-mismatch' },
@@ -1087,10 +1150,13 @@ const RECON_DEFECT_REPORT: Record<ReconDefect, { column: ReconColumn; code: Plan
   'pec-named-not-applied': { column: 'EffectiveUnitPrice', code: 'eup-mismatch' },
 };
 
-/** Builds every sample file in memory; nothing is written. */
-export function generateSamples(): GeneratedSamples {
+/**
+ * Builds every sample file in memory; nothing is written. `defects: false` leaves the daily file without its planted
+ * daily defects (tests build a clean month from it).
+ */
+export function generateSamples(options: { defects?: boolean } = {}): GeneratedSamples {
   const usage = buildUsage(new Rng(SEED));
-  plantDailyDefects(usage);
+  if (options.defects !== false) plantDailyDefects(usage);
   const rated = rateUsage(usage);
   const recon = buildRecon(rated);
 

@@ -10,6 +10,10 @@ import type { Finding } from '../core/findings';
 import { Dec } from '../core/money';
 import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
+import { FindingGrouper, groupMessage, type FindingGroup } from '../core/findingGroups';
+
+/** A group of more rows than this is printed as one line in text output (without --all). */
+const PRINTED_ROWS_PER_GROUP = 3;
 
 export interface CheckArgs {
   files: string[];
@@ -17,6 +21,8 @@ export interface CheckArgs {
   priceList?: string;
   dateOrder?: string;
   errorThreshold?: string;
+  /** Text output: print every row finding, not one line per repeated defect. */
+  all?: boolean;
 }
 
 export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
@@ -38,19 +44,33 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
   for (const [i, path] of args.files.entries()) {
     let first = true;
     if (args.format === 'json') out.write(`${i > 0 ? ',' : ''}{"path":${JSON.stringify(path)},"findings":[`);
+    const grouper = new FindingGrouper(PRINTED_ROWS_PER_GROUP);
+    // Paths and messages quote the file: escaped, so that each finding stays one line (core/text/displayText).
+    const line = (f: Finding, message = f.message): string =>
+      displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`) + '\n';
     const onFinding = (f: Finding): void => {
       if (f.severity === 'error') errors++;
+      const grouped = grouper.add(f);
       if (args.format === 'json') {
         out.write((first ? '' : ',') + JSON.stringify(jsonFinding(f)));
         first = false;
-      } else {
-        out.write(displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}`) + '\n');
+      } else if (args.all || !grouped) {
+        out.write(line(f));
       }
     };
     const { summary } = await checkSource(fileSource(path), options, onFinding);
     if (args.format === 'json') {
-      out.write(`],"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows},"summary":${JSON.stringify(jsonSummary(summary))}}`);
+      out.write(`],"groups":${JSON.stringify(grouper.repeated().map(jsonGroup))}`);
+      out.write(`,"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows}`);
+      out.write(`,"summary":${JSON.stringify(jsonSummary(summary))}}`);
     } else {
+      if (!args.all) {
+        // Row findings, after the file-level ones: small groups row by row, repeated defects as one line each.
+        for (const g of grouper.all()) {
+          if (g.count <= PRINTED_ROWS_PER_GROUP) for (const f of g.sample) out.write(line(f));
+          else out.write(line({ ...g.first, severity: g.severity }, `${groupMessage(g)} (--all prints every row)`));
+        }
+      }
       out.write(displayText(`${path}: ${summaryLine(summary)}`) + '\n');
     }
   }
@@ -80,6 +100,16 @@ function jsonFinding(f: Finding): Record<string, unknown> {
     expected: f.expected,
     impact: f.impact,
     currency: f.currency,
+    meter: f.meter,
+    rows: f.rows,
+  };
+}
+
+/** The JSON shape of a repeated defect: where its first row is, how many rows, the money in all. */
+function jsonGroup(g: FindingGroup): Record<string, unknown> {
+  return {
+    meter: g.meter, code: g.code, severity: g.severity, rows: g.count, impact: g.impact, currency: g.currency,
+    line: g.first.line + 1, character: g.first.character + 1, column: g.first.column,
   };
 }
 

@@ -11,12 +11,14 @@ import { UsageError, type Output } from './output';
 
 const USAGE = `Usage:
   chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
+                   [--all]
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
   chargeback --help | --version
 
 check     re-rates Partner Center daily usage and reconciliation files and prints every finding
-          (file:line:col: severity code: message). Exit 1 when any finding is an error.
+          (file:line:col: severity code: message); a defect repeated on more than three rows of a meter is one
+          line with its row count and money (--all prints every row). Exit 1 when any finding is an error.
 allocate  runs a chargeback rules file over the billing data it names (paths relative to the rules file) and prints
           who pays what; targets + unallocated add up to the billing total to the cent. Exit 1 on rule errors.
 export    writes the chargeback report, the general-ledger journal, the allocated lines as FOCUS, or the JSON result.
@@ -77,6 +79,7 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
           'price-list': { type: 'string' },
           'date-order': { type: 'string' },
           'error-threshold': { type: 'string' },
+          all: { type: 'boolean', default: false },
         },
       });
       if (positionals.length === 0) throw new UsageError('check needs at least one billing file');
@@ -87,6 +90,7 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       if (values['price-list'] !== undefined) requireReadableFile(values['price-list'], 'price list');
       return await runCheck({
         files: positionals, format: values.format, priceList: values['price-list'], dateOrder: values['date-order'], errorThreshold: values['error-threshold'],
+        all: values.all,
       }, out);
     }
     if (command === 'allocate' || command === 'export') {

@@ -27,7 +27,11 @@ export type FindingCode =
   | 'unsupported-encoding'
   | 'empty-file'
   | 'no-data-rows'
-  | 'legacy-format';
+  | 'legacy-format'
+  | 'credit-disagreement'
+  | 'tiers-unverified'
+  | 'date-order'
+  | 'usage-date-outside-period';
 
 export interface Finding extends TextRange {
   code: FindingCode;
@@ -42,6 +46,10 @@ export interface Finding extends TextRange {
   currency?: string;
   /** 0-based record index (the header is 0) when the finding belongs to a row. */
   record?: number;
+  /** The MeterId of the row (daily usage), so that repeated defects of one meter can be grouped. */
+  meter?: string;
+  /** For a finding that stands for several rows (a meter's unverified tiered rows): how many. */
+  rows?: number;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -39,10 +39,12 @@ const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
 
 /**
  * Parses a number cell. Accepts plain and scientific notation; with `decimalComma` (semicolon-delimited exports from
- * non en-US locales) also "0,868". Returns undefined for anything else: the caller reports `invalid-value`.
+ * non en-US locales) also "0,868". A leading apostrophe ('22.000000, written by tools that keep Excel from
+ * reformatting numbers) is not part of the number. Returns undefined for anything else: the caller reports
+ * `invalid-value`.
  */
 export function parseDecimal(text: string, decimalComma = false): Decimal | undefined {
-  const t = text.trim();
+  const t = unguarded(text);
   if (t === '') return undefined;
   if (PLAIN_NUMBER.test(t)) return new Dec(t);
   if (decimalComma && DECIMAL_COMMA.test(t)) return new Dec(t.replace(',', '.'));
@@ -51,13 +53,19 @@ export function parseDecimal(text: string, decimalComma = false): Decimal | unde
 
 /** True when `parseDecimal` would read the text, without building a Decimal. */
 export function isDecimalText(text: string, decimalComma = false): boolean {
-  const t = text.trim();
+  const t = unguarded(text);
   return PLAIN_NUMBER.test(t) || (decimalComma && DECIMAL_COMMA.test(t));
+}
+
+/** A number cell without surrounding spaces and without the apostrophe that guards it against spreadsheet tools. */
+function unguarded(text: string): string {
+  const t = text.trim();
+  return t.charCodeAt(0) === 39 ? t.slice(1).trim() : t;
 }
 
 /** Number of digits after the decimal point as printed (used for "within printing precision" comparisons). */
 export function printedDecimals(text: string): number {
-  const t = text.trim().replace(',', '.');
+  const t = unguarded(text).replace(',', '.');
   const exp = /[eE]([+-]?\d+)$/.exec(t);
   const mantissa = exp ? t.slice(0, exp.index) : t;
   const dot = mantissa.indexOf('.');

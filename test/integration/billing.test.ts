@@ -123,6 +123,8 @@ describe('billing files in the editor', function () {
     assert.match(eup, /BCU: units month to date \| 29 \|/);
     assert.match(eup, /BC = FLOOR\(gross × \(1 − 15%\), 2\) \| 21\.39 \|/);
     assert.match(eup, /0\.737586206896552 ✓ consistent/);
+    // The hover names the reading of the credit columns it used.
+    assert.match(eup, /Credits read as \| CreditType "Partner Earned Credit Applied": CreditPercentage is the PEC, counted once \|/);
     // The wrong price's hover, as a user sees it.
     const editor = await vscode.window.showTextDocument(doc);
     const defect = new vscode.Position(2, doc.lineAt(2).text.split(',').slice(0, header.indexOf('EffectiveUnitPrice')).join(',').length + 2);
@@ -169,7 +171,8 @@ describe('billing files in the editor', function () {
         UsageDate: '2026-08-03', Quantity: '0.001', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0',
         MeterId: `m-${i}`,
       }));
-      rows[12_345] = { ...rows[12_345], EffectiveUnitPrice: '0.868' };
+      // Billed from the wrong price, so money is at stake: an error (a wrong price billed right would be a warning).
+      rows[12_345] = { ...rows[12_345], Quantity: '10', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '8.68', PricingPreTaxTotal: '8.68' };
       const path = join(dir, 'big-usage.csv');
       writeFileSync(path, dailyCsv(rows));
       const uri = vscode.Uri.file(path);

@@ -145,12 +145,13 @@ describe('daily usage re-rating', () => {
       { MeterId: 'm-tier', UnitPrice: '1.00', PartnerEarnedCreditPercentage: '0', UsageDate: '2026-08-02', Quantity: '41', EffectiveUnitPrice: formatPrice(eup2) },
     ].map((r) => ({ ...r, BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity), PricingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity) }));
     assert.deepEqual((await checkText(dailyCsv(rows), { priceList })).findings, []);
-    // Without the price list the same meter looks flat at 1.00, so day 2's price is too low: the finding says that
-    // tiers would explain it.
+    // Without the price list the same meter looks flat at 1.00, so day 2's price is too low: a lower step later in the
+    // month is what graduated prices do, so it is one information finding that names the price list.
     const flat = await checkText(dailyCsv(rows));
     assert.equal(flat.findings.length, 1);
-    assert.equal(flat.findings[0].code, 'eup-mismatch');
-    assert.match(flat.findings[0].message, /graduated \(tiered\) prices, that would explain a lower price: check with the Azure plan price list\.$/);
+    assert.equal(flat.findings[0].code, 'tiers-unverified');
+    assert.equal(flat.findings[0].severity, 'info');
+    assert.match(flat.findings[0].message, /Set chargeback\.priceList \(CLI: --price-list\) to check them\.$/);
   });
 
   it('says tiers could explain a price below the flat band only when that is so (no price list, price too low)', async () => {
@@ -163,7 +164,8 @@ describe('daily usage re-rating', () => {
     const twice = new Dec('0.868').times('0.85').times('0.85').toFixed();
     rows[2] = { ...rows[2], EffectiveUnitPrice: twice, BillingPreTaxTotal: total(twice, rows[2].Quantity), PricingPreTaxTotal: total(twice, rows[2].Quantity) };
     const under = await checkText(dailyCsv(rows));
-    assert.match(under.findings[0].message, /tiered/);
+    assert.equal(under.findings[0].code, 'eup-mismatch');
+    assert.match(under.findings[0].message, /applied twice .*which no graduated price explains\.$/);
   });
 
   it('flags a UnitPrice that is not the price list price', async () => {
@@ -214,9 +216,12 @@ describe('daily usage re-rating', () => {
     const rows = seedMonth().map((r) => ({ ...r, UsageDate: r.UsageDate.replace(/^2026-08-0?(\d+)$/, '8/$1/2026'), ChargeStartDate: '8/1/2026 12:00:00 AM' }));
     assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
     const dmy = await checkText(dailyCsv(rows), { dateOrder: 'DMY' });
-    const bad = dmy.findings.filter((f) => f.code === 'invalid-value' && f.column === 'UsageDate');
-    assert.ok(bad.length > 0);
-    assert.match(bad[0].message, /month-first \(MDY\)/);
+    // 8/10/2026 and 8/25/2026 cannot be day-first: one file-level finding names the fix, not one per row.
+    assert.deepEqual(dmy.findings.map((f) => [f.code, f.line]), [['date-order', 0]]);
+    assert.match(dmy.findings[0].message, /month-first \(MDY\).*set chargeback\.dateOrder to MDY/);
+    const bad = (await checkText(dailyCsv([{ UsageDate: '8/32/2026' }]))).findings;
+    assert.deepEqual(bad.map((f) => [f.code, f.column]), [['invalid-value', 'UsageDate']]);
+    assert.match(bad[0].message, /day 32 does not exist/);
   });
 
   it('treats 100% Azure credit as a zero price', async () => {
@@ -261,7 +266,9 @@ describe('daily usage re-rating', () => {
     rows[0] = { ...rows[0], Tags: '{"a":"x,\r\ny"}', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '99.00' };
     const text = dailyCsv(rows);
     const whole = (await checkText(text)).findings;
-    assert.equal(whole.length, 3);
+    // One verdict for the row: the wrong price, whose totals match neither it nor the right price.
+    assert.equal(whole.length, 1);
+    assert.match(whole[0].message, /BillingPreTaxTotal 99\.00 does not match this price either/);
     for (const size of [1, 7, 64]) assert.deepEqual((await checkText(text, {}, size)).findings, whole);
   });
 });

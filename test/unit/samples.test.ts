@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import type Decimal from 'decimal.js';
 import { DAILY_COLUMNS, PRICE_LIST_COLUMNS, RECON_COLUMNS, SAMPLE_PATHS, generateSamples, type GeneratedSamples, type PlantedDefect } from '../../scripts/generate-samples';
 import { Dec, ZERO, floorCents, formatPrice, parseDecimal, roundCents } from '../../src/core/money';
-import { chargedFraction, rateCumulative, tiersFromRangeMins, type PriceTier } from '../../src/core/rating/formula';
+import { chargedFraction, grossPrice, rateCumulative, tiersFromRangeMins, type PriceTier } from '../../src/core/rating/formula';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -43,8 +43,15 @@ const num = (text: string): Decimal => {
   return v;
 };
 const cents = (x: Decimal): string => x.toFixed(2);
-/** Day of month of a US-style date (7/14/2026). */
-const usDay = (text: string): number => Number(/^7\/(\d{1,2})\/2026$/.exec(text)![1]);
+/** Day of the month of a US-style date with leading zeros (07/14/2026); August days follow July's (08/01 is 32). */
+const usDay = (text: string): number => {
+  const m = /^(0[78])\/(\d{2})\/2026$/.exec(text)!;
+  return (m[1] === '08' ? 31 : 0) + Number(m[2]);
+};
+/** A percentage cell as real exports write it ("15", or empty for none), as a fraction. */
+const pct = (text: string): Decimal => (text === '' ? ZERO : num(text).div(100));
+/** EffectiveUnitPrice as the samples print it: a zero price as 0.00. */
+const printedPrice = (x: Decimal): string => (x.isZero() ? '0.00' : formatPrice(x));
 
 interface ListPrice {
   first: Decimal;
@@ -61,7 +68,9 @@ function priceList(t: Table): { byMeter: Map<string, ListPrice>; byProductSku: M
   const byMeter = new Map<string, ListPrice>();
   for (const [meter, rows] of bands) {
     const tiers = rows.length > 1 ? tiersFromRangeMins(rows) : [];
-    byMeter.set(meter, { first: tiers.length > 0 ? tiers[0].unitPrice : rows[0].unitPrice, tiers });
+    // A free allowance (a first band at 0): the usage files' UnitPrice is the first paid band's.
+    const paid = tiers.length > 1 && tiers[0].unitPrice.isZero() ? tiers[1] : tiers[0];
+    byMeter.set(meter, { first: tiers.length > 0 ? paid.unitPrice : rows[0].unitPrice, tiers });
   }
   return { byMeter, byProductSku };
 }
@@ -112,6 +121,8 @@ describe('demo samples', () => {
       assert.equal(text.slice(0, text.indexOf('\r\n')), columns.join(','));
     }
     assert.equal(DAILY_COLUMNS.length, 55);
+    // A column order that differs from the documented one, as real billed exports do.
+    assert.ok(DAILY_COLUMNS.indexOf('BenefitId') < DAILY_COLUMNS.indexOf('BenefitOrderId'));
     assert.equal(RECON_COLUMNS.length, 46);
   });
 
@@ -123,8 +134,10 @@ describe('demo samples', () => {
     daily.raw.forEach((cells, i) => assert.equal(cells.length, 55, `daily line ${i + 2}`));
     recon.raw.forEach((cells, i) => assert.equal(cells.length, 46, `recon line ${i + 2}`));
     assert.deepEqual(new Set(daily.rows.map((r) => r.InvoiceNumber)), new Set(['G045218973']));
-    assert.deepEqual(new Set(daily.rows.map((r) => r.ChargeStartDate + '-' + r.ChargeEndDate)), new Set(['7/1/2026-7/31/2026']));
-    assert.equal(new Set(daily.rows.map((r) => r.UsageDate)).size, 31);
+    assert.deepEqual(new Set(daily.rows.map((r) => r.ChargeStartDate + '-' + r.ChargeEndDate)), new Set(['07/01/2026-07/31/2026']));
+    const days = new Set(daily.rows.filter((_r, i) => !isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2)).map((r) => r.UsageDate));
+    assert.equal(days.size, 31);
+    assert.ok([...days].every((d) => /^07\/\d{2}\/2026$/.test(d)), 'MM/DD/YYYY with leading zeros');
     assert.deepEqual(new Set(daily.rows.map((r) => r.PCToBCExchangeRate)), new Set(['0.921434']));
   });
 
@@ -133,8 +146,8 @@ describe('demo samples', () => {
     const committed = JSON.parse(gen.files.get(SAMPLE_PATHS.defects)!.toString('utf8')) as PlantedDefect[];
     assert.deepEqual(committed, gen.defects);
     assert.deepEqual(gen.defects.map((d) => d.code).sort(), [
-      'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'subtotal-mismatch', 'total-mismatch', 'total-mismatch',
-      'unitprice-mismatch',
+      'credit-disagreement', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'invalid-value',
+      'subtotal-mismatch', 'total-mismatch', 'total-mismatch', 'unitprice-mismatch', 'usage-date-outside-period',
     ]);
     for (const d of gen.defects) {
       const t = files[d.file];
@@ -146,16 +159,19 @@ describe('demo samples', () => {
   it('follows the documented cumulative rating on every daily row that carries no planted defect', () => {
     // Month-to-date units per rating group and day; rows whose quantity does not parse count for nothing.
     const key = (r: Record<string, string>) =>
-      [r.CustomerId, r.SubscriptionId, r.MeterId, r.ChargeStartDate, num(r.PartnerEarnedCreditPercentage).gt(0)].join('|');
+      [r.CustomerId, r.SubscriptionId, r.MeterId, r.ChargeStartDate, pct(r.PartnerEarnedCreditPercentage).gt(0)].join('|');
     const perDay = new Map<string, Decimal[]>();
     for (const r of daily.rows) {
       const q = parseDecimal(r.Quantity);
       if (!q) continue;
-      const days = perDay.get(key(r)) ?? Array.from({ length: 32 }, () => ZERO);
+      const days = perDay.get(key(r)) ?? Array.from({ length: 64 }, () => ZERO);
       days[usDay(r.UsageDate)] = days[usDay(r.UsageDate)].plus(q);
       perDay.set(key(r), days);
     }
     const bcu = (r: Record<string, string>): Decimal => perDay.get(key(r))!.slice(1, usDay(r.UsageDate) + 1).reduce((a, b) => a.plus(b), ZERO);
+    const bcuBefore = (r: Record<string, string>): Decimal => perDay.get(key(r))!.slice(1, usDay(r.UsageDate)).reduce((a, b) => a.plus(b), ZERO);
+    let unrounded = 0;
+    let scientific = 0;
 
     const wrong: string[] = [];
     daily.rows.forEach((r, i) => {
@@ -166,14 +182,26 @@ describe('demo samples', () => {
       const q = parseDecimal(r.Quantity);
       const fx = num(r.PCToBCExchangeRate);
       const eup = num(r.EffectiveUnitPrice);
-      const expectedEup = r.BenefitId
-        ? ZERO
-        : rateCumulative(bcu(r), num(r.UnitPrice), chargedFraction(num(r.PartnerEarnedCreditPercentage)), list.tiers).eup;
+      const fraction = chargedFraction(pct(r.PartnerEarnedCreditPercentage));
+      const expectedEup = r.BenefitId ? ZERO : rateCumulative(bcu(r), num(r.UnitPrice), fraction, list.tiers).eup;
+      // A free allowance is billed as real billed exports show it: the price of the band the day's units fall in.
+      const span = bcu(r).minus(bcuBefore(r));
+      const allowance = list.tiers.length > 1 && list.tiers[0].unitPrice.isZero() && !r.BenefitId && span.gt(0)
+        ? grossPrice(bcu(r), ZERO, list.tiers).minus(grossPrice(bcuBefore(r), ZERO, list.tiers)).div(span).times(fraction)
+        : undefined;
+      const billed = parseDecimal(r.BillingPreTaxTotal);
+      const pricing = parseDecimal(r.PricingPreTaxTotal);
+      // Real billed exports do not round totals to cents: the total is EUP x Quantity (x FX) as printed.
+      const near = (a: Decimal | undefined, b: Decimal): boolean => !!a && a.minus(b).abs().lt('0.000001');
+      if (billed && /\.\d{3,}/.test(r.BillingPreTaxTotal)) unrounded++;
+      if (/E[+-]\d\d$/.test(r.BillingPreTaxTotal)) scientific++;
       const problems = [
         !num(r.UnitPrice).eq(list.first) && 'UnitPrice',
-        r.EffectiveUnitPrice !== formatPrice(expectedEup) && 'EffectiveUnitPrice',
-        (!q || r.BillingPreTaxTotal !== cents(floorCents(eup.times(q).times(fx)))) && (q ? 'BillingPreTaxTotal' : 'Quantity'),
-        q && r.PricingPreTaxTotal !== cents(floorCents(eup.times(q))) && 'PricingPreTaxTotal',
+        r.EffectiveUnitPrice !== printedPrice(allowance ?? expectedEup) && 'EffectiveUnitPrice',
+        (!q || !near(billed, eup.times(q).times(fx))) && (q ? 'BillingPreTaxTotal' : 'Quantity'),
+        q && !near(pricing, eup.times(q)) && 'PricingPreTaxTotal',
+        (r.CreditPercentage !== r.PartnerEarnedCreditPercentage) && 'CreditPercentage',
+        !/^07\//.test(r.UsageDate) && 'UsageDate',
       ].filter(Boolean);
       if (planted) {
         const d = gen.defects.find((x) => x.file === SAMPLE_PATHS.daily && x.line === line)!;
@@ -183,19 +211,24 @@ describe('demo samples', () => {
       }
     });
     assert.deepEqual(wrong, []);
+    assert.ok(unrounded > daily.rows.length / 2, `totals not rounded to cents (${unrounded} rows)`);
+    assert.ok(scientific > 10, `tiny and zero totals in scientific notation (${scientific} rows)`);
+    const zeroPriced = daily.rows.filter((r) => r.EffectiveUnitPrice === '0.00' && !r.BenefitId).length;
+    assert.ok(zeroPriced >= 10, `free-allowance rows priced 0.00 (${zeroPriced})`);
   });
 
-  it('gives PEC only where it can apply, and says so in CreditType', () => {
-    for (const r of daily.rows) {
-      const pec = num(r.PartnerEarnedCreditPercentage);
-      assert.ok(pec.eq(0) || pec.eq('0.15'));
+  it('gives PEC only where it can apply, and says so as real billed exports do (CreditPercentage = PEC, BenefitType Charge)', () => {
+    daily.rows.forEach((r, i) => {
+      const pec = pct(r.PartnerEarnedCreditPercentage);
+      assert.ok(r.PartnerEarnedCreditPercentage === '' || r.PartnerEarnedCreditPercentage === '15');
       if (r.BenefitId || / Spot$/.test(r.MeterName) || r.PublisherName !== 'Microsoft') assert.ok(pec.eq(0), `${r.MeterName} earns PEC`);
-      if (r.BenefitId) assert.equal(r.EffectiveUnitPrice, '0');
+      if (r.BenefitId) assert.equal(r.EffectiveUnitPrice, '0.00');
+      assert.equal(r.BenefitType, r.BenefitId ? 'Reservation' : 'Charge');
       assert.equal(r.CreditType, pec.gt(0) ? 'Partner Earned Credit Applied' : 'Credit Not Applied');
-      assert.equal(r.CreditPercentage, '0');
-    }
+      if (!isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2)) assert.equal(r.CreditPercentage, r.PartnerEarnedCreditPercentage);
+    });
     // Both cases exist: PEC on most rows, none on some, and a meter that has both in one Azure plan.
-    const withPec = daily.rows.filter((r) => r.PartnerEarnedCreditPercentage === '0.15').length;
+    const withPec = daily.rows.filter((r) => r.PartnerEarnedCreditPercentage === '15').length;
     assert.ok(withPec > daily.rows.length * 0.8 && withPec < daily.rows.length);
   });
 
@@ -237,10 +270,10 @@ describe('demo samples', () => {
       lines.set(planKey, (lines.get(planKey) ?? 0) + 1);
       // The daily rows this line bills: same plan, meter and PEC part; covered usage and unreadable rows excluded.
       const rows = daily.rows.filter((d) => d.CustomerId === r.CustomerId && d.SubscriptionId === r.SubscriptionId && d.MeterId === meter
-        && num(d.PartnerEarnedCreditPercentage).gt(0) === pec && !d.BenefitId && parseDecimal(d.Quantity));
+        && pct(d.PartnerEarnedCreditPercentage).gt(0) === pec && !d.BenefitId && parseDecimal(d.Quantity));
       assert.ok(rows.length > 0);
       assert.equal(rows.reduce((s, d) => s.plus(num(d.Quantity)), ZERO).toFixed(), num(r.BillableQuantity).toFixed(), `${r.SkuName} BillableQuantity`);
-      const dailySum = rows.reduce((s, d) => s.plus(num(d.BillingPreTaxTotal)), ZERO);
+      const dailySum = rows.reduce((s, d) => s.plus(parseDecimal(d.BillingPreTaxTotal) ?? ZERO), ZERO);
       const gap = dailySum.minus(num(r.Subtotal)).abs();
       assert.ok(gap.lte(new Dec('0.01').times(rows.length)), `${r.CustomerName} ${r.SkuName} (PEC ${pec}): daily ${dailySum} vs recon ${r.Subtotal} over ${rows.length} rows`);
     }

@@ -4,12 +4,14 @@
  * case-insensitively, with the spelling variants seen across Partner Center versions.
  */
 
-export type FileKind = 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'price-list' | 'focus' | 'unknown';
+export type FileKind =
+  | 'daily-usage' | 'reconciliation' | 'legacy-usage' | 'legacy-license' | 'price-list' | 'focus' | 'unknown';
 
 export const FILE_KIND_LABELS: Record<FileKind, string> = {
   'daily-usage': 'Partner Center daily rated usage',
   reconciliation: 'Partner Center invoice reconciliation (new commerce)',
   'legacy-usage': 'Partner Center legacy usage-based reconciliation (old CSP Azure offer)',
+  'legacy-license': 'Partner Center legacy license-based reconciliation (old CSP offers)',
   'price-list': 'Partner Center Azure plan price list',
   focus: 'FOCUS cost and usage data',
   unknown: 'not a recognized billing file',
@@ -56,6 +58,19 @@ const ALIASES: Record<string, string> = {
   priceadjusmentdescription: 'priceadjustmentdescription',
 };
 
+/**
+ * Names that exports made through the Partner Center API / SDK give to the same fields (most differ from the CSV
+ * names only in case). Used only when the file has no column of the CSV name: a reconciliation file's own
+ * ResellerMpnId, or a price list's UnitOfMeasure, stays what it is.
+ */
+const API_NAMES: Record<string, readonly string[]> = {
+  partnerearnedcreditpercentage: ['rateofpartnerearnedcredit'],
+  creditpercentage: ['rateofcredit'],
+  unit: ['unitofmeasure'],
+  tier2mpnid: ['resellermpnid'],
+  total: ['totalforcustomer'],
+};
+
 /** Normalizes a header cell: trims, drops a BOM and surrounding spaces, lower-cases, resolves known variants. */
 export function normalizeColumnName(name: string): string {
   const n = name.replace(/^\uFEFF/, '').trim().toLowerCase();
@@ -76,14 +91,28 @@ export class ColumnMap {
       else this.duplicates.set(key, [...(this.duplicates.get(key) ?? [first]), i]);
     });
   }
-  /** Index of a column by (any-case) name, or -1 (also for a name the header has twice: which one is meant?). */
+  /**
+   * Index of a column by (any-case) name, or by its API name when the file has no column of that name, or -1; also
+   * -1 for a name the header has twice (which copy is meant?).
+   */
   indexOf(name: string): number {
     const key = normalizeColumnName(name);
-    return this.duplicates.has(key) ? -1 : (this.byName.get(key) ?? -1);
+    if (this.duplicates.has(key)) return -1;
+    const i = this.byName.get(key);
+    if (i !== undefined) return i;
+    for (const alt of API_NAMES[key] ?? []) {
+      if (this.duplicates.has(alt)) return -1;
+      const j = this.byName.get(alt);
+      if (j !== undefined) return j;
+    }
+    return -1;
   }
-  /** Whether the header has this column more than once. */
+  /** Whether the column (or, absent that, its API name) is in the header more than once. */
   isDuplicate(name: string): boolean {
-    return this.duplicates.has(normalizeColumnName(name));
+    const key = normalizeColumnName(name);
+    if (this.duplicates.has(key)) return true;
+    if (this.byName.has(key)) return false;
+    return (API_NAMES[key] ?? []).some((alt) => this.duplicates.has(alt));
   }
   has(name: string): boolean {
     return this.indexOf(name) >= 0;
@@ -118,6 +147,12 @@ const SIGNATURES: { kind: FileKind; columns: string[]; atLeast: number }[] = [
     atLeast: 4,
   },
   {
+    kind: 'legacy-license',
+    columns: ['syndicationpartnersubscriptionnumber', 'durableofferid', 'offerid', 'offername', 'totalotherdiscount',
+      'totalforcustomer', 'billingcycletype', 'amount', 'tax', 'subscriptionname'],
+    atLeast: 5,
+  },
+  {
     kind: 'reconciliation',
     columns: ['subtotal', 'taxtotal', 'total', 'billablequantity', 'orderid', 'termandbillingcycle',
       'effectiveunitprice', 'priceadjustmentdescription', 'chargestartdate', 'pricingcurrency'],
@@ -140,6 +175,7 @@ const SIGNATURES: { kind: FileKind; columns: string[]; atLeast: number }[] = [
 /** Tells the kind of a billing file from its header cells. */
 export function detectKind(header: readonly string[]): FileKind {
   const names = new Set(header.map(normalizeColumnName));
+  for (const [canonical, alts] of Object.entries(API_NAMES)) if (alts.some((a) => names.has(a))) names.add(canonical);
   let best: FileKind = 'unknown';
   let bestScore = 0;
   for (const sig of SIGNATURES) {

@@ -115,8 +115,14 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
     }
     handlers.onRow(record);
   };
+  let openQuoteInHeader: { line: number; character: number } | undefined;
   const onProblem = (p: { code: string; message: string; line: number; character: number }): void => {
     if (stopped) return;
+    // A quote opened in the header and never closed swallows the whole file: say that, not "the file is empty".
+    if (!header && p.code === 'unterminated-quote') {
+      openQuoteInHeader = { line: p.line, character: p.character };
+      return;
+    }
     handlers.onFinding({
       code: 'invalid-csv',
       severity: 'error',
@@ -168,7 +174,15 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
   }
   tokenizer?.end();
   if (stopped) return { rows, header, complete: false };
-  if (!header) {
+  if (!header && openQuoteInHeader) {
+    const at = openQuoteInHeader;
+    handlers.onFinding({
+      code: 'invalid-csv', severity: 'error', line: at.line, character: at.character, endLine: at.line,
+      endCharacter: at.character + 1,
+      message: `The header row has a quote at line ${at.line + 1}, character ${at.character + 1} that is never closed, `
+        + 'so the whole file reads as one unfinished header cell; remove or close that quote.',
+    });
+  } else if (!header) {
     handlers.onFinding({ code: 'empty-file', severity: 'warning', message: 'The file is empty: there is no header row.', line: 0, character: 0, endLine: 0, endCharacter: 0 });
   }
   return { rows, header, complete: true };

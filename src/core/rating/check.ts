@@ -59,6 +59,22 @@ export interface RunOptions {
   laneGroups?: number;
   /** Filled in by the fast reader: rows of each pass that took the reference path; groups found by the lane and by the table. */
   stats?: { fast: boolean; referenceRows?: [number, number]; laneGroups?: number; tableGroups?: number };
+  /** Set on the second attempt of a check whose dates proved the date order setting wrong. */
+  orderOverride?: { column: string; text: string; setting: CheckOptions['dateOrder'] };
+}
+
+/**
+ * A daily file whose first pass met a date that reads only in the other order (11/30/2025 under day-first) is read
+ * again in that order, and says so once, instead of reporting every such date and rating the others wrongly.
+ */
+function restartInOtherOrder(
+  source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions, daily: DailyUsageChecker,
+): Promise<CheckRun> | undefined {
+  const seen = daily.orderContradicted();
+  if (!seen || run.orderOverride) return undefined;
+  const other = options.dateOrder === 'MDY' ? 'DMY' : 'MDY';
+  const orderOverride = { ...seen, setting: options.dateOrder };
+  return checkSource(source, { ...options, dateOrder: other }, onFinding, { ...run, orderOverride });
 }
 
 export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
@@ -70,7 +86,10 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   let under: Decimal = ZERO;
   let billed: Decimal = ZERO;
   const currencies = new Set<string>();
+  /** Findings of a daily file's first pass wait for its end: a restart in the other date order drops them. */
+  let held: Finding[] | undefined;
   const emit = (f: Finding): void => {
+    if (held) return void held.push(f);
     summary.findings++;
     summary.bySeverity[f.severity]++;
     summary.byCode[f.code] = (summary.byCode[f.code] ?? 0) + 1;
@@ -94,10 +113,12 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
     await readBillingFile(source, { onHeader: (x) => ((h = x), false), onRow: () => undefined, onFinding: () => undefined });
     if (h && h.kind === 'daily-usage' && h.delimiter === ',' && !h.decimalComma && h.columns.missing(DAILY_USAGE_REQUIRED).length === 0) {
       const checker = new DailyUsageChecker(h, options);
+      if (run.orderOverride) checker.assumeOrderOverride(run.orderOverride);
       const fast = await fastDailyCheck({
         input, header: h, checker, options, emit, account, signal: run.signal, onProgress: run.onProgress, onRecordStart: run.onRecordStart,
         sliceBytes: run.sliceBytes, laneGroups: run.laneGroups,
       });
+      if (fast?.dateOrderContradicted) return restartInOtherOrder(source, options, onFinding, run, checker)!;
       if (fast) {
         // The header was read apart from the rows: its own findings are said here.
         for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
@@ -111,12 +132,14 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
         summary.delimiter = h.delimiter;
         summary.rows = fast.rows;
         summary.complete = fast.complete;
+        if (fast.complete) checker.finishRows(emit, account);
         return finishSummary(h, checker);
       }
     }
   }
   if (run.stats) run.stats.fast = false;
 
+  held = [];
   const first = await readBillingFile(source, {
     onRecordStart: run.onRecordStart,
     onHeader(h) {
@@ -141,7 +164,10 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
         return true;
       };
       if (h.kind === 'daily-usage') {
-        if (!missing(DAILY_USAGE_REQUIRED)) daily = new DailyUsageChecker(h, options);
+        if (!missing(DAILY_USAGE_REQUIRED)) {
+          daily = new DailyUsageChecker(h, options);
+          if (run.orderOverride) daily.assumeOrderOverride(run.orderOverride);
+        }
       } else if (h.kind === 'reconciliation') {
         const required = h.columns.has('BillableQuantity') ? RECONCILIATION_REQUIRED : RECONCILIATION_REQUIRED.map((c) => (c === 'BillableQuantity' ? 'Quantity' : c));
         if (!missing(required)) recon = new ReconciliationChecker(h, options);
@@ -149,6 +175,12 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
         emit({
           code: 'legacy-format', severity: 'info', ...headerRange,
           message: 'This is the legacy usage-based reconciliation file of the old CSP Azure offer; it is recognized but its prices are not re-rated.',
+        });
+      } else if (h.kind === 'legacy-license') {
+        emit({
+          code: 'legacy-format', severity: 'info', ...headerRange,
+          message: 'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan '
+            + 'usage); it is recognized but its lines are not re-rated.',
         });
       }
       return true;
@@ -159,12 +191,21 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
     },
     // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
     onFinding(f) {
-      if (summary.kind === 'unknown' && f.code !== 'unsupported-encoding' && f.code !== 'empty-file') return;
+      // Before any header, a quote that is never closed is the file's one problem: it is reported.
+      const fileLevel = f.code === 'unsupported-encoding' || f.code === 'empty-file' || (!header && f.code === 'invalid-csv');
+      if (summary.kind === 'unknown' && !fileLevel) return;
       if (!daily || f.record === undefined) emit(f);
     },
   }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) });
   summary.rows = first.rows;
   summary.complete = first.complete;
+  const pending = held;
+  held = undefined;
+  if (daily && first.complete) {
+    const again = restartInOtherOrder(source, options, onFinding, run, daily);
+    if (again) return again;
+  }
+  for (const f of pending) emit(f);
 
   if (daily && first.complete) {
     daily.finish();
@@ -177,6 +218,7 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
       },
     }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 2, 2) });
     summary.complete = second.complete;
+    if (second.complete) checker.finishRows(emit, account);
   }
   return finishSummary(header, daily);
 

@@ -8,18 +8,33 @@
  *   - BillingPreTaxTotal against EUP x Quantity x FX (one cent of slack), PricingPreTaxTotal against EUP x Quantity;
  *   - UnitPrice against the price list, when one is given;
  *   - partner earned credit on usage that can never earn it (reservation / savings plan covered, Spot, marketplace).
- * Rows with unreadable cells get `invalid-value` and are left out of the month-to-date sums; the other findings of
- * their group say so.
+ * Each row gets one money verdict: what was billed minus what should have been billed (expected price x Quantity x
+ * FX). Rows priced below the flat band the way a free allowance or graduated prices would price them cannot be
+ * proved without a price list: they are kept until the end and reported once per rating group (`finishRows`).
+ * A row with an unreadable cell gets `invalid-value` on that cell; its Quantity still counts in the month-to-date
+ * sums when it is readable, and only rows whose quantity, day or rating group is unknown are left out.
  */
 import type Decimal from 'decimal.js';
-import { Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printingTolerance, roundCents } from '../money';
+import {
+  Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance,
+  roundCents,
+} from '../money';
 import type { PriceTier } from '../billing/priceList';
-import { chargedFraction, percentAsFraction, rateCumulative } from './formula';
+import { chargedFraction, percentAsFraction, rateCumulative, tierPriceRange } from './formula';
+
+/** Month-to-date quantities kept outside the checker (the fast reader's compact store). */
+export interface MonthToDateSource {
+  monthToDate(groupKey: string, day: string): Decimal | undefined;
+  before(groupKey: string, day: string): Decimal | undefined;
+}
 import { parseBillingDate } from '../billing/dates';
 import type { CsvRecord } from '../billing/csv';
 import type { BillingHeader } from '../billing/reader';
 import { cellRange, type Finding } from '../findings';
 import { priceSeverity, totalSeverity, type CheckOptions } from './options';
+import { isBenefitCovered, readCredits } from './readings';
+import { recordRange } from '../findings';
+import type { DateOrder } from '../billing/dates';
 
 /** A data row with every value the rules need, parsed. */
 export interface DailyRow {
@@ -40,9 +55,45 @@ export interface DailyRow {
   currency: string;
   coveredByBenefit: boolean;
   pecIneligibleReason?: string;
+  /** Which reading of PEC, CreditPercentage and CreditType gave `pec` and `credit` (the hover says it). */
+  creditReading: string;
+  /** Set when CreditPercentage and PartnerEarnedCreditPercentage disagree on a PEC row. */
+  creditDisagreement?: { pec: Decimal; credit: Decimal };
+  /** The billing period (ISO), when ChargeEndDate is readable. */
+  periodStart: string;
+  periodEnd?: string;
 }
 
-type ParseResult = { ok: true; row: DailyRow } | { ok: false; groupKey?: string; bad: { column: number; reason: string }[] };
+interface BadCell {
+  column: number;
+  reason: string;
+  /** A slash date that only reads in the other date order: reported once for the file, not on every row. */
+  dateOrder?: boolean;
+}
+
+type ParseResult =
+  | { ok: true; row: DailyRow }
+  | { ok: false; groupKey?: string; bad: BadCell[]; day?: string; quantity?: Decimal; covered: boolean };
+
+/** A row priced below the flat band with totals billed from that price: kept until its rating group is complete. */
+interface BelowBandRow {
+  finding: Finding;
+  impact: Decimal;
+  billed: Decimal;
+  flatBilled: Decimal;
+  day: string;
+  zero: boolean;
+  /** The price is the flat price with the row's own discount applied a second time. */
+  twice?: string;
+}
+
+interface BelowBandGroup {
+  meterId: string;
+  meterName: string;
+  subscriptionId: string;
+  currency: string;
+  rows: BelowBandRow[];
+}
 
 /** How a row's effective unit price was derived: what the hover shows. */
 export interface DailyRowExplanation {
@@ -54,6 +105,8 @@ export interface DailyRowExplanation {
   upper: Decimal;
   tolerance: Decimal;
   tiers?: readonly PriceTier[];
+  /** The documented cumulative price BC / BCU, where the band is wider than it (graduated prices). */
+  cumulative?: Decimal;
   consistent: boolean;
   leftOutRows: number;
 }
@@ -64,13 +117,15 @@ const COLUMNS = {
   billingTotal: 'BillingPreTaxTotal', fx: 'PCToBCExchangeRate', pec: 'PartnerEarnedCreditPercentage',
   credit: 'CreditPercentage', currency: 'BillingCurrency', pricingTotal: 'PricingPreTaxTotal',
   benefitId: 'BenefitId', benefitType: 'BenefitType', meterName: 'MeterName', meterSubCategory: 'MeterSubCategory',
-  publisher: 'PublisherName',
+  publisher: 'PublisherName', creditType: 'CreditType', chargeEnd: 'ChargeEndDate',
 } as const;
 export type ColumnKey = keyof typeof COLUMNS;
 
 interface GroupDays {
   /** Quantity per day during the first pass; month-to-date quantity per day after `finish`. */
   byDay: Map<string, Decimal>;
+  /** After `finish`: the month-to-date quantity before each day. */
+  before: Map<string, Decimal>;
   leftOut: number;
 }
 
@@ -99,6 +154,55 @@ export class DailyUsageChecker {
   constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
     this.decimalComma = header.decimalComma;
     this.idx = header.columns.indexes(COLUMNS);
+    this.order = options.dateOrder;
+  }
+
+  /** The date order slash dates are read in: the setting, unless the file's first row proves the other order. */
+  get dateOrder(): DateOrder {
+    return this.order;
+  }
+
+  private order: DateOrder;
+  private orderDecided = false;
+  /** The first row's date that proved the setting wrong (reported once for the file). */
+  private orderOverride?: { column: string; text: string; setting: DateOrder };
+  /** Later dates that read only in the other order: counted, reported once for the file. */
+  private orderContradictions = { rows: 0, example: '', column: '' };
+  private firstPassContradiction?: { column: string; text: string };
+  private readonly belowBand = new Map<string, BelowBandGroup>();
+
+  /** After the first pass: a date that reads only in the other order, if one was seen (the check then starts over). */
+  orderContradicted(): { column: string; text: string } | undefined {
+    return this.firstPassContradiction;
+  }
+
+  /** This check reads the dates in the order the file proved, against the setting: the file-level finding says so. */
+  assumeOrderOverride(o: { column: string; text: string; setting: DateOrder }): void {
+    this.orderOverride = o;
+    this.orderDecided = true;
+  }
+  /** Per rating group, the latest day on which a row was priced inside the band (tier patterns never go back). */
+  private readonly lastInBandDay = new Map<string, string>();
+
+  /**
+   * Decides the date order on the first row: when one of its dates (ChargeEndDate is the last day of the month, so
+   * it is never ambiguous) cannot be read in the configured order but can in the other, the file says which order
+   * it uses, and every row is read that way; the file-level finding names the setting to change.
+   */
+  private decideDateOrder(r: CsvRecord): void {
+    this.orderDecided = true;
+    for (const key of ['chargeEnd', 'chargeStart', 'usageDate'] as const) {
+      const text = this.cell(r, key);
+      const mine = parseBillingDate(text, this.order);
+      if (mine.ok || this.idx[key] < 0) continue;
+      const other: DateOrder = this.order === 'MDY' ? 'DMY' : 'MDY';
+      if (parseBillingDate(text, other).ok) {
+        this.orderOverride = { column: this.header.columns.nameAt(this.idx[key]), text, setting: this.order };
+        this.order = other;
+        this.dates.clear();
+      }
+      return;
+    }
   }
 
   private cell(r: CsvRecord, key: ColumnKey): string {
@@ -111,7 +215,8 @@ export class DailyUsageChecker {
    * that pass does not add up are only checked for being numbers, and the returned row must not be used for rating.
    */
   parse(r: CsvRecord, sumsOnly = false): ParseResult {
-    const bad: { column: number; reason: string }[] = [];
+    if (!this.orderDecided) this.decideDateOrder(r);
+    const bad: BadCell[] = [];
     const num = (key: ColumnKey, optional = false): Decimal | undefined => {
       const text = this.cell(r, key);
       if (optional && text.trim() === '') return undefined;
@@ -119,14 +224,17 @@ export class DailyUsageChecker {
       if (!v) bad.push({ column: this.idx[key], reason: text.trim() === '' ? 'is empty' : `"${text}" is not a number` });
       return v;
     };
-    const date = (key: ColumnKey): string | undefined => {
+    const date = (key: ColumnKey, optional = false): string | undefined => {
       const text = this.cell(r, key);
       let d = this.dates.get(text);
       if (!d) {
-        d = parseBillingDate(text, this.options.dateOrder);
+        d = parseBillingDate(text, this.order);
         if (this.dates.size < 10_000) this.dates.set(text, d);
       }
-      if (!d.ok) bad.push({ column: this.idx[key], reason: `"${text}": ${d.reason}` });
+      if (!d.ok && !optional) {
+        const other = parseBillingDate(text, this.order === 'MDY' ? 'DMY' : 'MDY').ok;
+        bad.push({ column: this.idx[key], reason: `"${text}": ${d.reason}`, dateOrder: other });
+      }
       return d.ok ? d.iso : undefined;
     };
     const pct = (key: ColumnKey): Decimal | undefined => {
@@ -141,29 +249,36 @@ export class DailyUsageChecker {
       return v;
     };
     const chargeStart = date('chargeStart');
+    const periodEnd = this.idx.chargeEnd >= 0 ? date('chargeEnd', true) : undefined;
     const day = date('usageDate');
     const quantity = num('quantity');
     const unitPrice = num('unitPrice');
     const eup = num('eup');
     const billingTotal = num('billingTotal');
     const fx = num('fx');
-    const pec = pct('pec');
-    const credit = pct('credit');
+    const pecCell = pct('pec');
+    const creditCell = pct('credit');
     const pricingTotal = this.idx.pricingTotal >= 0 ? num('pricingTotal', true) : undefined;
-    const fraction = pec && credit ? (credit.isZero() ? this.fractionOfPec(pec) : chargedFraction(pec, credit)) : undefined;
+    const credits = pecCell && creditCell ? readCredits(pecCell, creditCell, this.cell(r, 'creditType')) : undefined;
+    const fraction = credits
+      ? (credits.further.isZero() ? this.fractionOfPec(credits.pec) : chargedFraction(credits.pec, credits.further))
+      : undefined;
     const groupKey = chargeStart && fraction
       ? [this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'meterId'), chargeStart, fraction.toString()].join('|').toLowerCase()
       : undefined;
-    if (bad.length > 0 || !groupKey || !day || !quantity || !unitPrice || !eup || !billingTotal || !fx || !pec || !credit || !fraction) {
-      return { ok: false, groupKey, bad };
+    const coveredByBenefit = isBenefitCovered(this.cell(r, 'benefitId'), this.cell(r, 'benefitType'));
+    const unreadable = !quantity || !unitPrice || !eup || !billingTotal || !fx || !credits || !fraction || !chargeStart;
+    if (bad.length > 0 || !groupKey || !day || unreadable) {
+      return { ok: false, groupKey, bad, day, quantity, covered: coveredByBenefit };
     }
-    const coveredByBenefit = this.cell(r, 'benefitId').trim() !== '' || this.cell(r, 'benefitType').trim() !== '';
     return {
       ok: true,
       row: {
         record: r.index, groupKey, day, quantity, unitPrice, eup, eupText: this.cell(r, 'eup'), billingTotal, pricingTotal,
-        fx, pec, credit, fraction, meterId: this.cell(r, 'meterId'), currency: this.cell(r, 'currency'), coveredByBenefit,
-        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit),
+        fx, pec: credits.pec, credit: credits.further, fraction, meterId: this.cell(r, 'meterId'),
+        currency: this.cell(r, 'currency'), coveredByBenefit,
+        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit), creditReading: credits.reading,
+        creditDisagreement: credits.disagreement, periodStart: chargeStart, periodEnd,
       },
     };
   }
@@ -177,11 +292,20 @@ export class DailyUsageChecker {
     return undefined;
   }
 
-  /** First pass: adds a row's quantity to its group's day. */
+  /**
+   * First pass: adds a row's quantity to its group's day. A row whose price or total cell is unreadable still
+   * consumed its Quantity: it counts, or every later row of its meter would be rated on too few units.
+   */
   aggregate(r: CsvRecord): void {
     const p = this.parse(r, true);
     if (!p.ok) {
-      if (p.groupKey) this.group(p.groupKey).leftOut++;
+      const b = p.bad.find((x) => x.dateOrder);
+      if (b && !this.firstPassContradiction) {
+        const name = this.header.columns.nameAt(b.column);
+        this.firstPassContradiction = { column: name, text: r.cells[b.column] ?? '' };
+      }
+      if (p.groupKey && p.day && p.quantity && !p.covered) this.addDayQuantity(p.groupKey, p.day, p.quantity);
+      else if (p.groupKey) this.group(p.groupKey).leftOut++;
       return;
     }
     if (p.row.coveredByBenefit) return;
@@ -192,7 +316,7 @@ export class DailyUsageChecker {
   private group(key: string): GroupDays {
     let g = this.groups.get(key);
     if (!g) {
-      g = { byDay: new Map(), leftOut: 0 };
+      g = { byDay: new Map(), before: new Map(), leftOut: 0 };
       this.groups.set(key, g);
     }
     return g;
@@ -204,6 +328,7 @@ export class DailyUsageChecker {
       const days = [...g.byDay.keys()].sort();
       let running = ZERO;
       for (const d of days) {
+        g.before.set(d, running);
         running = running.plus(g.byDay.get(d)!);
         g.byDay.set(d, running);
       }
@@ -221,10 +346,15 @@ export class DailyUsageChecker {
    * Month-to-date quantities kept elsewhere (the fast reader's compact store), used instead of this checker's own
    * sums when every row was summed there.
    */
-  private external?: { monthToDate(groupKey: string, day: string): Decimal | undefined };
+  private external?: MonthToDateSource;
 
-  useMonthToDate(store: { monthToDate(groupKey: string, day: string): Decimal | undefined }): void {
+  useMonthToDate(store: MonthToDateSource): void {
     this.external = store;
+  }
+
+  /** The group's quantity from the start of the month up to, not including, `day` (after finish). */
+  monthToDateBefore(groupKey: string, day: string): Decimal | undefined {
+    return this.external ? this.external.before(groupKey, day) : this.groups.get(groupKey)?.before.get(day);
   }
 
   /** The group's quantity from the start of the month through `day` (after finish). */
@@ -257,6 +387,13 @@ export class DailyUsageChecker {
       if (bcu.gt(0)) {
         const r = rateCumulative(bcu, unitPrice, fraction, tiers);
         rating = { bcu, gross: r.gross, bc: r.bc, lower: r.eup, upper: r.unroundedEup, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+        if (rating.tiers) {
+          // Billed exports price the day at the tier its units fall in: that is consistent too (see tierPriceRange).
+          const range = tierPriceRange(rating.tiers, this.monthToDateBefore(groupKey, day) ?? ZERO, bcu);
+          rating.cumulative = r.eup;
+          rating.lower = Dec.min(rating.lower, range.min.times(fraction));
+          rating.upper = Dec.max(rating.upper, range.max.times(fraction));
+        }
       } else {
         // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
         const price = unitPrice.times(fraction);
@@ -288,15 +425,33 @@ export class DailyUsageChecker {
     return { row, bcu, gross, bc, lower, upper, tolerance, tiers, consistent, leftOutRows: g?.leftOut ?? 0 };
   }
 
-  /** Second pass: checks one row and emits its findings. Returns the row's money at stake and billed amount. */
+  /** Notes that a row of a rating group was priced inside the band on `day` (the fast path proves such rows). */
+  noteInBand(groupKey: string, day: string): void {
+    const last = this.lastInBandDay.get(groupKey);
+    if (last === undefined || day > last) this.lastInBandDay.set(groupKey, day);
+  }
+
+  /** Second pass: checks one row and emits its findings. Returns the row's money verdict and billed amount. */
   check(r: CsvRecord, emit: (f: Finding) => void): RowOutcome {
     const p = this.parse(r);
+    const meter = this.cell(r, 'meterId') || undefined;
     if (!p.ok) {
+      const counted = p.groupKey && p.day && p.quantity && !p.covered;
       for (const b of p.bad) {
+        if (b.dateOrder) {
+          if (this.orderContradictions.rows++ === 0) {
+            this.orderContradictions.example = r.cells[b.column] ?? '';
+            this.orderContradictions.column = this.header.columns.nameAt(b.column);
+          }
+          continue;
+        }
         const name = this.header.columns.nameAt(b.column);
+        const effect = counted
+          ? 'its Quantity still counts in its meter\'s month-to-date sums, but the row itself could not be re-rated'
+          : 'this row was left out of the month-to-date sums of its meter';
         emit({
-          code: 'invalid-value', severity: 'error', column: name, record: r.index, actual: r.cells[b.column],
-          message: `${name} ${b.reason}; this row was left out of the month-to-date sums of its meter.`,
+          code: 'invalid-value', severity: 'error', column: name, record: r.index, actual: r.cells[b.column], meter,
+          message: `${name} ${b.reason}; ${effect}.`,
           ...cellRange(r.pos, b.column),
         });
       }
@@ -313,60 +468,126 @@ export class DailyUsageChecker {
       if (impact.abs().gt(atStake.abs())) atStake = impact;
     };
 
+    if (row.creditDisagreement) {
+      const d = row.creditDisagreement;
+      emit({
+        code: 'credit-disagreement', severity: 'warning', column: this.header.columns.nameAt(this.idx.credit),
+        record: r.index,
+        actual: this.cell(r, 'credit'), expected: this.cell(r, 'pec'), meter,
+        message: `CreditPercentage ${fmtPct(d.credit)} disagrees with PartnerEarnedCreditPercentage ${fmtPct(d.pec)} `
+          + 'on a '
+          + `"${this.cell(r, 'creditType').trim()}" row, where both name the same credit; the price was checked with `
+          + `${fmtPct(d.pec)}, counted once.`,
+        ...cellRange(r.pos, this.idx.credit),
+      });
+    }
+
+    if (row.periodEnd && (row.day < row.periodStart || row.day > row.periodEnd)) {
+      emit({
+        code: 'usage-date-outside-period', severity: 'warning', column: this.header.columns.nameAt(this.idx.usageDate),
+        record: r.index, actual: this.cell(r, 'usageDate'), meter,
+        message: `UsageDate ${row.day} is outside the billing period ${row.periodStart} to ${row.periodEnd} `
+          + '(ChargeStartDate to ChargeEndDate); the row was rated in that period.',
+        ...cellRange(r.pos, this.idx.usageDate),
+      });
+    }
+
     if (row.pec.gt(0) && row.pecIneligibleReason) {
       const impact = roundCents(row.eup.times(row.quantity).times(row.fx).times(row.pec).div(Dec.sub(1, row.pec)).neg());
       emit({
         code: 'pec-not-eligible', severity: 'error', column: this.header.columns.nameAt(this.idx.pec), record: r.index,
-        actual: this.cell(r, 'pec'), expected: '0', currency,
+        actual: this.cell(r, 'pec'), expected: '0', currency, meter,
         message: `Partner earned credit ${fmtPct(row.pec)} on ${row.pecIneligibleReason}, which never earns it.`,
         impact: formatCents(impact),
         ...cellRange(r.pos, this.idx.pec),
       });
     }
 
+    const billedText = this.cell(r, 'billingTotal').trim();
+    // A total printed in cents was rounded down to cents (documented); an un-rounded one (real billed exports) was not.
+    const asBilled = printedDecimals(billedText) <= 2 ? floorCents : (x: Decimal): Decimal => x;
+    const ownExact = row.eup.times(row.quantity).times(row.fx);
+    const billedFromOwnPrice = row.billingTotal.minus(ownExact).abs().lte('0.01');
+    let verdict = false;
     if (!row.coveredByBenefit) {
       const x = this.explain(row);
-      if (!x.consistent) {
-        const expected = x.lower;
-        const impact = roundCents(row.eup.minus(expected).times(row.quantity).times(row.fx));
-        const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
-        const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
-        const severity = priceSeverity(relative, impact, this.options);
+      if (x.consistent) this.noteInBand(row.groupKey, row.day);
+      else {
+        verdict = true;
+        const expected = x.cumulative ?? x.lower;
+        const qfx = row.quantity.times(row.fx);
+        const lowBill = Dec.min(x.lower, x.upper).times(qfx);
+        const highBill = Dec.max(x.lower, x.upper).times(qfx);
+        // Billed at the right price and not at the printed one: only the price cell is wrong. (A total that fits both,
+        // on a quantity too small to tell them apart, leaves a wrong price a wrong price.)
+        const billedRight = !billedFromOwnPrice
+          && row.billingTotal.gte(lowBill.minus('0.01')) && row.billingTotal.lte(highBill.plus('0.01'));
+        const base = {
+          code: 'eup-mismatch' as const, column: this.header.columns.nameAt(this.idx.eup), record: r.index, meter,
+          actual: row.eupText.trim(), expected: formatPrice(expected), currency, ...cellRange(r.pos, this.idx.eup),
+        };
+        const because = `${derivation(x)}${leftOutNote()}`;
+        let finding: Finding;
+        let impact = ZERO;
+        if (billedRight) {
+          finding = {
+            ...base, severity: 'warning', impact: '0.00',
+            message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
+              + `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
+          };
+        } else {
+          impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
+          const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
+          const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
+          const totalsNote = billedFromOwnPrice
+            ? ''
+            : `; BillingPreTaxTotal ${billedText} does not match this price either`;
+          finding = {
+            ...base, severity: priceSeverity(relative, impact, this.options), impact: formatCents(impact),
+            message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
+              + `${chargeWords(impact, currency)} on this row${totalsNote}`,
+          };
+        }
+        if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
+          // Possibly a free allowance or graduated prices: decided when the whole group has been seen.
+          this.keepBelowBand(r, row, x, finding, impact, expected.times(qfx));
+          return { stake: ZERO, billed: row.billingTotal, currency };
+        }
+        finding.message += `${billedRight ? '' : tierNote(x, this.options)}.`;
         stake(impact);
-        emit({
-          code: 'eup-mismatch', severity, column: this.header.columns.nameAt(this.idx.eup), record: r.index,
-          actual: row.eupText.trim(), expected: formatPrice(expected), impact: formatCents(impact), currency,
-          message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} `
-            + `(${derivation(x)}); ${chargeWords(impact, currency)} on this row${leftOutNote()}${tierNote(x, this.options)}.`,
-          ...cellRange(r.pos, this.idx.eup),
-        });
+        emit(finding);
       }
     }
 
-    const exactTotal = row.eup.times(row.quantity).times(row.fx);
-    const expectedTotal = floorCents(exactTotal);
-    if (row.billingTotal.minus(exactTotal).abs().gt('0.01')) {
-      const impact = row.billingTotal.minus(expectedTotal);
+    if (!verdict && !billedFromOwnPrice) {
+      const expectedTotal = asBilled(ownExact);
+      const impact = roundCents(row.billingTotal.minus(expectedTotal));
+      const inCents = printedDecimals(billedText) <= 2;
+      const shown = inCents ? formatCents(expectedTotal) : formatPrice(expectedTotal);
+      verdict = true;
       stake(impact);
       emit({
         code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.billingTotal),
-        record: r.index, actual: this.cell(r, 'billingTotal').trim(), expected: formatCents(expectedTotal), impact: formatCents(impact), currency,
-        message: `BillingPreTaxTotal ${this.cell(r, 'billingTotal').trim()} should be ${formatCents(expectedTotal)} `
-          + `(FLOOR(EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} x PCToBCExchangeRate ${row.fx.toFixed()}, 2)); `
+        record: r.index, actual: billedText, expected: shown, impact: formatCents(impact), currency, meter,
+        message: `BillingPreTaxTotal ${billedText} should be ${shown} `
+          + `(${inCents ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} `
+          + `x PCToBCExchangeRate ${row.fx.toFixed()}${inCents ? ', 2)' : ', not rounded, as the file prints totals'}); `
           + `${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.billingTotal),
       });
     }
-    if (row.pricingTotal) {
+    if (!verdict && row.pricingTotal) {
       const exactPricing = row.eup.times(row.quantity);
       if (row.pricingTotal.minus(exactPricing).abs().gt('0.01')) {
+        // BillingPreTaxTotal, what the customer is billed, is right: the pricing-currency copy is wrong, no money is.
         const expectedPricing = floorCents(exactPricing);
-        const impact = roundCents(row.pricingTotal.minus(expectedPricing).times(row.fx));
         emit({
-          code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.pricingTotal),
-          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: formatCents(impact), currency,
+          code: 'total-mismatch', severity: 'warning', column: this.header.columns.nameAt(this.idx.pricingTotal),
+          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: '0.00',
+          currency, meter,
           message: `PricingPreTaxTotal ${this.cell(r, 'pricingTotal').trim()} should be ${formatCents(expectedPricing)} `
-            + `(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); ${chargeWords(impact, currency)}.`,
+            + '(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); '
+            + 'BillingPreTaxTotal is right: no money at stake.',
           ...cellRange(r.pos, this.idx.pricingTotal),
         });
       }
@@ -382,7 +603,8 @@ export class DailyUsageChecker {
         const relative = listPrice.isZero() ? new Dec(1) : row.unitPrice.minus(listPrice).abs().div(listPrice);
         emit({
           code: 'unitprice-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.unitPrice),
-          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact), currency,
+          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact),
+          currency, meter,
           message: `UnitPrice ${this.cell(r, 'unitPrice').trim()} is not the price list's ${formatPrice(listPrice)} for meter ${row.meterId} on ${row.day}; `
             + `${chargeWords(impact, currency)} on this row.`,
           ...cellRange(r.pos, this.idx.unitPrice),
@@ -391,6 +613,109 @@ export class DailyUsageChecker {
     }
     return { stake: atStake, billed: row.billingTotal, currency };
   }
+
+  private keepBelowBand(
+    r: CsvRecord, row: DailyRow, x: DailyRowExplanation, finding: Finding, impact: Decimal, flatBilled: Decimal,
+  ): void {
+    let g = this.belowBand.get(row.groupKey);
+    if (!g) {
+      g = {
+        meterId: row.meterId, meterName: this.cell(r, 'meterName').trim(),
+        subscriptionId: this.cell(r, 'subscriptionId').trim(),
+        currency: row.currency, rows: [],
+      };
+      this.belowBand.set(row.groupKey, g);
+    }
+    // The row's own discount applied a second time on the flat price: a known defect, never a tier effect.
+    let twice: string | undefined;
+    for (const [rate, name] of [[row.pec, 'partner earned credit'], [row.credit, 'credit']] as const) {
+      if (twice || !rate.gt(0)) continue;
+      if (inDiscountedBand(row.eup, x, Dec.sub(1, rate))) {
+        twice = `${name} ${fmtPct(rate)} applied twice (UnitPrice x (1 - ${fmtPct(rate)}) x (1 - ${fmtPct(rate)}))`;
+      }
+    }
+    // Without PEC in the row, a price exactly 15% below the flat price is a partner earned credit the row does not
+    // name.
+    if (!twice && row.pec.isZero() && inDiscountedBand(row.eup, x, Dec.sub(1, '0.15'))) {
+      twice = 'price of a 15% partner earned credit that PartnerEarnedCreditPercentage does not name';
+    }
+    g.rows.push({ finding, impact, billed: row.billingTotal, flatBilled, day: row.day, zero: row.eup.isZero(), twice });
+  }
+
+  /**
+   * After the last row: the rows priced below the flat band are decided per rating group. Rows a free allowance or
+   * graduated prices explain (zero-priced rows; lower prices with no later day back at the flat price) become one
+   * information finding for the group; the others (a discount applied twice, a price that goes back up on a flat
+   * meter) are errors, one per row, with their money. Also reports, once, dates that contradict the date order.
+   */
+  finishRows(emit: (f: Finding) => void, account: (o: RowOutcome) => void): void {
+    const headerRange = recordRange(this.header.record.pos);
+    const fix = (order: DateOrder): string => `set chargeback.dateOrder to ${order} (CLI: --date-order ${order})`;
+    if (this.orderOverride) {
+      const o = this.orderOverride;
+      emit({
+        code: 'date-order', severity: 'warning', ...headerRange, column: o.column, actual: o.text,
+        message: `The date order setting says ${words(o.setting)}, but ${o.column} "${o.text}" can only be `
+          + `${words(this.order)}: this file's dates were read ${words(this.order)}. To say so, ${fix(this.order)}.`,
+      });
+    }
+    if (this.orderContradictions.rows > 0) {
+      const c = this.orderContradictions;
+      const other: DateOrder = this.order === 'MDY' ? 'DMY' : 'MDY';
+      emit({
+        code: 'date-order', severity: 'error', ...headerRange, column: c.column, actual: c.example,
+        message: `${c.rows} row${c.rows === 1 ? ' has' : 's have'} dates that cannot be read ${words(this.order)} `
+          + `(the date order setting), e.g. ${c.column} "${c.example}"; they read ${words(other)}. `
+          + `Those rows were not re-rated: ${fix(other)}.`,
+      });
+    }
+    for (const [groupKey, g] of this.belowBand) {
+      const hasZero = g.rows.some((x) => x.zero);
+      const last = this.lastInBandDay.get(groupKey);
+      const explained: BelowBandRow[] = [];
+      for (const x of g.rows) {
+        const backUp = !hasZero && last !== undefined && last > x.day;
+        if (!x.twice && !backUp) {
+          explained.push(x);
+          continue;
+        }
+        x.finding.message += x.twice
+          ? `; this is the ${x.twice}, which no graduated price explains.`
+          : '; a later day of this meter is priced at the flat price again, which graduated prices cannot explain.';
+        emit(x.finding);
+        account({ stake: x.impact });
+      }
+      if (explained.length === 0) continue;
+      const first = explained[0].finding;
+      const zeros = explained.filter((x) => x.zero).length;
+      const billed = explained.reduce((a, x) => a.plus(x.billed), ZERO);
+      const flat = explained.reduce((a, x) => a.plus(x.flatBilled), ZERO);
+      const n = explained.length;
+      const cur = g.currency ? `${g.currency} ` : '';
+      emit({
+        code: 'tiers-unverified', severity: 'info', column: first.column, record: first.record, meter: g.meterId, rows: n,
+        currency: g.currency,
+        line: first.line, character: first.character, endLine: first.endLine, endCharacter: first.endCharacter,
+        message: `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} `
+          + `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price`
+          + `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; `
+          + `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified `
+          + `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
+      });
+    }
+    this.belowBand.clear();
+  }
+}
+
+/** True when a price lies in the row's band with a further discount (charged fraction `f`) on the same quantity. */
+function inDiscountedBand(eup: Decimal, x: DailyRowExplanation, f: Decimal): boolean {
+  const charged = x.upper.times(x.bcu).times(f);
+  const low = x.bcu.gt(0) ? Dec.min(x.lower.times(f), floorCents(charged).div(x.bcu)) : x.lower.times(f);
+  return eup.gte(low.minus(x.tolerance)) && eup.lte(x.upper.times(f).plus(x.tolerance));
+}
+
+function words(order: DateOrder): string {
+  return order === 'MDY' ? 'month-first (MDY)' : 'day-first (DMY)';
 }
 
 /** What checking one row adds to the file's summary. */

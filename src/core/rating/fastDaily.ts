@@ -57,6 +57,8 @@ export interface FastDailyResult {
   /** Rating groups found by the WebAssembly lane and by the JavaScript table (for tests). */
   laneGroups?: number;
   tableGroups?: number;
+  /** The first pass met a date that reads only in the other date order: nothing was emitted, the check starts over. */
+  dateOrderContradicted?: boolean;
 }
 
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
@@ -69,6 +71,12 @@ interface GroupInfo {
   fractionParts: { n: bigint; d: bigint };
   meterId: string;
   currency: string;
+  /** A finding on every row whatever its numbers (PEC and CreditPercentage disagree): the reference checks them. */
+  alwaysReference: boolean;
+  periodStart: string;
+  periodEnd?: string;
+  /** The latest day a row of the group was proved inside the band (told to the checker at the end). */
+  lastInBand?: string;
 }
 
 const MAX_SAFE = 2 ** 53;
@@ -308,6 +316,15 @@ class MonthToDateStore {
     return v ? new Dec(v.hi).plus(new Dec(v.lo).div(1e15)) : undefined;
   }
 
+  /** The running sum before `day` (0 on the group's first day). */
+  before(groupKey: string, day: string): Decimal | undefined {
+    const g = this.byGroup.get(groupKey);
+    if (!g) return undefined;
+    const i = g.days.indexOf(day);
+    if (i < 0) return undefined;
+    return i === 0 ? ZERO : new Dec(g.hi[i - 1]).plus(new Dec(g.lo[i - 1]).div(1e15));
+  }
+
   /** The same in units of 10^-15, as an integer. */
   units(groupKey: string, day: string): bigint | undefined {
     const v = this.at(groupKey, day);
@@ -334,7 +351,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
 
   const keyColumns = [
     idx.customerId, idx.subscriptionId, idx.meterId, idx.chargeStart, idx.pec, idx.credit, idx.benefitId, idx.benefitType,
-    idx.meterName, idx.meterSubCategory, idx.publisher, idx.currency,
+    idx.meterName, idx.meterSubCategory, idx.publisher, idx.currency, idx.creditType, idx.chargeEnd,
   ];
   const groups = new ByteKeyTable<GroupInfo>(keyColumns);
   const groupList: GroupInfo[] = [];
@@ -371,6 +388,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     g = {
       id: groupList.length, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency,
+      alwaysReference: !!row.creditDisagreement, periodStart: row.periodStart, periodEnd: row.periodEnd,
     };
     if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length) laneGroups.push(g);
     else groups.set(r, g);
@@ -384,7 +402,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     let id = dayIds.get(key);
     if (id === undefined) {
       if (dayList.length >= DAYS) return -1;
-      const parsed = parseBillingDate(cellText(r, c), run.options.dateOrder);
+      const parsed = parseBillingDate(cellText(r, c), checker.dateOrder);
       id = dayList.length;
       dayList.push(parsed.ok ? parsed.iso : null);
       dayIds.set(key, id);
@@ -434,7 +452,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_INDEX] = index;
       out[at + F_KIND] = 1;
       const g = groupOf(r, index);
-      const day = g ? dayOf(r) : -1;
+      let day = g ? dayOf(r) : -1;
+      // A UsageDate outside the billing period gets a finding: the reference checks that row.
+      if (day >= 0 && g!.periodEnd && (dayList[day]! < g!.periodStart || dayList[day]! > g!.periodEnd)) day = -1;
       let ok = g !== undefined && day >= 0 && plain(r, idx.unitPrice);
       const price = ok ? priceOf(r) : -1;
       ok &&= price >= 0 && plain(r, idx.fx);
@@ -495,6 +515,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     recordStarts.length = 0;
     await new Promise((resolve) => setImmediate(resolve));
     if (run.signal?.aborted) return { rows, complete: false, referenceRows };
+    if (checker.orderContradicted()) return { rows, complete: false, referenceRows, dateOrderContradicted: true };
 
     // Month-to-date sums: in the compact store when every row was summed here (the common case), else added to the
     // checker's own decimal sums, which then also hold the rows the reference summed.
@@ -525,7 +546,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     // Pass 2: every row checked, from its numbers.
     const proveClean = (f: Float64Array, at: number): boolean => {
       const g = groupList[f[at + F_GROUP]];
-      if (g.pecIneligible) return false;
+      if (g.pecIneligible || g.alwaysReference) return false;
       const dayId = f[at + F_DAY];
       const day = dayList[dayId]!;
       const priceId = f[at + F_PRICE];
@@ -588,6 +609,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         }
         if (eupInt < b[at2] || (eupInt === b[at2] && eupFrac < b[at2 + 1])) return false;
         if (eupInt > b[at2 + 2] || (eupInt === b[at2 + 2] && eupFrac > b[at2 + 3])) return false;
+        if (g.lastInBand === undefined || day > g.lastInBand) g.lastInBand = day;
       }
       // Clean: only the billed amount counts.
       let sum = billedByCurrency.get(g.currency);
@@ -614,6 +636,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       run.onProgress?.(checked, 2, 2);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    for (const g of groupList) if (g.lastInBand !== undefined) checker.noteInBand(g.groupKey, g.lastInBand);
     for (const [currency, sum] of billedByCurrency) {
       if (!sum.safe()) throw new Error('billed sum out of exact range');
       run.account({ stake: ZERO, billed: sum.toDecimal(), currency });

@@ -6,7 +6,7 @@
  *
  * Credits (CreditPercentage) reduce the price the same way PEC does, so both are folded into one "discount".
  */
-import type Decimal from 'decimal.js';
+import Decimal from 'decimal.js';
 import type { PriceTier } from '../billing/priceList';
 import { Dec, ONE, ZERO, floorCents, parseDecimal } from '../money';
 
@@ -41,6 +41,31 @@ export function percentAsFraction(text: string, decimalComma = false): Decimal |
 /** The fraction of retail that is charged after partner earned credit and Azure credit. */
 export function chargedFraction(pec: Decimal, credit: Decimal = ZERO): Decimal {
   return ONE.minus(pec).times(ONE.minus(credit));
+}
+
+/**
+ * The lowest and highest tier price that units (from, to] of the month fall in. Real billed exports price a day's
+ * rows at the tier their units fall in (0 on the free part of an allowance, the tier price after it), where the
+ * documented re-rating gives the cumulative average: a price between these two is consistent with the tiers.
+ */
+export function tierPriceRange(
+  tiers: readonly PriceTier[], from: Decimal, to: Decimal,
+): { min: Decimal; max: Decimal } {
+  let min: Decimal | undefined;
+  let max: Decimal | undefined;
+  const lo = Decimal.min(from, to);
+  const hi = Decimal.max(from, to);
+  for (let i = 0; i < tiers.length; i++) {
+    const start = tiers[i].startsAfter;
+    const end = tiers[i + 1]?.startsAfter;
+    // The band (start, end] overlaps (lo, hi], or holds hi when the span is empty.
+    const overlaps = hi.gt(lo) ? hi.gt(start) && (!end || lo.lt(end)) : hi.gte(start) && (!end || hi.lte(end));
+    if (!overlaps) continue;
+    const p = tiers[i].unitPrice;
+    if (!min || p.lt(min)) min = p;
+    if (!max || p.gt(max)) max = p;
+  }
+  return { min: min ?? tiers[0].unitPrice, max: max ?? tiers[tiers.length - 1].unitPrice };
 }
 
 export interface CumulativeRating {

@@ -35,7 +35,20 @@ export interface PriceAdjustment {
   fraction: Decimal;
   text: string;
   isPartnerEarnedCredit: boolean;
+  /** A fee on top of the price: `fraction` is then negative (the price is raised by its size). */
+  isSurcharge?: boolean;
 }
+
+/** The partner earned credit rate: a price exactly that much below the flat price is a credit, not a tier. */
+const STANDARD_PEC = new Dec('0.15');
+
+/** "15% partner earned credit", "2% surcharge", "5% discount": how a finding names an adjustment. */
+function adjustmentWords(a: PriceAdjustment): string {
+  const kind = a.isPartnerEarnedCredit ? 'partner earned credit' : a.isSurcharge ? 'surcharge' : 'discount';
+  return `${fmtPct(a.fraction.abs())} ${kind}`;
+}
+
+const SURCHARGE = /surcharge|\bfees?\b|uplift|mark-?up|premium/i;
 
 /**
  * Reads the reasons listed in PriceAdjustmentDescription (a JSON-ish list of strings). A reason that names no
@@ -64,7 +77,12 @@ export function parsePriceAdjustments(text: string): { adjustments: PriceAdjustm
       unverifiable.push(reason);
       continue;
     }
-    adjustments.push({ fraction: new Dec(m[1].replace(',', '.')).div(100), text: reason, isPartnerEarnedCredit: /partner\s+earned\s+credit/i.test(reason) });
+    const rate = new Dec(m[1].replace(',', '.')).div(100);
+    const isPartnerEarnedCredit = /partner\s+earned\s+credit/i.test(reason);
+    // A fee applied on top of the price raises it; only discounts and credits lower it.
+    const isSurcharge = !isPartnerEarnedCredit && SURCHARGE.test(reason) && !/discount|credit|rebate/i.test(reason);
+    const fraction = isSurcharge ? rate.abs().neg() : rate;
+    adjustments.push({ fraction, text: reason, isPartnerEarnedCredit, isSurcharge });
   }
   return { adjustments, unverifiable };
 }
@@ -128,9 +146,11 @@ export class ReconciliationChecker {
       const fraction = adjustments.reduce((f, a) => f.times(ONE.minus(a.fraction)), ONE);
       const tolerance = printingTolerance(this.cell(r, 'eup'));
       let lower: Decimal, upper: Decimal;
+      let tiersKnown = false;
       if (usage) {
         const day = parseBillingDate(this.cell(r, 'chargeStart'), this.options.dateOrder);
         const tiers = day.ok ? this.options.priceList?.forProductSku(this.cell(r, 'productId'), this.cell(r, 'skuId'), day.iso)?.tiers : undefined;
+        tiersKnown = !!tiers && tiers.length > 0;
         const units = quantity.abs();
         const charged = grossPrice(units, unitPrice, tiers).times(fraction);
         upper = charged.div(units);
@@ -144,16 +164,39 @@ export class ReconciliationChecker {
         const relative = edge.isZero() ? ONE : eup.minus(edge).abs().div(edge.abs());
         const discountWords = adjustments.length === 0
           ? 'no price adjustment is listed, so it should equal UnitPrice'
-          : `PriceAdjustmentDescription lists ${adjustments.map((a) => fmtPct(a.fraction) + (a.isPartnerEarnedCredit ? ' partner earned credit' : ' discount')).join(' and ')}`;
-        stake(impact);
-        emit({
-          code: 'eup-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.eup),
-          record: r.index, actual: this.cell(r, 'eup').trim(), expected: formatPrice(lower), impact: formatCents(impact), currency,
-          message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} should be ${formatPrice(lower)}`
-            + (lower.eq(upper) ? '' : ` to ${formatPrice(upper)}`)
-            + ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${chargeWords(impact, currency)} on this line.`,
-          ...cellRange(r.pos, this.idx.eup),
+          : `PriceAdjustmentDescription lists ${adjustments.map(adjustmentWords).join(' and ')}`;
+        // Below the flat band on a usage line without a price list: a free allowance or graduated prices would do
+        // that, so it is unverified information, unless it is a listed discount applied twice.
+        const twice = [...adjustments.map((a) => a.fraction), STANDARD_PEC].some((a) => {
+          if (!a.gt(0)) return false;
+          const f = ONE.minus(a);
+          const units = quantity.abs();
+          const low = Dec.min(lower.times(f), roundDownCents(upper.times(units).times(f)).div(units));
+          return eup.gte(low.minus(tolerance)) && eup.lte(upper.times(f).plus(tolerance));
         });
+        if (usage && !tiersKnown && !this.options.priceList && eup.lt(lower.minus(tolerance)) && !twice) {
+          emit({
+            code: 'tiers-unverified', severity: 'info', column: this.header.columns.nameAt(this.idx.eup),
+            record: r.index, actual: this.cell(r, 'eup').trim(), currency, rows: 1,
+            message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} is below the flat price ${formatPrice(lower)} `
+              + `(UnitPrice ${unitPrice.toFixed()}; ${discountWords}), as a free monthly allowance or graduated prices `
+              + `price a meter; without a price list it cannot be checked: ${currency ? currency + ' ' : ''}`
+              + `${formatCents(subtotal)} billed on this line is unverified. `
+              + 'Set chargeback.priceList (CLI: --price-list) to check it.',
+            ...cellRange(r.pos, this.idx.eup),
+          });
+        } else {
+          stake(impact);
+          emit({
+            code: 'eup-mismatch', severity: priceSeverity(relative, impact, this.options),
+            column: this.header.columns.nameAt(this.idx.eup), record: r.index, actual: this.cell(r, 'eup').trim(),
+            expected: formatPrice(lower), impact: formatCents(impact), currency,
+            message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} should be ${formatPrice(lower)}`
+              + (lower.eq(upper) ? '' : ` to ${formatPrice(upper)}`)
+              + ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${chargeWords(impact, currency)} on this line.`,
+            ...cellRange(r.pos, this.idx.eup),
+          });
+        }
       }
     }
 

@@ -12,6 +12,7 @@ import type { Diagnostic } from 'vscode-languageserver';
 import type { FileSummary } from '../../shared/protocol';
 import { DiagnosticCollector } from './diagnostics';
 import { displayText } from '../../core/text/displayText';
+import { FindingGrouper, groupMessage } from '../../core/findingGroups';
 import type { CheckedDocument } from './hover';
 import type { Finding } from '../../core/findings';
 
@@ -176,10 +177,19 @@ export class BillingService {
     const collector = new DiagnosticCollector(settings.maxDiagnostics);
     const lines: string[] = [];
     const started = Date.now();
+    // As the CLI prints them: a defect repeated on more than three rows of a meter is one line with count and money.
+    const grouper = new FindingGrouper(3);
+    const line = (f: Finding, message = f.message): string =>
+      displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`);
     const run = await checkSource(fileSource(path), settings.options, (f: Finding) => {
       collector.add(f);
-      if (lines.length < listLimit) lines.push(displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${f.message}`));
+      if (!grouper.add(f) && lines.length < listLimit) lines.push(line(f));
     }, { signal, onProgress });
+    for (const g of grouper.all()) {
+      if (lines.length >= listLimit) break;
+      if (g.count <= 3) for (const f of g.sample) lines.push(line(f));
+      else lines.push(line({ ...g.first, severity: g.severity }, groupMessage(g)));
+    }
     const summary = toFileSummary(uri, run, collector.notShown, Date.now() - started);
     if (run.summary.complete) {
       this.hooks.publish(uri, collector.diagnostics(0));

@@ -1,12 +1,15 @@
 /**
  * Turns findings into editor diagnostics without flooding the editor: VS Code shows about 1000 per file, so at most
  * `maxDiagnostics` row findings are kept (errors first, then by position), and each finding code gets one summary
- * diagnostic on the header with its count, its money at stake and how many were not shown.
+ * diagnostic on the header with its count, its money at stake and how many were not shown. A defect repeated on
+ * several rows of one meter also gets one diagnostic on its first row with the row count and the money in all, so
+ * it stays visible when its rows are beyond the cap.
  */
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents } from '../../core/money';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../core/findings';
+import { FindingGrouper, groupMessage } from '../../core/findingGroups';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -32,11 +35,13 @@ export class DiagnosticCollector {
   private kept: Finding[] = [];
   private readonly perCode = new Map<string, { count: number; impact: Decimal; worst: Severity; currency: string; shown: number }>();
   private total = 0;
+  private readonly grouper = new FindingGrouper(0);
 
   constructor(private readonly max: number) {}
 
   add(f: Finding): void {
     this.total++;
+    this.grouper.add(f);
     const c = this.perCode.get(f.code) ?? { count: 0, impact: ZERO, worst: f.severity, currency: '', shown: 0 };
     c.count++;
     if (f.impact) c.impact = c.impact.plus(new Dec(f.impact));
@@ -63,6 +68,14 @@ export class DiagnosticCollector {
     const shown = new Map<string, number>();
     for (const f of this.kept) shown.set(f.code, (shown.get(f.code) ?? 0) + 1);
     const out = this.kept.map(toDiagnostic);
+    const groups = this.grouper.repeated()
+      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count);
+    for (const g of groups.slice(0, Math.max(1, Math.floor(this.max / 4)))) {
+      out.push({
+        ...toDiagnostic({ ...g.first, severity: g.severity }), message: groupMessage(g),
+        data: { group: true, rows: g.count, impact: g.impact, currency: g.currency },
+      });
+    }
     for (const [code, c] of this.perCode) {
       // File-level findings (missing column, encoding...) are already on the header: no summary needed.
       const hidden = c.count - (shown.get(code) ?? 0);

@@ -101,7 +101,8 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
   if (x.tiers) out.push(`| Graduated tiers | ${x.tiers.map((t) => `> ${t.startsAfter.toFixed()} @ ${t.unitPrice.toFixed()}`).join(', ')} |`);
   out.push(
     `| Gross (retail) | ${x.gross.toFixed()} |`,
-    `| PEC / credit | ${fmtPct(row.pec)} / ${fmtPct(row.credit)} |`,
+    `| PEC / further credit | ${fmtPct(row.pec)} / ${fmtPct(row.credit)} |`,
+    `| Credits read as | ${row.creditReading} |`,
     `| BC = FLOOR(gross × (1 − ${fmtPct(discount)}), 2) | ${x.bc.toFixed(2)} |`,
     `| Expected EUP = BC / BCU | ${formatPrice(x.lower)} |`,
     `| Consistent band (un-rounded upper end) | ${formatPrice(x.lower)} … ${formatPrice(x.upper)} |`,

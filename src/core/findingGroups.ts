@@ -1,0 +1,87 @@
+/**
+ * Repeated defects, grouped: when one defect repeats on many rows of a meter (PEC not applied all month, say), the
+ * user wants one line that says how many rows and how much money, not one line per row. Row findings are grouped by
+ * (MeterId, code); the editor shows one diagnostic per group next to its row diagnostics, the CLI's text output
+ * prints the group instead of its rows (`--all` prints every row), and JSON output lists the groups after the rows.
+ */
+import type Decimal from 'decimal.js';
+import { Dec, ZERO, formatCents } from './money';
+import { SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
+
+export interface FindingGroup {
+  code: FindingCode;
+  meter: string;
+  /** The worst severity among the group's rows. */
+  severity: Severity;
+  /** Rows (findings) in the group. */
+  count: number;
+  /** Sum of the rows' money verdicts (positive: overcharged), exact, two decimals. */
+  impact: string;
+  currency: string;
+  /** The group's first finding: where the group is shown, and an example of its message. */
+  first: Finding;
+  /** The first few findings, for output that prints small groups row by row. */
+  sample: Finding[];
+}
+
+/** Findings that belong to a row of a meter are grouped; the others stand alone. */
+export function groupKeyOf(f: Finding): string | undefined {
+  return f.record !== undefined && f.meter ? `${f.meter}\u0000${f.code}` : undefined;
+}
+
+/** Collects row findings into groups as they stream in (memory: one entry and a few findings per group). */
+export class FindingGrouper {
+  private readonly groups = new Map<string, { g: FindingGroup; sum: Decimal }>();
+
+  constructor(private readonly sampleSize = 3) {}
+
+  /** Adds a finding; returns false when it belongs to no group. */
+  add(f: Finding): boolean {
+    const key = groupKeyOf(f);
+    if (key === undefined) return false;
+    let e = this.groups.get(key);
+    if (!e) {
+      e = {
+        g: {
+          code: f.code,
+          meter: f.meter!,
+          severity: f.severity,
+          count: 0,
+          impact: '0.00',
+          currency: f.currency ?? '',
+          first: f,
+          sample: [],
+        },
+        sum: ZERO,
+      };
+      this.groups.set(key, e);
+    }
+    const g = e.g;
+    g.count++;
+    if (f.impact) e.sum = e.sum.plus(new Dec(f.impact));
+    if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[g.severity]) g.severity = f.severity;
+    if (f.currency && g.currency !== f.currency) g.currency = g.currency === '' ? f.currency : 'mixed';
+    if (g.sample.length < this.sampleSize) g.sample.push(f);
+    return true;
+  }
+
+  /** Every group, in the order their first rows were found. */
+  all(): FindingGroup[] {
+    return [...this.groups.values()].map(({ g, sum }) => ({ ...g, impact: formatCents(sum) }));
+  }
+
+  /** Groups of at least `min` rows: the repeated defects. */
+  repeated(min = 2): FindingGroup[] {
+    return this.all().filter((g) => g.count >= min);
+  }
+}
+
+/** "PEC not applied" style one-line summary of a group, in the user's words. */
+export function groupMessage(g: FindingGroup): string {
+  const amount = new Dec(g.impact);
+  const money = amount.isZero()
+    ? 'no money at stake in all'
+    : `${amount.isNegative() ? 'undercharged' : 'overcharged'} ${g.currency ? g.currency + ' ' : ''}`
+      + `${formatCents(amount.abs())} in all`;
+  return `${g.count} rows of meter ${g.meter} have ${g.code}; ${money}. First (this row): ${g.first.message}`;
+}

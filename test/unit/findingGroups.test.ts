@@ -1,0 +1,120 @@
+/**
+ * Repeated defects, grouped: PEC not applied on every row of a meter is one line of CLI text with the row count and
+ * the money (every row with --all), JSON keeps every row and adds the groups, the editor adds one diagnostic per
+ * (meter, code) next to its capped row diagnostics.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Decimal from 'decimal.js';
+import { main } from '../../src/cli/main';
+import { Dec } from '../../src/core/money';
+import { DiagnosticCollector } from '../../src/server/billing/diagnostics';
+import { dailyCsv, type Cells } from '../support/billingFixtures';
+import { checkText } from '../support/check';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const code = await main(args, { write: (t) => void (stdout += t) }, { write: () => undefined });
+  return { code, stdout };
+}
+
+/** 200 rows of meter m-1 over the month, each billed at UnitPrice (PEC in its column, not applied), and one other meter's wrong total. */
+function pecNeverApplied(): Cells[] {
+  const rows: Cells[] = [];
+  for (let i = 0; i < 200; i++) {
+    const day = `2026-08-${String(1 + (i % 28)).padStart(2, '0')}`;
+    rows.push({
+      UsageDate: day,
+      Quantity: '2',
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: '1.73',
+      PricingPreTaxTotal: '1.73',
+    });
+  }
+  rows.push({
+    MeterId: 'm-2',
+    Quantity: '10',
+    EffectiveUnitPrice: '0.7378',
+    BillingPreTaxTotal: '9.99',
+    PricingPreTaxTotal: '9.99',
+  });
+  return rows;
+}
+
+describe('repeated defects, grouped', () => {
+  let dir: string;
+  let path: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chargeback-groups-'));
+    path = join(dir, 'pec-never-applied.csv');
+    writeFileSync(path, dailyCsv(pecNeverApplied()));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('PEC not applied on every row of a meter is one line of CLI text with the row count and the money', async () => {
+    const { findings, summary } = await checkText(dailyCsv(pecNeverApplied()));
+    const pec = findings.filter((f) => f.code === 'eup-mismatch');
+    assert.equal(pec.length, 200);
+    const sum = pec.reduce((a, f) => a.plus(f.impact!), new Dec(0)).toFixed(2);
+    const r = await run(['check', path]);
+    assert.equal(r.code, 1);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 3, r.stdout);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `:2:\\d+: error eup-mismatch: 200 rows of meter m-1 have eup-mismatch; overcharged USD ${sum} in all\\.`,
+      ),
+    );
+    assert.match(lines[0], /\(--all prints every row\)$/);
+    assert.match(lines[1], /:202:\d+: error total-mismatch: BillingPreTaxTotal 9\.99/);
+    // The summary's overcharge is the sum of the row verdicts: the same money as the group line.
+    assert.equal(
+      new Dec(summary.overcharge).minus(sum).toFixed(2),
+      new Dec(findings.find((f) => f.code === 'total-mismatch')!.impact!).toFixed(2),
+    );
+    assert.match(lines[2], new RegExp(`overcharged USD ${summary.overcharge}$`));
+  });
+
+  it('--all prints every row; JSON keeps every row and adds the groups', async () => {
+    const all = await run(['check', path, '--all']);
+    assert.equal(all.stdout.trim().split('\n').length, 202);
+    const json = JSON.parse((await run(['check', path, '--format', 'json'])).stdout) as {
+      files: {
+        findings: unknown[];
+        groups: { meter: string; code: string; rows: number; impact: string; line: number }[];
+      }[];
+    };
+    assert.equal(json.files[0].findings.length, 201);
+    assert.deepEqual(
+      json.files[0].groups.map((g) => [g.meter, g.code, g.rows, g.line]),
+      [['m-1', 'eup-mismatch', 200, 2]],
+    );
+    const money = new Dec('1.73').minus(new Dec('0.737586206896552').times(2).toDecimalPlaces(2, Decimal.ROUND_FLOOR));
+    assert.ok(
+      new Dec(json.files[0].groups[0].impact).gte(money.times(200).minus(10)),
+      'the group carries the money of its rows',
+    );
+  });
+
+  it('the editor shows one diagnostic per (meter, code) with the count and the money, next to the capped rows', async () => {
+    const collector = new DiagnosticCollector(50);
+    const { findings } = await checkText(dailyCsv(pecNeverApplied()));
+    for (const f of findings) collector.add(f);
+    const ds = collector.diagnostics(10);
+    const grouped = ds.filter((d) => (d.data as { group?: boolean } | undefined)?.group);
+    assert.equal(grouped.length, 1);
+    assert.equal(grouped[0].range.start.line, 1);
+    assert.match(
+      String(grouped[0].message),
+      /^200 rows of meter m-1 have eup-mismatch; overcharged USD \d+\.\d\d in all/,
+    );
+    assert.equal(
+      ds.filter((d) => d.range.start.line > 0 && !(d.data as { group?: boolean }).group).length,
+      50,
+      'row diagnostics up to the cap',
+    );
+  });
+});
