@@ -17,6 +17,7 @@ import type Decimal from 'decimal.js';
 import { Dec, ONE, ZERO, floorCents, formatPrice, roundCents } from '../src/core/money';
 import { chargedFraction, grossPrice, rateCumulative, tiersFromRangeMins, type PriceTier } from '../src/core/rating/formula';
 import { DAILY_USAGE_COLUMNS, RECONCILIATION_COLUMNS } from '../src/core/billing/fileKinds';
+import { plantTieOutDefect } from './samples/tieOutDefect';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Column orders, exactly as the domain page lists them (the checker detects columns by name; we write this order
@@ -1118,7 +1119,7 @@ export interface PlantedDefect {
   column: string;
   code:
     | 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch' | 'credit-disagreement'
-    | 'usage-date-outside-period';
+    | 'usage-date-outside-period' | 'recon-daily-mismatch';
   why: string;
   /** The planted cell's text, so that a reader can confirm the line points at it. */
   value: string;
@@ -1159,6 +1160,7 @@ export function generateSamples(options: { defects?: boolean } = {}): GeneratedS
   if (options.defects !== false) plantDailyDefects(usage);
   const rated = rateUsage(usage);
   const recon = buildRecon(rated);
+  const tieOutDefect = plantTieOutDefect(recon, `billing/2026-07/InvoiceReconciliation_2026-07.csv`, VAT);
 
   const dailyRows = rated.map((rr) => {
     const cells = dailyCells(rr);
@@ -1180,6 +1182,8 @@ export function generateSamples(options: { defects?: boolean } = {}): GeneratedS
     const why = RECON_DEFECT_PLACES.find((p) => p.defect === l.defect)!.why;
     defects.push({ file: `billing/2026-07/InvoiceReconciliation_2026-07.csv`, line: i + 2, column, code: c, why, value: l.cells[column] });
   });
+
+  defects.push(tieOutDefect);
 
   const files = new Map<string, Buffer>();
   files.set(SAMPLE_PATHS.daily, csvFile(DAILY_COLUMNS, dailyRows));

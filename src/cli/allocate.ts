@@ -14,6 +14,7 @@ import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
 import { displayText } from '../core/text/displayText';
+import { budgetLensText } from '../core/allocation/budgets';
 import { UsageError, type Output } from './output';
 
 export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
@@ -61,6 +62,10 @@ function textReport(result: AllocationResult): string {
   }
   for (const ch of result.channels) if (ch.lines > 0 || !ch.allocated.isZero()) lines.push(`  ${ch.label}: ${cur} ${formatCents(ch.allocated)}, ${ch.lines} lines`);
   for (const w of result.warnings) lines.push(`warning ${w.code}: ${w.message}`);
+  if (result.budgets && result.budgets.length > 0) {
+    lines.push('', 'budgets:');
+    for (const b of result.budgets) lines.push(`  ${b.target}: ${cur} ${b.actual} of ${cur} ${b.monthBudget} (${budgetLensText(b, cur)}; forecast method: ${b.forecastMethod})`);
+  }
   // Ids, names and rule names come from the rules file: each line stays one line, whatever they hold.
   return lines.map(displayText).join('\n') + '\n';
 }

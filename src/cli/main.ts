@@ -8,12 +8,15 @@ import { runCheck } from './check';
 import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
 import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
+import { runDispute, runReconcile } from './reconcile';
 
 const USAGE = `Usage:
   chargeback check <files...> [--format text|json] [--price-list FILE] [--date-order MDY|DMY] [--error-threshold AMOUNT]
                    [--all]
   chargeback allocate <rules.chargeback.yaml> [--format text|json] [--out FILE] [--force] [--date-order MDY|DMY]
   chargeback export <rules.chargeback.yaml> --to report|journal|focus|json --out FILE [--force] [--date-order MDY|DMY]
+  chargeback reconcile <files...> [--format text|json] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
+  chargeback dispute <files...> --out DIR [--force] [--invoice-total INVOICE=AMOUNT|FILE] [--date-order MDY|DMY]
   chargeback --help | --version
 
 check     re-rates Partner Center daily usage and reconciliation files and prints every finding
@@ -23,6 +26,9 @@ allocate  runs a chargeback rules file over the billing data it names (paths rel
           who pays what; targets + unallocated add up to the billing total to the cent. Exit 1 on rule errors.
 export    writes the chargeback report, the general-ledger journal, the allocated lines as FOCUS, or the JSON result.
           Files are written atomically and never replaced unless --force is given.
+reconcile ties out a month: daily usage against the reconciliation file per meter, plan and PEC status (the rounding
+          bound derived from the files), and the reconciliation Totals against the invoice. Exit 1 on error findings.
+dispute   writes the dispute packet of those findings (dispute-<invoice>.csv and .html) into DIR.
 
 Exit codes: 0 fine, 1 error findings or rule errors, 2 usage errors or unreadable input.`;
 
@@ -115,6 +121,30 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       if (!values.to || !EXPORT_KINDS.includes(values.to as ExportKind)) throw new UsageError(`export needs --to ${EXPORT_KINDS.join('|')}`);
       if (!values.out) throw new UsageError('export needs --out FILE');
       return await runExport({ rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder }, out, err);
+    }
+    if (command === 'reconcile' || command === 'dispute') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          format: { type: 'string', default: 'text' },
+          out: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          'invoice-total': { type: 'string', multiple: true },
+          'date-order': { type: 'string' },
+          'error-threshold': { type: 'string' },
+        },
+      });
+      if (positionals.length === 0) throw new UsageError(`${command} needs at least one billing file`);
+      for (const p of positionals) requireReadableFile(p, 'billing file');
+      const common = { files: positionals, dateOrder: dateOrderOf(values['date-order']), errorThreshold: values['error-threshold'], invoiceTotals: values['invoice-total'] };
+      if (command === 'reconcile') {
+        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+        if (values.out !== undefined) throw new UsageError('--out belongs to `chargeback dispute`');
+        return await runReconcile({ ...common, format: values.format }, out);
+      }
+      if (!values.out) throw new UsageError('dispute needs --out DIR');
+      return await runDispute({ ...common, out: values.out, force: values.force }, out, err);
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {

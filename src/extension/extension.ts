@@ -6,6 +6,7 @@
 import type * as vscode from 'vscode';
 import type { FileSummary } from '../shared/protocol';
 import { registerBillingFileRecognition } from './billingFileRecognition';
+import { registerBillingMonths } from './billingMonths';
 import { registerCheckFile } from './checkFile';
 import { registerExports } from './exports';
 import { createLanguageClient, startLanguageClient, stopLanguageClient } from './languageClient';
@@ -35,6 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerCheckFile(context, client, summaries, output);
   registerExports(context, client);
   registerWorkspaceTrust(context, client);
+  registerBillingMonths(context);
   return chargebackApi(summaries);
 }
 

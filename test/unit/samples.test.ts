@@ -147,7 +147,7 @@ describe('demo samples', () => {
     assert.deepEqual(committed, gen.defects);
     assert.deepEqual(gen.defects.map((d) => d.code).sort(), [
       'credit-disagreement', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'invalid-value',
-      'subtotal-mismatch', 'total-mismatch', 'total-mismatch', 'unitprice-mismatch', 'usage-date-outside-period',
+      'recon-daily-mismatch', 'subtotal-mismatch', 'total-mismatch', 'total-mismatch', 'unitprice-mismatch', 'usage-date-outside-period',
     ]);
     for (const d of gen.defects) {
       const t = files[d.file];
@@ -272,6 +272,8 @@ describe('demo samples', () => {
       const rows = daily.rows.filter((d) => d.CustomerId === r.CustomerId && d.SubscriptionId === r.SubscriptionId && d.MeterId === meter
         && pct(d.PartnerEarnedCreditPercentage).gt(0) === pec && !d.BenefitId && parseDecimal(d.Quantity));
       assert.ok(rows.length > 0);
+      // The tie-out's planted line bills more than the daily rows hold, on purpose (planted-defects.json).
+      if (gen.defects.some((d) => d.code === 'recon-daily-mismatch' && d.file === SAMPLE_PATHS.recon && d.line === recon.rows.indexOf(r) + 2)) continue;
       assert.equal(rows.reduce((s, d) => s.plus(num(d.Quantity)), ZERO).toFixed(), num(r.BillableQuantity).toFixed(), `${r.SkuName} BillableQuantity`);
       const dailySum = rows.reduce((s, d) => s.plus(parseDecimal(d.BillingPreTaxTotal) ?? ZERO), ZERO);
       const gap = dailySum.minus(num(r.Subtotal)).abs();

@@ -29,6 +29,7 @@ describe('the bundled sample month', () => {
       for (const f of findings) found.push({ file, line: f.line + 1, column: f.column ?? '', code: f.code });
     }
     const key = (p: Planted) => `${p.file}:${p.line}:${p.column}:${p.code}`;
-    assert.deepEqual(found.map(key).sort(), planted.map(key).sort());
+    // A discrepancy between the two files is the tie-out's to find (monthClose.test.ts), not a check of one file.
+    assert.deepEqual(found.map(key).sort(), planted.filter((p) => p.code !== 'recon-daily-mismatch').map(key).sort());
   });
 });

@@ -37,6 +37,8 @@ function shapeSchema(shape: ValueShape): Schema {
       return { type: 'boolean' };
     case 'percent':
       return { type: 'number' };
+    case 'amount':
+      return { type: 'number', minimum: 0 };
     case 'targetRef':
       return { ...TEXT, description: 'A target id declared under `targets:`.' };
     case 'targetRefList':
@@ -74,6 +76,7 @@ function keySchema(info: KeyInfo): Schema {
 const SECTION_EXTRAS: Partial<Record<SectionName, Schema>> = {
   rule: { oneOf: [{ required: ['to'] }, { required: ['split'] }] },
   split: { oneOf: [{ required: ['evenly'] }, { required: ['percent'] }, { required: ['proportional'] }] },
+  budget: { oneOf: [{ required: ['monthly'] }, { required: ['quarterly'] }, { required: ['yearly'] }] },
 };
 
 function sectionSchema(section: SectionName): Schema {

@@ -45,6 +45,16 @@ export interface TargetDecl {
   account?: Located<string>;
   /** Uplift in percent. */
   markup?: Located<Dec>;
+  budget?: BudgetDecl;
+}
+
+/** A target's `budget:`: an amount per month, quarter or year, and the percents at which to warn. */
+export interface BudgetDecl {
+  range: Range;
+  per: 'month' | 'quarter' | 'year';
+  amount: Located<Dec>;
+  warnAt?: Located<Dec>;
+  forecastWarnAt?: Located<Dec>;
 }
 
 export type MatchCondition =

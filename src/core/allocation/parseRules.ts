@@ -18,6 +18,7 @@ import type {
   JournalSetting,
   Located,
   MatchCondition,
+  BudgetDecl,
   MatchField,
   MatchMap,
   PecMode,
@@ -374,6 +375,34 @@ class ModelBuilder {
     return m;
   }
 
+  /** A target's `budget:` map: exactly one of monthly / quarterly / yearly, amounts not negative. */
+  private budget(value: Value, keyRange: Range, id: string): BudgetDecl | undefined {
+    const what = `\`budget:\` of target '${id}'`;
+    const pairs = this.sectionPairs(value, 'budget', what, keyRange);
+    if (!pairs) return undefined;
+    const node = this.deref(value, keyRange);
+    const range = node ? this.rangeOfNode(node) : keyRange;
+    const periods = (['monthly', 'quarterly', 'yearly'] as const).filter((k) => pairs.has(k));
+    if (periods.length !== 1) {
+      const at = periods.length > 1 ? pairs.get(periods[1])!.keyRange : range;
+      this.problem('budget-period', 'error', `${what} needs exactly one of \`monthly:\`, \`quarterly:\` or \`yearly:\`${periods.length > 1 ? `, not ${periods.join(' and ')}` : ''}.`, at);
+      return undefined;
+    }
+    const { value: av, keyRange: akr } = pairs.get(periods[0])!;
+    const amount = this.percent(av, akr, `\`${periods[0]}:\` of ${what}`);
+    if (!amount) return undefined;
+    if (amount.value.isNegative()) {
+      this.problem('invalid-number', 'error', `A budget cannot be negative (${amount.value.toFixed()}).`, amount.range);
+      return undefined;
+    }
+    const pct = (k: 'warnAt' | 'forecastWarnAt'): Located<Dec> | undefined => {
+      const p = pairs.get(k);
+      return p ? this.percent(p.value, p.keyRange, `\`${k}:\` of ${what}`) : undefined;
+    };
+    const per = periods[0] === 'monthly' ? 'month' : periods[0] === 'quarterly' ? 'quarter' : 'year';
+    return { range, per, amount, warnAt: pct('warnAt'), forecastWarnAt: pct('forecastWarnAt') };
+  }
+
   private bool(value: Value, keyRange: Range, what: string): Located<boolean> | undefined {
     const n = this.deref(value, keyRange);
     if (isScalar(n) && typeof n.value === 'boolean') return { value: n.value, range: this.rangeOfNode(n) };
@@ -538,6 +567,7 @@ class ModelBuilder {
           for (const [key, { value: av, keyRange: akr }] of attrs) {
             if (key === 'markup') target.markup = this.markup(av, akr, `\`markup:\` of target '${id}'`);
             else if (key === 'name' || key === 'costCenter' || key === 'account') target[key] = this.str(av, akr, `\`${key}:\` of target '${id}'`);
+            else if (key === 'budget') target.budget = this.budget(av, akr, id);
           }
         }
       }

@@ -80,7 +80,10 @@ export type ProblemCode =
   | 'commitment-usage-without-retail'
   | 'currency-filtered'
   | 'no-lines'
-  | 'tag-key-not-in-data';
+  | 'tag-key-not-in-data'
+  | 'budget-period'
+  | 'budget-reached'
+  | 'budget-forecast';
 
 export interface Problem {
   code: ProblemCode;

@@ -9,6 +9,7 @@ import type { AmountKind } from './model';
 import type { Range, Severity } from './problems';
 import type { Rational } from './rational';
 import type { LineDestination } from './compileRules';
+import type { TargetBudget } from './budgets';
 
 /** Pseudo rule labels for money that no rule carried. */
 export const UNMATCHED_LABEL = '(unmatched)';
@@ -152,4 +153,6 @@ export interface AllocationResult {
   currencies: CurrencySummary[];
   unmatched: { lines: number; amount: Decimal; sample: LineRef[] };
   routing: RoutingTable;
+  /** Budget and month-end forecast of each target that has a `budget:` (set by runRules; see budgets.ts). */
+  budgets?: TargetBudget[];
 }

@@ -16,6 +16,8 @@ import { FastReadAbandoned, readCostLineBatches, readCostLines, type CostLineIss
 import type { CostLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
 import { Allocator } from './engine';
+import { targetBudgets } from './budgets';
+import { dailyTargetCosts } from './dailyCosts';
 import type { AllocationResult } from './result';
 import { validateAgainstData } from './validateAgainstData';
 import type { MatchField, MatchMap, RulesFile } from './model';
@@ -140,6 +142,14 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
       else for (const line of batch) harvester.add(line);
     }
     result = allocator?.finish();
+    if (result?.ok && model.targets.some((t) => t.budget)) {
+      result.budgets = targetBudgets(model, result);
+      // An open month is forecast from its per-day series when the data is small enough to read again.
+      if (result.budgets.some((b) => b.daysCovered > 0 && b.daysCovered < b.daysInMonth)) {
+        const daily = await dailyTargetCosts(model, files, options.dateOrder);
+        if (daily) result.budgets = targetBudgets(model, result, daily);
+      }
+    }
   } catch (e) {
     // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
     // reports what is wrong where it is.

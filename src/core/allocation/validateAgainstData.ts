@@ -6,6 +6,7 @@
  * this function only compares.
  */
 import type { DataPatternMatch } from './dataFiles';
+import { budgetProblems } from './budgets';
 import { closest } from './didYouMean';
 import { compileGlob } from './glob';
 import type { DataHarvest } from './harvest';
@@ -58,6 +59,7 @@ export function validateAgainstData(model: RulesFile, data: DataSummary): Proble
           add('rule-matches-nothing', 'warning', `Rule '${rule.name}' matches no cost line in the data.`, at);
         }
       }
+      problems.push(...budgetProblems(model, r));
       for (const t of r.targets) {
         const decl = model.targets.find((d) => d.id === t.id);
         if (decl && t.amount.isZero() && t.breakdown.length === 0) add('target-receives-nothing', 'info', `Target '${t.id}' receives nothing from this data.`, decl.idRange);

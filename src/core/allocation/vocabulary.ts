@@ -13,6 +13,7 @@ export type ValueShape =
   | { kind: 'enum'; enumName: EnumName }
   | { kind: 'boolean' }
   | { kind: 'percent' }
+  | { kind: 'amount' }
   | { kind: 'targetRef' }
   | { kind: 'targetRefList' }
   | { kind: 'percentMap' }
@@ -35,7 +36,7 @@ export interface KeyInfo {
   example?: string;
 }
 
-export type SectionName = 'top' | 'target' | 'rule' | 'match' | 'toTag' | 'split' | 'commitments' | 'pec' | 'journal';
+export type SectionName = 'top' | 'target' | 'rule' | 'match' | 'toTag' | 'split' | 'commitments' | 'pec' | 'journal' | 'budget';
 
 export type EnumName = 'amount' | 'basis' | 'pecMode';
 
@@ -189,6 +190,12 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       shape: { kind: 'percent' },
       example: '5',
     },
+    {
+      key: 'budget',
+      doc: "This target's budget: one of `monthly`, `quarterly` or `yearly` (billing currency), with `warnAt` (percent of the budget spent) and `forecastWarnAt` (percent of the budget forecast for the month end). Compared with the target's allocated cost, markup excluded.",
+      shape: { kind: 'section', section: 'budget' },
+      example: '{ monthly: 1500, warnAt: 80 }',
+    },
   ],
   rule: [
     { key: 'name', doc: 'Name of the rule, unique in the file; reports and the journal show it.', shape: { kind: 'string' } },
@@ -254,6 +261,23 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
   pec: [
     { key: 'mode', doc: 'How partner earned credit reaches the teams.', shape: { kind: 'enum', enumName: 'pecMode' }, required: true },
     { key: 'to', doc: 'With `mode: keep`: the target that receives the credit (a negative amount).', shape: { kind: 'targetRef' } },
+  ],
+  budget: [
+    { key: 'monthly', doc: 'Budget per calendar month, in the billing currency.', shape: { kind: 'amount' }, example: '1500' },
+    { key: 'quarterly', doc: 'Budget per calendar quarter; a month is measured against a third of it.', shape: { kind: 'amount' }, example: '4500' },
+    { key: 'yearly', doc: 'Budget per calendar year; a month is measured against a twelfth of it.', shape: { kind: 'amount' }, example: '18000' },
+    {
+      key: 'warnAt',
+      doc: 'Warn when the cost allocated so far reaches this percent of the budget (default 100).',
+      shape: { kind: 'percent' },
+      example: '80',
+    },
+    {
+      key: 'forecastWarnAt',
+      doc: 'Warn when the month-end forecast reaches this percent of the budget (default 100).',
+      shape: { kind: 'percent' },
+      example: '100',
+    },
   ],
   journal: [
     { key: 'clearingAccount', doc: 'Account credited with the whole chargeback (default `clearing`).', shape: { kind: 'string' }, example: '"1990"' },

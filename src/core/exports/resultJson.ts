@@ -5,6 +5,7 @@
  * (exact sums keep all their decimals), so no consumer ever parses money as a float.
  */
 import type Decimal from 'decimal.js';
+import type { TargetBudget } from '../allocation/budgets';
 import type { AllocationIssue, AllocationResult, RuleShare } from '../allocation/result';
 
 function c(x: Decimal): string {
@@ -52,6 +53,8 @@ export interface ResultJson {
   channels: { name: string; amount: string; lines: number }[];
   warnings: Record<string, unknown>[];
   errors: Record<string, unknown>[];
+  /** Budget and forecast per target with a `budget:` (decimal strings). */
+  budgets?: TargetBudget[];
 }
 
 export function resultToJson(result: AllocationResult): ResultJson {
@@ -85,6 +88,7 @@ export function resultToJson(result: AllocationResult): ResultJson {
     channels: result.channels.map((ch) => ({ name: ch.label, amount: c(ch.allocated), lines: ch.lines })),
     warnings: result.warnings.map(issue),
     errors: result.errors.map(issue),
+    ...(result.budgets && result.budgets.length > 0 ? { budgets: result.budgets } : {}),
   };
 }
 

@@ -2,6 +2,14 @@
 import { CodeLens, Range } from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import { money, resultCurrency, type RulesData } from './rulesData';
+import type { AllocationResult } from '../../core/allocation/result';
+import { budgetLensText } from '../../core/allocation/budgets';
+
+/** Allocated against budget (and the forecast while the month is open) for a target that has a `budget:`. */
+function budgetLens(id: string, result: AllocationResult, currency: string): string {
+  const b = result.budgets?.find((x) => x.target === id);
+  return b ? ` · ${budgetLensText(b, currency)}` : '';
+}
 
 export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens[] {
   const result = data?.result;
@@ -22,7 +30,7 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     if (!t) continue;
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
-      command: { title: `charged ${money(t.charged, currency)}`, command: '' },
+      command: { title: `charged ${money(t.charged, currency)}${budgetLens(target.id, result, currency)}`, command: '' },
     });
   }
   const unallocatedAt = parsed.model.keyRanges['unallocated'] ?? parsed.model.keyRanges['rules'];
