@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: packages the extension (.vsix), installs it into a demo code-server (a real VS Code in the
-// browser, from the cache of scripts/vscode/setup-code-server.mjs) and opens the samples/ folder in it.
+// browser, from the cache of scripts/vscode/setup-code-server.mjs) and opens the samples/ folder in it. The extension
+// then opens the sample month beside its rules file, with the getting-started walkthrough (first run of a folder).
 //
 //   node scripts/demo.mjs [--port 8080]                 serve until Ctrl-C; open the printed URL in a browser
 //   node scripts/demo.mjs --screenshot FILE.png [--open samples/REL/PATH.csv[:LINE[:COL]]] [--problems] [--settle-ms 6000]
@@ -16,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
 import { cacheRoot, ensureCodeServer } from './vscode/setup-code-server.mjs';
-import { installExtension, killTree, launchChromium, sleep, startCodeServer, waitForWorkbench, withTimeout } from './vscode/code-server.mjs';
+import { QUIET_SETTINGS, installExtension, killTree, launchChromium, sleep, startCodeServer, waitForWorkbench, withTimeout } from './vscode/code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const samples = join(root, 'samples');
@@ -58,7 +59,12 @@ async function main() {
   const logFile = join(root, 'test-results', 'demo-code-server.log');
 
   const port = args.port ?? (args.screenshot ? 0 : await firstFreePort([8080, 0]));
-  const starting = startCodeServer(install, { folder: samples, stateDir, logFile, port });
+  // As a user has it: no test driver (with it VS Code shows no notifications). Only a scripted screenshot of a given
+  // file needs the driver, for the payload that opens the file.
+  const testDriver = Boolean(args.screenshot && args.open);
+  // samples/ sits inside this repository: no offer to open the repository in git.
+  const settings = { ...QUIET_SETTINGS, 'git.openRepositoryInParentFolders': 'never' };
+  const starting = startCodeServer(install, { folder: samples, stateDir, logFile, port, testDriver, settings });
   cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
   const server = await starting;
   console.log(`[demo] VS Code ${install.vscode} (code-server ${install.codeServer}) with FinOps Chargeback installed`);

@@ -28,9 +28,10 @@ export const QUIET_SETTINGS = {
  * Starts code-server on 127.0.0.1 (port 0 = a free port chosen by the OS) in its own process group.
  * Its log goes to `logFile`. Resolves once it listens: { child, port, url, exited, stop() }.
  *   stateDir: this run's folder (config, user data with `settings`, extensions, code-server's own logs);
- *   env: added to code-server's environment, which the extension host (so the extension and its tests) inherits.
+ *   env: added to code-server's environment, which the extension host (so the extension and its tests) inherits;
+ *   testDriver: false runs VS Code as a user has it (no smoke-test driver: notifications show, payloads are ignored).
  */
-export async function startCodeServer(install, { folder, stateDir, logFile, port = 0, env = {}, extraArgs = [], settings = QUIET_SETTINGS }) {
+export async function startCodeServer(install, { folder, stateDir, logFile, port = 0, env = {}, extraArgs = [], settings = QUIET_SETTINGS, testDriver = true }) {
   const userDataDir = join(stateDir, 'user-data');
   const extensionsDir = join(stateDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
@@ -40,7 +41,8 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
   const args = [
     ...codeServerArgs(install, stateDir), '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-    ...(install.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    // Tests need the smoke-test driver (for their payload); it also hides notifications, so a demo runs without it.
+    ...(install.smokeTestDriver && testDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...extraArgs, folder,
   ];
   const log = createWriteStream(logFile);

@@ -30,7 +30,8 @@ async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Out
   const r = await runRules(resolve(rulesPath), read.text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
-  for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}:${i.line}: ${i.severity} ${i.code}: ${i.message}`) + '\n');
+  // An issue about a whole file (line 0) names the file alone: there is no line 0 to go to.
+  for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity} ${i.code}: ${i.message}`) + '\n');
   if (r.issues.length > 50) err.write(`chargeback: ${r.issues.length - 50} more data issues not shown\n`);
   // A billing file that could not be read as a whole (an ambiguous or missing amount column) is an error too: the
   // total would leave it out.

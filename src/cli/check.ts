@@ -40,6 +40,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
   const options = defaultCheckOptions(overrides);
 
   let errors = 0;
+  const summaries: CheckSummary[] = [];
   if (args.format === 'json') out.write('{"files":[');
   for (const [i, path] of args.files.entries()) {
     let first = true;
@@ -59,6 +60,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
       }
     };
     const { summary } = await checkSource(fileSource(path), options, onFinding);
+    summaries.push(summary);
     if (args.format === 'json') {
       out.write(`],"groups":${JSON.stringify(grouper.repeated().map(jsonGroup))}`);
       out.write(`,"kind":${JSON.stringify(summary.kind)},"rows":${summary.rows}`);
@@ -75,7 +77,37 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     }
   }
   if (args.format === 'json') out.write(']}\n');
+  else if (summaries.length > 1) out.write(`${totalLine(summaries)}\n`);
   return errors > 0 ? 1 : 0;
+}
+
+/**
+ * The line over all files. Money at stake adds up across files (each finding is on one file's row); billed totals
+ * add up only across files of one kind: a daily usage file and the reconciliation file of its invoice bill the same
+ * usage twice over.
+ */
+export function totalLine(summaries: readonly CheckSummary[]): string {
+  const count = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  const sum = (pick: (s: CheckSummary) => string): string => summaries.reduce((a, s) => a.plus(pick(s) || 0), new Dec(0)).abs().toFixed(2);
+  const by = (k: 'error' | 'warning' | 'info'): number => summaries.reduce((a, s) => a + s.bySeverity[k], 0);
+  const findings = summaries.reduce((a, s) => a + s.findings, 0);
+  const parts = [
+    `total: ${count(summaries.length, 'file')}, ${count(summaries.reduce((a, s) => a + s.rows, 0), 'row')}`,
+    findings === 0 ? 'no findings' : `${count(findings, 'finding')} (${count(by('error'), 'error')}, ${count(by('warning'), 'warning')}, ${by('info')} info)`,
+  ];
+  const currencies = new Set(summaries.map((s) => s.currency).filter((c) => c !== ''));
+  const currency = currencies.size === 1 ? [...currencies][0] : undefined;
+  const kinds = new Set(summaries.map((s) => s.kind));
+  if (currency) {
+    if (kinds.size === 1) parts.push(`billed ${currency} ${sum((s) => s.billedTotal)}`);
+    const over = sum((s) => s.overcharge);
+    const under = sum((s) => s.undercharge);
+    if (over !== '0.00') parts.push(`overcharged ${currency} ${over}`);
+    if (under !== '0.00') parts.push(`undercharged ${currency} ${under}`);
+  } else if (currencies.size > 1) {
+    parts.push(`money not added up across currencies (${[...currencies].join(', ')})`);
+  }
+  return parts.join(', ');
 }
 
 async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<PriceList> {

@@ -1,28 +1,22 @@
 /**
  * The "Check Billing File" command: the server checks a file from disk (any size, also files too big for the
- * editor to open), with progress and cancel; the findings go to the Problems view and the output channel.
+ * editor to open), with progress and cancel; the findings go to the Problems view and the output channel. Without a
+ * file given it takes the active tab's, whether or not VS Code handed that file to extensions.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
 import { kindOfLanguage } from '../core/billing/fileKinds';
-import {
-  CheckFileRequest,
-  CheckProgressNotification,
-  type CheckFileResult,
-  type CheckProgressParams,
-} from '../shared/protocol';
+import type { CheckFileResult } from '../shared/protocol';
+import { activeTabUri, type BigFiles } from './bigFiles';
 import type { FileSummaries } from './summaries';
 import { formatSummary } from './summaryCommand';
 
 export function registerCheckFile(
   context: vscode.ExtensionContext,
-  client: LanguageClient,
+  diskChecks: BigFiles,
   summaries: FileSummaries,
   output: vscode.OutputChannel,
 ): void {
-  const progressListeners = new Map<string, (p: CheckProgressParams) => void>();
   context.subscriptions.push(
-    client.onNotification(CheckProgressNotification, (p) => progressListeners.get(p.uri)?.(p)),
     vscode.commands.registerCommand('chargeback.checkFile', async (uri?: vscode.Uri): Promise<CheckFileResult | undefined> => {
       const target = uri ?? (await pickBillingFile());
       if (!target) return undefined;
@@ -31,18 +25,12 @@ export function registerCheckFile(
         return undefined;
       }
       const name = target.path.slice(target.path.lastIndexOf('/') + 1);
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Checking ${name}`, cancellable: true },
-        async (progress, token) => {
-          progressListeners.set(target.toString(), (p) => progress.report({ message: `${p.rows.toLocaleString('en-US')} rows${p.passes > 1 ? ` (pass ${p.pass} of ${p.passes})` : ''}` }));
-          try {
-            return await client.sendRequest(CheckFileRequest, { uri: target.toString() }, token);
-          } finally {
-            progressListeners.delete(target.toString());
-          }
-        },
-      );
-      summaries.set(result.summary);
+      const result = await diskChecks.check(target, vscode.ProgressLocation.Notification);
+      if (!result) {
+        void vscode.window.showWarningMessage(`Chargeback: the check of ${name} was cancelled.`);
+        return undefined;
+      }
+      summaries.set({ ...result.summary, fromDisk: true });
       output.appendLine(`Checked ${target.fsPath} from disk:`);
       for (const line of result.lines) output.appendLine(line);
       if (result.summary.findings > result.lines.length) {
@@ -67,6 +55,9 @@ export function registerCheckFile(
 async function pickBillingFile(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;
   if (active && kindOfLanguage(active.languageId) && active.uri.scheme === 'file') return active.uri;
+  // A big file's tab has no text editor for extensions: the tab still says which file it shows.
+  const tab = activeTabUri();
+  if (tab?.scheme === 'file' && /\.(csv|txt)$/i.test(tab.path)) return tab;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Billing files': ['csv'] }, openLabel: 'Check billing file' });
   return picked?.[0];
 }

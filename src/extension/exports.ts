@@ -1,12 +1,13 @@
 /**
  * The export commands of a rules file (chargeback report, general-ledger journal, FOCUS cost lines, JSON result):
- * the server allocates afresh and writes the file atomically; an existing file is replaced only after the user says
- * so.
+ * the rules are checked first, the server allocates afresh and writes the file atomically, and the message says what
+ * was written (the amount, the path, an Open button).
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ExportRequest, type ExportKind, type ExportResult } from '../shared/protocol';
 import { RULES_LANGUAGE } from '../shared/languages';
+import { money } from './statusBar';
 
 const EXPORTS: { kind: ExportKind; command: string; label: string; extension: string; filter: string }[] = [
   { kind: 'report', command: 'chargeback.exportReport', label: 'chargeback report', extension: 'csv', filter: 'CSV' },
@@ -24,19 +25,30 @@ export function registerExports(context: vscode.ExtensionContext, client: Langua
 }
 
 /**
- * Writes one export of the active (or given) rules file. Asks where to save unless a target is given (scripts and
- * tests pass one); an existing file is replaced only after the user says so, and the server writes atomically.
+ * Writes one export of the active (or given) rules file. Refuses before asking anything when the rules have errors;
+ * asks where to save unless a target is given (scripts and tests pass one, and a given file is never replaced); the
+ * save dialog's own confirmation is the one question before replacing a file; the server writes atomically.
  */
 async function exportCommand(client: LanguageClient, e: (typeof EXPORTS)[number], rulesUri?: vscode.Uri, target?: vscode.Uri | string): Promise<ExportResult | undefined> {
   const doc = rulesUri
     ? await vscode.workspace.openTextDocument(rulesUri)
-    : vscode.window.activeTextEditor?.document.languageId === RULES_LANGUAGE ? vscode.window.activeTextEditor.document : undefined;
+    : [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find((ed) => ed?.document.languageId === RULES_LANGUAGE)?.document;
   if (!doc || doc.languageId !== RULES_LANGUAGE || doc.uri.scheme !== 'file') {
     void vscode.window.showErrorMessage('Chargeback: open a saved *.chargeback.yaml rules file to export its allocation.');
     return undefined;
   }
   let out: vscode.Uri | undefined = typeof target === 'string' ? vscode.Uri.file(target) : target;
   const interactive = !out;
+  // The rules first: no save dialog for an export that cannot be made.
+  const errors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+  if (errors.length > 0) {
+    const first = errors[0];
+    const what = `${errors.length} error${errors.length > 1 ? 's' : ''} (line ${first.range.start.line + 1}: ${first.message.split('\n')[0]})`;
+    void vscode.window
+      .showErrorMessage(`Chargeback: nothing exported: the rules file has ${what}.`, 'Show Problems')
+      .then((choice) => choice && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    return { written: false, path: out?.fsPath ?? '', message: `the rules file has ${errors.length} error(s)` };
+  }
   if (!out) {
     const base = doc.uri.path.replace(/\.chargeback\.ya?ml$/i, '');
     out = await vscode.window.showSaveDialog({
@@ -47,15 +59,11 @@ async function exportCommand(client: LanguageClient, e: (typeof EXPORTS)[number]
     });
     if (!out) return undefined;
   }
-  const send = (overwrite: boolean) => client.sendRequest(ExportRequest, { uri: doc.uri.toString(), kind: e.kind, out: out!.fsPath, overwrite });
-  let result = await send(false);
-  if (!result.written && result.exists && interactive) {
-    const replace = await vscode.window.showWarningMessage(`${out.fsPath} already exists. Replace it?`, { modal: true }, 'Replace');
-    if (replace !== 'Replace') return result;
-    result = await send(true);
-  }
+  // The save dialog already asked before replacing a file: the user's answer there is the only question.
+  const result = await client.sendRequest(ExportRequest, { uri: doc.uri.toString(), kind: e.kind, out: out.fsPath, overwrite: interactive });
   if (result.written) {
-    void vscode.window.showInformationMessage(`Exported the ${e.label}: ${result.currency} ${result.total} to ${out.fsPath}`, 'Open').then((choice) => {
+    const amount = result.total !== undefined && result.currency ? `${money(result.currency, result.total)} ` : '';
+    void vscode.window.showInformationMessage(`Exported the ${e.label}: ${amount}to ${out.fsPath}`, 'Open').then((choice) => {
       if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', out);
     });
   } else {

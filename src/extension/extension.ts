@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { FileSummary } from '../shared/protocol';
+import { registerBigFiles } from './bigFiles';
 import { registerBillingFileRecognition } from './billingFileRecognition';
 import { registerBillingMonths } from './billingMonths';
 import { registerCheckFile } from './checkFile';
@@ -15,6 +16,7 @@ import { registerStatusBar } from './statusBar';
 import { registerFileSummaries, type FileSummaries } from './summaries';
 import { registerShowSummary } from './summaryCommand';
 import { registerWorkspaceTrust } from './workspaceTrust';
+import { registerWalkthrough } from './walkthrough';
 
 /** What the extension exposes to other extensions and to its integration tests. */
 export interface ChargebackApi {
@@ -28,15 +30,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   const output = registerOutputChannel(context);
   const client = createLanguageClient(context);
   const summaries = registerFileSummaries(context, client);
-  registerStatusBar(context, summaries);
+  const statusBar = registerStatusBar(context, summaries);
   await startLanguageClient(client);
+  // Checks from disk start as soon as a tab shows a big billing file: only once the server runs.
+  const bigFiles = registerBigFiles(context, client, summaries);
 
   registerBillingFileRecognition(context);
-  registerShowSummary(context, summaries, output);
-  registerCheckFile(context, client, summaries, output);
+  registerShowSummary(context, summaries, statusBar, output);
+  registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
   registerWorkspaceTrust(context, client);
   registerBillingMonths(context);
+  registerWalkthrough(context);
   return chargebackApi(summaries);
 }
 

@@ -9,6 +9,7 @@ import { FileSummaryNotification, type FileSummary } from '../shared/protocol';
 export class FileSummaries implements vscode.Disposable {
   private readonly byUri = new Map<string, FileSummary>();
   private readonly waiters = new Map<string, ((s: FileSummary) => void)[]>();
+  private readonly claimed = new Set<string>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after a summary was added or removed. */
   readonly onDidChange = this.changed.event;
@@ -22,6 +23,24 @@ export class FileSummaries implements vscode.Disposable {
     this.changed.fire();
     for (const resolve of this.waiters.get(summary.uri) ?? []) resolve(summary);
     this.waiters.delete(summary.uri);
+  }
+
+  /** A file checked from disk owns its summary: the editor path's announcements no longer replace it. */
+  claim(uri: string): void {
+    this.claimed.add(uri);
+  }
+
+  release(uri: string): void {
+    this.claimed.delete(uri);
+  }
+
+  isClaimed(uri: string): boolean {
+    return this.claimed.has(uri);
+  }
+
+  /** A summary the server announced after checking a document (ignored for a file checked from disk). */
+  announce(summary: FileSummary): void {
+    if (!this.claimed.has(summary.uri)) this.set(summary);
   }
 
   delete(uri: string): void {
@@ -44,7 +63,7 @@ export function registerFileSummaries(context: vscode.ExtensionContext, client: 
   const summaries = new FileSummaries();
   context.subscriptions.push(
     summaries,
-    client.onNotification(FileSummaryNotification, (s) => summaries.set(s)),
+    client.onNotification(FileSummaryNotification, (s) => summaries.announce(s)),
     vscode.workspace.onDidCloseTextDocument((doc) => summaries.delete(doc.uri.toString())),
   );
   return summaries;

@@ -1,26 +1,32 @@
 /**
- * The "Show Billing File Summary" command (also the status bar's click): the active billing file's totals in the
- * output channel, as one line that the check-file command writes too.
+ * The "Show Billing File Summary" command (also the status bar's click): the active billing file's summary as a
+ * document beside it (per finding code), and its totals in the output channel as the one line the check-file
+ * command writes too.
  */
 import * as vscode from 'vscode';
 import type { FileSummary } from '../shared/protocol';
+import type { StatusBar } from './statusBar';
 import type { FileSummaries } from './summaries';
+import { SummaryDocuments } from './summaryDocument';
 
 export function registerShowSummary(
   context: vscode.ExtensionContext,
   summaries: FileSummaries,
+  statusBar: StatusBar,
   output: vscode.OutputChannel,
 ): void {
+  const documents = new SummaryDocuments(summaries);
   context.subscriptions.push(
-    vscode.commands.registerCommand('chargeback.showSummary', (uri?: vscode.Uri) => {
-      const key = (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+    documents,
+    vscode.commands.registerCommand('chargeback.showSummary', async (uri?: vscode.Uri) => {
+      const key = uri?.toString() ?? statusBar.activeBillingUri();
       const summary = key ? summaries.get(key) : undefined;
       if (!summary) {
         void vscode.window.showInformationMessage('Chargeback: open a Partner Center billing file to see its totals.');
         return undefined;
       }
       output.appendLine(formatSummary(summary));
-      output.show(true);
+      await documents.show(summary);
       return summary;
     }),
   );

@@ -35,6 +35,8 @@ export interface FileSummary {
   notShown: number;
   /** Milliseconds the check took. */
   elapsedMs: number;
+  /** Set by the client when the file was checked from disk (too big for the editor path, or checked by command). */
+  fromDisk?: boolean;
 }
 
 /** Server -> client notification after every check of a document or file. */

@@ -123,6 +123,9 @@ describe('billing files in the editor', function () {
     assert.match(eup, /BCU: units month to date \| 29 \|/);
     assert.match(eup, /BC = FLOOR\(gross × \(1 − 15%\), 2\) \| 21\.39 \|/);
     assert.match(eup, /0\.737586206896552 ✓ consistent/);
+    // The verdict comes first, right under the column name: the hover fits without scrolling.
+    assert.match(eup, /^\*\*EffectiveUnitPrice\*\*[^\n]*\n\n\*\*0\.737586206896552 ✓ consistent\*\*/);
+    assert.ok(eup.split('\n').length <= 15, `${eup.split('\n').length} lines`);
     // The hover names the reading of the credit columns it used.
     assert.match(eup, /Credits read as \| CreditType "Partner Earned Credit Applied": CreditPercentage is the PEC, counted once \|/);
     // The wrong price's hover, as a user sees it.

@@ -26,6 +26,8 @@ export async function run(): Promise<void> {
   const started = Date.now();
   Mocha.reporters.Base.consoleLog = log; // mocha's reporters print through this (set at load time to console.log)
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // FINOPS_TEST_GREP runs only the tests whose title matches (while working on one feature).
+  if (process.env.FINOPS_TEST_GREP) mocha.grep(process.env.FINOPS_TEST_GREP);
   const failures: IntegrationResults['failures'] = [];
   let results: IntegrationResults;
   try {

@@ -117,7 +117,7 @@ describe('chargeback rules files in the editor', function () {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     const titles = lenses.map((l) => [l.range.start.line, l.command?.title]);
     assert.deepEqual(titles.find(([line]) => line === 8), [8, 'USD 412.10 · 4 lines']);
-    assert.ok(titles.some(([, title]) => title === 'total USD 412.10 · unallocated USD 0.00'), JSON.stringify(titles));
+    assert.ok(titles.some(([, title]) => title === 'total USD 412.10 = 1 rule USD 412.10 · unallocated USD 0.00'), JSON.stringify(titles));
     await screenshot('rules-code-lenses');
   });
 

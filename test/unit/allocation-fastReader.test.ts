@@ -302,6 +302,20 @@ describe('fast allocation reader against the reference reader', function () {
         (c) => (c[col('SubscriptionId')] = pick(['', 'sub-2', c[col('SubscriptionId')].toUpperCase()])),
         (c) => (c[col('InvoiceNumber')] = pick(['', 'G045218974'])),
         (c) => (c[col('SkuName')] = pick(['D4s v5', 'd2s v5', 'E2s v5, "spot"'])),
+        // Credits as real exports write them: the PEC in CreditPercentage only, or in both columns, or disagreeing;
+        // other credit types, none, and percentages that are not percentages.
+        (c) => {
+          c[col('CreditPercentage')] = pick(['15', '0.15', '', 'x', '20', '150']);
+          c[col('CreditType')] = pick(['Partner Earned Credit Applied', 'Credit Not Applied', 'Azure Credit Applied', '', 'partner earned credit applied']);
+          if (rnd() < 0.6) c[col('PartnerEarnedCreditPercentage')] = pick(['', '15', '0', '0.15']);
+        },
+        // Pay-as-you-go rows ("Charge" or empty BenefitType, no BenefitId) that carry a BenefitOrderId, and rows a
+        // BenefitType alone says are covered.
+        (c) => {
+          c[col('BenefitOrderId')] = pick(['f1e31918-e38d-401a-8399-f8de80686512', '', 'order-unknown']);
+          c[col('BenefitType')] = pick(['Charge', '', 'charge', 'SavingsPlan', 'Reservation']);
+          c[col('BenefitId')] = '';
+        },
       ];
       const dailyText = (): { text: string; mutated: number } => {
         const lines = [csvLine(header)];
@@ -504,6 +518,37 @@ describe('fast allocation reader against the reference reader', function () {
       // The purchase follows the retail value of its usage: 1 on rg-web (line 3), 1 on rg-data (line 4).
       const amounts = Object.fromEntries(reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]));
       assert.deepEqual(amounts, { web: '50', data: '50' });
+    });
+
+    it('PEC kept: a file with the PEC only in CreditPercentage keeps it exactly as one with it in PartnerEarnedCreditPercentage', async () => {
+      const keep = rulesOn('data: ./usage.csv\ncurrency: EUR\npec: { mode: keep, to: reseller }\n', WEB);
+      const pecRow = (cells: Record<string, string>): string[] => row({ CreditType: 'Partner Earned Credit Applied', ...cells });
+      const inPecColumn = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '15', CreditPercentage: '' }));
+      const inCreditColumn = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15' }));
+      const inBoth = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '0.15', CreditPercentage: '15' }));
+      const kept = (run: RulesRun): unknown => plain(run.result!.targets.find((t) => t.id === 'reseller')!.amount);
+      const a = await sameRuns('PEC in PartnerEarnedCreditPercentage', keep, daily(inPecColumn));
+      const b = await sameRuns('PEC in CreditPercentage only', keep, daily(inCreditColumn));
+      const both = await sameRuns('PEC in both columns, counted once', keep, daily(inBoth));
+      assert.notEqual(kept(a), '0', 'PEC was kept back');
+      assert.equal(kept(b), kept(a));
+      assert.equal(kept(both), kept(a));
+      // Another credit type is not PEC: nothing is kept back for it.
+      const azure = [1, 2, 3].map(() => row({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15', CreditType: 'Azure Credit Applied' }));
+      assert.equal(kept(await sameRuns('Azure credit', keep, daily(azure))), '0');
+    });
+
+    it('a "Charge" row with a BenefitOrderId and no BenefitId is pay-as-you-go: the reservation covered none of it', async () => {
+      const { records: reconRecords } = tokenize(readFileSync(RECON, 'utf8').replace(/^\uFEFF/, ''));
+      const reconHeader = reconRecords[0].cells;
+      const purchase = reconRecords.find((r) => r.cells[reconHeader.indexOf('ReservationOrderId')] === COVERED.BenefitOrderId)!.cells.map((v, i) => (reconHeader[i] === 'Subtotal' ? '100.00' : v));
+      const charge = { BenefitOrderId: COVERED.BenefitOrderId, BenefitId: '', BenefitType: 'Charge', UnitPrice: '1', Quantity: '1', PCToBCExchangeRate: '1' };
+      const rows = [row(charge), row(charge), row(charge), row({ ...charge, BenefitType: '' })];
+      const rules = rulesOn('data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true, unused: platform }\n', WEB);
+      const reference = await sameRuns('Charge with an order id', rules, daily(rows), [reconHeader, purchase].map(csvLine).join('\r\n') + '\r\n');
+      const amounts = Object.fromEntries(reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]));
+      // The purchase covered no usage (it goes to `unused:`); the usage itself is web's (4 x 1.80399593, in cents).
+      assert.deepEqual(amounts, { web: '7.22', platform: '100' });
     });
 
     it('a lone billed negative zero keeps its sign, as decimal sums keep it', async () => {

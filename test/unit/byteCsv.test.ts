@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { tokenize, type CsvRecord } from '../../src/core/billing/csv';
 import { execFileSync } from 'node:child_process';
-import { NUM, cellText, decodeRecord, fileScanner, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
+import { NUM, cellText, decodeRecord, fileScanner, parseNumberBytes, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
+import { parseDecimal, printedDecimals } from '../../src/core/money';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /** Every record the byte reader finds, as the reference reader would give it (cells, positions, index). */
@@ -65,7 +66,9 @@ function corpus(seed: number, cases: number): { text: string; delimiter: string;
   return out;
 }
 
-describe('Byte-level CSV reader (the fast path) against the reference readers', () => {
+describe('Byte-level CSV reader (the fast path) against the reference readers', function () {
+  // 1500 fuzzed files through three readers: beyond mocha's 2 s on a loaded machine (speed is the benchmark's job).
+  this.timeout(30_000);
   it('finds the same records, cells and cell positions as CsvTokenizer, and the same cells as csv-parse, on 1500 fuzzed files', () => {
     let regular = 0;
     for (const [n, { text, delimiter, broken }] of corpus(20261123, 1500).entries()) {
@@ -165,5 +168,40 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
     for (const t of ['', ' 1', '1 ', '1e5', '1,5', '.5', '5.', '+1', '-', '1.0000000000000001', '1234567890123456']) {
       assert.equal(ok(t), false, t);
     }
+  });
+
+  it('reads scientific notation and apostrophe-guarded numbers exactly, as real exports print them', () => {
+    const read = (t: string): typeof NUM | undefined =>
+      parseNumberBytes(Buffer.from(t), 0, Buffer.byteLength(t)) ? { ...NUM } : undefined;
+    assert.deepEqual(read('7.10833E-05'), { neg: false, int: 0, frac: 710833, decimals: 10 });
+    assert.deepEqual(read('0.00E+00'), { neg: false, int: 0, frac: 0, decimals: 2 });
+    assert.deepEqual(read("'22.000000"), { neg: false, int: 22, frac: 0, decimals: 6 });
+    assert.deepEqual(read('-1.5e3'), { neg: true, int: 1500, frac: 0, decimals: 0 });
+    assert.deepEqual(read('1.23456789012345E+14'), { neg: false, int: 123456789012345, frac: 0, decimals: 0 });
+    assert.deepEqual(read("'4.4268"), { neg: false, int: 4, frac: 4268, decimals: 4 });
+    for (const t of ['1E', '1E+', 'E5', '.5E1', '5.E1', '+1E2', '1.2.3E1', '1E+1234', '1e-16', '1E+15', "' 5", "''5", "'", '1 E2']) {
+      assert.equal(read(t), undefined, t);
+    }
+  });
+
+  it('reads every number it accepts exactly as the reference parser does (value and printed decimals)', () => {
+    const rnd = seededRandom(7108);
+    const digits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(rnd() * 10))).join('');
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const mantissa = digits(1 + Math.floor(rnd() * 8)) + (rnd() < 0.7 ? '.' + digits(1 + Math.floor(rnd() * 10)) : '');
+      const exp = rnd() < 0.8 ? `${rnd() < 0.5 ? 'E' : 'e'}${['', '+', '-'][Math.floor(rnd() * 3)]}${digits(1 + Math.floor(rnd() * 2))}` : '';
+      const t = `${rnd() < 0.2 ? "'" : ''}${rnd() < 0.3 ? '-' : ''}${mantissa}${exp}`;
+      const bytes = Buffer.from(t);
+      if (!parseNumberBytes(bytes, 0, bytes.length)) continue;
+      accepted++;
+      const reference = parseDecimal(t);
+      assert.ok(reference, t);
+      const value = (NUM.neg ? '-' : '') + `${NUM.int}.${String(NUM.frac).padStart(NUM.decimals, '0')}`;
+      assert.equal(reference.eq(value), true, `${t}: ${value} vs ${reference.toString()}`);
+      assert.equal(NUM.decimals, printedDecimals(t), `${t}: decimals`);
+      assert.ok(NUM.frac < 10 ** NUM.decimals || NUM.decimals === 0 && NUM.frac === 0, `${t}: fraction digits`);
+    }
+    assert.ok(accepted > 10_000, `${accepted} accepted`);
   });
 });

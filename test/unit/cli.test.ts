@@ -42,6 +42,18 @@ describe('chargeback check (CLI)', () => {
     assert.match(lines[2], /recon\.csv:2:\d+: error total-mismatch: Total 411\.17 is not Subtotal 410\.17 \+ TaxTotal 0 = 410\.17/);
   });
 
+  it('ends with a total line over all files, adding billed amounts only across files of one kind', async () => {
+    const two = await run(['check', clean, broken]);
+    const last = two.stdout.trim().split('\n').pop()!;
+    // Billed: 21.39 + 25.17 (both daily usage files, USD); the wrong price overcharges 3.78 on the second.
+    assert.match(last, /^total: 2 files, 2 rows, 1 finding \(1 error, 0 warnings, 0 info\), billed USD 46\.56, overcharged USD \d+\.\d{2}$/);
+    const mixed = (await run(['check', clean, recon])).stdout.trim().split('\n').pop()!;
+    assert.match(mixed, /^total: 2 files, 2 rows, /);
+    assert.doesNotMatch(mixed, /billed/, 'daily usage and reconciliation bill the same usage: no sum of the two');
+    assert.doesNotMatch((await run(['check', clean])).stdout, /^total:/m, 'one file: its own line says it all');
+    assert.doesNotMatch(two.stdout + (await run(['check', broken, recon])).stdout, /:0:/, 'never a line 0');
+  });
+
   it('writes the documented JSON shape', async () => {
     const r = await run(['check', broken, '--format', 'json']);
     assert.equal(r.code, 1);

@@ -15,6 +15,7 @@ import { checkSource } from '../../src/core/rating/check';
 import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
 import type { Finding } from '../../src/core/findings';
 import { seededRandom } from '../fixtures/allocation/lines';
+import { writeBigMonth } from '../support/bigMonth';
 
 const root = join(__dirname, '..', '..', '..');
 const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2026-07.csv');
@@ -34,6 +35,27 @@ async function both(source: () => TextSource, options: CheckOptions, sliceBytes?
   assert.equal(fast.findings.length, reference.findings.length, 'number of findings');
   for (let i = 0; i < fast.findings.length; i++) assert.deepEqual(fast.findings[i], reference.findings[i], `finding ${i}`);
   return fast.stats;
+}
+
+/** A plain decimal written exactly in scientific notation, as real exports print tiny amounts (0.0071 -> 7.1E-03). */
+function exponent(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return text;
+  const int = m[2].replace(/^0+/, '');
+  const frac = m[3] ?? '';
+  let exp: number;
+  let significant: string;
+  if (int !== '') {
+    exp = int.length - 1;
+    significant = int + frac;
+  } else {
+    const lead = frac.search(/[1-9]/);
+    if (lead < 0) return `${m[1]}0.${frac || '00'}E+00`;
+    exp = -(lead + 1);
+    significant = frac.slice(lead);
+  }
+  const mantissa = significant.length > 1 ? `${significant[0]}.${significant.slice(1)}` : significant;
+  return `${m[1]}${mantissa}E${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
 function csvLine(cells: string[]): string {
@@ -59,9 +81,11 @@ describe('fast daily check against the reference path', () => {
     const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
     const withList = await both(() => fileSource(dailyPath), defaultCheckOptions({ priceList: priceList.priceList }));
     assert.equal(withList.fast, true);
-    // Totals in scientific notation (tiny and zero amounts, as real billed exports print them) take the reference path.
+    // Totals in scientific notation (tiny and zero amounts, as real billed exports print them) are read exactly:
+    // only rows with a planted defect, or a cell the fast path cannot read, take the reference path.
     const scientific = records.slice(1).filter((r) => /E[+-]\d+$/.test(r.cells[col('BillingPreTaxTotal')])).length;
-    assert.ok(withList.referenceRows![1] < scientific + 50, `most rows are proved clean without the reference (${withList.referenceRows})`);
+    assert.ok(scientific >= 50, `${scientific} totals in scientific notation`);
+    assert.ok(withList.referenceRows![0] < 10 && withList.referenceRows![1] < 20, `rows proved clean without the reference (${withList.referenceRows})`);
   });
 
   it('finds exactly what the reference finds on 40 mutated months, read in slices as small as 4 KB', async function () {
@@ -122,6 +146,16 @@ describe('fast daily check against the reference path', () => {
       },
       (c) => (c[total] = (Number(c[eup]) * Number(c[quantity]) * Number(c[col('PCToBCExchangeRate')])).toExponential(6)),
       (c) => (c[eup] = pick(["'0.5", '7.10833E-05', '0.00E+00'])),
+      // Numbers as real exports print them, in every cell the fast path reads: apostrophe-guarded, scientific, and
+      // forms the reference reads or rejects that the fast path leaves to it.
+      (c) => {
+        const cell = pick([eup, total, pricing, quantity, col('UnitPrice'), col('PCToBCExchangeRate')]);
+        c[cell] = pick([`'${c[cell]}`, exponent(c[cell]), `'${exponent(c[cell])}`, `${c[cell]}E+00`, `${c[cell]}e0`]);
+      },
+      (c) => {
+        const cell = pick([eup, total, pricing, quantity, col('UnitPrice'), col('PCToBCExchangeRate')]);
+        c[cell] = pick(["'", "''1", "' 1", '1E+999', '1e-20', '-0.00E+00', '5.E1', '.5E1', '1.5E+15', `${c[cell]}E`, '+1E2']);
+      },
     ];
     let fastRuns = 0;
     for (let variant = 0; variant < 40; variant++) {
@@ -174,6 +208,38 @@ describe('fast daily check against the reference path', () => {
     const stats = await both(() => fileSource(path), defaultCheckOptions());
     assert.equal(stats.fast, true);
     await both(() => stringSource('real-traits.csv', lines.join('\r\n')), defaultCheckOptions({ dateOrder: 'DMY' }));
+  });
+
+  it('proves rows with scientific-notation and apostrophe-guarded numbers clean without the reference', async function () {
+    // The sample month without its planted defects, every number cell printed as some real export prints it.
+    this.timeout(60_000);
+    const month = writeBigMonth(1, false);
+    try {
+      const clean = tokenize(readFileSync(month.daily, 'utf8').replace(/^\uFEFF/, '')).records;
+      const rnd = seededRandom(71083);
+      const cells = ['EffectiveUnitPrice', 'BillingPreTaxTotal', 'PricingPreTaxTotal', 'Quantity', 'UnitPrice', 'PCToBCExchangeRate'];
+      let changed = 0;
+      const lines = [csvLine(clean[0].cells)];
+      for (const r of clean.slice(1)) {
+        const out = [...r.cells];
+        for (const name of cells) {
+          const c = clean[0].cells.indexOf(name);
+          const form = rnd();
+          if (form < 0.2) out[c] = exponent(out[c]);
+          else if (form < 0.3) out[c] = `'${out[c]}`;
+          if (out[c] !== r.cells[c]) changed++;
+        }
+        lines.push(csvLine(out));
+      }
+      assert.ok(changed > 3000, `${changed} cells printed another way`);
+      writeFileSync(month.daily, lines.join('\r\n') + '\r\n');
+      const priceList = await loadPriceList(fileSource(month.priceList));
+      const stats = await both(() => fileSource(month.daily), defaultCheckOptions({ priceList: priceList.priceList }));
+      assert.equal(stats.fast, true);
+      assert.deepEqual(stats.referenceRows, [0, 0], 'every row proved clean by the fast path');
+    } finally {
+      rmSync(month.dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async function () {

@@ -26,6 +26,24 @@ describe('reconciliation checks', () => {
     assert.equal(findings[0].impact, '72.39');
   });
 
+  it('a wrong price cell whose Subtotal was billed at the right price is one finding with no money at stake', async () => {
+    // 410.17 is the right Subtotal of the seed line; only its EffectiveUnitPrice cell says 0.868.
+    const { findings, summary } = await checkText(reconCsv([{ EffectiveUnitPrice: '0.868' }]));
+    assert.deepEqual(findings.map((f) => [f.code, f.severity, f.impact]), [['eup-mismatch', 'warning', '0.00']]);
+    assert.match(findings[0].message, /Subtotal 410\.17 was billed at the right price: no money at stake/);
+    assert.equal(summary.overcharge, '0.00');
+    assert.equal(summary.undercharge, '0.00');
+  });
+
+  it('a wrong price with a Subtotal that matches neither price is one verdict: Subtotal minus the right price\'s', async () => {
+    const { findings, summary } = await checkText(reconCsv([{ EffectiveUnitPrice: '0.868', Subtotal: '420.17', Total: '420.17' }]));
+    // 420.17 - ROUNDDOWN(ROUNDDOWN(0.737782122900436 x 555.950039, 2) x 1, 2) = 420.17 - 410.17
+    assert.deepEqual(findings.map((f) => [f.code, f.severity, f.impact]), [['eup-mismatch', 'error', '10.00']]);
+    assert.match(findings[0].message, /overcharged USD 10\.00 on this line; Subtotal 420\.17 does not match this price either/);
+    assert.equal(summary.overcharge, '10.00');
+    assert.equal(summary.undercharge, '0.00');
+  });
+
   it('expects EffectiveUnitPrice = UnitPrice when no adjustment is listed', async () => {
     const ok = await checkText(reconCsv([{ PriceAdjustmentDescription: '', EffectiveUnitPrice: '0.868', Subtotal: '482.56', Total: '482.56' }]));
     assert.deepEqual(ok.findings, []);

@@ -15,10 +15,12 @@ import {
   pecFraction,
   purchaseKey,
   routeLine,
+  usageCommitmentKey,
 } from './compileRules';
 import type { CompiledRules, LineDestination } from './compileRules';
 import type { CostLine } from './costLine';
 import { largestRemainder } from './largestRemainder';
+import { meterFamilyOf } from './meterFamilies';
 import type { RulesFile } from './model';
 import { Rational, unitsToDecimal } from './rational';
 import { PEC_CREDIT, UNMATCHED, UNUSED_COMMITMENT } from './result';
@@ -67,6 +69,26 @@ export class LineApportioner {
     const shares = this.resolve(channel, route.destination).map((s) => ({ ...s, fraction: s.fraction.times(gross) }));
     shares.push({ target: r.pecKeepTarget, channel: PEC_CREDIT, fraction: Rational.ONE.minus(gross) });
     return merge(shares);
+  }
+
+  /**
+   * For usage that an amortized commitment covered: the commitment, its share of the purchase (the line's retail
+   * value over the retail value of all the usage the commitment covered, as the engine weighed it) and the targets
+   * that share goes to (the line's own destination, without any PEC kept back: the engine spreads purchases so).
+   */
+  amortizedShareOf(line: CostLine): { commitment: string; amount: Rational; shares: LineShare[] } | undefined {
+    if (!this.rules.amortize || lineCurrency(line) !== this.result.currency || !line.retail) return undefined;
+    const key = usageCommitmentKey(line);
+    const c = key === undefined ? undefined : this.result.routing.commitments.get(key);
+    if (key === undefined || c?.kind !== 'amortized' || c.weight.isZero()) return undefined;
+    const route = routeLine(this.rules, line);
+    const channel = route.rule < 0 ? UNMATCHED : route.rule;
+    const family = meterFamilyOf(line.meterCategory ?? '');
+    const same = (d: LineDestination): boolean => JSON.stringify(d) === JSON.stringify(route.destination);
+    // Lines of a (rule, destination, family) whose retail summed to zero or less received nothing from the engine.
+    if (!c.parts.some((p) => p.channel === channel && p.family === family && same(p.destination))) return undefined;
+    const amount = Rational.fromDecimal(c.purchase).times(Rational.fromDecimal(line.retail)).div(Rational.fromDecimal(c.weight));
+    return { commitment: key, amount, shares: this.resolve(channel, route.destination) };
   }
 
   /** The allocated amount of a line (billed, retail or effective, as the rules say). */

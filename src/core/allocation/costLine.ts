@@ -68,6 +68,16 @@ export interface CostLine {
   chargeCategory?: string;
   publisher?: string;
   resourceName?: string;
+  /** Detail for the FOCUS export: the partner's name, the price-list SKU, how often a purchase is billed. */
+  billingAccountName?: string;
+  /** The price list's SKU: ProductId/SkuId of Partner Center files, SkuId of FOCUS files. */
+  skuId?: string;
+  billingFrequency?: string;
+  /** Currency of the unit prices (USD for Azure plan), when the file says. */
+  pricingCurrency?: string;
+  /** ServiceCategory and ChargeFrequency of a FOCUS source row, passed through. */
+  serviceCategory?: string;
+  chargeFrequency?: string;
   /**
    * Set on an aggregated line (the fast reader's): it stands for `count` rows of one file that agree on every field
    * the run looks at; `billed` is their exact sum, `line` and `date` are the first row's line and the earliest day,

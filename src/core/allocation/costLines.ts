@@ -32,6 +32,8 @@ import type { CostLine, CostSourceKind } from './costLine';
 import type { AmountKind } from './model';
 import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
+import { percentAsFraction } from '../rating/formula';
+import { isBenefitCovered, readCredits } from '../rating/readings';
 
 export type CostLineIssueCode =
   | 'invalid-amount'
@@ -318,11 +320,17 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     fx: ['PCToBCExchangeRate'],
     effectiveUnitPrice: ['EffectiveUnitPrice'],
     pec: ['PartnerEarnedCreditPercentage'],
+    credit: ['CreditPercentage'],
+    creditType: ['CreditType'],
     benefitId: ['BenefitId'],
     benefitOrderId: ['BenefitOrderId'],
     benefitType: ['BenefitType'],
     billingAccountId: ['PartnerId'],
     publisher: ['PublisherName'],
+    billingAccountName: ['PartnerName'],
+    pricingCurrency: ['PricingCurrency'],
+    productId: ['ProductId'],
+    skuPart: ['SkuId'],
   },
   reconciliation: {
     billed: ['Subtotal'],
@@ -347,6 +355,10 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     reservationOrderId: ['ReservationOrderId'],
     billingAccountId: ['PartnerId'],
     publisher: ['PublisherName'],
+    productId: ['ProductId'],
+    skuPart: ['SkuId'],
+    billingFrequency: ['BillingFrequency'],
+    pricingCurrency: ['PricingCurrency'],
   },
   focus: {
     billed: ['BilledCost'],
@@ -384,6 +396,11 @@ const COLUMNS: Record<CostSourceKind, Record<string, string[]>> = {
     commitmentStatus: ['CommitmentDiscountStatus'],
     billingAccountId: ['BillingAccountId'],
     publisher: ['PublisherName'],
+    billingAccountName: ['BillingAccountName'],
+    skuPart: ['SkuId'],
+    serviceCategory: ['ServiceCategory'],
+    chargeFrequency: ['ChargeFrequency'],
+    pricingCurrency: ['PricingCurrency'],
   },
 };
 
@@ -417,6 +434,8 @@ const F_chargeCategory = FI['chargeCategory'];
 const F_chargeType = FI['chargeType'];
 const F_commitment = FI['commitment'];
 const F_commitmentStatus = FI['commitmentStatus'];
+const F_credit = FI['credit'];
+const F_creditType = FI['creditType'];
 const F_currency = FI['currency'];
 const F_customer = FI['customer'];
 const F_customerId = FI['customerId'];
@@ -450,6 +469,7 @@ class RowMapper {
   private readonly decimals = new Map<string, Decimal | null>();
   private readonly dates = new Map<string, string | null>();
   private readonly tagSets = new Map<string, Record<string, string> | null>();
+  private readonly pecs = new Map<string, Decimal | null>();
 
   constructor(
     header: BillingHeader,
@@ -562,6 +582,24 @@ class RowMapper {
     return {};
   }
 
+  /**
+   * A daily usage row's partner earned credit as a fraction, read as the checker reads it (rating/readings.ts):
+   * CreditPercentage is the rate of the credit CreditType names, so a "Partner Earned Credit Applied" row carries
+   * the PEC in either column, counted once. Undefined when there is none or a cell is not a percentage.
+   */
+  private pecOf(cells: string[]): Decimal | undefined {
+    const pecText = this.cell(cells, FI['pec']);
+    const creditText = this.cell(cells, F_credit);
+    const typeText = this.cell(cells, F_creditType);
+    const p = cached(this.pecs, `${pecText}|${creditText}|${typeText}`, () => {
+      const pec = percentAsFraction(pecText, this.decimalComma);
+      const credit = percentAsFraction(creditText, this.decimalComma);
+      if (!pec) return null;
+      return readCredits(pec, credit ?? ZERO, typeText).pec;
+    });
+    return p ?? undefined;
+  }
+
   /** True for a reconciliation line that is Azure plan meter usage (which the daily file has day by day). */
   isMeterUsage(record: CsvRecord): boolean {
     return this.text(record.cells, 'meterName') !== '' && this.text(record.cells, 'reservationOrderId') === '';
@@ -586,8 +624,12 @@ class RowMapper {
     const detail = this.options.detail === true;
     const effective = this.amountKind === 'effective' || detail ? this.decimal(record, 'effective', this.amountKind === 'effective') ?? undefined : undefined;
     let retail = this.decimal(record, 'retail', this.amountKind === 'retail') ?? undefined;
-    const benefitOrderId = s(F_benefitOrderId);
     const benefitIdText = s(F_benefitId);
+    const benefitType = s(F_benefitType);
+    // The checker's reading: "Charge" or an empty BenefitType without a BenefitId is pay-as-you-go usage, so a
+    // BenefitOrderId on such a row names no commitment that covered it (it is neither amortized nor weighed).
+    const covered = this.kind !== 'daily-usage' || isBenefitCovered(benefitIdText, benefitType);
+    const benefitOrderId = covered ? s(F_benefitOrderId) : '';
     // Retail is needed to allocate retail amounts, to weigh commitment-covered usage, and by the FOCUS export.
     const needRetail = this.amountKind === 'retail' || benefitOrderId !== '' || benefitIdText !== '' || detail;
     let unitPrice: Decimal | undefined;
@@ -600,7 +642,7 @@ class RowMapper {
       unitPrice = price && (this.kind === 'focus' || fx) ? (fx ? price.times(fx) : price) : undefined;
       if (retail === undefined && unitPrice && quantity) retail = unitPrice.times(quantity);
     }
-    let pec = this.decimal(record, 'pec', false) ?? undefined;
+    let pec = this.kind === 'daily-usage' ? this.pecOf(cells) : this.decimal(record, 'pec', false) ?? undefined;
     if (this.kind === 'reconciliation') {
       const m = /([\d.]+)\s*%\s*Partner earned credit/i.exec(s(F_priceAdjustment));
       if (m) pec = new Dec(m[1]).div(100);
@@ -639,7 +681,6 @@ class RowMapper {
       benefitOrderId: benefitOrderId || undefined,
       reservationOrderId: (this.kind === 'focus' ? (isPurchase ? commitment : '') : s(F_reservationOrderId)) || undefined,
     };
-    const benefitType = s(F_benefitType);
     if (benefitType) out.benefitType = benefitType;
     const status = s(F_commitmentStatus);
     if (status) out.commitmentStatus = status;
@@ -654,13 +695,23 @@ class RowMapper {
       out.billingPeriodEnd = this.date(record, 'billingPeriodEnd');
       out.publisher = s(F_publisher) || undefined;
       out.resourceName = s(F_resourceName) || undefined;
+      const name = (f: string): string => (FI[f] === undefined ? '' : s(FI[f]));
+      out.billingAccountName = name('billingAccountName') || undefined;
+      const product = name('productId');
+      out.skuId = (product && name('skuPart') ? `${product}/${name('skuPart')}` : product || name('skuPart')) || undefined;
+      out.billingFrequency = name('billingFrequency') || undefined;
+      out.serviceCategory = name('serviceCategory') || undefined;
+      out.chargeFrequency = name('chargeFrequency') || undefined;
+      out.pricingCurrency = name('pricingCurrency').toUpperCase() || undefined;
     }
     return out;
   }
 }
 
 /** Fields the engine reads on every line whatever the rules say (see Allocator.add). */
-const ENGINE_FIELDS = ['currency', 'meterCategory', 'pec', 'benefitId', 'benefitOrderId', 'benefitType', 'invoice'];
+const ENGINE_FIELDS = [
+  'currency', 'meterCategory', 'pec', 'credit', 'creditType', 'benefitId', 'benefitOrderId', 'benefitType', 'invoice',
+];
 /** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
 const MAX_CLASSES = 50_000;
 const MAX_SINGLE_LINES = 20_000;

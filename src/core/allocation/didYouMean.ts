@@ -3,20 +3,26 @@
  * distance (case-insensitive), when it is close enough to be a likely typo.
  */
 
-/** Levenshtein distance, capped: returns `cap + 1` as soon as the distance must exceed `cap`. */
+/**
+ * Edit distance with adjacent transpositions counting as one edit (optimal string alignment: "wbe" is one edit
+ * from "web", the commonest typo), capped: returns `cap + 1` as soon as the distance must exceed `cap`.
+ */
 export function editDistance(a: string, b: string, cap = 64): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2] + 1);
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > cap) return cap + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length];

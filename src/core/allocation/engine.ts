@@ -484,7 +484,12 @@ export class Allocator {
       if (!W.isZero()) {
         const parts = weights.map((w) => ({ channel: w.channel, destination: w.destination as LineDestination, family: w.family, fraction: Rational.fromDecimal(w.sum.value).div(W) }));
         for (const part of parts) pushFlow(part.channel, part.destination, part.family, P.times(part.fraction));
-        routingEntry = { kind: 'amortized', parts: parts.map(({ channel, destination, fraction }) => ({ channel, destination, fraction })) };
+        routingEntry = {
+          kind: 'amortized',
+          parts: parts.map(({ channel, destination, family, fraction }) => ({ channel, destination, family, fraction })),
+          purchase: c.purchase,
+          weight: weights.reduce((a, w) => a.plus(w.sum.value), ZERO),
+        };
       } else if (this.rules.unusedCommitmentTarget !== undefined) {
         pushFlow(UNUSED_COMMITMENT, { kind: 'unusedTarget' }, 'other', P);
         routingEntry = { kind: 'unused', target: this.rules.unusedCommitmentTarget };

@@ -126,7 +126,13 @@ export interface RoutingTable {
 }
 
 export type CommitmentRouting =
-  | { kind: 'amortized'; parts: { channel: number; destination: LineDestination; fraction: Rational }[] }
+  | {
+      kind: 'amortized';
+      parts: { channel: number; destination: LineDestination; family: string; fraction: Rational }[];
+      /** The purchase amount and the retail value of the usage it covered (a usage line's share is its retail / weight). */
+      purchase: Decimal;
+      weight: Decimal;
+    }
   | { kind: 'unused'; target: number }
   | { kind: 'rules' };
 

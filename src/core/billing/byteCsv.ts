@@ -777,5 +777,63 @@ export function parsePlainDecimal(buf: Uint8Array, s: number, e: number): boolea
   return true;
 }
 
+/**
+ * Exact reading of a number as billing exports print it, in bytes [s, e): a plain decimal (as parsePlainDecimal),
+ * the same guarded by a leading apostrophe (`'22.000000`, written by tools that keep Excel from reformatting it),
+ * or scientific notation `-?digits[.digits](e|E)[+-]digits` (`7.10833E-05`, `0.00E+00`). Sets NUM with the value's
+ * digits moved by the exponent, and NUM.decimals as the decimals the number prints (money.printedDecimals: the
+ * mantissa's decimals less the exponent, at least 0), so `0.00E+00` reads as 0.00. False for anything else, or when
+ * either side needs more than 15 digits: the reference path decides (parseDecimal reads every form this reads).
+ */
+export function parseNumberBytes(buf: Uint8Array, s: number, e: number): boolean {
+  if (s < e && buf[s] === 39) s++;
+  let x = s;
+  while (x < e && buf[x] !== 69 && buf[x] !== 101) x++;
+  if (x === e) return parsePlainDecimal(buf, s, e);
+  // The exponent: a sign and at most three digits.
+  let k = x + 1;
+  let expNeg = false;
+  if (k < e && (buf[k] === 43 || buf[k] === 45)) expNeg = buf[k++] === 45;
+  if (k === e || e - k > 3) return false;
+  let exp = 0;
+  for (; k < e; k++) {
+    const c = buf[k] - 48;
+    if (c < 0 || c > 9) return false;
+    exp = exp * 10 + c;
+  }
+  if (expNeg) exp = -exp;
+  // The mantissa, a plain decimal; its digits (sign and point left out) then sit `point` digits from the start.
+  k = s;
+  const neg = k < x && buf[k] === 45;
+  if (neg) k++;
+  const digits: number[] = [];
+  let point = -1;
+  for (; k < x; k++) {
+    const b = buf[k];
+    if (b === 46 && point < 0 && digits.length > 0) point = digits.length;
+    else if (b >= 48 && b <= 57) digits.push(b - 48);
+    else return false;
+  }
+  if (digits.length === 0 || point === digits.length) return false;
+  if (point < 0) point = digits.length;
+  const at = point + exp;
+  const decimals = Math.max(0, digits.length - at);
+  if (decimals > 15) return false;
+  let int = 0;
+  let intDigits = 0;
+  for (let d = 0; d < at; d++) {
+    const c = d < digits.length ? digits[d] : 0;
+    if ((intDigits > 0 || c > 0) && ++intDigits > 15) return false;
+    int = int * 10 + c;
+  }
+  let frac = 0;
+  for (let d = at; d < at + decimals; d++) frac = frac * 10 + (d >= 0 ? digits[d] : 0);
+  NUM.neg = neg;
+  NUM.int = int;
+  NUM.frac = frac;
+  NUM.decimals = decimals;
+  return true;
+}
+
 /** Powers of ten that are exact doubles. */
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);

@@ -4,7 +4,8 @@
  * every row it cannot prove clean.
  *
  * A row is "proved clean" only when every check the reference would run on it is certain to pass:
- *   - its numbers are plain decimals (at most 15 digits on each side of the point), its dates are known-good;
+ *   - its numbers are plain decimals, scientific notation or apostrophe-guarded (at most 15 digits on each side of
+ *     the point once the exponent is applied), read exactly; its dates are known-good;
  *   - its EffectiveUnitPrice lies in the consistent band, compared exactly: the band's bounds, widened by the
  *     printing tolerance of the row's own decimals d, are turned once per (group-day, price, d) into integers of
  *     units of 10^-d (ceiling for the lower bound, floor for the upper), and the price's digits are compared to them;
@@ -25,7 +26,7 @@ import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
-import { GroupLane, NUM, POW10, cellText, decodeBytes, decodeRecord, parsePlainDecimal, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import { GroupLane, NUM, POW10, cellText, decodeBytes, decodeRecord, parseNumberBytes, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -418,12 +419,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (prices.length >= 1 << 20) return -1;
       const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
       id = prices.length;
-      prices.push({ text: cellText(r, c), P: NUM.neg ? -P : P, p: NUM.decimals });
+      // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
+      const text = cellText(r, c);
+      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: NUM.neg ? -P : P, p: NUM.decimals });
       priceIds.set(key, id);
     }
     return id;
   };
-  const plain = (r: ByteRecord, c: number): boolean => c >= 0 && r.flags[c] !== 2 && parsePlainDecimal(r.buf, r.start[c], r.end[c]);
+  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into NUM.
+  const plain = (r: ByteRecord, c: number): boolean => c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
   const value = (): number => {
     const v = NUM.int + NUM.frac / POW10[NUM.decimals];
     return NUM.neg ? -v : v;

@@ -140,6 +140,17 @@ export class ReconciliationChecker {
       if (impact.abs().gt(atStake.abs())) atStake = impact;
     };
 
+    // The Subtotal a price gives, by the usage or the seat formula.
+    const subtotalAt = (price: Decimal): Decimal => usage
+      ? roundDownCents(roundDownCents(price.times(quantity)).times(fx))
+      : roundDownCents(price.times(fx)).times(quantity);
+    const expectedSubtotal = subtotalAt(eup);
+    const billedFromOwnPrice = subtotal.minus(expectedSubtotal).abs().lte('0.01');
+    const subtotalText = this.cell(r, 'subtotal').trim();
+    // One money verdict per line: a wrong price carries the line's money (Subtotal minus what the right price
+    // bills), and the Subtotal is then not judged a second time against the wrong price.
+    let verdict = false;
+
     // Effective unit price against the list price and the discounts the line names.
     const { adjustments, unverifiable } = parsePriceAdjustments(this.cell(r, 'adjustment'));
     if (unverifiable.length === 0 && !quantity.isZero()) {
@@ -159,7 +170,11 @@ export class ReconciliationChecker {
         lower = upper = unitPrice.times(fraction);
       }
       if (eup.lt(lower.minus(tolerance)) || eup.gt(upper.plus(tolerance))) {
-        const impact = roundCents(eup.minus(lower).times(quantity).times(fx));
+        const low = Dec.min(subtotalAt(lower), subtotalAt(upper));
+        const high = Dec.max(subtotalAt(lower), subtotalAt(upper));
+        // Billed at the right price and not at the printed one: only the price cell is wrong.
+        const billedRight = !billedFromOwnPrice && subtotal.gte(low.minus('0.01')) && subtotal.lte(high.plus('0.01'));
+        const impact = billedRight ? ZERO : roundCents(subtotal.minus(subtotalAt(lower)));
         const edge = eup.gt(upper) ? upper : lower;
         const relative = edge.isZero() ? ONE : eup.minus(edge).abs().div(edge.abs());
         const discountWords = adjustments.length === 0
@@ -186,25 +201,27 @@ export class ReconciliationChecker {
             ...cellRange(r.pos, this.idx.eup),
           });
         } else {
+          verdict = true;
           stake(impact);
+          const money = billedRight
+            ? `Subtotal ${subtotalText} was billed at the right price: no money at stake.`
+            : `${chargeWords(impact, currency)} on this line`
+              + (billedFromOwnPrice ? '.' : `; Subtotal ${subtotalText} does not match this price either.`);
           emit({
-            code: 'eup-mismatch', severity: priceSeverity(relative, impact, this.options),
+            code: 'eup-mismatch', severity: billedRight ? 'warning' : priceSeverity(relative, impact, this.options),
             column: this.header.columns.nameAt(this.idx.eup), record: r.index, actual: this.cell(r, 'eup').trim(),
             expected: formatPrice(lower), impact: formatCents(impact), currency,
             message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} should be ${formatPrice(lower)}`
               + (lower.eq(upper) ? '' : ` to ${formatPrice(upper)}`)
-              + ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${chargeWords(impact, currency)} on this line.`,
+              + ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${money}`,
             ...cellRange(r.pos, this.idx.eup),
           });
         }
       }
     }
 
-    // Subtotal by the usage or the seat formula.
-    const expectedSubtotal = usage
-      ? roundDownCents(roundDownCents(eup.times(quantity)).times(fx))
-      : roundDownCents(eup.times(fx)).times(quantity);
-    if (subtotal.minus(expectedSubtotal).abs().gt('0.01')) {
+    // Subtotal by the usage or the seat formula, from the line's own price (when that price is not wrong).
+    if (!verdict && !billedFromOwnPrice) {
       const impact = subtotal.minus(expectedSubtotal);
       stake(impact);
       const formula = usage

@@ -90,24 +90,28 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
   if (row.coveredByBenefit) return ['Usage covered by a reservation or savings plan: it is not rated at the pay-as-you-go price.'];
   const x = daily.explain(row);
   const discount = Dec.sub(1, row.fraction);
+  // The verdict first, the derivation after it, compact: the hover must fit without scrolling.
+  const band = `${formatPrice(x.lower)} … ${formatPrice(x.upper)}`;
+  const verdict = x.consistent
+    ? `**${row.eupText.trim()} ✓ consistent** with the band ${band}`
+    : `**${row.eupText.trim()} ✗ outside the band** ${band}: expected ${formatPrice(x.lower)}`;
+  const credits = `PEC ${fmtPct(row.pec)}, further credit ${fmtPct(row.credit)}`;
   const out = [
-    `Re-rated month to date (meter \`${row.meterId}\`, through ${row.day}):`,
+    verdict,
+    '',
+    `Re-rated month to date (meter \`${row.meterId}\`, through ${row.day}; ${credits}):`,
     '',
     '| | |',
     '|---|---|',
     `| BCU: units month to date | ${x.bcu.toFixed()} |`,
-    `| UnitPrice | ${row.unitPrice.toFixed()} |`,
+    `| UnitPrice × FX | ${row.unitPrice.toFixed()} × ${row.fx.toFixed()} |`,
   ];
   if (x.tiers) out.push(`| Graduated tiers | ${x.tiers.map((t) => `> ${t.startsAfter.toFixed()} @ ${t.unitPrice.toFixed()}`).join(', ')} |`);
   out.push(
     `| Gross (retail) | ${x.gross.toFixed()} |`,
-    `| PEC / further credit | ${fmtPct(row.pec)} / ${fmtPct(row.credit)} |`,
     `| Credits read as | ${row.creditReading} |`,
     `| BC = FLOOR(gross × (1 − ${fmtPct(discount)}), 2) | ${x.bc.toFixed(2)} |`,
-    `| Expected EUP = BC / BCU | ${formatPrice(x.lower)} |`,
-    `| Consistent band (un-rounded upper end) | ${formatPrice(x.lower)} … ${formatPrice(x.upper)} |`,
-    `| FX (PCToBCExchangeRate) | ${row.fx.toFixed()} |`,
-    `| This row | ${row.eupText.trim()} ${x.consistent ? '✓ consistent' : '✗ outside the band'} |`,
+    `| EUP = BC / BCU (band to the un-rounded price) | ${band} |`,
   );
   if (x.leftOutRows > 0) out.push('', `${x.leftOutRows} row(s) of this meter were left out of the sums: invalid values.`);
   return out;

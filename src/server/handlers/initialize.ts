@@ -2,7 +2,7 @@
  * The initialize handshake: what the client can do (pull settings, refresh code lenses), where the workspace
  * folders are, and the capabilities the server announces.
  */
-import { TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import { CodeActionKind, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
 import type { PriceLists } from '../service/priceLists';
 import type { ServerSettings } from '../service/settings';
@@ -35,6 +35,7 @@ export function registerInitialize(
         definitionProvider: true,
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
     };
   });

@@ -1,4 +1,7 @@
-/** The standard LSP language features (hover, completion, definition, outline, code lenses) of the service. */
+/**
+ * The standard LSP language features (hover, completion, definition, outline, code lenses, quick fixes) of the
+ * service.
+ */
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ChargebackLanguageService } from '../service/languageService';
@@ -19,4 +22,5 @@ export function registerLanguageFeatures(
   connection.onDefinition((params) => service.definition(params.textDocument.uri, params.position));
   connection.onDocumentSymbol((params) => service.symbols(params.textDocument.uri));
   connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
+  connection.onCodeAction((params) => service.codeActions(params.textDocument.uri, params.context.diagnostics));
 }

@@ -3,6 +3,7 @@
  * money is written, shared by the rules language features (completion, hover, code lenses, diagnostics).
  */
 import type Decimal from 'decimal.js';
+import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { Problem } from '../../core/allocation/problems';
 import type { DataHarvest } from '../../core/allocation/harvest';
 import type { AllocationResult } from '../../core/allocation/result';
@@ -20,6 +21,10 @@ export interface RulesData {
   files: string[];
   /** CSV files near the rules file, relative to it, for completing `data:`. */
   candidates?: string[];
+  /** While the rules have errors: the last evaluation of a version without errors (shown marked stale). */
+  stale?: { parsed: ParsedRules; result: AllocationResult; problems?: Problem[] };
+  /** The parse the result belongs to. */
+  parsedWith?: ParsedRules;
 }
 
 export function money(amount: Decimal, currency: string): string {

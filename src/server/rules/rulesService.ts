@@ -109,7 +109,25 @@ export class RulesService {
     const issues = run.issues
       .filter((i) => i.severity !== 'info')
       .map((i) => ({ severity: i.severity, message: `${i.file.split(/[\\/]/).pop()}:${i.line}: ${i.message}` }));
-    state.data = { harvest: run.harvest, result: run.result, problems: run.dataProblems, issues, files: run.files, candidates };
+    // A rules file with errors is not evaluated: keep the last good evaluation on screen, marked stale, meanwhile.
+    const prior = state.data;
+    const stale = run.result
+      ? undefined
+      : prior?.result
+        ? { parsed: prior.parsedWith ?? state.parsed, result: prior.result, problems: prior.problems }
+        : prior?.stale;
+    // Its data warnings stay too while every line is where it was (a typo within a line), marked as such.
+    const sameLines = stale !== undefined && stale.parsed.model.range.end.line === state.parsed.model.range.end.line;
+    const known = new Set(run.dataProblems.map((p) => `${p.code}|${p.range.start.line}`));
+    const kept = sameLines
+      ? (stale.problems ?? [])
+          .filter((p) => p.severity !== 'error' && !known.has(`${p.code}|${p.range.start.line}`))
+          .map((p) => ({ ...p, message: `${p.message} (from the last version without errors)` }))
+      : [];
+    state.data = {
+      harvest: run.harvest, result: run.result, problems: [...run.dataProblems, ...kept], issues, files: run.files, candidates, stale,
+      parsedWith: state.parsed,
+    };
     state.cache = run.lines ? { key: run.dataKey, lines: run.lines } : undefined;
     this.hooks.publish(uri, rulesDiagnostics(state.parsed, state.data));
     this.hooks.dataChanged(uri);

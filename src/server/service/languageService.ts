@@ -5,6 +5,7 @@
  * Each feature is a file of its own under ../billing/ and ../rules/.
  */
 import type {
+  CodeAction,
   CodeLens,
   CompletionItem,
   Diagnostic,
@@ -20,6 +21,7 @@ import { RULES_LANGUAGE } from '../../shared/languages';
 import type { CheckFileResult, ExportParams, ExportResult, FileSummary } from '../../shared/protocol';
 import { BillingService, type CheckSettings, type ProgressReporter } from '../billing/billingService';
 import { billingHover } from '../billing/hover';
+import { rulesCodeActions } from '../rules/codeActions';
 import { rulesCodeLenses } from '../rules/codeLens';
 import { rulesCompletion } from '../rules/completion';
 import { rulesDefinition } from '../rules/definition';
@@ -117,6 +119,11 @@ export class ChargebackLanguageService {
   symbols(uri: string): DocumentSymbol[] {
     const parsed = this.rules.parsed(uri);
     return parsed ? rulesSymbols(parsed) : [];
+  }
+
+  codeActions(uri: string, diagnostics: readonly Diagnostic[]): CodeAction[] {
+    const parsed = this.rules.parsed(uri);
+    return parsed ? rulesCodeActions(uri, parsed, diagnostics) : [];
   }
 
   codeLenses(uri: string): CodeLens[] {
