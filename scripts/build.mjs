@@ -1,7 +1,7 @@
 // Builds everything the extension, the language server and the CLI need:
 //   out/   tsc output of src/, test/ and scripts/ (type-checked; unit and integration tests run from here)
 //   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback),
-//          worker.js (worker threads of the fast readers)
+//          worker.js (worker threads of the fast readers), webview/ (the rules editor's browser code and style sheet)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
@@ -13,6 +13,8 @@ const production = process.argv.includes('--production');
 
 rmSync(join(root, 'out'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+// The webview's code runs in a browser: type-checked on its own, with the DOM library.
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'webview')], { stdio: 'inherit' });
 
 const common = {
   bundle: true,
@@ -30,5 +32,11 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // Worker threads of the fast readers (the CLI and the language server start them from dist/).
   build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
+  // The rules editor's webview: one script for the browser (lit and the elements bundled in) and its style sheet.
+  build({
+    ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: ['webview/rulesEditor.ts'],
+    outfile: 'dist/webview/rulesEditor.js', sourcemap: false,
+  }),
+  build({ ...common, platform: 'browser', entryPoints: ['webview/rulesEditor.css'], outfile: 'dist/webview/rulesEditor.css', sourcemap: false }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);

@@ -22,6 +22,7 @@ import { killTree, launchChromium, sleep, startCodeServer, withTimeout } from '.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOT_REQUEST = '[finops-screenshot] '; // see test/integration/runner.ts
+const WEBVIEW_REQUEST = '[finops-webview] '; // a user action inside a webview; see test/integration/runner.ts
 const CONSOLE_PREFIX = '[exthost] '; // marks the extension host's console lines; see test/integration/runner.ts
 const EXIT_GRACE_MS = 30_000; // results written but no codeAutomationExit: stop waiting after this
 
@@ -74,6 +75,8 @@ async function runSuite(install, timedOut, started) {
   cleanups.push(async () => rmSync(runDir, { recursive: true, force: true }));
   const resultsFile = join(runDir, 'results.json');
   const screenshotsDir = join(resultsDir, 'screenshots');
+  const webviewDir = join(runDir, 'webview-actions');
+  mkdirSync(webviewDir, { recursive: true });
   rmSync(screenshotsDir, { recursive: true, force: true });
   mkdirSync(screenshotsDir, { recursive: true });
   log(`VS Code ${install.vscode} (code-server ${install.codeServer}, way ${install.way}); workspace ${workspace}`);
@@ -83,7 +86,10 @@ async function runSuite(install, timedOut, started) {
     folder: workspace,
     stateDir: runDir,
     logFile: join(resultsDir, 'code-server.log'),
-    env: { FINOPS_TEST_RESULTS: resultsFile, FINOPS_TEST_SCREENSHOTS: screenshotsDir, FINOPS_TEST_CONSOLE_PREFIX: CONSOLE_PREFIX },
+    env: {
+      FINOPS_TEST_RESULTS: resultsFile, FINOPS_TEST_SCREENSHOTS: screenshotsDir, FINOPS_TEST_CONSOLE_PREFIX: CONSOLE_PREFIX,
+      FINOPS_TEST_WEBVIEW_ACTIONS: webviewDir,
+    },
   });
   cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
   const server = await raceWith(timedOut, starting);
@@ -118,6 +124,9 @@ async function runSuite(install, timedOut, started) {
       if (own.startsWith(SCREENSHOT_REQUEST)) {
         const name = own.slice(SCREENSHOT_REQUEST.length).trim();
         screenshots = screenshots.then(() => saveScreenshot(page, join(screenshotsDir, `${name}.png`)));
+      }
+      if (own.startsWith(WEBVIEW_REQUEST)) {
+        screenshots = screenshots.then(() => webviewAction(page, webviewDir, own.slice(WEBVIEW_REQUEST.length)));
       }
     }
   });
@@ -196,6 +205,44 @@ async function saveScreenshot(page, file) {
     renameSync(`${file}.tmp.png`, file); // the test waiting for it must never see half a file
   } catch (err) {
     log(`screenshot ${file} failed: ${err.message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Does what a user does inside a webview (webviews are nested iframes the extension host cannot reach): finds the
+ * frame that holds `selector` and fills, presses or clicks there, as the user's mouse and keyboard would. The
+ * answer goes to <dir>/<id>.json: { ok, error? }.
+ */
+async function webviewAction(page, dir, json) {
+  let request;
+  try { request = JSON.parse(json); } catch { return; }
+  const answer = (body) => {
+    writeFileSync(join(dir, `${request.id}.tmp`), JSON.stringify(body));
+    renameSync(join(dir, `${request.id}.tmp`), join(dir, `${request.id}.json`));
+  };
+  try {
+    const deadline = Date.now() + (request.timeoutMs ?? 10_000);
+    let frame;
+    while (!frame) {
+      for (const f of page.frames()) {
+        if (await f.$(request.selector).catch(() => null)) { frame = f; break; }
+      }
+      if (!frame) {
+        if (Date.now() > deadline) throw new Error(`no webview frame has ${request.selector}`);
+        await sleep(200);
+      }
+    }
+    const target = frame.locator(request.selector).first();
+    if (request.action === 'fill') await target.fill(request.value, { timeout: 5000 });
+    else if (request.action === 'press') await target.press(request.key, { timeout: 5000 });
+    else if (request.action === 'click') await target.click({ timeout: 5000 });
+    else if (request.action === 'keyboard') {
+      await target.focus({ timeout: 5000 });
+      await page.keyboard.press(request.key);
+    } else throw new Error(`unknown webview action ${request.action}`);
+    answer({ ok: true });
+  } catch (err) {
+    answer({ ok: false, error: err.message.split('\n')[0] });
   }
 }
 

@@ -16,6 +16,7 @@ import { registerStatusBar } from './statusBar';
 import { registerFileSummaries, type FileSummaries } from './summaries';
 import { registerShowSummary } from './summaryCommand';
 import { registerWorkspaceTrust } from './workspaceTrust';
+import { registerRulesEditor } from './rulesEditor/rulesEditor';
 import { registerWalkthrough } from './walkthrough';
 
 /** What the extension exposes to other extensions and to its integration tests. */
@@ -40,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
   registerWorkspaceTrust(context, client);
+  registerRulesEditor(context, client);
   registerBillingMonths(context);
   registerWalkthrough(context);
   return chargebackApi(summaries);

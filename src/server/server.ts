@@ -9,6 +9,7 @@ import { registerDocumentEvents } from './handlers/documents';
 import { registerInitialize, type ClientCapabilities } from './handlers/initialize';
 import { registerLanguageFeatures } from './handlers/languageFeatures';
 import { registerChargebackRequests } from './handlers/requests';
+import { registerRulesPreview } from './handlers/rulesEditor';
 import { connectionHooks } from './handlers/serviceHooks';
 import { ChargebackLanguageService } from './service/languageService';
 import { PriceLists } from './service/priceLists';
@@ -38,6 +39,7 @@ registerDocumentEvents(connection, documents, service, settings);
 registerLanguageFeatures(connection, documents, service);
 registerChargebackRequests(connection, documents, service);
 registerWorkspaceTrust(connection, documents, service, priceLists);
+registerRulesPreview(connection, service.rules, (uri) => settings.dateOrder(uri));
 
 documents.listen(connection);
 connection.listen();

@@ -28,8 +28,11 @@ export interface RulesRunOptions {
   signal?: AbortSignal;
   /** Keep the lines in memory when there are at most this many (default 0: never). */
   keepLines?: number;
-  /** Lines of an earlier run over the very same files (same paths and modification times). */
-  cachedLines?: { key: string; lines: CostLine[] };
+  /**
+   * Lines of an earlier run over the very same files (same paths and modification times), and that run's harvest:
+   * the harvest is the data's, not the rules', so a rules edit need not harvest the same lines again.
+   */
+  cachedLines?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
   /**
    * 'all' (default): harvest every field (completion needs them). 'rules': only the fields the rules match on, which
    * is all that checking the rules against the data needs, and lets rows that agree on those fields be read as one
@@ -131,15 +134,16 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   }
 
   let result: AllocationResult | undefined;
+  const cachedHarvest = fromCache && options.harvest !== 'rules' ? options.cachedLines?.harvest : undefined;
   try {
-    const allocator = model.valid ? new Allocator(model, { harvest: harvester }) : undefined;
+    const allocator = model.valid ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester }) : undefined;
     for await (const batch of batches) {
       if (kept && !fromCache) {
         if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
         else kept = undefined;
       }
       if (allocator) for (const line of batch) allocator.add(line);
-      else for (const line of batch) harvester.add(line);
+      else if (!cachedHarvest) for (const line of batch) harvester.add(line);
     }
     result = allocator?.finish();
     if (result?.ok && model.targets.some((t) => t.budget)) {
@@ -157,7 +161,7 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     throw e;
   }
   const cancelled = !!options.signal?.aborted;
-  const harvest = harvester.result();
+  const harvest = cachedHarvest ?? harvester.result();
   const dataProblems = cancelled ? [] : validateAgainstData(model, { dataFiles, harvest, result });
   return {
     parsed, rulesPath, dataFiles, files, dataKey: cacheKey, issues, harvest, result, dataProblems,

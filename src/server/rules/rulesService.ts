@@ -11,6 +11,8 @@ import type { Diagnostic } from 'vscode-languageserver';
 import { parseRules, type ParsedRules } from '../../core/allocation/parseRules';
 import { runRules, rulesFolder } from '../../core/allocation/rulesRun';
 import type { CostLine } from '../../core/allocation/costLine';
+import type { CostLineIssue } from '../../core/allocation/costLines';
+import type { DataHarvest } from '../../core/allocation/harvest';
 import { expandPattern } from '../../core/allocation/dataFiles';
 import type { DateOrder } from '../../core/billing/dates';
 import { atomicWrite } from '../../core/exports/atomicWrite';
@@ -39,8 +41,15 @@ interface RulesState {
   data?: RulesData;
   controller?: AbortController;
   timer?: NodeJS.Timeout;
-  cache?: { key: string; lines: CostLine[] };
+  cache?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
   finished?: Promise<void>;
+  /** Starts the pending analysis now instead of after the typing pause. */
+  runNow?: () => void;
+  /** Settles `finished` of an analysis that a newer text replaced before it started. */
+  skip?: () => void;
+  /** Problems reading the billing data, with their files and lines (the rules editor links to them). */
+  issues?: CostLineIssue[];
+  analysisMs?: number;
 }
 
 export class RulesService {
@@ -52,6 +61,7 @@ export class RulesService {
     const prior = this.docs.get(uri);
     prior?.controller?.abort();
     if (prior?.timer) clearTimeout(prior.timer);
+    prior?.skip?.();
     const parsed = parseRules(text);
     const state: RulesState = { text, parsed, data: prior?.data, cache: prior?.cache };
     this.docs.set(uri, state);
@@ -59,13 +69,19 @@ export class RulesService {
     this.hooks.publish(uri, rulesDiagnostics(parsed));
     if (!uri.startsWith('file:')) return;
     state.finished = new Promise((resolve) => {
-      state.timer = setTimeout(() => {
+      const run = (): void => {
+        if (state.timer) clearTimeout(state.timer);
         state.timer = undefined;
+        state.runNow = undefined;
+        state.skip = undefined;
         this.analyze(uri, state).then(resolve, (e) => {
           this.hooks.log(`rules analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
           resolve();
         });
-      }, delayMs);
+      };
+      state.runNow = run;
+      state.skip = resolve;
+      state.timer = setTimeout(run, delayMs);
     });
   }
 
@@ -73,6 +89,7 @@ export class RulesService {
     const state = this.docs.get(uri);
     state?.controller?.abort();
     if (state?.timer) clearTimeout(state.timer);
+    state?.skip?.();
     this.docs.delete(uri);
     this.hooks.publish(uri, []);
   }
@@ -87,6 +104,26 @@ export class RulesService {
 
   async settled(uri: string): Promise<void> {
     await this.docs.get(uri)?.finished;
+  }
+
+  /** Waits until the analysis of the newest text has finished (texts that arrive meanwhile are waited for too). */
+  async settledLatest(uri: string): Promise<void> {
+    for (;;) {
+      const state = this.docs.get(uri);
+      await state?.finished;
+      if (this.docs.get(uri) === state) return;
+    }
+  }
+
+  /** Runs a pending analysis at once (an edit made in the visual editor is not typing: no pause to wait for). */
+  flush(uri: string): void {
+    this.docs.get(uri)?.runNow?.();
+  }
+
+  /** What the last finished analysis read: the data issues with their places, and how long it took. */
+  analysis(uri: string): { text: string; issues: CostLineIssue[]; analysisMs?: number } | undefined {
+    const state = this.docs.get(uri);
+    return state && { text: state.text, issues: state.issues ?? [], analysisMs: state.analysisMs };
   }
 
   private async analyze(uri: string, state: RulesState): Promise<void> {
@@ -128,7 +165,9 @@ export class RulesService {
       harvest: run.harvest, result: run.result, problems: [...run.dataProblems, ...kept], issues, files: run.files, candidates, stale,
       parsedWith: state.parsed,
     };
-    state.cache = run.lines ? { key: run.dataKey, lines: run.lines } : undefined;
+    state.cache = run.lines ? { key: run.dataKey, lines: run.lines, harvest: run.harvest } : undefined;
+    state.issues = run.issues;
+    state.analysisMs = Date.now() - started;
     this.hooks.publish(uri, rulesDiagnostics(state.parsed, state.data));
     this.hooks.dataChanged(uri);
     this.hooks.log(`rules ${rulesPath}: ${run.files.length} data file(s), ${run.harvest.lines} lines, analysed in ${Date.now() - started} ms`);
