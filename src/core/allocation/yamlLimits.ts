@@ -28,7 +28,7 @@ export interface LimitViolation {
 
 export function checkYamlLimits(text: string): LimitViolation | undefined {
   // Characters first (cheap), then bytes: the limit is the file's size on disk, whatever its script.
-  const bytes = text.length > MAX_RULES_FILE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+  const bytes = text.length > MAX_RULES_FILE_BYTES ? text.length : utf8Length(text);
   if (bytes > MAX_RULES_FILE_BYTES) {
     return {
       code: 'too-large',
@@ -37,6 +37,21 @@ export function checkYamlLimits(text: string): LimitViolation | undefined {
     };
   }
   return checkNesting(text);
+}
+
+/** Bytes of the text in UTF-8, without encoding it (this module also runs in the webview, which has no Buffer). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 function tooDeep(offset: number): LimitViolation {
