@@ -3,9 +3,9 @@
  * data it names and print the allocation, or write one of the exports. A rules file with errors is never evaluated
  * halfway: every error is printed (file:line:col) and the exit code is 1.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runRules, type RulesRun } from '../core/allocation/rulesRun';
+import { readRulesFile } from '../core/allocation/readRulesFile';
 import type { Problem } from '../core/allocation/problems';
 import type { AllocationResult } from '../core/allocation/result';
 import { resultJsonText } from '../core/exports/resultJson';
@@ -14,29 +14,29 @@ import { exportContent, type ExportKind } from '../core/exports/exportContent';
 import { formatCents } from '../core/money';
 import type { DateOrder } from '../core/billing/dates';
 import { budgetLensText, forecastCheckText } from '../core/allocation/budgets';
+import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 
 export { EXPORT_KINDS, type ExportKind } from '../core/exports/exportContent';
 
 function problemLine(file: string, p: Problem): string {
-  return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code}: ${p.message}`;
+  return displayText(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code}: ${p.message}`);
 }
 
 /** Runs the rules; prints every rule problem and data issue; returns the run and whether it may be used. */
 async function run(rulesPath: string, dateOrder: DateOrder | undefined, out: Output, err: Output): Promise<{ run: RulesRun; usable: boolean }> {
-  let text: string;
-  try {
-    text = readFileSync(rulesPath, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read rules file ${rulesPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const r = await runRules(resolve(rulesPath), text, { dateOrder, harvest: 'rules' });
+  const read = await readRulesFile(rulesPath);
+  if (!read.ok) throw new UsageError(read.message);
+  const r = await runRules(resolve(rulesPath), read.text, { dateOrder, harvest: 'rules' });
   const problems = [...r.parsed.problems, ...r.dataProblems];
   for (const p of problems) (p.severity === 'error' ? out : err).write(problemLine(rulesPath, p) + '\n');
   // An issue about a whole file (line 0) names the file alone: there is no line 0 to go to.
-  for (const i of r.issues.slice(0, 50)) err.write(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity} ${i.code}: ${i.message}\n`);
+  for (const i of r.issues.slice(0, 50)) err.write(displayText(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity} ${i.code}: ${i.message}`) + '\n');
   if (r.issues.length > 50) err.write(`chargeback: ${r.issues.length - 50} more data issues not shown\n`);
-  const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error');
+  // A billing file that could not be read as a whole (an ambiguous or missing amount column) is an error too: the
+  // total would leave it out.
+  const usable = !r.parsed.hasErrors && !!r.result && r.result.ok && !problems.some((p) => p.severity === 'error')
+    && !r.issues.some((i) => i.severity === 'error');
   return { run: r, usable };
 }
 
@@ -70,12 +70,18 @@ function textReport(result: AllocationResult): string {
       if (b.forecastCheck) lines.push(`    ${forecastCheckText(b.forecastCheck, cur)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  // Ids, names and rule names come from the rules file: each line stays one line, whatever they hold.
+  return lines.map(displayText).join('\n') + '\n';
 }
 
-async function writeOut(path: string, content: WriteContent, force: boolean): Promise<void> {
-  const written = await atomicWrite(path, content, { overwrite: force });
+async function writeOut(path: string, content: WriteContent, force: boolean, inputs: readonly string[]): Promise<void> {
+  const written = await atomicWrite(path, content, { overwrite: force, inputs });
   if (!written.written) throw new UsageError(written.reason === 'exists' ? `${path} already exists (use --force to replace it)` : written.message);
+}
+
+/** What an export was made from, which it may never replace: the rules file and every billing file it read. */
+function inputsOf(r: RulesRun): string[] {
+  return [r.rulesPath, ...r.files];
 }
 
 export async function runAllocate(args: { rules: string; format: 'text' | 'json'; out?: string; force: boolean; dateOrder?: DateOrder }, out: Output, err: Output): Promise<number> {
@@ -83,8 +89,8 @@ export async function runAllocate(args: { rules: string; format: 'text' | 'json'
   if (!usable || !r.result) return 1;
   const text = args.format === 'json' ? resultJsonText(r.result) : textReport(r.result);
   if (args.out) {
-    await writeOut(args.out, text, args.force);
-    out.write(`wrote ${args.out}\n`);
+    await writeOut(args.out, text, args.force, inputsOf(r));
+    out.write(displayText(`wrote ${args.out}`) + '\n');
   } else {
     out.write(text);
   }
@@ -96,7 +102,7 @@ export async function runExport(args: { rules: string; to: ExportKind; out: stri
   if (!usable || !r.result) return 1;
   const result = r.result;
   const content = exportContent(args.to, result, r.parsed.model, r.files, args.dateOrder);
-  await writeOut(args.out, content, args.force);
-  out.write(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}\n`);
+  await writeOut(args.out, content, args.force, inputsOf(r));
+  out.write(displayText(`wrote ${args.out}: ${args.to}, total ${result.currency} ${formatCents(result.total)}`) + '\n');
   return 0;
 }

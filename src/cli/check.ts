@@ -8,6 +8,7 @@ import { checkSource, type CheckSummary } from '../core/rating/check';
 import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
 import type { Finding } from '../core/findings';
 import { Dec } from '../core/money';
+import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 import { FindingGrouper, groupMessage, type FindingGroup } from '../core/findingGroups';
 
@@ -45,8 +46,9 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     let first = true;
     if (args.format === 'json') out.write(`${i > 0 ? ',' : ''}{"path":${JSON.stringify(path)},"findings":[`);
     const grouper = new FindingGrouper(PRINTED_ROWS_PER_GROUP);
+    // Paths and messages quote the file: escaped, so that each finding stays one line (core/text/displayText).
     const line = (f: Finding, message = f.message): string =>
-      `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}\n`;
+      displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`) + '\n';
     const onFinding = (f: Finding): void => {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
@@ -71,7 +73,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
           else out.write(line({ ...g.first, severity: g.severity }, `${groupMessage(g)} (--all prints every row)`));
         }
       }
-      out.write(`${path}: ${summaryLine(summary)}\n`);
+      out.write(displayText(`${path}: ${summaryLine(summary)}`) + '\n');
     }
   }
   if (args.format === 'json') out.write(']}\n');

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { runCheck } from './check';
 import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
+import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 import { runInvoice } from './invoice';
 import { runDispute, runReconcile } from './reconcile';
@@ -45,7 +46,10 @@ function dateOrderOf(value: string | undefined): 'MDY' | 'DMY' | undefined {
 
 function requireReadableFile(path: string, what: string): void {
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+    // A FIFO would block the run and a device never ends: only regular files are read.
+    if (!st.isFile()) throw new UsageError(`${what} ${path} is ${st.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket'}, not a regular file`);
     accessSync(path, constants.R_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -87,9 +91,15 @@ async function invoiceCommand(rest: string[], out: Output, err: Output): Promise
 export async function main(argv: string[], out: Output, err: Output): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === undefined) {
+      // A pipeline that forgot the command should see why it failed, not only the manual.
+      err.write(USAGE + '\n');
+      err.write('chargeback: no command given (check, allocate or export)\n');
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
       out.write(USAGE + '\n');
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === '--version') {
       out.write('chargeback 0.1.0\n');
@@ -110,7 +120,9 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       if (positionals.length === 0) throw new UsageError('check needs at least one billing file');
       if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
       for (const p of positionals) requireReadableFile(p, 'billing file');
-      if (values['price-list']) requireReadableFile(values['price-list'], 'price list');
+      // An empty value is a mistake (an unset variable in a script), not "no price list".
+      if (values['price-list'] === '') throw new UsageError('--price-list needs a file name, not an empty value');
+      if (values['price-list'] !== undefined) requireReadableFile(values['price-list'], 'price list');
       return await runCheck({
         files: positionals, format: values.format, priceList: values['price-list'], dateOrder: values['date-order'], errorThreshold: values['error-threshold'],
         all: values.all,
@@ -167,13 +179,13 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err.write(`chargeback: ${(e as Error).message}\n`);
+      err.write(displayText(`chargeback: ${(e as Error).message}`) + '\n');
       if (e instanceof UsageError && /unknown command|needs at least|needs exactly/.test(e.message)) err.write(USAGE + '\n');
       return 2;
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) {
-      err.write(`chargeback: cannot read input: ${(e as Error).message}\n`);
+      err.write(displayText(`chargeback: cannot read input: ${(e as Error).message}`) + '\n');
       return 2;
     }
     throw e;
@@ -192,8 +204,10 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`chargeback: internal error: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 3;
+      // Exit codes are 0/1/2 only: an unexpected failure is still "could not do it" (2), with its trace.
+      process.stderr.write(displayText(`chargeback: internal error: ${(e as Error).message ?? e}`) + '\n');
+      process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+      process.exitCode = 2;
     },
   );
 }

@@ -11,6 +11,7 @@ import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
 import { tieOutFiles, type TieOutFinding, type TieOutMonth, type TieOutResult } from '../core/monthClose/tieOut';
 import { writeDisputePacket } from '../core/monthClose/writePacket';
 import { UsageError, type Output } from './output';
+import { displayText } from '../core/text/displayText';
 
 export interface ReconcileArgs {
   files: string[];
@@ -145,7 +146,7 @@ export async function runReconcile(args: ReconcileArgs, out: Output): Promise<nu
   }
   for (const f of result.fileFindings) out.write(findingLine(f));
   for (const m of result.months) {
-    out.write(`${monthTitle(m)}: ${monthSummary(m)}\n`);
+    out.write(displayText(`${monthTitle(m)}: ${monthSummary(m)}`) + '\n');
     for (const f of m.findings) out.write(findingLine(f));
     const byLabel = new Map<string, number>();
     for (const l of m.lines) byLabel.set(l.label, (byLabel.get(l.label) ?? 0) + 1);
@@ -179,9 +180,12 @@ export function monthSummary(m: TieOutMonth): string {
 }
 
 function findingLine(f: TieOutFinding): string {
+  // Paths, labels and messages quote the files: escaped, so that each finding stays one line.
   return (
-    `${f.path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}${f.label ? ` [${f.label}]` : ''}: ` +
-    `${f.message}\n`
+    displayText(
+      `${f.path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}${f.label ? ` [${f.label}]` : ''}: ` +
+        f.message,
+    ) + '\n'
   );
 }
 
@@ -197,8 +201,8 @@ export interface DisputeArgs {
 export async function runDispute(args: DisputeArgs, out: Output, err: Output): Promise<number> {
   const result = await runTieOut(args.files, args);
   const { written, items, problems } = await writeDisputePacket(result, args.out, args.files, args.force);
-  for (const p of problems) err.write(`chargeback: ${p}\n`);
-  for (const w of written) out.write(`wrote ${w}\n`);
+  for (const p of problems) err.write(displayText(`chargeback: ${p}`) + '\n');
+  for (const w of written) out.write(displayText(`wrote ${w}`) + '\n');
   out.write(`${items} finding${items === 1 ? '' : 's'} with money in the packet.\n`);
   if (problems.length > 0) return 2;
   return [...result.fileFindings, ...result.months.flatMap((m) => m.findings)].some((f) => f.severity === 'error')

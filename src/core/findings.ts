@@ -23,6 +23,7 @@ export type FindingCode =
   | 'missing-column'
   | 'ragged-row'
   | 'invalid-csv'
+  | 'duplicate-column'
   | 'unsupported-encoding'
   | 'empty-file'
   | 'no-data-rows'

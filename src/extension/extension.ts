@@ -16,6 +16,7 @@ import { registerOutputChannel } from './outputChannel';
 import { registerStatusBar } from './statusBar';
 import { registerFileSummaries, type FileSummaries } from './summaries';
 import { registerShowSummary } from './summaryCommand';
+import { registerWorkspaceTrust } from './workspaceTrust';
 import { registerRulesEditor } from './rulesEditor/rulesEditor';
 import { registerWalkthrough } from './walkthrough';
 
@@ -41,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Charge
   registerCheckFile(context, bigFiles, summaries, output);
   registerExports(context, client);
   registerInvoices(context);
+  registerWorkspaceTrust(context, client);
   registerRulesEditor(context, client);
   registerBillingMonths(context);
   registerWalkthrough(context);

@@ -3,7 +3,7 @@
  * checking; the other features of the extension reach it only through this client and the typed messages of
  * src/shared/protocol.ts.
  */
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import {
   LanguageClient,
   TransportKind,
@@ -12,6 +12,7 @@ import {
 } from 'vscode-languageclient/node';
 import { LANGUAGE_IDS } from '../core/billing/fileKinds';
 import { RULES_LANGUAGE } from '../shared/languages';
+import type { TrustInitializationOptions } from '../shared/trust';
 
 let client: LanguageClient | undefined;
 
@@ -29,6 +30,7 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
   const clientOptions: LanguageClientOptions = {
     documentSelector: [...(Object.values(LANGUAGE_IDS) as string[]), RULES_LANGUAGE].map((language) => ({ language })),
     synchronize: { configurationSection: 'chargeback' },
+    initializationOptions: { trusted: vscode.workspace.isTrusted } satisfies TrustInitializationOptions,
   };
   client = new LanguageClient('chargeback', 'FinOps Chargeback', serverOptions, clientOptions);
   return client;

@@ -14,6 +14,8 @@ import { connectionHooks } from './handlers/serviceHooks';
 import { ChargebackLanguageService } from './service/languageService';
 import { PriceLists } from './service/priceLists';
 import { ServerSettings } from './service/settings';
+import { registerWorkspaceTrust } from './handlers/workspaceTrust';
+import { displayText } from '../core/text/displayText';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -21,18 +23,22 @@ const client: ClientCapabilities = { canRefreshCodeLenses: false };
 
 const priceLists = new PriceLists({
   warn: (message) => void connection.window.showWarningMessage(message),
-  log: (message) => connection.console.log(message),
+  log: (message) => connection.console.log(displayText(message)),
 });
 const settings = new ServerSettings({
   pull: (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'chargeback' }),
   warn: (message) => connection.console.warn(message),
 }, priceLists);
-const service = new ChargebackLanguageService(connectionHooks(connection, settings, client));
+const service = new ChargebackLanguageService({
+  ...connectionHooks(connection, settings, client),
+  confineTo: () => priceLists.confineTo(),
+});
 
 registerInitialize(connection, settings, priceLists, client);
 registerDocumentEvents(connection, documents, service, settings);
 registerLanguageFeatures(connection, documents, service);
 registerChargebackRequests(connection, documents, service);
+registerWorkspaceTrust(connection, documents, service, priceLists);
 registerRulesPreview(connection, service.rules, (uri) => settings.dateOrder(uri));
 
 documents.listen(connection);

@@ -3,7 +3,7 @@
  * definition, outline, code lenses, and an export command whose file reconciles with the allocation.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -119,6 +119,34 @@ describe('chargeback rules files in the editor', function () {
     assert.deepEqual(titles.find(([line]) => line === 8), [8, 'USD 412.10 · 4 lines']);
     assert.ok(titles.some(([, title]) => title === 'total USD 412.10 = 1 rule USD 412.10 · unallocated USD 0.00'), JSON.stringify(titles));
     await screenshot('rules-code-lenses');
+  });
+
+  it('marks a data: entry outside the rules file\'s folder on its range, and reads it with allowOutside: true', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chargeback-reach-'));
+    try {
+      mkdirSync(join(dir, 'rules'));
+      writeFileSync(join(dir, 'usage.csv'), readFileSync(fixture('contoso-usage.csv').fsPath));
+      const path = join(dir, 'rules', 'reach.chargeback.yaml');
+      const text = (extra: string) => `chargeback: 1\ndata: [../usage.csv]\n${extra}targets: { web: {} }\nrules:\n  - { name: all, match: { meterCategory: "*" }, to: web }\n`;
+      writeFileSync(path, text(''));
+      const uri = vscode.Uri.file(path);
+      const reach = await vscode.workspace.openTextDocument(uri);
+      const outside = await eventually('data-outside-folder', () => vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-folder'));
+      assert.equal(reach.getText(outside.range), '../usage.csv');
+      assert.equal(outside.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(outside.message, /allowOutside: true/);
+      const editor = await vscode.window.showTextDocument(reach);
+      await editor.edit((e) => e.insert(new vscode.Position(2, 0), 'allowOutside: true\n'));
+      // The data was read once the rule's code lens carries an amount.
+      await eventually('a code lens with an amount', async () => {
+        const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+        return lenses.some((l) => /USD/.test(l.command?.title ?? '')) ? lenses : undefined;
+      });
+      assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error), []);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exports the chargeback report to a file whose amounts add up to the allocation total, and never overwrites silently', async () => {

@@ -11,6 +11,7 @@ import { compileGlob } from './glob';
 import type { Glob } from './glob';
 import type { AmountKind, Basis, MatchMap, RuleDecl, RulesFile, TargetDecl } from './model';
 import { Rational } from './rational';
+import { targetIdKey } from './targetIds';
 
 export type LinePredicate = (line: CostLine) => boolean;
 
@@ -58,9 +59,9 @@ export interface LineRoute {
 export function compileRules(model: RulesFile): CompiledRules {
   if (!model.valid) throw new Error('compileRules: the rules file has errors; only a valid model can be evaluated');
   const targetIndex = new Map<string, number>();
-  model.targets.forEach((t, i) => targetIndex.set(t.id.toLowerCase(), i));
+  model.targets.forEach((t, i) => targetIndex.set(targetIdKey(t.id), i));
   const resolve = (id: string): number => {
-    const i = targetIndex.get(id.toLowerCase());
+    const i = targetIndex.get(targetIdKey(id));
     if (i === undefined) throw new Error(`compileRules: unknown target '${id}' in a valid model`);
     return i;
   };
@@ -147,7 +148,7 @@ export function routeLine(rules: CompiledRules, line: CostLine): LineRoute {
   if (dest.kind === 'target') return { rule: r, destination: { kind: 'target', target: dest.target } };
   if (dest.kind === 'split') return { rule: r, destination: { kind: 'pool', rule: r } };
   const value = line.tags?.[dest.tagKey];
-  const target = value === undefined ? undefined : rules.targetIndex.get(value.trim().toLowerCase());
+  const target = value === undefined ? undefined : rules.targetIndex.get(targetIdKey(value));
   if (target !== undefined) return { rule: r, destination: { kind: 'target', target } };
   return { rule: r, destination: { kind: 'tagMiss', value: value ?? '', hasTag: value !== undefined } };
 }

@@ -42,6 +42,7 @@ export type CostLineIssueCode =
   | 'invalid-tags'
   | 'unsupported-file'
   | 'missing-column'
+  | 'duplicate-column'
   | 'file-problem'
   | 'recon-usage-skipped';
 
@@ -187,6 +188,28 @@ export async function* readCostLineBatches(sources: readonly TextSource[], optio
 /** Lines the reference path hands out at a time. */
 const BATCH_LINES = 1024;
 
+async function warnUnusedDuplicates(source: TextSource, kind: CostSourceKind, options: ReadCostLinesOptions, issue: (i: Omit<CostLineIssue, 'file'>) => void): Promise<void> {
+  let header: BillingHeader | undefined;
+  await readBillingFile(source, { onHeader: (h) => ((header = h), false), onRow: () => undefined, onFinding: () => undefined });
+  if (!header || header.columns.duplicates.size === 0) return;
+  const { unused } = new RowMapper(header, kind, source.name, options, () => undefined).ambiguousColumns();
+  if (unused.length === 0) return;
+  issue(duplicateColumnIssue([], unused, header.record.pos[0] + 1));
+}
+
+/** Columns the header names twice: an error when the run needs one of them (the file is not allocated). */
+function duplicateColumnIssue(needed: string[], unused: string[], line: number): Omit<CostLineIssue, 'file'> {
+  const names = [...needed, ...unused];
+  return {
+    code: 'duplicate-column',
+    severity: needed.length > 0 ? 'error' : 'warning',
+    message: needed.length > 0
+      ? `The header has ${names.join(', ')} more than once; which copy holds the values is ambiguous, so this file was not allocated.`
+      : `The header has ${names.join(', ')} more than once; ${names.length > 1 ? 'those columns are' : 'that column is'} ambiguous and not read.`,
+    line,
+  };
+}
+
 async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices: Set<string>, options: ReadCostLinesOptions): AsyncGenerator<CostLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
@@ -197,7 +220,12 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
     for (;;) {
       const part = await parts.next();
       if (part.done) {
-        if (part.value) return;
+        if (part.value) {
+          // The fast path read the file (a needed column named twice would have sent it to the reference path,
+          // which says so): a duplicated column it did not need is still worth a word.
+          await warnUnusedDuplicates(source, kind, options, issue);
+          return;
+        }
         break;
       }
       for (const i of part.value.issues) options.onIssue?.(i);
@@ -210,6 +238,14 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
     if (event.kind === 'header') {
       mapper = new RowMapper(event.header, kind, file, options, issue);
       const missing = mapper.missingColumns();
+      const ambiguous = mapper.ambiguousColumns();
+      if (ambiguous.needed.length > 0 || ambiguous.unused.length > 0) {
+        issue(duplicateColumnIssue(ambiguous.needed, ambiguous.unused, event.header.record.pos[0] + 1));
+        if (ambiguous.needed.length > 0) {
+          mapper = undefined;
+          continue;
+        }
+      }
       if (missing.length > 0) {
         issue({
           code: 'missing-column',
@@ -221,7 +257,8 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
       }
     } else if (event.kind === 'finding') {
       const f = event.finding;
-      if (f.code === 'empty-file') continue;
+      // Duplicate columns are said once per file with what they mean for the allocation (above).
+      if (f.code === 'empty-file' || f.code === 'duplicate-column') continue;
       issue({ code: 'file-problem', severity: f.severity === 'error' ? 'warning' : f.severity, message: `${f.message} (the row was not allocated)`, line: f.line + 1 });
     } else if (mapper) {
       const line = mapper.map(event.record);
@@ -423,6 +460,7 @@ const F_unit = FI['unit'];
 
 /** Maps the rows of one file to cost lines; the hot path of reading, so it avoids per-cell work it does not need. */
 class RowMapper {
+  private readonly ambiguous: { field: string; column: string }[] = [];
   /** Column index per field number (-1: absent) and the header's spelling of each field. */
   private readonly at = new Int32Array(FIELD_NAMES.length).fill(-1);
   private readonly names: Record<string, string> = {};
@@ -444,6 +482,11 @@ class RowMapper {
     this.amountKind = options.amount ?? 'billed';
     for (const [field, candidates] of Object.entries(COLUMNS[kind])) {
       for (const c of candidates) {
+        if (header.columns.isDuplicate(c)) {
+          // Ambiguous: neither copy is read (a later candidate is no better a guess).
+          this.ambiguous.push({ field, column: c });
+          break;
+        }
         const i = header.columns.indexOf(c);
         if (i >= 0) {
           this.at[FI[field]] = i;
@@ -462,6 +505,15 @@ class RowMapper {
 
   missingColumns(): string[] {
     return REQUIRED[this.kind].filter((f) => this.at[FI[f]] < 0).map((f) => COLUMNS[this.kind][f][0]);
+  }
+
+  /** Columns the header has twice, split into those this run needs (the file cannot be read) and the others. */
+  ambiguousColumns(): { needed: string[]; unused: string[] } {
+    const read = new Set<string>([...REQUIRED[this.kind], this.amountKind, ...(this.options.aggregateBy ?? MATCH_FIELD_KEYS)]);
+    if (read.has('customer')) read.add('customerId');
+    const needed = this.ambiguous.filter((a) => read.has(a.field)).map((a) => a.column);
+    const unused = this.ambiguous.filter((a) => !read.has(a.field)).map((a) => a.column);
+    return { needed, unused };
   }
 
   private text(cells: string[], field: string): string {
@@ -752,7 +804,7 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     issued++;
     issues.push({ ...i, file: task.file });
   });
-  if (mapper.missingColumns().length > 0) return failed;
+  if (mapper.missingColumns().length > 0 || mapper.ambiguousColumns().needed.length > 0) return failed;
   // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
   const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS, 'tags']);
   if (fields.has('customer')) fields.add('customerId');

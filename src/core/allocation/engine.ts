@@ -144,6 +144,18 @@ function addTo(map: Map<string, LedgerEntry>, entry: Omit<LedgerEntry, 'sum'>, a
   else map.set(key, { ...entry, sum: new DecimalSum(amount, parts) });
 }
 
+/**
+ * Amounts are summed in decimals of 60 significant digits. An amount below 10^24 with at most 24 decimals keeps a sum
+ * of up to 10^12 such lines exact; beyond that a sum could round, and a rounded total cannot reconcile to the cent.
+ * No billing line comes near (10^24 is a trillion trillion), so such a value is a broken cell, refused by name.
+ */
+export const MAX_AMOUNT_DIGITS = 24;
+
+function amountOutOfRange(d: Decimal): boolean {
+  if (!d.isFinite()) return true;
+  return !d.isZero() && (d.e >= MAX_AMOUNT_DIGITS || d.decimalPlaces() > MAX_AMOUNT_DIGITS);
+}
+
 export class Allocator {
   private readonly rules: CompiledRules;
   private readonly sampleSize: number;
@@ -158,6 +170,8 @@ export class Allocator {
   private readonly usageWithoutRetail = { lines: 0, first: undefined as LineRef | undefined };
   private allocationCurrency: string | undefined;
   private lineCount = 0;
+  /** Lines whose amount is beyond what is summed exactly (see MAX_AMOUNT_DIGITS): the allocation refuses them. */
+  private readonly outOfRange = { lines: 0, first: undefined as { ref: LineRef; value: string } | undefined };
   private unusedLines = 0;
   /** Files in the order their first line came (orders the lineage samples of aggregated lines). */
   private readonly fileOrder = new Map<string, number>();
@@ -180,6 +194,12 @@ export class Allocator {
     this.options.harvest?.add(line);
     const n = line.count ?? 1;
     const { amount, fallback } = lineAmount(this.rules.amount, line);
+    // The fast reader's integer parts are in range by construction; anything else is checked before it is summed.
+    if (!line.billedParts && amountOutOfRange(amount)) {
+      this.outOfRange.lines += n;
+      this.outOfRange.first ??= { ref: { file: line.file, line: line.line }, value: amount.toString() };
+      return;
+    }
     // The fast reader's lines bring their amount as exact integers: the hot sums add those.
     const parts = amount === line.billed ? line.billedParts : undefined;
     const currency = lineCurrency(line);
@@ -396,7 +416,18 @@ export class Allocator {
         });
       }
     }
-    if (this.currencies.size === 0) {
+    if (this.outOfRange.first) {
+      const { ref, value } = this.outOfRange.first;
+      errors.push({
+        code: 'invalid-value',
+        severity: 'error',
+        message: `${this.outOfRange.lines} cost line(s) have an amount beyond the range that is allocated exactly (below 10^${MAX_AMOUNT_DIGITS} `
+          + `in size, at most ${MAX_AMOUNT_DIGITS} decimals), first ${value} at ${ref.file}:${ref.line}; nothing was allocated.`,
+        range: model.keyRanges['data'] ?? model.keyRanges['chargeback'],
+        source: ref,
+      });
+    }
+    if (this.currencies.size === 0 && !this.outOfRange.first) {
       warnings.push({ code: 'no-lines', severity: 'warning', message: 'There were no cost lines to allocate.', range: model.keyRanges['data'] });
     }
 

@@ -139,6 +139,8 @@ export interface RulesFile {
   version?: Located<number>;
   name?: Located<string>;
   data: Located<string>[];
+  /** `allowOutside: true`: `data:` may name files outside the rules file's folder. */
+  allowOutside?: Located<boolean>;
   amount: AmountKind;
   amountRange?: Range;
   currency?: Located<string>;

@@ -10,6 +10,7 @@ import { Dec, parseDecimal } from '../money';
 import { didYouMean } from './didYouMean';
 import { checkGlob } from './glob';
 import { readInvoicingSection, type SectionReader } from './invoicingSection';
+import { hasInvisible, lookalikeCharacters, targetIdKey, targetIdSkeleton } from './targetIds';
 import type {
   AmountKind,
   Basis,
@@ -104,19 +105,38 @@ function offsetToPosition(text: string, offset: number): { line: number; charact
   return { line, character: offset - lineStart };
 }
 
+/** The markups accepted, in percent (documented in docs/rules-language.md). */
+export const MARKUP_RANGE = { min: -100, max: 1000 } as const;
+
 /** Refuses alias bombs before anything expands them: yaml's own counter first, then ours while walking. */
 function checkAliases(doc: Document.Parsed, builder: ModelBuilder): boolean {
   let hasAlias = false;
+  // Anchors in document order: an alias may only name one set before it.
+  const anchors = new Set<string>();
+  let undefinedAlias: { source: string; node: Value } | undefined;
   const scan = (node: unknown, depth: number): void => {
-    if (hasAlias || depth > MAX_NESTING_DEPTH + 2) return;
-    if (isAlias(node)) hasAlias = true;
-    else if (isMap(node) || isSeq(node)) for (const item of node.items) scan(item, depth + 1);
+    if (undefinedAlias || depth > MAX_NESTING_DEPTH + 2) return;
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.add(anchor);
+    if (isAlias(node)) {
+      hasAlias = true;
+      if (!anchors.has(node.source)) undefinedAlias = { source: node.source, node: node as unknown as Value };
+    } else if (isMap(node) || isSeq(node)) for (const item of node.items) scan(item, depth + 1);
     else if (isPair(node)) {
       scan(node.key, depth + 1);
       scan(node.value, depth + 1);
     }
   };
   scan(doc.contents, 0);
+  if (undefinedAlias) {
+    builder.problem(
+      'undefined-alias',
+      'error',
+      `The alias *${undefinedAlias.source} names no anchor: write &${undefinedAlias.source} on a value above it, or write the value out.`,
+      builder.rangeOfNode(undefinedAlias.node),
+    );
+    return false;
+  }
   if (!hasAlias) return true;
   try {
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -343,6 +363,19 @@ class ModelBuilder {
     return undefined;
   }
 
+  /**
+   * A markup in percent, within MARKUP_RANGE: below -100 % a target would be paid for being charged, and a markup
+   * of thousands of percent is a typo (or 1e300, which no report can print), not a price.
+   */
+  private markup(value: Value, keyRange: Range, what: string): Located<Dec> | undefined {
+    const m = this.percent(value, keyRange, what);
+    if (m && (m.value.lt(MARKUP_RANGE.min) || m.value.gt(MARKUP_RANGE.max))) {
+      this.problem('markup-out-of-range', 'error', `${what} is ${m.value.toString()} %; a markup must be between ${MARKUP_RANGE.min} % and ${MARKUP_RANGE.max} %.`, m.range);
+      return undefined;
+    }
+    return m;
+  }
+
   /** A target's `budget:` map: exactly one of monthly / quarterly / yearly, amounts not negative. */
   private budget(value: Value, keyRange: Range, id: string): BudgetDecl | undefined {
     const what = `\`budget:\` of target '${id}'`;
@@ -409,6 +442,8 @@ class ModelBuilder {
 
     const data = get('data');
     if (data) this.readData(data.value, data.keyRange);
+    const allowOutside = get('allowOutside');
+    if (allowOutside) this.model.allowOutside = this.bool(allowOutside.value, allowOutside.keyRange, '`allowOutside:`');
 
     const amount = get('amount');
     if (amount) {
@@ -552,6 +587,7 @@ class ModelBuilder {
       return;
     }
     const seen = new Map<string, string>();
+    const skeletons = new Map<string, { id: string; range: Range }>();
     for (const pair of (n as YAMLMap<unknown, unknown>).items) {
       const id = this.keyText(pair);
       if (id === undefined) continue;
@@ -561,25 +597,26 @@ class ModelBuilder {
         this.problem('empty-value', 'error', 'A target id cannot be empty.', idRange);
         continue;
       }
-      const lower = id.toLowerCase();
+      const lower = targetIdKey(id);
       const earlier = seen.get(lower);
       if (earlier !== undefined) {
         this.problem(
           'duplicate-target',
           'error',
-          `Target '${id}' is declared twice ('${earlier}' above): ids are compared case-insensitively, as tag values are.`,
+          `Target '${id}' is declared twice ('${earlier}' above): ids are compared case-insensitively and after Unicode normalization (NFKC), as tag values are.`,
           idRange,
         );
         continue;
       }
       seen.set(lower, id);
+      this.checkConfusable(id, idRange, skeletons);
       const target: TargetDecl = { id, idRange, range: this.rangeOfPair(pair) };
       const v = this.deref(pair.value as Value, idRange);
       if (v !== null && !(isScalar(v) && v.value === null)) {
         const attrs = this.sectionPairs(v, 'target', `Target '${id}'`, idRange);
         if (attrs) {
           for (const [key, { value: av, keyRange: akr }] of attrs) {
-            if (key === 'markup') target.markup = this.percent(av, akr, `\`markup:\` of target '${id}'`);
+            if (key === 'markup') target.markup = this.markup(av, akr, `\`markup:\` of target '${id}'`);
             else if (key === 'name' || key === 'costCenter' || key === 'account') target[key] = this.str(av, akr, `\`${key}:\` of target '${id}'`);
             else if (key === 'budget') target.budget = this.budget(av, akr, id);
           }
@@ -588,6 +625,26 @@ class ModelBuilder {
       this.model.targets.push(target);
     }
     if (this.model.targets.length === 0) this.problem('empty-value', 'warning', '`targets:` declares no target: nothing can be charged.', keyRange);
+  }
+
+  /** Ids that look like an earlier one, or hold invisible characters: a tag value or `to:` could name the wrong one. */
+  private checkConfusable(id: string, idRange: Range, skeletons: Map<string, { id: string; range: Range }>): void {
+    const skeleton = targetIdSkeleton(id);
+    const earlier = skeletons.get(skeleton);
+    if (earlier) {
+      const mine = lookalikeCharacters(id);
+      const theirs = lookalikeCharacters(earlier.id);
+      const differing = [...mine.filter((c) => !theirs.includes(c)), ...theirs.filter((c) => !mine.includes(c))];
+      this.problem(
+        'confusable-id',
+        'error',
+        `Target '${id}' looks like '${earlier.id}' (line ${earlier.range.start.line + 1}) but is a different id${differing.length ? ` (${differing.join(', ')})` : ''}: rename one of them.`,
+        idRange,
+      );
+    } else if (hasInvisible(id)) {
+      this.problem('confusable-id', 'error', `Target '${id}' holds an invisible character (${lookalikeCharacters(id).filter((c) => c.endsWith('(invisible)')).join(', ')}): remove it.`, idRange);
+    }
+    if (!earlier) skeletons.set(skeleton, { id, range: idRange });
   }
 
   private readRules(value: Value, keyRange: Range): void {
@@ -639,7 +696,7 @@ class ModelBuilder {
     const split = pairs.get('split');
     if (split) rule.split = this.readSplit(split.value, split.keyRange, label, index);
     const markup = pairs.get('markup');
-    if (markup) rule.markup = this.percent(markup.value, markup.keyRange, `\`markup:\` of ${label}`);
+    if (markup) rule.markup = this.markup(markup.value, markup.keyRange, `\`markup:\` of ${label}`);
     if (to && split) {
       this.problem(
         'to-and-split',
@@ -783,7 +840,7 @@ class ModelBuilder {
     const shares: SplitShare[] = [];
     const seen = new Set<string>();
     const addTarget = (t: Located<string>): boolean => {
-      const lower = t.value.toLowerCase();
+      const lower = targetIdKey(t.value);
       if (seen.has(lower)) {
         this.problem('duplicate-reference', 'error', `Target '${t.value}' is listed twice in this split.`, t.range);
         return false;
@@ -894,9 +951,9 @@ class ModelBuilder {
   /** Checks that need the whole file: target references resolve. */
   private crossChecks(): void {
     const ids = this.model.targets.map((t) => t.id);
-    const lower = new Set(ids.map((i) => i.toLowerCase()));
+    const lower = new Set(ids.map((i) => targetIdKey(i)));
     for (const ref of this.model.targetReferences) {
-      if (lower.has(ref.id.toLowerCase())) continue;
+      if (lower.has(targetIdKey(ref.id))) continue;
       const known = ids.length === 0 ? 'No target is declared under `targets:`.' : `Declared targets: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}.`;
       this.problem('unknown-target', 'error', `Unknown target '${ref.id}'.${didYouMean(ref.id, ids)} ${known}`, ref.range);
     }

@@ -39,7 +39,8 @@ export type AllocationIssueCode =
   | 'amount-fallback'
   | 'commitment-unused'
   | 'commitment-usage-without-retail'
-  | 'no-lines';
+  | 'no-lines'
+  | 'invalid-value';
 
 export interface AllocationIssue {
   code: AllocationIssueCode;

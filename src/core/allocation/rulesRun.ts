@@ -44,6 +44,8 @@ export interface RulesRunOptions {
   reader?: 'fast' | 'reference';
   /** See ReadCostLinesOptions.parallelBytes. */
   parallelBytes?: number;
+  /** Folders nothing may be read outside of (an untrusted workspace's folders): see DataReach.confineTo. */
+  confineTo?: readonly string[];
 }
 
 /** The fields a rules file matches on (and 'tags' when it matches on or allocates by a tag). */
@@ -104,7 +106,8 @@ export function linesAgain(files: readonly string[], options: { dateOrder?: Date
 export async function runRules(rulesPath: string, text: string, options: RulesRunOptions = {}): Promise<RulesRun> {
   const parsed = parseRules(text);
   const model = parsed.model;
-  const dataFiles = await resolveDataFiles(rulesPath, model.data);
+  const reach = { allowOutside: model.allowOutside?.value === true, confineTo: options.confineTo };
+  const dataFiles = await resolveDataFiles(rulesPath, model.data, reach);
   const files = uniqueFiles(dataFiles);
   const dataKey = await dataKeyOf(files);
   const issues: CostLineIssue[] = [];

@@ -30,7 +30,12 @@ export function validateAgainstData(model: RulesFile, data: DataSummary): Proble
   };
 
   for (const m of data.dataFiles ?? []) {
-    if (m.files.length === 0) add('data-glob-no-file', 'warning', `'${m.pattern.value}' matches no file (paths are relative to this rules file).`, m.pattern.range);
+    if (m.refused) {
+      add(m.refused.code, 'error', m.refused.message, m.pattern.range);
+      continue;
+    }
+    for (const why of m.skipped ?? []) add('data-entry-skipped', 'warning', why, m.pattern.range);
+    if (m.files.length === 0 && !m.alsoMatchedEarlier) add('data-glob-no-file', 'warning', `'${m.pattern.value}' matches no file (paths are relative to this rules file).`, m.pattern.range);
   }
 
   const r = data.result;

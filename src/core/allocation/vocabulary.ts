@@ -267,6 +267,12 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       example: '2026-07',
     },
     {
+      key: 'allowOutside',
+      doc: '`true` lets `data:` name files outside the folder of this rules file (`../`, absolute paths). Without it such entries are an error.',
+      shape: { kind: 'boolean' },
+      example: 'true',
+    },
+    {
       key: 'targets',
       doc: 'Who pays: target id -> attributes used by exports. Target ids are what `to:`, `split:` and `unallocated:` name.',
       shape: { kind: 'mapOfSection', section: 'target' },

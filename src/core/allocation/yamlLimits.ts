@@ -8,8 +8,10 @@
  * strange but legal text, and the limit is far above what a rules file needs.
  */
 
-/** Rules files are small; this is generous (about 10,000 rules). */
-export const MAX_RULES_TEXT_CHARS = 1024 * 1024;
+/** Rules files are small; this is generous (about 10,000 rules). In bytes of UTF-8, as the file is on disk. */
+export const MAX_RULES_FILE_BYTES = 1024 * 1024;
+/** The same bound for text already in memory (one character is at least one byte). */
+export const MAX_RULES_TEXT_CHARS = MAX_RULES_FILE_BYTES;
 /** Deepest nesting of maps and lists accepted (a rules file needs about 8). */
 export const MAX_NESTING_DEPTH = 64;
 /** Alias expansions accepted (passed to yaml's `maxAliasCount` and enforced by our own walker). */
@@ -25,14 +27,31 @@ export interface LimitViolation {
 }
 
 export function checkYamlLimits(text: string): LimitViolation | undefined {
-  if (text.length > MAX_RULES_TEXT_CHARS) {
+  // Characters first (cheap), then bytes: the limit is the file's size on disk, whatever its script.
+  const bytes = text.length > MAX_RULES_FILE_BYTES ? text.length : utf8Length(text);
+  if (bytes > MAX_RULES_FILE_BYTES) {
     return {
       code: 'too-large',
-      message: `This rules file has ${text.length.toLocaleString('en-US')} characters; at most ${MAX_RULES_TEXT_CHARS.toLocaleString('en-US')} are accepted. It was not read.`,
+      message: `This rules file has more than ${MAX_RULES_FILE_BYTES.toLocaleString('en-US')} bytes; at most that many (1 MiB) are accepted. It was not read.`,
       offset: 0,
     };
   }
   return checkNesting(text);
+}
+
+/** Bytes of the text in UTF-8, without encoding it (this module also runs in the webview, which has no Buffer). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 function tooDeep(offset: number): LimitViolation {

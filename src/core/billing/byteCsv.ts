@@ -11,7 +11,7 @@
  * Memory: one buffer of `chunkBytes` (grown only for a record longer than that), whatever the file size.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CsvTokenizer, type CsvRecord } from './csv';
+import { CsvTokenizer, MAX_CELL_CHARS, type CsvRecord } from './csv';
 import { SCANNER_WASM } from './scannerWasm';
 
 const QUOTE = 34;
@@ -167,6 +167,13 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
+
+/**
+ * The longest record the fast scanner takes; a longer one ends the scan as irregular, and the reference reader
+ * (which keeps at most MAX_CELL_CHARS of a cell) reads the file in flat memory. A record no longer than this has
+ * no cell longer than MAX_CELL_CHARS characters, so the fast path never meets a cell the reference would refuse.
+ */
+export const MAX_FAST_RECORD_BYTES = MAX_CELL_CHARS;
 
 /** The scanner's read window (its memory's first bytes) and the widest record it takes. */
 const WASM_WINDOW = 4 << 20;
@@ -371,6 +378,12 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         rec.flags = flags;
       }
       if (j === NEED_MORE) {
+        // A record this long is not a billing row (see MAX_CELL_CHARS): the reference reader says so in flat
+        // memory, where the window would double without end.
+        if (have - i > MAX_FAST_RECORD_BYTES) {
+          result.irregular = { reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`, line, offset: w.base + i };
+          break;
+        }
         // Out of bytes mid-record: keep it, read on, and scan it again.
         i = w.refill(i);
         buf = w.buf;
@@ -380,6 +393,10 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       if (j < 0) {
         const reason = j === UNTERMINATED ? 'a quoted cell is never closed' : j === TEXT_AFTER_QUOTE ? 'text after the closing quote of a quoted cell' : `a record has more than ${maxCells} cells`;
         result.irregular = { reason, line, offset: w.base + i };
+        break;
+      }
+      if (j - i > MAX_FAST_RECORD_BYTES) {
+        result.irregular = { reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`, line, offset: w.base + i };
         break;
       }
       rec.buf = w.buf;

@@ -17,9 +17,20 @@ export interface CsvRecord {
    * A quoted cell's range includes its quotes.
    */
   pos: number[];
+  /** A cell of this record was longer than MAX_CELL_CHARS: its text was not kept (it is empty here). */
+  overlong?: true;
 }
 
-export type CsvProblemCode = 'unterminated-quote' | 'text-after-quote';
+export type CsvProblemCode = 'unterminated-quote' | 'text-after-quote' | 'cell-too-long';
+
+/**
+ * The longest cell kept, in characters (8 Mi). Partner Center's longest cells (AdditionalInfo, Tags) are a few
+ * kilobytes; a longer one is a broken file, and keeping it would make memory grow with the file (a 300 MB cell
+ * took 806 MB, a 512 Mi-character one crashed the string builder). The scan goes on through it in flat memory.
+ * The fast readers hand any record longer than this many bytes to this tokenizer (byteCsv MAX_FAST_RECORD_BYTES),
+ * so both readers see the same overlong cells.
+ */
+export const MAX_CELL_CHARS = 8 << 20;
 
 export interface CsvProblem {
   code: CsvProblemCode;
@@ -57,6 +68,10 @@ export class CsvTokenizer {
   private sliceFrom = -1;
   private cellLine = 0;
   private cellChar = 0;
+  /** The current cell passed MAX_CELL_CHARS: its text is no longer kept. */
+  private cellTooLong = false;
+  /** Where the first overlong cell of the current record starts. */
+  private recordTooLong: { line: number; character: number } | undefined;
 
   constructor(
     private readonly delimiter: string,
@@ -122,8 +137,8 @@ export class CsvTokenizer {
             i = n;
             break;
           }
-          const text = this.acc + chunk.slice(this.sliceFrom, j);
-          this.finishCell(text, j);
+          this.append(chunk, this.sliceFrom, j);
+          this.finishCell(this.acc, j);
           const d = chunk.charCodeAt(j);
           if (d === delim) {
             this.state = State.CellStart;
@@ -156,7 +171,7 @@ export class CsvTokenizer {
             i = n;
             break;
           }
-          this.acc += chunk.slice(this.sliceFrom, j);
+          this.append(chunk, this.sliceFrom, j);
           this.sliceFrom = -1;
           this.previousWasCR = false;
           this.state = State.QuoteInQuoted;
@@ -165,7 +180,7 @@ export class CsvTokenizer {
         }
         case State.QuoteInQuoted: {
           if (c === QUOTE) {
-            this.acc += '"';
+            this.append('"', 0, 1);
             this.sliceFrom = i + 1;
             this.state = State.Quoted;
             i++;
@@ -195,7 +210,7 @@ export class CsvTokenizer {
     }
     // Carry the unfinished cell into the next chunk; positions become relative to the next chunk.
     if ((this.state === State.Unquoted || this.state === State.Quoted) && this.sliceFrom >= 0) {
-      this.acc += chunk.slice(this.sliceFrom);
+      this.append(chunk, this.sliceFrom, n);
       this.sliceFrom = 0;
     } else if (this.state === State.Quoted) {
       this.sliceFrom = 0;
@@ -237,21 +252,47 @@ export class CsvTokenizer {
     this.pos = [];
     this.acc = '';
     this.sliceFrom = -1;
+    this.cellTooLong = false;
+    this.recordTooLong = undefined;
   }
 
   private finishCell(text: string, endIndex: number): void {
     this.finishCellAt(text, this.line, endIndex - this.lineStart);
   }
 
+  /** Adds chunk[from, to) to the current cell's text, unless that would pass MAX_CELL_CHARS. */
+  private append(chunk: string, from: number, to: number): void {
+    if (this.cellTooLong || to <= from) return;
+    if (this.acc.length + (to - from) > MAX_CELL_CHARS) {
+      this.cellTooLong = true;
+      this.acc = '';
+      this.recordTooLong ??= { line: this.cellLine, character: this.cellChar };
+      return;
+    }
+    this.acc += chunk.slice(from, to);
+  }
+
   private finishCellAt(text: string, endLine: number, endChar: number): void {
-    this.cells.push(text);
+    this.cells.push(this.cellTooLong ? '' : text);
     this.pos.push(this.cellLine, this.cellChar, endLine, endChar);
     this.acc = '';
     this.sliceFrom = -1;
+    this.cellTooLong = false;
   }
 
   private finishRecord(): void {
-    this.onRecord({ index: this.recordIndex++, cells: this.cells, pos: this.pos });
+    const record: CsvRecord = { index: this.recordIndex++, cells: this.cells, pos: this.pos };
+    if (this.recordTooLong) {
+      this.onProblem({
+        code: 'cell-too-long',
+        message: `This cell is longer than ${MAX_CELL_CHARS.toLocaleString('en-US')} characters, the most a billing cell may have; the row was not read.`,
+        line: this.recordTooLong.line,
+        character: this.recordTooLong.character,
+      });
+      record.overlong = true;
+      this.recordTooLong = undefined;
+    }
+    this.onRecord(record);
     this.cells = [];
     this.pos = [];
     this.state = State.CellStart;

@@ -80,22 +80,39 @@ export function normalizeColumnName(name: string): string {
 /** Looks up columns by name in a header row. */
 export class ColumnMap {
   private readonly byName = new Map<string, number>();
+  /** Names the header has more than once, with every index: such a column is ambiguous and never read. */
+  readonly duplicates = new Map<string, number[]>();
   constructor(readonly header: readonly string[]) {
     header.forEach((h, i) => {
       const key = normalizeColumnName(h);
-      if (!this.byName.has(key)) this.byName.set(key, i);
+      if (key === '') return;
+      const first = this.byName.get(key);
+      if (first === undefined) this.byName.set(key, i);
+      else this.duplicates.set(key, [...(this.duplicates.get(key) ?? [first]), i]);
     });
   }
-  /** Index of a column by (any-case) name, or by its API name when the file has no column of that name, or -1. */
+  /**
+   * Index of a column by (any-case) name, or by its API name when the file has no column of that name, or -1; also
+   * -1 for a name the header has twice (which copy is meant?).
+   */
   indexOf(name: string): number {
     const key = normalizeColumnName(name);
+    if (this.duplicates.has(key)) return -1;
     const i = this.byName.get(key);
     if (i !== undefined) return i;
     for (const alt of API_NAMES[key] ?? []) {
+      if (this.duplicates.has(alt)) return -1;
       const j = this.byName.get(alt);
       if (j !== undefined) return j;
     }
     return -1;
+  }
+  /** Whether the column (or, absent that, its API name) is in the header more than once. */
+  isDuplicate(name: string): boolean {
+    const key = normalizeColumnName(name);
+    if (this.duplicates.has(key)) return true;
+    if (this.byName.has(key)) return false;
+    return (API_NAMES[key] ?? []).some((alt) => this.duplicates.has(alt));
   }
   has(name: string): boolean {
     return this.indexOf(name) >= 0;

@@ -5,7 +5,7 @@
  */
 import type Decimal from 'decimal.js';
 import { ZERO, formatCents } from '../money';
-import { readBillingFile, type BillingHeader } from '../billing/reader';
+import { duplicateColumnFindings, readBillingFile, type BillingHeader } from '../billing/reader';
 import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type FileKind } from '../billing/fileKinds';
 import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
@@ -120,6 +120,8 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
       });
       if (fast?.dateOrderContradicted) return restartInOtherOrder(source, options, onFinding, run, checker)!;
       if (fast) {
+        // The header was read apart from the rows: its own findings are said here.
+        for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
         if (run.stats) {
           run.stats.fast = true;
           run.stats.referenceRows = fast.referenceRows;
@@ -146,11 +148,18 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
       summary.delimiter = h.delimiter;
       const headerRange = recordRange(h.record.pos);
       const missing = (required: readonly string[]): boolean => {
-        const absent = h.columns.missing(required);
-        if (absent.length === 0) return false;
+        const all = h.columns.missing(required);
+        if (all.length === 0) return false;
+        // A column named twice is "missing" too (neither copy is read), but the message says which it is.
+        const absent = all.filter((c) => !h.columns.isDuplicate(c));
+        const twice = all.filter((c) => h.columns.isDuplicate(c));
+        const why = [
+          absent.length > 0 ? `lacks the column${absent.length > 1 ? 's' : ''} ${absent.join(', ')}` : '',
+          twice.length > 0 ? `has ${twice.join(', ')} more than once (ambiguous)` : '',
+        ].filter(Boolean).join(' and ');
         emit({
           code: 'missing-column', severity: 'error', ...headerRange,
-          message: `This ${FILE_KIND_LABELS[h.kind]} file lacks the column${absent.length > 1 ? 's' : ''} ${absent.join(', ')}; its rows cannot be re-rated.`,
+          message: `This ${FILE_KIND_LABELS[h.kind]} file ${why}; its rows cannot be re-rated.`,
         });
         return true;
       };

@@ -32,6 +32,7 @@ import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
+import { trackTemp, untrackTemp } from '../tempFiles';
 
 export interface FastDailyRun {
   input: ByteInput;
@@ -207,6 +208,8 @@ class Spool {
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'chargeback-check-'));
+    // Removed on every exit path: the finally of the check, process exit, and an interrupting signal.
+    trackTemp(this.dir);
     this.fd = openSync(join(this.dir, 'rows.bin'), 'w+');
   }
 
@@ -246,6 +249,7 @@ class Spool {
   close(): void {
     closeSync(this.fd);
     rmSync(this.dir, { recursive: true, force: true });
+    untrackTemp(this.dir);
   }
 }
 
@@ -429,8 +433,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     return NUM.neg ? -v : v;
   };
 
-  const spool = new Spool();
   const reader = rowReader(input);
+  // Made after the reader, so that nothing between its creation and the `finally` below can throw.
+  const spool = new Spool();
   /** Pass 1: exact quantity per (group, day), keyed group id x DAYS + day id. */
   const daySums = new ExactSumTable();
   try {

@@ -11,6 +11,7 @@ import type { CheckOptions } from '../../core/rating/options';
 import type { Diagnostic } from 'vscode-languageserver';
 import type { FileSummary } from '../../shared/protocol';
 import { DiagnosticCollector } from './diagnostics';
+import { displayText } from '../../core/text/displayText';
 import { FindingGrouper, groupMessage } from '../../core/findingGroups';
 import type { CheckedDocument } from './hover';
 import type { Finding } from '../../core/findings';
@@ -179,7 +180,7 @@ export class BillingService {
     // As the CLI prints them: a defect repeated on more than three rows of a meter is one line with count and money.
     const grouper = new FindingGrouper(3);
     const line = (f: Finding, message = f.message): string =>
-      `${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`;
+      displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`);
     const run = await checkSource(fileSource(path), settings.options, (f: Finding) => {
       collector.add(f);
       if (!grouper.add(f) && lines.length < listLimit) lines.push(line(f));

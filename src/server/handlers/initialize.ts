@@ -6,6 +6,7 @@ import { CodeActionKind, TextDocumentSyncKind, type Connection, type InitializeR
 import { fileURLToPath } from 'node:url';
 import type { PriceLists } from '../service/priceLists';
 import type { ServerSettings } from '../service/settings';
+import type { TrustInitializationOptions } from '../../shared/trust';
 
 /** What the client said it supports, filled in by initialize. */
 export interface ClientCapabilities {
@@ -24,6 +25,8 @@ export function registerInitialize(
     priceLists.workspaceFolders = (params.workspaceFolders ?? [])
       .filter((f) => f.uri.startsWith('file:'))
       .map((f) => fileURLToPath(f.uri));
+    // Restricted mode unless the client says the workspace is trusted (older clients say nothing: trusted).
+    priceLists.trusted = (params.initializationOptions as Partial<TrustInitializationOptions> | undefined)?.trusted !== false;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,

@@ -8,6 +8,7 @@ import type { LanguageServiceHooks } from '../service/languageService';
 import type { ServerSettings } from '../service/settings';
 import type { ClientCapabilities } from './initialize';
 import { sendNotification } from './messages';
+import { displayText } from '../../core/text/displayText';
 
 /** Documents above this size show progress (and can be cancelled) while they are checked. */
 const PROGRESS_THRESHOLD = 4 * 1024 * 1024;
@@ -25,7 +26,7 @@ export function connectionHooks(
     dataChanged: () => {
       if (client.canRefreshCodeLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
     },
-    log: (message) => connection.console.log(message),
+    log: (message) => connection.console.log(displayText(message)),
     async progress(uri, size, controller) {
       if (size < PROGRESS_THRESHOLD) return undefined;
       const progress = await connection.window.createWorkDoneProgress();

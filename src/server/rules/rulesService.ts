@@ -31,6 +31,8 @@ export interface RulesHooks {
   dataChanged(uri: string): void;
   dateOrder(uri: string): Promise<DateOrder>;
   log(message: string): void;
+  /** Folders nothing may be read outside of (an untrusted workspace); undefined when trusted. */
+  confineTo?(): readonly string[] | undefined;
 }
 
 interface RulesState {
@@ -134,6 +136,7 @@ export class RulesService {
       signal: controller.signal,
       keepLines: KEEP_LINES,
       cachedLines: state.cache,
+      confineTo: this.hooks.confineTo?.(),
     });
     if (run.cancelled || this.docs.get(uri) !== state) return;
     const folder = rulesFolder(rulesPath);
@@ -174,7 +177,7 @@ export class RulesService {
   async export(uri: string, text: string, kind: ExportKind, out: string, overwrite: boolean): Promise<ExportResult> {
     const rulesPath = fileURLToPath(uri);
     const dateOrder = await this.hooks.dateOrder(uri);
-    const run = await runRules(rulesPath, text, { dateOrder });
+    const run = await runRules(rulesPath, text, { dateOrder, confineTo: this.hooks.confineTo?.() });
     const errors = [...run.parsed.problems, ...run.dataProblems].filter((p) => p.severity === 'error');
     if (errors.length > 0 || !run.result || !run.result.ok) {
       const first = errors[0] ?? run.result?.errors[0];
@@ -183,7 +186,7 @@ export class RulesService {
     }
     const result = run.result;
     const content = exportContent(kind, result, run.parsed.model, run.files, dateOrder);
-    const written = await atomicWrite(out, content, { overwrite });
+    const written = await atomicWrite(out, content, { overwrite, inputs: [rulesPath, ...run.files] });
     if (!written.written) return { written: false, path: out, message: written.message, exists: written.reason === 'exists' };
     return { written: true, path: out, message: `Wrote ${kind} to ${out}`, total: formatCents(result.total), currency: result.currency, bytes: written.bytes };
   }

@@ -40,6 +40,8 @@ export interface LanguageServiceHooks {
   /** Shows progress for long checks; returns a reporter, or undefined when the check is short. */
   progress?(uri: string, size: number, controller: AbortController): Promise<ProgressReporter | undefined>;
   log(message: string): void;
+  /** Folders nothing may be read outside of (an untrusted workspace); undefined when trusted. */
+  confineTo?(): readonly string[] | undefined;
 }
 
 export class ChargebackLanguageService {
@@ -59,6 +61,7 @@ export class ChargebackLanguageService {
       dataChanged: hooks.dataChanged,
       dateOrder: hooks.dateOrder,
       log: hooks.log,
+      confineTo: () => hooks.confineTo?.(),
     });
   }
 

@@ -3,8 +3,8 @@
  * the document, loaded once and kept until the file on disk changes. Knows nothing of the LSP connection: what the
  * user should see goes through the hooks.
  */
-import { statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPriceList, type PriceList } from '../../core/billing/priceList';
 import { fileSource } from '../../core/billing/source';
@@ -18,9 +18,32 @@ export interface PriceListHooks {
 export class PriceLists {
   /** Folders of the workspace on disk (from initialize); relative settings resolve against these. */
   workspaceFolders: string[] = [];
+  /** False in an untrusted workspace (restricted mode): nothing outside the workspace folders is read. */
+  trusted = true;
   private readonly loaded = new Map<string, { mtimeMs: number; list: Promise<PriceList | undefined> }>();
 
   constructor(private readonly hooks: PriceListHooks) {}
+
+  /** Folders nothing may be read outside of: the workspace's when it is not trusted, else none (undefined). */
+  confineTo(): readonly string[] | undefined {
+    return this.trusted ? undefined : this.workspaceFolders;
+  }
+
+  /** Whether a path lies in one of the workspace folders (real paths: a link out of the workspace is outside). */
+  private insideWorkspace(path: string): boolean {
+    const real = (p: string): string => {
+      try {
+        return realpathSync(p);
+      } catch {
+        return resolve(p);
+      }
+    };
+    const file = real(path);
+    return this.workspaceFolders.some((f) => {
+      const r = relative(real(f), file);
+      return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+    });
+  }
 
   /** The price list the setting names for this document, if any; reloads when the file changed. */
   async forDocument(uri: string, setting: string): Promise<PriceList | undefined> {
@@ -32,9 +55,16 @@ export class PriceLists {
       if (!folder) return undefined;
       path = join(folder, path);
     }
+    if (!this.trusted && !this.insideWorkspace(path)) {
+      this.hooks.warn(`Chargeback: the price list "${setting}" is outside this untrusted workspace and is not read.`);
+      return undefined;
+    }
     let mtimeMs: number;
     try {
-      mtimeMs = statSync(path).mtimeMs;
+      const st = statSync(path);
+      // A FIFO or device would block the server or never end: only a regular file is a price list.
+      if (!st.isFile()) throw new Error('not a regular file');
+      mtimeMs = st.mtimeMs;
     } catch {
       this.hooks.warn(`Chargeback: the price list "${setting}" (${path}) cannot be read; tiered meters are re-rated as flat.`);
       return undefined;
