@@ -30,7 +30,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = await assemble();
   if (process.argv.includes('--check')) {
     const same = readFileSync(tsPath, 'utf8') === text;
-    console.log(same ? 'scannerWasm.ts matches scanner.wat' : 'scannerWasm.ts is out of date: run node scripts/build-wasm.mjs');
+    console.log(
+      same ? 'scannerWasm.ts matches scanner.wat' : 'scannerWasm.ts is out of date: run node scripts/build-wasm.mjs',
+    );
     process.exit(same ? 0 : 1);
   }
   writeFileSync(tsPath, text);

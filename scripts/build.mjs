@@ -14,7 +14,9 @@ const production = process.argv.includes('--production');
 rmSync(join(root, 'out'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 // The webview's code runs in a browser: type-checked on its own, with the DOM library.
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'webview')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'webview')], {
+  stdio: 'inherit',
+});
 
 const common = {
   bundle: true,
@@ -34,9 +36,20 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
   // The rules editor's webview: one script for the browser (lit and the elements bundled in) and its style sheet.
   build({
-    ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: ['webview/rulesEditor.ts'],
-    outfile: 'dist/webview/rulesEditor.js', sourcemap: false,
+    ...common,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    entryPoints: ['webview/rulesEditor.ts'],
+    outfile: 'dist/webview/rulesEditor.js',
+    sourcemap: false,
   }),
-  build({ ...common, platform: 'browser', entryPoints: ['webview/rulesEditor.css'], outfile: 'dist/webview/rulesEditor.css', sourcemap: false }),
+  build({
+    ...common,
+    platform: 'browser',
+    entryPoints: ['webview/rulesEditor.css'],
+    outfile: 'dist/webview/rulesEditor.css',
+    sourcemap: false,
+  }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);

@@ -17,7 +17,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
 import { cacheRoot, ensureCodeServer } from './vscode/setup-code-server.mjs';
-import { QUIET_SETTINGS, installExtension, killTree, launchChromium, sleep, startCodeServer, waitForWorkbench, withTimeout } from './vscode/code-server.mjs';
+import {
+  QUIET_SETTINGS,
+  installExtension,
+  killTree,
+  launchChromium,
+  sleep,
+  startCodeServer,
+  waitForWorkbench,
+  withTimeout,
+} from './vscode/code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const samples = join(root, 'samples');
@@ -29,13 +38,25 @@ let stopping;
 function stop(code) {
   stopping ??= (async () => {
     for (const fn of cleanups.reverse()) {
-      try { await withTimeout(fn(), 15_000, 'cleanup step'); } catch (err) { console.error(`[demo] cleanup: ${err.message}`); }
+      try {
+        await withTimeout(fn(), 15_000, 'cleanup step');
+      } catch (err) {
+        console.error(`[demo] cleanup: ${err.message}`);
+      }
     }
     process.exit(code);
   })();
   return stopping;
 }
-for (const [signal, code] of [['SIGINT', 0], ['SIGTERM', 143], ['SIGHUP', 129]]) process.on(signal, () => { console.log('\n[demo] stopping'); stop(code); });
+for (const [signal, code] of [
+  ['SIGINT', 0],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+])
+  process.on(signal, () => {
+    console.log('\n[demo] stopping');
+    stop(code);
+  });
 
 try {
   await main();
@@ -75,7 +96,9 @@ async function main() {
     return;
   }
   console.log(`\n  FinOps Chargeback demo: open ${server.url} in a browser (samples/ is the workspace).`);
-  console.log(`  From another machine: ssh -L ${server.port}:127.0.0.1:${server.port} <this machine>, then the same URL.`);
+  console.log(
+    `  From another machine: ssh -L ${server.port}:127.0.0.1:${server.port} <this machine>, then the same URL.`,
+  );
   console.log('  Ctrl-C stops it.\n');
   const { code, signal } = await server.exited;
   if (stopping) return; // Ctrl-C: stop() is already under way
@@ -100,7 +123,9 @@ async function screenshot(server) {
     const [file, ...position] = args.open.split(':');
     const full = resolve(root, file);
     if (!existsSync(full)) throw new Error(`--open: ${full} does not exist`);
-    const payload = [['openFile', `vscode-remote://127.0.0.1:${server.port}${full}${position.length ? `:${position.join(':')}` : ''}`]];
+    const payload = [
+      ['openFile', `vscode-remote://127.0.0.1:${server.port}${full}${position.length ? `:${position.join(':')}` : ''}`],
+    ];
     if (position.length) payload.push(['gotoLineMode', 'true']);
     url += `?folder=${encodeURIComponent(samples)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   }
@@ -111,7 +136,8 @@ async function screenshot(server) {
   if (args.problems) await page.keyboard.press('Control+Shift+M');
   await sleep(args.settleMs / 2);
   // Then until no status bar item spins (a check still running), for at most a minute.
-  await page.waitForFunction(() => !document.querySelector('.statusbar .codicon-modifier-spin'), null, { timeout: 60_000 })
+  await page
+    .waitForFunction(() => !document.querySelector('.statusbar .codicon-modifier-spin'), null, { timeout: 60_000 })
     .catch(() => console.error('[demo] the status bar still shows work in progress; taking the screenshot anyway'));
   mkdirSync(dirname(args.screenshot), { recursive: true });
   await page.screenshot({ path: args.screenshot });
@@ -122,7 +148,9 @@ function runInherited(cmd, cmdArgs) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${cmdArgs.join(' ')} failed (${signal ?? code})`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${cmdArgs.join(' ')} failed (${signal ?? code})`)),
+    );
   });
 }
 
@@ -130,7 +158,9 @@ function runInherited(cmd, cmdArgs) {
 async function firstFreePort(ports) {
   for (const port of ports) {
     const free = await new Promise((r) => {
-      const probe = createServer().once('error', () => r(false)).listen(port, '127.0.0.1', () => probe.close(() => r(true)));
+      const probe = createServer()
+        .once('error', () => r(false))
+        .listen(port, '127.0.0.1', () => probe.close(() => r(true)));
     });
     if (free) return port;
   }
@@ -139,8 +169,13 @@ async function firstFreePort(ports) {
 
 function parseArgs(argv) {
   const parsed = {
-    port: undefined, screenshot: process.env.FINOPS_DEMO_SCREENSHOT, open: undefined, problems: false,
-    settleMs: 6000, width: 1400, height: 900,
+    port: undefined,
+    screenshot: process.env.FINOPS_DEMO_SCREENSHOT,
+    open: undefined,
+    problems: false,
+    settleMs: 6000,
+    width: 1400,
+    height: 900,
   };
   const value = (i) => {
     if (i >= argv.length) usage();
@@ -162,6 +197,8 @@ function parseArgs(argv) {
 }
 
 function usage() {
-  console.error('usage: node scripts/demo.mjs [--port N] [--screenshot FILE.png [--open PATH[:LINE[:COL]]] [--problems] [--settle-ms N] [--size 1400x900]]');
+  console.error(
+    'usage: node scripts/demo.mjs [--port N] [--screenshot FILE.png [--open PATH[:LINE[:COL]]] [--problems] [--settle-ms N] [--size 1400x900]]',
+  );
   process.exit(2);
 }

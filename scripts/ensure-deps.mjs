@@ -13,6 +13,8 @@ export function ensureDependencies(root) {
     const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`npm ci failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`);
   } else if (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs + 1000) {
-    console.log('note: package-lock.json changed since the last npm install; run `npm ci` if the build misses a package');
+    console.log(
+      'note: package-lock.json changed since the last npm install; run `npm ci` if the build misses a package',
+    );
   }
 }

@@ -15,7 +15,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ONE, ZERO, floorCents, formatPrice, roundCents } from '../src/core/money';
-import { chargedFraction, grossPrice, rateCumulative, tiersFromRangeMins, type PriceTier } from '../src/core/rating/formula';
+import {
+  chargedFraction,
+  grossPrice,
+  rateCumulative,
+  tiersFromRangeMins,
+  type PriceTier,
+} from '../src/core/rating/formula';
 import { DAILY_USAGE_COLUMNS, RECONCILIATION_COLUMNS } from '../src/core/billing/fileKinds';
 import { plantTieOutDefect } from './samples/tieOutDefect';
 
@@ -25,14 +31,35 @@ import { plantTieOutDefect } from './samples/tieOutDefect';
 
 // The daily and reconciliation lists are the core's own, so that the samples and the checker never drift. Real billed
 // daily exports put BenefitId before BenefitOrderId: the sample does too (the checker finds columns by name).
-export const DAILY_COLUMNS = [...DAILY_USAGE_COLUMNS.slice(0, -3), 'BenefitId', 'BenefitOrderId', 'BenefitType'] as const;
-if (DAILY_USAGE_COLUMNS.slice(-3).join() !== 'BenefitOrderId,BenefitId,BenefitType') throw new Error('daily column order changed');
+export const DAILY_COLUMNS = [
+  ...DAILY_USAGE_COLUMNS.slice(0, -3),
+  'BenefitId',
+  'BenefitOrderId',
+  'BenefitType',
+] as const;
+if (DAILY_USAGE_COLUMNS.slice(-3).join() !== 'BenefitOrderId,BenefitId,BenefitType')
+  throw new Error('daily column order changed');
 export const RECON_COLUMNS = RECONCILIATION_COLUMNS;
 
 export const PRICE_LIST_COLUMNS = [
-  'ProductTitle', 'ProductId', 'SkuId', 'SkuTitle', 'Publisher', 'SkuDescription', 'UnitOfMeasure', 'TermDuration',
-  'Market', 'Currency', 'UnitPrice', 'PricingTierRangeMin', 'PricingTierRangeMax', 'EffectiveStartDate',
-  'EffectiveEndDate', 'MeterIds', 'MeterType', 'Tags',
+  'ProductTitle',
+  'ProductId',
+  'SkuId',
+  'SkuTitle',
+  'Publisher',
+  'SkuDescription',
+  'UnitOfMeasure',
+  'TermDuration',
+  'Market',
+  'Currency',
+  'UnitPrice',
+  'PricingTierRangeMin',
+  'PricingTierRangeMax',
+  'EffectiveStartDate',
+  'EffectiveEndDate',
+  'MeterIds',
+  'MeterType',
+  'Tags',
 ] as const;
 
 type DailyColumn = (typeof DAILY_COLUMNS)[number];
@@ -212,8 +239,10 @@ function meter(spec: MeterSpec): Meter {
     : [{ min: ZERO, max: '', price: new Dec(spec.price) }];
   const tiers = spec.tiers ? tiersFromRangeMins(priceRows.map((r) => ({ min: r.min, unitPrice: r.price }))) : [];
   const listed = spec.allowance ? tiers[1] : tiers[0];
-  if (spec.allowance && !tiers[0]?.unitPrice.isZero()) throw new Error(`${spec.key}: an allowance is a first band at 0`);
-  if (tiers.length > 0 && !listed.unitPrice.eq(spec.price)) throw new Error(`${spec.key}: UnitPrice must be the first paid tier's`);
+  if (spec.allowance && !tiers[0]?.unitPrice.isZero())
+    throw new Error(`${spec.key}: an allowance is a first band at 0`);
+  if (tiers.length > 0 && !listed.unitPrice.eq(spec.price))
+    throw new Error(`${spec.key}: UnitPrice must be the first paid tier's`);
   return {
     key: spec.key,
     id: guid(`meter:${spec.key}`),
@@ -238,36 +267,280 @@ function meter(spec: MeterSpec): Meter {
 }
 
 const M = {
-  d2sv5: meter({ key: 'vm-d2sv5', category: 'Virtual Machines', subCategory: 'Dv5 Series', name: 'D2s v5', region: 'EU West', unit: '1 Hour', productName: 'Virtual Machines Dv5 Series', skuName: 'D2s v5', price: '0.096' }),
-  d4sv5: meter({ key: 'vm-d4sv5', category: 'Virtual Machines', subCategory: 'Dv5 Series', name: 'D4s v5', region: 'EU West', unit: '1 Hour', productName: 'Virtual Machines Dv5 Series', skuName: 'D4s v5', price: '0.192' }),
-  d2sv5Spot: meter({ key: 'vm-d2sv5-spot', category: 'Virtual Machines', subCategory: 'Dv5 Series', name: 'D2s v5 Spot', region: 'EU West', unit: '1 Hour', productName: 'Virtual Machines Dv5 Series', skuName: 'D2s v5 Spot', price: '0.0211', pecEligible: false, priceListTags: 'Spot' }),
-  p10: meter({ key: 'disk-p10', category: 'Storage', subCategory: 'Premium SSD Managed Disks', name: 'P10 LRS Disk', region: 'EU West', unit: '1/Month', productName: 'Premium SSD Managed Disks', skuName: 'P10 LRS', price: '21.68' }),
-  e10: meter({ key: 'disk-e10', category: 'Storage', subCategory: 'Standard SSD Managed Disks', name: 'E10 LRS Disk', region: 'EU West', unit: '1/Month', productName: 'Standard SSD Managed Disks', skuName: 'E10 LRS', price: '9.6' }),
+  d2sv5: meter({
+    key: 'vm-d2sv5',
+    category: 'Virtual Machines',
+    subCategory: 'Dv5 Series',
+    name: 'D2s v5',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Virtual Machines Dv5 Series',
+    skuName: 'D2s v5',
+    price: '0.096',
+  }),
+  d4sv5: meter({
+    key: 'vm-d4sv5',
+    category: 'Virtual Machines',
+    subCategory: 'Dv5 Series',
+    name: 'D4s v5',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Virtual Machines Dv5 Series',
+    skuName: 'D4s v5',
+    price: '0.192',
+  }),
+  d2sv5Spot: meter({
+    key: 'vm-d2sv5-spot',
+    category: 'Virtual Machines',
+    subCategory: 'Dv5 Series',
+    name: 'D2s v5 Spot',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Virtual Machines Dv5 Series',
+    skuName: 'D2s v5 Spot',
+    price: '0.0211',
+    pecEligible: false,
+    priceListTags: 'Spot',
+  }),
+  p10: meter({
+    key: 'disk-p10',
+    category: 'Storage',
+    subCategory: 'Premium SSD Managed Disks',
+    name: 'P10 LRS Disk',
+    region: 'EU West',
+    unit: '1/Month',
+    productName: 'Premium SSD Managed Disks',
+    skuName: 'P10 LRS',
+    price: '21.68',
+  }),
+  e10: meter({
+    key: 'disk-e10',
+    category: 'Storage',
+    subCategory: 'Standard SSD Managed Disks',
+    name: 'E10 LRS Disk',
+    region: 'EU West',
+    unit: '1/Month',
+    productName: 'Standard SSD Managed Disks',
+    skuName: 'E10 LRS',
+    price: '9.6',
+  }),
   // Tiered, 0-based bands that these volumes never leave: the checker still needs the list to know it is tiered.
-  hotData: meter({ key: 'blob-hot-lrs-data', category: 'Storage', subCategory: 'Tiered Block Blob', name: 'Hot LRS Data Stored', region: 'EU West', unit: '1 GB/Month', productName: 'General Block Blob v2', skuName: 'Hot LRS', price: '0.0184', tiers: [['0', '51200', '0.0184'], ['51200', '512000', '0.0177'], ['512000', '', '0.0170']] }),
-  hotWrite: meter({ key: 'blob-hot-lrs-write', category: 'Storage', subCategory: 'Tiered Block Blob', name: 'Hot LRS Write Operations', region: 'EU West', unit: '10K', productName: 'General Block Blob v2', skuName: 'Hot LRS Write Operations', price: '0.065' }),
-  hotRead: meter({ key: 'blob-hot-read', category: 'Storage', subCategory: 'Tiered Block Blob', name: 'Hot Read Operations', region: 'EU West', unit: '10K', productName: 'General Block Blob v2', skuName: 'Hot Read Operations', price: '0.0052' }),
+  hotData: meter({
+    key: 'blob-hot-lrs-data',
+    category: 'Storage',
+    subCategory: 'Tiered Block Blob',
+    name: 'Hot LRS Data Stored',
+    region: 'EU West',
+    unit: '1 GB/Month',
+    productName: 'General Block Blob v2',
+    skuName: 'Hot LRS',
+    price: '0.0184',
+    tiers: [
+      ['0', '51200', '0.0184'],
+      ['51200', '512000', '0.0177'],
+      ['512000', '', '0.0170'],
+    ],
+  }),
+  hotWrite: meter({
+    key: 'blob-hot-lrs-write',
+    category: 'Storage',
+    subCategory: 'Tiered Block Blob',
+    name: 'Hot LRS Write Operations',
+    region: 'EU West',
+    unit: '10K',
+    productName: 'General Block Blob v2',
+    skuName: 'Hot LRS Write Operations',
+    price: '0.065',
+  }),
+  hotRead: meter({
+    key: 'blob-hot-read',
+    category: 'Storage',
+    subCategory: 'Tiered Block Blob',
+    name: 'Hot Read Operations',
+    region: 'EU West',
+    unit: '10K',
+    productName: 'General Block Blob v2',
+    skuName: 'Hot Read Operations',
+    price: '0.0052',
+  }),
   // Tiered, 1-based bands ("1-100, 101-10240") crossed on the first days of the month: the effective price falls.
-  egress: meter({ key: 'bandwidth-zone1-out', category: 'Bandwidth', subCategory: 'Rtn Preference: MGN', name: 'Standard Data Transfer Out', region: 'Zone 1', unit: '1 GB', productName: 'Bandwidth', skuName: 'Standard Data Transfer Out', price: '0.087', tiers: [['1', '100', '0.087'], ['101', '10240', '0.083'], ['10241', '51200', '0.07']] }),
-  pip: meter({ key: 'vnet-ipv4-static', category: 'Virtual Network', subCategory: 'IP Addresses', name: 'Standard IPv4 Static Public IP', region: 'EU West', unit: '1 Hour', productName: 'Virtual Network IP Addresses', skuName: 'Standard IPv4 Static Public IP', price: '0.005' }),
+  egress: meter({
+    key: 'bandwidth-zone1-out',
+    category: 'Bandwidth',
+    subCategory: 'Rtn Preference: MGN',
+    name: 'Standard Data Transfer Out',
+    region: 'Zone 1',
+    unit: '1 GB',
+    productName: 'Bandwidth',
+    skuName: 'Standard Data Transfer Out',
+    price: '0.087',
+    tiers: [
+      ['1', '100', '0.087'],
+      ['101', '10240', '0.083'],
+      ['10241', '51200', '0.07'],
+    ],
+  }),
+  pip: meter({
+    key: 'vnet-ipv4-static',
+    category: 'Virtual Network',
+    subCategory: 'IP Addresses',
+    name: 'Standard IPv4 Static Public IP',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Virtual Network IP Addresses',
+    skuName: 'Standard IPv4 Static Public IP',
+    price: '0.005',
+  }),
   // Free monthly allowances, as real files show them: EffectiveUnitPrice 0.00 on the free part of the month.
-  laIngest: meter({ key: 'log-analytics-ingest', category: 'Log Analytics', subCategory: 'Analytics Logs', name: 'Analytics Logs Data Ingestion', region: 'EU West', unit: '1 GB', productName: 'Log Analytics', skuName: 'Analytics Logs', price: '2.99', tiers: [['0', '25', '0'], ['25', '', '2.99']], allowance: true }),
-  alerts: meter({ key: 'monitor-metric-alerts', category: 'Azure Monitor', subCategory: 'Alerts', name: 'Metric Alerts Monitored Time Series', region: 'EU West', unit: '1/Month', productName: 'Azure Monitor', skuName: 'Metric Alerts', price: '0.1', tiers: [['0', '10', '0'], ['10', '', '0.1']], allowance: true }),
-  sqlVcore: meter({ key: 'sql-gp-gen5-vcore', category: 'SQL Database', subCategory: 'General Purpose - Compute Gen5', name: 'vCore', region: 'EU West', unit: '1 Hour', productName: 'SQL Database Single/Elastic Pool General Purpose - Compute Gen5', skuName: 'vCore', price: '0.2538' }),
-  sqlStorage: meter({ key: 'sql-gp-storage', category: 'SQL Database', subCategory: 'General Purpose - Storage', name: 'General Purpose Data Stored', region: 'EU West', unit: '1 GB/Month', productName: 'SQL Database Single/Elastic Pool General Purpose - Storage', skuName: 'General Purpose Data Stored', price: '0.127' }),
-  appP1v3: meter({ key: 'appservice-p1v3', category: 'Azure App Service', subCategory: 'Premium v3 Plan', name: 'P1 v3 App', region: 'EU West', unit: '1 Hour', productName: 'Azure App Service Premium v3 Plan', skuName: 'P1 v3', price: '0.2' }),
-  acr: meter({ key: 'acr-premium', category: 'Container Registry', subCategory: 'Premium', name: 'Premium Registry Unit', region: 'EU West', unit: '1/Day', productName: 'Container Registry', skuName: 'Premium', price: '1.667' }),
-  vpnGw1: meter({ key: 'vpn-gw1', category: 'VPN Gateway', subCategory: 'VPN Gateway', name: 'VpnGw1', region: 'EU West', unit: '1 Hour', productName: 'VPN Gateway', skuName: 'VpnGw1', price: '0.19' }),
-  kvOps: meter({ key: 'keyvault-ops', category: 'Key Vault', subCategory: 'Standard', name: 'Operations', region: 'EU West', unit: '10K', productName: 'Key Vault', skuName: 'Standard Operations', price: '0.03' }),
+  laIngest: meter({
+    key: 'log-analytics-ingest',
+    category: 'Log Analytics',
+    subCategory: 'Analytics Logs',
+    name: 'Analytics Logs Data Ingestion',
+    region: 'EU West',
+    unit: '1 GB',
+    productName: 'Log Analytics',
+    skuName: 'Analytics Logs',
+    price: '2.99',
+    tiers: [
+      ['0', '25', '0'],
+      ['25', '', '2.99'],
+    ],
+    allowance: true,
+  }),
+  alerts: meter({
+    key: 'monitor-metric-alerts',
+    category: 'Azure Monitor',
+    subCategory: 'Alerts',
+    name: 'Metric Alerts Monitored Time Series',
+    region: 'EU West',
+    unit: '1/Month',
+    productName: 'Azure Monitor',
+    skuName: 'Metric Alerts',
+    price: '0.1',
+    tiers: [
+      ['0', '10', '0'],
+      ['10', '', '0.1'],
+    ],
+    allowance: true,
+  }),
+  sqlVcore: meter({
+    key: 'sql-gp-gen5-vcore',
+    category: 'SQL Database',
+    subCategory: 'General Purpose - Compute Gen5',
+    name: 'vCore',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'SQL Database Single/Elastic Pool General Purpose - Compute Gen5',
+    skuName: 'vCore',
+    price: '0.2538',
+  }),
+  sqlStorage: meter({
+    key: 'sql-gp-storage',
+    category: 'SQL Database',
+    subCategory: 'General Purpose - Storage',
+    name: 'General Purpose Data Stored',
+    region: 'EU West',
+    unit: '1 GB/Month',
+    productName: 'SQL Database Single/Elastic Pool General Purpose - Storage',
+    skuName: 'General Purpose Data Stored',
+    price: '0.127',
+  }),
+  appP1v3: meter({
+    key: 'appservice-p1v3',
+    category: 'Azure App Service',
+    subCategory: 'Premium v3 Plan',
+    name: 'P1 v3 App',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Azure App Service Premium v3 Plan',
+    skuName: 'P1 v3',
+    price: '0.2',
+  }),
+  acr: meter({
+    key: 'acr-premium',
+    category: 'Container Registry',
+    subCategory: 'Premium',
+    name: 'Premium Registry Unit',
+    region: 'EU West',
+    unit: '1/Day',
+    productName: 'Container Registry',
+    skuName: 'Premium',
+    price: '1.667',
+  }),
+  vpnGw1: meter({
+    key: 'vpn-gw1',
+    category: 'VPN Gateway',
+    subCategory: 'VPN Gateway',
+    name: 'VpnGw1',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'VPN Gateway',
+    skuName: 'VpnGw1',
+    price: '0.19',
+  }),
+  kvOps: meter({
+    key: 'keyvault-ops',
+    category: 'Key Vault',
+    subCategory: 'Standard',
+    name: 'Operations',
+    region: 'EU West',
+    unit: '10K',
+    productName: 'Key Vault',
+    skuName: 'Standard Operations',
+    price: '0.03',
+  }),
   // Third-party software billed through the Azure plan: never earns PEC.
-  ubuntuPro: meter({ key: 'canonical-ubuntu-pro-2vcpu', category: 'Virtual Machine Licenses', subCategory: 'Ubuntu Pro', name: 'Ubuntu Pro 22.04 LTS - 2 vCPU', region: 'EU West', unit: '1 Hour', productName: 'Ubuntu Pro 22.04 LTS', skuName: 'Ubuntu Pro 2 vCPU', price: '0.011', publisher: 'Canonical', priceListTags: 'Marketplace' }),
+  ubuntuPro: meter({
+    key: 'canonical-ubuntu-pro-2vcpu',
+    category: 'Virtual Machine Licenses',
+    subCategory: 'Ubuntu Pro',
+    name: 'Ubuntu Pro 22.04 LTS - 2 vCPU',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Ubuntu Pro 22.04 LTS',
+    skuName: 'Ubuntu Pro 2 vCPU',
+    price: '0.011',
+    publisher: 'Canonical',
+    priceListTags: 'Marketplace',
+  }),
 };
 
 /** Meters the price list carries although nobody used them this month (a real price list has thousands). */
 const UNUSED_METERS: Meter[] = [
-  meter({ key: 'vm-d8sv5', category: 'Virtual Machines', subCategory: 'Dv5 Series', name: 'D8s v5', region: 'EU West', unit: '1 Hour', productName: 'Virtual Machines Dv5 Series', skuName: 'D8s v5', price: '0.384' }),
-  meter({ key: 'blob-cool-lrs-data', category: 'Storage', subCategory: 'Tiered Block Blob', name: 'Cool LRS Data Stored', region: 'EU West', unit: '1 GB/Month', productName: 'General Block Blob v2', skuName: 'Cool LRS', price: '0.01' }),
-  meter({ key: 'disk-p20', category: 'Storage', subCategory: 'Premium SSD Managed Disks', name: 'P20 LRS Disk', region: 'EU West', unit: '1/Month', productName: 'Premium SSD Managed Disks', skuName: 'P20 LRS', price: '41.85' }),
+  meter({
+    key: 'vm-d8sv5',
+    category: 'Virtual Machines',
+    subCategory: 'Dv5 Series',
+    name: 'D8s v5',
+    region: 'EU West',
+    unit: '1 Hour',
+    productName: 'Virtual Machines Dv5 Series',
+    skuName: 'D8s v5',
+    price: '0.384',
+  }),
+  meter({
+    key: 'blob-cool-lrs-data',
+    category: 'Storage',
+    subCategory: 'Tiered Block Blob',
+    name: 'Cool LRS Data Stored',
+    region: 'EU West',
+    unit: '1 GB/Month',
+    productName: 'General Block Blob v2',
+    skuName: 'Cool LRS',
+    price: '0.01',
+  }),
+  meter({
+    key: 'disk-p20',
+    category: 'Storage',
+    subCategory: 'Premium SSD Managed Disks',
+    name: 'P20 LRS Disk',
+    region: 'EU West',
+    unit: '1/Month',
+    productName: 'Premium SSD Managed Disks',
+    skuName: 'P20 LRS',
+    price: '41.85',
+  }),
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -322,109 +595,257 @@ function micro(rng: Rng, min: string, max: string): Decimal {
   const hi = new Dec(max).times(1e6).toNumber();
   return new Dec(rng.int(lo, hi)).div(1e6);
 }
-const fixed = (q: string): Qty => () => new Dec(q);
+const fixed =
+  (q: string): Qty =>
+  () =>
+    new Dec(q);
 /** A monthly unit (disk, alert time series) billed in daily slices of 1/31, printed to 6 decimals as PC does. */
-const perMonth = (count: string): Qty => () => new Dec(count).div(DAYS).toDecimalPlaces(6, Dec.ROUND_HALF_UP);
+const perMonth =
+  (count: string): Qty =>
+  () =>
+    new Dec(count).div(DAYS).toDecimalPlaces(6, Dec.ROUND_HALF_UP);
 /** GB-months: the stored volume (growing linearly through the month) billed as a daily 1/31 slice. */
-const storedGb = (startGb: string, growthPerDay: string): Qty => (day, rng) =>
-  new Dec(startGb).plus(new Dec(growthPerDay).times(day - 1)).plus(micro(rng, '0', '3')).div(DAYS).toDecimalPlaces(6, Dec.ROUND_HALF_UP);
-const range = (min: string, max: string): Qty => (_day, rng) => micro(rng, min, max);
+const storedGb =
+  (startGb: string, growthPerDay: string): Qty =>
+  (day, rng) =>
+    new Dec(startGb)
+      .plus(new Dec(growthPerDay).times(day - 1))
+      .plus(micro(rng, '0', '3'))
+      .div(DAYS)
+      .toDecimalPlaces(6, Dec.ROUND_HALF_UP);
+const range =
+  (min: string, max: string): Qty =>
+  (_day, rng) =>
+    micro(rng, min, max);
 /** VM hours: a full day, now and then less when the machine was deallocated for a while (whole minutes). */
-const uptime = (count = 1): Qty => (_day, rng) => {
-  const minutes = rng.chance(8) ? 1440 - rng.int(15, 600) : 1440;
-  return new Dec(minutes * count).div(60).toDecimalPlaces(6, Dec.ROUND_HALF_UP);
-};
-const weekdays = (q: Qty): Qty => (day, rng) => (isWeekend(day) ? undefined : q(day, rng));
-const sometimes = (percent: number, q: Qty): Qty => (day, rng) => (rng.chance(percent) ? q(day, rng) : undefined);
+const uptime =
+  (count = 1): Qty =>
+  (_day, rng) => {
+    const minutes = rng.chance(8) ? 1440 - rng.int(15, 600) : 1440;
+    return new Dec(minutes * count).div(60).toDecimalPlaces(6, Dec.ROUND_HALF_UP);
+  };
+const weekdays =
+  (q: Qty): Qty =>
+  (day, rng) =>
+    isWeekend(day) ? undefined : q(day, rng);
+const sometimes =
+  (percent: number, q: Qty): Qty =>
+  (day, rng) =>
+    rng.chance(percent) ? q(day, rng) : undefined;
 
-function vmInfo(size: string, name: string, vcpus: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ServiceType: `Standard_${size}`, VMName: name, VCPUs: vcpus, UsageType: 'ComputeHR', ImageType: 'Canonical', ...extra };
+function vmInfo(
+  size: string,
+  name: string,
+  vcpus: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ServiceType: `Standard_${size}`,
+    VMName: name,
+    VCPUs: vcpus,
+    UsageType: 'ComputeHR',
+    ImageType: 'Canonical',
+    ...extra,
+  };
 }
 
-const RI_D4 = { orderId: guid('reservation-order:contoso-d4sv5'), id: guid('reservation:contoso-d4sv5'), type: 'Reservation' };
+const RI_D4 = {
+  orderId: guid('reservation-order:contoso-d4sv5'),
+  id: guid('reservation:contoso-d4sv5'),
+  type: 'Reservation',
+};
 
 const CONTOSO: Customer = {
   id: guid('customer:contoso'),
   name: 'Contoso Ltd',
   domain: 'contosoltd.onmicrosoft.com',
   country: 'IE',
-  plan: { id: guid('plan:contoso'), orderId: code('order:contoso-plan', 32, 'abcdefghijklmnopqrstuvwxyz0123456789'), orderDate: '2024-05-13', startDate: '2024-05-13' },
+  plan: {
+    id: guid('plan:contoso'),
+    orderId: code('order:contoso-plan', 32, 'abcdefghijklmnopqrstuvwxyz0123456789'),
+    orderDate: '2024-05-13',
+    startDate: '2024-05-13',
+  },
   entitlements: [
     {
       id: guid('entitlement:contoso-web-prod'),
       name: 'contoso-web-prod',
       resources: [
         ...['vm-web-01', 'vm-web-02'].flatMap((vm): Resource[] => [
-          { name: vm, group: 'rg-web-prod', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'web', env: 'prod' },
-            uses: [{ meter: M.d2sv5, qty: uptime(), additionalInfo: vmInfo('D2s_v5', vm, 2) }, { meter: M.egress, qty: range('0.5', '6') }] },
+          {
+            name: vm,
+            group: 'rg-web-prod',
+            type: 'Microsoft.Compute/virtualMachines',
+            tags: { team: 'web', env: 'prod' },
+            uses: [
+              { meter: M.d2sv5, qty: uptime(), additionalInfo: vmInfo('D2s_v5', vm, 2) },
+              { meter: M.egress, qty: range('0.5', '6') },
+            ],
+          },
           // The second web VM's disk was created by hand and never tagged: a realistic tagging gap.
-          { name: `${vm}_OsDisk_1`, group: 'rg-web-prod', type: 'Microsoft.Compute/disks', tags: vm === 'vm-web-01' ? { team: 'web', env: 'prod' } : undefined,
-            uses: [{ meter: M.p10, qty: perMonth('1') }] },
+          {
+            name: `${vm}_OsDisk_1`,
+            group: 'rg-web-prod',
+            type: 'Microsoft.Compute/disks',
+            tags: vm === 'vm-web-01' ? { team: 'web', env: 'prod' } : undefined,
+            uses: [{ meter: M.p10, qty: perMonth('1') }],
+          },
         ]),
-        { name: 'pip-web-lb', group: 'rg-web-prod', type: 'Microsoft.Network/publicIPAddresses', tags: { team: 'web', env: 'prod' },
-          uses: [{ meter: M.pip, qty: fixed('24') }] },
-        { name: 'asp-web-prod', group: 'rg-web-prod', type: 'Microsoft.Web/serverFarms', tags: { team: 'web', env: 'prod' },
+        {
+          name: 'pip-web-lb',
+          group: 'rg-web-prod',
+          type: 'Microsoft.Network/publicIPAddresses',
+          tags: { team: 'web', env: 'prod' },
+          uses: [{ meter: M.pip, qty: fixed('24') }],
+        },
+        {
+          name: 'asp-web-prod',
+          group: 'rg-web-prod',
+          type: 'Microsoft.Web/serverFarms',
+          tags: { team: 'web', env: 'prod' },
           uses: [
             { meter: M.appP1v3, qty: (day, rng) => new Dec(isWeekend(day) ? 48 : rng.chance(30) ? 72 : 48) },
             { meter: M.egress, qty: range('2', '12') },
-          ] },
-        { name: 'sql-contoso-web/databases/shop', group: 'rg-web-prod', type: 'Microsoft.Sql/servers', tags: { team: 'web', env: 'prod' },
-          uses: [{ meter: M.sqlVcore, qty: fixed('48') }, { meter: M.sqlStorage, qty: storedGb('120', '0.8') }] },
-        { name: 'kv-contoso-web', group: 'rg-web-prod', type: 'Microsoft.KeyVault/vaults', tags: { team: 'web', env: 'prod' },
-          uses: [{ meter: M.kvOps, qty: range('0.2', '1.8') }] },
-        { name: 'stcontosowebassets', group: 'rg-web-prod', type: 'Microsoft.Storage/storageAccounts', tags: { team: 'web', env: 'prod' },
+          ],
+        },
+        {
+          name: 'sql-contoso-web/databases/shop',
+          group: 'rg-web-prod',
+          type: 'Microsoft.Sql/servers',
+          tags: { team: 'web', env: 'prod' },
+          uses: [
+            { meter: M.sqlVcore, qty: fixed('48') },
+            { meter: M.sqlStorage, qty: storedGb('120', '0.8') },
+          ],
+        },
+        {
+          name: 'kv-contoso-web',
+          group: 'rg-web-prod',
+          type: 'Microsoft.KeyVault/vaults',
+          tags: { team: 'web', env: 'prod' },
+          uses: [{ meter: M.kvOps, qty: range('0.2', '1.8') }],
+        },
+        {
+          name: 'stcontosowebassets',
+          group: 'rg-web-prod',
+          type: 'Microsoft.Storage/storageAccounts',
+          tags: { team: 'web', env: 'prod' },
           uses: [
             { meter: M.hotData, qty: storedGb('310', '1.5') },
             { meter: M.hotWrite, qty: range('0.8', '3.5') },
             { meter: M.hotRead, qty: range('2', '9') },
             { meter: M.egress, qty: range('1', '5') },
-          ] },
+          ],
+        },
       ],
     },
     {
       id: guid('entitlement:contoso-data-prod'),
       name: 'contoso-data-prod',
       resources: [
-        { name: 'stcontosodatalake', group: 'rg-data-lake', type: 'Microsoft.Storage/storageAccounts', tags: { team: 'data', env: 'prod' },
+        {
+          name: 'stcontosodatalake',
+          group: 'rg-data-lake',
+          type: 'Microsoft.Storage/storageAccounts',
+          tags: { team: 'data', env: 'prod' },
           uses: [
             { meter: M.hotData, qty: storedGb('18200', '64') },
             { meter: M.hotWrite, qty: range('18', '60') },
             { meter: M.hotRead, qty: range('40', '120') },
             { meter: M.egress, qty: range('5', '15') },
-          ] },
+          ],
+        },
         // Raw landing zone, created by a pipeline without tags.
-        { name: 'stcontosolakeraw', group: 'rg-data-lake', type: 'Microsoft.Storage/storageAccounts',
-          uses: [{ meter: M.hotData, qty: storedGb('6100', '35') }, { meter: M.hotWrite, qty: range('6', '25') }] },
+        {
+          name: 'stcontosolakeraw',
+          group: 'rg-data-lake',
+          type: 'Microsoft.Storage/storageAccounts',
+          uses: [
+            { meter: M.hotData, qty: storedGb('6100', '35') },
+            { meter: M.hotWrite, qty: range('6', '25') },
+          ],
+        },
         // Both Spark nodes run every hour of the month on a one-year reservation: their usage is covered (EUP 0).
         ...['vm-spark-01', 'vm-spark-02'].flatMap((vm): Resource[] => [
-          { name: vm, group: 'rg-data-compute', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'data', env: 'prod' }, benefit: RI_D4,
-            uses: [{ meter: M.d4sv5, qty: fixed('24'), additionalInfo: vmInfo('D4s_v5', vm, 4, { ReservationOrderId: RI_D4.orderId }) }] },
-          { name: `${vm}_OsDisk_1`, group: 'rg-data-compute', type: 'Microsoft.Compute/disks', tags: { team: 'data', env: 'prod' },
-            uses: [{ meter: M.p10, qty: perMonth('1') }] },
+          {
+            name: vm,
+            group: 'rg-data-compute',
+            type: 'Microsoft.Compute/virtualMachines',
+            tags: { team: 'data', env: 'prod' },
+            benefit: RI_D4,
+            uses: [
+              {
+                meter: M.d4sv5,
+                qty: fixed('24'),
+                additionalInfo: vmInfo('D4s_v5', vm, 4, { ReservationOrderId: RI_D4.orderId }),
+              },
+            ],
+          },
+          {
+            name: `${vm}_OsDisk_1`,
+            group: 'rg-data-compute',
+            type: 'Microsoft.Compute/disks',
+            tags: { team: 'data', env: 'prod' },
+            uses: [{ meter: M.p10, qty: perMonth('1') }],
+          },
         ]),
-        { name: 'sql-contoso-data/databases/warehouse', group: 'rg-data-compute', type: 'Microsoft.Sql/servers', tags: { team: 'data', env: 'prod' },
-          uses: [{ meter: M.sqlVcore, qty: fixed('96') }, { meter: M.sqlStorage, qty: storedGb('500', '2.5') }] },
+        {
+          name: 'sql-contoso-data/databases/warehouse',
+          group: 'rg-data-compute',
+          type: 'Microsoft.Sql/servers',
+          tags: { team: 'data', env: 'prod' },
+          uses: [
+            { meter: M.sqlVcore, qty: fixed('96') },
+            { meter: M.sqlStorage, qty: storedGb('500', '2.5') },
+          ],
+        },
       ],
     },
     {
       id: guid('entitlement:contoso-data-dev'),
       name: 'contoso-data-dev',
       resources: [
-        { name: 'vm-datadev-01', group: 'rg-data-dev', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'data', env: 'dev' },
-          uses: [{ meter: M.d2sv5, qty: weekdays(range('9', '12.5')), additionalInfo: vmInfo('D2s_v5', 'vm-datadev-01', 2) }] },
-        { name: 'vm-datadev-01_OsDisk_1', group: 'rg-data-dev', type: 'Microsoft.Compute/disks', tags: { team: 'data', env: 'dev' },
-          uses: [{ meter: M.e10, qty: perMonth('1') }] },
-        { name: 'vmss-spot-batch', group: 'rg-data-dev', type: 'Microsoft.Compute/virtualMachineScaleSets', tags: { team: 'data', env: 'dev' },
+        {
+          name: 'vm-datadev-01',
+          group: 'rg-data-dev',
+          type: 'Microsoft.Compute/virtualMachines',
+          tags: { team: 'data', env: 'dev' },
           uses: [
-            { meter: M.d2sv5Spot, qty: range('10', '72'), additionalInfo: vmInfo('D2s_v5', 'vmss-spot-batch', 2, { PricingModel: 'Spot' }) },
+            { meter: M.d2sv5, qty: weekdays(range('9', '12.5')), additionalInfo: vmInfo('D2s_v5', 'vm-datadev-01', 2) },
+          ],
+        },
+        {
+          name: 'vm-datadev-01_OsDisk_1',
+          group: 'rg-data-dev',
+          type: 'Microsoft.Compute/disks',
+          tags: { team: 'data', env: 'dev' },
+          uses: [{ meter: M.e10, qty: perMonth('1') }],
+        },
+        {
+          name: 'vmss-spot-batch',
+          group: 'rg-data-dev',
+          type: 'Microsoft.Compute/virtualMachineScaleSets',
+          tags: { team: 'data', env: 'dev' },
+          uses: [
+            {
+              meter: M.d2sv5Spot,
+              qty: range('10', '72'),
+              additionalInfo: vmInfo('D2s_v5', 'vmss-spot-batch', 2, { PricingModel: 'Spot' }),
+            },
             { meter: M.egress, qty: range('0.2', '2') },
-          ] },
-        { name: 'stcontosodatadev', group: 'rg-data-dev', type: 'Microsoft.Storage/storageAccounts', tags: { team: 'data', env: 'dev' },
+          ],
+        },
+        {
+          name: 'stcontosodatadev',
+          group: 'rg-data-dev',
+          type: 'Microsoft.Storage/storageAccounts',
+          tags: { team: 'data', env: 'dev' },
           uses: [
             { meter: M.hotData, qty: storedGb('820', '4') },
             { meter: M.hotWrite, qty: range('1', '6') },
             { meter: M.hotRead, qty: range('1', '8') },
-          ] },
+          ],
+        },
       ],
     },
     {
@@ -433,26 +854,69 @@ const CONTOSO: Customer = {
       resources: [
         // Cluster nodes carry no team tag on purpose: the platform is shared and split by rule, not by tag.
         ...['vm-aks-node-01', 'vm-aks-node-02', 'vm-aks-node-03'].flatMap((vm, i): Resource[] => [
-          { name: vm, group: 'rg-platform', type: 'Microsoft.Compute/virtualMachines', tags: { env: 'prod', service: 'aks' },
+          {
+            name: vm,
+            group: 'rg-platform',
+            type: 'Microsoft.Compute/virtualMachines',
+            tags: { env: 'prod', service: 'aks' },
             uses: [
               { meter: M.d2sv5, qty: uptime(), additionalInfo: vmInfo('D2s_v5', vm, 2) },
               ...(i === 0 ? [{ meter: M.egress, qty: range('1', '4') }] : []),
-            ] },
-          { name: `${vm}_OsDisk_1`, group: 'rg-platform', type: 'Microsoft.Compute/disks', tags: { env: 'prod', service: 'aks' },
-            uses: [{ meter: M.p10, qty: perMonth('1') }] },
+            ],
+          },
+          {
+            name: `${vm}_OsDisk_1`,
+            group: 'rg-platform',
+            type: 'Microsoft.Compute/disks',
+            tags: { env: 'prod', service: 'aks' },
+            uses: [{ meter: M.p10, qty: perMonth('1') }],
+          },
         ]),
-        { name: 'acrcontosoplatform', group: 'rg-platform', type: 'Microsoft.ContainerRegistry/registries', tags: { env: 'prod', service: 'aks' },
-          uses: [{ meter: M.acr, qty: fixed('1') }] },
-        { name: 'kv-contoso-platform', group: 'rg-platform', type: 'Microsoft.KeyVault/vaults', tags: { env: 'prod', service: 'aks' },
-          uses: [{ meter: M.kvOps, qty: range('0.5', '2.5') }] },
-        { name: 'vpngw-contoso-hub', group: 'rg-shared-network', type: 'Microsoft.Network/virtualNetworkGateways', tags: { env: 'shared' },
-          uses: [{ meter: M.vpnGw1, qty: fixed('24') }, { meter: M.egress, qty: range('3', '10') }] },
-        ...['pip-vpngw-hub', 'pip-azfw-hub', 'pip-bastion-hub'].map((name): Resource => (
-          { name, group: 'rg-shared-network', type: 'Microsoft.Network/publicIPAddresses', tags: { env: 'shared' }, uses: [{ meter: M.pip, qty: fixed('24') }] })),
-        { name: 'law-contoso-shared', group: 'rg-shared-monitoring', type: 'Microsoft.OperationalInsights/workspaces', tags: { env: 'shared' },
-          uses: [{ meter: M.laIngest, qty: range('4', '9') }] },
-        { name: 'alerts-contoso-prod', group: 'rg-shared-monitoring', type: 'microsoft.insights/metricalerts', tags: { env: 'shared' },
-          uses: [{ meter: M.alerts, qty: perMonth('25') }] },
+        {
+          name: 'acrcontosoplatform',
+          group: 'rg-platform',
+          type: 'Microsoft.ContainerRegistry/registries',
+          tags: { env: 'prod', service: 'aks' },
+          uses: [{ meter: M.acr, qty: fixed('1') }],
+        },
+        {
+          name: 'kv-contoso-platform',
+          group: 'rg-platform',
+          type: 'Microsoft.KeyVault/vaults',
+          tags: { env: 'prod', service: 'aks' },
+          uses: [{ meter: M.kvOps, qty: range('0.5', '2.5') }],
+        },
+        {
+          name: 'vpngw-contoso-hub',
+          group: 'rg-shared-network',
+          type: 'Microsoft.Network/virtualNetworkGateways',
+          tags: { env: 'shared' },
+          uses: [
+            { meter: M.vpnGw1, qty: fixed('24') },
+            { meter: M.egress, qty: range('3', '10') },
+          ],
+        },
+        ...['pip-vpngw-hub', 'pip-azfw-hub', 'pip-bastion-hub'].map((name): Resource => ({
+          name,
+          group: 'rg-shared-network',
+          type: 'Microsoft.Network/publicIPAddresses',
+          tags: { env: 'shared' },
+          uses: [{ meter: M.pip, qty: fixed('24') }],
+        })),
+        {
+          name: 'law-contoso-shared',
+          group: 'rg-shared-monitoring',
+          type: 'Microsoft.OperationalInsights/workspaces',
+          tags: { env: 'shared' },
+          uses: [{ meter: M.laIngest, qty: range('4', '9') }],
+        },
+        {
+          name: 'alerts-contoso-prod',
+          group: 'rg-shared-monitoring',
+          type: 'microsoft.insights/metricalerts',
+          tags: { env: 'shared' },
+          uses: [{ meter: M.alerts, qty: perMonth('25') }],
+        },
       ],
     },
     {
@@ -462,20 +926,56 @@ const CONTOSO: Customer = {
       pecOff: (day) => day >= 12 && day <= 18,
       resources: [
         // "marketing" names no chargeback target: the allocation must report it, with its amount.
-        { name: 'vm-campaign-01', group: 'rg-sandbox-marketing', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'marketing', env: 'sandbox' },
+        {
+          name: 'vm-campaign-01',
+          group: 'rg-sandbox-marketing',
+          type: 'Microsoft.Compute/virtualMachines',
+          tags: { team: 'marketing', env: 'sandbox' },
           uses: [
             { meter: M.d2sv5, qty: weekdays(range('8', '10')), additionalInfo: vmInfo('D2s_v5', 'vm-campaign-01', 2) },
-            { meter: M.ubuntuPro, qty: weekdays(range('8', '10')), additionalInfo: { VMName: 'vm-campaign-01', ImageType: 'Canonical Ubuntu Pro' } },
-          ] },
-        { name: 'vm-campaign-01_OsDisk_1', group: 'rg-sandbox-marketing', type: 'Microsoft.Compute/disks', tags: { team: 'marketing', env: 'sandbox' },
-          uses: [{ meter: M.e10, qty: perMonth('1') }] },
-        { name: 'stcampaignassets', group: 'rg-sandbox-marketing', type: 'Microsoft.Storage/storageAccounts', tags: { team: 'marketing' },
-          uses: [{ meter: M.hotData, qty: storedGb('48', '0.5') }, { meter: M.egress, qty: range('0.5', '3') }] },
+            {
+              meter: M.ubuntuPro,
+              qty: weekdays(range('8', '10')),
+              additionalInfo: { VMName: 'vm-campaign-01', ImageType: 'Canonical Ubuntu Pro' },
+            },
+          ],
+        },
+        {
+          name: 'vm-campaign-01_OsDisk_1',
+          group: 'rg-sandbox-marketing',
+          type: 'Microsoft.Compute/disks',
+          tags: { team: 'marketing', env: 'sandbox' },
+          uses: [{ meter: M.e10, qty: perMonth('1') }],
+        },
+        {
+          name: 'stcampaignassets',
+          group: 'rg-sandbox-marketing',
+          type: 'Microsoft.Storage/storageAccounts',
+          tags: { team: 'marketing' },
+          uses: [
+            { meter: M.hotData, qty: storedGb('48', '0.5') },
+            { meter: M.egress, qty: range('0.5', '3') },
+          ],
+        },
         // A forgotten test machine and its public IP, untagged.
-        { name: 'vm-jdoe-test', group: 'rg-sandbox-jdoe', type: 'Microsoft.Compute/virtualMachines',
-          uses: [{ meter: M.d2sv5, qty: sometimes(40, range('2', '8')), additionalInfo: vmInfo('D2s_v5', 'vm-jdoe-test', 2) }] },
-        { name: 'pip-jdoe-test', group: 'rg-sandbox-jdoe', type: 'Microsoft.Network/publicIPAddresses',
-          uses: [{ meter: M.pip, qty: fixed('24') }] },
+        {
+          name: 'vm-jdoe-test',
+          group: 'rg-sandbox-jdoe',
+          type: 'Microsoft.Compute/virtualMachines',
+          uses: [
+            {
+              meter: M.d2sv5,
+              qty: sometimes(40, range('2', '8')),
+              additionalInfo: vmInfo('D2s_v5', 'vm-jdoe-test', 2),
+            },
+          ],
+        },
+        {
+          name: 'pip-jdoe-test',
+          group: 'rg-sandbox-jdoe',
+          type: 'Microsoft.Network/publicIPAddresses',
+          uses: [{ meter: M.pip, qty: fixed('24') }],
+        },
       ],
     },
   ],
@@ -486,44 +986,102 @@ const FABRIKAM: Customer = {
   name: 'Fabrikam Süd GmbH',
   domain: 'fabrikamsued.onmicrosoft.com',
   country: 'DE',
-  plan: { id: guid('plan:fabrikam'), orderId: code('order:fabrikam-plan', 32, 'abcdefghijklmnopqrstuvwxyz0123456789'), orderDate: '2025-01-20', startDate: '2025-01-20' },
+  plan: {
+    id: guid('plan:fabrikam'),
+    orderId: code('order:fabrikam-plan', 32, 'abcdefghijklmnopqrstuvwxyz0123456789'),
+    orderDate: '2025-01-20',
+    startDate: '2025-01-20',
+  },
   entitlements: [
     {
       id: guid('entitlement:fabrikam-erp-prod'),
       name: 'fabrikam-erp-prod',
       resources: [
         ...['vm-erp-app-01', 'vm-erp-app-02'].flatMap((vm): Resource[] => [
-          { name: vm, group: 'rg-erp-prod', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'erp', env: 'prod' },
-            uses: [{ meter: M.d4sv5, qty: uptime(), additionalInfo: vmInfo('D4s_v5', vm, 4) }, { meter: M.egress, qty: range('0.5', '4') }] },
-          { name: `${vm}_OsDisk_1`, group: 'rg-erp-prod', type: 'Microsoft.Compute/disks', tags: { team: 'erp', env: 'prod' },
-            uses: [{ meter: M.p10, qty: perMonth('1') }] },
+          {
+            name: vm,
+            group: 'rg-erp-prod',
+            type: 'Microsoft.Compute/virtualMachines',
+            tags: { team: 'erp', env: 'prod' },
+            uses: [
+              { meter: M.d4sv5, qty: uptime(), additionalInfo: vmInfo('D4s_v5', vm, 4) },
+              { meter: M.egress, qty: range('0.5', '4') },
+            ],
+          },
+          {
+            name: `${vm}_OsDisk_1`,
+            group: 'rg-erp-prod',
+            type: 'Microsoft.Compute/disks',
+            tags: { team: 'erp', env: 'prod' },
+            uses: [{ meter: M.p10, qty: perMonth('1') }],
+          },
         ]),
         // Run by the customer's former provider, who kept the access: Northwind earns no PEC on it all month.
-        { name: 'vm-erp-legacy', group: 'rg-erp-legacy', type: 'Microsoft.Compute/virtualMachines', tags: { team: 'erp', env: 'prod' }, pecOff: () => true,
-          uses: [{ meter: M.d2sv5, qty: fixed('24'), additionalInfo: vmInfo('D2s_v5', 'vm-erp-legacy', 2) }] },
-        { name: 'vm-erp-legacy_OsDisk_1', group: 'rg-erp-legacy', type: 'Microsoft.Compute/disks', tags: { team: 'erp', env: 'prod' }, pecOff: () => true,
-          uses: [{ meter: M.p10, qty: perMonth('1') }] },
-        { name: 'sql-fabrikam-erp/databases/erp', group: 'rg-erp-prod', type: 'Microsoft.Sql/servers', tags: { team: 'erp', env: 'prod' },
-          uses: [{ meter: M.sqlVcore, qty: fixed('48') }, { meter: M.sqlStorage, qty: storedGb('200', '1') }] },
-        { name: 'pip-erp-gateway', group: 'rg-erp-prod', type: 'Microsoft.Network/publicIPAddresses', tags: { team: 'erp', env: 'prod' },
-          uses: [{ meter: M.pip, qty: fixed('24') }] },
-        { name: 'kv-fabrikam-erp', group: 'rg-erp-prod', type: 'Microsoft.KeyVault/vaults', tags: { team: 'erp', env: 'prod' },
-          uses: [{ meter: M.kvOps, qty: range('0.1', '0.9') }] },
+        {
+          name: 'vm-erp-legacy',
+          group: 'rg-erp-legacy',
+          type: 'Microsoft.Compute/virtualMachines',
+          tags: { team: 'erp', env: 'prod' },
+          pecOff: () => true,
+          uses: [{ meter: M.d2sv5, qty: fixed('24'), additionalInfo: vmInfo('D2s_v5', 'vm-erp-legacy', 2) }],
+        },
+        {
+          name: 'vm-erp-legacy_OsDisk_1',
+          group: 'rg-erp-legacy',
+          type: 'Microsoft.Compute/disks',
+          tags: { team: 'erp', env: 'prod' },
+          pecOff: () => true,
+          uses: [{ meter: M.p10, qty: perMonth('1') }],
+        },
+        {
+          name: 'sql-fabrikam-erp/databases/erp',
+          group: 'rg-erp-prod',
+          type: 'Microsoft.Sql/servers',
+          tags: { team: 'erp', env: 'prod' },
+          uses: [
+            { meter: M.sqlVcore, qty: fixed('48') },
+            { meter: M.sqlStorage, qty: storedGb('200', '1') },
+          ],
+        },
+        {
+          name: 'pip-erp-gateway',
+          group: 'rg-erp-prod',
+          type: 'Microsoft.Network/publicIPAddresses',
+          tags: { team: 'erp', env: 'prod' },
+          uses: [{ meter: M.pip, qty: fixed('24') }],
+        },
+        {
+          name: 'kv-fabrikam-erp',
+          group: 'rg-erp-prod',
+          type: 'Microsoft.KeyVault/vaults',
+          tags: { team: 'erp', env: 'prod' },
+          uses: [{ meter: M.kvOps, qty: range('0.1', '0.9') }],
+        },
       ],
     },
     {
       id: guid('entitlement:fabrikam-analytics'),
       name: 'fabrikam-analytics',
       resources: [
-        { name: 'stfabrikambi', group: 'rg-bi', type: 'Microsoft.Storage/storageAccounts', tags: { team: 'bi', env: 'prod' },
+        {
+          name: 'stfabrikambi',
+          group: 'rg-bi',
+          type: 'Microsoft.Storage/storageAccounts',
+          tags: { team: 'bi', env: 'prod' },
           uses: [
             { meter: M.hotData, qty: storedGb('2480', '9') },
             { meter: M.hotWrite, qty: range('2', '9') },
             { meter: M.hotRead, qty: range('0.5', '2.5') },
             { meter: M.egress, qty: range('0.5', '3') },
-          ] },
-        { name: 'law-fabrikam', group: 'rg-bi', type: 'Microsoft.OperationalInsights/workspaces', tags: { team: 'bi', env: 'prod' },
-          uses: [{ meter: M.laIngest, qty: range('0.5', '2') }] },
+          ],
+        },
+        {
+          name: 'law-fabrikam',
+          group: 'rg-bi',
+          type: 'Microsoft.OperationalInsights/workspaces',
+          tags: { team: 'bi', env: 'prod' },
+          uses: [{ meter: M.laIngest, qty: range('0.5', '2') }],
+        },
       ],
     },
   ],
@@ -535,8 +1093,15 @@ export const CUSTOMERS: readonly Customer[] = [CONTOSO, FABRIKAM];
 // Usage rows before rating.
 
 export type DailyDefect =
-  | 'pec-not-applied' | 'pec-twice' | 'total-off' | 'unitprice-off' | 'invalid-quantity' | 'credit-disagrees'
-  | 'price-cell-wrong' | 'invalid-total' | 'usage-date-outside';
+  | 'pec-not-applied'
+  | 'pec-twice'
+  | 'total-off'
+  | 'unitprice-off'
+  | 'invalid-quantity'
+  | 'credit-disagrees'
+  | 'price-cell-wrong'
+  | 'invalid-total'
+  | 'usage-date-outside';
 
 interface UsageRow {
   day: number;
@@ -565,7 +1130,15 @@ function buildUsage(rng: Rng): UsageRow[] {
           for (const use of resource.uses) {
             const quantity = use.qty(day, rng);
             if (!quantity || quantity.isZero()) continue;
-            rows.push({ day, customer, entitlement, resource, use, quantity, pec: pecFor(entitlement, resource, use, day) });
+            rows.push({
+              day,
+              customer,
+              entitlement,
+              resource,
+              use,
+              quantity,
+              pec: pecFor(entitlement, resource, use, day),
+            });
           }
         }
       }
@@ -581,15 +1154,69 @@ function buildUsage(rng: Rng): UsageRow[] {
  * the defect is then reported once, on its own cell, and not again on the invoice line.
  */
 const DAILY_DEFECT_PLACES: { defect: DailyDefect; day: number; resource: string; meter: Meter; why: string }[] = [
-  { defect: 'pec-not-applied', day: 9, resource: 'vm-web-01', meter: M.d2sv5, why: 'PEC 0.15 in the PEC column but not applied: EffectiveUnitPrice equals UnitPrice' },
-  { defect: 'pec-twice', day: 14, resource: 'pip-web-lb', meter: M.pip, why: 'PEC applied twice: EffectiveUnitPrice is UnitPrice x 0.85 x 0.85' },
-  { defect: 'total-off', day: 21, resource: 'vm-web-02_OsDisk_1', meter: M.p10, why: 'BillingPreTaxTotal 2.00 EUR higher than FLOOR(EffectiveUnitPrice x Quantity x PCToBCExchangeRate, 2)' },
-  { defect: 'unitprice-off', day: 5, resource: 'kv-contoso-web', meter: M.kvOps, why: 'UnitPrice 10% above the price list (EffectiveUnitPrice and totals consistent with the wrong price)' },
-  { defect: 'invalid-quantity', day: 26, resource: 'stcontosodatadev', meter: M.hotWrite, why: 'Quantity is not a number' },
-  { defect: 'credit-disagrees', day: 12, resource: 'vm-web-01', meter: M.d2sv5, why: 'CreditPercentage 10 on a "Partner Earned Credit Applied" row whose PartnerEarnedCreditPercentage is 15 (the price follows the 15)' },
-  { defect: 'price-cell-wrong', day: 17, resource: 'vm-web-02', meter: M.d2sv5, why: 'EffectiveUnitPrice printed 10% low, totals billed at the right price: no money at stake' },
-  { defect: 'invalid-total', day: 19, resource: 'kv-contoso-web', meter: M.kvOps, why: 'BillingPreTaxTotal is not a number (its Quantity still counts month to date)' },
-  { defect: 'usage-date-outside', day: 31, resource: 'vm-spark-01', meter: M.d4sv5, why: 'UsageDate in August on a July row (reservation-covered usage, so no price depends on it)' },
+  {
+    defect: 'pec-not-applied',
+    day: 9,
+    resource: 'vm-web-01',
+    meter: M.d2sv5,
+    why: 'PEC 0.15 in the PEC column but not applied: EffectiveUnitPrice equals UnitPrice',
+  },
+  {
+    defect: 'pec-twice',
+    day: 14,
+    resource: 'pip-web-lb',
+    meter: M.pip,
+    why: 'PEC applied twice: EffectiveUnitPrice is UnitPrice x 0.85 x 0.85',
+  },
+  {
+    defect: 'total-off',
+    day: 21,
+    resource: 'vm-web-02_OsDisk_1',
+    meter: M.p10,
+    why: 'BillingPreTaxTotal 2.00 EUR higher than FLOOR(EffectiveUnitPrice x Quantity x PCToBCExchangeRate, 2)',
+  },
+  {
+    defect: 'unitprice-off',
+    day: 5,
+    resource: 'kv-contoso-web',
+    meter: M.kvOps,
+    why: 'UnitPrice 10% above the price list (EffectiveUnitPrice and totals consistent with the wrong price)',
+  },
+  {
+    defect: 'invalid-quantity',
+    day: 26,
+    resource: 'stcontosodatadev',
+    meter: M.hotWrite,
+    why: 'Quantity is not a number',
+  },
+  {
+    defect: 'credit-disagrees',
+    day: 12,
+    resource: 'vm-web-01',
+    meter: M.d2sv5,
+    why: 'CreditPercentage 10 on a "Partner Earned Credit Applied" row whose PartnerEarnedCreditPercentage is 15 (the price follows the 15)',
+  },
+  {
+    defect: 'price-cell-wrong',
+    day: 17,
+    resource: 'vm-web-02',
+    meter: M.d2sv5,
+    why: 'EffectiveUnitPrice printed 10% low, totals billed at the right price: no money at stake',
+  },
+  {
+    defect: 'invalid-total',
+    day: 19,
+    resource: 'kv-contoso-web',
+    meter: M.kvOps,
+    why: 'BillingPreTaxTotal is not a number (its Quantity still counts month to date)',
+  },
+  {
+    defect: 'usage-date-outside',
+    day: 31,
+    resource: 'vm-spark-01',
+    meter: M.d4sv5,
+    why: 'UsageDate in August on a July row (reservation-covered usage, so no price depends on it)',
+  },
 ];
 /** A defect whose row has no PEC (covered usage) and whose meter may be anything. */
 const ANY_ROW_DEFECTS: readonly DailyDefect[] = ['invalid-quantity', 'usage-date-outside'];
@@ -603,10 +1230,14 @@ const CREDIT_DISAGREEING = '10';
 
 function plantDailyDefects(rows: UsageRow[]): void {
   for (const place of DAILY_DEFECT_PLACES) {
-    const row = rows.find((r) => r.day === place.day && r.resource.name === place.resource && r.use.meter === place.meter);
+    const row = rows.find(
+      (r) => r.day === place.day && r.resource.name === place.resource && r.use.meter === place.meter,
+    );
     if (!row) throw new Error(`no usage row for planted defect ${place.defect}`);
-    if (!ANY_ROW_DEFECTS.includes(place.defect) && row.pec.isZero()) throw new Error(`planted defect ${place.defect} needs a PEC row`);
-    if (place.defect === 'usage-date-outside' && !row.resource.benefit) throw new Error('usage-date-outside must sit on covered usage');
+    if (!ANY_ROW_DEFECTS.includes(place.defect) && row.pec.isZero())
+      throw new Error(`planted defect ${place.defect} needs a PEC row`);
+    if (place.defect === 'usage-date-outside' && !row.resource.benefit)
+      throw new Error('usage-date-outside must sit on covered usage');
     if (row.use.meter.tiers.length > 0) throw new Error(`planted defect ${place.defect} must sit on a flat meter`);
     row.defect = place.defect;
   }
@@ -626,7 +1257,13 @@ export interface RatedRow {
 }
 
 function groupKey(r: UsageRow): string {
-  return [r.customer.id, r.customer.plan.id, r.use.meter.id, 'billing-period-2026-07', r.pec.gt(0) ? 'pec' : 'no-pec'].join('|');
+  return [
+    r.customer.id,
+    r.customer.plan.id,
+    r.use.meter.id,
+    'billing-period-2026-07',
+    r.pec.gt(0) ? 'pec' : 'no-pec',
+  ].join('|');
 }
 
 /**
@@ -683,7 +1320,8 @@ function rateUsage(rows: UsageRow[]): RatedRow[] {
   for (const r of rows) {
     const key = groupKey(r);
     const isCovered = !!r.resource.benefit;
-    if (covered.has(key) && covered.get(key) !== isCovered) throw new Error(`rating group ${key} mixes covered and uncovered usage`);
+    if (covered.has(key) && covered.get(key) !== isCovered)
+      throw new Error(`rating group ${key} mixes covered and uncovered usage`);
     covered.set(key, isCovered);
   }
 
@@ -713,7 +1351,12 @@ function rateUsage(rows: UsageRow[]): RatedRow[] {
             // day the allowance runs out, the day's blend), so that the rows add up to the month's charge.
             const before = cumulative.get(groupKey(r))![r.day - 1];
             const span = bcu.minus(before);
-            eup = span.gt(0) ? grossPrice(bcu, m.unitPrice, m.tiers).minus(grossPrice(before, m.unitPrice, m.tiers)).div(span).times(fraction) : ZERO;
+            eup = span.gt(0)
+              ? grossPrice(bcu, m.unitPrice, m.tiers)
+                  .minus(grossPrice(before, m.unitPrice, m.tiers))
+                  .div(span)
+                  .times(fraction)
+              : ZERO;
           } else {
             eup = rateCumulative(bcu, m.unitPrice, fraction, m.tiers).eup;
           }
@@ -808,7 +1451,8 @@ function dailyCells(rr: RatedRow): Record<DailyColumn, string> {
     // Real billed exports: a PEC row carries the rate in both columns (as a percentage), with CreditType naming it;
     // a row without PEC has both empty. Pay-as-you-go usage reads BenefitType "Charge".
     PartnerEarnedCreditPercentage: r.pec.gt(0) ? r.pec.times(100).toFixed() : '',
-    CreditPercentage: r.defect === 'credit-disagrees' ? CREDIT_DISAGREEING : r.pec.gt(0) ? r.pec.times(100).toFixed() : '',
+    CreditPercentage:
+      r.defect === 'credit-disagrees' ? CREDIT_DISAGREEING : r.pec.gt(0) ? r.pec.times(100).toFixed() : '',
     CreditType: r.pec.gt(0) ? 'Partner Earned Credit Applied' : 'Credit Not Applied',
     BenefitOrderId: benefit?.orderId ?? '',
     BenefitId: benefit?.id ?? '',
@@ -843,10 +1487,34 @@ const PEC_DESCRIPTION = '["15.0% Partner earned credit for services managed"]';
  * The EUP defect needs a UnitPrice printed with enough decimals: a checker allows half a unit in the last printed
  * place, and 15% of 0.03 (two decimals) would hide inside that; 15% of 0.0052 does not.
  */
-const RECON_DEFECT_PLACES: { defect: ReconDefect; customer: Customer; meter?: Meter; pec?: boolean; sku?: string; why: string }[] = [
-  { defect: 'subtotal-off', customer: CONTOSO, meter: M.d2sv5, pec: true, why: 'Subtotal 1.00 EUR below ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice x BillableQuantity, 2) x PCToBCExchangeRate, 2)' },
-  { defect: 'total-off', customer: FABRIKAM, sku: 'Microsoft 365 E3', why: 'Total is not Subtotal + TaxTotal (9.00 EUR too high)' },
-  { defect: 'pec-named-not-applied', customer: FABRIKAM, meter: M.hotRead, pec: true, why: 'PriceAdjustmentDescription names 15% PEC but EffectiveUnitPrice equals UnitPrice' },
+const RECON_DEFECT_PLACES: {
+  defect: ReconDefect;
+  customer: Customer;
+  meter?: Meter;
+  pec?: boolean;
+  sku?: string;
+  why: string;
+}[] = [
+  {
+    defect: 'subtotal-off',
+    customer: CONTOSO,
+    meter: M.d2sv5,
+    pec: true,
+    why: 'Subtotal 1.00 EUR below ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice x BillableQuantity, 2) x PCToBCExchangeRate, 2)',
+  },
+  {
+    defect: 'total-off',
+    customer: FABRIKAM,
+    sku: 'Microsoft 365 E3',
+    why: 'Total is not Subtotal + TaxTotal (9.00 EUR too high)',
+  },
+  {
+    defect: 'pec-named-not-applied',
+    customer: FABRIKAM,
+    meter: M.hotRead,
+    pec: true,
+    why: 'PriceAdjustmentDescription names 15% PEC but EffectiveUnitPrice equals UnitPrice',
+  },
 ];
 const SUBTOTAL_OFF = new Dec('-1.00');
 const RECON_TOTAL_OFF = new Dec('9.00');
@@ -860,7 +1528,25 @@ function money(subtotal: Decimal): { subtotal: string; tax: string; total: strin
   return { subtotal: subtotal.toFixed(2), tax: tax.toFixed(2), total: subtotal.plus(tax).toFixed(2) };
 }
 
-function reconBase(c: Customer): Pick<Record<ReconColumn, string>, 'PartnerId' | 'CustomerId' | 'CustomerName' | 'CustomerDomainName' | 'CustomerCountry' | 'InvoiceNumber' | 'MpnId' | 'ResellerMpnId' | 'Currency' | 'PricingCurrency' | 'PCToBCExchangeRate' | 'PCToBCExchangeRateDate' | 'CreditReasonCode' | 'PromotionId'> {
+function reconBase(
+  c: Customer,
+): Pick<
+  Record<ReconColumn, string>,
+  | 'PartnerId'
+  | 'CustomerId'
+  | 'CustomerName'
+  | 'CustomerDomainName'
+  | 'CustomerCountry'
+  | 'InvoiceNumber'
+  | 'MpnId'
+  | 'ResellerMpnId'
+  | 'Currency'
+  | 'PricingCurrency'
+  | 'PCToBCExchangeRate'
+  | 'PCToBCExchangeRateDate'
+  | 'CreditReasonCode'
+  | 'PromotionId'
+> {
   return {
     PartnerId: PARTNER.id,
     CustomerId: c.id,
@@ -904,8 +1590,12 @@ function usageParts(c: Customer, rated: readonly RatedRow[]): Map<string, UsageP
 
 function usageLines(c: Customer, rated: RatedRow[]): ReconLine[] {
   const parts = usageParts(c, rated);
-  const ordered = [...parts.entries()].sort(([, a], [, b]) =>
-    byText(a.meter.productName, b.meter.productName) || byText(a.meter.skuName, b.meter.skuName) || b.pec.comparedTo(a.pec));
+  const ordered = [...parts.entries()].sort(
+    ([, a], [, b]) =>
+      byText(a.meter.productName, b.meter.productName) ||
+      byText(a.meter.skuName, b.meter.skuName) ||
+      b.pec.comparedTo(a.pec),
+  );
   return ordered.map(([key, part]): ReconLine => {
     const m = part.meter;
     const hasPec = part.pec.gt(0);
@@ -988,35 +1678,91 @@ const PRORATION_JULY_10 = new Dec(22).div(DAYS);
 
 const PURCHASES: Purchase[] = [
   {
-    customer: CONTOSO, label: 'ri-d4sv5', productName: 'Reserved VM Instance, Standard_D4s_v5, EU West, 1 Year',
-    skuName: 'Reserved VM Instance, Standard_D4s_v5, EU West, 1 Year', chargeType: 'cycleCharge',
-    unitPrice: new Dec('87.33'), eup: new Dec('87.33'), quantity: new Dec(2), chargeStart: isoDate(7, 1), chargeEnd: isoDate(7, 31),
-    orderDate: '2026-03-01', term: '1 Year Monthly Billing', subscriptionId: guid('subscription:contoso-ri-d4sv5'),
-    subscriptionStart: '2026-03-01', subscriptionEnd: '2027-02-28', reservationOrderId: RI_D4.orderId, qualifiers: '["Reservation"]',
+    customer: CONTOSO,
+    label: 'ri-d4sv5',
+    productName: 'Reserved VM Instance, Standard_D4s_v5, EU West, 1 Year',
+    skuName: 'Reserved VM Instance, Standard_D4s_v5, EU West, 1 Year',
+    chargeType: 'cycleCharge',
+    unitPrice: new Dec('87.33'),
+    eup: new Dec('87.33'),
+    quantity: new Dec(2),
+    chargeStart: isoDate(7, 1),
+    chargeEnd: isoDate(7, 31),
+    orderDate: '2026-03-01',
+    term: '1 Year Monthly Billing',
+    subscriptionId: guid('subscription:contoso-ri-d4sv5'),
+    subscriptionStart: '2026-03-01',
+    subscriptionEnd: '2027-02-28',
+    reservationOrderId: RI_D4.orderId,
+    qualifiers: '["Reservation"]',
   },
   {
-    customer: CONTOSO, label: 'm365-bp-cycle', productName: 'Microsoft 365 Business Premium', skuName: 'Microsoft 365 Business Premium',
-    chargeType: 'cycleCharge', unitPrice: new Dec('22'), eup: new Dec('22'), quantity: new Dec(40), chargeStart: isoDate(7, 1),
-    chargeEnd: isoDate(7, 31), orderDate: '2026-02-01', term: '1 Year Monthly Billing', subscriptionId: M365_BP_SUBSCRIPTION,
-    subscriptionStart: '2026-02-01', subscriptionEnd: '2027-01-31',
+    customer: CONTOSO,
+    label: 'm365-bp-cycle',
+    productName: 'Microsoft 365 Business Premium',
+    skuName: 'Microsoft 365 Business Premium',
+    chargeType: 'cycleCharge',
+    unitPrice: new Dec('22'),
+    eup: new Dec('22'),
+    quantity: new Dec(40),
+    chargeStart: isoDate(7, 1),
+    chargeEnd: isoDate(7, 31),
+    orderDate: '2026-02-01',
+    term: '1 Year Monthly Billing',
+    subscriptionId: M365_BP_SUBSCRIPTION,
+    subscriptionStart: '2026-02-01',
+    subscriptionEnd: '2027-01-31',
   },
   {
-    customer: CONTOSO, label: 'm365-bp-add', productName: 'Microsoft 365 Business Premium', skuName: 'Microsoft 365 Business Premium',
-    chargeType: 'addQuantity', unitPrice: new Dec('22').times(PRORATION_JULY_10), eup: new Dec('22').times(PRORATION_JULY_10), quantity: new Dec(5),
-    chargeStart: isoDate(7, 10), chargeEnd: isoDate(7, 31), orderDate: '2026-07-10', term: '1 Year Monthly Billing',
-    subscriptionId: M365_BP_SUBSCRIPTION, subscriptionStart: '2026-02-01', subscriptionEnd: '2027-01-31',
+    customer: CONTOSO,
+    label: 'm365-bp-add',
+    productName: 'Microsoft 365 Business Premium',
+    skuName: 'Microsoft 365 Business Premium',
+    chargeType: 'addQuantity',
+    unitPrice: new Dec('22').times(PRORATION_JULY_10),
+    eup: new Dec('22').times(PRORATION_JULY_10),
+    quantity: new Dec(5),
+    chargeStart: isoDate(7, 10),
+    chargeEnd: isoDate(7, 31),
+    orderDate: '2026-07-10',
+    term: '1 Year Monthly Billing',
+    subscriptionId: M365_BP_SUBSCRIPTION,
+    subscriptionStart: '2026-02-01',
+    subscriptionEnd: '2027-01-31',
   },
   {
-    customer: CONTOSO, label: 'm365-bp-remove', productName: 'Microsoft 365 Business Premium', skuName: 'Microsoft 365 Business Premium',
-    chargeType: 'removeQuantity', unitPrice: new Dec('22').times(PRORATION_JULY_10), eup: new Dec('22').times(PRORATION_JULY_10), quantity: new Dec(-2),
-    chargeStart: isoDate(7, 10), chargeEnd: isoDate(7, 31), orderDate: '2026-07-13', term: '1 Year Monthly Billing',
-    subscriptionId: M365_BP_SUBSCRIPTION, subscriptionStart: '2026-02-01', subscriptionEnd: '2027-01-31',
+    customer: CONTOSO,
+    label: 'm365-bp-remove',
+    productName: 'Microsoft 365 Business Premium',
+    skuName: 'Microsoft 365 Business Premium',
+    chargeType: 'removeQuantity',
+    unitPrice: new Dec('22').times(PRORATION_JULY_10),
+    eup: new Dec('22').times(PRORATION_JULY_10),
+    quantity: new Dec(-2),
+    chargeStart: isoDate(7, 10),
+    chargeEnd: isoDate(7, 31),
+    orderDate: '2026-07-13',
+    term: '1 Year Monthly Billing',
+    subscriptionId: M365_BP_SUBSCRIPTION,
+    subscriptionStart: '2026-02-01',
+    subscriptionEnd: '2027-01-31',
   },
   {
-    customer: FABRIKAM, label: 'm365-e3-cycle', productName: 'Microsoft 365 E3', skuName: 'Microsoft 365 E3',
-    chargeType: 'cycleCharge', unitPrice: new Dec('36'), eup: new Dec('36'), quantity: new Dec(12), chargeStart: isoDate(7, 1),
-    chargeEnd: isoDate(7, 31), orderDate: '2025-09-01', term: '1 Year Monthly Billing', subscriptionId: guid('subscription:fabrikam-m365-e3'),
-    subscriptionStart: '2025-09-01', subscriptionEnd: '2026-08-31',
+    customer: FABRIKAM,
+    label: 'm365-e3-cycle',
+    productName: 'Microsoft 365 E3',
+    skuName: 'Microsoft 365 E3',
+    chargeType: 'cycleCharge',
+    unitPrice: new Dec('36'),
+    eup: new Dec('36'),
+    quantity: new Dec(12),
+    chargeStart: isoDate(7, 1),
+    chargeEnd: isoDate(7, 31),
+    orderDate: '2025-09-01',
+    term: '1 Year Monthly Billing',
+    subscriptionId: guid('subscription:fabrikam-m365-e3'),
+    subscriptionStart: '2025-09-01',
+    subscriptionEnd: '2026-08-31',
   },
 ];
 
@@ -1074,7 +1820,8 @@ function buildRecon(rated: RatedRow[]): ReconLine[] {
     lines.push(...PURCHASES.filter((p) => p.customer === c).map(purchaseLine));
   }
   for (const place of RECON_DEFECT_PLACES) {
-    if (lines.filter((l) => l.defect === place.defect).length !== 1) throw new Error(`recon defect ${place.defect} not placed exactly once`);
+    if (lines.filter((l) => l.defect === place.defect).length !== 1)
+      throw new Error(`recon defect ${place.defect} not placed exactly once`);
   }
   return lines;
 }
@@ -1083,15 +1830,31 @@ function buildRecon(rated: RatedRow[]): ReconLine[] {
 // Price list.
 
 function priceListRows(): string[][] {
-  const meters = [...Object.values(M), ...UNUSED_METERS].sort((a, b) =>
-    byText(a.productName, b.productName) || byText(a.skuName, b.skuName));
+  const meters = [...Object.values(M), ...UNUSED_METERS].sort(
+    (a, b) => byText(a.productName, b.productName) || byText(a.skuName, b.skuName),
+  );
   const rows: string[][] = [];
   for (const m of meters) {
     for (const band of m.priceRows) {
       rows.push([
-        m.productName, m.productId, m.skuId, m.skuName, m.publisher, `${m.productName} ${m.skuName} ${m.region}`, m.unit, '',
-        'DE', PRICING_CURRENCY, band.price.toFixed(), band.min.toFixed(), band.max, isoDate(7, 1), isoDate(7, 31), m.id,
-        'Consumption', m.priceListTags,
+        m.productName,
+        m.productId,
+        m.skuId,
+        m.skuName,
+        m.publisher,
+        `${m.productName} ${m.skuName} ${m.region}`,
+        m.unit,
+        '',
+        'DE',
+        PRICING_CURRENCY,
+        band.price.toFixed(),
+        band.min.toFixed(),
+        band.max,
+        isoDate(7, 1),
+        isoDate(7, 31),
+        m.id,
+        'Consumption',
+        m.priceListTags,
       ]);
     }
   }
@@ -1118,8 +1881,14 @@ export interface PlantedDefect {
   line: number;
   column: string;
   code:
-    | 'eup-mismatch' | 'total-mismatch' | 'unitprice-mismatch' | 'invalid-value' | 'subtotal-mismatch' | 'credit-disagreement'
-    | 'usage-date-outside-period' | 'recon-daily-mismatch';
+    | 'eup-mismatch'
+    | 'total-mismatch'
+    | 'unitprice-mismatch'
+    | 'invalid-value'
+    | 'subtotal-mismatch'
+    | 'credit-disagreement'
+    | 'usage-date-outside-period'
+    | 'recon-daily-mismatch';
   why: string;
   /** The planted cell's text, so that a reader can confirm the line points at it. */
   value: string;
@@ -1174,13 +1943,27 @@ export function generateSamples(options: { defects?: boolean } = {}): GeneratedS
     if (!d) return;
     const { column, code: c } = DAILY_DEFECT_REPORT[d];
     const why = DAILY_DEFECT_PLACES.find((p) => p.defect === d)!.why;
-    defects.push({ file: `billing/2026-07/DailyRatedUsage_2026-07.csv`, line: i + 2, column, code: c, why, value: dailyRows[i][DAILY_COLUMNS.indexOf(column)] });
+    defects.push({
+      file: `billing/2026-07/DailyRatedUsage_2026-07.csv`,
+      line: i + 2,
+      column,
+      code: c,
+      why,
+      value: dailyRows[i][DAILY_COLUMNS.indexOf(column)],
+    });
   });
   recon.forEach((l, i) => {
     if (!l.defect) return;
     const { column, code: c } = RECON_DEFECT_REPORT[l.defect];
     const why = RECON_DEFECT_PLACES.find((p) => p.defect === l.defect)!.why;
-    defects.push({ file: `billing/2026-07/InvoiceReconciliation_2026-07.csv`, line: i + 2, column, code: c, why, value: l.cells[column] });
+    defects.push({
+      file: `billing/2026-07/InvoiceReconciliation_2026-07.csv`,
+      line: i + 2,
+      column,
+      code: c,
+      why,
+      value: l.cells[column],
+    });
   });
 
   defects.push(tieOutDefect);

@@ -74,6 +74,20 @@ async function lintSuite() {
   const ran = await run(process.execPath, [eslint, '.'], { timeLimitMs: LINT_TIME_LIMIT_S * 1000 });
   const ok = ran.code === 0;
   add('lint', { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 }, ok ? undefined : `eslint ${ran.why}`);
+  // The formatter's check (Prettier, 120 columns) is a second check: `npm run format` fixes what it reports.
+  console.log('\nlint: prettier --check');
+  const prettier = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  const formatted = await run(
+    process.execPath,
+    [prettier, '--check', '--log-level', 'warn', 'src', 'test', 'scripts', 'webview', 'eslint.config.mjs'],
+    { timeLimitMs: LINT_TIME_LIMIT_S * 1000 },
+  );
+  const tidy = formatted.code === 0;
+  add(
+    'format',
+    { passed: tidy ? 1 : 0, failed: tidy ? 0 : 1, skipped: 0 },
+    tidy ? undefined : `prettier --check ${formatted.why} (run npm run format)`,
+  );
 }
 
 async function unitSuite() {
@@ -88,11 +102,25 @@ async function unitSuite() {
   console.log(`\nunit: ${files.length} test file(s)`);
   // mocha's 2 s default per test is a hang guard, not a speed check: on a loaded 2-core machine a fuzzed
   // differential test can take longer without anything being wrong. Speed is the bench's job.
-  const ran = await run(process.execPath, [mocha, '--timeout', '20000', '--reporter', reporter,
-    '--reporter-option', `output=${output}`,
-    ...files.map((f) => relative(root, f))], { timeLimitMs: UNIT_TIME_LIMIT_S * 1000, doneWhen: output });
+  const ran = await run(
+    process.execPath,
+    [
+      mocha,
+      '--timeout',
+      '20000',
+      '--reporter',
+      reporter,
+      '--reporter-option',
+      `output=${output}`,
+      ...files.map((f) => relative(root, f)),
+    ],
+    { timeLimitMs: UNIT_TIME_LIMIT_S * 1000, doneWhen: output },
+  );
   const counts = readJson(output);
-  if (ran.lingered) console.log(`unit: WARNING: mocha had not exited ${UNIT_EXIT_GRACE_MS / 1000} s after the run ended (open handles?); stopped it`);
+  if (ran.lingered)
+    console.log(
+      `unit: WARNING: mocha had not exited ${UNIT_EXIT_GRACE_MS / 1000} s after the run ended (open handles?); stopped it`,
+    );
   add('unit', counts, ran.code === 0 || ran.lingered || (counts && counts.failed > 0) ? undefined : `mocha ${ran.why}`);
 }
 
@@ -101,7 +129,7 @@ async function integrationSuite() {
   console.log('\nintegration: inside VS Code (code-server + Chromium)');
   const ran = await run(process.execPath, [join(root, 'scripts', 'vscode', 'run-tests.mjs'), '--json', output]);
   const counts = readJson(output);
-  add('integration', counts, ran.code === 0 ? counts?.problem : counts?.problem ?? `runner ${ran.why}`);
+  add('integration', counts, ran.code === 0 ? counts?.problem : (counts?.problem ?? `runner ${ran.why}`));
 }
 
 /** Adds a suite's counts; a problem (or missing counts) makes sure the suite shows at least one failure. */
@@ -115,7 +143,9 @@ function add(suite, counts, problem) {
   totals.passed += c.passed;
   totals.failed += c.failed;
   totals.skipped += c.skipped;
-  console.log(`${suite}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${problem ? ` (${problem})` : ''}`);
+  console.log(
+    `${suite}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${problem ? ` (${problem})` : ''}`,
+  );
 }
 
 function finish() {
@@ -141,20 +171,40 @@ function run(cmd, args, { timeLimitMs, doneWhen } = {}) {
     let why;
     let lingered = false;
     const timers = [];
-    if (timeLimitMs) timers.push(setTimeout(() => { why = `hit its time limit of ${timeLimitMs / 1000} s`; child.kill('SIGKILL'); }, timeLimitMs));
+    if (timeLimitMs)
+      timers.push(
+        setTimeout(() => {
+          why = `hit its time limit of ${timeLimitMs / 1000} s`;
+          child.kill('SIGKILL');
+        }, timeLimitMs),
+      );
     if (doneWhen) {
       const poll = setInterval(() => {
         if (!existsSync(doneWhen)) return;
         clearInterval(poll);
-        timers.push(setTimeout(() => { lingered = true; child.kill('SIGKILL'); }, UNIT_EXIT_GRACE_MS));
+        timers.push(
+          setTimeout(() => {
+            lingered = true;
+            child.kill('SIGKILL');
+          }, UNIT_EXIT_GRACE_MS),
+        );
       }, 500);
       timers.push(poll);
     }
-    child.on('error', (err) => { why = err.message; });
+    child.on('error', (err) => {
+      why = err.message;
+    });
     child.on('close', (code, signal) => {
-      for (const t of timers) { clearTimeout(t); clearInterval(t); }
+      for (const t of timers) {
+        clearTimeout(t);
+        clearInterval(t);
+      }
       current = undefined;
-      resolvePromise({ code: code ?? 1, why: why ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`), lingered });
+      resolvePromise({
+        code: code ?? 1,
+        why: why ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`),
+        lingered,
+      });
     });
   });
 }
@@ -171,5 +221,9 @@ function findTests(dir) {
 }
 
 function readJson(file) {
-  try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return undefined; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -42,16 +42,32 @@ export class DrillTable {
   ) {
     this.caption = h('h3', { class: 'drill-title', id: 'drill-title' });
     this.note = h('p', { class: 'note drill-note' });
-    const header = h('div', { class: 'drill-row drill-head', role: 'row' }, ...COLUMNS.map((c) => h('span', { class: `cell ${c.cls}`, role: 'columnheader' }, c.label)));
+    const header = h(
+      'div',
+      { class: 'drill-row drill-head', role: 'row' },
+      ...COLUMNS.map((c) => h('span', { class: `cell ${c.cls}`, role: 'columnheader' }, c.label)),
+    );
     this.spacer = h('div', { class: 'drill-spacer' });
     this.rowsLayer = h('div', { class: 'drill-rows', role: 'rowgroup' });
-    this.scroller = h('div', { class: 'drill-scroll', tabindex: 0, role: 'grid', 'aria-labelledby': 'drill-title', 'data-focus-key': 'drill' }, this.spacer, this.rowsLayer);
+    this.scroller = h(
+      'div',
+      { class: 'drill-scroll', tabindex: 0, role: 'grid', 'aria-labelledby': 'drill-title', 'data-focus-key': 'drill' },
+      this.spacer,
+      this.rowsLayer,
+    );
     this.scroller.addEventListener('scroll', () => {
       this.paint();
       this.scrolled(this.scroller.scrollTop);
     });
     this.scroller.addEventListener('keydown', (e) => this.key(e));
-    this.element = h('section', { class: 'drill', 'aria-label': 'Billing lines' }, this.caption, this.note, header, this.scroller);
+    this.element = h(
+      'section',
+      { class: 'drill', 'aria-label': 'Billing lines' },
+      this.caption,
+      this.note,
+      header,
+      this.scroller,
+    );
   }
 
   /** Starts a new selection (title, total unknown until the first page). */
@@ -111,19 +127,35 @@ export class DrillTable {
   }
 
   private paint(): void {
-    const { first, last } = visibleRows(this.scroller.scrollTop, this.scroller.clientHeight || 320, ROW_HEIGHT, this.total);
-    for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE) && p * PAGE < this.total; p++) this.request(p);
+    const { first, last } = visibleRows(
+      this.scroller.scrollTop,
+      this.scroller.clientHeight || 320,
+      ROW_HEIGHT,
+      this.total,
+    );
+    for (
+      let p = Math.floor(first / PAGE);
+      p <= Math.floor(Math.max(first, last - 1) / PAGE) && p * PAGE < this.total;
+      p++
+    )
+      this.request(p);
     const rows: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const line = this.lineAt(i);
-      const cells = COLUMNS.map((c) => h('span', { class: `cell ${c.cls}`, role: 'gridcell' }, line ? String(line[c.key]) : i === first ? '…' : ''));
-      const row = h('div', {
-        class: `drill-row${i === this.active ? ' active' : ''}${line ? '' : ' loading'}`,
-        role: 'row',
-        'aria-rowindex': i + 1,
-        'aria-selected': i === this.active ? 'true' : 'false',
-        title: line ? `${line.file}:${line.line}` : undefined,
-      }, ...cells);
+      const cells = COLUMNS.map((c) =>
+        h('span', { class: `cell ${c.cls}`, role: 'gridcell' }, line ? String(line[c.key]) : i === first ? '…' : ''),
+      );
+      const row = h(
+        'div',
+        {
+          class: `drill-row${i === this.active ? ' active' : ''}${line ? '' : ' loading'}`,
+          role: 'row',
+          'aria-rowindex': i + 1,
+          'aria-selected': i === this.active ? 'true' : 'false',
+          title: line ? `${line.file}:${line.line}` : undefined,
+        },
+        ...cells,
+      );
       row.addEventListener('click', () => {
         this.active = i;
         this.paint();
@@ -138,14 +170,22 @@ export class DrillTable {
   private key(e: KeyboardEvent): void {
     if (this.total === 0) return;
     const perPage = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_HEIGHT) - 1);
-    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: perPage, PageUp: -perPage, Home: -Infinity, End: Infinity };
+    const moves: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: perPage,
+      PageUp: -perPage,
+      Home: -Infinity,
+      End: Infinity,
+    };
     if (e.key in moves) {
       e.preventDefault();
       const next = Math.max(0, Math.min(this.total - 1, (this.active < 0 ? -1 : this.active) + moves[e.key]));
       this.active = Number.isFinite(next) ? next : 0;
       const top = this.active * ROW_HEIGHT;
       if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
-      else if (top + ROW_HEIGHT > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top + ROW_HEIGHT - this.scroller.clientHeight;
+      else if (top + ROW_HEIGHT > this.scroller.scrollTop + this.scroller.clientHeight)
+        this.scroller.scrollTop = top + ROW_HEIGHT - this.scroller.clientHeight;
       this.paint();
     } else if (e.key === 'Enter' && this.active >= 0) {
       const line = this.lineAt(this.active);

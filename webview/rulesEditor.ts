@@ -36,8 +36,21 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const TABS: ViewState['tab'][] = ['targets', 'rules', 'problems'];
 const MATCH_FIELDS = [
-  'resourceGroup', 'entitlementName', 'subscription', 'customer', 'meterCategory', 'meterSubCategory', 'meterName',
-  'product', 'sku', 'region', 'resource', 'chargeType', 'meterId', 'entitlement', 'invoice',
+  'resourceGroup',
+  'entitlementName',
+  'subscription',
+  'customer',
+  'meterCategory',
+  'meterSubCategory',
+  'meterName',
+  'product',
+  'sku',
+  'region',
+  'resource',
+  'chargeType',
+  'meterId',
+  'entitlement',
+  'invoice',
 ];
 
 const saved = vscode.getState() as { view?: unknown; preview?: unknown } | undefined;
@@ -64,7 +77,12 @@ const drill = new DrillTable(
 );
 
 function isPreview(v: unknown): v is RulesPreview {
-  return typeof v === 'object' && v !== null && Array.isArray((v as RulesPreview).targets) && Array.isArray((v as RulesPreview).rules);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as RulesPreview).targets) &&
+    Array.isArray((v as RulesPreview).rules)
+  );
 }
 
 function saveState(next: ViewState): void {
@@ -81,24 +99,52 @@ function send(edit: RulesEdit): void {
 
 function render(): void {
   // Keep the keyboard where it was: the element with the same focus key gets the focus back after the re-render.
-  const focusKey = (document.activeElement as HTMLElement | null)?.closest?.('[data-focus-key]')?.getAttribute('data-focus-key');
-  const shown = preview?.status === 'ready' ? preview : lastGood ?? preview;
-  app.replaceChildren(...(shown ? page(shown) : [h('p', { class: 'note' }, 'Reading the rules and their billing data…')]));
+  const focusKey = (document.activeElement as HTMLElement | null)
+    ?.closest?.('[data-focus-key]')
+    ?.getAttribute('data-focus-key');
+  const shown = preview?.status === 'ready' ? preview : (lastGood ?? preview);
+  app.replaceChildren(
+    ...(shown ? page(shown) : [h('p', { class: 'note' }, 'Reading the rules and their billing data…')]),
+  );
   if (focusKey) (app.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`) as HTMLElement | null)?.focus();
 }
 
 function page(p: RulesPreview): Node[] {
   const stale = p !== preview;
   const c = p.conservation;
-  const header = h('header', { class: 'top' },
-    h('div', { class: 'title' },
+  const header = h(
+    'header',
+    { class: 'top' },
+    h(
+      'div',
+      { class: 'title' },
       h('h1', {}, p.name || 'Chargeback rules'),
-      h('p', { class: 'subtitle' }, [p.period, p.currency, `${p.amountKind} amounts`, `${count(p.lineCount)} billing lines in ${count(p.files.length)} file${p.files.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ')),
+      h(
+        'p',
+        { class: 'subtitle' },
+        [
+          p.period,
+          p.currency,
+          `${p.amountKind} amounts`,
+          `${count(p.lineCount)} billing lines in ${count(p.files.length)} file${p.files.length === 1 ? '' : 's'}`,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      ),
     ),
-    h('div', { class: 'actions' },
-      h('span', { class: `badge ${c.balanced ? 'ok' : 'bad'}`, 'data-snapshot': 'balance', title: 'Targets + unallocated = billing total, to the cent (the same numbers as chargeback allocate)' },
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'span',
+        {
+          class: `badge ${c.balanced ? 'ok' : 'bad'}`,
+          'data-snapshot': 'balance',
+          title: 'Targets + unallocated = billing total, to the cent (the same numbers as chargeback allocate)',
+        },
         c.balanced ? '✓ Balanced: ' : '✗ Not balanced: ',
-        `${money(c.targets)} + ${money(c.unallocated)} unallocated = ${money(c.total)} ${p.currency}`),
+        `${money(c.targets)} + ${money(c.unallocated)} unallocated = ${money(c.total)} ${p.currency}`,
+      ),
       button('Open as text', () => vscode.postMessage({ type: 'openText' }), 'open-text', true),
     ),
   );
@@ -122,7 +168,14 @@ function page(p: RulesPreview): Node[] {
     h('vscode-tab-header', { slot: 'header', 'data-tab': 'problems' }, `Problems (${problems.length})`),
     h('vscode-tab-panel', {}, problemsPanel(problems)),
   );
-  return [header, ...banners, tabs, view.drill ? drill.element : h('p', { class: 'note drill-hint' }, 'Choose a target or a rule (Lines) to see its billing lines.')];
+  return [
+    header,
+    ...banners,
+    tabs,
+    view.drill
+      ? drill.element
+      : h('p', { class: 'note drill-hint' }, 'Choose a target or a rule (Lines) to see its billing lines.'),
+  ];
 }
 
 function statusBanner(p: RulesPreview): Node {
@@ -134,13 +187,21 @@ function statusBanner(p: RulesPreview): Node {
     'not-on-disk': 'Save the rules file first: `data:` paths are relative to its folder.',
   };
   const errors = p.problems.filter((x) => x.severity === 'error').slice(0, 5);
-  return h('div', { class: 'banner error', role: 'alert', 'data-snapshot': 'errors' },
+  return h(
+    'div',
+    { class: 'banner error', role: 'alert', 'data-snapshot': 'errors' },
     h('p', {}, text[p.status]),
     ...errors.map((e) => problemLink(e)),
   );
 }
 
-function button(label: string, onClick: () => void, focusKey: string, secondary = false, disabled = false): HTMLElement {
+function button(
+  label: string,
+  onClick: () => void,
+  focusKey: string,
+  secondary = false,
+  disabled = false,
+): HTMLElement {
   const b = h('vscode-button', { 'data-focus-key': focusKey, secondary, disabled });
   b.textContent = label;
   b.addEventListener('click', () => {
@@ -149,8 +210,16 @@ function button(label: string, onClick: () => void, focusKey: string, secondary 
   return b;
 }
 
-function textfield(value: string, focusKey: string, label: string, onChange: (v: string) => void, cls = ''): HTMLElement {
-  const f = h('vscode-textfield', { 'data-focus-key': focusKey, 'aria-label': label, class: cls }) as HTMLElement & { value: string };
+function textfield(
+  value: string,
+  focusKey: string,
+  label: string,
+  onChange: (v: string) => void,
+  cls = '',
+): HTMLElement {
+  const f = h('vscode-textfield', { 'data-focus-key': focusKey, 'aria-label': label, class: cls }) as HTMLElement & {
+    value: string;
+  };
   f.value = value;
   f.addEventListener('change', () => {
     if (f.value !== value) onChange(f.value);
@@ -158,8 +227,16 @@ function textfield(value: string, focusKey: string, label: string, onChange: (v:
   return f;
 }
 
-function select(options: { value: string; label: string }[], value: string, focusKey: string, label: string, onChange: (v: string) => void): HTMLElement {
-  const s = h('vscode-single-select', { 'data-focus-key': focusKey, 'aria-label': label }) as HTMLElement & { value: string };
+function select(
+  options: { value: string; label: string }[],
+  value: string,
+  focusKey: string,
+  label: string,
+  onChange: (v: string) => void,
+): HTMLElement {
+  const s = h('vscode-single-select', { 'data-focus-key': focusKey, 'aria-label': label }) as HTMLElement & {
+    value: string;
+  };
   for (const o of options) {
     const opt = h('vscode-option', { value: o.value, selected: o.value === value });
     opt.textContent = o.label;
@@ -185,10 +262,22 @@ function drillTitle(of: LinesOf, p: RulesPreview): string {
 }
 
 function targetsPanel(p: RulesPreview): Node {
-  const bars: Bar[] = p.targets.map((t) => ({ label: t.id, amount: t.amount, kind: t.catchAll ? 'catch-all' : 'target' }));
+  const bars: Bar[] = p.targets.map((t) => ({
+    label: t.id,
+    amount: t.amount,
+    kind: t.catchAll ? 'catch-all' : 'target',
+  }));
   bars.push({ label: 'unallocated', amount: p.unallocated.amount, kind: 'unallocated' });
   const rows = p.targets.map((t) => {
-    const row = h('tr', { tabindex: 0, 'data-target-id': t.id, 'data-focus-key': `target-${t.id}`, class: 'clickable', title: 'Show the billing lines of this target' },
+    const row = h(
+      'tr',
+      {
+        tabindex: 0,
+        'data-target-id': t.id,
+        'data-focus-key': `target-${t.id}`,
+        class: 'clickable',
+        title: 'Show the billing lines of this target',
+      },
       h('td', { class: 'c-id' }, t.id, t.catchAll ? h('span', { class: 'tag' }, 'unallocated') : null),
       h('td', { class: 'c-text' }, t.name ?? ''),
       h('td', { class: 'c-text' }, t.costCenter ?? ''),
@@ -208,48 +297,106 @@ function targetsPanel(p: RulesPreview): Node {
     return row;
   });
   const unallocatedZero = /^-?0\.00$/.test(p.unallocated.amount);
-  const unallocatedRow = h('tr', { class: `unallocated${unallocatedZero ? '' : ' warn'}`, 'data-unallocated': '' },
+  const unallocatedRow = h(
+    'tr',
+    { class: `unallocated${unallocatedZero ? '' : ' warn'}`, 'data-unallocated': '' },
     h('td', { class: 'c-id' }, 'unallocated'),
-    h('td', { class: 'c-text', colspan: 2 }, unallocatedZero ? 'nothing' : p.unallocated.byRule.map((b) => `${b.rule}: ${money(b.amount)}`).join(', ')),
+    h(
+      'td',
+      { class: 'c-text', colspan: 2 },
+      unallocatedZero ? 'nothing' : p.unallocated.byRule.map((b) => `${b.rule}: ${money(b.amount)}`).join(', '),
+    ),
     h('td', { class: 'c-num amount' }, money(p.unallocated.amount)),
     h('td', { class: 'c-num' }, ''),
     h('td', { class: 'c-num' }, money(p.unallocated.amount)),
     h('td', { class: 'c-num' }, `${share(p.unallocated.amount, p.conservation.total)} %`),
   );
-  const table = h('table', { class: 'targets' },
-    h('thead', {}, h('tr', {}, ...['Target', 'Name', 'Cost center', `Cost ${p.currency}`, 'Markup', 'Charged', 'Share'].map((l, i) => h('th', { class: i >= 3 ? 'c-num' : 'c-text', scope: 'col' }, l)))),
+  const table = h(
+    'table',
+    { class: 'targets' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Target', 'Name', 'Cost center', `Cost ${p.currency}`, 'Markup', 'Charged', 'Share'].map((l, i) =>
+          h('th', { class: i >= 3 ? 'c-num' : 'c-text', scope: 'col' }, l),
+        ),
+      ),
+    ),
     h('tbody', {}, ...rows, unallocatedRow),
-    h('tfoot', {}, h('tr', {}, h('th', { class: 'c-id', scope: 'row' }, 'total'), h('td', { colspan: 2 }), h('td', { class: 'c-num', 'data-snapshot': 'total' }, money(p.conservation.total)), h('td', { colspan: 3 }))),
+    h(
+      'tfoot',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { class: 'c-id', scope: 'row' }, 'total'),
+        h('td', { colspan: 2 }),
+        h('td', { class: 'c-num', 'data-snapshot': 'total' }, money(p.conservation.total)),
+        h('td', { colspan: 3 }),
+      ),
+    ),
   );
   // What no rule took (before `unallocated:` catches it): the lines causing it, one click away.
-  const unmatched = h('div', { class: 'unmatched' },
-    h('p', {}, p.unmatched.lines > 0 || p.unallocated.catchAll
-      ? `${count(p.unmatched.lines)} line${p.unmatched.lines === 1 ? '' : 's'} (${money(p.unmatched.amount)} ${p.currency}) match no rule${p.unallocated.catchAll ? `; unallocated: ${p.unallocated.catchAll} takes them and tag values that name no target.` : '.'}`
-      : 'Every line matches a rule.'),
-    button('Show lines no rule gives a target', () => openDrill({ kind: 'unmatched' }, 'Lines no rule gives a target'), 'drill-unmatched', true),
+  const unmatched = h(
+    'div',
+    { class: 'unmatched' },
+    h(
+      'p',
+      {},
+      p.unmatched.lines > 0 || p.unallocated.catchAll
+        ? `${count(p.unmatched.lines)} line${p.unmatched.lines === 1 ? '' : 's'} (${money(p.unmatched.amount)} ${p.currency}) match no rule${p.unallocated.catchAll ? `; unallocated: ${p.unallocated.catchAll} takes them and tag values that name no target.` : '.'}`
+        : 'Every line matches a rule.',
+    ),
+    button(
+      'Show lines no rule gives a target',
+      () => openDrill({ kind: 'unmatched' }, 'Lines no rule gives a target'),
+      'drill-unmatched',
+      true,
+    ),
   );
   const targetOptions = p.targets.map((t) => ({ value: t.id, label: t.id }));
   let newId = '';
   let newName = '';
   let renameFrom = p.targets[0]?.id ?? '';
   let renameTo = '';
-  const forms = h('div', { class: 'forms' },
-    h('div', { class: 'form-row' },
+  const forms = h(
+    'div',
+    { class: 'forms' },
+    h(
+      'div',
+      { class: 'form-row' },
       h('label', {}, 'Unallocated money goes to'),
-      select([{ value: '', label: '(stays unallocated)' }, ...targetOptions], p.unallocated.catchAll ?? '', 'unallocated-select', 'Unallocated money goes to',
-        (v) => send({ kind: 'setUnallocated', target: v || null })),
+      select(
+        [{ value: '', label: '(stays unallocated)' }, ...targetOptions],
+        p.unallocated.catchAll ?? '',
+        'unallocated-select',
+        'Unallocated money goes to',
+        (v) => send({ kind: 'setUnallocated', target: v || null }),
+      ),
     ),
-    h('div', { class: 'form-row' },
+    h(
+      'div',
+      { class: 'form-row' },
       h('label', {}, 'New target'),
       textfield('', 'new-target-id', 'New target id', (v) => (newId = v), 'short'),
       textfield('', 'new-target-name', 'New target name', (v) => (newName = v)),
       button('Add target', () => send({ kind: 'addTarget', id: newId.trim(), name: newName }), 'add-target'),
     ),
-    h('div', { class: 'form-row' },
+    h(
+      'div',
+      { class: 'form-row' },
       h('label', {}, 'Rename target'),
       select(targetOptions, renameFrom, 'rename-from', 'Target to rename', (v) => (renameFrom = v)),
       textfield('', 'rename-to', 'New id', (v) => (renameTo = v), 'short'),
-      button('Rename everywhere', () => send({ kind: 'renameTarget', from: renameFrom, to: renameTo.trim() }), 'rename-target', true),
+      button(
+        'Rename everywhere',
+        () => send({ kind: 'renameTarget', from: renameFrom, to: renameTo.trim() }),
+        'rename-target',
+        true,
+      ),
     ),
   );
   return h('div', { class: 'panel' }, barChart(bars, p.currency), table, unmatched, forms);
@@ -265,19 +412,42 @@ function destinationEditor(rule: PreviewRule, p: RulesPreview): Node {
   ];
   if (d.kind === 'tag') return h('span', { class: 'dest' }, `to the target named by tag ${d.tagKey}`);
   const current = d.kind === 'to' ? `to:${d.target}` : d.kind === 'split' ? `split:${d.method}` : '';
-  const chooser = select([...targetOptions, ...methods], current, `dest-${rule.index}`, `Destination of ${rule.name}`, (v) => {
-    const [kind, arg] = v.split(':');
-    if (kind === 'to') send({ kind: 'setTo', rule: rule.index, target: arg });
-    else send({ kind: 'setSplitMethod', rule: rule.index, method: arg as 'evenly' | 'percent' | 'proportional' });
-  });
+  const chooser = select(
+    [...targetOptions, ...methods],
+    current,
+    `dest-${rule.index}`,
+    `Destination of ${rule.name}`,
+    (v) => {
+      const [kind, arg] = v.split(':');
+      if (kind === 'to') send({ kind: 'setTo', rule: rule.index, target: arg });
+      else send({ kind: 'setSplitMethod', rule: rule.index, method: arg as 'evenly' | 'percent' | 'proportional' });
+    },
+  );
   if (d.kind !== 'split') return h('span', { class: 'dest' }, chooser);
-  const shares = d.method === 'percent'
-    ? d.shares.map((s) => h('span', { class: 'share' },
-      h('span', { class: 'share-target' }, s.target),
-      textfield(s.percent ?? '', `percent-${rule.index}-${s.target}`, `Percent of ${s.target} in ${rule.name}`,
-        (v) => send({ kind: 'setPercent', rule: rule.index, target: s.target, percent: v.trim() }), 'percent'),
-      '%'))
-    : [h('span', { class: 'share-list' }, `between ${d.shares.map((s) => s.target).join(', ')}${d.basis ? ` by ${d.basis}` : ''}`)];
+  const shares =
+    d.method === 'percent'
+      ? d.shares.map((s) =>
+          h(
+            'span',
+            { class: 'share' },
+            h('span', { class: 'share-target' }, s.target),
+            textfield(
+              s.percent ?? '',
+              `percent-${rule.index}-${s.target}`,
+              `Percent of ${s.target} in ${rule.name}`,
+              (v) => send({ kind: 'setPercent', rule: rule.index, target: s.target, percent: v.trim() }),
+              'percent',
+            ),
+            '%',
+          ),
+        )
+      : [
+          h(
+            'span',
+            { class: 'share-list' },
+            `between ${d.shares.map((s) => s.target).join(', ')}${d.basis ? ` by ${d.basis}` : ''}`,
+          ),
+        ];
   return h('span', { class: 'dest' }, chooser, ...shares);
 }
 
@@ -285,30 +455,85 @@ function rulesPanel(p: RulesPreview): Node {
   const n = p.rules.length;
   const cards = p.rules.map((rule) => {
     const warnings: string[] = [];
-    if (rule.shadowedBy !== undefined) warnings.push(`Takes nothing: rule ${rule.shadowedBy + 1} (${p.rules[rule.shadowedBy]?.name ?? ''}) takes its lines first.`);
+    if (rule.shadowedBy !== undefined)
+      warnings.push(
+        `Takes nothing: rule ${rule.shadowedBy + 1} (${p.rules[rule.shadowedBy]?.name ?? ''}) takes its lines first.`,
+      );
     else if (rule.matchesNothing) warnings.push('Matches no billing line.');
     warnings.push(...(rule.warnings ?? []));
-    const conditions = rule.conditions.map((c, i) => c.pattern !== undefined
-      ? h('span', { class: 'cond' }, h('span', { class: 'cond-key' }, `${c.key}:`),
-        textfield(c.pattern, `match-${rule.index}-${i}`, `${c.key} pattern of ${rule.name}`, (v) => send({ kind: 'setMatch', rule: rule.index, field: c.key, pattern: v })))
-      : h('span', { class: 'cond readonly', title: 'Edit this condition in the text' }, c.text));
-    return h('article', { class: `rule${warnings.length ? ' warn' : ''}`, 'data-rule-index': rule.index, 'data-rule-name': rule.name },
-      h('div', { class: 'rule-head' },
+    const conditions = rule.conditions.map((c, i) =>
+      c.pattern !== undefined
+        ? h(
+            'span',
+            { class: 'cond' },
+            h('span', { class: 'cond-key' }, `${c.key}:`),
+            textfield(c.pattern, `match-${rule.index}-${i}`, `${c.key} pattern of ${rule.name}`, (v) =>
+              send({ kind: 'setMatch', rule: rule.index, field: c.key, pattern: v }),
+            ),
+          )
+        : h('span', { class: 'cond readonly', title: 'Edit this condition in the text' }, c.text),
+    );
+    return h(
+      'article',
+      { class: `rule${warnings.length ? ' warn' : ''}`, 'data-rule-index': rule.index, 'data-rule-name': rule.name },
+      h(
+        'div',
+        { class: 'rule-head' },
         h('span', { class: 'rule-no' }, `${rule.index + 1}`),
-        h('a', { href: '#', class: 'rule-name', onclick: ((e: Event) => {
-          e.preventDefault();
-          vscode.postMessage({ type: 'revealRules', range: rule.range });
-        }) as EventListener }, rule.name),
+        h(
+          'a',
+          {
+            href: '#',
+            class: 'rule-name',
+            onclick: ((e: Event) => {
+              e.preventDefault();
+              vscode.postMessage({ type: 'revealRules', range: rule.range });
+            }) as EventListener,
+          },
+          rule.name,
+        ),
         h('span', { class: 'rule-money amount' }, rule.allocated !== undefined ? money(rule.allocated) : '–'),
         h('span', { class: 'rule-lines' }, rule.lines !== undefined ? `${count(rule.lines)} lines` : ''),
-        h('span', { class: 'rule-tools' },
-          button('↑', () => send({ kind: 'moveRule', from: rule.index, to: rule.index - 1 }), `up-${rule.index}`, true, rule.index === 0),
-          button('↓', () => send({ kind: 'moveRule', from: rule.index, to: rule.index + 1 }), `down-${rule.index}`, true, rule.index === n - 1),
-          button('Lines', () => openDrill({ kind: 'rule', index: rule.index }, drillTitle({ kind: 'rule', index: rule.index }, p)), `lines-${rule.index}`, true),
-          button('Delete', () => send({ kind: 'deleteRule', index: rule.index }), `delete-${rule.index}`, true, n === 1),
+        h(
+          'span',
+          { class: 'rule-tools' },
+          button(
+            '↑',
+            () => send({ kind: 'moveRule', from: rule.index, to: rule.index - 1 }),
+            `up-${rule.index}`,
+            true,
+            rule.index === 0,
+          ),
+          button(
+            '↓',
+            () => send({ kind: 'moveRule', from: rule.index, to: rule.index + 1 }),
+            `down-${rule.index}`,
+            true,
+            rule.index === n - 1,
+          ),
+          button(
+            'Lines',
+            () => openDrill({ kind: 'rule', index: rule.index }, drillTitle({ kind: 'rule', index: rule.index }, p)),
+            `lines-${rule.index}`,
+            true,
+          ),
+          button(
+            'Delete',
+            () => send({ kind: 'deleteRule', index: rule.index }),
+            `delete-${rule.index}`,
+            true,
+            n === 1,
+          ),
         ),
       ),
-      h('div', { class: 'rule-body' }, h('span', { class: 'label' }, 'match'), ...conditions, h('span', { class: 'label' }, 'then'), destinationEditor(rule, p)),
+      h(
+        'div',
+        { class: 'rule-body' },
+        h('span', { class: 'label' }, 'match'),
+        ...conditions,
+        h('span', { class: 'label' }, 'then'),
+        destinationEditor(rule, p),
+      ),
       ...warnings.map((w) => h('p', { class: 'rule-warning' }, w)),
     );
   });
@@ -316,37 +541,89 @@ function rulesPanel(p: RulesPreview): Node {
   let field = 'resourceGroup';
   let pattern = '';
   let to = p.targets[0]?.id ?? '';
-  const add = h('div', { class: 'form-row add-rule' },
+  const add = h(
+    'div',
+    { class: 'form-row add-rule' },
     h('label', {}, 'New rule'),
     textfield('', 'new-rule-name', 'New rule name', (v) => (name = v)),
-    select(MATCH_FIELDS.map((f) => ({ value: f, label: f })), field, 'new-rule-field', 'Match field', (v) => (field = v)),
+    select(
+      MATCH_FIELDS.map((f) => ({ value: f, label: f })),
+      field,
+      'new-rule-field',
+      'Match field',
+      (v) => (field = v),
+    ),
     textfield('', 'new-rule-pattern', 'Pattern', (v) => (pattern = v), 'short'),
-    select(p.targets.map((t) => ({ value: t.id, label: `to ${t.id}` })), to, 'new-rule-to', 'Target', (v) => (to = v)),
+    select(
+      p.targets.map((t) => ({ value: t.id, label: `to ${t.id}` })),
+      to,
+      'new-rule-to',
+      'Target',
+      (v) => (to = v),
+    ),
     button('Add rule', () => send({ kind: 'addRule', name, field, pattern, to }), 'add-rule'),
   );
-  return h('div', { class: 'panel' }, h('p', { class: 'note' }, 'The first rule that matches a line takes it. Ctrl+Z undoes an edit, as in the text.'), ...cards, add);
+  return h(
+    'div',
+    { class: 'panel' },
+    h('p', { class: 'note' }, 'The first rule that matches a line takes it. Ctrl+Z undoes an edit, as in the text.'),
+    ...cards,
+    add,
+  );
 }
 
 function problemLink(p: PreviewProblem): Node {
-  const where = p.range ? `line ${p.range.start.line + 1}` : p.file ? `${p.file.split(/[\\/]/).pop()}:${p.line ?? ''}` : '';
+  const where = p.range
+    ? `line ${p.range.start.line + 1}`
+    : p.file
+      ? `${p.file.split(/[\\/]/).pop()}:${p.line ?? ''}`
+      : '';
   const link = where
-    ? h('a', { href: '#', class: 'where', onclick: ((e: Event) => {
-      e.preventDefault();
-      if (p.range) vscode.postMessage({ type: 'revealRules', range: p.range });
-      else if (p.file && p.line) vscode.postMessage({ type: 'revealLine', file: p.file, line: p.line });
-    }) as EventListener }, where)
+    ? h(
+        'a',
+        {
+          href: '#',
+          class: 'where',
+          onclick: ((e: Event) => {
+            e.preventDefault();
+            if (p.range) vscode.postMessage({ type: 'revealRules', range: p.range });
+            else if (p.file && p.line) vscode.postMessage({ type: 'revealLine', file: p.file, line: p.line });
+          }) as EventListener,
+        },
+        where,
+      )
     : null;
-  return h('li', { class: `problem ${p.severity}` }, h('span', { class: 'sev' }, p.severity), link, h('span', { class: 'msg' }, p.message));
+  return h(
+    'li',
+    { class: `problem ${p.severity}` },
+    h('span', { class: 'sev' }, p.severity),
+    link,
+    h('span', { class: 'msg' }, p.message),
+  );
 }
 
 function problemsPanel(problems: PreviewProblem[]): Node {
   const files = preview?.files ?? [];
-  return h('div', { class: 'panel' },
-    problems.length ? h('ul', { class: 'problems' }, ...problems.map(problemLink)) : h('p', { class: 'note' }, 'No problems.'),
+  return h(
+    'div',
+    { class: 'panel' },
+    problems.length
+      ? h('ul', { class: 'problems' }, ...problems.map(problemLink))
+      : h('p', { class: 'note' }, 'No problems.'),
     h('h3', {}, 'Billing files'),
-    h('ul', { class: 'files' }, ...files.map((f) => h('li', {},
-      h('span', { class: 'c-text' }, f.path), ` ${count(f.lines)} lines `,
-      button('Check file', () => vscode.postMessage({ type: 'checkFile', file: f.path }), `check-${f.path}`, true)))),
+    h(
+      'ul',
+      { class: 'files' },
+      ...files.map((f) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'c-text' }, f.path),
+          ` ${count(f.lines)} lines `,
+          button('Check file', () => vscode.postMessage({ type: 'checkFile', file: f.path }), `check-${f.path}`, true),
+        ),
+      ),
+    ),
   );
 }
 
@@ -355,15 +632,19 @@ function problemsPanel(problems: PreviewProblem[]): Node {
 function snapshot(): WebviewSnapshot {
   const text = (el: Element | null) => (el?.textContent ?? '').trim();
   const targets: Record<string, string> = {};
-  for (const row of app.querySelectorAll('tr[data-target-id]')) targets[row.getAttribute('data-target-id')!] = text(row.querySelector('.amount'));
+  for (const row of app.querySelectorAll('tr[data-target-id]'))
+    targets[row.getAttribute('data-target-id')!] = text(row.querySelector('.amount'));
   const rules: Record<string, string> = {};
-  for (const card of app.querySelectorAll('article[data-rule-name]')) rules[card.getAttribute('data-rule-name')!] = text(card.querySelector('.amount'));
+  for (const card of app.querySelectorAll('article[data-rule-name]'))
+    rules[card.getAttribute('data-rule-name')!] = text(card.querySelector('.amount'));
   const percents: Record<string, string> = {};
   for (const f of app.querySelectorAll('vscode-textfield[data-focus-key^="percent-"]')) {
-    percents[f.getAttribute('data-focus-key')!.slice('percent-'.length).replace('-', '/')] = (f as HTMLElement & { value: string }).value;
+    percents[f.getAttribute('data-focus-key')!.slice('percent-'.length).replace('-', '/')] = (
+      f as HTMLElement & { value: string }
+    ).value;
   }
   return {
-    status: pending ? 'pending' : preview?.status ?? 'none',
+    status: pending ? 'pending' : (preview?.status ?? 'none'),
     tab: view.tab,
     total: text(app.querySelector('[data-snapshot="total"]')),
     balanced: text(app.querySelector('[data-snapshot="balance"]')).startsWith('✓'),
@@ -371,7 +652,9 @@ function snapshot(): WebviewSnapshot {
     unallocated: text(app.querySelector('tr[data-unallocated] .amount')),
     rules,
     percents,
-    drill: view.drill ? { title: drill.title, total: drill.lineTotal, rows: drill.renderedRows(), first: drill.firstRendered() } : undefined,
+    drill: view.drill
+      ? { title: drill.title, total: drill.lineTotal, rows: drill.renderedRows(), first: drill.firstRendered() }
+      : undefined,
     errors: [...app.querySelectorAll('[data-snapshot="errors"] li .msg')].map((e) => text(e)),
   };
 }
@@ -392,7 +675,8 @@ window.addEventListener('message', (event) => {
       preview = m.preview;
       if (preview?.status === 'ready') lastGood = preview;
       vscode.setState({ view, preview });
-      if (view.drill && (first || preview?.status === 'ready')) drill.open(drillTitle(view.drill, preview ?? lastGood!), first ? view.drillScroll : 0);
+      if (view.drill && (first || preview?.status === 'ready'))
+        drill.open(drillTitle(view.drill, preview ?? lastGood!), first ? view.drillScroll : 0);
       render();
       return;
     }

@@ -38,9 +38,15 @@ async function main(): Promise<void> {
   await service.settled(uri);
   clearInterval(ticker);
   const summary = service.summary(uri);
-  process.stdout.write(JSON.stringify({
-    diagnosticsMs: Math.round(publishedAt - opened), diagnostics, longestBlockMs: Math.round(longestBlock), rows: summary?.rows, findings: summary?.findings,
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      diagnosticsMs: Math.round(publishedAt - opened),
+      diagnostics,
+      longestBlockMs: Math.round(longestBlock),
+      rows: summary?.rows,
+      findings: summary?.findings,
+    }) + '\n',
+  );
 }
 
 void main();

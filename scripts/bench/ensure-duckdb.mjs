@@ -23,11 +23,18 @@ export function ensureDuckDB({ quiet = false } = {}) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'finops-bench-duckdb', private: true }) + '\n');
     if (!quiet) console.error(`[bench] installing @duckdb/node-api@${DUCKDB_VERSION} into ${dir} (first use only)`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', `@duckdb/node-api@${DUCKDB_VERSION}`], {
-      cwd: dir,
-      stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
-    });
-    if (r.status !== 0) throw new Error(`npm install @duckdb/node-api@${DUCKDB_VERSION} failed (exit ${r.status}); run the bench with --skip-duckdb`);
+    const r = spawnSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--no-package-lock', `@duckdb/node-api@${DUCKDB_VERSION}`],
+      {
+        cwd: dir,
+        stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    if (r.status !== 0)
+      throw new Error(
+        `npm install @duckdb/node-api@${DUCKDB_VERSION} failed (exit ${r.status}); run the bench with --skip-duckdb`,
+      );
     writeFileSync(marker, new Date().toISOString() + '\n');
   }
   const require = createRequire(join(dir, 'package.json'));

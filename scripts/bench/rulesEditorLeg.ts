@@ -21,7 +21,12 @@ async function main(): Promise<void> {
   const rulesPath = process.argv[2];
   let text = readFileSync(rulesPath, 'utf8');
   const uri = pathToFileURL(rulesPath).toString();
-  const service = new RulesService({ publish: () => undefined, dataChanged: () => undefined, dateOrder: async () => 'MDY', log: () => undefined });
+  const service = new RulesService({
+    publish: () => undefined,
+    dataChanged: () => undefined,
+    dateOrder: async () => 'MDY',
+    log: () => undefined,
+  });
   const preview = () => {
     const analysis = service.analysis(uri);
     return buildRulesPreview({ uri, parsed: service.parsed(uri)!, data: service.data(uri), issues: analysis?.issues });
@@ -31,7 +36,8 @@ async function main(): Promise<void> {
   await service.settledLatest(uri);
   const first = preview();
   const openMs = performance.now() - opened;
-  if (first.status !== 'ready') throw new Error(`the bench rules do not allocate: ${first.status} ${JSON.stringify(first.problems.slice(0, 3))}`);
+  if (first.status !== 'ready')
+    throw new Error(`the bench rules do not allocate: ${first.status} ${JSON.stringify(first.problems.slice(0, 3))}`);
 
   const lines = new RulesLines();
   const model = () => service.parsed(uri)!.model;
@@ -64,23 +70,26 @@ async function main(): Promise<void> {
     await service.settledLatest(uri);
     last = preview();
     editMs.push(performance.now() - started);
-    if (last.status !== 'ready' || !last.conservation.balanced) throw new Error(`edit ${i + 1} did not give a balanced preview`);
+    if (last.status !== 'ready' || !last.conservation.balanced)
+      throw new Error(`edit ${i + 1} did not give a balanced preview`);
   }
   t = performance.now();
   const pageAfterEdit = await lines.page(model(), files(), 'MDY', { kind: 'target', id: 'web' }, 0, 200);
   const drillAfterEditMs = performance.now() - t;
   const sorted = [...editMs].sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({
-    openMs: Math.round(openMs),
-    editMedianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
-    editMaxMs: Math.round(sorted[sorted.length - 1]),
-    editMs: editMs.map((x) => Math.round(x)),
-    lines: last.lineCount,
-    total: last.conservation.total,
-    drillFirstMs: Math.round(drillFirstMs),
-    drillAfterEditMs: Math.round(drillAfterEditMs),
-    drillLines: [firstPage.total, pageAfterEdit.total],
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      openMs: Math.round(openMs),
+      editMedianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+      editMaxMs: Math.round(sorted[sorted.length - 1]),
+      editMs: editMs.map((x) => Math.round(x)),
+      lines: last.lineCount,
+      total: last.conservation.total,
+      drillFirstMs: Math.round(drillFirstMs),
+      drillAfterEditMs: Math.round(drillAfterEditMs),
+      drillLines: [firstPage.total, pageAfterEdit.total],
+    }) + '\n',
+  );
 }
 
 void main().catch((e) => {

@@ -114,7 +114,9 @@ async function ensureCli() {
     statSync(join(root, 'scripts', 'bench', 'editorLeg.ts')).mtimeMs,
     statSync(join(root, 'scripts', 'bench', 'rulesEditorLeg.ts')).mtimeMs,
   );
-  const fresh = [cli, workerBundle, editorLeg, rulesEditorLeg].every((f) => existsSync(f) && statSync(f).mtimeMs >= newestSource);
+  const fresh = [cli, workerBundle, editorLeg, rulesEditorLeg].every(
+    (f) => existsSync(f) && statSync(f).mtimeMs >= newestSource,
+  );
   if (fresh) return 'up to date';
   log('building dist/cli.js, dist/worker.js and the editor leg (sources changed)...');
   try {
@@ -689,7 +691,8 @@ function targets(report) {
     const rss = sets.flatMap((s) =>
       s.legs
         .filter(
-          (l) => l.engine === 'chargeback' && l.job !== 'editor' && l.job !== 'rules-editor' && l.available && !l.failed,
+          (l) =>
+            l.engine === 'chargeback' && l.job !== 'editor' && l.job !== 'rules-editor' && l.available && !l.failed,
         )
         .map((l) => l.peakRssMiB),
     );

@@ -6,8 +6,14 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, wr
 import { dirname, join } from 'node:path';
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
 ];
 
 /** User settings for test and demo runs: no welcome page, no network-bound features, no chat side bar. */
@@ -31,7 +37,10 @@ export const QUIET_SETTINGS = {
  *   env: added to code-server's environment, which the extension host (so the extension and its tests) inherits;
  *   testDriver: false runs VS Code as a user has it (no smoke-test driver: notifications show, payloads are ignored).
  */
-export async function startCodeServer(install, { folder, stateDir, logFile, port = 0, env = {}, extraArgs = [], settings = QUIET_SETTINGS, testDriver = true }) {
+export async function startCodeServer(
+  install,
+  { folder, stateDir, logFile, port = 0, env = {}, extraArgs = [], settings = QUIET_SETTINGS, testDriver = true },
+) {
   const userDataDir = join(stateDir, 'user-data');
   const extensionsDir = join(stateDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
@@ -39,11 +48,17 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const args = [
-    ...codeServerArgs(install, stateDir), '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    ...codeServerArgs(install, stateDir),
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
     // Tests need the smoke-test driver (for their payload); it also hides notifications, so a demo runs without it.
     ...(install.smokeTestDriver && testDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
-    ...extraArgs, folder,
+    ...extraArgs,
+    folder,
   ];
   const log = createWriteStream(logFile);
   const child = spawn(install.node, args, {
@@ -63,11 +78,19 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    exited.then(({ code, signal }) => reject(new Error(`code-server exited (${signal ?? code}) before listening:\n${buffered}`)));
+    exited.then(({ code, signal }) =>
+      reject(new Error(`code-server exited (${signal ?? code}) before listening:\n${buffered}`)),
+    );
     setTimeout(() => reject(new Error(`code-server did not listen within 60 s:\n${buffered}`)), 60_000).unref();
   });
   // Last resort if this process dies without running its cleanup: take the whole group down with it.
-  const onExit = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
+  const onExit = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
   process.on('exit', onExit);
   const stop = async () => {
     await killTree(child.pid);
@@ -76,7 +99,15 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
   };
   try {
     const actualPort = await listening;
-    return { child, port: actualPort, url: `http://127.0.0.1:${actualPort}/`, exited, stop, userDataDir, extensionsDir };
+    return {
+      child,
+      port: actualPort,
+      url: `http://127.0.0.1:${actualPort}/`,
+      exited,
+      stop,
+      userDataDir,
+      extensionsDir,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -87,13 +118,20 @@ export async function startCodeServer(install, { folder, stateDir, logFile, port
 export async function installExtension(install, stateDir, vsix) {
   const out = await new Promise((resolve, reject) => {
     const child = spawn(install.node, [...codeServerArgs(install, stateDir), '--install-extension', vsix, '--force'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...codeServerEnv(stateDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...codeServerEnv(stateDir) },
     });
     let text = '';
-    child.stdout.on('data', (d) => { text += d; });
-    child.stderr.on('data', (d) => { text += d; });
+    child.stdout.on('data', (d) => {
+      text += d;
+    });
+    child.stderr.on('data', (d) => {
+      text += d;
+    });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`--install-extension failed (${code}):\n${text}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`--install-extension failed (${code}):\n${text}`)),
+    );
   });
   if (!/successfully installed/i.test(out)) throw new Error(`--install-extension did not confirm:\n${out}`);
   return out;
@@ -105,21 +143,37 @@ function codeServerArgs(install, stateDir) {
   // An explicit config keeps code-server from writing ~/.config/code-server/config.yaml.
   if (!existsSync(config)) writeFileSync(config, 'auth: none\n');
   return [
-    install.entry, '--config', config, '--auth', 'none',
-    '--user-data-dir', join(stateDir, 'user-data'), '--extensions-dir', join(stateDir, 'extensions'),
+    install.entry,
+    '--config',
+    config,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    join(stateDir, 'user-data'),
+    '--extensions-dir',
+    join(stateDir, 'extensions'),
   ];
 }
 
 function codeServerEnv(stateDir) {
   // code-server and VS Code's server write logs, a device id and defaults under the XDG folders; keep them with
   // this run instead of in ~/.local, ~/.cache and ~/.config.
-  return { XDG_DATA_HOME: join(stateDir, 'xdg-data'), XDG_CACHE_HOME: join(stateDir, 'xdg-cache'), XDG_CONFIG_HOME: join(stateDir, 'xdg-config') };
+  return {
+    XDG_DATA_HOME: join(stateDir, 'xdg-data'),
+    XDG_CACHE_HOME: join(stateDir, 'xdg-cache'),
+    XDG_CONFIG_HOME: join(stateDir, 'xdg-config'),
+  };
 }
 
 /** Launches headless Chromium (Debian's, or $CHROMIUM_PATH) through playwright-core. */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
   const executablePath = candidates.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error('no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
@@ -140,7 +194,9 @@ export function descendants(pid) {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (!children.has(ppid)) children.set(ppid, []);
       children.get(ppid).push(Number(name));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const found = [];
   const queue = [pid];
@@ -162,8 +218,18 @@ export async function killTree(pid, graceMs = 3000) {
   const pids = new Set([pid, ...descendants(pid)]);
   const signalAll = (signal) => {
     for (const p of descendants(pid)) pids.add(p);
-    try { process.kill(-pid, signal); } catch { /* no such group */ }
-    for (const p of pids) { try { process.kill(p, signal); } catch { /* gone */ } }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* no such group */
+    }
+    for (const p of pids) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        /* gone */
+      }
+    }
   };
   signalAll('SIGTERM');
   const deadline = Date.now() + graceMs;
@@ -191,6 +257,8 @@ export function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
     promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }

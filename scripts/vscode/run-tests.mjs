@@ -13,7 +13,16 @@
 // environment). The file is the source of the counts; the exit code only turns "0 failed" into a failure.
 // Artifacts in test-results/: code-server.log, workbench.log (the workbench's whole log, of which only the extension
 // host's console is printed), workbench.png (the workbench at the end), screenshots/ (requested by tests).
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,12 +45,20 @@ const cleanups = [];
 function cleanup() {
   cleanupPromise ??= (async () => {
     for (const fn of cleanups.reverse()) {
-      try { await withTimeout(fn(), 15_000, 'cleanup step'); } catch (err) { log(`cleanup: ${err.message}`); }
+      try {
+        await withTimeout(fn(), 15_000, 'cleanup step');
+      } catch (err) {
+        log(`cleanup: ${err.message}`);
+      }
     }
   })();
   return cleanupPromise;
 }
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     log(`${signal}: stopping`);
     report({ passed: 0, failed: 1, skipped: 0, problem: `interrupted by ${signal}` });
@@ -87,7 +104,9 @@ async function runSuite(install, timedOut, started) {
     stateDir: runDir,
     logFile: join(resultsDir, 'code-server.log'),
     env: {
-      FINOPS_TEST_RESULTS: resultsFile, FINOPS_TEST_SCREENSHOTS: screenshotsDir, FINOPS_TEST_CONSOLE_PREFIX: CONSOLE_PREFIX,
+      FINOPS_TEST_RESULTS: resultsFile,
+      FINOPS_TEST_SCREENSHOTS: screenshotsDir,
+      FINOPS_TEST_CONSOLE_PREFIX: CONSOLE_PREFIX,
       FINOPS_TEST_WEBVIEW_ACTIONS: webviewDir,
     },
   });
@@ -107,12 +126,16 @@ async function runSuite(install, timedOut, started) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
   let signalExit;
-  const exitCode = new Promise((resolve) => { signalExit = resolve; });
+  const exitCode = new Promise((resolve) => {
+    signalExit = resolve;
+  });
   let screenshots = Promise.resolve();
   // The workbench's whole log arrives here (level, message); lines the extension host printed carry
   // CONSOLE_PREFIX (see test/integration/runner.ts) and go to stdout, everything goes to workbench.log.
   const workbenchLog = createWriteStream(join(resultsDir, 'workbench.log'));
-  cleanups.push(async () => { workbenchLog.end(); });
+  cleanups.push(async () => {
+    workbenchLog.end();
+  });
   await page.exposeFunction('codeAutomationLog', (level, message) => {
     const text = Array.isArray(message) ? message.map(String).join(' ') : String(message);
     if (!workbenchLog.writableEnded) workbenchLog.write(`${level}: ${text}\n`); // the page may log while closing
@@ -130,7 +153,9 @@ async function runSuite(install, timedOut, started) {
       }
     }
   });
-  await page.exposeFunction('codeAutomationExit', (code) => { signalExit(Number(code)); });
+  await page.exposeFunction('codeAutomationExit', (code) => {
+    signalExit(Number(code));
+  });
   page.on('crash', () => signalExit('page crashed'));
   page.on('pageerror', (err) => log(`page error: ${err.message}`));
 
@@ -147,29 +172,46 @@ async function runSuite(install, timedOut, started) {
   const resultsWritten = (async () => {
     while (!existsSync(resultsFile)) await sleep(500);
     await sleep(EXIT_GRACE_MS);
-    return { problem: `the test run wrote its results but VS Code did not report an exit within ${EXIT_GRACE_MS / 1000} s` };
+    return {
+      problem: `the test run wrote its results but VS Code did not report an exit within ${EXIT_GRACE_MS / 1000} s`,
+    };
   })();
-  const serverDied = server.exited.then(({ code, signal }) => ({ problem: `code-server exited unexpectedly (${signal ?? code})` }));
+  const serverDied = server.exited.then(({ code, signal }) => ({
+    problem: `code-server exited unexpectedly (${signal ?? code})`,
+  }));
   const ended = await Promise.race([
     exitCode.then((code) => (typeof code === 'number' ? { exitCode: code } : { problem: code })),
-    resultsWritten, serverDied, timedOut,
+    resultsWritten,
+    serverDied,
+    timedOut,
   ]);
   await screenshots;
   await saveScreenshot(page, join(resultsDir, 'workbench.png'));
 
   let results;
-  try { results = JSON.parse(readFileSync(resultsFile, 'utf8')); } catch { results = undefined; }
+  try {
+    results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  } catch {
+    results = undefined;
+  }
   return judge(results, ended);
 }
 
 /** Turns what came back into counts; anything short of a clean run counts as at least one failure. */
 function judge(results, ended) {
   if (!results) {
-    const problem = ended.problem ?? `VS Code exited with code ${ended.exitCode} but the suite wrote no results`
-      + ' (did the extension host start? see test-results/workbench.log and code-server.log)';
+    const problem =
+      ended.problem ??
+      `VS Code exited with code ${ended.exitCode} but the suite wrote no results` +
+        ' (did the extension host start? see test-results/workbench.log and code-server.log)';
     return { passed: 0, failed: 1, skipped: 0, problem };
   }
-  const outcome = { passed: results.passed, failed: results.failed, skipped: results.skipped, failures: results.failures };
+  const outcome = {
+    passed: results.passed,
+    failed: results.failed,
+    skipped: results.skipped,
+    failures: results.failures,
+  };
   if (results.error) outcome.problem = `the suite could not run: ${results.error.split('\n')[0]}`;
   else if (ended.exitCode !== undefined && ended.exitCode !== 0 && results.failed === 0) {
     outcome.problem = `VS Code reported exit code ${ended.exitCode} although no test failed`;
@@ -184,7 +226,13 @@ function judge(results, ended) {
 function report(outcome) {
   if (report.done) return report.done.ok;
   const ok = outcome.failed === 0 && !outcome.problem;
-  const summary = { suite: 'integration', passed: outcome.passed, failed: outcome.failed, skipped: outcome.skipped, ok };
+  const summary = {
+    suite: 'integration',
+    passed: outcome.passed,
+    failed: outcome.failed,
+    skipped: outcome.skipped,
+    ok,
+  };
   if (outcome.problem) summary.problem = outcome.problem;
   report.done = summary;
   for (const f of outcome.failures ?? []) log(`failed: ${f.title}: ${f.message}`);
@@ -215,7 +263,11 @@ async function saveScreenshot(page, file) {
  */
 async function webviewAction(page, dir, json) {
   let request;
-  try { request = JSON.parse(json); } catch { return; }
+  try {
+    request = JSON.parse(json);
+  } catch {
+    return;
+  }
   const answer = (body) => {
     writeFileSync(join(dir, `${request.id}.tmp`), JSON.stringify(body));
     renameSync(join(dir, `${request.id}.tmp`), join(dir, `${request.id}.json`));
@@ -225,7 +277,10 @@ async function webviewAction(page, dir, json) {
     let frame;
     while (!frame) {
       for (const f of page.frames()) {
-        if (await f.$(request.selector).catch(() => null)) { frame = f; break; }
+        if (await f.$(request.selector).catch(() => null)) {
+          frame = f;
+          break;
+        }
       }
       if (!frame) {
         if (Date.now() > deadline) throw new Error(`no webview frame has ${request.selector}`);
@@ -254,7 +309,11 @@ async function raceWith(timedOut, promise) {
 }
 
 function parseArgs(argv) {
-  const parsed = { json: undefined, timeoutS: Number(process.env.FINOPS_INTEGRATION_TIMEOUT_S || 900), screenshot: true };
+  const parsed = {
+    json: undefined,
+    timeoutS: Number(process.env.FINOPS_INTEGRATION_TIMEOUT_S || 900),
+    screenshot: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') parsed.json = resolve(argv[++i]);

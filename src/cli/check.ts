@@ -29,11 +29,13 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
   const overrides: Partial<CheckOptions> = {};
   if (args.dateOrder !== undefined) {
     const order = args.dateOrder.toUpperCase();
-    if (order !== 'MDY' && order !== 'DMY') throw new UsageError(`--date-order must be MDY or DMY, not "${args.dateOrder}"`);
+    if (order !== 'MDY' && order !== 'DMY')
+      throw new UsageError(`--date-order must be MDY or DMY, not "${args.dateOrder}"`);
     overrides.dateOrder = order;
   }
   if (args.errorThreshold !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(args.errorThreshold)) throw new UsageError(`--error-threshold must be an amount such as 1.00, not "${args.errorThreshold}"`);
+    if (!/^\d+(\.\d+)?$/.test(args.errorThreshold))
+      throw new UsageError(`--error-threshold must be an amount such as 1.00, not "${args.errorThreshold}"`);
     overrides.errorThreshold = new Dec(args.errorThreshold);
   }
   if (args.priceList) overrides.priceList = await readPriceList(args.priceList, overrides.dateOrder);
@@ -88,12 +90,21 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
  */
 export function totalLine(summaries: readonly CheckSummary[]): string {
   const count = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-  const sum = (pick: (s: CheckSummary) => string): string => summaries.reduce((a, s) => a.plus(pick(s) || 0), new Dec(0)).abs().toFixed(2);
+  const sum = (pick: (s: CheckSummary) => string): string =>
+    summaries
+      .reduce((a, s) => a.plus(pick(s) || 0), new Dec(0))
+      .abs()
+      .toFixed(2);
   const by = (k: 'error' | 'warning' | 'info'): number => summaries.reduce((a, s) => a + s.bySeverity[k], 0);
   const findings = summaries.reduce((a, s) => a + s.findings, 0);
   const parts = [
-    `total: ${count(summaries.length, 'file')}, ${count(summaries.reduce((a, s) => a + s.rows, 0), 'row')}`,
-    findings === 0 ? 'no findings' : `${count(findings, 'finding')} (${count(by('error'), 'error')}, ${count(by('warning'), 'warning')}, ${by('info')} info)`,
+    `total: ${count(summaries.length, 'file')}, ${count(
+      summaries.reduce((a, s) => a + s.rows, 0),
+      'row',
+    )}`,
+    findings === 0
+      ? 'no findings'
+      : `${count(findings, 'finding')} (${count(by('error'), 'error')}, ${count(by('warning'), 'warning')}, ${by('info')} info)`,
   ];
   const currencies = new Set(summaries.map((s) => s.currency).filter((c) => c !== ''));
   const currency = currencies.size === 1 ? [...currencies][0] : undefined;
@@ -112,7 +123,9 @@ export function totalLine(summaries: readonly CheckSummary[]): string {
 
 async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<PriceList> {
   const { priceList, findings } = await loadPriceList(fileSource(path), dateOrder);
-  const fatal = findings.find((f) => f.code === 'missing-column' || f.code === 'unsupported-encoding' || f.code === 'empty-file');
+  const fatal = findings.find(
+    (f) => f.code === 'missing-column' || f.code === 'unsupported-encoding' || f.code === 'empty-file',
+  );
   if (fatal) throw new UsageError(`price list ${path}: ${fatal.message}`);
   return priceList;
 }
@@ -140,15 +153,29 @@ function jsonFinding(f: Finding): Record<string, unknown> {
 /** The JSON shape of a repeated defect: where its first row is, how many rows, the money in all. */
 function jsonGroup(g: FindingGroup): Record<string, unknown> {
   return {
-    meter: g.meter, code: g.code, severity: g.severity, rows: g.count, impact: g.impact, currency: g.currency,
-    line: g.first.line + 1, character: g.first.character + 1, column: g.first.column,
+    meter: g.meter,
+    code: g.code,
+    severity: g.severity,
+    rows: g.count,
+    impact: g.impact,
+    currency: g.currency,
+    line: g.first.line + 1,
+    character: g.first.character + 1,
+    column: g.first.column,
   };
 }
 
 function jsonSummary(s: CheckSummary): Record<string, unknown> {
   return {
-    findings: s.findings, bySeverity: s.bySeverity, byCode: s.byCode, overcharge: s.overcharge, undercharge: s.undercharge,
-    billedTotal: s.billedTotal, currency: s.currency, delimiter: s.delimiter, dateOrder: s.dateOrder,
+    findings: s.findings,
+    bySeverity: s.bySeverity,
+    byCode: s.byCode,
+    overcharge: s.overcharge,
+    undercharge: s.undercharge,
+    billedTotal: s.billedTotal,
+    currency: s.currency,
+    delimiter: s.delimiter,
+    dateOrder: s.dateOrder,
   };
 }
 
@@ -156,7 +183,11 @@ export function summaryLine(s: CheckSummary): string {
   const kind = s.kind === 'unknown' ? 'not a recognized billing file' : s.kind;
   const parts = [`${kind}, ${s.rows} row${s.rows === 1 ? '' : 's'}`];
   const { error, warning, info } = s.bySeverity;
-  parts.push(s.findings === 0 ? 'no findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} info)`);
+  parts.push(
+    s.findings === 0
+      ? 'no findings'
+      : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} info)`,
+  );
   if (s.billedTotal !== '0.00') parts.push(`billed ${s.currency} ${s.billedTotal}`.replace('  ', ' '));
   if (s.overcharge !== '0.00') parts.push(`overcharged ${s.currency} ${s.overcharge}`);
   if (s.undercharge !== '0.00') parts.push(`undercharged ${s.currency} ${s.undercharge.replace('-', '')}`);

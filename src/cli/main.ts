@@ -49,12 +49,17 @@ function requireReadableFile(path: string, what: string): void {
     const st = statSync(path);
     if (st.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
     // A FIFO would block the run and a device never ends: only regular files are read.
-    if (!st.isFile()) throw new UsageError(`${what} ${path} is ${st.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket'}, not a regular file`);
+    if (!st.isFile())
+      throw new UsageError(
+        `${what} ${path} is ${st.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket'}, not a regular file`,
+      );
     accessSync(path, constants.R_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
+    );
   }
 }
 
@@ -79,13 +84,25 @@ async function invoiceCommand(rest: string[], out: Output, err: Output): Promise
     },
   });
   const rules = onlyRulesFile(positionals, 'invoice');
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError(`--format must be text or json, not "${values.format}"`);
   if (values.draft && values.final) throw new UsageError('say --draft or --final, not both (neither makes both)');
-  if (!values.out && !values.explain && values.format !== 'json') throw new UsageError('invoice needs --out DIR (or --format json, or --explain LINE)');
+  if (!values.out && !values.explain && values.format !== 'json')
+    throw new UsageError('invoice needs --out DIR (or --format json, or --explain LINE)');
   const mode = values.draft ? 'draft' : values.final ? 'final' : 'both';
-  return runInvoice({
-    rules, mode, out: values.out, format: values.format, explain: values.explain, force: values.force, dateOrder: dateOrderOf(values['date-order']),
-  }, out, err);
+  return runInvoice(
+    {
+      rules,
+      mode,
+      out: values.out,
+      format: values.format,
+      explain: values.explain,
+      force: values.force,
+      dateOrder: dateOrderOf(values['date-order']),
+    },
+    out,
+    err,
+  );
 }
 
 export async function main(argv: string[], out: Output, err: Output): Promise<number> {
@@ -118,15 +135,23 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
         },
       });
       if (positionals.length === 0) throw new UsageError('check needs at least one billing file');
-      if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+      if (values.format !== 'text' && values.format !== 'json')
+        throw new UsageError(`--format must be text or json, not "${values.format}"`);
       for (const p of positionals) requireReadableFile(p, 'billing file');
       // An empty value is a mistake (an unset variable in a script), not "no price list".
       if (values['price-list'] === '') throw new UsageError('--price-list needs a file name, not an empty value');
       if (values['price-list'] !== undefined) requireReadableFile(values['price-list'], 'price list');
-      return await runCheck({
-        files: positionals, format: values.format, priceList: values['price-list'], dateOrder: values['date-order'], errorThreshold: values['error-threshold'],
-        all: values.all,
-      }, out);
+      return await runCheck(
+        {
+          files: positionals,
+          format: values.format,
+          priceList: values['price-list'],
+          dateOrder: values['date-order'],
+          errorThreshold: values['error-threshold'],
+          all: values.all,
+        },
+        out,
+      );
     }
     if (command === 'allocate' || command === 'export') {
       const { values, positionals } = parseArgs({
@@ -143,13 +168,23 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       const rules = onlyRulesFile(positionals, command);
       const dateOrder = dateOrderOf(values['date-order']);
       if (command === 'allocate') {
-        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+        if (values.format !== 'text' && values.format !== 'json')
+          throw new UsageError(`--format must be text or json, not "${values.format}"`);
         if (values.to !== undefined) throw new UsageError('--to belongs to `chargeback export`');
-        return await runAllocate({ rules, format: values.format, out: values.out, force: values.force, dateOrder }, out, err);
+        return await runAllocate(
+          { rules, format: values.format, out: values.out, force: values.force, dateOrder },
+          out,
+          err,
+        );
       }
-      if (!values.to || !EXPORT_KINDS.includes(values.to as ExportKind)) throw new UsageError(`export needs --to ${EXPORT_KINDS.join('|')}`);
+      if (!values.to || !EXPORT_KINDS.includes(values.to as ExportKind))
+        throw new UsageError(`export needs --to ${EXPORT_KINDS.join('|')}`);
       if (!values.out) throw new UsageError('export needs --out FILE');
-      return await runExport({ rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder }, out, err);
+      return await runExport(
+        { rules, to: values.to as ExportKind, out: values.out, force: values.force, dateOrder },
+        out,
+        err,
+      );
     }
     if (command === 'invoice') return await invoiceCommand(rest, out, err);
     if (command === 'reconcile' || command === 'dispute') {
@@ -167,9 +202,15 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
       });
       if (positionals.length === 0) throw new UsageError(`${command} needs at least one billing file`);
       for (const p of positionals) requireReadableFile(p, 'billing file');
-      const common = { files: positionals, dateOrder: dateOrderOf(values['date-order']), errorThreshold: values['error-threshold'], invoiceTotals: values['invoice-total'] };
+      const common = {
+        files: positionals,
+        dateOrder: dateOrderOf(values['date-order']),
+        errorThreshold: values['error-threshold'],
+        invoiceTotals: values['invoice-total'],
+      };
       if (command === 'reconcile') {
-        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+        if (values.format !== 'text' && values.format !== 'json')
+          throw new UsageError(`--format must be text or json, not "${values.format}"`);
         if (values.out !== undefined) throw new UsageError('--out belongs to `chargeback dispute`');
         return await runReconcile({ ...common, format: values.format }, out);
       }
@@ -180,7 +221,8 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err.write(displayText(`chargeback: ${(e as Error).message}`) + '\n');
-      if (e instanceof UsageError && /unknown command|needs at least|needs exactly/.test(e.message)) err.write(USAGE + '\n');
+      if (e instanceof UsageError && /unknown command|needs at least|needs exactly/.test(e.message))
+        err.write(USAGE + '\n');
       return 2;
     }
     const code = (e as NodeJS.ErrnoException).code;

@@ -81,7 +81,7 @@ export function groupMessage(g: FindingGroup): string {
   const amount = new Dec(g.impact);
   const money = amount.isZero()
     ? 'no money at stake in all'
-    : `${amount.isNegative() ? 'undercharged' : 'overcharged'} ${g.currency ? g.currency + ' ' : ''}`
-      + `${formatCents(amount.abs())} in all`;
+    : `${amount.isNegative() ? 'undercharged' : 'overcharged'} ${g.currency ? g.currency + ' ' : ''}` +
+      `${formatCents(amount.abs())} in all`;
   return `${g.count} rows of meter ${g.meter} have ${g.code}; ${money}. First (this row): ${g.first.message}`;
 }

@@ -9,7 +9,12 @@
 import { open, stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CheckFileRequest, CheckProgressNotification, type CheckFileResult, type CheckProgressParams } from '../shared/protocol';
+import {
+  CheckFileRequest,
+  CheckProgressNotification,
+  type CheckFileResult,
+  type CheckProgressParams,
+} from '../shared/protocol';
 import { billingKindOfHeader } from './billingFileRecognition';
 import type { FileSummaries } from './summaries';
 
@@ -38,7 +43,10 @@ async function firstLine(path: string): Promise<string> {
 
 export class BigFiles implements vscode.Disposable {
   /** Files checked from disk, by URI string: their watcher and the check in flight. */
-  private readonly tracked = new Map<string, { watcher: vscode.Disposable; running?: vscode.CancellationTokenSource; timer?: NodeJS.Timeout }>();
+  private readonly tracked = new Map<
+    string,
+    { watcher: vscode.Disposable; running?: vscode.CancellationTokenSource; timer?: NodeJS.Timeout }
+  >();
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Progress of the server's checks from disk, per file URI (one handler for the notification). */
@@ -63,7 +71,8 @@ export class BigFiles implements vscode.Disposable {
     const open = new Set<string>();
     for (const group of vscode.window.tabGroups.all) {
       for (const tab of group.tabs) {
-        if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file') open.add(tab.input.uri.toString());
+        if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file')
+          open.add(tab.input.uri.toString());
       }
     }
     for (const [key, t] of this.tracked) {
@@ -84,7 +93,9 @@ export class BigFiles implements vscode.Disposable {
   private async needsDiskCheck(uri: vscode.Uri): Promise<boolean> {
     try {
       const size = (await stat(uri.fsPath)).size;
-      const limitMb = vscode.workspace.getConfiguration('chargeback', uri).get<number>('checkFromDiskAboveMB', EDITOR_SYNC_LIMIT_MB);
+      const limitMb = vscode.workspace
+        .getConfiguration('chargeback', uri)
+        .get<number>('checkFromDiskAboveMB', EDITOR_SYNC_LIMIT_MB);
       const synced = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString());
       if (synced && size < limitMb * 1024 * 1024) return false;
       return billingKindOfHeader(await firstLine(uri.fsPath)) !== undefined;
@@ -97,7 +108,9 @@ export class BigFiles implements vscode.Disposable {
     const key = uri.toString();
     const slash = uri.path.lastIndexOf('/');
     const folder = uri.with({ path: uri.path.slice(0, slash) });
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, uri.path.slice(slash + 1)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, uri.path.slice(slash + 1)),
+    );
     const again = (): void => {
       const t = this.tracked.get(key);
       if (!t) return;
@@ -113,7 +126,10 @@ export class BigFiles implements vscode.Disposable {
   }
 
   /** Checks a file from disk with progress in the status bar; a newer check of the same file cancels the older. */
-  async check(uri: vscode.Uri, location: vscode.ProgressLocation = vscode.ProgressLocation.Window): Promise<CheckFileResult | undefined> {
+  async check(
+    uri: vscode.Uri,
+    location: vscode.ProgressLocation = vscode.ProgressLocation.Window,
+  ): Promise<CheckFileResult | undefined> {
     const key = uri.toString();
     const t = this.tracked.get(key);
     t?.running?.cancel();
@@ -126,7 +142,10 @@ export class BigFiles implements vscode.Disposable {
         async (progress, token) => {
           token.onCancellationRequested(() => source.cancel());
           this.progressListeners.set(key, (p) =>
-            progress.report({ message: `${p.rows.toLocaleString('en-US')} rows${p.passes > 1 ? ` (pass ${p.pass} of ${p.passes})` : ''}` }));
+            progress.report({
+              message: `${p.rows.toLocaleString('en-US')} rows${p.passes > 1 ? ` (pass ${p.pass} of ${p.passes})` : ''}`,
+            }),
+          );
           try {
             const result: CheckFileResult = await this.client.sendRequest(CheckFileRequest, { uri: key }, source.token);
             if (result.summary.complete) this.summaries.set({ ...result.summary, fromDisk: true });
@@ -158,7 +177,11 @@ export class BigFiles implements vscode.Disposable {
 }
 
 /** Watches the tabs for billing files the editor path cannot check; `Check Billing File` runs through it too. */
-export function registerBigFiles(context: vscode.ExtensionContext, client: LanguageClient, summaries: FileSummaries): BigFiles {
+export function registerBigFiles(
+  context: vscode.ExtensionContext,
+  client: LanguageClient,
+  summaries: FileSummaries,
+): BigFiles {
   const bigFiles = new BigFiles(client, summaries);
   context.subscriptions.push(bigFiles);
   return bigFiles;

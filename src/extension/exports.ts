@@ -11,15 +11,35 @@ import { money } from './statusBar';
 
 const EXPORTS: { kind: ExportKind; command: string; label: string; extension: string; filter: string }[] = [
   { kind: 'report', command: 'chargeback.exportReport', label: 'chargeback report', extension: 'csv', filter: 'CSV' },
-  { kind: 'journal', command: 'chargeback.exportJournal', label: 'general-ledger journal', extension: 'csv', filter: 'CSV' },
-  { kind: 'focus', command: 'chargeback.exportFocus', label: 'allocated cost lines (FOCUS)', extension: 'csv', filter: 'CSV' },
-  { kind: 'json', command: 'chargeback.exportJson', label: 'allocation result (JSON)', extension: 'json', filter: 'JSON' },
+  {
+    kind: 'journal',
+    command: 'chargeback.exportJournal',
+    label: 'general-ledger journal',
+    extension: 'csv',
+    filter: 'CSV',
+  },
+  {
+    kind: 'focus',
+    command: 'chargeback.exportFocus',
+    label: 'allocated cost lines (FOCUS)',
+    extension: 'csv',
+    filter: 'CSV',
+  },
+  {
+    kind: 'json',
+    command: 'chargeback.exportJson',
+    label: 'allocation result (JSON)',
+    extension: 'json',
+    filter: 'JSON',
+  },
 ];
 
 export function registerExports(context: vscode.ExtensionContext, client: LanguageClient): void {
   for (const e of EXPORTS) {
     context.subscriptions.push(
-      vscode.commands.registerCommand(e.command, (rulesUri?: vscode.Uri, target?: vscode.Uri | string) => exportCommand(client, e, rulesUri, target)),
+      vscode.commands.registerCommand(e.command, (rulesUri?: vscode.Uri, target?: vscode.Uri | string) =>
+        exportCommand(client, e, rulesUri, target),
+      ),
     );
   }
 }
@@ -29,12 +49,21 @@ export function registerExports(context: vscode.ExtensionContext, client: Langua
  * asks where to save unless a target is given (scripts and tests pass one, and a given file is never replaced); the
  * save dialog's own confirmation is the one question before replacing a file; the server writes atomically.
  */
-async function exportCommand(client: LanguageClient, e: (typeof EXPORTS)[number], rulesUri?: vscode.Uri, target?: vscode.Uri | string): Promise<ExportResult | undefined> {
+async function exportCommand(
+  client: LanguageClient,
+  e: (typeof EXPORTS)[number],
+  rulesUri?: vscode.Uri,
+  target?: vscode.Uri | string,
+): Promise<ExportResult | undefined> {
   const doc = rulesUri
     ? await vscode.workspace.openTextDocument(rulesUri)
-    : [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find((ed) => ed?.document.languageId === RULES_LANGUAGE)?.document;
+    : [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(
+        (ed) => ed?.document.languageId === RULES_LANGUAGE,
+      )?.document;
   if (!doc || doc.languageId !== RULES_LANGUAGE || doc.uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage('Chargeback: open a saved *.chargeback.yaml rules file to export its allocation.');
+    void vscode.window.showErrorMessage(
+      'Chargeback: open a saved *.chargeback.yaml rules file to export its allocation.',
+    );
     return undefined;
   }
   let out: vscode.Uri | undefined = typeof target === 'string' ? vscode.Uri.file(target) : target;
@@ -60,12 +89,19 @@ async function exportCommand(client: LanguageClient, e: (typeof EXPORTS)[number]
     if (!out) return undefined;
   }
   // The save dialog already asked before replacing a file: the user's answer there is the only question.
-  const result = await client.sendRequest(ExportRequest, { uri: doc.uri.toString(), kind: e.kind, out: out.fsPath, overwrite: interactive });
+  const result = await client.sendRequest(ExportRequest, {
+    uri: doc.uri.toString(),
+    kind: e.kind,
+    out: out.fsPath,
+    overwrite: interactive,
+  });
   if (result.written) {
     const amount = result.total !== undefined && result.currency ? `${money(result.currency, result.total)} ` : '';
-    void vscode.window.showInformationMessage(`Exported the ${e.label}: ${amount}to ${out.fsPath}`, 'Open').then((choice) => {
-      if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', out);
-    });
+    void vscode.window
+      .showInformationMessage(`Exported the ${e.label}: ${amount}to ${out.fsPath}`, 'Open')
+      .then((choice) => {
+        if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', out);
+      });
   } else {
     void vscode.window.showErrorMessage(`Chargeback: ${result.message}`);
   }

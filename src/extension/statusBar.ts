@@ -27,7 +27,11 @@ export function registerStatusBar(context: vscode.ExtensionContext, summaries: F
 }
 
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('chargeback.fileSummary', vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    'chargeback.fileSummary',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
 
   constructor(private readonly summaries: FileSummaries) {
     this.item.name = 'Chargeback: billing file totals';
@@ -63,12 +67,12 @@ export class StatusBar implements vscode.Disposable {
     const findings = `${s.findings} finding${s.findings === 1 ? '' : 's'}`;
     this.item.text = `${icon} ${money(s.currency, s.billedTotal)} · ${s.rows.toLocaleString('en-US')} rows · ${findings}${over}${under}`;
     const tooltip = new vscode.MarkdownString(
-      `**${s.kindLabel}**\n\n`
-      + `${s.rows.toLocaleString('en-US')} rows, billed ${money(s.currency, s.billedTotal)}${s.fromDisk ? ' (checked from disk)' : ''}\n\n`
-      + `${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`
-      + (s.notShown ? ` (${s.notShown} not shown as diagnostics)` : '')
-      + `\n\nOvercharged ${money(s.currency, s.overcharge)}, undercharged ${money(s.currency, s.undercharge.replace('-', ''))}`
-      + '\n\nClick for the summary per finding code.',
+      `**${s.kindLabel}**\n\n` +
+        `${s.rows.toLocaleString('en-US')} rows, billed ${money(s.currency, s.billedTotal)}${s.fromDisk ? ' (checked from disk)' : ''}\n\n` +
+        `${s.errors} errors, ${s.warnings} warnings, ${s.infos} info` +
+        (s.notShown ? ` (${s.notShown} not shown as diagnostics)` : '') +
+        `\n\nOvercharged ${money(s.currency, s.overcharge)}, undercharged ${money(s.currency, s.undercharge.replace('-', ''))}` +
+        '\n\nClick for the summary per finding code.',
     );
     this.item.tooltip = tooltip;
     this.item.show();

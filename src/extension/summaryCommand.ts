@@ -38,8 +38,12 @@ export function formatSummary(s: FileSummary): string {
     s.overcharge !== '0.00' ? `overcharged ${s.currency} ${s.overcharge}` : '',
     s.undercharge !== '0.00' ? `undercharged ${s.currency} ${s.undercharge.replace('-', '')}` : '',
   ].filter(Boolean);
-  const codes = Object.entries(s.byCode).map(([code, n]) => `${code} ${n}`).join(', ');
-  return `${vscode.Uri.parse(s.uri).fsPath}: ${s.kindLabel}, ${s.rows.toLocaleString('en-US')} rows, ${s.findings} findings `
-    + `(${s.errors} errors, ${s.warnings} warnings, ${s.infos} info)${codes ? ` [${codes}]` : ''}`
-    + `${money.length ? ', ' + money.join(', ') : ''}${s.notShown ? `; ${s.notShown} not shown as diagnostics` : ''}; checked in ${s.elapsedMs} ms.`;
+  const codes = Object.entries(s.byCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  return (
+    `${vscode.Uri.parse(s.uri).fsPath}: ${s.kindLabel}, ${s.rows.toLocaleString('en-US')} rows, ${s.findings} findings ` +
+    `(${s.errors} errors, ${s.warnings} warnings, ${s.infos} info)${codes ? ` [${codes}]` : ''}` +
+    `${money.length ? ', ' + money.join(', ') : ''}${s.notShown ? `; ${s.notShown} not shown as diagnostics` : ''}; checked in ${s.elapsedMs} ms.`
+  );
 }

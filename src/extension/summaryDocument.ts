@@ -23,7 +23,8 @@ export function summaryMarkdown(s: FileSummary, diagnostics: readonly vscode.Dia
   for (const d of diagnostics) {
     const code = codeOf(d);
     const seen = first.get(code);
-    if (d.range.start.line > 0 && (!seen || seen.range.start.line === 0 || d.range.start.line < seen.range.start.line)) first.set(code, d);
+    if (d.range.start.line > 0 && (!seen || seen.range.start.line === 0 || d.range.start.line < seen.range.start.line))
+      first.set(code, d);
     else if (!seen) first.set(code, d);
   }
   const lines = [
@@ -50,7 +51,11 @@ export function summaryMarkdown(s: FileSummary, diagnostics: readonly vscode.Dia
     }
     lines.push('');
   }
-  if (s.notShown > 0) lines.push(`${s.notShown} findings are not shown as diagnostics (\`chargeback.maxDiagnostics\`); \`chargeback check\` lists them all.`, '');
+  if (s.notShown > 0)
+    lines.push(
+      `${s.notShown} findings are not shown as diagnostics (\`chargeback.maxDiagnostics\`); \`chargeback check\` lists them all.`,
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -64,7 +69,9 @@ export class SummaryDocuments implements vscode.TextDocumentContentProvider, vsc
   provideTextDocumentContent(uri: vscode.Uri): string {
     const file = new URLSearchParams(uri.query).get('file') ?? '';
     const s = this.summaries.get(file);
-    return s ? summaryMarkdown(s, vscode.languages.getDiagnostics(vscode.Uri.parse(file))) : 'No summary: the file has not been checked yet.';
+    return s
+      ? summaryMarkdown(s, vscode.languages.getDiagnostics(vscode.Uri.parse(file)))
+      : 'No summary: the file has not been checked yet.';
   }
 
   /** Opens the summary of a file beside it. */
@@ -72,10 +79,18 @@ export class SummaryDocuments implements vscode.TextDocumentContentProvider, vsc
     const file = vscode.Uri.parse(s.uri);
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
     // A new query each time: VS Code caches a virtual document's text per URI.
-    const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${name} summary.md`, query: new URLSearchParams({ file: s.uri, at: String(Date.now()) }).toString() });
+    const uri = vscode.Uri.from({
+      scheme: SUMMARY_SCHEME,
+      path: `/${name} summary.md`,
+      query: new URLSearchParams({ file: s.uri, at: String(Date.now()) }).toString(),
+    });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: true,
+      preserveFocus: true,
+    });
   }
 
   dispose(): void {

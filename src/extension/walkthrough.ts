@@ -23,7 +23,9 @@ async function findRulesFile(): Promise<vscode.Uri | undefined> {
 export async function openMonth(rules?: vscode.Uri): Promise<{ rules: vscode.Uri; billing?: vscode.Uri } | undefined> {
   const rulesUri = rules ?? (await findRulesFile());
   if (!rulesUri) {
-    void vscode.window.showInformationMessage('Chargeback: no *.chargeback.yaml rules file in this folder. Open a Partner Center billing file (daily usage or reconciliation CSV) to check it.');
+    void vscode.window.showInformationMessage(
+      'Chargeback: no *.chargeback.yaml rules file in this folder. Open a Partner Center billing file (daily usage or reconciliation CSV) to check it.',
+    );
     return undefined;
   }
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(rulesUri));
@@ -31,12 +33,17 @@ export async function openMonth(rules?: vscode.Uri): Promise<{ rules: vscode.Uri
   const daily = files.find((f) => /daily/i.test(f)) ?? files[0];
   const billing = daily ? vscode.Uri.file(daily) : undefined;
   if (billing) await vscode.window.showTextDocument(billing, { viewColumn: vscode.ViewColumn.One, preview: false });
-  await vscode.window.showTextDocument(rulesUri, { viewColumn: billing ? vscode.ViewColumn.Two : vscode.ViewColumn.One, preview: false });
+  await vscode.window.showTextDocument(rulesUri, {
+    viewColumn: billing ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
+    preview: false,
+  });
   return { rules: rulesUri, billing };
 }
 
 export function registerWalkthrough(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('chargeback.openMonth', (uri?: vscode.Uri) => openMonth(uri)));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('chargeback.openMonth', (uri?: vscode.Uri) => openMonth(uri)),
+  );
   if (context.extensionMode === vscode.ExtensionMode.Test || context.workspaceState.get<boolean>(WELCOMED_KEY)) return;
   void (async () => {
     // Only into an empty workbench: someone who already has files open knows where they are.

@@ -25,10 +25,13 @@ const priceLists = new PriceLists({
   warn: (message) => void connection.window.showWarningMessage(message),
   log: (message) => connection.console.log(displayText(message)),
 });
-const settings = new ServerSettings({
-  pull: (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'chargeback' }),
-  warn: (message) => connection.console.warn(message),
-}, priceLists);
+const settings = new ServerSettings(
+  {
+    pull: (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'chargeback' }),
+    warn: (message) => connection.console.warn(message),
+  },
+  priceLists,
+);
 const service = new ChargebackLanguageService({
   ...connectionHooks(connection, settings, client),
   confineTo: () => priceLists.confineTo(),

@@ -7,7 +7,6 @@
  */
 import { RequestType } from 'vscode-jsonrpc';
 
-
 export interface RulesPreviewParams {
   uri: string;
   /** The text changed by an edit in the visual editor (not typing): analyse at once, without the typing pause. */
@@ -38,7 +37,12 @@ export interface PreviewTarget {
 export type PreviewDestination =
   | { kind: 'to'; target: string }
   | { kind: 'tag'; tagKey: string }
-  | { kind: 'split'; method: 'evenly' | 'percent' | 'proportional'; shares: { target: string; percent?: string }[]; basis?: string }
+  | {
+      kind: 'split';
+      method: 'evenly' | 'percent' | 'proportional';
+      shares: { target: string; percent?: string }[];
+      basis?: string;
+    }
   | { kind: 'none' };
 
 export interface PreviewCondition {
@@ -148,6 +152,8 @@ export interface RulesLinesResult {
 }
 
 /** Client -> server request: the preview of an open rules document, once the pending analysis has finished. */
-export const RulesPreviewRequest = new RequestType<RulesPreviewParams, RulesPreview | null, void>('chargeback/rulesPreview');
+export const RulesPreviewRequest = new RequestType<RulesPreviewParams, RulesPreview | null, void>(
+  'chargeback/rulesPreview',
+);
 /** Client -> server request: one page of the billing lines of a target, a rule or the unmatched money. */
 export const RulesLinesRequest = new RequestType<RulesLinesParams, RulesLinesResult, void>('chargeback/rulesLines');

@@ -107,9 +107,19 @@ export function isRulesEdit(v: unknown): v is RulesEdit {
 
 function isSnapshot(v: unknown): v is WebviewSnapshot {
   const strMap = (m: unknown) => isObj(m) && Object.values(m).every((x) => isStr(x, 100));
-  return isObj(v) && isStr(v.status, 100) && isStr(v.tab, 100) && isStr(v.total, 100) && typeof v.balanced === 'boolean'
-    && strMap(v.targets) && isStr(v.unallocated, 100) && strMap(v.rules) && strMap(v.percents)
-    && Array.isArray(v.errors) && v.errors.every((e) => isStr(e, 2000));
+  return (
+    isObj(v) &&
+    isStr(v.status, 100) &&
+    isStr(v.tab, 100) &&
+    isStr(v.total, 100) &&
+    typeof v.balanced === 'boolean' &&
+    strMap(v.targets) &&
+    isStr(v.unallocated, 100) &&
+    strMap(v.rules) &&
+    strMap(v.percents) &&
+    Array.isArray(v.errors) &&
+    v.errors.every((e) => isStr(e, 2000))
+  );
 }
 
 /** The extension's check of a message from the webview: the message, or undefined for anything else. */
@@ -123,16 +133,25 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'edit':
       return hasOnly(m, ['type', 'edit']) && isRulesEdit(m.edit) ? (m as FromWebview) : undefined;
     case 'lines':
-      return hasOnly(m, ['type', 'seq', 'of', 'offset', 'count']) && isInt(m.seq) && isLinesOf(m.of)
-        && isInt(m.offset) && isInt(m.count, 0, 10_000) ? (m as FromWebview) : undefined;
+      return hasOnly(m, ['type', 'seq', 'of', 'offset', 'count']) &&
+        isInt(m.seq) &&
+        isLinesOf(m.of) &&
+        isInt(m.offset) &&
+        isInt(m.count, 0, 10_000)
+        ? (m as FromWebview)
+        : undefined;
     case 'revealRules':
       return hasOnly(m, ['type', 'range']) && isRange(m.range) ? (m as FromWebview) : undefined;
     case 'revealLine':
-      return hasOnly(m, ['type', 'file', 'line']) && isStr(m.file, 4096) && isInt(m.line, 1) ? (m as FromWebview) : undefined;
+      return hasOnly(m, ['type', 'file', 'line']) && isStr(m.file, 4096) && isInt(m.line, 1)
+        ? (m as FromWebview)
+        : undefined;
     case 'checkFile':
       return hasOnly(m, ['type', 'file']) && isStr(m.file, 4096) ? (m as FromWebview) : undefined;
     case 'snapshotReply':
-      return hasOnly(m, ['type', 'id', 'snapshot']) && isInt(m.id) && isSnapshot(m.snapshot) ? (m as FromWebview) : undefined;
+      return hasOnly(m, ['type', 'id', 'snapshot']) && isInt(m.id) && isSnapshot(m.snapshot)
+        ? (m as FromWebview)
+        : undefined;
     default:
       return undefined;
   }
@@ -144,12 +163,16 @@ export function parseToWebview(raw: unknown): ToWebview | undefined {
   const m = raw;
   switch (m.type) {
     case 'preview':
-      return isInt(m.version) && (m.preview === null || (isObj(m.preview) && Array.isArray(m.preview.targets) && Array.isArray(m.preview.rules)))
-        ? (m as ToWebview) : undefined;
+      return isInt(m.version) &&
+        (m.preview === null || (isObj(m.preview) && Array.isArray(m.preview.targets) && Array.isArray(m.preview.rules)))
+        ? (m as ToWebview)
+        : undefined;
     case 'pending':
       return isInt(m.version) ? (m as ToWebview) : undefined;
     case 'lines':
-      return isInt(m.seq) && isObj(m.result) && isInt(m.result.total) && Array.isArray(m.result.lines) ? (m as ToWebview) : undefined;
+      return isInt(m.seq) && isObj(m.result) && isInt(m.result.total) && Array.isArray(m.result.lines)
+        ? (m as ToWebview)
+        : undefined;
     case 'editRefused':
       return isStr(m.message) ? (m as ToWebview) : undefined;
     case 'snapshot':
@@ -164,12 +187,21 @@ export function restoreViewState(raw: unknown): ViewState {
   if (!isObj(raw)) return { ...INITIAL_VIEW_STATE };
   const tab = raw.tab === 'rules' || raw.tab === 'problems' || raw.tab === 'targets' ? raw.tab : INITIAL_VIEW_STATE.tab;
   const drill = isLinesOf(raw.drill) ? raw.drill : undefined;
-  const drillScroll = typeof raw.drillScroll === 'number' && Number.isFinite(raw.drillScroll) && raw.drillScroll >= 0 ? raw.drillScroll : 0;
+  const drillScroll =
+    typeof raw.drillScroll === 'number' && Number.isFinite(raw.drillScroll) && raw.drillScroll >= 0
+      ? raw.drillScroll
+      : 0;
   return { tab, drill, drillScroll: drill ? drillScroll : 0 };
 }
 
 /** Rows of the drill-down table to render for a scroll position: only the visible ones, plus a margin. */
-export function visibleRows(scrollTop: number, viewport: number, rowHeight: number, total: number, margin = 10): { first: number; last: number } {
+export function visibleRows(
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  total: number,
+  margin = 10,
+): { first: number; last: number } {
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - margin);
   const last = Math.min(total, Math.ceil((scrollTop + viewport) / rowHeight) + margin);
   return { first, last: Math.max(first, last) };

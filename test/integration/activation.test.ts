@@ -14,6 +14,7 @@ describe('the extension inside VS Code', () => {
   it('registers its commands', async () => {
     await vscode.extensions.getExtension(extensionId)?.activate();
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['chargeback.checkFile', 'chargeback.showSummary']) assert.ok(commands.includes(id), `${id} is registered`);
+    for (const id of ['chargeback.checkFile', 'chargeback.showSummary'])
+      assert.ok(commands.includes(id), `${id} is registered`);
   });
 });

@@ -32,7 +32,12 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60
 
 function month(rows: number, wrongAt: number): string {
   const cells = Array.from({ length: rows }, (_, i) => ({
-    UsageDate: '2026-08-03', Quantity: '0.001', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0', MeterId: `m-${i}`,
+    UsageDate: '2026-08-03',
+    Quantity: '0.001',
+    EffectiveUnitPrice: '0.7378',
+    BillingPreTaxTotal: '0',
+    PricingPreTaxTotal: '0',
+    MeterId: `m-${i}`,
   }));
   cells[wrongAt] = { ...cells[wrongAt], EffectiveUnitPrice: '0.868' };
   return dailyCsv(cells);
@@ -62,14 +67,19 @@ describe('billing files too big for the editor', function () {
     const uri = vscode.Uri.file(path);
     await vscode.commands.executeCommand('vscode.open', uri);
     // The editor path may report first (VS Code does sync a 2 MB file); the disk check's summary replaces it.
-    const summary = await until('the disk check', () => (api.summary(uri.toString())?.fromDisk ? api.summary(uri.toString()) : undefined));
+    const summary = await until('the disk check', () =>
+      api.summary(uri.toString())?.fromDisk ? api.summary(uri.toString()) : undefined,
+    );
     assert.equal(summary.rows, 6000);
     assert.equal(summary.errors, 1);
     const problems = await until('the finding in Problems', () => {
       const ds = vscode.languages.getDiagnostics(uri).filter((d) => d.range.start.line > 0);
       return ds.length > 0 ? ds : undefined;
     });
-    assert.deepEqual(problems.map((d) => [typeof d.code === 'object' ? d.code.value : d.code, d.range.start.line]), [['eup-mismatch', 4322]]);
+    assert.deepEqual(
+      problems.map((d) => [typeof d.code === 'object' ? d.code.value : d.code, d.range.start.line]),
+      [['eup-mismatch', 4322]],
+    );
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await screenshot('big-file-checked-from-disk');
 
@@ -92,7 +102,9 @@ describe('billing files too big for the editor', function () {
     // The status bar's summary: a document beside the file, with the billed total and the findings per code.
     const shown = await vscode.commands.executeCommand<FileSummary>('chargeback.showSummary', uri);
     assert.equal(shown?.rows, 6500);
-    const doc = await until('the summary document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'chargeback-summary'));
+    const doc = await until('the summary document', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'chargeback-summary'),
+    );
     assert.match(doc.getText(), /6,500 rows/);
     assert.match(doc.getText(), /\| `eup-mismatch` \| 1 \| line 12 \|/);
     await screenshot('billing-file-summary');

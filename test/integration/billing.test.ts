@@ -21,19 +21,29 @@ function fixture(name: string): vscode.Uri {
 }
 
 /** Waits until `predicate` holds for the diagnostics of `uri` (they arrive asynchronously from the server). */
-async function diagnosticsWhere(uri: vscode.Uri, predicate: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<vscode.Diagnostic[]> {
+async function diagnosticsWhere(
+  uri: vscode.Uri,
+  predicate: (d: vscode.Diagnostic[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<vscode.Diagnostic[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const diagnostics = vscode.languages.getDiagnostics(uri);
     if (predicate(diagnostics)) return diagnostics;
     if (Date.now() > deadline) {
-      assert.fail(`diagnostics of ${uri.path} never matched; last: ${JSON.stringify(diagnostics.map((d) => [d.code, d.range.start.line, d.message]))}`);
+      assert.fail(
+        `diagnostics of ${uri.path} never matched; last: ${JSON.stringify(diagnostics.map((d) => [d.code, d.range.start.line, d.message]))}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-async function languageBecomes(doc: vscode.TextDocument, languageId: string, timeoutMs = 10_000): Promise<vscode.TextDocument> {
+async function languageBecomes(
+  doc: vscode.TextDocument,
+  languageId: string,
+  timeoutMs = 10_000,
+): Promise<vscode.TextDocument> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString());
@@ -86,7 +96,10 @@ describe('billing files in the editor', function () {
     const uri = fixture('usage-export.txt');
     const doc = await languageBecomes(await vscode.workspace.openTextDocument(uri), 'pc-daily-usage');
     const diagnostics = rowDiagnostics(await diagnosticsWhere(uri, (ds) => rowDiagnostics(ds).length > 0));
-    assert.deepEqual(diagnostics.map((d) => [rowCode(d), d.range.start.line, doc.getText(d.range)]), [['total-mismatch', 2, '13.02']]);
+    assert.deepEqual(
+      diagnostics.map((d) => [rowCode(d), d.range.start.line, doc.getText(d.range)]),
+      [['total-mismatch', 2, '13.02']],
+    );
   });
 
   it('leaves a CSV that is not a billing file alone', async () => {
@@ -102,7 +115,10 @@ describe('billing files in the editor', function () {
     const uri = fixture('reconciliation.csv');
     const doc = await languageBecomes(await vscode.workspace.openTextDocument(uri), 'pc-reconciliation');
     const diagnostics = rowDiagnostics(await diagnosticsWhere(uri, (ds) => rowDiagnostics(ds).length > 0));
-    assert.deepEqual(diagnostics.map((d) => [rowCode(d), d.range.start.line, doc.getText(d.range)]), [['subtotal-mismatch', 2, '341.20']]);
+    assert.deepEqual(
+      diagnostics.map((d) => [rowCode(d), d.range.start.line, doc.getText(d.range)]),
+      [['subtotal-mismatch', 2, '341.20']],
+    );
     assert.match(diagnostics[0].message, /seat formula/);
   });
 
@@ -114,8 +130,14 @@ describe('billing files in the editor', function () {
     const line = doc.lineAt(1).text;
     const column = (name: string) => line.split(',').slice(0, header.indexOf(name)).join(',').length + 1;
     const hoverText = async (character: number) => {
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(1, character));
-      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        new vscode.Position(1, character),
+      );
+      return hovers
+        .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value)))
+        .join('\n');
     };
     assert.match(await hoverText(column('MeterId')), /\*\*MeterId\*\* · column 24 of 55/);
     const eup = await hoverText(column('EffectiveUnitPrice'));
@@ -127,10 +149,16 @@ describe('billing files in the editor', function () {
     assert.match(eup, /^\*\*EffectiveUnitPrice\*\*[^\n]*\n\n\*\*0\.737586206896552 ✓ consistent\*\*/);
     assert.ok(eup.split('\n').length <= 15, `${eup.split('\n').length} lines`);
     // The hover names the reading of the credit columns it used.
-    assert.match(eup, /Credits read as \| CreditType "Partner Earned Credit Applied": CreditPercentage is the PEC, counted once \|/);
+    assert.match(
+      eup,
+      /Credits read as \| CreditType "Partner Earned Credit Applied": CreditPercentage is the PEC, counted once \|/,
+    );
     // The wrong price's hover, as a user sees it.
     const editor = await vscode.window.showTextDocument(doc);
-    const defect = new vscode.Position(2, doc.lineAt(2).text.split(',').slice(0, header.indexOf('EffectiveUnitPrice')).join(',').length + 2);
+    const defect = new vscode.Position(
+      2,
+      doc.lineAt(2).text.split(',').slice(0, header.indexOf('EffectiveUnitPrice')).join(',').length + 2,
+    );
     editor.selection = new vscode.Selection(defect, defect);
     await vscode.commands.executeCommand('editor.action.showHover');
     await new Promise((r) => setTimeout(r, 800));
@@ -152,7 +180,10 @@ describe('billing files in the editor', function () {
 
   it('re-checks while typing: fixing the price in an unsaved document clears the finding', async () => {
     const text = dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }]);
-    const doc = await languageBecomes(await vscode.workspace.openTextDocument({ language: 'plaintext', content: text }), 'pc-daily-usage');
+    const doc = await languageBecomes(
+      await vscode.workspace.openTextDocument({ language: 'plaintext', content: text }),
+      'pc-daily-usage',
+    );
     const editor = await vscode.window.showTextDocument(doc);
     const [d] = rowDiagnostics(await diagnosticsWhere(doc.uri, (ds) => rowDiagnostics(ds).length > 0));
     assert.equal(rowCode(d), 'eup-mismatch');
@@ -171,11 +202,21 @@ describe('billing files in the editor', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chargeback-big-'));
     try {
       const rows = Array.from({ length: 20_000 }, (_, i) => ({
-        UsageDate: '2026-08-03', Quantity: '0.001', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0',
+        UsageDate: '2026-08-03',
+        Quantity: '0.001',
+        EffectiveUnitPrice: '0.7378',
+        BillingPreTaxTotal: '0',
+        PricingPreTaxTotal: '0',
         MeterId: `m-${i}`,
       }));
       // Billed from the wrong price, so money is at stake: an error (a wrong price billed right would be a warning).
-      rows[12_345] = { ...rows[12_345], Quantity: '10', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '8.68', PricingPreTaxTotal: '8.68' };
+      rows[12_345] = {
+        ...rows[12_345],
+        Quantity: '10',
+        EffectiveUnitPrice: '0.868',
+        BillingPreTaxTotal: '8.68',
+        PricingPreTaxTotal: '8.68',
+      };
       const path = join(dir, 'big-usage.csv');
       writeFileSync(path, dailyCsv(rows));
       const uri = vscode.Uri.file(path);
@@ -184,9 +225,15 @@ describe('billing files in the editor', function () {
       assert.equal(result.summary.kind, 'daily-usage');
       assert.equal(result.summary.findings, 1);
       assert.match(result.lines[0], /big-usage\.csv:12347:\d+: error eup-mismatch/);
-      assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'the file was not opened');
+      assert.ok(
+        !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()),
+        'the file was not opened',
+      );
       const diagnostics = rowDiagnostics(await diagnosticsWhere(uri, (ds) => rowDiagnostics(ds).length > 0));
-      assert.deepEqual(diagnostics.map((d) => [rowCode(d), d.range.start.line]), [['eup-mismatch', 12_346]]);
+      assert.deepEqual(
+        diagnostics.map((d) => [rowCode(d), d.range.start.line]),
+        [['eup-mismatch', 12_346]],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,12 +33,27 @@ export async function run(): Promise<void> {
   try {
     for (const file of findTestFiles(__dirname)) mocha.addFile(file);
     const stats = await new Promise<Mocha.Stats>((resolve) => {
-      const runner = mocha.run(() => resolve(runner.stats ?? { passes: 0, failures: 1, pending: 0 } as Mocha.Stats));
-      runner.on('fail', (test, err: Error) => failures.push({ title: test.fullTitle(), message: String(err?.message ?? err) }));
+      const runner = mocha.run(() => resolve(runner.stats ?? ({ passes: 0, failures: 1, pending: 0 } as Mocha.Stats)));
+      runner.on('fail', (test, err: Error) =>
+        failures.push({ title: test.fullTitle(), message: String(err?.message ?? err) }),
+      );
     });
-    results = { passed: stats.passes, failed: stats.failures, skipped: stats.pending, durationMs: Date.now() - started, failures };
+    results = {
+      passed: stats.passes,
+      failed: stats.failures,
+      skipped: stats.pending,
+      durationMs: Date.now() - started,
+      failures,
+    };
   } catch (err) {
-    results = { passed: 0, failed: 1, skipped: 0, durationMs: Date.now() - started, failures, error: String((err as Error)?.stack ?? err) };
+    results = {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      durationMs: Date.now() - started,
+      failures,
+      error: String((err as Error)?.stack ?? err),
+    };
     log(`integration suite could not run: ${results.error}`);
   }
   writeResults(results);
@@ -63,4 +78,3 @@ function writeResults(results: IntegrationResults): void {
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(results, null, 2));
   fs.renameSync(`${file}.tmp`, file); // the runner polls for the file: it must never see half of it
 }
-

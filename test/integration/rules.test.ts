@@ -16,7 +16,11 @@ function fixture(name: string): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, name);
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -69,7 +73,10 @@ describe('chargeback rules files in the editor', function () {
 
   it('warns, from the data, about a rule that an earlier rule leaves no line to', async () => {
     const diagnostics = await eventually('a shadowed-rule warning', () =>
-      vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === 'rule-shadowed' || codeOf(d) === 'rule-matches-nothing'));
+      vscode.languages
+        .getDiagnostics(doc.uri)
+        .find((d) => codeOf(d) === 'rule-shadowed' || codeOf(d) === 'rule-matches-nothing'),
+    );
     assert.equal(diagnostics.range.start.line, 11);
     assert.equal(diagnostics.severity, vscode.DiagnosticSeverity.Warning);
   });
@@ -77,61 +84,97 @@ describe('chargeback rules files in the editor', function () {
   it('completes match values from the billing data the file names', async () => {
     const line = doc.lineAt(9).text;
     const position = new vscode.Position(9, line.indexOf('Virtual Machines'));
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, position);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      position,
+    );
     const vm = list.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'Virtual Machines');
-    assert.ok(vm, `completion items: ${list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)).join(', ')}`);
+    assert.ok(
+      vm,
+      `completion items: ${list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)).join(', ')}`,
+    );
     assert.match(String(vm.detail), /4 lines · USD 412\.10/);
   });
 
   it('completes target ids after to:', async () => {
     const position = new vscode.Position(10, doc.lineAt(10).text.length);
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, position);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      position,
+    );
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     assert.ok(labels.includes('web') && labels.includes('data'), labels.join(', '));
   });
 
   it('hovers a rule with the money it takes', async () => {
     const position = new vscode.Position(8, doc.lineAt(8).text.indexOf('Virtual') + 2);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, position);
-    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      position,
+    );
+    const text = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value)))
+      .join('\n');
     assert.match(text, /Takes \*\*4\*\* lines worth \*\*USD 412\.10\*\*/);
   });
 
   it('goes from a target reference to its declaration', async () => {
     const position = new vscode.Position(10, doc.lineAt(10).text.indexOf('web') + 1);
-    const locations = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, position);
+    const locations = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      doc.uri,
+      position,
+    );
     assert.equal(locations.length, 1);
     const range = 'range' in locations[0] ? locations[0].range : locations[0].targetRange;
     assert.equal(range.start.line, 5);
   });
 
   it('outlines targets and rules', async () => {
-    const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);
-    assert.deepEqual(symbols.map((s) => [s.name, s.children.map((c) => c.name)]), [
-      ['targets', ['web', 'data']],
-      ['rules', ['Virtual machines', 'Everything else']],
-    ]);
+    const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+      'vscode.executeDocumentSymbolProvider',
+      doc.uri,
+    );
+    assert.deepEqual(
+      symbols.map((s) => [s.name, s.children.map((c) => c.name)]),
+      [
+        ['targets', ['web', 'data']],
+        ['rules', ['Virtual machines', 'Everything else']],
+      ],
+    );
   });
 
   it('shows each rule amount and line count in a code lens', async () => {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     const titles = lenses.map((l) => [l.range.start.line, l.command?.title]);
-    assert.deepEqual(titles.find(([line]) => line === 8), [8, 'USD 412.10 · 4 lines']);
-    assert.ok(titles.some(([, title]) => title === 'total USD 412.10 = 1 rule USD 412.10 · unallocated USD 0.00'), JSON.stringify(titles));
+    assert.deepEqual(
+      titles.find(([line]) => line === 8),
+      [8, 'USD 412.10 · 4 lines'],
+    );
+    assert.ok(
+      titles.some(([, title]) => title === 'total USD 412.10 = 1 rule USD 412.10 · unallocated USD 0.00'),
+      JSON.stringify(titles),
+    );
     await screenshot('rules-code-lenses');
   });
 
-  it('marks a data: entry outside the rules file\'s folder on its range, and reads it with allowOutside: true', async () => {
+  it("marks a data: entry outside the rules file's folder on its range, and reads it with allowOutside: true", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chargeback-reach-'));
     try {
       mkdirSync(join(dir, 'rules'));
       writeFileSync(join(dir, 'usage.csv'), readFileSync(fixture('contoso-usage.csv').fsPath));
       const path = join(dir, 'rules', 'reach.chargeback.yaml');
-      const text = (extra: string) => `chargeback: 1\ndata: [../usage.csv]\n${extra}targets: { web: {} }\nrules:\n  - { name: all, match: { meterCategory: "*" }, to: web }\n`;
+      const text = (extra: string) =>
+        `chargeback: 1\ndata: [../usage.csv]\n${extra}targets: { web: {} }\nrules:\n  - { name: all, match: { meterCategory: "*" }, to: web }\n`;
       writeFileSync(path, text(''));
       const uri = vscode.Uri.file(path);
       const reach = await vscode.workspace.openTextDocument(uri);
-      const outside = await eventually('data-outside-folder', () => vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-folder'));
+      const outside = await eventually('data-outside-folder', () =>
+        vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-folder'),
+      );
       assert.equal(reach.getText(outside.range), '../usage.csv');
       assert.equal(outside.severity, vscode.DiagnosticSeverity.Error);
       assert.match(outside.message, /allowOutside: true/);
@@ -142,7 +185,10 @@ describe('chargeback rules files in the editor', function () {
         const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
         return lenses.some((l) => /USD/.test(l.command?.title ?? '')) ? lenses : undefined;
       });
-      assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error), []);
+      assert.deepEqual(
+        vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error),
+        [],
+      );
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,11 @@ import { inWebview, screenshot } from './runner';
 const EXTENSION_ID = 'finops-chargeback.finops-chargeback';
 const VIEW_TYPE = 'chargeback.rulesEditor';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -28,7 +32,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined> |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      assert.fail(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -40,12 +45,19 @@ function shown(amount: string): string {
 }
 
 /** What `chargeback allocate` computes for this text (the CLI's reading of the data). */
-async function cliNumbers(path: string, text: string): Promise<{ targets: Record<string, string>; total: string; unallocated: string }> {
+async function cliNumbers(
+  path: string,
+  text: string,
+): Promise<{ targets: Record<string, string>; total: string; unallocated: string }> {
   const run = await runRules(path, text, { harvest: 'rules' });
   assert.ok(run.result?.ok, 'the CLI run allocates');
   const targets: Record<string, string> = {};
   for (const t of run.result!.targets) targets[t.id] = shown(formatCents(t.amount));
-  return { targets, total: shown(formatCents(run.result!.total)), unallocated: shown(formatCents(run.result!.unallocated.amount)) };
+  return {
+    targets,
+    total: shown(formatCents(run.result!.total)),
+    unallocated: shown(formatCents(run.result!.unallocated.amount)),
+  };
 }
 
 describe('the visual rules editor', function () {
@@ -59,7 +71,8 @@ describe('the visual rules editor', function () {
   /** Saves of the sample copy, with VS Code's reason (1 manual, 2 after a delay, 3 focus out). */
   const saves: string[] = [];
 
-  const snap = (): Thenable<WebviewSnapshot | undefined> => vscode.commands.executeCommand<WebviewSnapshot | undefined>('chargeback.rulesEditor.snapshot', uri);
+  const snap = (): Thenable<WebviewSnapshot | undefined> =>
+    vscode.commands.executeCommand<WebviewSnapshot | undefined>('chargeback.rulesEditor.snapshot', uri);
   /** The next snapshot that is settled (not waiting for the server) and passes `ok`. */
   const snapshotWhere = (what: string, ok: (s: WebviewSnapshot) => boolean) =>
     eventually(what, async () => {
@@ -76,7 +89,10 @@ describe('the visual rules editor', function () {
     // A copy of the sample month, so that nothing the tests do can reach the project's files.
     folder = mkdtempSync(join(tmpdir(), 'chargeback-rules-editor-'));
     cpSync(join(extension.extensionPath, 'samples', 'billing'), join(folder, 'billing'), { recursive: true });
-    cpSync(join(extension.extensionPath, 'samples', 'contoso.chargeback.yaml'), join(folder, 'contoso.chargeback.yaml'));
+    cpSync(
+      join(extension.extensionPath, 'samples', 'contoso.chargeback.yaml'),
+      join(folder, 'contoso.chargeback.yaml'),
+    );
     uri = vscode.Uri.file(join(folder, 'contoso.chargeback.yaml'));
     doc = await vscode.workspace.openTextDocument(uri);
     original = doc.getText();
@@ -92,7 +108,9 @@ describe('the visual rules editor', function () {
       await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
       await vscode.commands.executeCommand('workbench.action.files.revert');
     }
-    await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('workbench')
+      .update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
     await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     rmSync(folder, { recursive: true, force: true });
@@ -100,12 +118,18 @@ describe('the visual rules editor', function () {
 
   it('shows the totals of `chargeback allocate`, balanced to the cent', async () => {
     const expected = await cliNumbers(uri.fsPath, original);
-    const s = await snapshotWhere('the rendered preview', (x) => x.status === 'ready' && Object.keys(x.targets).length > 0);
+    const s = await snapshotWhere(
+      'the rendered preview',
+      (x) => x.status === 'ready' && Object.keys(x.targets).length > 0,
+    );
     assert.deepEqual(s.targets, expected.targets);
     assert.equal(s.total, expected.total);
     assert.equal(s.unallocated, expected.unallocated);
     assert.equal(s.balanced, true);
-    assert.ok(Object.values(s.rules).every((a) => /^−?[\d,]+\.\d\d$/.test(a)), JSON.stringify(s.rules));
+    assert.ok(
+      Object.values(s.rules).every((a) => /^−?[\d,]+\.\d\d$/.test(a)),
+      JSON.stringify(s.rules),
+    );
   });
 
   it('takes a percentage typed in the webview into the YAML and the totals; Ctrl+Z undoes one edit at a time', async () => {
@@ -118,18 +142,28 @@ describe('the visual rules editor', function () {
 
     await inWebview({ action: 'fill', selector: field('web'), value: '55' });
     await inWebview({ action: 'press', selector: field('web'), key: 'Enter' });
-    const halfway = await eventually('the first edit in the YAML', () => (doc.getText().includes('web: 55, data: 40') ? doc.getText() : undefined));
+    const halfway = await eventually('the first edit in the YAML', () =>
+      doc.getText().includes('web: 55, data: 40') ? doc.getText() : undefined,
+    );
     assert.equal(halfway.length, original.length, 'only the number changed');
     // 55 + 40 is not 100: the editor says so and keeps showing the last numbers that could be computed.
     const invalid = await snapshotWhere('the error', (x) => x.status === 'rules-errors');
-    assert.ok(invalid.errors.some((e) => /100/.test(e)), JSON.stringify(invalid.errors));
+    assert.ok(
+      invalid.errors.some((e) => /100/.test(e)),
+      JSON.stringify(invalid.errors),
+    );
     assert.deepEqual(invalid.targets, before.targets);
 
     await inWebview({ action: 'fill', selector: field('data'), value: '45' });
     await inWebview({ action: 'press', selector: field('data'), key: 'Enter' });
-    await eventually('the second edit in the YAML', () => (doc.getText().includes('web: 55, data: 45') ? true : undefined));
+    await eventually('the second edit in the YAML', () =>
+      doc.getText().includes('web: 55, data: 45') ? true : undefined,
+    );
     const expected = await cliNumbers(uri.fsPath, doc.getText());
-    const after = await snapshotWhere('the new totals', (x) => x.status === 'ready' && x.percents[`${rule}/data`] === '45');
+    const after = await snapshotWhere(
+      'the new totals',
+      (x) => x.status === 'ready' && x.percents[`${rule}/data`] === '45',
+    );
     assert.deepEqual(after.targets, expected.targets);
     assert.notDeepEqual(after.targets, before.targets, 'moving 5 % of the monitoring costs changes the totals');
     assert.equal(after.total, before.total, 'the billing total does not change');
@@ -141,7 +175,10 @@ describe('the visual rules editor', function () {
     await eventually('one undo', () => (doc.getText() === halfway ? true : undefined));
     await inWebview({ action: 'keyboard', selector: 'h1', key: 'Control+z' });
     await eventually('the second undo', () => (doc.getText() === original ? true : undefined));
-    const back = await snapshotWhere('the original totals', (x) => x.status === 'ready' && x.percents[`${rule}/web`] === before.percents[`${rule}/web`]);
+    const back = await snapshotWhere(
+      'the original totals',
+      (x) => x.status === 'ready' && x.percents[`${rule}/web`] === before.percents[`${rule}/web`],
+    );
     assert.deepEqual(back.targets, before.targets);
   });
 
@@ -149,10 +186,17 @@ describe('the visual rules editor', function () {
     const at = doc.getText().indexOf('web: 60, data: 40');
     assert.ok(at > 0);
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 'web: 60, data: 40'.length)), 'web: 70, data: 30');
+    edit.replace(
+      uri,
+      new vscode.Range(doc.positionAt(at), doc.positionAt(at + 'web: 60, data: 40'.length)),
+      'web: 70, data: 30',
+    );
     assert.ok(await vscode.workspace.applyEdit(edit));
     const expected = await cliNumbers(uri.fsPath, doc.getText());
-    const s = await snapshotWhere('the webview after the text edit', (x) => x.status === 'ready' && Object.values(x.percents).includes('70'));
+    const s = await snapshotWhere(
+      'the webview after the text edit',
+      (x) => x.status === 'ready' && Object.values(x.percents).includes('70'),
+    );
     assert.deepEqual(s.targets, expected.targets);
     await vscode.commands.executeCommand('undo');
     await eventually('the text undo', () => (doc.getText() === original ? true : undefined));
@@ -166,15 +210,23 @@ describe('the visual rules editor', function () {
     const drilled = await snapshotWhere('the drill-down', (x) => x.tab === 'rules' && !!x.drill && x.drill.total > 0);
     const run = await runRules(uri.fsPath, doc.getText(), { harvest: 'rules' });
     assert.equal(drilled.drill!.total, run.result!.rules[0].lines, `lines of ${ruleName}`);
-    assert.ok(drilled.drill!.rows > 0 && drilled.drill!.rows <= 60, `only the visible rows are rendered (${drilled.drill!.rows})`);
+    assert.ok(
+      drilled.drill!.rows > 0 && drilled.drill!.rows <= 60,
+      `only the visible rows are rendered (${drilled.drill!.rows})`,
+    );
     await screenshot('rules-editor-drill-down');
     // Another editor in the same group hides the webview; without retainContextWhenHidden VS Code drops its page,
     // and showing it again builds it anew from the saved state and the document (as after a window reload).
-    const other = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'team-budgets.csv'));
+    const other = await vscode.workspace.openTextDocument(
+      vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'team-budgets.csv'),
+    );
     await vscode.window.showTextDocument(other, { viewColumn: vscode.ViewColumn.Active });
     await new Promise((r) => setTimeout(r, 1000));
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
-    const restored = await snapshotWhere('the restored view', (x) => x.status === 'ready' && !!x.drill && x.drill.total > 0);
+    const restored = await snapshotWhere(
+      'the restored view',
+      (x) => x.status === 'ready' && !!x.drill && x.drill.total > 0,
+    );
     assert.equal(restored.tab, 'rules');
     assert.equal(restored.drill!.title, drilled.drill!.title);
     assert.equal(restored.drill!.total, drilled.drill!.total);
@@ -197,7 +249,11 @@ describe('the visual rules editor', function () {
     await inWebview({ action: 'click', selector: 'vscode-tab-header[data-tab="targets"]' });
     await vscode.commands.executeCommand('workbench.action.closePanel');
     const workbench = vscode.workspace.getConfiguration('workbench');
-    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
+    for (const [theme, name] of [
+      ['Default Light Modern', 'light'],
+      ['Default Dark Modern', 'dark'],
+      ['Default High Contrast', 'high-contrast'],
+    ]) {
       await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
       await new Promise((r) => setTimeout(r, 1500));
       const s = await snapshotWhere('the preview', (x) => x.status === 'ready' && x.tab === 'targets');

@@ -26,7 +26,12 @@ export function log(...args: unknown[]): void {
     console.log(...args);
     return;
   }
-  console.log(format(...args).split('\n').map((line) => consolePrefix + line).join('\n'));
+  console.log(
+    format(...args)
+      .split('\n')
+      .map((line) => consolePrefix + line)
+      .join('\n'),
+  );
 }
 
 export async function screenshot(name: string, timeoutMs = 15_000): Promise<string | undefined> {
@@ -61,7 +66,8 @@ export async function inWebview(action: WebviewAction, timeoutMs = 20_000): Prom
   log(`${WEBVIEW_REQUEST}${JSON.stringify({ id, timeoutMs: timeoutMs - 2000, ...action })}`);
   const deadline = Date.now() + timeoutMs;
   while (!fs.existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`no answer to webview action ${JSON.stringify(action)} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`no answer to webview action ${JSON.stringify(action)} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const answer = JSON.parse(fs.readFileSync(file, 'utf8')) as { ok: boolean; error?: string };

@@ -34,7 +34,13 @@ export const LINES = [
 
 export async function dataFor(text: string): Promise<RulesData> {
   const parsed = parseRules(text);
-  return { harvest: await harvestLines(LINES), result: allocateSync(parsed.model, LINES), problems: [], files: ['/data/usage.csv'], candidates: ['./billing/2026-07/*.csv'] };
+  return {
+    harvest: await harvestLines(LINES),
+    result: allocateSync(parsed.model, LINES),
+    problems: [],
+    files: ['/data/usage.csv'],
+    candidates: ['./billing/2026-07/*.csv'],
+  };
 }
 
 /** Cursor at the `|` of a line template: returns the text with the line inserted and the position. */

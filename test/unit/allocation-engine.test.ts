@@ -26,12 +26,18 @@ function assertConserved(r: AllocationResult): void {
 
 describe('engine: matching', () => {
   it('gives a line to the first rule whose match holds, top to bottom', () => {
-    const r = run('  - name: first\n    match: { region: westeurope }\n    to: web\n  - name: second\n    match: { region: "*" }\n    to: data\n', [
-      line({ billed: 10, region: 'westeurope' }),
-      line({ billed: 5, region: 'northeurope' }),
-    ]);
+    const r = run(
+      '  - name: first\n    match: { region: westeurope }\n    to: web\n  - name: second\n    match: { region: "*" }\n    to: data\n',
+      [line({ billed: 10, region: 'westeurope' }), line({ billed: 5, region: 'northeurope' })],
+    );
     assert.deepEqual(amounts(r), ['web=10.00', 'data=5.00', 'platform=0.00', 'unallocated=0.00']);
-    assert.deepEqual(r.rules.map((x) => [x.name, x.lines, x.matched.toFixed()]), [['first', 1, '10'], ['second', 1, '5']]);
+    assert.deepEqual(
+      r.rules.map((x) => [x.name, x.lines, x.matched.toFixed()]),
+      [
+        ['first', 1, '10'],
+        ['second', 1, '5'],
+      ],
+    );
   });
 
   it('requires every key of a match to hold (AND)', () => {
@@ -52,11 +58,14 @@ describe('engine: matching', () => {
   });
 
   it('matches globs case-insensitively, with * for any text and ? for one character', () => {
-    const r = run('  - name: g\n    match: { resourceGroup: "RG-web-?" }\n    to: web\n  - name: h\n    match: { entitlementName: "*-DATA*" }\n    to: data\n', [
-      line({ billed: 1, resourceGroup: 'rg-WEB-1' }),
-      line({ billed: 2, resourceGroup: 'rg-web-12' }),
-      line({ billed: 4, entitlementName: 'contoso-data-prod' }),
-    ]);
+    const r = run(
+      '  - name: g\n    match: { resourceGroup: "RG-web-?" }\n    to: web\n  - name: h\n    match: { entitlementName: "*-DATA*" }\n    to: data\n',
+      [
+        line({ billed: 1, resourceGroup: 'rg-WEB-1' }),
+        line({ billed: 2, resourceGroup: 'rg-web-12' }),
+        line({ billed: 4, entitlementName: 'contoso-data-prod' }),
+      ],
+    );
     assert.deepEqual(amounts(r), ['web=1.00', 'data=4.00', 'platform=0.00', 'unallocated=2.00']);
   });
 
@@ -87,9 +96,27 @@ describe('engine: matching', () => {
   });
 
   it('reads every column key of the spec', () => {
-    const keys = ['subscription', 'entitlement', 'entitlementName', 'resourceGroup', 'resource', 'meterCategory', 'meterSubCategory', 'meterName', 'meterId', 'product', 'sku', 'region', 'chargeType', 'invoice'] as const;
+    const keys = [
+      'subscription',
+      'entitlement',
+      'entitlementName',
+      'resourceGroup',
+      'resource',
+      'meterCategory',
+      'meterSubCategory',
+      'meterName',
+      'meterId',
+      'product',
+      'sku',
+      'region',
+      'chargeType',
+      'invoice',
+    ] as const;
     for (const key of keys) {
-      const r = run(`  - name: k\n    match: { ${key}: "x*" }\n    to: web\n`, [line({ billed: 1, [key]: 'xyz' }), line({ billed: 2, [key]: 'abc' })]);
+      const r = run(`  - name: k\n    match: { ${key}: "x*" }\n    to: web\n`, [
+        line({ billed: 1, [key]: 'xyz' }),
+        line({ billed: 2, [key]: 'abc' }),
+      ]);
       assert.deepEqual(amounts(r), ['web=1.00', 'data=0.00', 'platform=0.00', 'unallocated=2.00'], key);
     }
   });
@@ -100,7 +127,10 @@ describe('engine: destinations', () => {
     const r = run('  - name: d\n    match: { region: x }\n    to: data\n', [line({ billed: '12.34', region: 'x' })]);
     assert.deepEqual(amounts(r), ['web=0.00', 'data=12.34', 'platform=0.00', 'unallocated=0.00']);
     assert.equal(r.targets[1].direct.toFixed(2), '12.34');
-    assert.deepEqual(r.targets[1].breakdown.map((b) => [b.rule, b.amount.toFixed(2)]), [['d', '12.34']]);
+    assert.deepEqual(
+      r.targets[1].breakdown.map((b) => [b.rule, b.amount.toFixed(2)]),
+      [['d', '12.34']],
+    );
   });
 
   it('sends the cost of to: { tag: team } to the target named by the tag value, case-insensitively', () => {
@@ -124,13 +154,23 @@ describe('engine: destinations', () => {
     assert.match(w.message, /6\.75 EUR/);
     assert.equal(w.amount?.toFixed(2), '6.75');
     assert.equal(w.ruleIndex, 0);
-    assert.deepEqual(r.unallocated.breakdown.map((b) => b.rule), ['Team tag']);
+    assert.deepEqual(
+      r.unallocated.breakdown.map((b) => b.rule),
+      ['Team tag'],
+    );
   });
 
   it('sends lines no rule matched to the unallocated: target when it names one', () => {
-    const r = run('  - name: d\n    match: { region: x }\n    to: data\n', [line({ billed: 1, region: 'x' }), line({ billed: '2.22' })], 'unallocated: platform\n');
+    const r = run(
+      '  - name: d\n    match: { region: x }\n    to: data\n',
+      [line({ billed: 1, region: 'x' }), line({ billed: '2.22' })],
+      'unallocated: platform\n',
+    );
     assert.deepEqual(amounts(r), ['web=0.00', 'data=1.00', 'platform=2.22', 'unallocated=0.00']);
-    assert.deepEqual(r.targets[2].breakdown.map((b) => [b.rule, b.amount.toFixed(2)]), [['(unmatched)', '2.22']]);
+    assert.deepEqual(
+      r.targets[2].breakdown.map((b) => [b.rule, b.amount.toFixed(2)]),
+      [['(unmatched)', '2.22']],
+    );
   });
 
   it('keeps lines no rule matched visible as unallocated when unallocated: is omitted', () => {
@@ -142,18 +182,25 @@ describe('engine: destinations', () => {
 
 describe('engine: splits', () => {
   it('divides a pool evenly', () => {
-    const r = run('  - name: s\n    match: { region: x }\n    split: { evenly: [web, data] }\n', [line({ billed: 3, region: 'x' }), line({ billed: 1, region: 'x' })]);
+    const r = run('  - name: s\n    match: { region: x }\n    split: { evenly: [web, data] }\n', [
+      line({ billed: 3, region: 'x' }),
+      line({ billed: 1, region: 'x' }),
+    ]);
     assert.deepEqual(amounts(r), ['web=2.00', 'data=2.00', 'platform=0.00', 'unallocated=0.00']);
   });
 
   it('gives the odd cent of an even split by largest remainder, ties in declaration order', () => {
-    const r = run('  - name: s\n    match: { region: x }\n    split: { evenly: [platform, data, web] }\n', [line({ billed: 1, region: 'x' })]);
+    const r = run('  - name: s\n    match: { region: x }\n    split: { evenly: [platform, data, web] }\n', [
+      line({ billed: 1, region: 'x' }),
+    ]);
     // Each share is 0.333...; the tie goes to the first declared target (web), not the first listed.
     assert.deepEqual(amounts(r), ['web=0.34', 'data=0.33', 'platform=0.33', 'unallocated=0.00']);
   });
 
   it('divides a pool by percentages', () => {
-    const r = run('  - name: s\n    match: { region: x }\n    split: { percent: { web: 60, data: 40 } }\n', [line({ billed: '10.01', region: 'x' })]);
+    const r = run('  - name: s\n    match: { region: x }\n    split: { percent: { web: 60, data: 40 } }\n', [
+      line({ billed: '10.01', region: 'x' }),
+    ]);
     assert.deepEqual(amounts(r), ['web=6.01', 'data=4.00', 'platform=0.00', 'unallocated=0.00']);
     assertConserved(r);
   });
@@ -162,7 +209,11 @@ describe('engine: splits', () => {
     const r = run(
       '  - name: shared\n    match: { resourceGroup: rg-platform }\n    split: { proportional: [web, data], basis: direct }\n' +
         '  - name: web\n    match: { tag: { team: web } }\n    to: web\n  - name: data\n    match: { tag: { team: data } }\n    to: data\n',
-      [line({ billed: 30, resourceGroup: 'rg-platform' }), line({ billed: 100, tags: { team: 'web' } }), line({ billed: 200, tags: { team: 'data' } })],
+      [
+        line({ billed: 30, resourceGroup: 'rg-platform' }),
+        line({ billed: 100, tags: { team: 'web' } }),
+        line({ billed: 200, tags: { team: 'data' } }),
+      ],
     );
     // The split rule is above the direct rules: pools are divided after ALL direct allocation.
     assert.deepEqual(amounts(r), ['web=110.00', 'data=220.00', 'platform=0.00', 'unallocated=0.00']);
@@ -190,7 +241,8 @@ describe('engine: splits', () => {
       line({ billed: 1, tags: { team: 'data' }, meterCategory: 'Bandwidth' }),
       line({ billed: 8, region: 'shared' }),
     ];
-    const shared = (basis: string): string => `  - name: shared\n    match: { region: shared }\n    split: { proportional: [web, data], basis: ${basis} }\n`;
+    const shared = (basis: string): string =>
+      `  - name: shared\n    match: { region: shared }\n    split: { proportional: [web, data], basis: ${basis} }\n`;
     const share = (basis: string): string[] =>
       run(direct + shared(basis), lines())
         .targets.slice(0, 2)
@@ -202,7 +254,9 @@ describe('engine: splits', () => {
   });
 
   it('splits evenly and warns when all proportional weights are zero', () => {
-    const r = run('  - name: shared\n    match: { region: x }\n    split: { proportional: [web, data] }\n', [line({ billed: 10, region: 'x' })]);
+    const r = run('  - name: shared\n    match: { region: x }\n    split: { proportional: [web, data] }\n', [
+      line({ billed: 10, region: 'x' }),
+    ]);
     assert.deepEqual(amounts(r), ['web=5.00', 'data=5.00', 'platform=0.00', 'unallocated=0.00']);
     const w = r.warnings.find((x) => x.code === 'weights-all-zero')!;
     assert.match(w.message, /split evenly/);
@@ -218,26 +272,41 @@ describe('engine: amounts and currencies', () => {
   });
 
   it('allocates the retail amount with amount: retail, and says when a line had none', () => {
-    const r = run('  - name: a\n    match: { region: "*" }\n    to: web\n', [line({ billed: '1.23', retail: '2.001' }), line({ billed: '1.00' })], 'amount: retail\n');
+    const r = run(
+      '  - name: a\n    match: { region: "*" }\n    to: web\n',
+      [line({ billed: '1.23', retail: '2.001' }), line({ billed: '1.00' })],
+      'amount: retail\n',
+    );
     assert.equal(r.sourceTotal.toFixed(), '3.001');
     assert.equal(r.total.toFixed(2), '3.00');
     assert.equal(r.warnings.find((w) => w.code === 'amount-fallback')?.amount?.toFixed(2), '1.00');
   });
 
   it('allocates the effective (amortized) amount with amount: effective', () => {
-    const r = run('  - name: a\n    match: { region: "*" }\n    to: web\n', [line({ billed: '0', effective: '4.56' })], 'amount: effective\n');
+    const r = run(
+      '  - name: a\n    match: { region: "*" }\n    to: web\n',
+      [line({ billed: '0', effective: '4.56' })],
+      'amount: effective\n',
+    );
     assert.equal(r.total.toFixed(2), '4.56');
   });
 
   it('keeps only lines in the currency of currency:, and says what it left out', () => {
-    const r = run('  - name: a\n    match: { region: "*" }\n    to: web\n', [line({ billed: 1, currency: 'EUR' }), line({ billed: 7, currency: 'usd' })], 'currency: EUR\n');
+    const r = run(
+      '  - name: a\n    match: { region: "*" }\n    to: web\n',
+      [line({ billed: 1, currency: 'EUR' }), line({ billed: 7, currency: 'usd' })],
+      'currency: EUR\n',
+    );
     assert.equal(r.ok, true);
     assert.equal(r.total.toFixed(2), '1.00');
     assert.match(r.warnings.find((w) => w.code === 'currency-filtered')!.message, /USD/);
   });
 
   it('refuses data in several currencies without currency:, naming the currencies found', () => {
-    const r = run('  - name: a\n    match: { region: "*" }\n    to: web\n', [line({ billed: 1, currency: 'EUR' }), line({ billed: 7, currency: 'USD' })]);
+    const r = run('  - name: a\n    match: { region: "*" }\n    to: web\n', [
+      line({ billed: 1, currency: 'EUR' }),
+      line({ billed: 7, currency: 'USD' }),
+    ]);
     assert.equal(r.ok, false);
     assert.equal(r.errors[0].code, 'currency-mix');
     assert.match(r.errors[0].message, /EUR/);
@@ -255,28 +324,40 @@ describe('engine: rounding and conservation', () => {
   });
 
   it('puts unallocated last when remainders tie', () => {
-    const r = run('  - name: s\n    match: { region: x }\n    split: { evenly: [web] }\n', [line({ billed: '0.005', region: 'x' }), line({ billed: '0.005' })], 'amount: retail\n');
+    const r = run(
+      '  - name: s\n    match: { region: x }\n    split: { evenly: [web] }\n',
+      [line({ billed: '0.005', region: 'x' }), line({ billed: '0.005' })],
+      'amount: retail\n',
+    );
     // With amount: retail and no retail value, billed is used; 0.01 total, 0.005 each: web wins the tie.
     assert.deepEqual(amounts(r), ['web=0.01', 'data=0.00', 'platform=0.00', 'unallocated=0.00']);
   });
 
   it('reports per rule the money it carried, rounded so that rules and channels add up to the total', () => {
-    const r = run('  - name: a\n    match: { region: a }\n    to: web\n  - name: b\n    match: { region: b }\n    to: data\n', [
-      line({ billed: '1.005', region: 'a' }),
-      line({ billed: '1.005', region: 'b' }),
-      line({ billed: '1.005' }),
-    ], 'amount: retail\n');
-    const sum = r.rules.reduce((a, x) => a.plus(x.allocated), r.channels.reduce((a, c) => a.plus(c.allocated), r.total.minus(r.total)));
+    const r = run(
+      '  - name: a\n    match: { region: a }\n    to: web\n  - name: b\n    match: { region: b }\n    to: data\n',
+      [line({ billed: '1.005', region: 'a' }), line({ billed: '1.005', region: 'b' }), line({ billed: '1.005' })],
+      'amount: retail\n',
+    );
+    const sum = r.rules.reduce(
+      (a, x) => a.plus(x.allocated),
+      r.channels.reduce((a, c) => a.plus(c.allocated), r.total.minus(r.total)),
+    );
     assert.equal(sum.toFixed(2), r.total.toFixed(2));
     assert.equal(r.total.toFixed(2), '3.02');
   });
 
   it('adds up the breakdown of each target to its amount', () => {
-    const r = run('  - name: s1\n    match: { region: a }\n    split: { evenly: [web, data, platform] }\n  - name: s2\n    match: { region: b }\n    split: { evenly: [web, data, platform] }\n', [
-      line({ billed: 1, region: 'a' }),
-      line({ billed: 1, region: 'b' }),
-    ]);
-    for (const t of r.targets) assert.equal(t.breakdown.reduce((a, b) => a.plus(b.amount), t.amount.minus(t.amount)).toFixed(2), t.amount.toFixed(2), t.id);
+    const r = run(
+      '  - name: s1\n    match: { region: a }\n    split: { evenly: [web, data, platform] }\n  - name: s2\n    match: { region: b }\n    split: { evenly: [web, data, platform] }\n',
+      [line({ billed: 1, region: 'a' }), line({ billed: 1, region: 'b' })],
+    );
+    for (const t of r.targets)
+      assert.equal(
+        t.breakdown.reduce((a, b) => a.plus(b.amount), t.amount.minus(t.amount)).toFixed(2),
+        t.amount.toFixed(2),
+        t.id,
+      );
     assertConserved(r);
   });
 });
@@ -284,23 +365,36 @@ describe('engine: rounding and conservation', () => {
 describe('engine: lineage and diagnostics', () => {
   it('keeps the first lines each rule took, and streams full lineage to a callback', () => {
     const entries: LineageEntry[] = [];
-    const lines = [line({ billed: 1, region: 'x', file: '/a.csv', line: 2 }), line({ billed: 2, file: '/a.csv', line: 3 })];
-    const r = allocateSync(rules(`chargeback: 1\n${TARGETS}rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, data] }\n`), lines, {
-      onLine: (e) => entries.push(e),
-      lineageSample: 1,
-    });
+    const lines = [
+      line({ billed: 1, region: 'x', file: '/a.csv', line: 2 }),
+      line({ billed: 2, file: '/a.csv', line: 3 }),
+    ];
+    const r = allocateSync(
+      rules(
+        `chargeback: 1\n${TARGETS}rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, data] }\n`,
+      ),
+      lines,
+      {
+        onLine: (e) => entries.push(e),
+        lineageSample: 1,
+      },
+    );
     assert.deepEqual(r.rules[0].sample, [{ file: '/a.csv', line: 2 }]);
     assert.deepEqual(r.unmatched.sample, [{ file: '/a.csv', line: 3 }]);
-    assert.deepEqual(entries.map((e) => [e.line, e.rule, e.destination, e.amount.toFixed()]), [
-      [2, 'r', "split pool of 'r'", '1'],
-      [3, '(unmatched)', 'unallocated', '2'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.line, e.rule, e.destination, e.amount.toFixed()]),
+      [
+        [2, 'r', "split pool of 'r'", '1'],
+        [3, '(unmatched)', 'unallocated', '2'],
+      ],
+    );
   });
 
   it('says which earlier rule takes all the lines of a rule that never wins', () => {
-    const r = run('  - name: broad\n    match: { region: "*" }\n    to: web\n  - name: narrow\n    match: { region: westeurope }\n    to: data\n  - name: never\n    match: { region: mars }\n    to: data\n', [
-      line({ billed: 1, region: 'westeurope' }),
-    ]);
+    const r = run(
+      '  - name: broad\n    match: { region: "*" }\n    to: web\n  - name: narrow\n    match: { region: westeurope }\n    to: data\n  - name: never\n    match: { region: mars }\n    to: data\n',
+      [line({ billed: 1, region: 'westeurope' })],
+    );
     assert.equal(r.rules[1].lines, 0);
     assert.equal(r.rules[1].shadowedBy, 0);
     assert.equal(r.rules[2].matchedAnyLine, false);
@@ -312,14 +406,20 @@ describe('engine: lineage and diagnostics', () => {
       yield line({ billed: 1, region: 'x' });
       yield line({ billed: 2, region: 'x' });
     }
-    const r = await allocate(rules(`chargeback: 1\n${TARGETS}rules:\n  - name: r\n    match: { region: x }\n    to: web\n`), stream());
+    const r = await allocate(
+      rules(`chargeback: 1\n${TARGETS}rules:\n  - name: r\n    match: { region: x }\n    to: web\n`),
+      stream(),
+    );
     assert.equal(r.targets[0].amount.toFixed(2), '3.00');
   });
 
   it('takes the period from the dates of the lines, or from period:', () => {
     const lines = [line({ billed: 1, date: '2026-07-01' }), line({ billed: 1, date: '2026-07-31' })];
     assert.equal(run('  - name: r\n    match: { region: x }\n    to: web\n', lines).period.label, '2026-07');
-    assert.equal(run('  - name: r\n    match: { region: x }\n    to: web\n', lines, 'period: July\n').period.label, 'July');
+    assert.equal(
+      run('  - name: r\n    match: { region: x }\n    to: web\n', lines, 'period: July\n').period.label,
+      'July',
+    );
   });
 
   it('refuses to evaluate a rules file with errors', () => {
@@ -343,16 +443,23 @@ describe('engine: beyond the v1 core', () => {
           to: data
           markup: 5
     `;
-    const r = allocateSync(rules(text), [line({ billed: '10.05', region: 'a' }), line({ billed: '20.00', region: 'b' })]);
-    assert.deepEqual(r.targets.map((t) => [t.id, t.amount.toFixed(2), t.markup.toFixed(2), t.charged.toFixed(2)]), [
-      ['web', '10.05', '1.01', '11.06'],
-      ['data', '20.00', '1.00', '21.00'],
+    const r = allocateSync(rules(text), [
+      line({ billed: '10.05', region: 'a' }),
+      line({ billed: '20.00', region: 'b' }),
     ]);
+    assert.deepEqual(
+      r.targets.map((t) => [t.id, t.amount.toFixed(2), t.markup.toFixed(2), t.charged.toFixed(2)]),
+      [
+        ['web', '10.05', '1.01', '11.06'],
+        ['data', '20.00', '1.00', '21.00'],
+      ],
+    );
     assertConserved(r);
   });
 
   it('lets a rule markup win over the target markup', () => {
-    const text = 'chargeback: 1\ntargets:\n  web: { markup: 10 }\nrules:\n  - name: r\n    match: { region: a }\n    to: web\n    markup: 0\n';
+    const text =
+      'chargeback: 1\ntargets:\n  web: { markup: 10 }\nrules:\n  - name: r\n    match: { region: a }\n    to: web\n    markup: 0\n';
     assert.equal(allocateSync(rules(text), [line({ billed: 10, region: 'a' })]).targets[0].markup.toFixed(2), '0.00');
   });
 
@@ -366,7 +473,10 @@ describe('engine: beyond the v1 core', () => {
     const text = `chargeback: 1\n${TARGETS}pec: { mode: keep, to: platform }\nrules:\n  - name: r\n    match: { region: "*" }\n    to: web\n`;
     const r = allocateSync(rules(text), [line({ billed: '85.00', pec: '15' }), line({ billed: '10.00' })]);
     assert.deepEqual(amounts(r), ['web=110.00', 'data=0.00', 'platform=-15.00', 'unallocated=0.00']);
-    assert.deepEqual(r.targets[2].breakdown.map((b) => b.rule), ['(partner earned credit)']);
+    assert.deepEqual(
+      r.targets[2].breakdown.map((b) => b.rule),
+      ['(partner earned credit)'],
+    );
     assertConserved(r);
   });
 
@@ -375,7 +485,12 @@ describe('engine: beyond the v1 core', () => {
     const r = allocateSync(rules(text), [
       line({ billed: '300.00', chargeType: 'new', reservationOrderId: 'ORDER-1', sourceKind: 'reconciliation' }),
       line({ billed: '0', retail: '100', tags: { team: 'web' }, benefitOrderId: 'order-1' }),
-      line({ billed: '0', retail: '50', tags: { team: 'data' }, benefitId: '/providers/Microsoft.Capacity/reservationOrders/ORDER-1/reservations/r1' }),
+      line({
+        billed: '0',
+        retail: '50',
+        tags: { team: 'data' },
+        benefitId: '/providers/Microsoft.Capacity/reservationOrders/ORDER-1/reservations/r1',
+      }),
       line({ billed: '30.00', chargeType: 'new', reservationOrderId: 'ORDER-2' }),
     ]);
     assert.deepEqual(amounts(r), ['web=200.00', 'data=100.00', 'platform=30.00', 'unallocated=0.00']);

@@ -28,7 +28,9 @@ const RECON = join(MONTH, 'InvoiceReconciliation_2026-07.csv');
 /** Plain data for deepEqual: Decimals as their exact text, BigInts (Rational) as text, Maps as entry lists. */
 function plain(x: unknown): unknown {
   if (x === undefined) return undefined;
-  return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v)));
+  return JSON.parse(
+    JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v)),
+  );
 }
 
 const REFERENCE: RulesRunOptions = { harvest: 'all', reader: 'reference', keepLines: 1_000_000 };
@@ -39,15 +41,28 @@ const PARALLEL: RulesRunOptions = { ...FAST, parallelBytes: 1 };
 function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void {
   assert.deepEqual(fast.parsed.problems, reference.parsed.problems, `${label}: rules problems`);
   assert.deepEqual(plain(fast.issues), plain(reference.issues), `${label}: reading issues`);
-  assert.deepEqual(fast.result?.rules.map((r) => r.sample), reference.result?.rules.map((r) => r.sample), `${label}: lineage samples of the rules`);
-  assert.deepEqual(fast.result?.unmatched.sample, reference.result?.unmatched.sample, `${label}: lineage sample of the unmatched`);
+  assert.deepEqual(
+    fast.result?.rules.map((r) => r.sample),
+    reference.result?.rules.map((r) => r.sample),
+    `${label}: lineage samples of the rules`,
+  );
+  assert.deepEqual(
+    fast.result?.unmatched.sample,
+    reference.result?.unmatched.sample,
+    `${label}: lineage sample of the unmatched`,
+  );
   assert.deepEqual(plain(fast.result), plain(reference.result), `${label}: allocation result`);
   assert.deepEqual(plain(fast.dataProblems), plain(reference.dataProblems), `${label}: data problems`);
   assert.equal(fast.harvest.lines, reference.harvest.lines, `${label}: harvested lines`);
-  assert.deepEqual(plain(fast.harvest.currencies), plain(reference.harvest.currencies), `${label}: harvested currencies`);
+  assert.deepEqual(
+    plain(fast.harvest.currencies),
+    plain(reference.harvest.currencies),
+    `${label}: harvested currencies`,
+  );
   assert.deepEqual(fast.harvest.files, reference.harvest.files, `${label}: harvested files`);
   const used = fieldsOfRules(reference.parsed.model);
-  for (const f of used.fields) assert.deepEqual(plain(fast.harvest.fields[f]), plain(reference.harvest.fields[f]), `${label}: harvest of ${f}`);
+  for (const f of used.fields)
+    assert.deepEqual(plain(fast.harvest.fields[f]), plain(reference.harvest.fields[f]), `${label}: harvest of ${f}`);
   if (used.tags) {
     assert.deepEqual(plain(fast.harvest.tags), plain(reference.harvest.tags), `${label}: harvest of tags`);
     assert.equal(fast.harvest.tagsTruncated, reference.harvest.tagsTruncated, `${label}: tags truncated`);
@@ -58,7 +73,11 @@ function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void
 const workerRuns = { calls: 0, merged: 0 };
 type RunInWorkers = typeof pool.runInWorkers;
 const realRunInWorkers: RunInWorkers = pool.runInWorkers;
-const spyRunInWorkers = (async (script: string, tasks: readonly AggregateTask[], signal?: AbortSignal): Promise<AggregatePart[]> => {
+const spyRunInWorkers = (async (
+  script: string,
+  tasks: readonly AggregateTask[],
+  signal?: AbortSignal,
+): Promise<AggregatePart[]> => {
   workerRuns.calls++;
   const answers = await realRunInWorkers<AggregateTask, AggregatePart>(script, tasks, signal);
   if (tasks.length > 0 && answers.every((a, k) => a.ok && a.endOffset === tasks[k].to)) workerRuns.merged++;
@@ -237,7 +256,10 @@ describe('fast allocation reader against the reference reader', function () {
     const fast = await runRules(SAMPLE_RULES, rulesText, FAST);
     assertSameRun(fast, reference, 'sample');
     // The fast reader did aggregate (else this compares the reference with itself).
-    assert.ok(fast.lines!.length * 5 < reference.lines!.length, `${fast.lines!.length} aggregated lines for ${reference.lines!.length} rows`);
+    assert.ok(
+      fast.lines!.length * 5 < reference.lines!.length,
+      `${fast.lines!.length} aggregated lines for ${reference.lines!.length} rows`,
+    );
     assert.ok(fast.lines!.some((l) => (l.count ?? 1) > 1));
 
     const calls = workerRuns.calls;
@@ -271,34 +293,107 @@ describe('fast allocation reader against the reference reader', function () {
       type Mutation = (c: string[]) => void;
       const mutations: Mutation[] = [
         // Amounts the fast reader does not read as plain decimals (the reference reads or rejects them).
-        (c) => (c[billed] = pick([' 1.5', '1.5 ', '1e2', '', 'abc', '+1.5', '.5', '5.', '1,5', '12.5.1', '1234567890123456', '0.0000000000000001'])),
+        (c) =>
+          (c[billed] = pick([
+            ' 1.5',
+            '1.5 ',
+            '1e2',
+            '',
+            'abc',
+            '+1.5',
+            '.5',
+            '5.',
+            '1,5',
+            '12.5.1',
+            '1234567890123456',
+            '0.0000000000000001',
+          ])),
         // Credits, negated zeros among them (the sample bills many rows 0.00).
         (c) => (c[billed] = c[billed].startsWith('-') ? c[billed].slice(1) : '-' + c[billed]),
         // Many decimals, at and past the 15 the exact sums hold; tiny and huge amounts; negative zeros.
-        (c) => (c[billed] = pick(['0.123456789012345', '-0.000000000000001', '999999999999999.999999999999999', '0', '0.000', '1.10', '123456789012345.5', '-0', '-0.00', '-0.000000'])),
+        (c) =>
+          (c[billed] = pick([
+            '0.123456789012345',
+            '-0.000000000000001',
+            '999999999999999.999999999999999',
+            '0',
+            '0.000',
+            '1.10',
+            '123456789012345.5',
+            '-0',
+            '-0.00',
+            '-0.000000',
+          ])),
         (c) => (c[billed] = c[billed] + pick(['0000000000001', '0', '000000000000000000001'])),
-        (c) => (c[date] = pick(['13/45/2026', '7/32/2026', '2026-07-05', '', 'yesterday', '7/5/2026', '07/05/2026', ' 7/6/2026'])),
+        (c) =>
+          (c[date] = pick([
+            '13/45/2026',
+            '7/32/2026',
+            '2026-07-05',
+            '',
+            'yesterday',
+            '7/5/2026',
+            '07/05/2026',
+            ' 7/6/2026',
+          ])),
         // Tags: escaped quotes, other case, no braces, numbers, empty, duplicate keys, a quoted comma.
-        (c) => (c[tags] = pick(['{"team":"we\\"b"}', '{"Team":"data"}', '{"team":"Marketing","env":"prod"}', '"team":"data"', '{"team":5}', '', '{}', '{"team":"web", "TEAM":"data"}', '{"team":"Data","env":"prod, \\"eu\\""}'])),
+        (c) =>
+          (c[tags] = pick([
+            '{"team":"we\\"b"}',
+            '{"Team":"data"}',
+            '{"team":"Marketing","env":"prod"}',
+            '"team":"data"',
+            '{"team":5}',
+            '',
+            '{}',
+            '{"team":"web", "TEAM":"data"}',
+            '{"team":"Data","env":"prod, \\"eu\\""}',
+          ])),
         // Tags that are not JSON (each such row is warned about, whether the rules look at tags or not).
         (c) => (c[tags] = pick(['{team: web', '{"team":"web"', 'team=web', '[1,2]', 'null'])),
         // Commitment-covered usage, with unreadable and empty prices, quantities and exchange rates (each unreadable
         // one is warned about, and under amortization an empty one leaves the row without retail weight).
         (c) => {
-          c[col('BenefitOrderId')] = pick(['f1e31918-e38d-401a-8399-f8de80686512', 'F1E31918-E38D-401A-8399-F8DE80686512', 'order-unknown']);
+          c[col('BenefitOrderId')] = pick([
+            'f1e31918-e38d-401a-8399-f8de80686512',
+            'F1E31918-E38D-401A-8399-F8DE80686512',
+            'order-unknown',
+          ]);
           c[col('BenefitId')] = pick(['', 'b-1']);
           c[col('BenefitType')] = 'Reservation';
-          if (rnd() < 0.5) c[col(pick(['UnitPrice', 'Quantity', 'PCToBCExchangeRate']))] = pick(['abc', 'n/a', '1,5', '', ' 1.5']);
+          if (rnd() < 0.5)
+            c[col(pick(['UnitPrice', 'Quantity', 'PCToBCExchangeRate']))] = pick(['abc', 'n/a', '1,5', '', ' 1.5']);
           if (rnd() < 0.3) c[col('UnitPrice')] = pick(['0', '1e-3', '0.0000001', '']);
         },
         (c) => (c[col('BillingCurrency')] = pick(['USD', 'eur', ' EUR', 'CHF'])),
         (c) => (c[col('PartnerEarnedCreditPercentage')] = pick(['15', '0.15', '', 'x', '150', '0.2', ' 0.15'])),
         // Quoted cells with commas, quotes and line breaks, and blanks around values, in fields the rules match on.
-        (c) => (c[col('ResourceGroup')] = pick(['rg-shared-network, "b"\nsecond line', ' rg-web-prod', 'RG-SHARED-MONITORING', 'rg-sandbox-"x", y', 'rg-platform\r\n'])),
-        (c) => (c[col('EntitlementDescription')] = pick(['contoso-data-lake, "raw"', 'contoso-web-prod\n', 'Contoso-Data-Prod', ''])),
+        (c) =>
+          (c[col('ResourceGroup')] = pick([
+            'rg-shared-network, "b"\nsecond line',
+            ' rg-web-prod',
+            'RG-SHARED-MONITORING',
+            'rg-sandbox-"x", y',
+            'rg-platform\r\n',
+          ])),
+        (c) =>
+          (c[col('EntitlementDescription')] = pick([
+            'contoso-data-lake, "raw"',
+            'contoso-web-prod\n',
+            'Contoso-Data-Prod',
+            '',
+          ])),
         (c) => (c[col('CustomerName')] = pick(['Fabrikam, "Süd"\nGmbH', 'Contoso Ltd ', 'fabrikam süd gmbh'])),
         (c) => (c[col('CustomerId')] = c[col('CustomerId')].toUpperCase()),
-        (c) => (c[col('MeterCategory')] = pick(['Virtual Machines', 'Storage', 'Bandwidth', 'virtual machines', 'Azure Kubernetes Service', ''])),
+        (c) =>
+          (c[col('MeterCategory')] = pick([
+            'Virtual Machines',
+            'Storage',
+            'Bandwidth',
+            'virtual machines',
+            'Azure Kubernetes Service',
+            '',
+          ])),
         (c) => (c[col('SubscriptionId')] = pick(['', 'sub-2', c[col('SubscriptionId')].toUpperCase()])),
         (c) => (c[col('InvoiceNumber')] = pick(['', 'G045218974'])),
         (c) => (c[col('SkuName')] = pick(['D4s v5', 'd2s v5', 'E2s v5, "spot"'])),
@@ -306,7 +401,13 @@ describe('fast allocation reader against the reference reader', function () {
         // other credit types, none, and percentages that are not percentages.
         (c) => {
           c[col('CreditPercentage')] = pick(['15', '0.15', '', 'x', '20', '150']);
-          c[col('CreditType')] = pick(['Partner Earned Credit Applied', 'Credit Not Applied', 'Azure Credit Applied', '', 'partner earned credit applied']);
+          c[col('CreditType')] = pick([
+            'Partner Earned Credit Applied',
+            'Credit Not Applied',
+            'Azure Credit Applied',
+            '',
+            'partner earned credit applied',
+          ]);
           if (rnd() < 0.6) c[col('PartnerEarnedCreditPercentage')] = pick(['', '15', '0', '0.15']);
         },
         // Pay-as-you-go rows ("Charge" or empty BenefitType, no BenefitId) that carry a BenefitOrderId, and rows a
@@ -338,7 +439,11 @@ describe('fast allocation reader against the reference reader', function () {
         // Half of the months end with copies of early rows dated before and after all others: the period then
         // depends on merging the earliest and latest day of lines found in different ranges.
         if (rnd() < 0.5) {
-          for (const [r, day] of [[1, '6/30/2026'], [2, '8/1/2026'], [3, '6/29/2026']] as const) {
+          for (const [r, day] of [
+            [1, '6/30/2026'],
+            [2, '8/1/2026'],
+            [3, '6/29/2026'],
+          ] as const) {
             lines.push(csvLine(records[r].cells.map((v, i) => (i === date ? day : v))));
           }
         }
@@ -359,7 +464,8 @@ describe('fast allocation reader against the reference reader', function () {
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    const referenceOf = async (v: Variant): Promise<RulesRun> => (v.reference ??= await runRules(v.rules, v.rulesText, REFERENCE));
+    const referenceOf = async (v: Variant): Promise<RulesRun> =>
+      (v.reference ??= await runRules(v.rules, v.rulesText, REFERENCE));
 
     it(`allocates ${VARIANTS} mutated months under ${RULES.length} rules files exactly as the reference`, async () => {
       let aggregated = 0;
@@ -376,14 +482,21 @@ describe('fast allocation reader against the reference reader', function () {
         for (const v of variants) {
           assert.ok(v.mutated > 80, `${v.label}: mutated rows`);
           const reference = await referenceOf(v);
-          assert.deepEqual(reference.parsed.problems.filter((p) => p.severity === 'error'), [], `${v.label}: the rules file is valid`);
+          assert.deepEqual(
+            reference.parsed.problems.filter((p) => p.severity === 'error'),
+            [],
+            `${v.label}: the rules file is valid`,
+          );
           assert.ok(reference.result, `${v.label}: allocated`);
           const fast = await runRules(v.rules, v.rulesText, FAST);
           assertSameRun(fast, reference, v.label);
           if (fast.lines!.length * 3 < reference.lines!.length) {
             aggregated++;
             // Rows at the edges stayed lines of their own beside the aggregated ones.
-            assert.ok(fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined), `${v.label}: single rows`);
+            assert.ok(
+              fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined),
+              `${v.label}: single rows`,
+            );
           }
           for (const i of reference.issues) codes.add(i.code);
         }
@@ -394,8 +507,17 @@ describe('fast allocation reader against the reference reader', function () {
       assert.equal(aggregated, variants.filter(billedOnly).length, 'runs that aggregated');
       assert.equal(lanes, aggregated, 'each aggregating run grouped its daily file in the lane');
       // The mutations reached every kind of reading issue, and a currency mix.
-      assert.deepEqual([...codes].sort(), ['invalid-amount', 'invalid-date', 'invalid-tags', 'invalid-value', 'recon-usage-skipped']);
-      assert.ok(variants.some((v) => v.reference!.result!.ok === false), 'some month mixes currencies without `currency:`');
+      assert.deepEqual([...codes].sort(), [
+        'invalid-amount',
+        'invalid-date',
+        'invalid-tags',
+        'invalid-value',
+        'recon-usage-skipped',
+      ]);
+      assert.ok(
+        variants.some((v) => v.reference!.result!.ok === false),
+        'some month mixes currencies without `currency:`',
+      );
     });
 
     it('allocates the mutated months exactly as the reference when the WebAssembly lane is taken (the JavaScript grouping)', async () => {
@@ -426,7 +548,10 @@ describe('fast allocation reader against the reference reader', function () {
       const billedRuns = variants.filter(billedOnly).length;
       assert.equal(workerRuns.calls - calls, billedRuns, 'every billed run read its daily file with workers');
       // A cut can land inside a quoted line break (the reader then reads the file in one piece): rare, not the rule.
-      assert.ok(workerRuns.merged - merged >= billedRuns - 3, `${workerRuns.merged - merged} of ${billedRuns} runs merged their ranges`);
+      assert.ok(
+        workerRuns.merged - merged >= billedRuns - 3,
+        `${workerRuns.merged - merged} of ${billedRuns} runs merged their ranges`,
+      );
     });
   });
 
@@ -444,7 +569,11 @@ describe('fast allocation reader against the reference reader', function () {
     };
     const daily = (rows: string[][]): string => [header, ...rows].map(csvLine).join('\r\n') + '\r\n';
     /** Usage covered by the sample's reservation (its purchase is line 25 of the reconciliation file). */
-    const COVERED = { BenefitOrderId: 'f1e31918-e38d-401a-8399-f8de80686512', BenefitId: 'b66908c5-8628-471d-af2b-3f4eaaaed4aa', BenefitType: 'Reservation' };
+    const COVERED = {
+      BenefitOrderId: 'f1e31918-e38d-401a-8399-f8de80686512',
+      BenefitId: 'b66908c5-8628-471d-af2b-3f4eaaaed4aa',
+      BenefitType: 'Reservation',
+    };
     const rulesOn = (head: string, rules: string): string => `chargeback: 1\n${head}${TARGETS}rules:\n${rules}`;
     const WEB = '  - name: Web\n    match: { resourceGroup: "rg-web-*" }\n    to: web\n';
     const DATA = '  - name: Data\n    match: { resourceGroup: "rg-data-*" }\n    to: data\n';
@@ -461,10 +590,17 @@ describe('fast allocation reader against the reference reader', function () {
       const rulesPath = join(folder, 'month.chargeback.yaml');
       writeFileSync(rulesPath, rulesText);
       const reference = await runRules(rulesPath, rulesText, REFERENCE);
-      assert.deepEqual(reference.parsed.problems.filter((p) => p.severity === 'error'), [], `${label}: the rules file is valid`);
+      assert.deepEqual(
+        reference.parsed.problems.filter((p) => p.severity === 'error'),
+        [],
+        `${label}: the rules file is valid`,
+      );
       assert.ok(reference.result, `${label}: allocated`);
       const fast = await runRules(rulesPath, rulesText, FAST);
-      assert.ok(fast.lines!.some((l) => (l.count ?? 1) > 1), `${label}: the fast reader aggregated rows`);
+      assert.ok(
+        fast.lines!.some((l) => (l.count ?? 1) > 1),
+        `${label}: the fast reader aggregated rows`,
+      );
       assertSameRun(fast, reference, label);
       const calls = workerRuns.calls;
       const parallel = await withWorkers(() => runRules(rulesPath, rulesText, PARALLEL));
@@ -474,37 +610,70 @@ describe('fast allocation reader against the reference reader', function () {
     }
 
     it('lineage sample: the sample month amortized (unused: platform) under a rule on sku "D*"', async () => {
-      const rules = rulesOn('data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true, unused: platform }\n', '  - name: D-series\n    match: { sku: "D*" }\n    to: web\n');
+      const rules = rulesOn(
+        'data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true, unused: platform }\n',
+        '  - name: D-series\n    match: { sku: "D*" }\n    to: web\n',
+      );
       const reference = await sameRuns('sku D*', rules, readFileSync(DAILY, 'utf8'), readFileSync(RECON, 'utf8'));
       // Rows 24 and 26 (covered usage, read one by one under amortization) come behind aggregated lines whose
       // later rows (30, 32, 37...) had already filled the sample.
-      assert.deepEqual(reference.result!.rules[0].sample.map((r) => r.line), [2, 5, 24, 26, 30]);
+      assert.deepEqual(
+        reference.result!.rules[0].sample.map((r) => r.line),
+        [2, 5, 24, 26, 30],
+      );
     });
 
     it('lineage sample: a row read on its own (an amount with a blank) among rg-web rows that aggregate', async () => {
       const at = (text: string): string[] => row({ BillingPreTaxTotal: text });
       const rows = [at('1.80'), at('1.80'), at(' 1.80'), at('1.80'), at('1.80'), at('1.80'), at('1.80')];
       const reference = await sameRuns('rg-web', rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB), daily(rows));
-      assert.deepEqual(reference.result!.rules[0].sample, [2, 3, 4, 5, 6].map((line) => ({ file: reference.files[0], line })));
+      assert.deepEqual(
+        reference.result!.rules[0].sample,
+        [2, 3, 4, 5, 6].map((line) => ({ file: reference.files[0], line })),
+      );
       assert.equal(plain(reference.result!.rules[0].matched), '12.6');
     });
 
     it('invalid tags are warned about row by row, also when the rules do not look at tags', async () => {
       const rows = [row(), row(), row({ Tags: '{team: web' }), row(), row({ Tags: '{team: web' })];
       const reference = await sameRuns('invalid tags', rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB), daily(rows));
-      assert.deepEqual(reference.issues.map((i) => [i.code, i.line]), [['invalid-tags', 4], ['invalid-tags', 6]]);
+      assert.deepEqual(
+        reference.issues.map((i) => [i.code, i.line]),
+        [
+          ['invalid-tags', 4],
+          ['invalid-tags', 6],
+        ],
+      );
     });
 
     it('covered rows: an unreadable quantity is warned about row by row, also when the run does not amortize', async () => {
-      const rows = [row(COVERED), row(COVERED), row({ ...COVERED, Quantity: 'n/a' }), row(COVERED), row({ ...COVERED, UnitPrice: '1,5' })];
-      const reference = await sameRuns('covered, quantity n/a', rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB), daily(rows));
-      assert.deepEqual(reference.issues.map((i) => [i.code, i.line, i.column]), [['invalid-value', 4, 'Quantity'], ['invalid-value', 6, 'UnitPrice']]);
+      const rows = [
+        row(COVERED),
+        row(COVERED),
+        row({ ...COVERED, Quantity: 'n/a' }),
+        row(COVERED),
+        row({ ...COVERED, UnitPrice: '1,5' }),
+      ];
+      const reference = await sameRuns(
+        'covered, quantity n/a',
+        rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB),
+        daily(rows),
+      );
+      assert.deepEqual(
+        reference.issues.map((i) => [i.code, i.line, i.column]),
+        [
+          ['invalid-value', 4, 'Quantity'],
+          ['invalid-value', 6, 'UnitPrice'],
+        ],
+      );
     });
 
     it('amortization: a covered row without a unit price does not take the retail weight of the rows after it', async () => {
       const { records: reconRecords } = tokenize(readFileSync(RECON, 'utf8').replace(/^\uFEFF/, ''));
       const reconHeader = reconRecords[0].cells;
-      const purchase = reconRecords.find((r) => r.cells[reconHeader.indexOf('ReservationOrderId')] === COVERED.BenefitOrderId)!.cells.map((v, i) => (reconHeader[i] === 'Subtotal' ? '100.00' : v));
+      const purchase = reconRecords
+        .find((r) => r.cells[reconHeader.indexOf('ReservationOrderId')] === COVERED.BenefitOrderId)!
+        .cells.map((v, i) => (reconHeader[i] === 'Subtotal' ? '100.00' : v));
       const retail = { UnitPrice: '1', Quantity: '1', PCToBCExchangeRate: '1', BillingPreTaxTotal: '0.00' };
       const rows = [
         row({ ...COVERED, ...retail, UnitPrice: '' }),
@@ -513,18 +682,31 @@ describe('fast allocation reader against the reference reader', function () {
         row({ BillingPreTaxTotal: '0.00' }),
         row({ BillingPreTaxTotal: '0.00' }),
       ];
-      const rules = rulesOn('data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true }\n', WEB + DATA);
-      const reference = await sameRuns('amortization', rules, daily(rows), [reconHeader, purchase].map(csvLine).join('\r\n') + '\r\n');
+      const rules = rulesOn(
+        'data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true }\n',
+        WEB + DATA,
+      );
+      const reference = await sameRuns(
+        'amortization',
+        rules,
+        daily(rows),
+        [reconHeader, purchase].map(csvLine).join('\r\n') + '\r\n',
+      );
       // The purchase follows the retail value of its usage: 1 on rg-web (line 3), 1 on rg-data (line 4).
-      const amounts = Object.fromEntries(reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]));
+      const amounts = Object.fromEntries(
+        reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]),
+      );
       assert.deepEqual(amounts, { web: '50', data: '50' });
     });
 
     it('PEC kept: a file with the PEC only in CreditPercentage keeps it exactly as one with it in PartnerEarnedCreditPercentage', async () => {
       const keep = rulesOn('data: ./usage.csv\ncurrency: EUR\npec: { mode: keep, to: reseller }\n', WEB);
-      const pecRow = (cells: Record<string, string>): string[] => row({ CreditType: 'Partner Earned Credit Applied', ...cells });
+      const pecRow = (cells: Record<string, string>): string[] =>
+        row({ CreditType: 'Partner Earned Credit Applied', ...cells });
       const inPecColumn = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '15', CreditPercentage: '' }));
-      const inCreditColumn = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15' }));
+      const inCreditColumn = [1, 2, 3, 4].map(() =>
+        pecRow({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15' }),
+      );
       const inBoth = [1, 2, 3, 4].map(() => pecRow({ PartnerEarnedCreditPercentage: '0.15', CreditPercentage: '15' }));
       const kept = (run: RulesRun): unknown => plain(run.result!.targets.find((t) => t.id === 'reseller')!.amount);
       const a = await sameRuns('PEC in PartnerEarnedCreditPercentage', keep, daily(inPecColumn));
@@ -534,19 +716,40 @@ describe('fast allocation reader against the reference reader', function () {
       assert.equal(kept(b), kept(a));
       assert.equal(kept(both), kept(a));
       // Another credit type is not PEC: nothing is kept back for it.
-      const azure = [1, 2, 3].map(() => row({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15', CreditType: 'Azure Credit Applied' }));
+      const azure = [1, 2, 3].map(() =>
+        row({ PartnerEarnedCreditPercentage: '', CreditPercentage: '15', CreditType: 'Azure Credit Applied' }),
+      );
       assert.equal(kept(await sameRuns('Azure credit', keep, daily(azure))), '0');
     });
 
     it('a "Charge" row with a BenefitOrderId and no BenefitId is pay-as-you-go: the reservation covered none of it', async () => {
       const { records: reconRecords } = tokenize(readFileSync(RECON, 'utf8').replace(/^\uFEFF/, ''));
       const reconHeader = reconRecords[0].cells;
-      const purchase = reconRecords.find((r) => r.cells[reconHeader.indexOf('ReservationOrderId')] === COVERED.BenefitOrderId)!.cells.map((v, i) => (reconHeader[i] === 'Subtotal' ? '100.00' : v));
-      const charge = { BenefitOrderId: COVERED.BenefitOrderId, BenefitId: '', BenefitType: 'Charge', UnitPrice: '1', Quantity: '1', PCToBCExchangeRate: '1' };
+      const purchase = reconRecords
+        .find((r) => r.cells[reconHeader.indexOf('ReservationOrderId')] === COVERED.BenefitOrderId)!
+        .cells.map((v, i) => (reconHeader[i] === 'Subtotal' ? '100.00' : v));
+      const charge = {
+        BenefitOrderId: COVERED.BenefitOrderId,
+        BenefitId: '',
+        BenefitType: 'Charge',
+        UnitPrice: '1',
+        Quantity: '1',
+        PCToBCExchangeRate: '1',
+      };
       const rows = [row(charge), row(charge), row(charge), row({ ...charge, BenefitType: '' })];
-      const rules = rulesOn('data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true, unused: platform }\n', WEB);
-      const reference = await sameRuns('Charge with an order id', rules, daily(rows), [reconHeader, purchase].map(csvLine).join('\r\n') + '\r\n');
-      const amounts = Object.fromEntries(reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]));
+      const rules = rulesOn(
+        'data: [./usage.csv, ./recon.csv]\ncurrency: EUR\ncommitments: { amortize: true, unused: platform }\n',
+        WEB,
+      );
+      const reference = await sameRuns(
+        'Charge with an order id',
+        rules,
+        daily(rows),
+        [reconHeader, purchase].map(csvLine).join('\r\n') + '\r\n',
+      );
+      const amounts = Object.fromEntries(
+        reference.result!.targets.filter((t) => !t.amount.isZero()).map((t) => [t.id, plain(t.amount)]),
+      );
       // The purchase covered no usage (it goes to `unused:`); the usage itself is web's (4 x 1.80399593, in cents).
       assert.deepEqual(amounts, { web: '7.22', platform: '100' });
     });
@@ -564,7 +767,10 @@ describe('fast allocation reader against the reference reader', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chargeback-fast-reader-irregular-'));
     try {
       const lines = text.replace(/^\uFEFF/, '').split('\r\n');
-      const rulesText = readFileSync(SAMPLE_RULES, 'utf8').replace(/^data:\n {2}- .*$/m, 'data:\n  - ./usage.csv\n  - ./recon.csv');
+      const rulesText = readFileSync(SAMPLE_RULES, 'utf8').replace(
+        /^data:\n {2}- .*$/m,
+        'data:\n  - ./usage.csv\n  - ./recon.csv',
+      );
       copyFileSync(RECON, join(dir, 'recon.csv'));
       const rulesPath = join(dir, 'month.chargeback.yaml');
       writeFileSync(rulesPath, rulesText);
@@ -590,7 +796,10 @@ describe('fast allocation reader against the reference reader', function () {
           assert.deepEqual(fast.issues.map((i) => i.code).sort(), ['invalid-amount', 'recon-usage-skipped']);
         } else {
           // Fell back: every row is a line of its own, as the reference reads it, and the file's problem is said.
-          assert.ok(reference.issues.some((i) => i.code === 'file-problem'), `${name}: the file's problem is said`);
+          assert.ok(
+            reference.issues.some((i) => i.code === 'file-problem'),
+            `${name}: the file's problem is said`,
+          );
           assert.equal(fast.lines!.length, reference.lines!.length, `${name}: no aggregated line`);
           assert.equal(parallel.lines!.length, reference.lines!.length, `${name}, worker threads: no aggregated line`);
           assert.ok(fast.lines!.every((l) => l.count === undefined));

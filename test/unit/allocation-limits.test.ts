@@ -38,7 +38,8 @@ describe('rules file: abusive YAML', () => {
   });
 
   it('accepts a few aliases (anchors are a fair way to share a match)', () => {
-    const text = 'chargeback: 1\ntargets: { web: {}, data: {} }\nx-shared: &shared { resourceGroup: "rg-shared-*" }\nrules:\n  - name: a\n    match: *shared\n    to: web\n';
+    const text =
+      'chargeback: 1\ntargets: { web: {}, data: {} }\nx-shared: &shared { resourceGroup: "rg-shared-*" }\nrules:\n  - name: a\n    match: *shared\n    to: web\n';
     assert.deepEqual(parseRules(text).problems, []);
   });
 
@@ -51,13 +52,17 @@ describe('rules file: abusive YAML', () => {
   });
 
   it('refuses deeply nested block collections', () => {
-    const text = 'chargeback: 1\nx-deep:\n' + Array.from({ length: 200 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n') + '\n';
+    const text =
+      'chargeback: 1\nx-deep:\n' +
+      Array.from({ length: 200 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n') +
+      '\n';
     assert.equal(parseRules(text).problems[0].code, 'too-deep');
     assert.equal(parseRules('chargeback: 1\nx-list:\n' + '- '.repeat(100) + 'x\n').problems[0].code, 'too-deep');
   });
 
   it('is not fooled by brackets inside quotes and comments', () => {
-    const text = 'chargeback: 1\nname: "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\n# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\nx-note: |\n  [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n';
+    const text =
+      'chargeback: 1\nname: "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\n# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\nx-note: |\n  [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n';
     assert.deepEqual(parseRules(text).problems, []);
   });
 

@@ -62,15 +62,24 @@ describe('rules file: reading the spec example', () => {
     assert.equal(model.valid, true);
     assert.equal(model.version?.value, 1);
     assert.equal(model.name?.value, 'Contoso - July 2026');
-    assert.deepEqual(model.data.map((d) => d.value), ['./billing/2026-07/*.csv']);
+    assert.deepEqual(
+      model.data.map((d) => d.value),
+      ['./billing/2026-07/*.csv'],
+    );
     assert.equal(model.amount, 'billed');
     assert.equal(model.currency?.value, 'EUR');
-    assert.deepEqual(model.targets.map((t) => [t.id, t.name?.value, t.costCenter?.value, t.account?.value]), [
-      ['web', 'Web shop', 'CC-1001', '6420'],
-      ['data', 'Data platform', 'CC-1002', undefined],
-      ['platform', 'Platform team', 'CC-1003', undefined],
-    ]);
-    assert.deepEqual(model.rules.map((r) => r.name), ['Data subscriptions', 'Team tag', 'Shared networking', 'Shared monitoring', 'Shared platform']);
+    assert.deepEqual(
+      model.targets.map((t) => [t.id, t.name?.value, t.costCenter?.value, t.account?.value]),
+      [
+        ['web', 'Web shop', 'CC-1001', '6420'],
+        ['data', 'Data platform', 'CC-1002', undefined],
+        ['platform', 'Platform team', 'CC-1003', undefined],
+      ],
+    );
+    assert.deepEqual(
+      model.rules.map((r) => r.name),
+      ['Data subscriptions', 'Team tag', 'Shared networking', 'Shared monitoring', 'Shared platform'],
+    );
     assert.equal(model.unallocated?.value, 'platform');
   });
 
@@ -100,21 +109,42 @@ describe('rules file: reading the spec example', () => {
   it('reads evenly, percent and proportional splits with their basis', () => {
     const [, , evenly, percent, proportional] = parseRules(example).model.rules;
     assert.equal(evenly.split?.method, 'evenly');
-    assert.deepEqual(evenly.split?.shares.map((s) => s.target.value), ['web', 'data']);
+    assert.deepEqual(
+      evenly.split?.shares.map((s) => s.target.value),
+      ['web', 'data'],
+    );
     assert.equal(percent.split?.method, 'percent');
-    assert.deepEqual(percent.split?.shares.map((s) => [s.target.value, s.percent?.value.toFixed()]), [['web', '60'], ['data', '40']]);
+    assert.deepEqual(
+      percent.split?.shares.map((s) => [s.target.value, s.percent?.value.toFixed()]),
+      [
+        ['web', '60'],
+        ['data', '40'],
+      ],
+    );
     assert.equal(proportional.split?.basis?.value, 'direct');
   });
 
   it('lists every target reference for go to definition', () => {
     const refs = parseRules(example).model.targetReferences.map((r) => `${r.context}:${r.id}`);
-    assert.deepEqual(refs, ['to:data', 'split:web', 'split:data', 'split:web', 'split:data', 'split:web', 'split:data', 'split:platform', 'unallocated:platform']);
+    assert.deepEqual(refs, [
+      'to:data',
+      'split:web',
+      'split:data',
+      'split:web',
+      'split:data',
+      'split:web',
+      'split:data',
+      'split:platform',
+      'unallocated:platform',
+    ]);
   });
 });
 
 describe('rules file: problems', () => {
   it('reports a YAML syntax error at the position yaml reports', () => {
-    const p = problemsOf('chargeback: 1\nrules:\n  - name: x\n    match: { a: [b, c }\n').filter((x) => x.code === 'yaml-syntax');
+    const p = problemsOf('chargeback: 1\nrules:\n  - name: x\n    match: { a: [b, c }\n').filter(
+      (x) => x.code === 'yaml-syntax',
+    );
     assert.ok(p.length >= 1);
     assert.equal(p[0].range.start.line, 3);
     assert.equal(p[0].severity, 'error');
@@ -173,7 +203,9 @@ describe('rules file: problems', () => {
   });
 
   it('checks target ids in split and unallocated too', () => {
-    const p = problemsOf(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, nope] }\nunallocated: gone\n');
+    const p = problemsOf(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, nope] }\nunallocated: gone\n',
+    );
     assert.deepEqual(p.filter((x) => x.code === 'unknown-target').map(at), ['7:27-7:31', '8:13-8:17']);
   });
 
@@ -187,22 +219,33 @@ describe('rules file: problems', () => {
   });
 
   it('reports percentages that do not sum to 100 on the percent map', () => {
-    const p = only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { percent: { web: 60, data: 30 } }\n', 'percent-sum');
+    const p = only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { percent: { web: 60, data: 30 } }\n',
+      'percent-sum',
+    );
     assert.equal(at(p), '7:22-7:43');
     assert.match(p.message, /add up to 90, not 100/);
   });
 
   it('adds percentages exactly (33.33 + 33.33 + 33.34 is 100)', () => {
-    const text = 'chargeback: 1\ntargets: { a: {}, b: {}, c: {} }\nrules:\n  - name: r\n    match: { region: x }\n    split: { percent: { a: 33.33, b: 33.33, c: 33.34 } }\n';
+    const text =
+      'chargeback: 1\ntargets: { a: {}, b: {}, c: {} }\nrules:\n  - name: r\n    match: { region: x }\n    split: { percent: { a: 33.33, b: 33.33, c: 33.34 } }\n';
     assert.deepEqual(problemsOf(text), []);
   });
 
   it('refuses a negative percentage', () => {
-    only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { percent: { web: 110, data: -10 } }\n', 'percent-negative');
+    only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { percent: { web: 110, data: -10 } }\n',
+      'percent-negative',
+    );
   });
 
   it('refuses duplicate rule names on the second name', () => {
-    const p = only(HEADER + 'rules:\n  - name: Shared\n    match: { region: x }\n    to: web\n  - name: shared\n    match: { region: y }\n    to: web\n', 'duplicate-rule-name');
+    const p = only(
+      HEADER +
+        'rules:\n  - name: Shared\n    match: { region: x }\n    to: web\n  - name: shared\n    match: { region: y }\n    to: web\n',
+      'duplicate-rule-name',
+    );
     assert.equal(at(p), '8:10-8:16');
     assert.match(p.message, /rule 1/);
   });
@@ -219,7 +262,10 @@ describe('rules file: problems', () => {
   });
 
   it('refuses a rule with both to and split', () => {
-    const p = only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    to: web\n    split: { evenly: [web, data] }\n', 'to-and-split');
+    const p = only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    to: web\n    split: { evenly: [web, data] }\n',
+      'to-and-split',
+    );
     assert.equal(at(p), '8:4-8:9');
   });
 
@@ -229,7 +275,10 @@ describe('rules file: problems', () => {
   });
 
   it('refuses invalid globs on the glob', () => {
-    const p = only(HEADER + 'rules:\n  - name: r\n    match: { resourceGroup: "rg-\\\\" }\n    to: web\n', 'invalid-glob');
+    const p = only(
+      HEADER + 'rules:\n  - name: r\n    match: { resourceGroup: "rg-\\\\" }\n    to: web\n',
+      'invalid-glob',
+    );
     assert.equal(at(p), '6:28-6:35');
   });
 
@@ -241,26 +290,40 @@ describe('rules file: problems', () => {
     const p = only('chargeback: 1\namount: listed\n', 'invalid-enum');
     assert.equal(at(p), '1:8-1:14');
     assert.match(p.message, /Allowed: billed, retail, effective/);
-    for (const a of ['billed', 'retail', 'effective']) assert.equal(parseRules(`chargeback: 1\namount: ${a}\n`).model.amount, a);
+    for (const a of ['billed', 'retail', 'effective'])
+      assert.equal(parseRules(`chargeback: 1\namount: ${a}\n`).model.amount, a);
   });
 
   it('accepts only direct, compute, storage or network as basis, with a did-you-mean', () => {
-    const p = only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { proportional: [web, data], basis: compte }\n', 'invalid-enum');
+    const p = only(
+      HEADER +
+        'rules:\n  - name: r\n    match: { region: x }\n    split: { proportional: [web, data], basis: compte }\n',
+      'invalid-enum',
+    );
     assert.match(p.message, /Did you mean 'compute'\?/);
     assert.match(p.message, /Allowed: direct, compute, storage, network/);
   });
 
   it('refuses basis on a split that is not proportional', () => {
-    only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, data], basis: direct }\n', 'basis-without-proportional');
+    only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, data], basis: direct }\n',
+      'basis-without-proportional',
+    );
   });
 
   it('refuses a split with no method or with two', () => {
     only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: {}\n', 'split-method');
-    only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web], proportional: [data] }\n', 'split-method');
+    only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web], proportional: [data] }\n',
+      'split-method',
+    );
   });
 
   it('refuses a target listed twice in one split', () => {
-    only(HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, Web] }\n', 'duplicate-reference');
+    only(
+      HEADER + 'rules:\n  - name: r\n    match: { region: x }\n    split: { evenly: [web, Web] }\n',
+      'duplicate-reference',
+    );
   });
 
   it('reads numbers as written where text is expected (account 0420 stays "0420")', () => {
@@ -272,7 +335,10 @@ describe('rules file: problems', () => {
   it('reads invoicing: as the customer invoicing section, whose keys are checked like the others', () => {
     const p = only('chargeback: 1\ninvoicing: { perSubscription: true }\n', 'unknown-key');
     assert.equal(p.severity, 'error');
-    assert.equal(parseRules('chargeback: 1\ninvoicing: { grouping: per-subscription }\n').model.invoicing?.grouping?.value, 'per-subscription');
+    assert.equal(
+      parseRules('chargeback: 1\ninvoicing: { grouping: per-subscription }\n').model.invoicing?.grouping?.value,
+      'per-subscription',
+    );
   });
 
   it('warns about a rule without a name and calls it Rule <n>', () => {
@@ -289,7 +355,9 @@ describe('rules file: problems', () => {
 
 describe('rules file: beyond the v1 core', () => {
   it('reads markups on targets and rules', () => {
-    const { model, problems } = parseRules('chargeback: 1\ntargets:\n  web: { markup: 5 }\nrules:\n  - name: r\n    match: { region: x }\n    to: web\n    markup: 2.5\n');
+    const { model, problems } = parseRules(
+      'chargeback: 1\ntargets:\n  web: { markup: 5 }\nrules:\n  - name: r\n    match: { region: x }\n    to: web\n    markup: 2.5\n',
+    );
     assert.deepEqual(problems, []);
     assert.equal(model.targets[0].markup?.value.toFixed(), '5');
     assert.equal(model.rules[0].markup?.value.toFixed(), '2.5');
@@ -307,7 +375,9 @@ describe('rules file: beyond the v1 core', () => {
   });
 
   it('reads commitments: amortize and unused target', () => {
-    const { model, problems } = parseRules('chargeback: 1\ntargets: { central: {} }\ncommitments: { amortize: true, unused: central }\n');
+    const { model, problems } = parseRules(
+      'chargeback: 1\ntargets: { central: {} }\ncommitments: { amortize: true, unused: central }\n',
+    );
     assert.deepEqual(problems, []);
     assert.equal(model.commitments?.amortize?.value, true);
     assert.equal(model.commitments?.unused?.value, 'central');
@@ -322,13 +392,18 @@ describe('rules file: beyond the v1 core', () => {
 
 describe('rules file: user extension keys', () => {
   it('refuses x- keys inside match, where ignoring them would change what matches', () => {
-    const p = parseRules('chargeback: 1\ntargets: { web: {} }\nrules:\n  - name: r\n    match: { x-region: west }\n    to: web\n').problems;
+    const p = parseRules(
+      'chargeback: 1\ntargets: { web: {} }\nrules:\n  - name: r\n    match: { x-region: west }\n    to: web\n',
+    ).problems;
     assert.equal(p[0].code, 'unknown-key');
   });
 
   it('accepts a target given by its id alone', () => {
     const { model, problems } = parseRules('chargeback: 1\ntargets:\n  web:\n  data:\n');
     assert.deepEqual(problems, []);
-    assert.deepEqual(model.targets.map((t) => t.id), ['web', 'data']);
+    assert.deepEqual(
+      model.targets.map((t) => t.id),
+      ['web', 'data'],
+    );
   });
 });

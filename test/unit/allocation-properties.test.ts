@@ -39,17 +39,21 @@ export function scenario(seed: number): Scenario {
   const targets = Array.from({ length: targetCount }, (_, i) => `t${i}`);
   const amount = pick(random, ['billed', 'billed', 'retail']);
   let text = `chargeback: 1\namount: ${amount}\ntargets:\n`;
-  for (const t of targets) text += `  ${t}: { name: Team ${t}${random() < 0.2 ? `, markup: ${Math.floor(random() * 20)}` : ''} }\n`;
+  for (const t of targets)
+    text += `  ${t}: { name: Team ${t}${random() < 0.2 ? `, markup: ${Math.floor(random() * 20)}` : ''} }\n`;
   if (random() < 0.5) text += `unallocated: ${pick(random, targets)}\n`;
   if (random() < 0.3) text += `pec: { mode: keep, to: ${pick(random, targets)} }\n`;
   const amortize = random() < 0.3;
-  if (amortize) text += `commitments: { amortize: true${random() < 0.5 ? `, unused: ${pick(random, targets)}` : ''} }\n`;
+  if (amortize)
+    text += `commitments: { amortize: true${random() < 0.5 ? `, unused: ${pick(random, targets)}` : ''} }\n`;
   const ruleCount = Math.floor(random() * 8);
   text += ruleCount > 0 ? 'rules:\n' : '';
   for (let r = 0; r < ruleCount; r++) {
     const conditions: string[] = [];
-    if (random() < 0.5) conditions.push(`meterCategory: [${pick(random, CATEGORIES)}, "${pick(random, ['V*', 'S?orage', 'Band*'])}"]`);
-    if (random() < 0.4) conditions.push(`resourceGroup: "${pick(random, ['rg-*', 'rg-web', 'rg-shared-*', 'RG-PLATFORM'])}"`);
+    if (random() < 0.5)
+      conditions.push(`meterCategory: [${pick(random, CATEGORIES)}, "${pick(random, ['V*', 'S?orage', 'Band*'])}"]`);
+    if (random() < 0.4)
+      conditions.push(`resourceGroup: "${pick(random, ['rg-*', 'rg-web', 'rg-shared-*', 'RG-PLATFORM'])}"`);
     if (random() < 0.3) conditions.push(`tag: { team: "${pick(random, ['*', 't?', 'marketing'])}" }`);
     if (random() < 0.2) conditions.push(`not: { region: westeurope }`);
     if (conditions.length === 0) conditions.push(`region: "*"`);
@@ -68,7 +72,8 @@ export function scenario(seed: number): Scenario {
         return `${t}: ${p}`;
       });
       text += `    split: { percent: { ${parts.join(', ')} } }\n`;
-    } else text += `    split: { proportional: [${list.join(', ')}], basis: ${pick(random, ['direct', 'compute', 'storage', 'network'])} }\n`;
+    } else
+      text += `    split: { proportional: [${list.join(', ')}], basis: ${pick(random, ['direct', 'compute', 'storage', 'network'])} }\n`;
     if (random() < 0.15) text += `    markup: ${Math.floor(random() * 10)}.5\n`;
   }
   const lineCount = Math.floor(random() * 60);
@@ -96,7 +101,10 @@ export function scenario(seed: number): Scenario {
 }
 
 function sumColumn(csv: string, name: string): Dec {
-  const rows = csv.trim().split('\n').map((r) => r.split(','));
+  const rows = csv
+    .trim()
+    .split('\n')
+    .map((r) => r.split(','));
   const i = rows[0].indexOf(name);
   // Columns before the money columns of these scenarios hold no commas; the check is on plain numbers.
   return rows.slice(1).reduce((a, r) => (r[i] === '' ? a : a.plus(r[i])), new Dec(0));
@@ -104,8 +112,13 @@ function sumColumn(csv: string, name: string): Dec {
 
 /** FOCUS x_ChargebackAmount per "target|rule" (rows here never hold commas before those columns' ends). */
 function cellSums(csv: string): Map<string, Dec> {
-  const rows = csv.trim().split('\n').map((r) => r.split(','));
-  const [amount, target, rule] = ['x_ChargebackAmount', 'x_ChargebackTarget', 'x_ChargebackRule'].map((c) => rows[0].indexOf(c));
+  const rows = csv
+    .trim()
+    .split('\n')
+    .map((r) => r.split(','));
+  const [amount, target, rule] = ['x_ChargebackAmount', 'x_ChargebackTarget', 'x_ChargebackRule'].map((c) =>
+    rows[0].indexOf(c),
+  );
   const out = new Map<string, Dec>();
   for (const r of rows.slice(1)) {
     const key = `${r[target]}|${r[rule]}`;
@@ -133,7 +146,7 @@ describe('allocation properties (seeded random scenarios)', () => {
       const result = allocateSync(parsed.model, lines);
       const ctx = `seed ${seed}\n${text}`;
       assert.equal(result.ok, true, ctx);
-      const amountOf = (l: CostLine): Dec => (parsed.model.amount === 'retail' ? l.retail ?? l.billed : l.billed);
+      const amountOf = (l: CostLine): Dec => (parsed.model.amount === 'retail' ? (l.retail ?? l.billed) : l.billed);
       const source = lines.reduce((a, l) => a.plus(amountOf(l)), new Dec(0));
       assert.equal(result.sourceTotal.toFixed(), source.toFixed(), ctx);
       const total = roundCents(source);
@@ -144,9 +157,16 @@ describe('allocation properties (seeded random scenarios)', () => {
       assert.equal(sinks.toFixed(2), total.toFixed(2), ctx);
       for (const t of [...result.targets, { id: '(unallocated)', ...result.unallocated }]) {
         if (t.breakdown.length === 0) continue;
-        assert.equal(t.breakdown.reduce((a, b) => a.plus(b.amount), new Dec(0)).toFixed(2), t.amount.toFixed(2), `${ctx}\n${t.id}`);
+        assert.equal(
+          t.breakdown.reduce((a, b) => a.plus(b.amount), new Dec(0)).toFixed(2),
+          t.amount.toFixed(2),
+          `${ctx}\n${t.id}`,
+        );
       }
-      const channels = result.rules.reduce((a, r) => a.plus(r.allocated), result.channels.reduce((a, c) => a.plus(c.allocated), new Dec(0)));
+      const channels = result.rules.reduce(
+        (a, r) => a.plus(r.allocated),
+        result.channels.reduce((a, c) => a.plus(c.allocated), new Dec(0)),
+      );
       assert.equal(channels.toFixed(2), total.toFixed(2), ctx);
       for (const t of result.targets) {
         assert.ok(t.amount.decimalPlaces() <= 2, ctx);
@@ -160,7 +180,11 @@ describe('allocation properties (seeded random scenarios)', () => {
       const credits = journal.reduce((a, l) => a.plus(l.credit), new Dec(0));
       assert.equal(debits.toFixed(2), credits.toFixed(2), `${ctx}\njournal`);
       const json = resultToJson(result);
-      assert.equal(json.targets.reduce((a, t) => a.plus(t.amount), new Dec(json.unallocated)).toFixed(2), json.total, `${ctx}\njson`);
+      assert.equal(
+        json.targets.reduce((a, t) => a.plus(t.amount), new Dec(json.unallocated)).toFixed(2),
+        json.total,
+        `${ctx}\njson`,
+      );
       const focus = await focusCsv(result, parsed.model, lines);
       assert.equal(sumColumn(focus, 'x_ChargebackAmount').toFixed(), source.toFixed(), `${ctx}\nfocus`);
       const billed = lines.reduce((a, l) => a.plus(l.billed), new Dec(0));
@@ -172,7 +196,8 @@ describe('allocation properties (seeded random scenarios)', () => {
           assert.equal((cells.get(key) ?? new Dec(0)).toFixed(2), amount.toFixed(2), `${ctx}\nfocus cell ${key}`);
           cells.delete(key);
         }
-        for (const [key, amount] of cells) assert.equal(amount.toFixed(2), '0.00', `${ctx}\nfocus cell ${key} not in the report`);
+        for (const [key, amount] of cells)
+          assert.equal(amount.toFixed(2), '0.00', `${ctx}\nfocus cell ${key} not in the report`);
       }
     }
   });
@@ -181,11 +206,16 @@ describe('allocation properties (seeded random scenarios)', () => {
     const random = seededRandom(42);
     for (let run = 0; run < 500; run++) {
       const n = 1 + Math.floor(random() * 8);
-      const shares = Array.from({ length: n }, () => Rational.of(BigInt(Math.floor((random() - 0.2) * 1e7)), BigInt(1 + Math.floor(random() * 997))));
+      const shares = Array.from({ length: n }, () =>
+        Rational.of(BigInt(Math.floor((random() - 0.2) * 1e7)), BigInt(1 + Math.floor(random() * 997))),
+      );
       const exact = shares.reduce((a, s) => a.plus(s), Rational.ZERO);
       const totalCents = BigInt(roundCents(exact.toDecimal()).times(100).toFixed(0));
       const cents = largestRemainder(shares, totalCents);
-      assert.equal(cents.reduce((a, c) => a + c, 0n), totalCents);
+      assert.equal(
+        cents.reduce((a, c) => a + c, 0n),
+        totalCents,
+      );
       cents.forEach((c, i) => {
         const diff = Rational.of(c, 100n).minus(shares[i]);
         assert.ok(diff.cmp(Rational.of(1n, 100n)) < 0 && diff.cmp(Rational.of(-1n, 100n)) > 0, `run ${run}`);

@@ -24,7 +24,10 @@ const RULES = join(ROOT, 'samples', 'contoso.chargeback.yaml');
 const MONTH = join(ROOT, 'samples', 'billing', '2026-07');
 
 function records(file: string): Record<string, string>[] {
-  return parse(readFileSync(file, 'utf8'), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+  return parse(readFileSync(file, 'utf8'), { columns: true, bom: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
 }
 
 describe('samples: contoso.chargeback.yaml on the sample month', function () {
@@ -34,15 +37,25 @@ describe('samples: contoso.chargeback.yaml on the sample month', function () {
   it('allocates every cent of the sample month, and nothing falls through to unallocated', async function () {
     if (!available) this.skip();
     const parsed = parseRules(readFileSync(RULES, 'utf8'));
-    assert.deepEqual(parsed.problems.filter((p) => p.severity !== 'info'), []);
+    assert.deepEqual(
+      parsed.problems.filter((p) => p.severity !== 'info'),
+      [],
+    );
     const files = uniqueFiles(await resolveDataFiles(RULES, parsed.model.data));
     assert.equal(files.length, 2);
     const issues: CostLineIssue[] = [];
-    const lines = () => readCostLines(files.map((f) => fileSource(f)), { onIssue: (i) => issues.push(i) });
+    const lines = () =>
+      readCostLines(
+        files.map((f) => fileSource(f)),
+        { onIssue: (i) => issues.push(i) },
+      );
     const result = await allocate(parsed.model, lines());
     assert.equal(result.ok, true);
     // The one warning the sample month is built to raise: a team tag that names no target, with its money.
-    assert.deepEqual(result.warnings.map((w) => w.code), ['tag-value-no-target']);
+    assert.deepEqual(
+      result.warnings.map((w) => w.code),
+      ['tag-value-no-target'],
+    );
     assert.match(result.warnings[0].message, /team = 'marketing' names no target; \d+\.\d{2} EUR/);
 
     // The independent total: daily usage rows + reconciliation rows without a meter (purchases, seats).
@@ -58,20 +71,37 @@ describe('samples: contoso.chargeback.yaml on the sample month', function () {
     assert.equal(result.unallocated.amount.toFixed(2), '0.00');
     assert.equal(result.unmatched.lines, 0, 'no line reached the unallocated: fallback');
     const platform = result.targets.find((t) => t.id === 'platform')!;
-    assert.deepEqual(platform.breakdown.map((b) => b.rule), ['Team tag'], 'platform only catches the marketing tag');
+    assert.deepEqual(
+      platform.breakdown.map((b) => b.rule),
+      ['Team tag'],
+      'platform only catches the marketing tag',
+    );
     assert.equal(platform.amount.toFixed(2), result.warnings[0].amount!.toFixed(2));
     const sum = result.targets.reduce((a, t) => a.plus(t.amount), new Dec(0));
     assert.equal(sum.toFixed(2), result.total.toFixed(2));
-    assert.ok(result.rules.every((r) => r.lines > 0), 'every rule takes some line');
+    assert.ok(
+      result.rules.every((r) => r.lines > 0),
+      'every rule takes some line',
+    );
     assert.deepEqual(issues.map((i) => i.code).sort(), ['invalid-amount', 'recon-usage-skipped']);
 
     // The exports add up to the same total.
-    const report = chargebackReportCsv(result).trim().split('\n').slice(1).map((l) => l.split(','));
+    const report = chargebackReportCsv(result)
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     assert.equal(report.reduce((a, r) => a.plus(r[4]), new Dec(0)).toFixed(2), result.total.toFixed(2));
     const journal = journalLines(result, parsed.model);
-    assert.equal(journal.reduce((a, l) => a.plus(l.debit), new Dec(0)).toFixed(2), journal.reduce((a, l) => a.plus(l.credit), new Dec(0)).toFixed(2));
+    assert.equal(
+      journal.reduce((a, l) => a.plus(l.debit), new Dec(0)).toFixed(2),
+      journal.reduce((a, l) => a.plus(l.credit), new Dec(0)).toFixed(2),
+    );
     const focus = parse(await focusCsv(result, parsed.model, lines()), { columns: true }) as Record<string, string>[];
-    assert.ok(focus.every((r) => r['x_ChargebackTarget'] !== ''), 'every FOCUS row names a target');
+    assert.ok(
+      focus.every((r) => r['x_ChargebackTarget'] !== ''),
+      'every FOCUS row names a target',
+    );
     const billed = focus.reduce((a, r) => a.plus(r['BilledCost']), new Dec(0));
     assert.equal(billed.toFixed(2), result.total.toFixed(2));
   });

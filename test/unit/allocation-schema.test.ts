@@ -28,31 +28,48 @@ function validate(schema: Schema, value: unknown, root: Schema, path = '$'): str
   const type = schema['type'];
   if (type !== undefined) {
     const types = Array.isArray(type) ? type : [type];
-    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value;
-    if (!types.includes(actual) && !(actual === 'number' && types.includes('integer'))) return [`${path}: expected ${types.join('|')}, got ${actual}`];
+    const actual =
+      value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value;
+    if (!types.includes(actual) && !(actual === 'number' && types.includes('integer')))
+      return [`${path}: expected ${types.join('|')}, got ${actual}`];
   }
-  if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).includes(value)) errors.push(`${path}: not one of ${JSON.stringify(schema['enum'])}`);
-  if (typeof schema['minimum'] === 'number' && typeof value === 'number' && value < (schema['minimum'] as number)) errors.push(`${path}: below minimum`);
+  if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).includes(value))
+    errors.push(`${path}: not one of ${JSON.stringify(schema['enum'])}`);
+  if (typeof schema['minimum'] === 'number' && typeof value === 'number' && value < (schema['minimum'] as number))
+    errors.push(`${path}: below minimum`);
   if (Array.isArray(value)) {
-    if (typeof schema['minItems'] === 'number' && value.length < (schema['minItems'] as number)) errors.push(`${path}: too few items`);
-    if (schema['uniqueItems'] && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) errors.push(`${path}: duplicate items`);
-    if (schema['items']) value.forEach((v, i) => errors.push(...validate(schema['items'] as Schema, v, root, `${path}[${i}]`)));
+    if (typeof schema['minItems'] === 'number' && value.length < (schema['minItems'] as number))
+      errors.push(`${path}: too few items`);
+    if (schema['uniqueItems'] && new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+      errors.push(`${path}: duplicate items`);
+    if (schema['items'])
+      value.forEach((v, i) => errors.push(...validate(schema['items'] as Schema, v, root, `${path}[${i}]`)));
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
     const props = (schema['properties'] ?? {}) as Record<string, Schema>;
     const patterns = (schema['patternProperties'] ?? {}) as Record<string, Schema>;
-    if (typeof schema['minProperties'] === 'number' && Object.keys(obj).length < (schema['minProperties'] as number)) errors.push(`${path}: too few properties`);
+    if (typeof schema['minProperties'] === 'number' && Object.keys(obj).length < (schema['minProperties'] as number))
+      errors.push(`${path}: too few properties`);
     for (const r of (schema['required'] ?? []) as string[]) if (!(r in obj)) errors.push(`${path}: missing ${r}`);
     for (const [k, v] of Object.entries(obj)) {
       if (props[k]) errors.push(...validate(props[k], v, root, `${path}.${k}`));
       else if (Object.keys(patterns).some((p) => new RegExp(p).test(k))) continue;
       else if (schema['additionalProperties'] === false) errors.push(`${path}: unknown key ${k}`);
-      else if (typeof schema['additionalProperties'] === 'object') errors.push(...validate(schema['additionalProperties'] as Schema, v, root, `${path}.${k}`));
+      else if (typeof schema['additionalProperties'] === 'object')
+        errors.push(...validate(schema['additionalProperties'] as Schema, v, root, `${path}.${k}`));
     }
   }
-  if (Array.isArray(schema['anyOf']) && !(schema['anyOf'] as Schema[]).some((s) => validate(s, value, root, path).length === 0)) errors.push(`${path}: matches no alternative`);
-  if (Array.isArray(schema['oneOf']) && (schema['oneOf'] as Schema[]).filter((s) => validate(s, value, root, path).length === 0).length !== 1) errors.push(`${path}: must match exactly one alternative`);
+  if (
+    Array.isArray(schema['anyOf']) &&
+    !(schema['anyOf'] as Schema[]).some((s) => validate(s, value, root, path).length === 0)
+  )
+    errors.push(`${path}: matches no alternative`);
+  if (
+    Array.isArray(schema['oneOf']) &&
+    (schema['oneOf'] as Schema[]).filter((s) => validate(s, value, root, path).length === 0).length !== 1
+  )
+    errors.push(`${path}: must match exactly one alternative`);
   return errors;
 }
 
@@ -64,13 +81,18 @@ describe('JSON Schema of rules files', () => {
   it('ships schemas/chargeback.schema.json exactly as generated from the vocabulary', () => {
     const text = jsonSchemaText();
     if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(SCHEMA_FILE)) writeFileSync(SCHEMA_FILE, text);
-    assert.equal(readFileSync(SCHEMA_FILE, 'utf8'), text, 'run the tests with UPDATE_GOLDEN=1 to regenerate the schema');
+    assert.equal(
+      readFileSync(SCHEMA_FILE, 'utf8'),
+      text,
+      'run the tests with UPDATE_GOLDEN=1 to regenerate the schema',
+    );
   });
 
   it('documents every key of every section and every enum value', () => {
     const schema = JSON.stringify(buildJsonSchema());
     for (const keys of Object.values(SECTIONS)) for (const k of keys) assert.ok(schema.includes(`"${k.key}":{`), k.key);
-    for (const values of Object.values(ENUMS)) for (const v of values) assert.ok(schema.includes(JSON.stringify(v.doc)), v.value);
+    for (const values of Object.values(ENUMS))
+      for (const v of values) assert.ok(schema.includes(JSON.stringify(v.doc)), v.value);
   });
 
   it('accepts the files the parser accepts (golden example, sample)', () => {

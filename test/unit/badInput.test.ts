@@ -30,31 +30,51 @@ describe('bad input gets a clear answer', () => {
     const { findings, summary } = await checkText('');
     assert.equal(summary.kind, 'unknown');
     assert.equal(summary.rows, 0);
-    assert.deepEqual(findings.map((f) => f.code), ['empty-file']);
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['empty-file'],
+    );
   });
 
   it('a header without rows is recognized and says it has no data', async () => {
     const { findings, summary } = await checkText(dailyCsv([]));
     assert.equal(summary.kind, 'daily-usage');
-    assert.deepEqual(findings.map((f) => [f.code, f.severity]), [['no-data-rows', 'info']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.severity]),
+      [['no-data-rows', 'info']],
+    );
   });
 
   it('a binary file is refused with a reason', async () => {
-    const { findings } = await checkBytes('image.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48]));
-    assert.deepEqual(findings.map((f) => f.code), ['unsupported-encoding']);
+    const { findings } = await checkBytes(
+      'image.csv',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48]),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['unsupported-encoding'],
+    );
     assert.match(findings[0].message, /binary/);
   });
 
   it('a UTF-16 file is refused with a hint to save it as UTF-8', async () => {
     const text = dailyCsv([{}]);
-    const { findings, summary } = await checkBytes('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
-    assert.deepEqual(findings.map((f) => f.code), ['unsupported-encoding']);
+    const { findings, summary } = await checkBytes(
+      'utf16.csv',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['unsupported-encoding'],
+    );
     assert.match(findings[0].message, /UTF-16/);
     assert.equal(summary.rows, 0);
   });
 
   it('a UTF-8 file with BOM read from disk is checked like the same text', async () => {
-    const text = dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }], { bom: true });
+    const text = dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }], {
+      bom: true,
+    });
     const fromDisk = await checkBytes('bom.csv', Buffer.from(text, 'utf8'));
     const fromText = await checkText(text);
     assert.equal(fromDisk.summary.kind, 'daily-usage');
@@ -75,17 +95,23 @@ describe('bad input gets a clear answer', () => {
     const good = dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }]);
     const text = good + 'p-1,"Partner never closed\r\n';
     const { findings } = await checkText(text);
-    assert.deepEqual(findings.map((f) => [f.code, f.line, f.character]), [
-      ['invalid-csv', 2, 4],
-      ['eup-mismatch', 1, findings[1].character],
-    ]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line, f.character]),
+      [
+        ['invalid-csv', 2, 4],
+        ['eup-mismatch', 1, findings[1].character],
+      ],
+    );
     assert.match(findings[0].message, /never closed/);
   });
 
   it('a ragged row is reported on the row and not rated', async () => {
     const text = dailyCsv([{}]) + 'p-1,Partner,c-1\r\n';
     const { findings, summary } = await checkText(text);
-    assert.deepEqual(findings.map((f) => [f.code, f.line]), [['ragged-row', 2]]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line]),
+      [['ragged-row', 2]],
+    );
     assert.match(findings[0].message, /3 cells but the header has 55/);
     assert.equal(summary.rows, 2);
   });
@@ -99,7 +125,10 @@ describe('bad input gets a clear answer', () => {
     const text = dailyCsv([{ EffectiveUnitPrice: '0.868' }]).replace('EffectiveUnitPrice', 'EffectivePrice');
     const { findings, summary } = await checkText(text);
     assert.equal(summary.kind, 'daily-usage');
-    assert.deepEqual(findings.map((f) => [f.code, f.line, f.character]), [['missing-column', 0, 0]]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line, f.character]),
+      [['missing-column', 0, 0]],
+    );
     assert.match(findings[0].message, /EffectiveUnitPrice/);
   });
 
@@ -108,18 +137,37 @@ describe('bad input gets a clear answer', () => {
     const text = dailyCsv(rows);
     const [header, ...rest] = text.split('\r\n');
     const order = [...DAILY_USAGE_COLUMNS.keys()].reverse();
-    const swap = (line: string) => { const cells = line.split(','); return order.map((i) => cells[i]).join(','); };
+    const swap = (line: string) => {
+      const cells = line.split(',');
+      return order.map((i) => cells[i]).join(',');
+    };
     const shuffled = [swap(header.toUpperCase()), ...rest.filter(Boolean).map(swap)].join('\r\n') + '\r\n';
     const { findings, summary } = await checkText(shuffled);
     assert.equal(summary.kind, 'daily-usage');
-    assert.deepEqual(findings.map((f) => [f.code, f.column]), [['eup-mismatch', 'EFFECTIVEUNITPRICE']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.column]),
+      [['eup-mismatch', 'EFFECTIVEUNITPRICE']],
+    );
   });
 
   it('semicolon-delimited exports with decimal commas are checked like comma files', async () => {
-    const rows = [{ EffectiveUnitPrice: '0,868', UnitPrice: '0,868', Quantity: '29', BillingPreTaxTotal: '25,17', PricingPreTaxTotal: '25,17', PartnerEarnedCreditPercentage: '0,15', PCToBCExchangeRate: '1' }];
+    const rows = [
+      {
+        EffectiveUnitPrice: '0,868',
+        UnitPrice: '0,868',
+        Quantity: '29',
+        BillingPreTaxTotal: '25,17',
+        PricingPreTaxTotal: '25,17',
+        PartnerEarnedCreditPercentage: '0,15',
+        PCToBCExchangeRate: '1',
+      },
+    ];
     const { findings, summary } = await checkText(dailyCsv(rows, { delimiter: ';' }));
     assert.equal(summary.delimiter, ';');
-    assert.deepEqual(findings.map((f) => [f.code, f.expected]), [['eup-mismatch', '0.737586206896552']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.expected]),
+      [['eup-mismatch', '0.737586206896552']],
+    );
   });
 
   it('LF and CRLF files give the same findings', async () => {
@@ -130,15 +178,27 @@ describe('bad input gets a clear answer', () => {
   });
 
   it('the legacy usage-based reconciliation file is recognized and labelled, not re-rated', async () => {
-    const header = 'PartnerId,PartnerName,PartnerBillableAccountId,CustomerCompanyName,MpnId,InvoiceNumber,ChargeStartDate,ChargeEndDate,SubscriptionId,ConsumedQuantity,IncludedQuantity,OverageQuantity,ListPrice,PretaxCharges,TaxAmount,PostTaxTotal,Currency,PretaxEffectiveRate,DetailLineItemId';
-    const { findings, summary } = await checkText(`${header}\n1,P,A,C,M,I,7/1/2026,7/31/2026,S,10,0,10,1.0,10.00,0,10.00,USD,1.0,1\n`);
+    const header =
+      'PartnerId,PartnerName,PartnerBillableAccountId,CustomerCompanyName,MpnId,InvoiceNumber,ChargeStartDate,ChargeEndDate,SubscriptionId,ConsumedQuantity,IncludedQuantity,OverageQuantity,ListPrice,PretaxCharges,TaxAmount,PostTaxTotal,Currency,PretaxEffectiveRate,DetailLineItemId';
+    const { findings, summary } = await checkText(
+      `${header}\n1,P,A,C,M,I,7/1/2026,7/31/2026,S,10,0,10,1.0,10.00,0,10.00,USD,1.0,1\n`,
+    );
     assert.equal(summary.kind, 'legacy-usage');
-    assert.deepEqual(findings.map((f) => [f.code, f.severity]), [['legacy-format', 'info']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.severity]),
+      [['legacy-format', 'info']],
+    );
   });
 
   it('a reconciliation line with unreadable amounts names each bad cell', async () => {
     const { findings } = await checkText(reconCsv([{ Subtotal: 'N/A', TaxTotal: '' }]));
-    assert.deepEqual(findings.map((f) => [f.code, f.column]), [['invalid-value', 'Subtotal'], ['invalid-value', 'TaxTotal']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.column]),
+      [
+        ['invalid-value', 'Subtotal'],
+        ['invalid-value', 'TaxTotal'],
+      ],
+    );
   });
 
   it('a cancelled check stops early and says it is incomplete', async () => {
@@ -146,7 +206,12 @@ describe('bad input gets a clear answer', () => {
     const controller = new AbortController();
     controller.abort();
     const findings: Finding[] = [];
-    const run = await checkSource(stringSource('x.csv', dailyCsv(rows), 1000), defaultCheckOptions(), (f) => findings.push(f), { signal: controller.signal });
+    const run = await checkSource(
+      stringSource('x.csv', dailyCsv(rows), 1000),
+      defaultCheckOptions(),
+      (f) => findings.push(f),
+      { signal: controller.signal },
+    );
     assert.equal(run.summary.complete, false);
     assert.ok(new Decimal(run.summary.billedTotal).isZero());
   });

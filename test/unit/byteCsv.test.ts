@@ -5,20 +5,38 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { tokenize, type CsvRecord } from '../../src/core/billing/csv';
 import { execFileSync } from 'node:child_process';
-import { NUM, cellText, decodeRecord, fileScanner, parseNumberBytes, parsePlainDecimal, scanRecords, type ByteInput } from '../../src/core/billing/byteCsv';
+import {
+  NUM,
+  cellText,
+  decodeRecord,
+  fileScanner,
+  parseNumberBytes,
+  parsePlainDecimal,
+  scanRecords,
+  type ByteInput,
+} from '../../src/core/billing/byteCsv';
 import { parseDecimal, printedDecimals } from '../../src/core/money';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /** Every record the byte reader finds, as the reference reader would give it (cells, positions, index). */
-function fastRecords(input: ByteInput, delimiter = ',', chunkBytes?: number, maxCells?: number): { records: CsvRecord[]; irregular: boolean; lines: number } {
+function fastRecords(
+  input: ByteInput,
+  delimiter = ',',
+  chunkBytes?: number,
+  maxCells?: number,
+): { records: CsvRecord[]; irregular: boolean; lines: number } {
   const records: CsvRecord[] = [];
-  const r = scanRecords(input, (rec) => {
-    const cells: string[] = [];
-    for (let c = 0; c < rec.cells; c++) cells.push(cellText(rec, c));
-    const decoded = decodeRecord(rec, delimiter, rec.index, rec.line);
-    assert.deepEqual(decoded.cells, cells, 'decodeRecord gives the cells the scan found');
-    records.push(decoded);
-  }, { delimiter: delimiter.charCodeAt(0), chunkBytes, maxCells });
+  const r = scanRecords(
+    input,
+    (rec) => {
+      const cells: string[] = [];
+      for (let c = 0; c < rec.cells; c++) cells.push(cellText(rec, c));
+      const decoded = decodeRecord(rec, delimiter, rec.index, rec.line);
+      assert.deepEqual(decoded.cells, cells, 'decodeRecord gives the cells the scan found');
+      records.push(decoded);
+    },
+    { delimiter: delimiter.charCodeAt(0), chunkBytes, maxCells },
+  );
   return { records, irregular: !!r.irregular, lines: r.lines };
 }
 
@@ -49,8 +67,7 @@ function corpus(seed: number, cases: number): { text: string; delimiter: string;
         if (rnd() < 0.02) {
           broken = true;
           cells.push(`"${v}"x`);
-        }
-        else cells.push(needsQuotes ? `"${v.replace(/"/g, '""')}"` : v.replace(/^"/, 'q'));
+        } else cells.push(needsQuotes ? `"${v.replace(/"/g, '""')}"` : v.replace(/^"/, 'q'));
       }
       rows.push(cells.join(delimiter));
     }
@@ -77,15 +94,28 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
       const fast = fastRecords({ bytes: Buffer.from(text, 'utf8') }, delimiter);
       const where = `case ${n}: ${JSON.stringify(text)}`;
       if (reference.problems.length > 0) {
-        assert.equal(fast.irregular, true, `the byte reader must give up where the reference reports a problem, ${where}`);
+        assert.equal(
+          fast.irregular,
+          true,
+          `the byte reader must give up where the reference reports a problem, ${where}`,
+        );
         continue;
       }
       regular++;
       assert.equal(fast.irregular, false, where);
       assert.deepEqual(fast.records, reference.records, where);
       if (broken) continue;
-      const csvParse: string[][] = parse(body, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
-      assert.deepEqual(fast.records.map((r) => r.cells), csvParse, `csv-parse, ${where}`);
+      const csvParse: string[][] = parse(body, {
+        delimiter,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+      });
+      assert.deepEqual(
+        fast.records.map((r) => r.cells),
+        csvParse,
+        `csv-parse, ${where}`,
+      );
     }
     assert.ok(regular > 1000, `most cases are regular CSV (${regular})`);
   });
@@ -102,7 +132,11 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
         const fast = fastRecords({ path }, delimiter);
         const where = `case ${n}: ${JSON.stringify(text)}`;
         if (reference.problems.length > 0) {
-          assert.equal(fast.irregular, true, `the scanner must give up where the reference reports a problem, ${where}`);
+          assert.equal(
+            fast.irregular,
+            true,
+            `the scanner must give up where the reference reports a problem, ${where}`,
+          );
           continue;
         }
         assert.equal(fast.irregular, false, where);
@@ -116,7 +150,9 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
   it('runs the committed WebAssembly bytes assembled from scanner.wat as it stands', function () {
     this.timeout(20_000);
     const root = join(__dirname, '..', '..', '..');
-    const out = execFileSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--check'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
     assert.match(out, /matches/);
   });
 
@@ -134,7 +170,11 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
           for (const maxCells of [512, 1024]) {
             const fast = fastRecords({ path }, delimiter, chunk, maxCells);
             assert.equal(fast.irregular, false);
-            assert.deepEqual(fast.records, reference.records, `case ${n}, chunks of ${chunk}, max ${maxCells} cells: ${JSON.stringify(text)}`);
+            assert.deepEqual(
+              fast.records,
+              reference.records,
+              `case ${n}, chunks of ${chunk}, max ${maxCells} cells: ${JSON.stringify(text)}`,
+            );
           }
         }
       }
@@ -179,7 +219,22 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
     assert.deepEqual(read('-1.5e3'), { neg: true, int: 1500, frac: 0, decimals: 0 });
     assert.deepEqual(read('1.23456789012345E+14'), { neg: false, int: 123456789012345, frac: 0, decimals: 0 });
     assert.deepEqual(read("'4.4268"), { neg: false, int: 4, frac: 4268, decimals: 4 });
-    for (const t of ['1E', '1E+', 'E5', '.5E1', '5.E1', '+1E2', '1.2.3E1', '1E+1234', '1e-16', '1E+15', "' 5", "''5", "'", '1 E2']) {
+    for (const t of [
+      '1E',
+      '1E+',
+      'E5',
+      '.5E1',
+      '5.E1',
+      '+1E2',
+      '1.2.3E1',
+      '1E+1234',
+      '1e-16',
+      '1E+15',
+      "' 5",
+      "''5",
+      "'",
+      '1 E2',
+    ]) {
       assert.equal(read(t), undefined, t);
     }
   });
@@ -189,8 +244,12 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
     const digits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(rnd() * 10))).join('');
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
-      const mantissa = digits(1 + Math.floor(rnd() * 8)) + (rnd() < 0.7 ? '.' + digits(1 + Math.floor(rnd() * 10)) : '');
-      const exp = rnd() < 0.8 ? `${rnd() < 0.5 ? 'E' : 'e'}${['', '+', '-'][Math.floor(rnd() * 3)]}${digits(1 + Math.floor(rnd() * 2))}` : '';
+      const mantissa =
+        digits(1 + Math.floor(rnd() * 8)) + (rnd() < 0.7 ? '.' + digits(1 + Math.floor(rnd() * 10)) : '');
+      const exp =
+        rnd() < 0.8
+          ? `${rnd() < 0.5 ? 'E' : 'e'}${['', '+', '-'][Math.floor(rnd() * 3)]}${digits(1 + Math.floor(rnd() * 2))}`
+          : '';
       const t = `${rnd() < 0.2 ? "'" : ''}${rnd() < 0.3 ? '-' : ''}${mantissa}${exp}`;
       const bytes = Buffer.from(t);
       if (!parseNumberBytes(bytes, 0, bytes.length)) continue;
@@ -200,7 +259,7 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
       const value = (NUM.neg ? '-' : '') + `${NUM.int}.${String(NUM.frac).padStart(NUM.decimals, '0')}`;
       assert.equal(reference.eq(value), true, `${t}: ${value} vs ${reference.toString()}`);
       assert.equal(NUM.decimals, printedDecimals(t), `${t}: decimals`);
-      assert.ok(NUM.frac < 10 ** NUM.decimals || NUM.decimals === 0 && NUM.frac === 0, `${t}: fraction digits`);
+      assert.ok(NUM.frac < 10 ** NUM.decimals || (NUM.decimals === 0 && NUM.frac === 0), `${t}: fraction digits`);
     }
     assert.ok(accepted > 10_000, `${accepted} accepted`);
   });

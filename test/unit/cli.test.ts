@@ -23,7 +23,10 @@ describe('chargeback check (CLI)', () => {
     broken = join(dir, 'broken.csv');
     recon = join(dir, 'recon.csv');
     writeFileSync(clean, dailyCsv([{}]));
-    writeFileSync(broken, dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }]));
+    writeFileSync(
+      broken,
+      dailyCsv([{ EffectiveUnitPrice: '0.868', BillingPreTaxTotal: '25.17', PricingPreTaxTotal: '25.17' }]),
+    );
     writeFileSync(recon, reconCsv([{ Total: '411.17' }]));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,15 +41,26 @@ describe('chargeback check (CLI)', () => {
     const r = await run(['check', broken, recon]);
     assert.equal(r.code, 1);
     const lines = r.stdout.trim().split('\n');
-    assert.match(lines[0], new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: error eup-mismatch: EffectiveUnitPrice 0\\.868 should be 0\\.737586206896552`));
-    assert.match(lines[2], /recon\.csv:2:\d+: error total-mismatch: Total 411\.17 is not Subtotal 410\.17 \+ TaxTotal 0 = 410\.17/);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: error eup-mismatch: EffectiveUnitPrice 0\\.868 should be 0\\.737586206896552`,
+      ),
+    );
+    assert.match(
+      lines[2],
+      /recon\.csv:2:\d+: error total-mismatch: Total 411\.17 is not Subtotal 410\.17 \+ TaxTotal 0 = 410\.17/,
+    );
   });
 
   it('ends with a total line over all files, adding billed amounts only across files of one kind', async () => {
     const two = await run(['check', clean, broken]);
     const last = two.stdout.trim().split('\n').pop()!;
     // Billed: 21.39 + 25.17 (both daily usage files, USD); the wrong price overcharges 3.78 on the second.
-    assert.match(last, /^total: 2 files, 2 rows, 1 finding \(1 error, 0 warnings, 0 info\), billed USD 46\.56, overcharged USD \d+\.\d{2}$/);
+    assert.match(
+      last,
+      /^total: 2 files, 2 rows, 1 finding \(1 error, 0 warnings, 0 info\), billed USD 46\.56, overcharged USD \d+\.\d{2}$/,
+    );
     const mixed = (await run(['check', clean, recon])).stdout.trim().split('\n').pop()!;
     assert.match(mixed, /^total: 2 files, 2 rows, /);
     assert.doesNotMatch(mixed, /billed/, 'daily usage and reconciliation bill the same usage: no sum of the two');
@@ -64,8 +78,24 @@ describe('chargeback check (CLI)', () => {
     assert.equal(file.kind, 'daily-usage');
     assert.equal(file.rows, 1);
     assert.deepEqual(
-      { line: file.findings[0].line, column: file.findings[0].column, code: file.findings[0].code, severity: file.findings[0].severity, actual: file.findings[0].actual, expected: file.findings[0].expected, impact: file.findings[0].impact },
-      { line: 2, column: 'EffectiveUnitPrice', code: 'eup-mismatch', severity: 'error', actual: '0.868', expected: '0.737586206896552', impact: '3.78' },
+      {
+        line: file.findings[0].line,
+        column: file.findings[0].column,
+        code: file.findings[0].code,
+        severity: file.findings[0].severity,
+        actual: file.findings[0].actual,
+        expected: file.findings[0].expected,
+        impact: file.findings[0].impact,
+      },
+      {
+        line: 2,
+        column: 'EffectiveUnitPrice',
+        code: 'eup-mismatch',
+        severity: 'error',
+        actual: '0.868',
+        expected: '0.737586206896552',
+        impact: '3.78',
+      },
     );
     assert.equal(typeof file.findings[0].message, 'string');
   });

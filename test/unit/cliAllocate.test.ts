@@ -39,11 +39,32 @@ describe('chargeback allocate and export (CLI)', () => {
     dir = mkdtempSync(join(tmpdir(), 'chargeback-alloc-'));
     rulesPath = join(dir, 'test.chargeback.yaml');
     writeFileSync(rulesPath, RULES);
-    writeFileSync(join(dir, 'usage.csv'), dailyCsv([
-      { EntitlementDescription: 'contoso-data', BillingPreTaxTotal: '10.00', EffectiveUnitPrice: '0.1', Quantity: '100', PricingPreTaxTotal: '10.00' },
-      { ResourceGroup: 'rg-shared', BillingPreTaxTotal: '0.01', EffectiveUnitPrice: '0.0001', Quantity: '100', PricingPreTaxTotal: '0.01' },
-      { ResourceGroup: 'rg-other', BillingPreTaxTotal: '5.55', EffectiveUnitPrice: '0.0555', Quantity: '100', PricingPreTaxTotal: '5.55' },
-    ]));
+    writeFileSync(
+      join(dir, 'usage.csv'),
+      dailyCsv([
+        {
+          EntitlementDescription: 'contoso-data',
+          BillingPreTaxTotal: '10.00',
+          EffectiveUnitPrice: '0.1',
+          Quantity: '100',
+          PricingPreTaxTotal: '10.00',
+        },
+        {
+          ResourceGroup: 'rg-shared',
+          BillingPreTaxTotal: '0.01',
+          EffectiveUnitPrice: '0.0001',
+          Quantity: '100',
+          PricingPreTaxTotal: '0.01',
+        },
+        {
+          ResourceGroup: 'rg-other',
+          BillingPreTaxTotal: '5.55',
+          EffectiveUnitPrice: '0.0555',
+          Quantity: '100',
+          PricingPreTaxTotal: '5.55',
+        },
+      ]),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,9 +78,15 @@ describe('chargeback allocate and export (CLI)', () => {
     // 0.01 split 60/40: web gets the cent (largest remainder); web also gets the unmatched 5.55.
     assert.deepEqual(byId, { web: '5.56', data: '10.00' });
     assert.equal(doc.unallocated, '0.00');
-    const sum = doc.targets.reduce((s: Decimal, t: { amount: string }) => s.plus(t.amount), new Decimal(doc.unallocated));
+    const sum = doc.targets.reduce(
+      (s: Decimal, t: { amount: string }) => s.plus(t.amount),
+      new Decimal(doc.unallocated),
+    );
     assert.equal(sum.toFixed(2), doc.total);
-    assert.deepEqual(doc.rules.map((x: { name: string }) => x.name), ['Data', 'Shared']);
+    assert.deepEqual(
+      doc.rules.map((x: { name: string }) => x.name),
+      ['Data', 'Shared'],
+    );
   });
 
   it('never evaluates a rules file with errors halfway: prints every error with its position and exits 1', async () => {
@@ -84,7 +111,10 @@ describe('chargeback allocate and export (CLI)', () => {
     const again = await run(['export', rulesPath, '--to', 'report', '--out', join(dir, 'out.report')]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already exists \(use --force to replace it\)/);
-    assert.equal((await run(['export', rulesPath, '--to', 'report', '--out', join(dir, 'out.report'), '--force'])).code, 0);
+    assert.equal(
+      (await run(['export', rulesPath, '--to', 'report', '--out', join(dir, 'out.report'), '--force'])).code,
+      0,
+    );
   });
 
   it('the FOCUS export carries every line with its target and rule, and sums to the total', async () => {

@@ -30,7 +30,8 @@ rules:
 /** Applies edits (non-overlapping) to a text. */
 function apply(text: string, edits: TextEdit[]): string {
   const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
+  const offset = (p: { line: number; character: number }) =>
+    lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
   return [...edits]
     .sort((a, b) => offset(b.range.start) - offset(a.range.start))
     .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
@@ -59,7 +60,8 @@ describe('rules language: quick fixes', () => {
     assert.ok(fix, 'a create-target fix');
     assert.match(fix.fixed, /\n {4}name: Data platform\n {2}ops: \{ name: ops \}\nrules:/);
     assert.ok(!fix.diagnostics.some((d) => d.code === 'unknown-target' && /'ops'/.test(String(d.message))));
-    const flow = 'chargeback: 1\ntargets: { web: {} }\nrules:\n  - name: A\n    match: { customer: "*" }\n    to: ops\n';
+    const flow =
+      'chargeback: 1\ntargets: { web: {} }\nrules:\n  - name: A\n    match: { customer: "*" }\n    to: ops\n';
     const flowFix = fixesFor(flow, 'unknown-target').find((f) => f.title === "Create target 'ops'")!;
     assert.equal(flowFix.diagnostics.filter((d) => d.severity === 1).length, 0, flowFix.fixed);
   });

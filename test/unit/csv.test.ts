@@ -51,8 +51,18 @@ describe('CSV tokenizer', () => {
 
   it('skips blank lines and treats a lone CR as a line break', () => {
     const { records } = tokenize('a,b\r\rx,y\r\n\r\nz,w');
-    assert.deepEqual(records.map((r) => r.cells), [['a', 'b'], ['x', 'y'], ['z', 'w']]);
-    assert.deepEqual(records.map((r) => r.pos[0]), [0, 2, 4]);
+    assert.deepEqual(
+      records.map((r) => r.cells),
+      [
+        ['a', 'b'],
+        ['x', 'y'],
+        ['z', 'w'],
+      ],
+    );
+    assert.deepEqual(
+      records.map((r) => r.pos[0]),
+      [0, 2, 4],
+    );
   });
 
   it('reports an unterminated quote at the opening quote and does not invent a record', () => {
@@ -102,7 +112,11 @@ describe('CSV tokenizer', () => {
       const ours = tokenizeInChunks(text, [1 + Math.floor(rnd() * 9)], delimiter);
       const reference: string[][] = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true });
       // csv-parse drops a record that is one empty unquoted cell (a blank line); so do we.
-      assert.deepEqual(ours.map((r) => r.cells), reference, `case ${caseNo}: ${JSON.stringify(text)}`);
+      assert.deepEqual(
+        ours.map((r) => r.cells),
+        reference,
+        `case ${caseNo}: ${JSON.stringify(text)}`,
+      );
       for (const rec of ours) {
         for (let c = 0; c < rec.cells.length; c++) {
           const [sl, sc, el, ec] = rec.pos.slice(4 * c, 4 * c + 4);

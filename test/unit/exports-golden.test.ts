@@ -20,10 +20,15 @@ function golden(name: string, actual: string): void {
   const path = join(GOLDEN, name);
   if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
     writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden file ${name} did not exist: written, review it and run again`);
+    if (process.env['UPDATE_GOLDEN'] !== '1')
+      assert.fail(`golden file ${name} did not exist: written, review it and run again`);
     return;
   }
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
+  assert.equal(
+    actual,
+    readFileSync(path, 'utf8'),
+    `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`,
+  );
 }
 
 /** Parses a CSV produced by our writer (quoted cells may hold commas and doubled quotes). */
@@ -64,7 +69,10 @@ function column(rows: string[][], name: string): string[] {
 }
 
 function sum(values: string[]): string {
-  return values.filter((v) => v !== '').reduce((a, v) => a.plus(v), new Dec(0)).toFixed(2);
+  return values
+    .filter((v) => v !== '')
+    .reduce((a, v) => a.plus(v), new Dec(0))
+    .toFixed(2);
 }
 
 describe('exports: golden files', () => {
@@ -100,7 +108,17 @@ describe('exports: what the golden files must say', () => {
 
   it('adds the report rows up to the source total, to the cent', () => {
     const rows = parseCsv(chargebackReportCsv(result));
-    assert.deepEqual(rows[0], ['TargetId', 'TargetName', 'CostCenter', 'Rule', 'Amount', 'Currency', 'Period', 'Markup', 'Charged']);
+    assert.deepEqual(rows[0], [
+      'TargetId',
+      'TargetName',
+      'CostCenter',
+      'Rule',
+      'Amount',
+      'Currency',
+      'Period',
+      'Markup',
+      'Charged',
+    ]);
     assert.equal(sum(column(rows, 'Amount')), result.total.toFixed(2));
     assert.equal(result.total.toFixed(2), '275.85');
   });
@@ -122,7 +140,10 @@ describe('exports: what the golden files must say', () => {
     const rows = parseCsv(journalCsv(result, model));
     const clearing = rows.find((r) => r[2] === '1990' && r[5] !== '')!;
     assert.equal(clearing[5], result.total.toFixed(2));
-    assert.deepEqual(rows.slice(1).map((r) => r[1]), rows.slice(1).map(() => 'CB-2026-07'));
+    assert.deepEqual(
+      rows.slice(1).map((r) => r[1]),
+      rows.slice(1).map(() => 'CB-2026-07'),
+    );
   });
 
   it('adds the FOCUS BilledCost column up to the source total exactly, with target and rule columns', async () => {
@@ -144,7 +165,8 @@ describe('exports: what the golden files must say', () => {
       const key = `${r[at('x_ChargebackTarget')]}|${r[at('x_ChargebackRule')]}`;
       sums.set(key, (sums.get(key) ?? new Dec(0)).plus(r[at('x_ChargebackAmount')]));
     }
-    for (const r of report.slice(1)) assert.equal((sums.get(`${r[0]}|${r[3]}`) ?? new Dec(0)).toFixed(2), r[4], `${r[0]} ${r[3]}`);
+    for (const r of report.slice(1))
+      assert.equal((sums.get(`${r[0]}|${r[3]}`) ?? new Dec(0)).toFixed(2), r[4], `${r[0]} ${r[3]}`);
     const rounding = focus.slice(1).filter((r) => r[at('ChargeCategory')] === 'Adjustment');
     assert.ok(rounding.every((r) => new Dec(r[at('x_ChargebackAmount')]).abs().lte('0.01')));
     assert.equal(rounding.reduce((a, r) => a.plus(r[at('BilledCost')]), new Dec(0)).toFixed(2), '0.00');

@@ -22,7 +22,12 @@ const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2
 
 type Stats = { fast: boolean; referenceRows?: [number, number]; laneGroups?: number; tableGroups?: number };
 
-async function both(source: () => TextSource, options: CheckOptions, sliceBytes?: number, laneGroups?: number): Promise<Stats> {
+async function both(
+  source: () => TextSource,
+  options: CheckOptions,
+  sliceBytes?: number,
+  laneGroups?: number,
+): Promise<Stats> {
   const run = async (reader: 'fast' | 'reference') => {
     const findings: Finding[] = [];
     const stats: Stats = { fast: false };
@@ -33,7 +38,8 @@ async function both(source: () => TextSource, options: CheckOptions, sliceBytes?
   const reference = await run('reference');
   assert.deepEqual(fast.summary, reference.summary, 'summary');
   assert.equal(fast.findings.length, reference.findings.length, 'number of findings');
-  for (let i = 0; i < fast.findings.length; i++) assert.deepEqual(fast.findings[i], reference.findings[i], `finding ${i}`);
+  for (let i = 0; i < fast.findings.length; i++)
+    assert.deepEqual(fast.findings[i], reference.findings[i], `finding ${i}`);
   return fast.stats;
 }
 
@@ -77,15 +83,23 @@ describe('fast daily check against the reference path', () => {
     this.timeout(20_000);
     const without = await both(() => fileSource(dailyPath), defaultCheckOptions());
     assert.equal(without.fast, true);
-    assert.ok(without.laneGroups! > 20 && without.tableGroups === 0, `a file on disk: rating groups found by the WebAssembly lane (${without.laneGroups})`);
-    const priceList = await loadPriceList(fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')));
+    assert.ok(
+      without.laneGroups! > 20 && without.tableGroups === 0,
+      `a file on disk: rating groups found by the WebAssembly lane (${without.laneGroups})`,
+    );
+    const priceList = await loadPriceList(
+      fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')),
+    );
     const withList = await both(() => fileSource(dailyPath), defaultCheckOptions({ priceList: priceList.priceList }));
     assert.equal(withList.fast, true);
     // Totals in scientific notation (tiny and zero amounts, as real billed exports print them) are read exactly:
     // only rows with a planted defect, or a cell the fast path cannot read, take the reference path.
     const scientific = records.slice(1).filter((r) => /E[+-]\d+$/.test(r.cells[col('BillingPreTaxTotal')])).length;
     assert.ok(scientific >= 50, `${scientific} totals in scientific notation`);
-    assert.ok(withList.referenceRows![0] < 10 && withList.referenceRows![1] < 20, `rows proved clean without the reference (${withList.referenceRows})`);
+    assert.ok(
+      withList.referenceRows![0] < 10 && withList.referenceRows![1] < 20,
+      `rows proved clean without the reference (${withList.referenceRows})`,
+    );
   });
 
   it('finds exactly what the reference finds on 40 mutated months, read in slices as small as 4 KB', async function () {
@@ -101,7 +115,10 @@ describe('fast daily check against the reference path', () => {
       (c) => (c[eup] = c[eup].replace(/\d$/, (d) => String((Number(d) + 1) % 10))),
       (c) => (c[eup] = c[eup].slice(0, Math.max(3, c[eup].length - 1 - Math.floor(rnd() * 10)))),
       (c) => (c[eup] = c[eup] + '0000'),
-      (c) => (c[total] = (Math.round(Number(c[total]) * 100) / 100 + pick([0.01, -0.01, 0.02, 0.005])).toFixed(pick([2, 3]))),
+      (c) =>
+        (c[total] = (Math.round(Number(c[total]) * 100) / 100 + pick([0.01, -0.01, 0.02, 0.005])).toFixed(
+          pick([2, 3]),
+        )),
       (c) => (c[pricing] = (Number(c[pricing]) + pick([0.01, -0.011, 0.1])).toFixed(2)),
       (c) => (c[quantity] = '-' + c[quantity]),
       (c) => (c[quantity] = pick(['', 'abc', '1e3', ' 5', '0'])),
@@ -129,7 +146,12 @@ describe('fast daily check against the reference path', () => {
       },
       (c) => {
         c[col('CreditPercentage')] = pick(['10', '0.1', '15']);
-        c[col('CreditType')] = pick(['Partner Earned Credit Applied', 'Azure Credit Applied', 'Credit Not Applied', '']);
+        c[col('CreditType')] = pick([
+          'Partner Earned Credit Applied',
+          'Azure Credit Applied',
+          'Credit Not Applied',
+          '',
+        ]);
       },
       (c) => (c[total] = pick(['n/a', '', '1.2.3'])),
       (c) => (c[col('UsageDate')] = pick(['8/2/2026', '6/30/2026'])),
@@ -144,7 +166,8 @@ describe('fast daily check against the reference path', () => {
         c[total] = (Number(low) * Number(c[quantity]) * Number(c[col('PCToBCExchangeRate')])).toFixed(8);
         c[pricing] = (Number(low) * Number(c[quantity])).toFixed(8);
       },
-      (c) => (c[total] = (Number(c[eup]) * Number(c[quantity]) * Number(c[col('PCToBCExchangeRate')])).toExponential(6)),
+      (c) =>
+        (c[total] = (Number(c[eup]) * Number(c[quantity]) * Number(c[col('PCToBCExchangeRate')])).toExponential(6)),
       (c) => (c[eup] = pick(["'0.5", '7.10833E-05', '0.00E+00'])),
       // Numbers as real exports print them, in every cell the fast path reads: apostrophe-guarded, scientific, and
       // forms the reference reads or rejects that the fast path leaves to it.
@@ -154,7 +177,19 @@ describe('fast daily check against the reference path', () => {
       },
       (c) => {
         const cell = pick([eup, total, pricing, quantity, col('UnitPrice'), col('PCToBCExchangeRate')]);
-        c[cell] = pick(["'", "''1", "' 1", '1E+999', '1e-20', '-0.00E+00', '5.E1', '.5E1', '1.5E+15', `${c[cell]}E`, '+1E2']);
+        c[cell] = pick([
+          "'",
+          "''1",
+          "' 1",
+          '1E+999',
+          '1e-20',
+          '-0.00E+00',
+          '5.E1',
+          '.5E1',
+          '1.5E+15',
+          `${c[cell]}E`,
+          '+1E2',
+        ]);
       },
     ];
     let fastRuns = 0;
@@ -179,8 +214,15 @@ describe('fast daily check against the reference path', () => {
         writeFileSync(path, variantText);
         const mixed = variant % 4 === 1;
         stats = await both(() => fileSource(path), defaultCheckOptions(), slice, mixed ? 7 : undefined);
-        assert.equal(stats.laneGroups, mixed ? 7 : stats.laneGroups! + stats.tableGroups!, `variant ${variant}: groups in the lane`);
-        assert.ok(mixed ? stats.tableGroups! > 0 : stats.laneGroups! > 20, `variant ${variant}: lane ${stats.laneGroups}, table ${stats.tableGroups}`);
+        assert.equal(
+          stats.laneGroups,
+          mixed ? 7 : stats.laneGroups! + stats.tableGroups!,
+          `variant ${variant}: groups in the lane`,
+        );
+        assert.ok(
+          mixed ? stats.tableGroups! > 0 : stats.laneGroups! > 20,
+          `variant ${variant}: lane ${stats.laneGroups}, table ${stats.tableGroups}`,
+        );
       }
       if (stats.fast) fastRuns++;
     }
@@ -217,7 +259,14 @@ describe('fast daily check against the reference path', () => {
     try {
       const clean = tokenize(readFileSync(month.daily, 'utf8').replace(/^\uFEFF/, '')).records;
       const rnd = seededRandom(71083);
-      const cells = ['EffectiveUnitPrice', 'BillingPreTaxTotal', 'PricingPreTaxTotal', 'Quantity', 'UnitPrice', 'PCToBCExchangeRate'];
+      const cells = [
+        'EffectiveUnitPrice',
+        'BillingPreTaxTotal',
+        'PricingPreTaxTotal',
+        'Quantity',
+        'UnitPrice',
+        'PCToBCExchangeRate',
+      ];
       let changed = 0;
       const lines = [csvLine(clean[0].cells)];
       for (const r of clean.slice(1)) {

@@ -3,8 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GroupLane, LANE_AMOUNT, LANE_CHECKED, LANE_DATE, LANE_FIRST, LANE_NEW_GROUP, LANE_RAGGED, NUM, fileScanner, parsePlainDecimal, scanRecords,
-  type ByteRecord, type GroupLaneConfig,
+  GroupLane,
+  LANE_AMOUNT,
+  LANE_CHECKED,
+  LANE_DATE,
+  LANE_FIRST,
+  LANE_NEW_GROUP,
+  LANE_RAGGED,
+  NUM,
+  fileScanner,
+  parsePlainDecimal,
+  scanRecords,
+  type ByteRecord,
+  type GroupLaneConfig,
 } from '../../src/core/billing/byteCsv';
 import { seededRandom } from '../fixtures/allocation/lines';
 
@@ -24,7 +35,9 @@ function parsedFemtos(): bigint {
 }
 
 function counts(r: ByteRecord, c: number): boolean {
-  return r.flags[c] !== 2 && parsePlainDecimal(r.buf, r.start[c], r.end[c]) && !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+  return (
+    r.flags[c] !== 2 && parsePlainDecimal(r.buf, r.start[c], r.end[c]) && !(NUM.neg && NUM.int === 0 && NUM.frac === 0)
+  );
 }
 
 function keyOf(r: ByteRecord, columns: readonly number[]): string {
@@ -37,7 +50,13 @@ function dateNumber(r: ByteRecord, c: number): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(t) ? Number(t.replace(/-/g, '')) : -1;
 }
 
-interface Tally { rows: number; femtos: bigint; lines: number[]; first: number; last: number }
+interface Tally {
+  rows: number;
+  femtos: bigint;
+  lines: number[];
+  first: number;
+  last: number;
+}
 
 function tallyRow(t: Map<string, Tally>, key: string, femtos: bigint, line: number, date: number): void {
   let e = t.get(key);
@@ -57,7 +76,17 @@ function finish(t: Map<string, Tally>): Map<string, Tally> {
 }
 
 /** What a plain JavaScript grouping finds, from scanRecords. */
-function reference(path: string, config: GroupLaneConfig): { groups: Map<string, Tally>; ragged: number[]; records: number; lines: number; endOffset: number; irregular: boolean } {
+function reference(
+  path: string,
+  config: GroupLaneConfig,
+): {
+  groups: Map<string, Tally>;
+  ragged: number[];
+  records: number;
+  lines: number;
+  endOffset: number;
+  irregular: boolean;
+} {
   const groups = new Map<string, Tally>();
   const ragged: number[] = [];
   const res = scanRecords({ path }, (r) => {
@@ -66,13 +95,32 @@ function reference(path: string, config: GroupLaneConfig): { groups: Map<string,
     if (isRagged) return void ragged.push(r.index);
     if (r.index === 0) return;
     if (!counts(r, config.sumColumn)) return;
-    tallyRow(groups, keyOf(r, config.keyColumns), parsedFemtos(), r.line + 1, Math.max(0, dateNumber(r, config.dateColumn)));
+    tallyRow(
+      groups,
+      keyOf(r, config.keyColumns),
+      parsedFemtos(),
+      r.line + 1,
+      Math.max(0, dateNumber(r, config.dateColumn)),
+    );
   });
-  return { groups: finish(groups), ragged, records: res.records, lines: res.lines, endOffset: res.endOffset, irregular: !!res.irregular };
+  return {
+    groups: finish(groups),
+    ragged,
+    records: res.records,
+    lines: res.lines,
+    endOffset: res.endOffset,
+    irregular: !!res.irregular,
+  };
 }
 
 /** The lane over [0, size) in slices cut at `cuts` (record starts), its events handled as allocation does. */
-function laneGroups(path: string, config: GroupLaneConfig, cuts: number[], chunkBytes: number, checkedKey: (key: string) => boolean) {
+function laneGroups(
+  path: string,
+  config: GroupLaneConfig,
+  cuts: number[],
+  chunkBytes: number,
+  checkedKey: (key: string) => boolean,
+) {
   const lane = GroupLane.acquire(config);
   assert.ok(lane, 'the lane is free');
   try {
@@ -85,27 +133,31 @@ function laneGroups(path: string, config: GroupLaneConfig, cuts: number[], chunk
     let endOffset = 0;
     let irregular = false;
     for (let k = 0; k + 1 < cuts.length; k++) {
-      const res = lane.scan(path, (r, reason, group) => {
-        reasons.add(reason);
-        const index = records + r.index;
-        if (reason === LANE_RAGGED) return void ragged.push(index);
-        if (reason === LANE_FIRST) {
-          assert.equal(index, 0, 'only the first record of the file is LANE_FIRST');
-          return;
-        }
-        const key = keyOf(r, config.keyColumns);
-        const date = dateNumber(r, config.dateColumn);
-        if (reason === LANE_DATE) lane.addDate(r, date);
-        let g = reason === LANE_DATE ? lane.find() : group;
-        if (reason === LANE_NEW_GROUP) assert.equal(g, -1);
-        if (g < 0) {
-          g = lane.insert(checkedKey(key));
-          assert.equal(g, keys.length, 'groups are numbered in order');
-          keys.push(key);
-        }
-        assert.equal(keys[g], key, 'the lane found the group of these key bytes');
-        if (counts(r, config.sumColumn)) tallyRow(js, key, parsedFemtos(), lines + r.line + 1, Math.max(0, date));
-      }, { from: cuts[k], to: cuts[k + 1], lineBase: lines, first: cuts[k] === 0, chunkBytes });
+      const res = lane.scan(
+        path,
+        (r, reason, group) => {
+          reasons.add(reason);
+          const index = records + r.index;
+          if (reason === LANE_RAGGED) return void ragged.push(index);
+          if (reason === LANE_FIRST) {
+            assert.equal(index, 0, 'only the first record of the file is LANE_FIRST');
+            return;
+          }
+          const key = keyOf(r, config.keyColumns);
+          const date = dateNumber(r, config.dateColumn);
+          if (reason === LANE_DATE) lane.addDate(r, date);
+          let g = reason === LANE_DATE ? lane.find() : group;
+          if (reason === LANE_NEW_GROUP) assert.equal(g, -1);
+          if (g < 0) {
+            g = lane.insert(checkedKey(key));
+            assert.equal(g, keys.length, 'groups are numbered in order');
+            keys.push(key);
+          }
+          assert.equal(keys[g], key, 'the lane found the group of these key bytes');
+          if (counts(r, config.sumColumn)) tallyRow(js, key, parsedFemtos(), lines + r.line + 1, Math.max(0, date));
+        },
+        { from: cuts[k], to: cuts[k + 1], lineBase: lines, first: cuts[k] === 0, chunkBytes },
+      );
       records += res.records;
       lines += res.lines;
       endOffset = res.endOffset;
@@ -135,10 +187,54 @@ function laneGroups(path: string, config: GroupLaneConfig, cuts: number[], chunk
   }
 }
 
-const KEYS = ['a', 'b', '"a"', '"q""x"', '', '"a,b"', '"multi\nline"', '"cr\r\nlf"', 'a-longer-key-value-of-thirty-bytes', 'é€'];
-const AMOUNTS = ['1.5', '-2.25', '0', '-0', '-0.000', '123456789012345', '4294967296', '4294967295.999999999999999', '1e3', ' 1', '', '"2.5"', '"1""5"',
-  '0.123456789012345', '0.1234567890123456', '12.', '.5', '-', '7', '0.01', '-0.01', '999999999.99'];
-const DATES = ['2026-08-01', '2026-08-02', '2026-08-17', '2026-07-31', '2026-08-31', '8/3/2026', 'bad', '', '2026-08-01T00:00:00.000Z', '"2026-08-05"'];
+const KEYS = [
+  'a',
+  'b',
+  '"a"',
+  '"q""x"',
+  '',
+  '"a,b"',
+  '"multi\nline"',
+  '"cr\r\nlf"',
+  'a-longer-key-value-of-thirty-bytes',
+  'é€',
+];
+const AMOUNTS = [
+  '1.5',
+  '-2.25',
+  '0',
+  '-0',
+  '-0.000',
+  '123456789012345',
+  '4294967296',
+  '4294967295.999999999999999',
+  '1e3',
+  ' 1',
+  '',
+  '"2.5"',
+  '"1""5"',
+  '0.123456789012345',
+  '0.1234567890123456',
+  '12.',
+  '.5',
+  '-',
+  '7',
+  '0.01',
+  '-0.01',
+  '999999999.99',
+];
+const DATES = [
+  '2026-08-01',
+  '2026-08-02',
+  '2026-08-17',
+  '2026-07-31',
+  '2026-08-31',
+  '8/3/2026',
+  'bad',
+  '',
+  '2026-08-01T00:00:00.000Z',
+  '"2026-08-05"',
+];
 const CHECKS = ['', '1.5', 'n/a', '"3"', '"1""2"'];
 
 function month(rnd: () => number, width: number): string {
@@ -181,7 +277,11 @@ describe('the grouping lane (WebAssembly) against a JavaScript grouping', functi
     for (let n = 0; n < 400; n++) {
       const width = rnd() < 0.5 ? 5 : 4;
       const config: GroupLaneConfig = {
-        width, keyColumns: rnd() < 0.5 ? [0, 2] : [2], sumColumn: 1, dateColumn: rnd() < 0.9 ? 3 : -1, checkColumns: width === 5 ? [4] : [],
+        width,
+        keyColumns: rnd() < 0.5 ? [0, 2] : [2],
+        sumColumn: 1,
+        dateColumn: rnd() < 0.9 ? 3 : -1,
+        checkColumns: width === 5 ? [4] : [],
       };
       const text = month(rnd, width);
       const path = join(dir, `m${n}.csv`);
@@ -208,12 +308,14 @@ describe('the grouping lane (WebAssembly) against a JavaScript grouping', functi
       for (const r of lane.reasons) seen.add(r);
     }
     // Every kind of hand-over happened somewhere in the corpus.
-    for (const r of [LANE_RAGGED, LANE_FIRST, LANE_DATE, LANE_NEW_GROUP, LANE_AMOUNT, LANE_CHECKED]) assert.ok(seen.has(r), `reason ${r} was exercised`);
+    for (const r of [LANE_RAGGED, LANE_FIRST, LANE_DATE, LANE_NEW_GROUP, LANE_AMOUNT, LANE_CHECKED])
+      assert.ok(seen.has(r), `reason ${r} was exercised`);
   });
 
   it('sums a million-unit spread exactly where doubles would not (10^-15 steps over many rows)', () => {
     const rows = ['k,v,d'];
-    for (let i = 0; i < 5000; i++) rows.push(`x,${i % 2 ? '4294967295.000000000000001' : '-0.999999999999999'},2026-08-0${1 + (i % 9)}`);
+    for (let i = 0; i < 5000; i++)
+      rows.push(`x,${i % 2 ? '4294967295.000000000000001' : '-0.999999999999999'},2026-08-0${1 + (i % 9)}`);
     const path = join(dir, 'exact.csv');
     writeFileSync(path, rows.join('\n'));
     const config: GroupLaneConfig = { width: 3, keyColumns: [0], sumColumn: 1, dateColumn: 2, checkColumns: [] };

@@ -16,7 +16,8 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-const RULES = 'chargeback: 1\ndata: [./usage.csv]\ntargets: { web: { markup: 10 } }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n';
+const RULES =
+  'chargeback: 1\ndata: [./usage.csv]\ntargets: { web: { markup: 10 } }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n';
 
 describe('amounts of any size', () => {
   let dir: string;
@@ -31,7 +32,10 @@ describe('amounts of any size', () => {
       writeFileSync(join(dir, 'usage.csv'), dailyCsv([{}, { BillingPreTaxTotal: huge, PricingPreTaxTotal: huge }]));
       const r = await run(['allocate', join(dir, 'r.chargeback.yaml')]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /error invalid-value: 1 cost line\(s\) have an amount beyond the range that is allocated exactly \(below 10\^24 in size, at most 24 decimals\)/);
+      assert.match(
+        r.stdout,
+        /error invalid-value: 1 cost line\(s\) have an amount beyond the range that is allocated exactly \(below 10\^24 in size, at most 24 decimals\)/,
+      );
       assert.match(r.stdout, /usage\.csv:3/);
       assert.doesNotMatch(r.stdout + r.stderr, /lost money|internal error/);
     });
@@ -39,7 +43,10 @@ describe('amounts of any size', () => {
 
   it('allocates amounts just inside the bound exactly to the cent, markup included', async () => {
     const big = '99999999999999999999999.99';
-    writeFileSync(join(dir, 'usage.csv'), dailyCsv([{ BillingPreTaxTotal: big }, { BillingPreTaxTotal: '0.000000000000000000000001' }, {}]));
+    writeFileSync(
+      join(dir, 'usage.csv'),
+      dailyCsv([{ BillingPreTaxTotal: big }, { BillingPreTaxTotal: '0.000000000000000000000001' }, {}]),
+    );
     const r = await run(['allocate', join(dir, 'r.chargeback.yaml'), '--format', 'json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const doc = JSON.parse(r.stdout);
@@ -60,7 +67,10 @@ describe('overlong cells', () => {
   it('a cell one character over the limit is invalid-csv at its start; the row is not read, the next one is', () => {
     const long = 'x'.repeat(MAX_CELL_CHARS + 1);
     const { records, problems } = tokenize(`a,b\n1,"${long}"\n2,ok\n`);
-    assert.deepEqual(problems.map((p) => [p.code, p.line, p.character]), [['cell-too-long', 1, 2]]);
+    assert.deepEqual(
+      problems.map((p) => [p.code, p.line, p.character]),
+      [['cell-too-long', 1, 2]],
+    );
     assert.equal(records[1].overlong, true);
     assert.equal(records[1].cells[1], '');
     assert.deepEqual(records[2].cells, ['2', 'ok']);

@@ -21,8 +21,17 @@ const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 const located = (value: string) => ({ value, range: at });
 
 function rules(data: string[], extra = ''): string {
-  return ['chargeback: 1', `data: [${data.map((d) => JSON.stringify(d)).join(', ')}]`, extra, 'targets: { web: {} }',
-    'rules:', '  - name: all', '    match: { customer: "*" }', '    to: web', ''].join('\n');
+  return [
+    'chargeback: 1',
+    `data: [${data.map((d) => JSON.stringify(d)).join(', ')}]`,
+    extra,
+    'targets: { web: {} }',
+    'rules:',
+    '  - name: all',
+    '    match: { customer: "*" }',
+    '    to: web',
+    '',
+  ].join('\n');
 }
 
 describe('data globs and walks', () => {
@@ -55,8 +64,14 @@ describe('data globs and walks', () => {
     const deep = './' + Array.from({ length: 24 }, () => '*').join('/') + '/*.csv';
     const all = await expandPatternDetailed(dir, './**/*.csv');
     assert.deepEqual(all.files, [join(dir, 'usage.csv')]);
-    assert.ok(all.skipped.some((s) => /pipe\.csv: a named pipe \(FIFO\), skipped/.test(s)), all.skipped.join('\n'));
-    assert.ok(all.skipped.some((s) => /dangling\.csv: a dangling link, skipped/.test(s)), all.skipped.join('\n'));
+    assert.ok(
+      all.skipped.some((s) => /pipe\.csv: a named pipe \(FIFO\), skipped/.test(s)),
+      all.skipped.join('\n'),
+    );
+    assert.ok(
+      all.skipped.some((s) => /dangling\.csv: a dangling link, skipped/.test(s)),
+      all.skipped.join('\n'),
+    );
     const loop = await expandPatternDetailed(dir, deep);
     assert.ok(loop.files.length <= 1);
     // Through the CLI: the run ends, reads usage.csv once (not once per path through the loop), warns, exits 0.
@@ -75,7 +90,10 @@ describe('data globs and walks', () => {
     symlinkSync('x.csv', join(dir, 'a', 'y.csv'));
     const got = await expandPatternDetailed(dir, './*/*.csv');
     assert.deepEqual(got.files, [join(dir, 'a', 'usage.csv')]);
-    assert.ok(got.skipped.some((s) => /x\.csv: a link loop, skipped/.test(s)), got.skipped.join('\n'));
+    assert.ok(
+      got.skipped.some((s) => /x\.csv: a link loop, skipped/.test(s)),
+      got.skipped.join('\n'),
+    );
   });
 
   it('a FIFO named directly in data: is an error at its entry; the run does not block', async () => {
@@ -89,7 +107,7 @@ describe('data globs and walks', () => {
     assert.match(r.stdout, /r\.chargeback\.yaml:2:\d+: error data-not-regular-file: '\.\/pipe\.csv' is a named pipe/);
   });
 
-  it('data: outside the rules file\'s folder is an error at the entry unless allowOutside: true', async () => {
+  it("data: outside the rules file's folder is an error at the entry unless allowOutside: true", async () => {
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'usage.csv'), dailyCsv([{}]));
     const path = join(dir, 'rules', 'r.chargeback.yaml');
@@ -97,7 +115,10 @@ describe('data globs and walks', () => {
       writeFileSync(path, rules([entry]));
       const r = await run(['allocate', path]);
       assert.equal(r.code, 1, entry);
-      assert.match(r.stdout, /:2:\d+: error data-outside-folder: .*reaches outside the folder of this rules file; add `allowOutside: true`/);
+      assert.match(
+        r.stdout,
+        /:2:\d+: error data-outside-folder: .*reaches outside the folder of this rules file; add `allowOutside: true`/,
+      );
     }
     writeFileSync(path, rules(['../usage.csv'], 'allowOutside: true'));
     const r = await run(['allocate', path, '--format', 'json']);
@@ -109,10 +130,16 @@ describe('data globs and walks', () => {
     mkdirSync(join(dir, 'ws'));
     writeFileSync(join(dir, 'secret.csv'), dailyCsv([{}]));
     symlinkSync(join(dir, 'secret.csv'), join(dir, 'ws', 'link.csv'));
-    const [m] = await resolveDataFiles(join(dir, 'ws', 'r.chargeback.yaml'), [located('./*.csv')], { allowOutside: true, confineTo: [join(dir, 'ws')] });
+    const [m] = await resolveDataFiles(join(dir, 'ws', 'r.chargeback.yaml'), [located('./*.csv')], {
+      allowOutside: true,
+      confineTo: [join(dir, 'ws')],
+    });
     assert.deepEqual(m.files, []);
     assert.equal(m.refused?.code, 'data-outside-folder');
-    const [n] = await resolveDataFiles(join(dir, 'ws', 'r.chargeback.yaml'), [located('../secret.csv')], { allowOutside: true, confineTo: [join(dir, 'ws')] });
+    const [n] = await resolveDataFiles(join(dir, 'ws', 'r.chargeback.yaml'), [located('../secret.csv')], {
+      allowOutside: true,
+      confineTo: [join(dir, 'ws')],
+    });
     assert.deepEqual(n.files, []);
   });
 });

@@ -1,7 +1,17 @@
 // Exports never replace their own inputs or a non-regular file; temporary files do not outlive the process.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { atomicWrite } from '../../src/core/exports/atomicWrite';
@@ -32,7 +42,10 @@ describe('exports never replace their inputs', () => {
     writeFileSync(usage, dailyCsv([{}, { BillingPreTaxTotal: '3.00' }]));
     usageBytes = readFileSync(usage);
     rules = join(dir, 'r.chargeback.yaml');
-    writeFileSync(rules, 'chargeback: 1\ndata: [./usage.csv]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n');
+    writeFileSync(
+      rules,
+      'chargeback: 1\ndata: [./usage.csv]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n',
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -122,7 +135,7 @@ describe('temporary files do not outlive the process', () => {
     });
   }
 
-  it('a registered temp folder (the check\'s spool) is removed when the process is interrupted by SIGINT', async function () {
+  it("a registered temp folder (the check's spool) is removed when the process is interrupted by SIGINT", async function () {
     this.timeout(20_000);
     const spool = join(dir, 'chargeback-check-x');
     const script = `
@@ -143,10 +156,15 @@ describe('temporary files do not outlive the process', () => {
     const usage = join(dir, 'usage.csv');
     writeFileSync(usage, dailyCsv(Array.from({ length: 50 }, () => ({}))));
     let during: string[] = [];
-    await checkSource(fileSource(usage), defaultCheckOptions({}), () => undefined, { onProgress: () => void (during = trackedTemps()) });
+    await checkSource(fileSource(usage), defaultCheckOptions({}), () => undefined, {
+      onProgress: () => void (during = trackedTemps()),
+    });
     const spools = during.filter((p) => /chargeback-check-/.test(p));
     assert.equal(spools.length, 1, `tracked during the check: ${during.join(', ')}`);
     assert.equal(existsSync(spools[0]), false);
-    assert.deepEqual(trackedTemps().filter((p) => /chargeback-check-/.test(p)), []);
+    assert.deepEqual(
+      trackedTemps().filter((p) => /chargeback-check-/.test(p)),
+      [],
+    );
   });
 });

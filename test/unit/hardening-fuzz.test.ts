@@ -26,7 +26,25 @@ function random(seed: number): () => number {
   };
 }
 
-const HOSTILE = ['\n', '\r', '\x1b[2K', '\x1b]0;x\x07', '\u202e', '\u0085', '\x00', '"', '""', ',', ';', '\uFEFF', '\u200b', 'е'];
+const HOSTILE = [
+  '\n',
+  '\r',
+  '\x1b[2K',
+  '\x1b]0;x\x07',
+  '\u202e',
+  '\u0085',
+  '\x00',
+  '"',
+  '""',
+  ',',
+  ';',
+  '\uFEFF',
+  '\u200b',
+  'е',
+];
+// A raw control character in the output is the failure this pattern looks for.
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202a-\u202e]/;
 const NUMBERS = ['1e58', '-1e400', '1e-400', 'NaN', 'Infinity', '9'.repeat(80), '0x1f', '1,5', '--1', '1e', '.', ''];
 
 function mutateCsv(rnd: () => number, text: string): string {
@@ -36,12 +54,24 @@ function mutateCsv(rnd: () => number, text: string): string {
   for (let k = 0; k < edits; k++) {
     const at = Math.floor(rnd() * t.length);
     switch (Math.floor(rnd() * 6)) {
-      case 0: t = t.slice(0, at) + pick(HOSTILE) + t.slice(at); break;
-      case 1: t = t.replace(/21\.39|0\.868|29/, pick(NUMBERS)); break;
-      case 2: t = t.slice(0, at); break;
-      case 3: t = t.replace('BillingPreTaxTotal', 'BillingPreTaxTotal,BillingPreTaxTotal'); break;
-      case 4: t = t.slice(0, at) + '"'.repeat(1 + Math.floor(rnd() * 3)) + t.slice(at); break;
-      default: t = t.slice(0, at) + 'x'.repeat(Math.floor(rnd() * 5000)) + t.slice(at); break;
+      case 0:
+        t = t.slice(0, at) + pick(HOSTILE) + t.slice(at);
+        break;
+      case 1:
+        t = t.replace(/21\.39|0\.868|29/, pick(NUMBERS));
+        break;
+      case 2:
+        t = t.slice(0, at);
+        break;
+      case 3:
+        t = t.replace('BillingPreTaxTotal', 'BillingPreTaxTotal,BillingPreTaxTotal');
+        break;
+      case 4:
+        t = t.slice(0, at) + '"'.repeat(1 + Math.floor(rnd() * 3)) + t.slice(at);
+        break;
+      default:
+        t = t.slice(0, at) + 'x'.repeat(Math.floor(rnd() * 5000)) + t.slice(at);
+        break;
     }
   }
   return t;
@@ -51,11 +81,18 @@ function hostileRules(rnd: () => number, data: string[]): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const id = pick(['web', 'wеb', 'we\u200bb', '\u212Aey', 'a\nb', 'x\x1b[31m', 'ok']);
   const variants = [
-    () => `chargeback: 1\ndata: [${data.map((d) => JSON.stringify(d)).join(', ')}]\ntargets: { web: { markup: ${pick(['8', '-250', '1e300', '1000'])} }, ${JSON.stringify(id)}: {} }\nrules:\n  - { name: ${JSON.stringify(pick(['all', 'a\nunallocated EUR 999.99', '\u202eevil']))}, match: { customer: "*" }, to: web }\n`,
-    () => `chargeback: 1\ndata: [${JSON.stringify(pick(['./' + '*'.repeat(30) + 'x.csv', './**/*.csv', '../*.csv', '/*/*.csv', './fifo.csv', './' + Array(20).fill('*').join('/') + '/*.csv']))}]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n`,
-    () => `chargeback: 1\nname: *${pick(['nowhere', 'a'])}\na: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`,
+    () =>
+      `chargeback: 1\ndata: [${data.map((d) => JSON.stringify(d)).join(', ')}]\ntargets: { web: { markup: ${pick(['8', '-250', '1e300', '1000'])} }, ${JSON.stringify(id)}: {} }\nrules:\n  - { name: ${JSON.stringify(pick(['all', 'a\nunallocated EUR 999.99', '\u202eevil']))}, match: { customer: "*" }, to: web }\n`,
+    () =>
+      `chargeback: 1\ndata: [${JSON.stringify(pick(['./' + '*'.repeat(30) + 'x.csv', './**/*.csv', '../*.csv', '/*/*.csv', './fifo.csv', './' + Array(20).fill('*').join('/') + '/*.csv']))}]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n`,
+    () =>
+      `chargeback: 1\nname: *${pick(['nowhere', 'a'])}\na: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`,
     () => 'chargeback: 1\nrules: ' + '['.repeat(50 + Math.floor(rnd() * 500)) + '\n',
-    () => mutateCsv(rnd, `chargeback: 1\ndata: [./usage.csv]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n`),
+    () =>
+      mutateCsv(
+        rnd,
+        `chargeback: 1\ndata: [./usage.csv]\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n`,
+      ),
   ];
   return pick(variants)();
 }
@@ -85,26 +122,40 @@ describe('the CLI on generated bad input (bounded, seeded)', function () {
       writeFileSync(rules, rulesText);
       const kind = Math.floor(rnd() * 4);
       const args =
-        kind === 0 ? ['check', join(caseDir, 'usage.csv'), ...(rnd() < 0.3 ? ['--price-list', rnd() < 0.5 ? '' : join(dir, 'fifo.csv')] : [])]
-          : kind === 1 ? ['allocate', rules]
-            : kind === 2 ? ['export', rules, '--to', 'report', '--out', rnd() < 0.5 ? rules : join(caseDir, 'out.csv'), '--force']
+        kind === 0
+          ? [
+              'check',
+              join(caseDir, 'usage.csv'),
+              ...(rnd() < 0.3 ? ['--price-list', rnd() < 0.5 ? '' : join(dir, 'fifo.csv')] : []),
+            ]
+          : kind === 1
+            ? ['allocate', rules]
+            : kind === 2
+              ? ['export', rules, '--to', 'report', '--out', rnd() < 0.5 ? rules : join(caseDir, 'out.csv'), '--force']
               : ['allocate', rnd() < 0.5 ? join(dir, 'fifo.csv') : '/dev/zero'];
       const started = Date.now();
-      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL' });
+      const r = spawnSync(process.execPath, [CLI, ...args], {
+        encoding: 'utf8',
+        timeout: RUN_LIMIT_MS,
+        killSignal: 'SIGKILL',
+      });
       const ms = Date.now() - started;
       slowest = Math.max(slowest, ms);
       const what = `case ${n}: chargeback ${args.join(' ')}\n${r.stderr?.slice(0, 2000)}`;
       assert.equal(r.signal, null, `${what}\ndid not end within ${RUN_LIMIT_MS} ms`);
       assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `${what}\nexit ${r.status}`);
       assert.doesNotMatch(r.stderr, /internal error|RangeError|TypeError|at .*\.js:\d+/, what);
-      // eslint-disable-next-line no-control-regex -- a raw control character in the output is the failure
-      assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202a-\u202e]/, `${what}\nraw control character in the output`);
+      assert.doesNotMatch(r.stdout + r.stderr, RAW_CONTROL, `${what}\nraw control character in the output`);
       // The rules file is an input of every export: never replaced, --force or not.
       assert.equal(readFileSync(rules, 'utf8'), rulesText, `${what}\nthe rules file was replaced`);
       assert.equal(readFileSync(join(caseDir, 'usage.csv'), 'utf8'), usage, `${what}\na billing file was changed`);
       seen.add(r.status!);
     }
     // The generator reaches all three outcomes (a generator that only made usage errors would prove little).
-    assert.deepEqual([...seen].sort(), [0, 1, 2], `exit codes seen: ${[...seen].join(', ')}; slowest run ${slowest} ms`);
+    assert.deepEqual(
+      [...seen].sort(),
+      [0, 1, 2],
+      `exit codes seen: ${[...seen].join(', ')}; slowest run ${slowest} ms`,
+    );
   });
 });

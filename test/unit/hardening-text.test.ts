@@ -25,7 +25,8 @@ describe('displayText', () => {
   });
 
   it('leaves ordinary text alone, accents and all', () => {
-    for (const t of ['Fabrikam Süd GmbH', 'C:\\billing\\July.csv', 'Ōsaka 大阪 €12.00', '']) assert.equal(displayText(t), t);
+    for (const t of ['Fabrikam Süd GmbH', 'C:\\billing\\July.csv', 'Ōsaka 大阪 €12.00', ''])
+      assert.equal(displayText(t), t);
   });
 });
 
@@ -39,17 +40,20 @@ describe('CLI text output from hostile files', () => {
   it('a target name with a newline cannot fake an "unallocated" line', async () => {
     writeFileSync(join(dir, 'usage.csv'), dailyCsv([{}]));
     const rules = join(dir, 'spoof.chargeback.yaml');
-    writeFileSync(rules, [
-      'chargeback: 1',
-      'data: [./usage.csv]',
-      'targets:',
-      '  web: { name: "Web\\nunallocated      USD 999.99\\u001b[2K" }',
-      'rules:',
-      '  - name: all',
-      '    match: { customer: "*" }',
-      '    to: web',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      rules,
+      [
+        'chargeback: 1',
+        'data: [./usage.csv]',
+        'targets:',
+        '  web: { name: "Web\\nunallocated      USD 999.99\\u001b[2K" }',
+        'rules:',
+        '  - name: all',
+        '    match: { customer: "*" }',
+        '    to: web',
+        '',
+      ].join('\n'),
+    );
     const r = await run(['allocate', rules]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');

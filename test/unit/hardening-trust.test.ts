@@ -9,7 +9,10 @@ import type { Diagnostic } from 'vscode-languageserver';
 import { RulesService } from '../../src/server/rules/rulesService';
 import { dailyCsv } from '../support/billingFixtures';
 
-function service(confineTo: readonly string[] | undefined): { rules: RulesService; published: Map<string, Diagnostic[]> } {
+function service(confineTo: readonly string[] | undefined): {
+  rules: RulesService;
+  published: Map<string, Diagnostic[]>;
+} {
   const published = new Map<string, Diagnostic[]>();
   const rules = new RulesService({
     publish: (uri, d) => void published.set(uri, d),
@@ -42,7 +45,8 @@ describe('untrusted workspaces (restricted mode)', () => {
     assert.deepEqual(u.restrictedConfigurations, ['chargeback.priceList']);
   });
 
-  const text = 'chargeback: 1\ndata: [../outside.csv, ./inside.csv, ./link.csv]\nallowOutside: true\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n';
+  const text =
+    'chargeback: 1\ndata: [../outside.csv, ./inside.csv, ./link.csv]\nallowOutside: true\ntargets: { web: {} }\nrules:\n  - { name: all, match: { customer: "*" }, to: web }\n';
 
   it('untrusted: allowOutside is not honoured and a link out of the workspace is not followed', async () => {
     const uri = pathToFileURL(join(ws, 'r.chargeback.yaml')).toString();
@@ -50,7 +54,11 @@ describe('untrusted workspaces (restricted mode)', () => {
     rules.update(uri, text, 0);
     await rules.settled(uri);
     const outside = (published.get(uri) ?? []).filter((d) => d.code === 'data-outside-folder');
-    assert.deepEqual(outside.map((d) => d.range.start.character), [7, 37], JSON.stringify(published.get(uri)));
+    assert.deepEqual(
+      outside.map((d) => d.range.start.character),
+      [7, 37],
+      JSON.stringify(published.get(uri)),
+    );
     assert.deepEqual(rules.data(uri)?.files, [join(ws, 'inside.csv')]);
   });
 
@@ -59,7 +67,10 @@ describe('untrusted workspaces (restricted mode)', () => {
     const { rules, published } = service(undefined);
     rules.update(uri, text, 0);
     await rules.settled(uri);
-    assert.deepEqual((published.get(uri) ?? []).filter((d) => d.severity === 1), []);
+    assert.deepEqual(
+      (published.get(uri) ?? []).filter((d) => d.severity === 1),
+      [],
+    );
     // outside.csv and link.csv are one file: read once.
     assert.deepEqual(rules.data(uri)?.files, [join(dir, 'outside.csv'), join(ws, 'inside.csv')]);
   });

@@ -251,7 +251,7 @@ describe('month close: tie-out', () => {
       }
     });
 
-    it('flags the same meter when the Subtotal lies beyond the rows\' rounding bound', async () => {
+    it("flags the same meter when the Subtotal lies beyond the rows' rounding bound", async () => {
       // 1.18 is 0.08 from the rows (> 0.0754) and 0.16 below the last price's interval; 1.21 a few cents further.
       for (const [subtotal, impact] of [
         ['1.18', '-0.17'],

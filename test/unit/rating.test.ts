@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
-import { chargedFraction, grossPrice, percentAsFraction, rateCumulative, tiersFromRangeMins } from '../../src/core/rating/formula';
+import {
+  chargedFraction,
+  grossPrice,
+  percentAsFraction,
+  rateCumulative,
+  tiersFromRangeMins,
+} from '../../src/core/rating/formula';
 import { Dec, formatPrice } from '../../src/core/money';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { stringSource } from '../../src/core/billing/source';
@@ -53,7 +59,10 @@ describe('rating formula', () => {
     assert.equal(grossPrice(new Dec(100), new Dec('1.00'), tiers).toFixed(2), '100.00');
     assert.equal(grossPrice(new Dec('50.5'), new Dec('1.00'), tiers).toFixed(2), '50.50');
     // A list written 0-based means the same bands.
-    const zeroBased = tiersFromRangeMins([{ min: new Dec(0), unitPrice: new Dec('1.00') }, { min: new Dec(100), unitPrice: new Dec('0.80') }]);
+    const zeroBased = tiersFromRangeMins([
+      { min: new Dec(0), unitPrice: new Dec('1.00') },
+      { min: new Dec(100), unitPrice: new Dec('0.80') },
+    ]);
     assert.equal(grossPrice(new Dec(101), new Dec('1.00'), zeroBased).toFixed(2), '100.80');
   });
 
@@ -79,7 +88,12 @@ describe('daily usage re-rating', () => {
 
   it('flags partner earned credit not applied, on the EffectiveUnitPrice cell, with expected, actual and money at stake', async () => {
     const rows = seedMonth();
-    rows[0] = { ...rows[0], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14'), PricingPreTaxTotal: total('0.868', '14') };
+    rows[0] = {
+      ...rows[0],
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: total('0.868', '14'),
+      PricingPreTaxTotal: total('0.868', '14'),
+    };
     const { findings, summary } = await checkText(dailyCsv(rows));
     assert.equal(findings.length, 1);
     const f = findings[0];
@@ -104,7 +118,12 @@ describe('daily usage re-rating', () => {
   it('flags partner earned credit applied twice as an undercharge', async () => {
     const rows = seedMonth();
     const twice = new Dec('0.868').times('0.85').times('0.85').toFixed();
-    rows[2] = { ...rows[2], EffectiveUnitPrice: twice, BillingPreTaxTotal: total(twice, rows[2].Quantity) , PricingPreTaxTotal: total(twice, rows[2].Quantity) };
+    rows[2] = {
+      ...rows[2],
+      EffectiveUnitPrice: twice,
+      BillingPreTaxTotal: total(twice, rows[2].Quantity),
+      PricingPreTaxTotal: total(twice, rows[2].Quantity),
+    };
     const { findings, summary } = await checkText(dailyCsv(rows));
     assert.equal(findings.length, 1);
     assert.equal(findings[0].code, 'eup-mismatch');
@@ -122,7 +141,12 @@ describe('daily usage re-rating', () => {
   it('applies the exchange rate to totals and states the impact in billing currency', async () => {
     const rows: Cells[] = seedMonth('0.921434').map((r) => ({ ...r, BillingCurrency: 'EUR' }));
     assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
-    rows[0] = { ...rows[0], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14', '0.921434'), PricingPreTaxTotal: total('0.868', '14') };
+    rows[0] = {
+      ...rows[0],
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: total('0.868', '14', '0.921434'),
+      PricingPreTaxTotal: total('0.868', '14'),
+    };
     const { findings } = await checkText(dailyCsv(rows));
     // (0.868 - 0.737586206896552) x 14 x 0.921434 = 1.6823...
     assert.equal(findings[0].impact, '1.68');
@@ -141,9 +165,27 @@ describe('daily usage re-rating', () => {
     const eup1 = new Dec('60.00').div(60).toFixed();
     const eup2 = new Dec('100.80').div(101);
     const rows: Cells[] = [
-      { MeterId: 'm-tier', UnitPrice: '1.00', PartnerEarnedCreditPercentage: '0', UsageDate: '2026-08-01', Quantity: '60', EffectiveUnitPrice: eup1 },
-      { MeterId: 'm-tier', UnitPrice: '1.00', PartnerEarnedCreditPercentage: '0', UsageDate: '2026-08-02', Quantity: '41', EffectiveUnitPrice: formatPrice(eup2) },
-    ].map((r) => ({ ...r, BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity), PricingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity) }));
+      {
+        MeterId: 'm-tier',
+        UnitPrice: '1.00',
+        PartnerEarnedCreditPercentage: '0',
+        UsageDate: '2026-08-01',
+        Quantity: '60',
+        EffectiveUnitPrice: eup1,
+      },
+      {
+        MeterId: 'm-tier',
+        UnitPrice: '1.00',
+        PartnerEarnedCreditPercentage: '0',
+        UsageDate: '2026-08-02',
+        Quantity: '41',
+        EffectiveUnitPrice: formatPrice(eup2),
+      },
+    ].map((r) => ({
+      ...r,
+      BillingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity),
+      PricingPreTaxTotal: total(r.EffectiveUnitPrice, r.Quantity),
+    }));
     assert.deepEqual((await checkText(dailyCsv(rows), { priceList })).findings, []);
     // Without the price list the same meter looks flat at 1.00, so day 2's price is too low: a lower step later in the
     // month is what graduated prices do, so it is one information finding that names the price list.
@@ -156,13 +198,23 @@ describe('daily usage re-rating', () => {
 
   it('says tiers could explain a price below the flat band only when that is so (no price list, price too low)', async () => {
     const high = seedMonth();
-    high[0] = { ...high[0], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14'), PricingPreTaxTotal: total('0.868', '14') };
+    high[0] = {
+      ...high[0],
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: total('0.868', '14'),
+      PricingPreTaxTotal: total('0.868', '14'),
+    };
     const over = await checkText(dailyCsv(high));
     assert.equal(over.findings.length, 1);
     assert.doesNotMatch(over.findings[0].message, /tiered/, 'a price above the band is no tier effect');
     const rows = seedMonth();
     const twice = new Dec('0.868').times('0.85').times('0.85').toFixed();
-    rows[2] = { ...rows[2], EffectiveUnitPrice: twice, BillingPreTaxTotal: total(twice, rows[2].Quantity), PricingPreTaxTotal: total(twice, rows[2].Quantity) };
+    rows[2] = {
+      ...rows[2],
+      EffectiveUnitPrice: twice,
+      BillingPreTaxTotal: total(twice, rows[2].Quantity),
+      PricingPreTaxTotal: total(twice, rows[2].Quantity),
+    };
     const under = await checkText(dailyCsv(rows));
     assert.equal(under.findings[0].code, 'eup-mismatch');
     assert.match(under.findings[0].message, /applied twice .*which no graduated price explains\.$/);
@@ -185,20 +237,32 @@ describe('daily usage re-rating', () => {
     rows[2] = { ...rows[2], BillingPreTaxTotal: new Dec(rows[2].BillingPreTaxTotal).plus('0.05').toFixed(2) };
     rows[3] = { ...rows[3], BillingPreTaxTotal: new Dec(rows[3].BillingPreTaxTotal).plus('0.01').toFixed(2) };
     const { findings } = await checkText(dailyCsv(rows));
-    assert.deepEqual(findings.map((f) => [f.code, f.line, f.severity, f.impact]), [
-      ['total-mismatch', 2, 'error', '2.50'],
-      ['total-mismatch', 3, 'warning', '0.05'],
-    ]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line, f.severity, f.impact]),
+      [
+        ['total-mismatch', 2, 'error', '2.50'],
+        ['total-mismatch', 3, 'warning', '0.05'],
+      ],
+    );
     assert.equal(findings[0].column, 'BillingPreTaxTotal');
     // A lower error threshold makes the small one an error too.
     const strict = await checkText(dailyCsv(rows), { errorThreshold: new Dec('0.01') });
-    assert.deepEqual(strict.findings.map((f) => f.severity), ['error', 'error']);
+    assert.deepEqual(
+      strict.findings.map((f) => f.severity),
+      ['error', 'error'],
+    );
   });
 
   it('reports an unreadable Quantity on its cell and leaves that row out of the month-to-date sums', async () => {
     const rows = seedMonth();
     // An extra row on day 3 with a broken quantity: were it summed, days 10 and 25 would be rated on more units.
-    rows.splice(1, 0, { UsageDate: '2026-08-03', Quantity: '12.5.1', EffectiveUnitPrice: '0.737586206896552', BillingPreTaxTotal: '9.22', PricingPreTaxTotal: '9.22' });
+    rows.splice(1, 0, {
+      UsageDate: '2026-08-03',
+      Quantity: '12.5.1',
+      EffectiveUnitPrice: '0.737586206896552',
+      BillingPreTaxTotal: '9.22',
+      PricingPreTaxTotal: '9.22',
+    });
     const { findings } = await checkText(dailyCsv(rows));
     assert.equal(findings.length, 1);
     assert.equal(findings[0].code, 'invalid-value');
@@ -206,52 +270,109 @@ describe('daily usage re-rating', () => {
     assert.equal(findings[0].line, 2);
     assert.equal(findings[0].actual, '12.5.1');
     // A wrong price elsewhere in that meter's month says that a row was left out.
-    rows[4] = { ...rows[4], EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', rows[4].Quantity), PricingPreTaxTotal: total('0.868', rows[4].Quantity) };
+    rows[4] = {
+      ...rows[4],
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: total('0.868', rows[4].Quantity),
+      PricingPreTaxTotal: total('0.868', rows[4].Quantity),
+    };
     const again = await checkText(dailyCsv(rows));
     const mismatch = again.findings.find((f) => f.code === 'eup-mismatch')!;
     assert.match(mismatch.message, /1 row of this meter was left out/);
   });
 
   it('reports unreadable dates with the reason, and reads US-style dates month-first unless told otherwise', async () => {
-    const rows = seedMonth().map((r) => ({ ...r, UsageDate: r.UsageDate.replace(/^2026-08-0?(\d+)$/, '8/$1/2026'), ChargeStartDate: '8/1/2026 12:00:00 AM' }));
+    const rows = seedMonth().map((r) => ({
+      ...r,
+      UsageDate: r.UsageDate.replace(/^2026-08-0?(\d+)$/, '8/$1/2026'),
+      ChargeStartDate: '8/1/2026 12:00:00 AM',
+    }));
     assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
     const dmy = await checkText(dailyCsv(rows), { dateOrder: 'DMY' });
     // 8/10/2026 and 8/25/2026 cannot be day-first: one file-level finding names the fix, not one per row.
-    assert.deepEqual(dmy.findings.map((f) => [f.code, f.line]), [['date-order', 0]]);
+    assert.deepEqual(
+      dmy.findings.map((f) => [f.code, f.line]),
+      [['date-order', 0]],
+    );
     assert.match(dmy.findings[0].message, /month-first \(MDY\).*set chargeback\.dateOrder to MDY/);
     const bad = (await checkText(dailyCsv([{ UsageDate: '8/32/2026' }]))).findings;
-    assert.deepEqual(bad.map((f) => [f.code, f.column]), [['invalid-value', 'UsageDate']]);
+    assert.deepEqual(
+      bad.map((f) => [f.code, f.column]),
+      [['invalid-value', 'UsageDate']],
+    );
     assert.match(bad[0].message, /day 32 does not exist/);
   });
 
   it('treats 100% Azure credit as a zero price', async () => {
-    const rows: Cells[] = [{ CreditPercentage: '100', CreditType: 'Azure Credit Applied', PartnerEarnedCreditPercentage: '0', EffectiveUnitPrice: '0', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0' }];
+    const rows: Cells[] = [
+      {
+        CreditPercentage: '100',
+        CreditType: 'Azure Credit Applied',
+        PartnerEarnedCreditPercentage: '0',
+        EffectiveUnitPrice: '0',
+        BillingPreTaxTotal: '0',
+        PricingPreTaxTotal: '0',
+      },
+    ];
     assert.deepEqual((await checkText(dailyCsv(rows))).findings, []);
     rows[0].EffectiveUnitPrice = '0.868';
     rows[0].BillingPreTaxTotal = total('0.868', '29');
     rows[0].PricingPreTaxTotal = rows[0].BillingPreTaxTotal;
     const { findings } = await checkText(dailyCsv(rows));
-    assert.deepEqual(findings.map((f) => [f.code, f.expected]), [['eup-mismatch', '0']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.expected]),
+      [['eup-mismatch', '0']],
+    );
   });
 
   it('flags partner earned credit on reservation-covered and Spot usage, which never earns it', async () => {
     const rows: Cells[] = [
-      { BenefitId: 'b-1', BenefitType: 'Reservation', BenefitOrderId: 'o-1', EffectiveUnitPrice: '0', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0' },
-      { MeterName: 'D2s v5 Spot', MeterId: 'm-spot', Quantity: '10', EffectiveUnitPrice: '0.7378', BillingPreTaxTotal: '7.37', PricingPreTaxTotal: '7.37' },
-      { BenefitId: 'b-1', BenefitType: 'Reservation', PartnerEarnedCreditPercentage: '0', EffectiveUnitPrice: '0', BillingPreTaxTotal: '0', PricingPreTaxTotal: '0' },
+      {
+        BenefitId: 'b-1',
+        BenefitType: 'Reservation',
+        BenefitOrderId: 'o-1',
+        EffectiveUnitPrice: '0',
+        BillingPreTaxTotal: '0',
+        PricingPreTaxTotal: '0',
+      },
+      {
+        MeterName: 'D2s v5 Spot',
+        MeterId: 'm-spot',
+        Quantity: '10',
+        EffectiveUnitPrice: '0.7378',
+        BillingPreTaxTotal: '7.37',
+        PricingPreTaxTotal: '7.37',
+      },
+      {
+        BenefitId: 'b-1',
+        BenefitType: 'Reservation',
+        PartnerEarnedCreditPercentage: '0',
+        EffectiveUnitPrice: '0',
+        BillingPreTaxTotal: '0',
+        PricingPreTaxTotal: '0',
+      },
     ];
     const { findings } = await checkText(dailyCsv(rows));
-    assert.deepEqual(findings.map((f) => [f.code, f.line, f.column]), [
-      ['pec-not-eligible', 1, 'PartnerEarnedCreditPercentage'],
-      ['pec-not-eligible', 2, 'PartnerEarnedCreditPercentage'],
-    ]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line, f.column]),
+      [
+        ['pec-not-eligible', 1, 'PartnerEarnedCreditPercentage'],
+        ['pec-not-eligible', 2, 'PartnerEarnedCreditPercentage'],
+      ],
+    );
     assert.match(findings[0].message, /Reservation/);
     assert.match(findings[1].message, /Spot/);
   });
 
   it('puts findings on the right cell when an earlier cell holds quotes, commas and line breaks', async () => {
     const rows = seedMonth();
-    rows[0] = { ...rows[0], Tags: '{"team":"web",\n"note":"a, ""quoted"" value"}', EffectiveUnitPrice: '0.868', BillingPreTaxTotal: total('0.868', '14'), PricingPreTaxTotal: total('0.868', '14') };
+    rows[0] = {
+      ...rows[0],
+      Tags: '{"team":"web",\n"note":"a, ""quoted"" value"}',
+      EffectiveUnitPrice: '0.868',
+      BillingPreTaxTotal: total('0.868', '14'),
+      PricingPreTaxTotal: total('0.868', '14'),
+    };
     const text = dailyCsv(rows, { eol: '\n' });
     const { findings } = await checkText(text);
     assert.equal(findings.length, 1);

@@ -23,14 +23,31 @@ describe('rules language: code lens', () => {
     const lines = [
       ...LINES,
       // A reservation bought for 30.00 and used by the data subscription's VM.
-      line({ sourceKind: 'reconciliation', reservationOrderId: 'ro-1', product: 'Reserved VM Instance', billed: '30.00' }),
-      line({ entitlementName: 'contoso-data-prod', meterCategory: 'Virtual Machines', benefitOrderId: 'ro-1', retail: '12.00', billed: '0' }),
+      line({
+        sourceKind: 'reconciliation',
+        reservationOrderId: 'ro-1',
+        product: 'Reserved VM Instance',
+        billed: '30.00',
+      }),
+      line({
+        entitlementName: 'contoso-data-prod',
+        meterCategory: 'Virtual Machines',
+        benefitOrderId: 'ro-1',
+        retail: '12.00',
+        billed: '0',
+      }),
     ];
     const result = allocateSync(parsed.model, lines);
     const lenses = rulesCodeLenses(parsed, { harvest: await harvestLines(lines), result, problems: [], files: [] });
     const titles = lenses.map((l) => l.command!.title);
-    assert.ok(titles.includes('takes EUR 100.00 · allocates EUR 130.00 (+30.00 amortized) · 2 lines'), titles.join('\n'));
-    assert.equal(titles.find((t) => t.startsWith('total ')), 'total EUR 193.26 = 3 rules EUR 193.26 · unallocated EUR 0.00');
+    assert.ok(
+      titles.includes('takes EUR 100.00 · allocates EUR 130.00 (+30.00 amortized) · 2 lines'),
+      titles.join('\n'),
+    );
+    assert.equal(
+      titles.find((t) => t.startsWith('total ')),
+      'total EUR 193.26 = 3 rules EUR 193.26 · unallocated EUR 0.00',
+    );
     const sum = result.rules.reduce((a, r) => a.plus(r.allocated), result.total.times(0));
     assert.equal(sum.toFixed(2), result.total.toFixed(2));
   });
@@ -42,8 +59,15 @@ describe('rules language: code lens', () => {
     assert.equal(broken.hasErrors, true);
     const lenses = rulesCodeLenses(broken, { problems: [], files: [], stale: { parsed: good, result: data.result! } });
     const titles = lenses.map((l) => [l.range.start.line, l.command!.title]);
-    assert.ok(titles.some(([at, t]) => at === 7 && t === '$(history) stale · EUR 100.00 · 1 line'), JSON.stringify(titles));
-    assert.ok(titles.some(([, t]) => String(t).startsWith('$(history) stale: the rules have errors; last good evaluation · total EUR 163.26')));
+    assert.ok(
+      titles.some(([at, t]) => at === 7 && t === '$(history) stale · EUR 100.00 · 1 line'),
+      JSON.stringify(titles),
+    );
+    assert.ok(
+      titles.some(([, t]) =>
+        String(t).startsWith('$(history) stale: the rules have errors; last good evaluation · total EUR 163.26'),
+      ),
+    );
     assert.deepEqual(rulesCodeLenses(broken, { problems: [], files: [] }), []);
   });
 });

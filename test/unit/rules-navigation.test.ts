@@ -16,9 +16,12 @@ describe('rules language: definition and outline', () => {
 
   it('outlines targets and rules', () => {
     const symbols = rulesSymbols(parseRules(RULES));
-    assert.deepEqual(symbols.map((s) => [s.name, s.children?.map((c) => c.name)]), [
-      ['targets', ['web', 'data']],
-      ['rules', ['Data subscriptions', 'Team tag', 'Networking']],
-    ]);
+    assert.deepEqual(
+      symbols.map((s) => [s.name, s.children?.map((c) => c.name)]),
+      [
+        ['targets', ['web', 'data']],
+        ['rules', ['Data subscriptions', 'Team tag', 'Networking']],
+      ],
+    );
   });
 });

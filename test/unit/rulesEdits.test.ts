@@ -55,7 +55,10 @@ function changedLines(before: string, after: string): { removed: string[]; added
 
 function valid(text: string) {
   const parsed = parseRules(text);
-  assert.deepEqual(parsed.problems.filter((p) => p.severity === 'error').map((p) => p.message), []);
+  assert.deepEqual(
+    parsed.problems.filter((p) => p.severity === 'error').map((p) => p.message),
+    [],
+  );
   return parsed.model;
 }
 
@@ -92,7 +95,13 @@ describe('rules edits from the visual editor', () => {
     const after = edit(SAMPLE, { kind: 'setSplitMethod', rule, method: 'percent' });
     assert.deepEqual(changedLines(SAMPLE, after).added, ['    split: { percent: { web: 50, data: 50 } }']);
     valid(after);
-    const three = edit(BLOCK.replace('web: 70\n        data: 30', 'web: 70\n        data: 30').replace('percent:\n        web: 70\n        data: 30', 'evenly: [web, data, web2]'), { kind: 'setSplitMethod', rule: 1, method: 'percent' });
+    const three = edit(
+      BLOCK.replace('web: 70\n        data: 30', 'web: 70\n        data: 30').replace(
+        'percent:\n        web: 70\n        data: 30',
+        'evenly: [web, data, web2]',
+      ),
+      { kind: 'setSplitMethod', rule: 1, method: 'percent' },
+    );
     assert.match(three, /percent: \{ web: 33\.34, data: 33\.33, web2: 33\.33 \}/);
   });
 
@@ -111,7 +120,10 @@ describe('rules edits from the visual editor', () => {
 
   it('turns `to:` into a split and back', () => {
     const split = edit(BLOCK, { kind: 'setSplitMethod', rule: 0, method: 'evenly' });
-    assert.deepEqual(changedLines(BLOCK, split), { removed: ['    to: web'], added: ['    split: { evenly: [web, data] }'] });
+    assert.deepEqual(changedLines(BLOCK, split), {
+      removed: ['    to: web'],
+      added: ['    split: { evenly: [web, data] }'],
+    });
     const to = edit(BLOCK, { kind: 'setTo', rule: 1, target: 'data' });
     assert.match(to, /match: \{ resourceGroup: rg-shared \}\n {4}to: data\n {2}- name: Rest/);
     valid(to);
@@ -120,7 +132,10 @@ describe('rules edits from the visual editor', () => {
 
   it('changes a match pattern in flow and block maps, quoting what must be quoted, and adds a condition', () => {
     const a = edit(BLOCK, { kind: 'setMatch', rule: 0, field: 'meterCategory', pattern: 'Storage' });
-    assert.deepEqual(changedLines(BLOCK, a), { removed: ['      meterCategory: Virtual Machines'], added: ['      meterCategory: Storage'] });
+    assert.deepEqual(changedLines(BLOCK, a), {
+      removed: ['      meterCategory: Virtual Machines'],
+      added: ['      meterCategory: Storage'],
+    });
     const b = edit(BLOCK, { kind: 'setMatch', rule: 1, field: 'resourceGroup', pattern: '*-shared' });
     assert.deepEqual(changedLines(BLOCK, b).added, ['    match: { resourceGroup: "*-shared" }']);
     assert.equal(parseRules(b).model.rules[1].match!.conditions[0].kind, 'field');
@@ -134,21 +149,51 @@ describe('rules edits from the visual editor', () => {
   });
 
   it('adds a rule at the end, in the style of the others (blank lines between rules in the sample)', () => {
-    const after = edit(SAMPLE, { kind: 'addRule', name: 'Backups', field: 'meterCategory', pattern: 'Backup', to: 'platform' });
+    const after = edit(SAMPLE, {
+      kind: 'addRule',
+      name: 'Backups',
+      field: 'meterCategory',
+      pattern: 'Backup',
+      to: 'platform',
+    });
     assert.deepEqual(changedLines(SAMPLE, after).removed, []);
-    assert.equal(after.length, SAMPLE.length + '\n  - name: Backups\n    match: { meterCategory: Backup }\n    to: platform\n'.length);
-    assert.match(after, /evenly: \[web, data\] \}\n\n {2}- name: Backups\n {4}match: \{ meterCategory: Backup \}\n {4}to: platform\n\nunallocated/);
+    assert.equal(
+      after.length,
+      SAMPLE.length + '\n  - name: Backups\n    match: { meterCategory: Backup }\n    to: platform\n'.length,
+    );
+    assert.match(
+      after,
+      /evenly: \[web, data\] \}\n\n {2}- name: Backups\n {4}match: \{ meterCategory: Backup \}\n {4}to: platform\n\nunallocated/,
+    );
     const model = valid(after);
     assert.equal(model.rules[model.rules.length - 1].name, 'Backups');
-    const tight = edit(BLOCK, { kind: 'addRule', name: 'Disks: premium', field: 'meterSubCategory', pattern: '*SSD*', to: 'web' });
-    assert.match(tight, /to: data\n {2}- name: "Disks: premium"\n {4}match: \{ meterSubCategory: "\*SSD\*" \}\n {4}to: web\nunallocated/);
+    const tight = edit(BLOCK, {
+      kind: 'addRule',
+      name: 'Disks: premium',
+      field: 'meterSubCategory',
+      pattern: '*SSD*',
+      to: 'web',
+    });
+    assert.match(
+      tight,
+      /to: data\n {2}- name: "Disks: premium"\n {4}match: \{ meterSubCategory: "\*SSD\*" \}\n {4}to: web\nunallocated/,
+    );
     valid(tight);
   });
 
   it('deletes a rule with the comment above it, keeping the spacing of the rest', () => {
     const after = edit(BLOCK, { kind: 'deleteRule', index: 0 });
-    assert.deepEqual(changedLines(BLOCK, after).removed, ['  # VMs go to web', '  - name: Virtual machines', '    match:', '      meterCategory: Virtual Machines', '    to: web']);
-    assert.deepEqual(valid(after).rules.map((r) => r.name), ['Shared', 'Rest']);
+    assert.deepEqual(changedLines(BLOCK, after).removed, [
+      '  # VMs go to web',
+      '  - name: Virtual machines',
+      '    match:',
+      '      meterCategory: Virtual Machines',
+      '    to: web',
+    ]);
+    assert.deepEqual(
+      valid(after).rules.map((r) => r.name),
+      ['Shared', 'Rest'],
+    );
     const n = parseRules(SAMPLE).model.rules.length;
     const sample = edit(SAMPLE, { kind: 'deleteRule', index: 2 });
     assert.equal(valid(sample).rules.length, n - 1);
@@ -159,11 +204,20 @@ describe('rules edits from the visual editor', () => {
 
   it('moves a rule: the blocks change places, the blank lines between them stay put', () => {
     const after = edit(BLOCK, { kind: 'moveRule', from: 2, to: 0 });
-    assert.deepEqual(valid(after).rules.map((r) => r.name), ['Rest', 'Virtual machines', 'Shared']);
-    assert.match(after, /rules:\n {2}- name: Rest\n {4}match: \{ customer: "\*" \}\n {4}to: data\n {2}# VMs go to web\n/);
+    assert.deepEqual(
+      valid(after).rules.map((r) => r.name),
+      ['Rest', 'Virtual machines', 'Shared'],
+    );
+    assert.match(
+      after,
+      /rules:\n {2}- name: Rest\n {4}match: \{ customer: "\*" \}\n {4}to: data\n {2}# VMs go to web\n/,
+    );
     const sample = edit(SAMPLE, { kind: 'moveRule', from: 0, to: 1 });
     const names = parseRules(SAMPLE).model.rules.map((r) => r.name);
-    assert.deepEqual(valid(sample).rules.map((r) => r.name), [names[1], names[0], ...names.slice(2)]);
+    assert.deepEqual(
+      valid(sample).rules.map((r) => r.name),
+      [names[1], names[0], ...names.slice(2)],
+    );
     assert.equal(sample.length, SAMPLE.length);
     assert.equal(edit(sample, { kind: 'moveRule', from: 1, to: 0 }), SAMPLE);
   });
@@ -190,14 +244,28 @@ describe('rules edits from the visual editor', () => {
     assert.match(after, /unused: infra\n/);
     const web = edit(SAMPLE, { kind: 'renameTarget', from: 'web', to: 'shop' });
     const m = valid(web);
-    assert.deepEqual(m.rules.filter((r) => r.split).map((r) => r.split!.shares.map((s) => s.target.value)), [['shop', 'data'], ['shop', 'data'], ['shop', 'data'], ['shop', 'data']]);
-    assert.equal(web.length, SAMPLE.length + (parseRules(SAMPLE).model.targetReferences.filter((r) => r.id === 'web').length + 1));
+    assert.deepEqual(
+      m.rules.filter((r) => r.split).map((r) => r.split!.shares.map((s) => s.target.value)),
+      [
+        ['shop', 'data'],
+        ['shop', 'data'],
+        ['shop', 'data'],
+        ['shop', 'data'],
+      ],
+    );
+    assert.equal(
+      web.length,
+      SAMPLE.length + (parseRules(SAMPLE).model.targetReferences.filter((r) => r.id === 'web').length + 1),
+    );
     assert.equal(planRulesEdit(SAMPLE, { kind: 'renameTarget', from: 'web', to: 'data' }).ok, false);
   });
 
   it('sets, changes and removes `unallocated:`', () => {
     const changed = edit(BLOCK, { kind: 'setUnallocated', target: 'data' });
-    assert.deepEqual(changedLines(BLOCK, changed), { removed: ['unallocated: web   # leftovers'], added: ['unallocated: data   # leftovers'] });
+    assert.deepEqual(changedLines(BLOCK, changed), {
+      removed: ['unallocated: web   # leftovers'],
+      added: ['unallocated: data   # leftovers'],
+    });
     const removed = edit(BLOCK, { kind: 'setUnallocated', target: null });
     assert.equal(valid(removed).unallocated, undefined);
     assert.ok(removed.endsWith('    to: data\n'));

@@ -26,19 +26,33 @@ describe('rules editor preview on the sample month', function () {
     const editor = await runRules(RULES, TEXT, {});
     const cli = await runRules(RULES, TEXT, { harvest: 'rules' });
     assert.ok(cli.result?.ok);
-    const preview = buildRulesPreview({ uri: URI, parsed: editor.parsed, data: { result: editor.result, harvest: editor.harvest, problems: editor.dataProblems, files: editor.files }, issues: editor.issues });
+    const preview = buildRulesPreview({
+      uri: URI,
+      parsed: editor.parsed,
+      data: { result: editor.result, harvest: editor.harvest, problems: editor.dataProblems, files: editor.files },
+      issues: editor.issues,
+    });
     assert.equal(preview.status, 'ready');
-    assert.deepEqual(preview.targets.map((t) => [t.id, t.amount, t.charged]), cli.result!.targets.map((t) => [t.id, formatCents(t.amount), formatCents(t.charged)]));
+    assert.deepEqual(
+      preview.targets.map((t) => [t.id, t.amount, t.charged]),
+      cli.result!.targets.map((t) => [t.id, formatCents(t.amount), formatCents(t.charged)]),
+    );
     assert.equal(preview.conservation.total, formatCents(cli.result!.total));
     assert.equal(preview.unallocated.amount, formatCents(cli.result!.unallocated.amount));
     assert.ok(preview.conservation.balanced);
     const sum = preview.targets.reduce((s, t) => s.plus(t.amount), new Decimal(preview.unallocated.amount));
     assert.equal(sum.toFixed(2), preview.conservation.total);
-    assert.deepEqual(preview.rules.map((r) => r.allocated), cli.result!.rules.map((r) => formatCents(r.allocated)));
+    assert.deepEqual(
+      preview.rules.map((r) => r.allocated),
+      cli.result!.rules.map((r) => formatCents(r.allocated)),
+    );
     assert.equal(preview.unallocated.catchAll, 'platform');
     assert.ok(preview.targets.find((t) => t.id === 'platform')!.catchAll);
     const split = preview.rules.find((r) => r.destination.kind === 'split' && r.destination.method === 'percent')!;
-    assert.deepEqual(split.destination.kind === 'split' && split.destination.shares.map((s) => s.percent), ['60', '40']);
+    assert.deepEqual(split.destination.kind === 'split' && split.destination.shares.map((s) => s.percent), [
+      '60',
+      '40',
+    ]);
     // The sample's marketing tag names no target: the tag rule's card says so, with the engine's words.
     const tagRule = preview.rules.find((r) => r.destination.kind === 'tag')!;
     const tagWarning = editor.result!.warnings.find((w) => w.code === 'tag-value-no-target')!;
@@ -48,10 +62,17 @@ describe('rules editor preview on the sample month', function () {
   it('says the rules have errors instead of showing numbers of a half-understood file', async () => {
     const broken = TEXT.replace('to: fabrikam', 'to: nobody');
     const run = await runRules(RULES, broken, {});
-    const preview = buildRulesPreview({ uri: URI, parsed: run.parsed, data: { result: run.result, problems: run.dataProblems, files: run.files } });
+    const preview = buildRulesPreview({
+      uri: URI,
+      parsed: run.parsed,
+      data: { result: run.result, problems: run.dataProblems, files: run.files },
+    });
     assert.equal(preview.status, 'rules-errors');
     const problem = preview.problems.find((p) => p.code === 'unknown-target')!;
-    assert.equal(broken.split('\n')[problem.range!.start.line].slice(problem.range!.start.character, problem.range!.end.character), 'nobody');
+    assert.equal(
+      broken.split('\n')[problem.range!.start.line].slice(problem.range!.start.character, problem.range!.end.character),
+      'nobody',
+    );
   });
 
   it('drills down to exactly the lines the engine counted per rule, and pages them', async () => {
@@ -75,13 +96,17 @@ describe('rules editor preview on the sample month', function () {
     const csv = readFileSync(all.lines[0].file, 'utf8').split(/\r?\n/);
     for (const l of all.lines.slice(0, 50)) {
       const record = csv[l.line - 1];
-      for (const value of [l.resourceGroup, l.meterName, l.customer]) if (value) assert.ok(record.includes(value), `${l.line}: ${value} in ${record}`);
+      for (const value of [l.resourceGroup, l.meterName, l.customer])
+        if (value) assert.ok(record.includes(value), `${l.line}: ${value} in ${record}`);
     }
     // Unmatched: the lines no rule takes (as many as the engine says), and those whose tag names no target.
     const unmatched = await lines.page(model, run.files, 'MDY', { kind: 'unmatched' }, 0, 100000);
     const noRule = unmatched.lines.filter((l) => l.rule === '(no rule)');
     assert.equal(noRule.length, run.result!.unmatched.lines);
-    assert.equal(noRule.reduce((s, l) => s.plus(l.amount), new Decimal(0)).toFixed(), run.result!.unmatched.amount.toFixed());
+    assert.equal(
+      noRule.reduce((s, l) => s.plus(l.amount), new Decimal(0)).toFixed(),
+      run.result!.unmatched.amount.toFixed(),
+    );
     const tagRules = new Set(model.rules.filter((r) => r.to?.kind === 'tag').map((r) => r.name));
     assert.ok(unmatched.lines.every((l) => l.rule === '(no rule)' || tagRules.has(l.rule)));
   });
@@ -92,11 +117,19 @@ describe('rules editor preview on the sample month', function () {
     const outcome = planRulesEdit(TEXT, { kind: 'setUnallocated', target: 'web' });
     assert.ok(outcome.ok);
     const text = applySplices(TEXT, outcome.splices);
-    const cached = await runRules(RULES, text, { cachedLines: { key: first.dataKey, lines: first.lines!, harvest: first.harvest } });
+    const cached = await runRules(RULES, text, {
+      cachedLines: { key: first.dataKey, lines: first.lines!, harvest: first.harvest },
+    });
     const fresh = await runRules(RULES, text, {});
     assert.equal(cached.harvest, first.harvest, 'the kept harvest is used, not made again');
-    assert.deepEqual(cached.result!.targets.map((t) => [t.id, t.amount.toFixed()]), fresh.result!.targets.map((t) => [t.id, t.amount.toFixed()]));
-    assert.deepEqual(cached.dataProblems.map((p) => p.code), fresh.dataProblems.map((p) => p.code));
+    assert.deepEqual(
+      cached.result!.targets.map((t) => [t.id, t.amount.toFixed()]),
+      fresh.result!.targets.map((t) => [t.id, t.amount.toFixed()]),
+    );
+    assert.deepEqual(
+      cached.dataProblems.map((p) => p.code),
+      fresh.dataProblems.map((p) => p.code),
+    );
   });
 
   it('re-routes the kept lines after an edit, without reading the files again', async () => {

@@ -10,9 +10,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type Decimal from 'decimal.js';
-import { DAILY_COLUMNS, PRICE_LIST_COLUMNS, RECON_COLUMNS, SAMPLE_PATHS, generateSamples, type GeneratedSamples, type PlantedDefect } from '../../scripts/generate-samples';
+import {
+  DAILY_COLUMNS,
+  PRICE_LIST_COLUMNS,
+  RECON_COLUMNS,
+  SAMPLE_PATHS,
+  generateSamples,
+  type GeneratedSamples,
+  type PlantedDefect,
+} from '../../scripts/generate-samples';
 import { Dec, ZERO, floorCents, formatPrice, parseDecimal, roundCents } from '../../src/core/money';
-import { chargedFraction, grossPrice, rateCumulative, tiersFromRangeMins, type PriceTier } from '../../src/core/rating/formula';
+import {
+  chargedFraction,
+  grossPrice,
+  rateCumulative,
+  tiersFromRangeMins,
+  type PriceTier,
+} from '../../src/core/rating/formula';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -34,7 +48,11 @@ interface Table {
 function table(content: Buffer): Table {
   const raw = parse(content, { bom: true, relax_column_count: true }) as string[][];
   const [header, ...records] = raw;
-  return { header, raw: records, rows: records.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]]))) };
+  return {
+    header,
+    raw: records,
+    rows: records.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]]))),
+  };
 }
 
 const num = (text: string): Decimal => {
@@ -62,7 +80,10 @@ function priceList(t: Table): { byMeter: Map<string, ListPrice>; byProductSku: M
   const bands = new Map<string, { min: Decimal; unitPrice: Decimal }[]>();
   const byProductSku = new Map<string, string>();
   for (const r of t.rows) {
-    bands.set(r.MeterIds, [...(bands.get(r.MeterIds) ?? []), { min: num(r.PricingTierRangeMin), unitPrice: num(r.UnitPrice) }]);
+    bands.set(r.MeterIds, [
+      ...(bands.get(r.MeterIds) ?? []),
+      { min: num(r.PricingTierRangeMin), unitPrice: num(r.UnitPrice) },
+    ]);
     byProductSku.set(`${r.ProductId}|${r.SkuId}`, r.MeterIds);
   }
   const byMeter = new Map<string, ListPrice>();
@@ -105,12 +126,15 @@ describe('demo samples', () => {
   it('generates the same bytes on every run', function () {
     this.timeout(20000);
     const again = generateSamples();
-    for (const [rel, content] of gen.files) assert.ok(again.files.get(rel)!.equals(content), `${rel} changed between two runs`);
+    for (const [rel, content] of gen.files)
+      assert.ok(again.files.get(rel)!.equals(content), `${rel} changed between two runs`);
   });
 
   it('writes the CSV files as Partner Center does: UTF-8 with BOM, CRLF line ends, the documented header', () => {
     const expected: [string, readonly string[]][] = [
-      [SAMPLE_PATHS.daily, DAILY_COLUMNS], [SAMPLE_PATHS.recon, RECON_COLUMNS], [SAMPLE_PATHS.priceList, PRICE_LIST_COLUMNS],
+      [SAMPLE_PATHS.daily, DAILY_COLUMNS],
+      [SAMPLE_PATHS.recon, RECON_COLUMNS],
+      [SAMPLE_PATHS.priceList, PRICE_LIST_COLUMNS],
     ];
     for (const [rel, columns] of expected) {
       const bytes = gen.files.get(rel)!;
@@ -129,15 +153,26 @@ describe('demo samples', () => {
   it('has a realistic month of daily rows, every one with all 55 cells and on one line', () => {
     assert.ok(daily.rows.length >= 2000 && daily.rows.length <= 4000, `${daily.rows.length} rows`);
     for (const cells of [...daily.raw, ...recon.raw]) {
-      assert.ok(cells.every((c) => !/[\r\n]/.test(c)), 'a cell spans lines: record lines would not be row index + 2');
+      assert.ok(
+        cells.every((c) => !/[\r\n]/.test(c)),
+        'a cell spans lines: record lines would not be row index + 2',
+      );
     }
     daily.raw.forEach((cells, i) => assert.equal(cells.length, 55, `daily line ${i + 2}`));
     recon.raw.forEach((cells, i) => assert.equal(cells.length, 46, `recon line ${i + 2}`));
     assert.deepEqual(new Set(daily.rows.map((r) => r.InvoiceNumber)), new Set(['G045218973']));
-    assert.deepEqual(new Set(daily.rows.map((r) => r.ChargeStartDate + '-' + r.ChargeEndDate)), new Set(['07/01/2026-07/31/2026']));
-    const days = new Set(daily.rows.filter((_r, i) => !isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2)).map((r) => r.UsageDate));
+    assert.deepEqual(
+      new Set(daily.rows.map((r) => r.ChargeStartDate + '-' + r.ChargeEndDate)),
+      new Set(['07/01/2026-07/31/2026']),
+    );
+    const days = new Set(
+      daily.rows.filter((_r, i) => !isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2)).map((r) => r.UsageDate),
+    );
     assert.equal(days.size, 31);
-    assert.ok([...days].every((d) => /^07\/\d{2}\/2026$/.test(d)), 'MM/DD/YYYY with leading zeros');
+    assert.ok(
+      [...days].every((d) => /^07\/\d{2}\/2026$/.test(d)),
+      'MM/DD/YYYY with leading zeros',
+    );
     assert.deepEqual(new Set(daily.rows.map((r) => r.PCToBCExchangeRate)), new Set(['0.921434']));
   });
 
@@ -146,8 +181,19 @@ describe('demo samples', () => {
     const committed = JSON.parse(gen.files.get(SAMPLE_PATHS.defects)!.toString('utf8')) as PlantedDefect[];
     assert.deepEqual(committed, gen.defects);
     assert.deepEqual(gen.defects.map((d) => d.code).sort(), [
-      'credit-disagreement', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'eup-mismatch', 'invalid-value', 'invalid-value',
-      'recon-daily-mismatch', 'subtotal-mismatch', 'total-mismatch', 'total-mismatch', 'unitprice-mismatch', 'usage-date-outside-period',
+      'credit-disagreement',
+      'eup-mismatch',
+      'eup-mismatch',
+      'eup-mismatch',
+      'eup-mismatch',
+      'invalid-value',
+      'invalid-value',
+      'recon-daily-mismatch',
+      'subtotal-mismatch',
+      'total-mismatch',
+      'total-mismatch',
+      'unitprice-mismatch',
+      'usage-date-outside-period',
     ]);
     for (const d of gen.defects) {
       const t = files[d.file];
@@ -159,7 +205,9 @@ describe('demo samples', () => {
   it('follows the documented cumulative rating on every daily row that carries no planted defect', () => {
     // Month-to-date units per rating group and day; rows whose quantity does not parse count for nothing.
     const key = (r: Record<string, string>) =>
-      [r.CustomerId, r.SubscriptionId, r.MeterId, r.ChargeStartDate, pct(r.PartnerEarnedCreditPercentage).gt(0)].join('|');
+      [r.CustomerId, r.SubscriptionId, r.MeterId, r.ChargeStartDate, pct(r.PartnerEarnedCreditPercentage).gt(0)].join(
+        '|',
+      );
     const perDay = new Map<string, Decimal[]>();
     for (const r of daily.rows) {
       const q = parseDecimal(r.Quantity);
@@ -168,8 +216,16 @@ describe('demo samples', () => {
       days[usDay(r.UsageDate)] = days[usDay(r.UsageDate)].plus(q);
       perDay.set(key(r), days);
     }
-    const bcu = (r: Record<string, string>): Decimal => perDay.get(key(r))!.slice(1, usDay(r.UsageDate) + 1).reduce((a, b) => a.plus(b), ZERO);
-    const bcuBefore = (r: Record<string, string>): Decimal => perDay.get(key(r))!.slice(1, usDay(r.UsageDate)).reduce((a, b) => a.plus(b), ZERO);
+    const bcu = (r: Record<string, string>): Decimal =>
+      perDay
+        .get(key(r))!
+        .slice(1, usDay(r.UsageDate) + 1)
+        .reduce((a, b) => a.plus(b), ZERO);
+    const bcuBefore = (r: Record<string, string>): Decimal =>
+      perDay
+        .get(key(r))!
+        .slice(1, usDay(r.UsageDate))
+        .reduce((a, b) => a.plus(b), ZERO);
     let unrounded = 0;
     let scientific = 0;
 
@@ -186,9 +242,13 @@ describe('demo samples', () => {
       const expectedEup = r.BenefitId ? ZERO : rateCumulative(bcu(r), num(r.UnitPrice), fraction, list.tiers).eup;
       // A free allowance is billed as real billed exports show it: the price of the band the day's units fall in.
       const span = bcu(r).minus(bcuBefore(r));
-      const allowance = list.tiers.length > 1 && list.tiers[0].unitPrice.isZero() && !r.BenefitId && span.gt(0)
-        ? grossPrice(bcu(r), ZERO, list.tiers).minus(grossPrice(bcuBefore(r), ZERO, list.tiers)).div(span).times(fraction)
-        : undefined;
+      const allowance =
+        list.tiers.length > 1 && list.tiers[0].unitPrice.isZero() && !r.BenefitId && span.gt(0)
+          ? grossPrice(bcu(r), ZERO, list.tiers)
+              .minus(grossPrice(bcuBefore(r), ZERO, list.tiers))
+              .div(span)
+              .times(fraction)
+          : undefined;
       const billed = parseDecimal(r.BillingPreTaxTotal);
       const pricing = parseDecimal(r.PricingPreTaxTotal);
       // Real billed exports do not round totals to cents: the total is EUP x Quantity (x FX) as printed.
@@ -200,7 +260,7 @@ describe('demo samples', () => {
         r.EffectiveUnitPrice !== printedPrice(allowance ?? expectedEup) && 'EffectiveUnitPrice',
         (!q || !near(billed, eup.times(q).times(fx))) && (q ? 'BillingPreTaxTotal' : 'Quantity'),
         q && !near(pricing, eup.times(q)) && 'PricingPreTaxTotal',
-        (r.CreditPercentage !== r.PartnerEarnedCreditPercentage) && 'CreditPercentage',
+        r.CreditPercentage !== r.PartnerEarnedCreditPercentage && 'CreditPercentage',
         !/^07\//.test(r.UsageDate) && 'UsageDate',
       ].filter(Boolean);
       if (planted) {
@@ -221,11 +281,13 @@ describe('demo samples', () => {
     daily.rows.forEach((r, i) => {
       const pec = pct(r.PartnerEarnedCreditPercentage);
       assert.ok(r.PartnerEarnedCreditPercentage === '' || r.PartnerEarnedCreditPercentage === '15');
-      if (r.BenefitId || / Spot$/.test(r.MeterName) || r.PublisherName !== 'Microsoft') assert.ok(pec.eq(0), `${r.MeterName} earns PEC`);
+      if (r.BenefitId || / Spot$/.test(r.MeterName) || r.PublisherName !== 'Microsoft')
+        assert.ok(pec.eq(0), `${r.MeterName} earns PEC`);
       if (r.BenefitId) assert.equal(r.EffectiveUnitPrice, '0.00');
       assert.equal(r.BenefitType, r.BenefitId ? 'Reservation' : 'Charge');
       assert.equal(r.CreditType, pec.gt(0) ? 'Partner Earned Credit Applied' : 'Credit Not Applied');
-      if (!isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2)) assert.equal(r.CreditPercentage, r.PartnerEarnedCreditPercentage);
+      if (!isPlanted(gen.defects, SAMPLE_PATHS.daily, i + 2))
+        assert.equal(r.CreditPercentage, r.PartnerEarnedCreditPercentage);
     });
     // Both cases exist: PEC on most rows, none on some, and a meter that has both in one Azure plan.
     const withPec = daily.rows.filter((r) => r.PartnerEarnedCreditPercentage === '15').length;
@@ -242,11 +304,22 @@ describe('demo samples', () => {
       if (r.MeterDescription) {
         const meter = prices.byProductSku.get(`${r.ProductId}|${r.SkuId}`)!;
         const list = prices.byMeter.get(meter)!;
-        const pec = r.PriceAdjustmentDescription === '["15.0% Partner earned credit for services managed"]' ? new Dec('0.15') : ZERO;
+        const pec =
+          r.PriceAdjustmentDescription === '["15.0% Partner earned credit for services managed"]'
+            ? new Dec('0.15')
+            : ZERO;
         if (!pec.gt(0)) assert.equal(r.PriceAdjustmentDescription, '');
         assert.equal(r.UnitPrice, list.first.toFixed(), `line ${line} UnitPrice`);
-        assert.equal(r.EffectiveUnitPrice, formatPrice(rateCumulative(bq, list.first, chargedFraction(pec), list.tiers).eup), `line ${line} EUP`);
-        assert.equal(r.Subtotal, cents(floorCents(floorCents(eup.times(bq)).times(fx))), `line ${line} Subtotal (usage formula)`);
+        assert.equal(
+          r.EffectiveUnitPrice,
+          formatPrice(rateCumulative(bq, list.first, chargedFraction(pec), list.tiers).eup),
+          `line ${line} EUP`,
+        );
+        assert.equal(
+          r.Subtotal,
+          cents(floorCents(floorCents(eup.times(bq)).times(fx))),
+          `line ${line} Subtotal (usage formula)`,
+        );
       } else {
         assert.equal(r.EffectiveUnitPrice, r.UnitPrice, `line ${line}: no discount, so EUP = UnitPrice`);
         assert.equal(r.Subtotal, cents(floorCents(eup.times(fx)).times(bq)), `line ${line} Subtotal (seat formula)`);
@@ -257,8 +330,13 @@ describe('demo samples', () => {
     const types = new Set(recon.rows.map((r) => r.ChargeType));
     for (const t of ['new', 'cycleCharge', 'addQuantity', 'removeQuantity']) assert.ok(types.has(t), t);
     const refund = recon.rows.find((r) => r.ChargeType === 'removeQuantity')!;
-    for (const c of ['Quantity', 'BillableQuantity', 'Subtotal', 'TaxTotal', 'Total']) assert.ok(num(refund[c]).lt(0), c);
-    assert.ok(recon.rows.some((r) => r.ReservationOrderId !== '' && daily.rows.some((d) => d.BenefitOrderId === r.ReservationOrderId)));
+    for (const c of ['Quantity', 'BillableQuantity', 'Subtotal', 'TaxTotal', 'Total'])
+      assert.ok(num(refund[c]).lt(0), c);
+    assert.ok(
+      recon.rows.some(
+        (r) => r.ReservationOrderId !== '' && daily.rows.some((d) => d.BenefitOrderId === r.ReservationOrderId),
+      ),
+    );
   });
 
   it('bills each meter of an Azure plan on at most two usage lines, which match the daily totals within a cent a row', () => {
@@ -269,17 +347,40 @@ describe('demo samples', () => {
       const planKey = `${r.CustomerId}|${r.SubscriptionId}|${meter}`;
       lines.set(planKey, (lines.get(planKey) ?? 0) + 1);
       // The daily rows this line bills: same plan, meter and PEC part; covered usage and unreadable rows excluded.
-      const rows = daily.rows.filter((d) => d.CustomerId === r.CustomerId && d.SubscriptionId === r.SubscriptionId && d.MeterId === meter
-        && pct(d.PartnerEarnedCreditPercentage).gt(0) === pec && !d.BenefitId && parseDecimal(d.Quantity));
+      const rows = daily.rows.filter(
+        (d) =>
+          d.CustomerId === r.CustomerId &&
+          d.SubscriptionId === r.SubscriptionId &&
+          d.MeterId === meter &&
+          pct(d.PartnerEarnedCreditPercentage).gt(0) === pec &&
+          !d.BenefitId &&
+          parseDecimal(d.Quantity),
+      );
       assert.ok(rows.length > 0);
       // The tie-out's planted line bills more than the daily rows hold, on purpose (planted-defects.json).
-      if (gen.defects.some((d) => d.code === 'recon-daily-mismatch' && d.file === SAMPLE_PATHS.recon && d.line === recon.rows.indexOf(r) + 2)) continue;
-      assert.equal(rows.reduce((s, d) => s.plus(num(d.Quantity)), ZERO).toFixed(), num(r.BillableQuantity).toFixed(), `${r.SkuName} BillableQuantity`);
+      if (
+        gen.defects.some(
+          (d) =>
+            d.code === 'recon-daily-mismatch' && d.file === SAMPLE_PATHS.recon && d.line === recon.rows.indexOf(r) + 2,
+        )
+      )
+        continue;
+      assert.equal(
+        rows.reduce((s, d) => s.plus(num(d.Quantity)), ZERO).toFixed(),
+        num(r.BillableQuantity).toFixed(),
+        `${r.SkuName} BillableQuantity`,
+      );
       const dailySum = rows.reduce((s, d) => s.plus(parseDecimal(d.BillingPreTaxTotal) ?? ZERO), ZERO);
       const gap = dailySum.minus(num(r.Subtotal)).abs();
-      assert.ok(gap.lte(new Dec('0.01').times(rows.length)), `${r.CustomerName} ${r.SkuName} (PEC ${pec}): daily ${dailySum} vs recon ${r.Subtotal} over ${rows.length} rows`);
+      assert.ok(
+        gap.lte(new Dec('0.01').times(rows.length)),
+        `${r.CustomerName} ${r.SkuName} (PEC ${pec}): daily ${dailySum} vs recon ${r.Subtotal} over ${rows.length} rows`,
+      );
     }
     assert.ok([...lines.values()].every((n) => n <= 2));
-    assert.ok([...lines.values()].some((n) => n === 2), 'no meter had PEC on part of the month');
+    assert.ok(
+      [...lines.values()].some((n) => n === 2),
+      'no meter had PEC on part of the month',
+    );
   });
 });

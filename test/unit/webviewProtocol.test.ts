@@ -28,8 +28,19 @@ describe('rules editor webview protocol', () => {
       { type: 'revealLine', file: '/data/usage.csv', line: 12 },
       { type: 'checkFile', file: '/data/usage.csv' },
       {
-        type: 'snapshotReply', id: 1,
-        snapshot: { status: 'ready', tab: 'targets', total: '1.00', balanced: true, targets: { web: '1.00' }, unallocated: '0.00', rules: {}, percents: {}, errors: [] },
+        type: 'snapshotReply',
+        id: 1,
+        snapshot: {
+          status: 'ready',
+          tab: 'targets',
+          total: '1.00',
+          balanced: true,
+          targets: { web: '1.00' },
+          unallocated: '0.00',
+          rules: {},
+          percents: {},
+          errors: [],
+        },
       },
     ];
     for (const m of good) assert.deepEqual(parseFromWebview(m), m, JSON.stringify(m));
@@ -37,7 +48,11 @@ describe('rules editor webview protocol', () => {
 
   it('drops anything else: unknown types, extra or missing fields, wrong types, out-of-range numbers', () => {
     const bad: unknown[] = [
-      null, 'ready', [], { type: 'eval', code: '1' }, { type: 'ready', extra: 1 },
+      null,
+      'ready',
+      [],
+      { type: 'eval', code: '1' },
+      { type: 'ready', extra: 1 },
       { type: 'edit' },
       { type: 'edit', edit: { kind: 'setPercent', rule: 6, target: 'web' } },
       { type: 'edit', edit: { kind: 'setPercent', rule: '6', target: 'web', percent: '55' } },
@@ -71,14 +86,25 @@ describe('rules editor view state', () => {
   it('restores a saved state as it was', () => {
     const saved = { tab: 'rules', drill: { kind: 'rule', index: 3 }, drillScroll: 480 };
     assert.deepEqual(restoreViewState(saved), saved);
-    assert.deepEqual(restoreViewState(JSON.parse(JSON.stringify({ tab: 'problems', drillScroll: 0 }))), { tab: 'problems', drill: undefined, drillScroll: 0 });
+    assert.deepEqual(restoreViewState(JSON.parse(JSON.stringify({ tab: 'problems', drillScroll: 0 }))), {
+      tab: 'problems',
+      drill: undefined,
+      drillScroll: 0,
+    });
   });
 
   it('turns a missing, older or damaged state into a usable one', () => {
     assert.deepEqual(restoreViewState(undefined), INITIAL_VIEW_STATE);
     assert.deepEqual(restoreViewState('x'), INITIAL_VIEW_STATE);
-    assert.deepEqual(restoreViewState({ tab: 'budgets', drill: { kind: 'rule', index: -1 }, drillScroll: 50 }), { tab: 'targets', drill: undefined, drillScroll: 0 });
-    assert.deepEqual(restoreViewState({ tab: 'targets', drill: { kind: 'target', id: 'web' }, drillScroll: Number.NaN }), { tab: 'targets', drill: { kind: 'target', id: 'web' }, drillScroll: 0 });
+    assert.deepEqual(restoreViewState({ tab: 'budgets', drill: { kind: 'rule', index: -1 }, drillScroll: 50 }), {
+      tab: 'targets',
+      drill: undefined,
+      drillScroll: 0,
+    });
+    assert.deepEqual(
+      restoreViewState({ tab: 'targets', drill: { kind: 'target', id: 'web' }, drillScroll: Number.NaN }),
+      { tab: 'targets', drill: { kind: 'target', id: 'web' }, drillScroll: 0 },
+    );
   });
 
   it('renders only the rows in view of a 100 000-line drill-down, plus a margin', () => {

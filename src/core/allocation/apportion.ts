@@ -57,7 +57,11 @@ export class LineApportioner {
     if (purchase !== undefined) {
       const c = this.result.routing.commitments.get(purchase);
       if (c?.kind === 'amortized') {
-        return merge(c.parts.flatMap((p) => this.resolve(p.channel, p.destination).map((s) => ({ ...s, fraction: s.fraction.times(p.fraction) }))));
+        return merge(
+          c.parts.flatMap((p) =>
+            this.resolve(p.channel, p.destination).map((s) => ({ ...s, fraction: s.fraction.times(p.fraction) })),
+          ),
+        );
       }
       if (c?.kind === 'unused') return [{ target: c.target, channel: UNUSED_COMMITMENT, fraction: Rational.ONE }];
       return this.resolve(channel, route.destination);
@@ -87,7 +91,9 @@ export class LineApportioner {
     const same = (d: LineDestination): boolean => JSON.stringify(d) === JSON.stringify(route.destination);
     // Lines of a (rule, destination, family) whose retail summed to zero or less received nothing from the engine.
     if (!c.parts.some((p) => p.channel === channel && p.family === family && same(p.destination))) return undefined;
-    const amount = Rational.fromDecimal(c.purchase).times(Rational.fromDecimal(line.retail)).div(Rational.fromDecimal(c.weight));
+    const amount = Rational.fromDecimal(c.purchase)
+      .times(Rational.fromDecimal(line.retail))
+      .div(Rational.fromDecimal(c.weight));
     return { commitment: key, amount, shares: this.resolve(channel, route.destination) };
   }
 
@@ -101,7 +107,11 @@ export class LineApportioner {
       case 'target':
         return [{ target: d.target, channel, fraction: Rational.ONE }];
       case 'pool':
-        return (this.result.routing.poolShares.get(d.rule) ?? []).map((s) => ({ target: s.target, channel, fraction: s.fraction }));
+        return (this.result.routing.poolShares.get(d.rule) ?? []).map((s) => ({
+          target: s.target,
+          channel,
+          fraction: s.fraction,
+        }));
       case 'unmatched':
       case 'tagMiss':
         return [{ target: this.rules.unallocatedTarget, channel, fraction: Rational.ONE }];
@@ -128,7 +138,11 @@ export function apportion(amount: Decimal, fractions: readonly Rational[], minSc
   const scale = Math.max(minScale, amount.decimalPlaces());
   const exact = Rational.fromDecimal(amount);
   const units = BigInt(amount.times(new Dec(10).pow(scale)).toFixed(0));
-  return largestRemainder(fractions.map((f) => exact.times(f)), units, scale).map((u) => unitsToDecimal(u, scale));
+  return largestRemainder(
+    fractions.map((f) => exact.times(f)),
+    units,
+    scale,
+  ).map((u) => unitsToDecimal(u, scale));
 }
 
 /** One cell of the report: a target (undefined: unallocated) and the channel (rule or pseudo rule) that fed it. */

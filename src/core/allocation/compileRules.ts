@@ -18,7 +18,13 @@ export type LinePredicate = (line: CostLine) => boolean;
 export type CompiledDestination =
   | { kind: 'target'; target: number }
   | { kind: 'tag'; tagKey: string }
-  | { kind: 'split'; method: 'evenly' | 'percent' | 'proportional'; targets: number[]; percents?: Rational[]; basis: Basis };
+  | {
+      kind: 'split';
+      method: 'evenly' | 'percent' | 'proportional';
+      targets: number[];
+      percents?: Rational[];
+      basis: Basis;
+    };
 
 export interface CompiledRule {
   index: number;
@@ -74,7 +80,10 @@ export function compileRules(model: RulesFile): CompiledRules {
         kind: 'split',
         method: decl.split.method,
         targets: decl.split.shares.map((s) => resolve(s.target.value)),
-        percents: decl.split.method === 'percent' ? decl.split.shares.map((s) => Rational.fromDecimal(s.percent!.value)) : undefined,
+        percents:
+          decl.split.method === 'percent'
+            ? decl.split.shares.map((s) => Rational.fromDecimal(s.percent!.value))
+            : undefined,
         basis: decl.split.basis?.value ?? 'direct',
       };
     } else throw new Error(`compileRules: rule ${decl.index + 1} has no destination in a valid model`);
@@ -95,7 +104,10 @@ export function compileRules(model: RulesFile): CompiledRules {
     unallocatedTarget: model.unallocated ? resolve(model.unallocated.value) : undefined,
     amount: model.amount,
     currency: model.currency?.value.toUpperCase(),
-    pecKeepTarget: model.pec?.mode.value === 'keep' && model.pec.to && model.amount !== 'retail' ? resolve(model.pec.to.value) : undefined,
+    pecKeepTarget:
+      model.pec?.mode.value === 'keep' && model.pec.to && model.amount !== 'retail'
+        ? resolve(model.pec.to.value)
+        : undefined,
     amortize: model.commitments?.amortize?.value === true,
     unusedCommitmentTarget: model.commitments?.unused ? resolve(model.commitments.unused.value) : undefined,
   };
@@ -155,8 +167,10 @@ export function routeLine(rules: CompiledRules, line: CostLine): LineRoute {
 
 /** Which amount of a line is allocated; `fallback` tells that the chosen kind was missing and billed was used. */
 export function lineAmount(kind: AmountKind, line: CostLine): { amount: Decimal; fallback: boolean } {
-  if (kind === 'retail') return line.retail ? { amount: line.retail, fallback: false } : { amount: line.billed, fallback: true };
-  if (kind === 'effective') return line.effective ? { amount: line.effective, fallback: false } : { amount: line.billed, fallback: true };
+  if (kind === 'retail')
+    return line.retail ? { amount: line.retail, fallback: false } : { amount: line.billed, fallback: true };
+  if (kind === 'effective')
+    return line.effective ? { amount: line.effective, fallback: false } : { amount: line.billed, fallback: true };
   return { amount: line.billed, fallback: false };
 }
 

@@ -23,7 +23,19 @@ import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
-import { GroupLane, LANE_DATE, LANE_FIRST, LANE_RAGGED, NUM, cellText, parsePlainDecimal, recordValues, scanRecords, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import {
+  GroupLane,
+  LANE_DATE,
+  LANE_FIRST,
+  LANE_RAGGED,
+  NUM,
+  cellText,
+  parsePlainDecimal,
+  recordValues,
+  scanRecords,
+  type ByteInput,
+  type ByteRecord,
+} from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
@@ -82,7 +94,10 @@ export interface ReadCostLinesOptions {
   parallelBytes?: number;
 }
 
-type ReaderEvent = { kind: 'header'; header: BillingHeader } | { kind: 'row'; record: CsvRecord } | { kind: 'finding'; finding: Finding };
+type ReaderEvent =
+  | { kind: 'header'; header: BillingHeader }
+  | { kind: 'row'; record: CsvRecord }
+  | { kind: 'finding'; finding: Finding };
 
 /**
  * The billing reader calls back; the engine wants a stream. This adapter runs the reader over a source whose chunks
@@ -144,12 +159,19 @@ async function* readerEvents(source: TextSource, signal?: AbortSignal): AsyncGen
 /** The kind of a billing file, from its header alone. */
 export async function billingFileKind(source: TextSource): Promise<FileKind | undefined> {
   let kind: FileKind | undefined;
-  await readBillingFile(source, { onHeader: (h) => ((kind = h.kind), false), onRow: () => undefined, onFinding: () => undefined });
+  await readBillingFile(source, {
+    onHeader: (h) => ((kind = h.kind), false),
+    onRow: () => undefined,
+    onFinding: () => undefined,
+  });
   return kind;
 }
 
 /** Reads cost lines from billing files (any order; daily usage is read first, reconciliation last). */
-export async function* readCostLines(sources: readonly TextSource[], options: ReadCostLinesOptions = {}): AsyncGenerator<CostLine> {
+export async function* readCostLines(
+  sources: readonly TextSource[],
+  options: ReadCostLinesOptions = {},
+): AsyncGenerator<CostLine> {
   for await (const batch of readCostLineBatches(sources, options)) yield* batch;
 }
 
@@ -157,7 +179,10 @@ export async function* readCostLines(sources: readonly TextSource[], options: Re
  * The same lines in batches (in order): a consumer of a big month saves a promise per line. Each batch is handed
  * out once and not touched again.
  */
-export async function* readCostLineBatches(sources: readonly TextSource[], options: ReadCostLinesOptions = {}): AsyncGenerator<CostLine[]> {
+export async function* readCostLineBatches(
+  sources: readonly TextSource[],
+  options: ReadCostLinesOptions = {},
+): AsyncGenerator<CostLine[]> {
   const kinds = new Map<TextSource, FileKind | undefined>();
   for (const s of sources) kinds.set(s, await billingFileKind(s));
   const order: FileKind[] = ['daily-usage', 'focus', 'reconciliation'];
@@ -188,9 +213,18 @@ export async function* readCostLineBatches(sources: readonly TextSource[], optio
 /** Lines the reference path hands out at a time. */
 const BATCH_LINES = 1024;
 
-async function warnUnusedDuplicates(source: TextSource, kind: CostSourceKind, options: ReadCostLinesOptions, issue: (i: Omit<CostLineIssue, 'file'>) => void): Promise<void> {
+async function warnUnusedDuplicates(
+  source: TextSource,
+  kind: CostSourceKind,
+  options: ReadCostLinesOptions,
+  issue: (i: Omit<CostLineIssue, 'file'>) => void,
+): Promise<void> {
   let header: BillingHeader | undefined;
-  await readBillingFile(source, { onHeader: (h) => ((header = h), false), onRow: () => undefined, onFinding: () => undefined });
+  await readBillingFile(source, {
+    onHeader: (h) => ((header = h), false),
+    onRow: () => undefined,
+    onFinding: () => undefined,
+  });
   if (!header || header.columns.duplicates.size === 0) return;
   const { unused } = new RowMapper(header, kind, source.name, options, () => undefined).ambiguousColumns();
   if (unused.length === 0) return;
@@ -203,19 +237,32 @@ function duplicateColumnIssue(needed: string[], unused: string[], line: number):
   return {
     code: 'duplicate-column',
     severity: needed.length > 0 ? 'error' : 'warning',
-    message: needed.length > 0
-      ? `The header has ${names.join(', ')} more than once; which copy holds the values is ambiguous, so this file was not allocated.`
-      : `The header has ${names.join(', ')} more than once; ${names.length > 1 ? 'those columns are' : 'that column is'} ambiguous and not read.`,
+    message:
+      needed.length > 0
+        ? `The header has ${names.join(', ')} more than once; which copy holds the values is ambiguous, so this file was not allocated.`
+        : `The header has ${names.join(', ')} more than once; ${names.length > 1 ? 'those columns are' : 'that column is'} ambiguous and not read.`,
     line,
   };
 }
 
-async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices: Set<string>, options: ReadCostLinesOptions): AsyncGenerator<CostLine[]> {
+async function* readFile(
+  source: TextSource,
+  kind: CostSourceKind,
+  dailyInvoices: Set<string>,
+  options: ReadCostLinesOptions,
+): AsyncGenerator<CostLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
   let mapper: RowMapper | undefined;
   let skipped = { lines: 0, amount: ZERO as Decimal, invoices: new Set<string>() };
-  if (kind === 'daily-usage' && options.aggregateBy && options.reader !== 'reference' && !options.detail && (options.amount ?? 'billed') === 'billed' && source.bytes) {
+  if (
+    kind === 'daily-usage' &&
+    options.aggregateBy &&
+    options.reader !== 'reference' &&
+    !options.detail &&
+    (options.amount ?? 'billed') === 'billed' &&
+    source.bytes
+  ) {
     const parts = readDailyAggregated(source, source.bytes(), file, options);
     for (;;) {
       const part = await parts.next();
@@ -259,12 +306,22 @@ async function* readFile(source: TextSource, kind: CostSourceKind, dailyInvoices
       const f = event.finding;
       // Duplicate columns are said once per file with what they mean for the allocation (above).
       if (f.code === 'empty-file' || f.code === 'duplicate-column') continue;
-      issue({ code: 'file-problem', severity: f.severity === 'error' ? 'warning' : f.severity, message: `${f.message} (the row was not allocated)`, line: f.line + 1 });
+      issue({
+        code: 'file-problem',
+        severity: f.severity === 'error' ? 'warning' : f.severity,
+        message: `${f.message} (the row was not allocated)`,
+        line: f.line + 1,
+      });
     } else if (mapper) {
       const line = mapper.map(event.record);
       if (!line) continue;
       if (kind === 'daily-usage' && line.invoice) dailyInvoices.add(line.invoice);
-      if (kind === 'reconciliation' && line.invoice && dailyInvoices.has(line.invoice) && mapper.isMeterUsage(event.record)) {
+      if (
+        kind === 'reconciliation' &&
+        line.invoice &&
+        dailyInvoices.has(line.invoice) &&
+        mapper.isMeterUsage(event.record)
+      ) {
         skipped.lines++;
         skipped.amount = skipped.amount.plus(line.billed);
         skipped.invoices.add(line.invoice);
@@ -509,7 +566,11 @@ class RowMapper {
 
   /** Columns the header has twice, split into those this run needs (the file cannot be read) and the others. */
   ambiguousColumns(): { needed: string[]; unused: string[] } {
-    const read = new Set<string>([...REQUIRED[this.kind], this.amountKind, ...(this.options.aggregateBy ?? MATCH_FIELD_KEYS)]);
+    const read = new Set<string>([
+      ...REQUIRED[this.kind],
+      this.amountKind,
+      ...(this.options.aggregateBy ?? MATCH_FIELD_KEYS),
+    ]);
     if (read.has('customer')) read.add('customerId');
     const needed = this.ambiguous.filter((a) => read.has(a.field)).map((a) => a.column);
     const unused = this.ambiguous.filter((a) => !read.has(a.field)).map((a) => a.column);
@@ -559,7 +620,13 @@ class RowMapper {
     });
     if (iso !== null) return iso;
     const r = parseBillingDate(t, this.options.dateOrder ?? 'MDY');
-    this.issue({ code: 'invalid-date', severity: 'warning', message: `${this.names[field]} '${t}': ${r.ok ? '' : r.reason}`, line: record.pos[0] + 1, column: this.names[field] });
+    this.issue({
+      code: 'invalid-date',
+      severity: 'warning',
+      message: `${this.names[field]} '${t}': ${r.ok ? '' : r.reason}`,
+      line: record.pos[0] + 1,
+      column: this.names[field],
+    });
     return undefined;
   }
 
@@ -571,14 +638,21 @@ class RowMapper {
         const v: unknown = JSON.parse(t.startsWith('{') ? t : `{${t}}`);
         if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
         const out: Record<string, string> = {};
-        for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k.trim().toLowerCase()] = typeof x === 'string' ? x : JSON.stringify(x);
+        for (const [k, x] of Object.entries(v as Record<string, unknown>))
+          out[k.trim().toLowerCase()] = typeof x === 'string' ? x : JSON.stringify(x);
         return out;
       } catch {
         return null;
       }
     });
     if (parsed !== null) return parsed;
-    this.issue({ code: 'invalid-tags', severity: 'warning', message: `Tags are not a JSON object, so no tag of this line can match: ${t.slice(0, 80)}`, line: record.pos[0] + 1, column: this.names['tags'] });
+    this.issue({
+      code: 'invalid-tags',
+      severity: 'warning',
+      message: `Tags are not a JSON object, so no tag of this line can match: ${t.slice(0, 80)}`,
+      line: record.pos[0] + 1,
+      column: this.names['tags'],
+    });
     return {};
   }
 
@@ -614,7 +688,10 @@ class RowMapper {
       this.issue({
         code: 'invalid-amount',
         severity: 'warning',
-        message: billed === undefined ? `${this.names['billed']} is empty; the line was not allocated` : `${this.names['billed']} '${raw}' is not a number; the line was not allocated`,
+        message:
+          billed === undefined
+            ? `${this.names['billed']} is empty; the line was not allocated`
+            : `${this.names['billed']} '${raw}' is not a number; the line was not allocated`,
         line,
         column: this.names['billed'],
       });
@@ -622,7 +699,10 @@ class RowMapper {
     }
     const s = (f: number): string => this.cell(cells, f);
     const detail = this.options.detail === true;
-    const effective = this.amountKind === 'effective' || detail ? this.decimal(record, 'effective', this.amountKind === 'effective') ?? undefined : undefined;
+    const effective =
+      this.amountKind === 'effective' || detail
+        ? (this.decimal(record, 'effective', this.amountKind === 'effective') ?? undefined)
+        : undefined;
     let retail = this.decimal(record, 'retail', this.amountKind === 'retail') ?? undefined;
     const benefitIdText = s(F_benefitId);
     const benefitType = s(F_benefitType);
@@ -635,14 +715,15 @@ class RowMapper {
     let unitPrice: Decimal | undefined;
     let quantity: Decimal | undefined;
     if (needRetail) {
-      const warn = retail === undefined && (this.amountKind === 'retail' || benefitOrderId !== '' || benefitIdText !== '');
+      const warn =
+        retail === undefined && (this.amountKind === 'retail' || benefitOrderId !== '' || benefitIdText !== '');
       const price = this.decimal(record, 'unitPrice', warn);
       quantity = this.decimal(record, 'quantity', warn) ?? undefined;
       const fx = this.kind === 'focus' ? undefined : this.decimal(record, 'fx', warn);
       unitPrice = price && (this.kind === 'focus' || fx) ? (fx ? price.times(fx) : price) : undefined;
       if (retail === undefined && unitPrice && quantity) retail = unitPrice.times(quantity);
     }
-    let pec = this.kind === 'daily-usage' ? this.pecOf(cells) : this.decimal(record, 'pec', false) ?? undefined;
+    let pec = this.kind === 'daily-usage' ? this.pecOf(cells) : (this.decimal(record, 'pec', false) ?? undefined);
     if (this.kind === 'reconciliation') {
       const m = /([\d.]+)\s*%\s*Partner earned credit/i.exec(s(F_priceAdjustment));
       if (m) pec = new Dec(m[1]).div(100);
@@ -679,7 +760,8 @@ class RowMapper {
       pec: pec && !pec.isZero() ? pec : undefined,
       benefitId: (this.kind === 'focus' ? (isPurchase ? '' : commitment) : benefitIdText) || undefined,
       benefitOrderId: benefitOrderId || undefined,
-      reservationOrderId: (this.kind === 'focus' ? (isPurchase ? commitment : '') : s(F_reservationOrderId)) || undefined,
+      reservationOrderId:
+        (this.kind === 'focus' ? (isPurchase ? commitment : '') : s(F_reservationOrderId)) || undefined,
     };
     if (benefitType) out.benefitType = benefitType;
     const status = s(F_commitmentStatus);
@@ -699,7 +781,8 @@ class RowMapper {
       const name = (f: string): string => (FI[f] === undefined ? '' : s(FI[f]));
       out.billingAccountName = name('billingAccountName') || undefined;
       const product = name('productId');
-      out.skuId = (product && name('skuPart') ? `${product}/${name('skuPart')}` : product || name('skuPart')) || undefined;
+      out.skuId =
+        (product && name('skuPart') ? `${product}/${name('skuPart')}` : product || name('skuPart')) || undefined;
       out.billingFrequency = name('billingFrequency') || undefined;
       out.serviceCategory = name('serviceCategory') || undefined;
       out.chargeFrequency = name('chargeFrequency') || undefined;
@@ -711,7 +794,15 @@ class RowMapper {
 
 /** Fields the engine reads on every line whatever the rules say (see Allocator.add). */
 const ENGINE_FIELDS = [
-  'currency', 'meterCategory', 'pec', 'credit', 'creditType', 'benefitId', 'benefitOrderId', 'benefitType', 'invoice',
+  'currency',
+  'meterCategory',
+  'pec',
+  'credit',
+  'creditType',
+  'benefitId',
+  'benefitOrderId',
+  'benefitType',
+  'invoice',
 ];
 /** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
 const MAX_CLASSES = 50_000;
@@ -772,8 +863,7 @@ function fromWire(w: WireLine, decimals?: Map<string, Decimal>): CostLine {
 }
 
 type WireEntry =
-  | { line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string }
-  | { line: WireLine };
+  { line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string } | { line: WireLine };
 
 /** What aggregating one range found; lines are numbered from the range's first line (0-based offsets added later). */
 export interface AggregatePart {
@@ -792,11 +882,20 @@ export interface AggregatePart {
  * add their amount (exact integers), line and date. `ok` is false when the range is not regular CSV or has too many
  * classes: the caller then reads the file the reference way (nothing was handed out yet).
  */
-export async function aggregateDailyRange(task: AggregateTask, source: TextSource = fileSource(task.path), input: ByteInput = { path: task.path }, inThread = false): Promise<AggregatePart> {
+export async function aggregateDailyRange(
+  task: AggregateTask,
+  source: TextSource = fileSource(task.path),
+  input: ByteInput = { path: task.path },
+  inThread = false,
+): Promise<AggregatePart> {
   const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
   const options = task.options;
   let header: BillingHeader | undefined;
-  await readBillingFile(source, { onHeader: (h) => ((header = h), false), onRow: () => undefined, onFinding: () => undefined });
+  await readBillingFile(source, {
+    onHeader: (h) => ((header = h), false),
+    onRow: () => undefined,
+    onFinding: () => undefined,
+  });
   if (!header || header.kind !== 'daily-usage' || header.delimiter !== ',' || header.decimalComma) return failed;
   const issues: CostLineIssue[] = [];
   let issued = 0;
@@ -821,7 +920,9 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     }
     return true;
   };
-  const keyColumns = [...new Set([...fields].map((f) => mapper.columnOf(f)).filter((c) => c >= 0))].sort((a, b) => a - b);
+  const keyColumns = [...new Set([...fields].map((f) => mapper.columnOf(f)).filter((c) => c >= 0))].sort(
+    (a, b) => a - b,
+  );
   const billedColumn = mapper.columnOf('billed');
   const dateColumn = mapper.columnOf('date');
   const width = header.columns.header.length;
@@ -867,22 +968,34 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   let lineBase = 0;
   // Files on disk go through the WebAssembly grouping lane when it is free: it sums the rows of known classes
   // itself and hands this code only the rest (classes below are numbered as the lane numbers its groups).
-  const lane = 'path' in input && dateColumn >= 0
-    ? GroupLane.acquire({ width, keyColumns, sumColumn: billedColumn, dateColumn, checkColumns: coveredColumns.filter((c) => c >= 0) })
-    : null;
+  const lane =
+    'path' in input && dateColumn >= 0
+      ? GroupLane.acquire({
+          width,
+          keyColumns,
+          sumColumn: billedColumn,
+          dateColumn,
+          checkColumns: coveredColumns.filter((c) => c >= 0),
+        })
+      : null;
   const classes: LineClass[] = [];
   const dateNumbers = new Map<number, string>();
   /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
   const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
     const date = dateOf(r);
     if (dateEvent && lane) {
-      const n = date === null || date === undefined || !ISO_DAY.test(date) ? -1 : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
+      const n =
+        date === null || date === undefined || !ISO_DAY.test(date)
+          ? -1
+          : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
       if (n > 0) dateNumbers.set(n, date!);
       lane.addDate(r, n);
     }
     // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
-    const billedOk = r.flags[billedColumn] !== 2 && parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn])
-      && !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+    const billedOk =
+      r.flags[billedColumn] !== 2 &&
+      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
+      !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
     if (billedOk && date !== null) {
       const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
       if (cls && (!cls.covered || readableOrEmpty(r))) {
@@ -904,7 +1017,13 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
     // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
     const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
     if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
-    if (!billedOk || date === null || issued > before || line.retail !== undefined || (covered && (options.aggregateRetail || !readableOrEmpty(r)))) {
+    if (
+      !billedOk ||
+      date === null ||
+      issued > before ||
+      line.retail !== undefined ||
+      (covered && (options.aggregateRetail || !readableOrEmpty(r)))
+    ) {
       pending.push(line);
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
@@ -925,22 +1044,30 @@ export async function aggregateDailyRange(task: AggregateTask, source: TextSourc
   let from = task.from;
   const scratch: { buf?: Buffer } = {};
   try {
-    for (; from < task.to; ) {
+    for (; from < task.to;) {
       const to = Math.min(task.to, from + (16 << 20));
       const res = lane
-        ? lane.scan((input as { path: string }).path, (r, reason, group) => {
-          if (reason === LANE_RAGGED) return (regular = false);
-          const index = recordBase + r.index;
-          if (reason === LANE_FIRST && index === 0 && task.from === 0) return;
-          return row(r, index, lineBase + r.line + 1, group, reason === LANE_DATE);
-        }, { from, to, lineBase, first: from === 0 })
-        : scanRecords(input, (r) => {
-          if (r.cells < width) return (regular = false);
-          for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
-          const index = recordBase + r.index;
-          if (index === 0 && task.from === 0) return;
-          return row(r, index, lineBase + r.line + 1, -3, false);
-        }, { from, to, scratch });
+        ? lane.scan(
+            (input as { path: string }).path,
+            (r, reason, group) => {
+              if (reason === LANE_RAGGED) return (regular = false);
+              const index = recordBase + r.index;
+              if (reason === LANE_FIRST && index === 0 && task.from === 0) return;
+              return row(r, index, lineBase + r.line + 1, group, reason === LANE_DATE);
+            },
+            { from, to, lineBase, first: from === 0 },
+          )
+        : scanRecords(
+            input,
+            (r) => {
+              if (r.cells < width) return (regular = false);
+              for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
+              const index = recordBase + r.index;
+              if (index === 0 && task.from === 0) return;
+              return row(r, index, lineBase + r.line + 1, -3, false);
+            },
+            { from, to, scratch },
+          );
       if (res.irregular || !regular || overflow) return failed;
       recordBase += res.records;
       lineBase += res.lines;
@@ -1040,10 +1167,27 @@ const WORKER_SCRIPT = join(__dirname, 'worker.js');
  * sums lines, so this changes nothing it computes. Returns false, having handed out nothing, when the file is not
  * for this reader (read it the reference way); throws FastReadAbandoned when a later range fails after lines went out.
  */
-async function* readDailyAggregated(source: TextSource, input: ByteInput, file: string, options: ReadCostLinesOptions): AsyncGenerator<{ lines: CostLine[]; issues: CostLineIssue[] }, boolean> {
+async function* readDailyAggregated(
+  source: TextSource,
+  input: ByteInput,
+  file: string,
+  options: ReadCostLinesOptions,
+): AsyncGenerator<{ lines: CostLine[]; issues: CostLineIssue[] }, boolean> {
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
-  const taskOptions = { dateOrder: options.dateOrder, amount: options.amount, aggregateBy: options.aggregateBy, aggregateRetail: options.aggregateRetail };
-  const task = (from: number, to: number): AggregateTask => ({ kind: 'aggregate-daily', path: 'path' in input ? input.path : '', file, from, to, options: taskOptions });
+  const taskOptions = {
+    dateOrder: options.dateOrder,
+    amount: options.amount,
+    aggregateBy: options.aggregateBy,
+    aggregateRetail: options.aggregateRetail,
+  };
+  const task = (from: number, to: number): AggregateTask => ({
+    kind: 'aggregate-daily',
+    path: 'path' in input ? input.path : '',
+    file,
+    from,
+    to,
+    options: taskOptions,
+  });
   const workers = parallelism(WORKER_SCRIPT);
   if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);

@@ -173,7 +173,11 @@ async function isDirectory(path: string): Promise<boolean> {
 /** Expands one pattern from a base folder: the files it matched and what it skipped on the way. */
 type Expanded = { files: string[]; skipped: string[]; refused?: DataPatternMatch['refused'] };
 
-export async function expandPatternDetailed(baseDir: string, pattern: string, limit = MAX_FILES_PER_PATTERN): Promise<Expanded> {
+export async function expandPatternDetailed(
+  baseDir: string,
+  pattern: string,
+  limit = MAX_FILES_PER_PATTERN,
+): Promise<Expanded> {
   const absolute = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
   if (!HAS_GLOB.test(pattern)) {
     let st: Stats;
@@ -195,12 +199,17 @@ export async function expandPatternDetailed(baseDir: string, pattern: string, li
   const walk = new Walk(parts.slice(fixed), limit);
   await walk.run(root, 0);
   const skipped = [...walk.skipped];
-  if (walk.skippedCount > walk.skipped.length) skipped.push(`${walk.skippedCount - walk.skipped.length} more entries skipped`);
+  if (walk.skippedCount > walk.skipped.length)
+    skipped.push(`${walk.skippedCount - walk.skipped.length} more entries skipped`);
   return { files: [...walk.found].sort(), skipped };
 }
 
 /** Expands one pattern from a base folder. At most `limit` files. */
-export async function expandPattern(baseDir: string, pattern: string, limit = MAX_FILES_PER_PATTERN): Promise<string[]> {
+export async function expandPattern(
+  baseDir: string,
+  pattern: string,
+  limit = MAX_FILES_PER_PATTERN,
+): Promise<string[]> {
   return (await expandPatternDetailed(baseDir, pattern, limit)).files;
 }
 
@@ -272,7 +281,11 @@ export async function resolveDataFiles(
     const matched = expanded.files.length;
     expanded.files = await firstName(expanded.files);
     // A pattern whose files all came earlier still matched them: it is not "matches no file".
-    out.push({ pattern: p, ...expanded, ...(matched > 0 && expanded.files.length === 0 ? { alsoMatchedEarlier: true } : {}) });
+    out.push({
+      pattern: p,
+      ...expanded,
+      ...(matched > 0 && expanded.files.length === 0 ? { alsoMatchedEarlier: true } : {}),
+    });
   }
   return out;
 }

@@ -74,7 +74,11 @@ export async function allocate(
 }
 
 /** The same for lines already in memory, without a promise. */
-export function allocateSync(rules: RulesFile, lines: Iterable<CostLine>, options: AllocateOptions = {}): AllocationResult {
+export function allocateSync(
+  rules: RulesFile,
+  lines: Iterable<CostLine>,
+  options: AllocateOptions = {},
+): AllocationResult {
   const allocator = new Allocator(rules, options);
   for (const line of lines) allocator.add(line);
   return allocator.finish();
@@ -137,7 +141,12 @@ function ledgerKey(entry: Omit<LedgerEntry, 'sum'>): string {
   return `${entry.channel}|${destinationKey(entry.destination)}|${entry.family}|${entry.pec}`;
 }
 
-function addTo(map: Map<string, LedgerEntry>, entry: Omit<LedgerEntry, 'sum'>, amount: Decimal, parts?: ExactParts): void {
+function addTo(
+  map: Map<string, LedgerEntry>,
+  entry: Omit<LedgerEntry, 'sum'>,
+  amount: Decimal,
+  parts?: ExactParts,
+): void {
   const key = ledgerKey(entry);
   const e = map.get(key);
   if (e) e.sum.add(amount, parts);
@@ -165,7 +174,10 @@ export class Allocator {
   private readonly ruleStats: RuleStats[];
   private readonly unmatched = { lines: 0, amount: ZERO as Decimal, sample: [] as LineRef[] };
   private readonly currencies = new Map<string, { lines: number; amount: DecimalSum }>();
-  private readonly tagMisses = new Map<string, { rule: number; value: string; hasTag: boolean; lines: number; amount: Decimal; first: LineRef }>();
+  private readonly tagMisses = new Map<
+    string,
+    { rule: number; value: string; hasTag: boolean; lines: number; amount: Decimal; first: LineRef }
+  >();
   private readonly fallbacks = { lines: 0, amount: ZERO as Decimal, first: undefined as LineRef | undefined };
   private readonly usageWithoutRetail = { lines: 0, first: undefined as LineRef | undefined };
   private allocationCurrency: string | undefined;
@@ -230,8 +242,17 @@ export class Allocator {
     // FOCUS rows that report unused commitment go to the named target, when there is one.
     if (this.rules.amortize && this.rules.unusedCommitmentTarget !== undefined && isUnusedCommitment(line)) {
       this.unusedLines += n;
-      addTo(this.ledger, { channel: UNUSED_COMMITMENT, destination: { kind: 'unusedTarget' }, family, pec: '' }, amount);
-      this.emit(ref, UNUSED_COMMITMENT, `target ${this.rules.targets[this.rules.unusedCommitmentTarget].id} (unused commitment)`, amount);
+      addTo(
+        this.ledger,
+        { channel: UNUSED_COMMITMENT, destination: { kind: 'unusedTarget' }, family, pec: '' },
+        amount,
+      );
+      this.emit(
+        ref,
+        UNUSED_COMMITMENT,
+        `target ${this.rules.targets[this.rules.unusedCommitmentTarget].id} (unused commitment)`,
+        amount,
+      );
       return;
     }
 
@@ -244,8 +265,17 @@ export class Allocator {
       c.purchase = c.purchase.plus(amount);
       c.purchaseLines += n;
       c.firstPurchase ??= ref;
-      addTo(c.fallback, { channel: route.rule < 0 ? UNMATCHED : route.rule, destination: route.destination, family, pec: '' }, amount);
-      this.emit(ref, route.rule, `commitment ${purchase} (amortized over its usage, or by the rules if it covered none)`, amount);
+      addTo(
+        c.fallback,
+        { channel: route.rule < 0 ? UNMATCHED : route.rule, destination: route.destination, family, pec: '' },
+        amount,
+      );
+      this.emit(
+        ref,
+        route.rule,
+        `commitment ${purchase} (amortized over its usage, or by the rules if it covered none)`,
+        amount,
+      );
       return;
     }
     const p = this.rules.pecKeepTarget !== undefined ? pecFraction(line) : undefined;
@@ -292,7 +322,14 @@ export class Allocator {
         const m = this.tagMisses.get(key);
         if (m) m.lines += n;
         else {
-          this.tagMisses.set(key, { rule: route.rule, value: route.destination.value, hasTag: route.destination.hasTag, lines: n, amount: ZERO, first: ref });
+          this.tagMisses.set(key, {
+            rule: route.rule,
+            value: route.destination.value,
+            hasTag: route.destination.hasTag,
+            lines: n,
+            amount: ZERO,
+            first: ref,
+          });
         }
       }
     }
@@ -327,7 +364,8 @@ export class Allocator {
     } else {
       // A full sample that ends before the aggregated line's first row keeps its lines (the usual case).
       const last = sample[sample.length - 1];
-      if (sample.length >= this.sampleSize && compare(last, { file: line.file, line: Math.min(...line.lines) }) < 0) return;
+      if (sample.length >= this.sampleSize && compare(last, { file: line.file, line: Math.min(...line.lines) }) < 0)
+        return;
       for (const l of line.lines) sample.push({ file: line.file, line: l });
     }
     sample.sort(compare);
@@ -354,7 +392,8 @@ export class Allocator {
 
   private emit(ref: LineRef, channel: number, destination: string, amount: Decimal): void {
     if (!this.options.onLine) return;
-    const rule = channel >= 0 ? this.rules.rules[channel].name : channel === UNMATCHED ? UNMATCHED_LABEL : UNUSED_COMMITMENT_LABEL;
+    const rule =
+      channel >= 0 ? this.rules.rules[channel].name : channel === UNMATCHED ? UNMATCHED_LABEL : UNUSED_COMMITMENT_LABEL;
     this.options.onLine({ ...ref, channel, rule, destination, amount });
   }
 
@@ -383,13 +422,18 @@ export class Allocator {
     const errors: AllocationIssue[] = [];
     const warnings: AllocationIssue[] = [];
     const currency = this.allocationCurrency ?? '';
-    const sourceTotal: Decimal = (this.allocationCurrency !== undefined ? this.currencies.get(this.allocationCurrency)?.amount.value : undefined) ?? ZERO;
+    const sourceTotal: Decimal =
+      (this.allocationCurrency !== undefined
+        ? this.currencies.get(this.allocationCurrency)?.amount.value
+        : undefined) ?? ZERO;
     const model = this.rules.model;
     const currencies = [...this.currencies].map(([c, v]) => ({ currency: c, lines: v.lines, amount: v.amount.value }));
     const money = (x: Decimal): string => `${formatCents(x)} ${currency}`.trim();
 
     if (this.rules.currency === undefined && this.currencies.size > 1) {
-      const list = currencies.map((c) => `${c.currency || '(none)'} (${c.lines} lines, ${formatCents(c.amount)})`).join(', ');
+      const list = currencies
+        .map((c) => `${c.currency || '(none)'} (${c.lines} lines, ${formatCents(c.amount)})`)
+        .join(', ');
       errors.push({
         code: 'currency-mix',
         severity: 'error',
@@ -421,14 +465,20 @@ export class Allocator {
       errors.push({
         code: 'invalid-value',
         severity: 'error',
-        message: `${this.outOfRange.lines} cost line(s) have an amount beyond the range that is allocated exactly (below 10^${MAX_AMOUNT_DIGITS} `
-          + `in size, at most ${MAX_AMOUNT_DIGITS} decimals), first ${value} at ${ref.file}:${ref.line}; nothing was allocated.`,
+        message:
+          `${this.outOfRange.lines} cost line(s) have an amount beyond the range that is allocated exactly (below 10^${MAX_AMOUNT_DIGITS} ` +
+          `in size, at most ${MAX_AMOUNT_DIGITS} decimals), first ${value} at ${ref.file}:${ref.line}; nothing was allocated.`,
         range: model.keyRanges['data'] ?? model.keyRanges['chargeback'],
         source: ref,
       });
     }
     if (this.currencies.size === 0 && !this.outOfRange.first) {
-      warnings.push({ code: 'no-lines', severity: 'warning', message: 'There were no cost lines to allocate.', range: model.keyRanges['data'] });
+      warnings.push({
+        code: 'no-lines',
+        severity: 'warning',
+        message: 'There were no cost lines to allocate.',
+        range: model.keyRanges['data'],
+      });
     }
 
     const T = this.rules.targets.length;
@@ -450,7 +500,12 @@ export class Allocator {
       }
     };
     const pools = new Map<number, Rational>();
-    const pushFlow = (channel: number, destination: LedgerEntry['destination'], family: MeterFamily, amount: Rational): void => {
+    const pushFlow = (
+      channel: number,
+      destination: LedgerEntry['destination'],
+      family: MeterFamily,
+      amount: Rational,
+    ): void => {
       if (amount.isZero()) return;
       const sink = sinkOf(destination);
       if (sink === 'pool') {
@@ -458,7 +513,8 @@ export class Allocator {
         pools.set(r, (pools.get(r) ?? Rational.ZERO).plus(amount));
         return;
       }
-      const direct = channel >= 0 && destination.kind === 'target' && this.rules.rules[channel].destination.kind !== 'split';
+      const direct =
+        channel >= 0 && destination.kind === 'target' && this.rules.rules[channel].destination.kind !== 'split';
       flows.push({ channel, sink, family, direct, amount });
     };
 
@@ -482,11 +538,21 @@ export class Allocator {
       const W = weights.reduce((a, w) => a.plus(Rational.fromDecimal(w.sum.value)), Rational.ZERO);
       let routingEntry: CommitmentRouting;
       if (!W.isZero()) {
-        const parts = weights.map((w) => ({ channel: w.channel, destination: w.destination as LineDestination, family: w.family, fraction: Rational.fromDecimal(w.sum.value).div(W) }));
+        const parts = weights.map((w) => ({
+          channel: w.channel,
+          destination: w.destination as LineDestination,
+          family: w.family,
+          fraction: Rational.fromDecimal(w.sum.value).div(W),
+        }));
         for (const part of parts) pushFlow(part.channel, part.destination, part.family, P.times(part.fraction));
         routingEntry = {
           kind: 'amortized',
-          parts: parts.map(({ channel, destination, family, fraction }) => ({ channel, destination, family, fraction })),
+          parts: parts.map(({ channel, destination, family, fraction }) => ({
+            channel,
+            destination,
+            family,
+            fraction,
+          })),
           purchase: c.purchase,
           weight: weights.reduce((a, w) => a.plus(w.sum.value), ZERO),
         };
@@ -502,7 +568,8 @@ export class Allocator {
           range: model.commitments?.unused?.range,
         });
       } else {
-        for (const f of c.fallback.values()) pushFlow(f.channel, f.destination, f.family, Rational.fromDecimal(f.sum.value));
+        for (const f of c.fallback.values())
+          pushFlow(f.channel, f.destination, f.family, Rational.fromDecimal(f.sum.value));
         routingEntry = { kind: 'rules' };
         warnings.push({
           code: 'commitment-unused',
@@ -517,12 +584,18 @@ export class Allocator {
     }
 
     // 3. Direct cost per target and family: the weights of proportional splits.
-    const direct = Array.from({ length: T }, () => ({ total: Rational.ZERO, compute: Rational.ZERO, storage: Rational.ZERO, network: Rational.ZERO }));
+    const direct = Array.from({ length: T }, () => ({
+      total: Rational.ZERO,
+      compute: Rational.ZERO,
+      storage: Rational.ZERO,
+      network: Rational.ZERO,
+    }));
     for (const f of flows) {
       if (!f.direct || f.sink >= T) continue;
       const d = direct[f.sink];
       d.total = d.total.plus(f.amount);
-      if (f.family === 'compute' || f.family === 'storage' || f.family === 'network') d[f.family] = d[f.family].plus(f.amount);
+      if (f.family === 'compute' || f.family === 'storage' || f.family === 'network')
+        d[f.family] = d[f.family].plus(f.amount);
     }
 
     // 4. Pools, divided after every direct allocation.
@@ -568,7 +641,8 @@ export class Allocator {
       routing.poolShares.set(rule.index, shares);
       for (const s of shares) {
         const amount = pool.times(s.fraction);
-        if (!amount.isZero()) flows.push({ channel: rule.index, sink: s.target, family: 'split', direct: false, amount });
+        if (!amount.isZero())
+          flows.push({ channel: rule.index, sink: s.target, family: 'split', direct: false, amount });
       }
     }
 
@@ -576,7 +650,9 @@ export class Allocator {
     const exactTotal = Rational.fromDecimal(sourceTotal);
     const flowTotal = flows.reduce((a, f) => a.plus(f.amount), Rational.ZERO);
     if (errors.length === 0 && !flowTotal.eq(exactTotal)) {
-      throw new Error(`Allocation lost money: flows ${flowTotal.toDecimal().toFixed()} != source ${sourceTotal.toFixed()}`);
+      throw new Error(
+        `Allocation lost money: flows ${flowTotal.toDecimal().toFixed()} != source ${sourceTotal.toFixed()}`,
+      );
     }
 
     // 6. Round each sink's total (targets in declaration order, unallocated last), then each breakdown.
@@ -595,17 +671,33 @@ export class Allocator {
     const ok = errors.length === 0;
     const sinkCents = ok ? largestRemainder(sinkTotals, totalCents) : sinkTotals.map(() => 0n);
     const channelLabel = (ch: number): string =>
-      ch >= 0 ? this.rules.rules[ch].name : ch === UNMATCHED ? UNMATCHED_LABEL : ch === UNUSED_COMMITMENT ? UNUSED_COMMITMENT_LABEL : PEC_LABEL;
+      ch >= 0
+        ? this.rules.rules[ch].name
+        : ch === UNMATCHED
+          ? UNMATCHED_LABEL
+          : ch === UNUSED_COMMITMENT
+            ? UNUSED_COMMITMENT_LABEL
+            : PEC_LABEL;
     const breakdownOf = (sink: number): RuleShare[] => {
       const m = sinkChannels[sink];
       const channels = channelOrder.filter((ch) => m.has(ch));
-      const cents = largestRemainder(channels.map((ch) => m.get(ch)!), sinkCents[sink]);
+      const cents = largestRemainder(
+        channels.map((ch) => m.get(ch)!),
+        sinkCents[sink],
+      );
       const markupPct = (ch: number): Decimal | undefined =>
-        sink < T ? (ch >= 0 ? this.rules.rules[ch].markup : undefined) ?? this.rules.targets[sink].markup?.value : undefined;
+        sink < T
+          ? ((ch >= 0 ? this.rules.rules[ch].markup : undefined) ?? this.rules.targets[sink].markup?.value)
+          : undefined;
       return channels.map((ch, i) => {
         const amount = unitsToDecimal(cents[i], 2);
         const pct = markupPct(ch);
-        return { rule: channelLabel(ch), channel: ch, amount, markup: pct ? roundCents(amount.times(pct).div(100)) : ZERO };
+        return {
+          rule: channelLabel(ch),
+          channel: ch,
+          amount,
+          markup: pct ? roundCents(amount.times(pct).div(100)) : ZERO,
+        };
       });
     };
     const targets: TargetAllocation[] = this.rules.targets.map((t, i) => {
@@ -627,7 +719,12 @@ export class Allocator {
     const unallocated = { amount: unitsToDecimal(sinkCents[UNALLOC], 2), breakdown: ok ? breakdownOf(UNALLOC) : [] };
 
     // 7. Rules and pseudo channels, rounded so that they too add up to the total.
-    const channelCents = ok ? largestRemainder(channelOrder.map((ch) => channelTotals.get(ch) ?? Rational.ZERO), totalCents) : channelOrder.map(() => 0n);
+    const channelCents = ok
+      ? largestRemainder(
+          channelOrder.map((ch) => channelTotals.get(ch) ?? Rational.ZERO),
+          totalCents,
+        )
+      : channelOrder.map(() => 0n);
     const rules: RuleAllocation[] = this.rules.rules.map((r, i) => ({
       index: r.index,
       name: r.name,
@@ -651,7 +748,10 @@ export class Allocator {
     })).filter((c) => c.lines > 0 || !c.allocated.isZero());
 
     // 8. Warnings about the data.
-    const unallocatedTo = this.rules.unallocatedTarget !== undefined ? `'${this.rules.targets[this.rules.unallocatedTarget].id}' (unallocated:)` : 'unallocated';
+    const unallocatedTo =
+      this.rules.unallocatedTarget !== undefined
+        ? `'${this.rules.targets[this.rules.unallocatedTarget].id}' (unallocated:)`
+        : 'unallocated';
     for (const m of this.tagMisses.values()) {
       const rule = this.rules.rules[m.rule];
       const tagKey = rule.destination.kind === 'tag' ? rule.destination.tagKey : '';

@@ -27,7 +27,11 @@ export interface GlobIssue {
 export function checkGlob(pattern: string): GlobIssue[] {
   const issues: GlobIssue[] = [];
   if (pattern.length > MAX_GLOB_LENGTH) {
-    issues.push({ severity: 'error', code: 'invalid-glob', message: `A glob may have at most ${MAX_GLOB_LENGTH} characters.` });
+    issues.push({
+      severity: 'error',
+      code: 'invalid-glob',
+      message: `A glob may have at most ${MAX_GLOB_LENGTH} characters.`,
+    });
     return issues;
   }
   let literalBrackets = false;
@@ -38,7 +42,8 @@ export function checkGlob(pattern: string): GlobIssue[] {
         issues.push({
           severity: 'error',
           code: 'invalid-glob',
-          message: 'The glob ends with a lone "\\": a backslash escapes the next character (write "\\\\" for a backslash).',
+          message:
+            'The glob ends with a lone "\\": a backslash escapes the next character (write "\\\\" for a backslash).',
         });
       }
       i++;
@@ -96,7 +101,10 @@ export function compileGlob(pattern: string): Glob {
   }
   if (tokens.length === 2 && tokens[0].kind === 'star' && tokens[1].kind === 'text') {
     const suffix = tokens[1].text;
-    return { source, matches: (v) => v.length >= suffix.length && regionEqualsIgnoreCase(v, v.length - suffix.length, suffix) };
+    return {
+      source,
+      matches: (v) => v.length >= suffix.length && regionEqualsIgnoreCase(v, v.length - suffix.length, suffix),
+    };
   }
   return { source, matches: (v) => matchTokens(tokens, v) };
 }

@@ -73,7 +73,8 @@ export class DataHarvester {
    */
   constructor(only?: { fields: readonly MatchField[]; tags: boolean }) {
     for (const f of MATCH_FIELD_KEYS) {
-      if (!only || only.fields.includes(f as MatchField)) this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
+      if (!only || only.fields.includes(f as MatchField))
+        this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
     }
     this.withTags = only ? only.tags : true;
   }
@@ -120,7 +121,8 @@ export class DataHarvester {
 
   result(): DataHarvest {
     const fields = {} as Record<MatchField, HarvestedField>;
-    for (const f of MATCH_FIELD_KEYS) fields[f as MatchField] = this.fields.get(f as MatchField)?.result() ?? { values: [], truncated: true };
+    for (const f of MATCH_FIELD_KEYS)
+      fields[f as MatchField] = this.fields.get(f as MatchField)?.result() ?? { values: [], truncated: true };
     const tags = new Map<string, HarvestedField & { lines: number }>();
     for (const key of [...this.tags.keys()].sort()) {
       const t = this.tags.get(key)!;

@@ -10,7 +10,10 @@ import type { EnumName, KeyInfo, SectionName, ValueShape } from './vocabulary';
 type Schema = Record<string, unknown>;
 
 const TEXT: Schema = { type: ['string', 'number'] };
-const GLOB: Schema = { type: ['string', 'number'], description: 'A glob: `*` any text, `?` one character, case-insensitive.' };
+const GLOB: Schema = {
+  type: ['string', 'number'],
+  description: 'A glob: `*` any text, `?` one character, case-insensitive.',
+};
 
 function enumSchema(name: EnumName): Schema {
   return {
@@ -83,7 +86,8 @@ function sectionSchema(section: SectionName): Schema {
   const properties: Schema = {};
   for (const info of SECTIONS[section]) properties[info.key] = keySchema(info);
   const required = SECTIONS[section].filter((k) => k.required).map((k) => k.key);
-  const extensions = section === 'match' || section === 'toTag' ? {} : { patternProperties: { [`^${EXTENSION_KEY_PREFIX}`]: {} } };
+  const extensions =
+    section === 'match' || section === 'toTag' ? {} : { patternProperties: { [`^${EXTENSION_KEY_PREFIX}`]: {} } };
   return {
     type: 'object',
     properties,
@@ -104,7 +108,8 @@ export function buildJsonSchema(): Schema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'FinOps Chargeback rules (*.chargeback.yaml)',
-    description: 'Who pays for what: targets, rules (first match wins) and where unmatched cost goes. Language version 1.',
+    description:
+      'Who pays for what: targets, rules (first match wins) and where unmatched cost goes. Language version 1.',
     ...sectionSchema('top'),
     definitions,
   };

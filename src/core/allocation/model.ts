@@ -68,8 +68,7 @@ export interface MatchMap {
 }
 
 export type Destination =
-  | { kind: 'target'; target: Located<string>; range: Range }
-  | { kind: 'tag'; tagKey: Located<string>; range: Range };
+  { kind: 'target'; target: Located<string>; range: Range } | { kind: 'tag'; tagKey: Located<string>; range: Range };
 
 export type SplitMethod = 'evenly' | 'percent' | 'proportional';
 

@@ -78,8 +78,10 @@ export function parseRules(text: string): ParsedRules {
     return builder.finish();
   }
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors) builder.problem('yaml-syntax', 'error', yamlMessage(e.message), builder.rangeOf(e.pos[0], e.pos[1]));
-  for (const w of doc.warnings) builder.problem('yaml-warning', 'warning', yamlMessage(w.message), builder.rangeOf(w.pos[0], w.pos[1]));
+  for (const e of doc.errors)
+    builder.problem('yaml-syntax', 'error', yamlMessage(e.message), builder.rangeOf(e.pos[0], e.pos[1]));
+  for (const w of doc.warnings)
+    builder.problem('yaml-warning', 'warning', yamlMessage(w.message), builder.rangeOf(w.pos[0], w.pos[1]));
   if (!checkAliases(doc, builder)) return builder.finish();
   try {
     builder.build(doc);
@@ -245,11 +247,19 @@ class ModelBuilder {
   /** Follows aliases (counting them) and counts nodes, so that no input can make the walk explode. */
   private deref(node: Value, at: Range): Value {
     if (++this.nodesVisited > MAX_NODES) {
-      throw new TooComplex('too-many-nodes', `This file has more than ${MAX_NODES.toLocaleString('en-US')} values (aliases expanded): refused.`, at);
+      throw new TooComplex(
+        'too-many-nodes',
+        `This file has more than ${MAX_NODES.toLocaleString('en-US')} values (aliases expanded): refused.`,
+        at,
+      );
     }
     if (isAlias(node)) {
       if (++this.aliasesResolved > MAX_ALIAS_COUNT) {
-        throw new TooComplex('too-many-aliases', `This file expands YAML aliases more than ${MAX_ALIAS_COUNT} times: refused.`, at);
+        throw new TooComplex(
+          'too-many-aliases',
+          `This file expands YAML aliases more than ${MAX_ALIAS_COUNT} times: refused.`,
+          at,
+        );
       }
       const target = node.resolve(this.doc);
       return target === undefined ? null : (target as YamlNode);
@@ -284,7 +294,12 @@ class ModelBuilder {
   ): Map<string, { pair: Pair<unknown, unknown>; value: Value; keyRange: Range }> | undefined {
     const n = this.deref(node, at);
     if (!isMap(n)) {
-      this.problem('wrong-type', 'error', `${what} must be a map of keys (${keysOf(section).join(', ')}), not ${describe(n)}.`, n ? this.rangeOfNode(n) : at);
+      this.problem(
+        'wrong-type',
+        'error',
+        `${what} must be a map of keys (${keysOf(section).join(', ')}), not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : at,
+      );
       return undefined;
     }
     const out = new Map<string, { pair: Pair<unknown, unknown>; value: Value; keyRange: Range }>();
@@ -302,7 +317,12 @@ class ModelBuilder {
     }
     for (const info of sectionRequired(section)) {
       if (!out.has(info) && section !== 'top') {
-        this.problem('missing-key', 'error', `${what} needs \`${info}:\` (${keyInfo(section, info)?.doc ?? ''})`, this.rangeOfNode(n));
+        this.problem(
+          'missing-key',
+          'error',
+          `${what} needs \`${info}:\` (${keyInfo(section, info)?.doc ?? ''})`,
+          this.rangeOfNode(n),
+        );
       }
     }
     return out;
@@ -310,7 +330,12 @@ class ModelBuilder {
 
   private unknownKey(key: string, range: Range, section: SectionName, what: string): void {
     if (key === '<<') {
-      this.problem('merge-key', 'error', 'Merge keys (<<) are not part of YAML 1.2 and are not supported: write the keys out.', range);
+      this.problem(
+        'merge-key',
+        'error',
+        'Merge keys (<<) are not part of YAML 1.2 and are not supported: write the keys out.',
+        range,
+      );
       return;
     }
     const allowed = keysOf(section);
@@ -329,11 +354,21 @@ class ModelBuilder {
     if (isScalar(n) && n.value !== null && typeof n.value !== 'object') {
       return { value: this.scalarText(n), range: this.rangeOfNode(n) };
     }
-    this.problem(n === null || (isScalar(n) && n.value === null) ? 'empty-value' : 'wrong-type', 'error', `${what} must be text, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+    this.problem(
+      n === null || (isScalar(n) && n.value === null) ? 'empty-value' : 'wrong-type',
+      'error',
+      `${what} must be text, not ${describe(n)}.`,
+      n ? this.rangeOfNode(n) : keyRange,
+    );
     return undefined;
   }
 
-  private enumValue<T extends string>(value: Value, keyRange: Range, enumName: EnumName, what: string): Located<T> | undefined {
+  private enumValue<T extends string>(
+    value: Value,
+    keyRange: Range,
+    enumName: EnumName,
+    what: string,
+  ): Located<T> | undefined {
     const s = this.str(value, keyRange, what);
     if (!s) return undefined;
     const allowed = enumValues(enumName);
@@ -356,10 +391,20 @@ class ModelBuilder {
       const raw = this.scalarText(n).trim().replace(/%$/, '');
       const d = parseDecimal(raw);
       if (d !== undefined && d.isFinite()) return { value: new Dec(d), range: this.rangeOfNode(n) };
-      this.problem('invalid-number', 'error', `${what} must be a number (percent), not '${this.scalarText(n)}'.`, this.rangeOfNode(n));
+      this.problem(
+        'invalid-number',
+        'error',
+        `${what} must be a number (percent), not '${this.scalarText(n)}'.`,
+        this.rangeOfNode(n),
+      );
       return undefined;
     }
-    this.problem('wrong-type', 'error', `${what} must be a number (percent), not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+    this.problem(
+      'wrong-type',
+      'error',
+      `${what} must be a number (percent), not ${describe(n)}.`,
+      n ? this.rangeOfNode(n) : keyRange,
+    );
     return undefined;
   }
 
@@ -370,7 +415,12 @@ class ModelBuilder {
   private markup(value: Value, keyRange: Range, what: string): Located<Dec> | undefined {
     const m = this.percent(value, keyRange, what);
     if (m && (m.value.lt(MARKUP_RANGE.min) || m.value.gt(MARKUP_RANGE.max))) {
-      this.problem('markup-out-of-range', 'error', `${what} is ${m.value.toString()} %; a markup must be between ${MARKUP_RANGE.min} % and ${MARKUP_RANGE.max} %.`, m.range);
+      this.problem(
+        'markup-out-of-range',
+        'error',
+        `${what} is ${m.value.toString()} %; a markup must be between ${MARKUP_RANGE.min} % and ${MARKUP_RANGE.max} %.`,
+        m.range,
+      );
       return undefined;
     }
     return m;
@@ -386,7 +436,12 @@ class ModelBuilder {
     const periods = (['monthly', 'quarterly', 'yearly'] as const).filter((k) => pairs.has(k));
     if (periods.length !== 1) {
       const at = periods.length > 1 ? pairs.get(periods[1])!.keyRange : range;
-      this.problem('budget-period', 'error', `${what} needs exactly one of \`monthly:\`, \`quarterly:\` or \`yearly:\`${periods.length > 1 ? `, not ${periods.join(' and ')}` : ''}.`, at);
+      this.problem(
+        'budget-period',
+        'error',
+        `${what} needs exactly one of \`monthly:\`, \`quarterly:\` or \`yearly:\`${periods.length > 1 ? `, not ${periods.join(' and ')}` : ''}.`,
+        at,
+      );
       return undefined;
     }
     const { value: av, keyRange: akr } = pairs.get(periods[0])!;
@@ -407,11 +462,22 @@ class ModelBuilder {
   private bool(value: Value, keyRange: Range, what: string): Located<boolean> | undefined {
     const n = this.deref(value, keyRange);
     if (isScalar(n) && typeof n.value === 'boolean') return { value: n.value, range: this.rangeOfNode(n) };
-    this.problem('wrong-type', 'error', `${what} must be true or false, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+    this.problem(
+      'wrong-type',
+      'error',
+      `${what} must be true or false, not ${describe(n)}.`,
+      n ? this.rangeOfNode(n) : keyRange,
+    );
     return undefined;
   }
 
-  private targetRef(value: Value, keyRange: Range, what: string, context: TargetReference['context'], ruleIndex?: number): Located<string> | undefined {
+  private targetRef(
+    value: Value,
+    keyRange: Range,
+    what: string,
+    context: TargetReference['context'],
+    ruleIndex?: number,
+  ): Located<string> | undefined {
     const s = this.str(value, keyRange, what);
     if (s) this.model.targetReferences.push({ id: s.value, range: s.range, context, ruleIndex });
     return s;
@@ -423,7 +489,10 @@ class ModelBuilder {
     this.doc = doc;
     const root = doc.contents as Value;
     this.model.range = this.rangeOf(0, this.text.length);
-    const startRange = this.rangeOf(0, Math.max(0, this.text.indexOf('\n') < 0 ? this.text.length : this.text.indexOf('\n')));
+    const startRange = this.rangeOf(
+      0,
+      Math.max(0, this.text.indexOf('\n') < 0 ? this.text.length : this.text.indexOf('\n')),
+    );
     if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
       if (doc.errors.length === 0) this.versionMissing(startRange);
       return;
@@ -458,7 +527,12 @@ class ModelBuilder {
       const c = this.str(currency.value, currency.keyRange, '`currency:`');
       if (c) {
         if (!/^[A-Za-z]{3}$/.test(c.value.trim())) {
-          this.problem('wrong-type', 'warning', `'${c.value}' does not look like a currency code (three letters, for example EUR).`, c.range);
+          this.problem(
+            'wrong-type',
+            'warning',
+            `'${c.value}' does not look like a currency code (three letters, for example EUR).`,
+            c.range,
+          );
         }
         this.model.currency = { value: c.value.trim().toUpperCase(), range: c.range };
       }
@@ -471,7 +545,8 @@ class ModelBuilder {
     const rules = get('rules');
     if (rules) this.readRules(rules.value, rules.keyRange);
     const unallocated = get('unallocated');
-    if (unallocated) this.model.unallocated = this.targetRef(unallocated.value, unallocated.keyRange, '`unallocated:`', 'unallocated');
+    if (unallocated)
+      this.model.unallocated = this.targetRef(unallocated.value, unallocated.keyRange, '`unallocated:`', 'unallocated');
     const commitments = get('commitments');
     if (commitments) this.model.commitments = this.readCommitments(commitments.value, commitments.keyRange);
     const pec = get('pec');
@@ -515,10 +590,19 @@ class ModelBuilder {
     return out;
   }
 
-  private freeEntries(value: Value, keyRange: Range, what: string): { key: string; keyRange: Range; value: unknown; empty: boolean }[] | undefined {
+  private freeEntries(
+    value: Value,
+    keyRange: Range,
+    what: string,
+  ): { key: string; keyRange: Range; value: unknown; empty: boolean }[] | undefined {
     const n = this.deref(value, keyRange);
     if (!isMap(n)) {
-      this.problem('wrong-type', 'error', `${what} must be a map, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      this.problem(
+        'wrong-type',
+        'error',
+        `${what} must be a map, not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : keyRange,
+      );
       return undefined;
     }
     const out: { key: string; keyRange: Range; value: unknown; empty: boolean }[] = [];
@@ -531,7 +615,12 @@ class ModelBuilder {
         continue;
       }
       const v = this.deref(pair.value as Value, kr);
-      out.push({ key, keyRange: kr, value: v, empty: v === null || v === undefined || (isScalar(v) && v.value === null) });
+      out.push({
+        key,
+        keyRange: kr,
+        value: v,
+        empty: v === null || v === undefined || (isScalar(v) && v.value === null),
+      });
     }
     return out;
   }
@@ -548,7 +637,12 @@ class ModelBuilder {
   private readVersion(value: Value, keyRange: Range): void {
     const n = this.deref(value, keyRange);
     if (!isScalar(n) || n.value === null || typeof n.value === 'object') {
-      this.problem('wrong-type', 'error', `\`chargeback:\` must be the language version (1), not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      this.problem(
+        'wrong-type',
+        'error',
+        `\`chargeback:\` must be the language version (1), not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : keyRange,
+      );
       return;
     }
     const raw = this.scalarText(n).trim();
@@ -583,7 +677,12 @@ class ModelBuilder {
   private readTargets(value: Value, keyRange: Range): void {
     const n = this.deref(value, keyRange);
     if (!isMap(n)) {
-      this.problem('wrong-type', 'error', `\`targets:\` must be a map of target id -> attributes, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      this.problem(
+        'wrong-type',
+        'error',
+        `\`targets:\` must be a map of target id -> attributes, not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : keyRange,
+      );
       return;
     }
     const seen = new Map<string, string>();
@@ -617,14 +716,16 @@ class ModelBuilder {
         if (attrs) {
           for (const [key, { value: av, keyRange: akr }] of attrs) {
             if (key === 'markup') target.markup = this.markup(av, akr, `\`markup:\` of target '${id}'`);
-            else if (key === 'name' || key === 'costCenter' || key === 'account') target[key] = this.str(av, akr, `\`${key}:\` of target '${id}'`);
+            else if (key === 'name' || key === 'costCenter' || key === 'account')
+              target[key] = this.str(av, akr, `\`${key}:\` of target '${id}'`);
             else if (key === 'budget') target.budget = this.budget(av, akr, id);
           }
         }
       }
       this.model.targets.push(target);
     }
-    if (this.model.targets.length === 0) this.problem('empty-value', 'warning', '`targets:` declares no target: nothing can be charged.', keyRange);
+    if (this.model.targets.length === 0)
+      this.problem('empty-value', 'warning', '`targets:` declares no target: nothing can be charged.', keyRange);
   }
 
   /** Ids that look like an earlier one, or hold invisible characters: a tag value or `to:` could name the wrong one. */
@@ -642,7 +743,14 @@ class ModelBuilder {
         idRange,
       );
     } else if (hasInvisible(id)) {
-      this.problem('confusable-id', 'error', `Target '${id}' holds an invisible character (${lookalikeCharacters(id).filter((c) => c.endsWith('(invisible)')).join(', ')}): remove it.`, idRange);
+      this.problem(
+        'confusable-id',
+        'error',
+        `Target '${id}' holds an invisible character (${lookalikeCharacters(id)
+          .filter((c) => c.endsWith('(invisible)'))
+          .join(', ')}): remove it.`,
+        idRange,
+      );
     }
     if (!earlier) skeletons.set(skeleton, { id, range: idRange });
   }
@@ -650,7 +758,12 @@ class ModelBuilder {
   private readRules(value: Value, keyRange: Range): void {
     const n = this.deref(value, keyRange);
     if (!isSeq(n)) {
-      this.problem('wrong-type', 'error', `\`rules:\` must be a list of rules (each starting with "- name:"), not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      this.problem(
+        'wrong-type',
+        'error',
+        `\`rules:\` must be a list of rules (each starting with "- name:"), not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : keyRange,
+      );
       return;
     }
     const names = new Map<string, RuleDecl>();
@@ -688,7 +801,8 @@ class ModelBuilder {
     }
     const label = name ? `rule '${rule.name}'` : what.toLowerCase();
     const description = pairs.get('description');
-    if (description) rule.description = this.str(description.value, description.keyRange, `\`description:\` of ${label}`)?.value;
+    if (description)
+      rule.description = this.str(description.value, description.keyRange, `\`description:\` of ${label}`)?.value;
     const match = pairs.get('match');
     if (match) rule.match = this.readMatch(match.value, match.keyRange, `\`match:\` of ${label}`, 1);
     const to = pairs.get('to');
@@ -706,10 +820,20 @@ class ModelBuilder {
       );
     }
     if (!to && !split) {
-      this.problem('no-destination', 'error', `${capitalize(label)} does not say where its cost goes: add \`to:\` (direct) or \`split:\` (shared).`, rule.nameRange ?? this.firstLine(range));
+      this.problem(
+        'no-destination',
+        'error',
+        `${capitalize(label)} does not say where its cost goes: add \`to:\` (direct) or \`split:\` (shared).`,
+        rule.nameRange ?? this.firstLine(range),
+      );
     }
     if (!name) {
-      this.problem('rule-without-name', 'warning', `Rule ${index + 1} has no \`name:\`; reports call it 'Rule ${index + 1}'.`, this.firstLine(range));
+      this.problem(
+        'rule-without-name',
+        'warning',
+        `Rule ${index + 1} has no \`name:\`; reports call it 'Rule ${index + 1}'.`,
+        this.firstLine(range),
+      );
     }
     return rule;
   }
@@ -731,7 +855,12 @@ class ModelBuilder {
         if (inner) {
           map.conditions.push({ kind: 'not', keyRange: kr, map: inner });
           if (inner.conditions.length === 0) {
-            this.problem('empty-match', 'warning', '`not: {}` never holds: an empty map matches every line, so its negation matches none.', inner.range);
+            this.problem(
+              'empty-match',
+              'warning',
+              '`not: {}` never holds: an empty map matches every line, so its negation matches none.',
+              inner.range,
+            );
           }
         }
       }
@@ -751,7 +880,12 @@ class ModelBuilder {
     const n = this.deref(value, keyRange);
     const items: Value[] = isSeq(n) ? ((n as YAMLSeq<unknown>).items as Value[]) : [n];
     if (isSeq(n) && items.length === 0) {
-      this.problem('empty-glob-list', 'error', `${what} has an empty list, which matches no line.`, this.rangeOfNode(n));
+      this.problem(
+        'empty-glob-list',
+        'error',
+        `${what} has an empty list, which matches no line.`,
+        this.rangeOfNode(n),
+      );
       return undefined;
     }
     const globs: Located<string>[] = [];
@@ -767,7 +901,12 @@ class ModelBuilder {
   private readTagGlobs(value: Value, keyRange: Range): MatchCondition[] {
     const n = this.deref(value, keyRange);
     if (!isMap(n)) {
-      this.problem('wrong-type', 'error', `\`tag:\` must be a map of tag key -> glob, for example \`tag: { team: "*" }\`, not ${describe(n)}.`, n ? this.rangeOfNode(n) : keyRange);
+      this.problem(
+        'wrong-type',
+        'error',
+        `\`tag:\` must be a map of tag key -> glob, for example \`tag: { team: "*" }\`, not ${describe(n)}.`,
+        n ? this.rangeOfNode(n) : keyRange,
+      );
       return [];
     }
     const items = (n as YAMLMap<unknown, unknown>).items;
@@ -832,7 +971,12 @@ class ModelBuilder {
     if (basisPair) {
       basis = this.enumValue<Basis>(basisPair.value, basisPair.keyRange, 'basis', 'basis (`basis:`)');
       if (method !== 'proportional') {
-        this.problem('basis-without-proportional', 'error', '`basis:` only applies to `proportional:` splits.', basisPair.keyRange);
+        this.problem(
+          'basis-without-proportional',
+          'error',
+          '`basis:` only applies to `proportional:` splits.',
+          basisPair.keyRange,
+        );
       }
     }
     const list = this.deref(methodPair.value, methodPair.keyRange);
@@ -851,7 +995,12 @@ class ModelBuilder {
     };
     if (method === 'percent') {
       if (!isMap(list)) {
-        this.problem('wrong-type', 'error', `\`percent:\` must be a map of target -> percent, for example \`{ web: 60, data: 40 }\`, not ${describe(list)}.`, sharesRange);
+        this.problem(
+          'wrong-type',
+          'error',
+          `\`percent:\` must be a map of target -> percent, for example \`{ web: 60, data: 40 }\`, not ${describe(list)}.`,
+          sharesRange,
+        );
         return undefined;
       }
       let sum = new Dec(0);
@@ -869,7 +1018,12 @@ class ModelBuilder {
           continue;
         }
         if (pct.value.isNegative()) {
-          this.problem('percent-negative', 'error', `A percentage cannot be negative (${pct.value.toFixed()} for '${id}').`, pct.range);
+          this.problem(
+            'percent-negative',
+            'error',
+            `A percentage cannot be negative (${pct.value.toFixed()} for '${id}').`,
+            pct.range,
+          );
           complete = false;
         }
         if (addTarget(target)) {
@@ -883,14 +1037,20 @@ class ModelBuilder {
       }
     } else {
       if (!isSeq(list)) {
-        this.problem('wrong-type', 'error', `\`${method}:\` must be a list of targets, for example \`[web, data]\`, not ${describe(list)}.`, sharesRange);
+        this.problem(
+          'wrong-type',
+          'error',
+          `\`${method}:\` must be a list of targets, for example \`[web, data]\`, not ${describe(list)}.`,
+          sharesRange,
+        );
         return undefined;
       }
       for (const item of (list as YAMLSeq<unknown>).items) {
         const t = this.str(item as Value, methodPair.keyRange, 'A split target');
         if (t && addTarget(t)) shares.push({ target: t });
       }
-      if ((list as YAMLSeq<unknown>).items.length === 0) this.problem('empty-value', 'error', `\`${method}:\` names no target.`, sharesRange);
+      if ((list as YAMLSeq<unknown>).items.length === 0)
+        this.problem('empty-value', 'error', `\`${method}:\` names no target.`, sharesRange);
     }
     return { range: this.rangeOfNode(n), method, methodRange: methodPair.keyRange, sharesRange, shares, basis };
   }
@@ -904,7 +1064,12 @@ class ModelBuilder {
     const unused = pairs.get('unused');
     if (unused) out.unused = this.targetRef(unused.value, unused.keyRange, '`unused:`', 'commitments');
     if (this.model.amount === 'effective' && out.amortize?.value) {
-      this.problem('setting-ignored', 'info', 'With `amount: effective` the data is already amortized (FOCUS EffectiveCost); `amortize: true` has nothing left to spread.', amortize!.keyRange);
+      this.problem(
+        'setting-ignored',
+        'info',
+        'With `amount: effective` the data is already amortized (FOCUS EffectiveCost); `amortize: true` has nothing left to spread.',
+        amortize!.keyRange,
+      );
     }
     return out;
   }
@@ -926,13 +1091,28 @@ class ModelBuilder {
       setting = { mode: m, range: m.range };
     }
     if (setting.mode.value === 'keep' && !setting.to) {
-      this.problem('missing-key', 'error', '`pec` mode `keep` needs the target that receives the credit: `pec: { mode: keep, to: <target> }`.', setting.range);
+      this.problem(
+        'missing-key',
+        'error',
+        '`pec` mode `keep` needs the target that receives the credit: `pec: { mode: keep, to: <target> }`.',
+        setting.range,
+      );
     }
     if (setting.mode.value === 'passThrough' && setting.to) {
-      this.problem('setting-ignored', 'warning', '`to:` only matters with `mode: keep`; with `passThrough` the credit stays with the teams.', setting.to.range);
+      this.problem(
+        'setting-ignored',
+        'warning',
+        '`to:` only matters with `mode: keep`; with `passThrough` the credit stays with the teams.',
+        setting.to.range,
+      );
     }
     if (this.model.amount === 'retail' && setting.mode.value === 'keep') {
-      this.problem('setting-ignored', 'info', 'With `amount: retail` amounts are already before partner earned credit: `pec` changes nothing.', setting.range);
+      this.problem(
+        'setting-ignored',
+        'info',
+        'With `amount: retail` amounts are already before partner earned credit: `pec` changes nothing.',
+        setting.range,
+      );
     }
     return setting;
   }
@@ -954,8 +1134,16 @@ class ModelBuilder {
     const lower = new Set(ids.map((i) => targetIdKey(i)));
     for (const ref of this.model.targetReferences) {
       if (lower.has(targetIdKey(ref.id))) continue;
-      const known = ids.length === 0 ? 'No target is declared under `targets:`.' : `Declared targets: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}.`;
-      this.problem('unknown-target', 'error', `Unknown target '${ref.id}'.${didYouMean(ref.id, ids)} ${known}`, ref.range);
+      const known =
+        ids.length === 0
+          ? 'No target is declared under `targets:`.'
+          : `Declared targets: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}.`;
+      this.problem(
+        'unknown-target',
+        'error',
+        `Unknown target '${ref.id}'.${didYouMean(ref.id, ids)} ${known}`,
+        ref.range,
+      );
     }
   }
 }

@@ -13,7 +13,8 @@ export async function readRulesFile(path: string, limit = MAX_RULES_FILE_BYTES):
   let handle: fs.FileHandle | undefined;
   try {
     const before = await fs.stat(path);
-    if (!before.isFile()) return { ok: false, message: `${path} is not a regular file; rules are read only from files` };
+    if (!before.isFile())
+      return { ok: false, message: `${path} is not a regular file; rules are read only from files` };
     if (before.size > limit) return { ok: false, message: tooLarge };
     // O_NONBLOCK: should the name have been swapped for a FIFO since the stat, opening it does not block.
     handle = await fs.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));

@@ -37,8 +37,21 @@ export const NEW_TARGET_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PERCENT = /^\d{1,3}(\.\d{1,6})?$/;
 /** Scalar keys a match condition can have (the rest, `tag:` and `not:`, are edited as text). */
 const SCALAR_MATCH_KEYS = new Set([
-  'customer', 'subscription', 'entitlement', 'entitlementName', 'resourceGroup', 'resource', 'meterCategory',
-  'meterSubCategory', 'meterName', 'meterId', 'product', 'sku', 'region', 'chargeType', 'invoice',
+  'customer',
+  'subscription',
+  'entitlement',
+  'entitlementName',
+  'resourceGroup',
+  'resource',
+  'meterCategory',
+  'meterSubCategory',
+  'meterName',
+  'meterId',
+  'product',
+  'sku',
+  'region',
+  'chargeType',
+  'invoice',
 ]);
 const SPLIT_METHODS: readonly SplitMethod[] = ['evenly', 'percent', 'proportional'];
 
@@ -98,16 +111,26 @@ class EditContext {
 
   apply(edit: RulesEdit): TextSplice[] {
     switch (edit.kind) {
-      case 'addRule': return this.addRule(edit);
-      case 'moveRule': return this.moveRule(edit.from, edit.to);
-      case 'deleteRule': return this.deleteRule(edit.index);
-      case 'setMatch': return this.setMatch(edit.rule, edit.field, edit.pattern);
-      case 'setTo': return this.setTo(edit.rule, edit.target);
-      case 'setSplitMethod': return this.setSplitMethod(edit.rule, edit.method);
-      case 'setPercent': return this.setPercent(edit.rule, edit.target, edit.percent);
-      case 'addTarget': return this.addTarget(edit.id, edit.name);
-      case 'renameTarget': return this.renameTarget(edit.from, edit.to);
-      case 'setUnallocated': return this.setUnallocated(edit.target);
+      case 'addRule':
+        return this.addRule(edit);
+      case 'moveRule':
+        return this.moveRule(edit.from, edit.to);
+      case 'deleteRule':
+        return this.deleteRule(edit.index);
+      case 'setMatch':
+        return this.setMatch(edit.rule, edit.field, edit.pattern);
+      case 'setTo':
+        return this.setTo(edit.rule, edit.target);
+      case 'setSplitMethod':
+        return this.setSplitMethod(edit.rule, edit.method);
+      case 'setPercent':
+        return this.setPercent(edit.rule, edit.target, edit.percent);
+      case 'addTarget':
+        return this.addTarget(edit.id, edit.name);
+      case 'renameTarget':
+        return this.renameTarget(edit.from, edit.to);
+      case 'setUnallocated':
+        return this.setUnallocated(edit.target);
     }
   }
 
@@ -240,7 +263,11 @@ class EditContext {
     if (!SCALAR_MATCH_KEYS.has(e.field)) refuse(`'${e.field}' is not a match field.`);
     if (!e.pattern) refuse('A new rule needs a pattern to match (use * for everything).');
     this.requireTarget(e.to);
-    const body = [`name: ${scalarText(e.name.trim())}`, `match: { ${e.field}: ${scalarText(e.pattern)} }`, `to: ${scalarText(e.to)}`];
+    const body = [
+      `name: ${scalarText(e.name.trim())}`,
+      `match: { ${e.field}: ${scalarText(e.pattern)} }`,
+      `to: ${scalarText(e.to)}`,
+    ];
     const pair = this.pairOf(this.root, 'rules');
     const seq = pair && isSeq(pair.value) ? (pair.value as YAMLSeq) : undefined;
     if (!seq || seq.items.length === 0) {
@@ -253,7 +280,9 @@ class EditContext {
     const itemIndent = ' '.repeat(firstStart - this.lineStartOf(firstStart));
     const dashIndent = itemIndent.slice(2);
     // Rules separated by blank lines get one before the new rule too.
-    const spaced = seq.items.length > 1 && /\n[ \t]*\n/.test(this.text.slice(this.valueEnd(seq.items[0]), this.range(seq.items[1])[0]));
+    const spaced =
+      seq.items.length > 1 &&
+      /\n[ \t]*\n/.test(this.text.slice(this.valueEnd(seq.items[0]), this.range(seq.items[1])[0]));
     const lead = last.end === this.text.length && !this.text.endsWith('\n') ? '\n' : '';
     const ruleText = `${dashIndent}- ${body.join(`\n${itemIndent}`)}\n`;
     return [{ offset: last.end, length: 0, text: `${lead}${spaced ? '\n' : ''}${ruleText}` }];
@@ -262,7 +291,8 @@ class EditContext {
   private moveRule(from: number, to: number): TextSplice[] {
     const seq = this.rulesSeq();
     const n = seq.items.length;
-    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < 0 || from >= n || to >= n) refuse('No such rule position.');
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < 0 || from >= n || to >= n)
+      refuse('No such rule position.');
     if (from === to) return [];
     const lo = Math.min(from, to);
     const hi = Math.max(from, to);
@@ -308,7 +338,7 @@ class EditContext {
     if (!matchPair) {
       return [this.insertPair(rule, 'match', `{ ${field}: ${scalarText(pattern)} }`)];
     }
-    if (!isMap(matchPair.value)) refuse('This rule\'s `match:` is not a map: edit it in the text.');
+    if (!isMap(matchPair.value)) refuse("This rule's `match:` is not a map: edit it in the text.");
     const match = matchPair.value as YAMLMap;
     const cond = this.pairOf(match, field);
     if (!cond) return [this.insertPair(match, field, scalarText(pattern))];
@@ -332,9 +362,16 @@ class EditContext {
     const pair = this.pairOf(rule, 'split');
     if (!pair || !isMap(pair.value)) refuse(`Rule ${ruleIndex + 1} has no \`split:\` map.`);
     const split = pair!.value as YAMLMap;
-    const method = split.items.find((p) => isScalar(p.key) && SPLIT_METHODS.includes(String(p.key.value) as SplitMethod));
+    const method = split.items.find(
+      (p) => isScalar(p.key) && SPLIT_METHODS.includes(String(p.key.value) as SplitMethod),
+    );
     if (!method) refuse(`Rule ${ruleIndex + 1}'s split names no method (evenly, percent, proportional).`);
-    return { rule, split, method: method as Pair, name: String((method!.key as { value: unknown }).value) as SplitMethod };
+    return {
+      rule,
+      split,
+      method: method as Pair,
+      name: String((method!.key as { value: unknown }).value) as SplitMethod,
+    };
   }
 
   private splitTargets(method: Pair): string[] {
@@ -357,14 +394,24 @@ class EditContext {
       targets = this.targetIds();
       if (targets.length === 0) refuse('There are no targets to split between.');
       const start = this.range(to!.key)[0];
-      return [{ offset: start, length: this.valueEnd(to!.value) - start, text: `split: { ${this.methodText(method, targets)} }` }];
+      return [
+        {
+          offset: start,
+          length: this.valueEnd(to!.value) - start,
+          text: `split: { ${this.methodText(method, targets)} }`,
+        },
+      ];
     }
     const { split, method: methodPair, name } = this.splitOf(ruleIndex);
     if (name === method) return [];
     targets = this.splitTargets(methodPair);
     if (targets.length === 0) refuse('This split names no targets.');
     const start = this.range(methodPair.key)[0];
-    splices.push({ offset: start, length: this.valueEnd(methodPair.value) - start, text: this.methodText(method, targets) });
+    splices.push({
+      offset: start,
+      length: this.valueEnd(methodPair.value) - start,
+      text: this.methodText(method, targets),
+    });
     // `basis:` only means something for proportional splits: it goes when the method is no longer one.
     const basis = this.pairOf(split, 'basis');
     if (basis && method !== 'proportional') splices.push(this.removePair(split, basis));
@@ -412,7 +459,9 @@ class EditContext {
     const { method, name } = this.splitOf(ruleIndex);
     if (name !== 'percent' || !isMap(method.value)) refuse(`Rule ${ruleIndex + 1} is not a percent split.`);
     const shares = method.value as YAMLMap;
-    const share = shares.items.find((s) => isScalar(s.key) && String(s.key.value).toLowerCase() === target.toLowerCase());
+    const share = shares.items.find(
+      (s) => isScalar(s.key) && String(s.key.value).toLowerCase() === target.toLowerCase(),
+    );
     if (!share) return [this.insertPair(shares, scalarText(target), p)];
     return [this.replaceNode(share.value, p)];
   }
@@ -420,8 +469,10 @@ class EditContext {
   // --- targets -----------------------------------------------------------------------------------------------
 
   private addTarget(id: string, name: string): TextSplice[] {
-    if (!NEW_TARGET_ID.test(id)) refuse(`'${id}' cannot be a target id: use letters, digits, _, . or - (a letter or digit first).`);
-    if (this.targetIds().some((t) => t.toLowerCase() === id.toLowerCase())) refuse(`There is a target '${id}' already.`);
+    if (!NEW_TARGET_ID.test(id))
+      refuse(`'${id}' cannot be a target id: use letters, digits, _, . or - (a letter or digit first).`);
+    if (this.targetIds().some((t) => t.toLowerCase() === id.toLowerCase()))
+      refuse(`There is a target '${id}' already.`);
     const value = name.trim() ? `{ name: ${scalarText(name.trim())} }` : '{}';
     const pair = this.pairOf(this.root, 'targets');
     if (!pair) return [this.appendTopLevel('targets', `\n  ${id}: ${value}`)];
@@ -431,14 +482,18 @@ class EditContext {
 
   /** Renames the target's key and every place that names it (the parser knows them all, with their ranges). */
   private renameTarget(from: string, to: string): TextSplice[] {
-    if (!NEW_TARGET_ID.test(to)) refuse(`'${to}' cannot be a target id: use letters, digits, _, . or - (a letter or digit first).`);
+    if (!NEW_TARGET_ID.test(to))
+      refuse(`'${to}' cannot be a target id: use letters, digits, _, . or - (a letter or digit first).`);
     const { model } = parseRules(this.text);
     const decl = model.targets.find((t) => t.id.toLowerCase() === from.toLowerCase());
     if (!decl) refuse(`There is no target '${from}'.`);
     if (to.toLowerCase() !== from.toLowerCase() && model.targets.some((t) => t.id.toLowerCase() === to.toLowerCase())) {
       refuse(`There is a target '${to}' already.`);
     }
-    const ranges = [decl!.idRange, ...model.targetReferences.filter((r) => r.id.toLowerCase() === from.toLowerCase()).map((r) => r.range)];
+    const ranges = [
+      decl!.idRange,
+      ...model.targetReferences.filter((r) => r.id.toLowerCase() === from.toLowerCase()).map((r) => r.range),
+    ];
     const seen = new Set<number>();
     const splices: TextSplice[] = [];
     for (const r of ranges) {

@@ -99,8 +99,14 @@ async function dataKeyOf(files: string[]): Promise<string> {
 }
 
 /** The cost lines of the files, read again with every detail (for exports that go line by line). */
-export function linesAgain(files: readonly string[], options: { dateOrder?: DateOrder; amount?: ParsedRules['model']['amount'] } = {}): AsyncIterable<CostLine> {
-  return readCostLines(files.map((f) => fileSource(f)), { dateOrder: options.dateOrder, amount: options.amount, detail: true });
+export function linesAgain(
+  files: readonly string[],
+  options: { dateOrder?: DateOrder; amount?: ParsedRules['model']['amount'] } = {},
+): AsyncIterable<CostLine> {
+  return readCostLines(
+    files.map((f) => fileSource(f)),
+    { dateOrder: options.dateOrder, amount: options.amount, detail: true },
+  );
 }
 
 export async function runRules(rulesPath: string, text: string, options: RulesRunOptions = {}): Promise<RulesRun> {
@@ -113,9 +119,8 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   const issues: CostLineIssue[] = [];
   const used = fieldsOfRules(model);
   const harvester = options.harvest === 'rules' ? new DataHarvester(used) : new DataHarvester();
-  const aggregateBy = options.harvest === 'rules'
-    ? [...used.fields, ...(used.tags ? ['tags'] : [])]
-    : [...MATCH_FIELD_KEYS, 'tags'];
+  const aggregateBy =
+    options.harvest === 'rules' ? [...used.fields, ...(used.tags ? ['tags'] : [])] : [...MATCH_FIELD_KEYS, 'tags'];
   const keepLimit = options.keepLines ?? 0;
   let kept: CostLine[] | undefined = keepLimit > 0 ? [] : undefined;
 
@@ -128,16 +133,27 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     kept = options.cachedLines.lines;
     fromCache = true;
   } else {
-    batches = readCostLineBatches(files.map((f) => fileSource(f)), {
-      dateOrder: options.dateOrder, amount: model.amount, signal: options.signal, onIssue: (i) => issues.push(i), aggregateBy, reader: options.reader, parallelBytes: options.parallelBytes,
-      aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
-    });
+    batches = readCostLineBatches(
+      files.map((f) => fileSource(f)),
+      {
+        dateOrder: options.dateOrder,
+        amount: model.amount,
+        signal: options.signal,
+        onIssue: (i) => issues.push(i),
+        aggregateBy,
+        reader: options.reader,
+        parallelBytes: options.parallelBytes,
+        aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
+      },
+    );
   }
 
   let result: AllocationResult | undefined;
   const cachedHarvest = fromCache && options.harvest !== 'rules' ? options.cachedLines?.harvest : undefined;
   try {
-    const allocator = model.valid ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester }) : undefined;
+    const allocator = model.valid
+      ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester })
+      : undefined;
     for await (const batch of batches) {
       if (kept && !fromCache) {
         if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
@@ -159,7 +175,8 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   } catch (e) {
     // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
     // reports what is wrong where it is.
-    if (e instanceof FastReadAbandoned && options.reader !== 'reference') return runRules(rulesPath, text, { ...options, reader: 'reference', cachedLines: undefined });
+    if (e instanceof FastReadAbandoned && options.reader !== 'reference')
+      return runRules(rulesPath, text, { ...options, reader: 'reference', cachedLines: undefined });
     throw e;
   }
   const cancelled = !!options.signal?.aborted;
@@ -168,10 +185,22 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   const invoicingFiles = invoicing ? await resolveDataFiles(rulesPath, [...invoicing.draft, ...invoicing.final]) : [];
   const dataProblems = cancelled
     ? []
-    : [...validateAgainstData(model, { dataFiles, harvest, result }), ...invoicingDataProblems(model, invoicingFiles, harvest)];
+    : [
+        ...validateAgainstData(model, { dataFiles, harvest, result }),
+        ...invoicingDataProblems(model, invoicingFiles, harvest),
+      ];
   return {
-    parsed, rulesPath, dataFiles, files, dataKey: cacheKey, issues, harvest, result, dataProblems,
-    lines: kept, cancelled,
+    parsed,
+    rulesPath,
+    dataFiles,
+    files,
+    dataKey: cacheKey,
+    issues,
+    harvest,
+    result,
+    dataProblems,
+    lines: kept,
+    cancelled,
   };
 }
 

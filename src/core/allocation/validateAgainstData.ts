@@ -35,7 +35,13 @@ export function validateAgainstData(model: RulesFile, data: DataSummary): Proble
       continue;
     }
     for (const why of m.skipped ?? []) add('data-entry-skipped', 'warning', why, m.pattern.range);
-    if (m.files.length === 0 && !m.alsoMatchedEarlier) add('data-glob-no-file', 'warning', `'${m.pattern.value}' matches no file (paths are relative to this rules file).`, m.pattern.range);
+    if (m.files.length === 0 && !m.alsoMatchedEarlier)
+      add(
+        'data-glob-no-file',
+        'warning',
+        `'${m.pattern.value}' matches no file (paths are relative to this rules file).`,
+        m.pattern.range,
+      );
   }
 
   const r = data.result;
@@ -62,7 +68,8 @@ export function validateAgainstData(model: RulesFile, data: DataSummary): Proble
       problems.push(...budgetProblems(model, r));
       for (const t of r.targets) {
         const decl = model.targets.find((d) => d.id === t.id);
-        if (decl && t.amount.isZero() && t.breakdown.length === 0) add('target-receives-nothing', 'info', `Target '${t.id}' receives nothing from this data.`, decl.idRange);
+        if (decl && t.amount.isZero() && t.breakdown.length === 0)
+          add('target-receives-nothing', 'info', `Target '${t.id}' receives nothing from this data.`, decl.idRange);
       }
     }
   }
@@ -72,7 +79,11 @@ export function validateAgainstData(model: RulesFile, data: DataSummary): Proble
   return problems;
 }
 
-function checkValues(map: MatchMap, h: DataHarvest, add: (code: ProblemCode, severity: Problem['severity'], message: string, range: Range | undefined) => void): void {
+function checkValues(
+  map: MatchMap,
+  h: DataHarvest,
+  add: (code: ProblemCode, severity: Problem['severity'], message: string, range: Range | undefined) => void,
+): void {
   for (const c of map.conditions) {
     if (c.kind === 'not') {
       checkValues(c.map, h, add);
@@ -90,7 +101,12 @@ function checkValues(map: MatchMap, h: DataHarvest, add: (code: ProblemCode, sev
       if (!tag) {
         if (!h.tagsTruncated) {
           const suggestion = closest(c.tagKey, h.tags.keys());
-          add('tag-key-not-in-data', 'warning', `No cost line has the tag '${c.tagKey}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`, c.keyRange);
+          add(
+            'tag-key-not-in-data',
+            'warning',
+            `No cost line has the tag '${c.tagKey}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+            c.keyRange,
+          );
         }
         continue;
       }
@@ -102,7 +118,12 @@ function checkValues(map: MatchMap, h: DataHarvest, add: (code: ProblemCode, sev
       const glob = compileGlob(g.value);
       if (glob.matches('') || values.some((v) => glob.matches(v))) continue;
       const suggestion = closest(g.value, values);
-      add('glob-matches-no-value', 'warning', `'${g.value}' matches no ${what} in the data.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`, g.range);
+      add(
+        'glob-matches-no-value',
+        'warning',
+        `'${g.value}' matches no ${what} in the data.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+        g.range,
+      );
     }
   }
 }

@@ -36,7 +36,17 @@ export interface KeyInfo {
   example?: string;
 }
 
-export type SectionName = 'top' | 'target' | 'rule' | 'match' | 'toTag' | 'split' | 'commitments' | 'pec' | 'journal' | 'budget'
+export type SectionName =
+  | 'top'
+  | 'target'
+  | 'rule'
+  | 'match'
+  | 'toTag'
+  | 'split'
+  | 'commitments'
+  | 'pec'
+  | 'journal'
+  | 'budget'
   | InvoicingSectionName;
 
 export type EnumName = 'amount' | 'basis' | 'pecMode' | InvoicingEnumName;
@@ -62,58 +72,131 @@ export type InvoicingSectionName =
   | 'invoicePrice'
   | 'invoiceFx';
 
-export type InvoicingEnumName = 'invoiceGrouping' | 'paymentModel' | 'subscriptionStatus' | 'subscriptionOrder' | 'invoicePec' | 'fxSource';
+export type InvoicingEnumName =
+  'invoiceGrouping' | 'paymentModel' | 'subscriptionStatus' | 'subscriptionOrder' | 'invoicePec' | 'fxSource';
 
 /** The charge classes a reseller prices separately (keys of `prices:`). */
 export const CHARGE_CLASSES = ['consumption', 'reservation', 'savingsPlan', 'marketplace', 'seats'] as const;
 
 const INVOICING_ENUMS: Record<InvoicingEnumName, readonly EnumValue[]> = {
   invoiceGrouping: [
-    { value: 'per-payment-model', doc: "One invoice per customer and payment model: all of the customer's prepaid subscriptions on one invoice, all postpaid ones on another. The default." },
+    {
+      value: 'per-payment-model',
+      doc: "One invoice per customer and payment model: all of the customer's prepaid subscriptions on one invoice, all postpaid ones on another. The default.",
+    },
     { value: 'per-subscription', doc: 'One invoice per subscription.' },
   ],
   paymentModel: [
-    { value: 'postpaid', doc: 'The customer pays each invoice; an invoice whose total is zero or below says "no payment due" (no payment is created). The default.' },
-    { value: 'prepaid', doc: "Invoices are settled from the customer's prepaid balance: charges lower it, refunds raise it; the balance change is reported." },
+    {
+      value: 'postpaid',
+      doc: 'The customer pays each invoice; an invoice whose total is zero or below says "no payment due" (no payment is created). The default.',
+    },
+    {
+      value: 'prepaid',
+      doc: "Invoices are settled from the customer's prepaid balance: charges lower it, refunds raise it; the balance change is reported.",
+    },
   ],
   subscriptionStatus: [
-    { value: 'Active', doc: 'In use. A subscription without a stated status is taken as Active (and the invoice says so).' },
-    { value: 'Suspended', doc: 'Suspended (for example unpaid): still invoiced, and still eligible to carry shared reservation consumption.' },
-    { value: 'Disabled', doc: 'Disabled: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },
-    { value: 'Expired', doc: 'Expired: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.' },
-    { value: 'Deleted', doc: 'Deleted: never chosen to carry shared reservation, savings plan or third-party consumption; its own consumption is still invoiced.' },
+    {
+      value: 'Active',
+      doc: 'In use. A subscription without a stated status is taken as Active (and the invoice says so).',
+    },
+    {
+      value: 'Suspended',
+      doc: 'Suspended (for example unpaid): still invoiced, and still eligible to carry shared reservation consumption.',
+    },
+    {
+      value: 'Disabled',
+      doc: 'Disabled: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.',
+    },
+    {
+      value: 'Expired',
+      doc: 'Expired: still invoiced for what it consumed, and still eligible to carry shared reservation consumption.',
+    },
+    {
+      value: 'Deleted',
+      doc: 'Deleted: never chosen to carry shared reservation, savings plan or third-party consumption; its own consumption is still invoiced.',
+    },
   ],
   subscriptionOrder: [
     {
       value: 'firstUse',
       doc: 'A shared reservation goes to the first subscription, not Deleted, that it applied to: the one whose covered usage starts earliest (ties: the order listed under `subscriptions:`, then the id). The default.',
     },
-    { value: 'listed', doc: 'A shared reservation goes to the first subscription, not Deleted, that it applied to, in the order listed under `subscriptions:` (then by id).' },
+    {
+      value: 'listed',
+      doc: 'A shared reservation goes to the first subscription, not Deleted, that it applied to, in the order listed under `subscriptions:` (then by id).',
+    },
   ],
   invoicePec: [
-    { value: 'passOn', doc: 'Customers pay what Partner Center billed, net of partner earned credit: the credit is passed on. The default.' },
-    { value: 'keep', doc: 'Customers pay the price before partner earned credit (billed / (1 - PEC)); the reseller keeps the credit, and each invoice shows how much.' },
+    {
+      value: 'passOn',
+      doc: 'Customers pay what Partner Center billed, net of partner earned credit: the credit is passed on. The default.',
+    },
+    {
+      value: 'keep',
+      doc: 'Customers pay the price before partner earned credit (billed / (1 - PEC)); the reseller keeps the credit, and each invoice shows how much.',
+    },
   ],
   fxSource: [
-    { value: 'billing', doc: "Invoices are in the billing currency, at the exchange rate Partner Center used on each row (PCToBCExchangeRate, shown in each line's explanation). The default." },
+    {
+      value: 'billing',
+      doc: "Invoices are in the billing currency, at the exchange rate Partner Center used on each row (PCToBCExchangeRate, shown in each line's explanation). The default.",
+    },
     { value: 'fixed', doc: 'Billing-currency amounts are converted into `currency` at the fixed `rate` given here.' },
   ],
 };
 
-const PRICE_DOC = 'Customer price of this charge class: `{ markup: <percent> }` or `{ discount: <percent> }` on the amount Partner Center billed (or the amount before PEC with `pec: keep`).';
+const PRICE_DOC =
+  'Customer price of this charge class: `{ markup: <percent> }` or `{ discount: <percent> }` on the amount Partner Center billed (or the amount before PEC with `pec: keep`).';
 
 const INVOICING_PRICES: readonly KeyInfo[] = [
-  { key: 'consumption', doc: `Azure plan consumption (daily usage not covered by a reservation or savings plan). ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 8 }' },
-  { key: 'reservation', doc: `Reserved instances: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 2 }' },
-  { key: 'savingsPlan', doc: `Savings plans: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 2 }' },
-  { key: 'marketplace', doc: `Third-party (marketplace) products: publisher other than Microsoft. ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ markup: 5 }' },
-  { key: 'seats', doc: `Seats and licences from the reconciliation file (Microsoft 365, Dynamics, ...). ${PRICE_DOC}`, shape: { kind: 'section', section: 'invoicePrice' }, example: '{ discount: 3 }' },
+  {
+    key: 'consumption',
+    doc: `Azure plan consumption (daily usage not covered by a reservation or savings plan). ${PRICE_DOC}`,
+    shape: { kind: 'section', section: 'invoicePrice' },
+    example: '{ markup: 8 }',
+  },
+  {
+    key: 'reservation',
+    doc: `Reserved instances: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`,
+    shape: { kind: 'section', section: 'invoicePrice' },
+    example: '{ markup: 2 }',
+  },
+  {
+    key: 'savingsPlan',
+    doc: `Savings plans: purchases, monthly payments, refunds and covered usage. ${PRICE_DOC}`,
+    shape: { kind: 'section', section: 'invoicePrice' },
+    example: '{ markup: 2 }',
+  },
+  {
+    key: 'marketplace',
+    doc: `Third-party (marketplace) products: publisher other than Microsoft. ${PRICE_DOC}`,
+    shape: { kind: 'section', section: 'invoicePrice' },
+    example: '{ markup: 5 }',
+  },
+  {
+    key: 'seats',
+    doc: `Seats and licences from the reconciliation file (Microsoft 365, Dynamics, ...). ${PRICE_DOC}`,
+    shape: { kind: 'section', section: 'invoicePrice' },
+    example: '{ discount: 3 }',
+  },
 ];
 
 const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
   invoicing: [
-    { key: 'grouping', doc: 'How charges are grouped into invoices (a customer may say otherwise).', shape: { kind: 'enum', enumName: 'invoiceGrouping' }, example: 'per-payment-model' },
-    { key: 'paymentModel', doc: 'Payment model of customers and subscriptions that do not say.', shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'postpaid' },
+    {
+      key: 'grouping',
+      doc: 'How charges are grouped into invoices (a customer may say otherwise).',
+      shape: { kind: 'enum', enumName: 'invoiceGrouping' },
+      example: 'per-payment-model',
+    },
+    {
+      key: 'paymentModel',
+      doc: 'Payment model of customers and subscriptions that do not say.',
+      shape: { kind: 'enum', enumName: 'paymentModel' },
+      example: 'postpaid',
+    },
     {
       key: 'draft',
       doc: 'Unbilled billing files (no InvoiceNumber), relative to this file; globs allowed: the draft invoices are made from them, and the final invoices show what changed since.',
@@ -126,10 +209,28 @@ const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
       shape: { kind: 'stringOrList' },
       example: './billing/2026-08/*.csv',
     },
-    { key: 'subscriptionOrder', doc: 'The stated order that decides which subscription carries a shared reservation.', shape: { kind: 'enum', enumName: 'subscriptionOrder' }, example: 'firstUse' },
-    { key: 'pec', doc: 'Partner earned credit: passed on to customers, or kept by the reseller.', shape: { kind: 'enum', enumName: 'invoicePec' }, example: 'passOn' },
-    { key: 'fx', doc: 'Which exchange rate invoices use: `{ source: billing }` (the default) or `{ source: fixed, currency: CHF, rate: 0.94 }`.', shape: { kind: 'section', section: 'invoiceFx' } },
-    { key: 'prices', doc: 'Customer prices per charge class (markup or discount in percent). A customer may set its own.', shape: { kind: 'section', section: 'invoicePrices' } },
+    {
+      key: 'subscriptionOrder',
+      doc: 'The stated order that decides which subscription carries a shared reservation.',
+      shape: { kind: 'enum', enumName: 'subscriptionOrder' },
+      example: 'firstUse',
+    },
+    {
+      key: 'pec',
+      doc: 'Partner earned credit: passed on to customers, or kept by the reseller.',
+      shape: { kind: 'enum', enumName: 'invoicePec' },
+      example: 'passOn',
+    },
+    {
+      key: 'fx',
+      doc: 'Which exchange rate invoices use: `{ source: billing }` (the default) or `{ source: fixed, currency: CHF, rate: 0.94 }`.',
+      shape: { kind: 'section', section: 'invoiceFx' },
+    },
+    {
+      key: 'prices',
+      doc: 'Customer prices per charge class (markup or discount in percent). A customer may set its own.',
+      shape: { kind: 'section', section: 'invoicePrices' },
+    },
     {
       key: 'customers',
       doc: 'Customers by CustomerId or CustomerName (as in the billing files, case-insensitive): name, payment model, grouping, prices and their subscriptions. Customers in the data but not listed get the defaults.',
@@ -142,15 +243,34 @@ const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
     },
   ],
   invoiceCustomer: [
-    { key: 'name', doc: 'Name of the customer on its invoices (default: CustomerName from the billing files).', shape: { kind: 'string' }, example: 'Fabrikam Süd GmbH' },
-    { key: 'paymentModel', doc: "This customer's payment model (a subscription may say otherwise).", shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'prepaid' },
-    { key: 'grouping', doc: "How this customer's charges are grouped into invoices.", shape: { kind: 'enum', enumName: 'invoiceGrouping' }, example: 'per-subscription' },
+    {
+      key: 'name',
+      doc: 'Name of the customer on its invoices (default: CustomerName from the billing files).',
+      shape: { kind: 'string' },
+      example: 'Fabrikam Süd GmbH',
+    },
+    {
+      key: 'paymentModel',
+      doc: "This customer's payment model (a subscription may say otherwise).",
+      shape: { kind: 'enum', enumName: 'paymentModel' },
+      example: 'prepaid',
+    },
+    {
+      key: 'grouping',
+      doc: "How this customer's charges are grouped into invoices.",
+      shape: { kind: 'enum', enumName: 'invoiceGrouping' },
+      example: 'per-subscription',
+    },
     {
       key: 'commonSubscription',
       doc: "The subscription within which this customer's savings plan and third-party consumption is counted. Default: its first subscription not in status Deleted, in the order listed under `subscriptions:` (then by id).",
       shape: { kind: 'string' },
     },
-    { key: 'prices', doc: "This customer's prices per charge class (each class it names replaces the general one).", shape: { kind: 'section', section: 'invoicePrices' } },
+    {
+      key: 'prices',
+      doc: "This customer's prices per charge class (each class it names replaces the general one).",
+      shape: { kind: 'section', section: 'invoicePrices' },
+    },
     {
       key: 'subscriptions',
       doc: "The customer's subscriptions by id (EntitlementId, the Azure subscription; SubscriptionId for seats), in the order that counts: name, status, payment model.",
@@ -158,9 +278,24 @@ const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
     },
   ],
   invoiceSubscription: [
-    { key: 'name', doc: 'Name shown on invoices (default: EntitlementDescription from the billing files).', shape: { kind: 'string' }, example: 'fabrikam-prod' },
-    { key: 'status', doc: 'Status of the subscription (default Active).', shape: { kind: 'enum', enumName: 'subscriptionStatus' }, example: 'Active' },
-    { key: 'paymentModel', doc: "This subscription's payment model (default: the customer's).", shape: { kind: 'enum', enumName: 'paymentModel' }, example: 'postpaid' },
+    {
+      key: 'name',
+      doc: 'Name shown on invoices (default: EntitlementDescription from the billing files).',
+      shape: { kind: 'string' },
+      example: 'fabrikam-prod',
+    },
+    {
+      key: 'status',
+      doc: 'Status of the subscription (default Active).',
+      shape: { kind: 'enum', enumName: 'subscriptionStatus' },
+      example: 'Active',
+    },
+    {
+      key: 'paymentModel',
+      doc: "This subscription's payment model (default: the customer's).",
+      shape: { kind: 'enum', enumName: 'paymentModel' },
+      example: 'postpaid',
+    },
   ],
   invoiceReservation: [
     {
@@ -174,12 +309,33 @@ const INVOICING_SECTIONS: Record<InvoicingSectionName, readonly KeyInfo[]> = {
   invoicePrices: INVOICING_PRICES,
   invoicePrice: [
     { key: 'markup', doc: 'Uplift in percent on the charge class.', shape: { kind: 'percent' }, example: '8' },
-    { key: 'discount', doc: 'Discount in percent on the charge class (0 to 100).', shape: { kind: 'percent' }, example: '3' },
+    {
+      key: 'discount',
+      doc: 'Discount in percent on the charge class (0 to 100).',
+      shape: { kind: 'percent' },
+      example: '3',
+    },
   ],
   invoiceFx: [
-    { key: 'source', doc: 'Where the exchange rate comes from.', shape: { kind: 'enum', enumName: 'fxSource' }, required: true, example: 'billing' },
-    { key: 'currency', doc: 'With `source: fixed`: the currency of the invoices.', shape: { kind: 'string' }, example: 'CHF' },
-    { key: 'rate', doc: 'With `source: fixed`: invoice-currency units per billing-currency unit.', shape: { kind: 'percent' }, example: '0.94' },
+    {
+      key: 'source',
+      doc: 'Where the exchange rate comes from.',
+      shape: { kind: 'enum', enumName: 'fxSource' },
+      required: true,
+      example: 'billing',
+    },
+    {
+      key: 'currency',
+      doc: 'With `source: fixed`: the currency of the invoices.',
+      shape: { kind: 'string' },
+      example: 'CHF',
+    },
+    {
+      key: 'rate',
+      doc: 'With `source: fixed`: invoice-currency units per billing-currency unit.',
+      shape: { kind: 'percent' },
+      example: '0.94',
+    },
   ],
 };
 
@@ -200,13 +356,28 @@ export const ENUMS: Record<EnumName, readonly EnumValue[]> = {
     },
   ],
   basis: [
-    { value: 'direct', doc: "Each target's direct cost (cost from `to:` rules only: not splits, not unallocated). The default." },
-    { value: 'compute', doc: "Each target's direct cost in the compute meter-category family (Virtual Machines, App Service, Functions, ...)." },
-    { value: 'storage', doc: "Each target's direct cost in the storage meter-category family (Storage, Backup, Azure NetApp Files, ...)." },
-    { value: 'network', doc: "Each target's direct cost in the network meter-category family (Bandwidth, Virtual Network, Load Balancer, ...)." },
+    {
+      value: 'direct',
+      doc: "Each target's direct cost (cost from `to:` rules only: not splits, not unallocated). The default.",
+    },
+    {
+      value: 'compute',
+      doc: "Each target's direct cost in the compute meter-category family (Virtual Machines, App Service, Functions, ...).",
+    },
+    {
+      value: 'storage',
+      doc: "Each target's direct cost in the storage meter-category family (Storage, Backup, Azure NetApp Files, ...).",
+    },
+    {
+      value: 'network',
+      doc: "Each target's direct cost in the network meter-category family (Bandwidth, Virtual Network, Load Balancer, ...).",
+    },
   ],
   pecMode: [
-    { value: 'passThrough', doc: 'Teams pay what was billed, net of partner earned credit: the credit is passed through. The default.' },
+    {
+      value: 'passThrough',
+      doc: 'Teams pay what was billed, net of partner earned credit: the credit is passed through. The default.',
+    },
     {
       value: 'keep',
       doc: 'Teams pay the amount before partner earned credit (billed / (1 - PEC)); the credit (a negative amount) goes to the target named in `to:`.',
@@ -246,14 +417,24 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
       required: true,
       example: '1',
     },
-    { key: 'name', doc: 'A title for this chargeback, shown in reports.', shape: { kind: 'string' }, example: 'Contoso - July 2026' },
+    {
+      key: 'name',
+      doc: 'A title for this chargeback, shown in reports.',
+      shape: { kind: 'string' },
+      example: 'Contoso - July 2026',
+    },
     {
       key: 'data',
       doc: 'Billing files to allocate, relative to this file; globs allowed. Daily rated usage, reconciliation and FOCUS CSV files.',
       shape: { kind: 'stringOrList' },
       example: './billing/2026-07/*.csv',
     },
-    { key: 'amount', doc: 'Which amount of each cost line is allocated.', shape: { kind: 'enum', enumName: 'amount' }, example: 'billed' },
+    {
+      key: 'amount',
+      doc: 'Which amount of each cost line is allocated.',
+      shape: { kind: 'enum', enumName: 'amount' },
+      example: 'billed',
+    },
     {
       key: 'currency',
       doc: 'Keep only cost lines in this billing currency. Without it, data in several currencies is an error that names the currencies found.',
@@ -312,10 +493,15 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
   ...INVOICING_SECTIONS,
   target: [
     { key: 'name', doc: 'Display name of the target in reports.', shape: { kind: 'string' }, example: 'Web shop' },
-    { key: 'costCenter', doc: 'Cost center booked in the journal and shown in reports.', shape: { kind: 'string' }, example: 'CC-1001' },
+    {
+      key: 'costCenter',
+      doc: 'Cost center booked in the journal and shown in reports.',
+      shape: { kind: 'string' },
+      example: 'CC-1001',
+    },
     {
       key: 'account',
-      doc: "Expense account debited in the journal for this target (default: `journal.expenseAccount`).",
+      doc: 'Expense account debited in the journal for this target (default: `journal.expenseAccount`).',
       shape: { kind: 'string' },
       example: '"6420"',
     },
@@ -333,7 +519,11 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
   ],
   rule: [
-    { key: 'name', doc: 'Name of the rule, unique in the file; reports and the journal show it.', shape: { kind: 'string' } },
+    {
+      key: 'name',
+      doc: 'Name of the rule, unique in the file; reports and the journal show it.',
+      shape: { kind: 'string' },
+    },
     { key: 'description', doc: 'Free text: why this rule exists.', shape: { kind: 'string' } },
     {
       key: 'match',
@@ -353,13 +543,17 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
     {
       key: 'markup',
-      doc: 'Uplift in percent on what this rule allocates (wins over the target\'s `markup`).',
+      doc: "Uplift in percent on what this rule allocates (wins over the target's `markup`).",
       shape: { kind: 'percent' },
       example: '3',
     },
   ],
   match: [
-    ...MATCH_COLUMN_KEYS.map(([key, column]): KeyInfo => ({ key, doc: `${column} ${GLOB_DOC}`, shape: { kind: 'globs' } })),
+    ...MATCH_COLUMN_KEYS.map(([key, column]): KeyInfo => ({
+      key,
+      doc: `${column} ${GLOB_DOC}`,
+      shape: { kind: 'globs' },
+    })),
     {
       key: 'tag',
       doc: 'Tags: `{ <tag key>: <glob> }`. The tag key is case-insensitive; a line without that tag does not match.',
@@ -368,10 +562,27 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
     { key: 'not', doc: 'Holds when the map inside does NOT hold.', shape: { kind: 'section', section: 'match' } },
   ],
-  toTag: [{ key: 'tag', doc: 'The tag whose value names the target (case-insensitive).', shape: { kind: 'string' }, required: true }],
+  toTag: [
+    {
+      key: 'tag',
+      doc: 'The tag whose value names the target (case-insensitive).',
+      shape: { kind: 'string' },
+      required: true,
+    },
+  ],
   split: [
-    { key: 'evenly', doc: 'Equal shares for the listed targets.', shape: { kind: 'targetRefList' }, example: '[web, data]' },
-    { key: 'percent', doc: 'Fixed percentages per target; they must sum to 100.', shape: { kind: 'percentMap' }, example: '{ web: 60, data: 40 }' },
+    {
+      key: 'evenly',
+      doc: 'Equal shares for the listed targets.',
+      shape: { kind: 'targetRefList' },
+      example: '[web, data]',
+    },
+    {
+      key: 'percent',
+      doc: 'Fixed percentages per target; they must sum to 100.',
+      shape: { kind: 'percentMap' },
+      example: '{ web: 60, data: 40 }',
+    },
     {
       key: 'proportional',
       doc: "Shares proportional to each listed target's cost on the `basis` (default `direct`). All-zero weights: split evenly, with a warning.",
@@ -394,13 +605,37 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
   ],
   pec: [
-    { key: 'mode', doc: 'How partner earned credit reaches the teams.', shape: { kind: 'enum', enumName: 'pecMode' }, required: true },
-    { key: 'to', doc: 'With `mode: keep`: the target that receives the credit (a negative amount).', shape: { kind: 'targetRef' } },
+    {
+      key: 'mode',
+      doc: 'How partner earned credit reaches the teams.',
+      shape: { kind: 'enum', enumName: 'pecMode' },
+      required: true,
+    },
+    {
+      key: 'to',
+      doc: 'With `mode: keep`: the target that receives the credit (a negative amount).',
+      shape: { kind: 'targetRef' },
+    },
   ],
   budget: [
-    { key: 'monthly', doc: 'Budget per calendar month, in the billing currency.', shape: { kind: 'amount' }, example: '1500' },
-    { key: 'quarterly', doc: 'Budget per calendar quarter; a month is measured against a third of it.', shape: { kind: 'amount' }, example: '4500' },
-    { key: 'yearly', doc: 'Budget per calendar year; a month is measured against a twelfth of it.', shape: { kind: 'amount' }, example: '18000' },
+    {
+      key: 'monthly',
+      doc: 'Budget per calendar month, in the billing currency.',
+      shape: { kind: 'amount' },
+      example: '1500',
+    },
+    {
+      key: 'quarterly',
+      doc: 'Budget per calendar quarter; a month is measured against a third of it.',
+      shape: { kind: 'amount' },
+      example: '4500',
+    },
+    {
+      key: 'yearly',
+      doc: 'Budget per calendar year; a month is measured against a twelfth of it.',
+      shape: { kind: 'amount' },
+      example: '18000',
+    },
     {
       key: 'warnAt',
       doc: 'Warn when the cost allocated so far reaches this percent of the budget (default 100).',
@@ -415,15 +650,35 @@ export const SECTIONS: Record<SectionName, readonly KeyInfo[]> = {
     },
   ],
   journal: [
-    { key: 'clearingAccount', doc: 'Account credited with the whole chargeback (default `clearing`).', shape: { kind: 'string' }, example: '"1990"' },
-    { key: 'expenseAccount', doc: 'Expense account for targets without their own `account`.', shape: { kind: 'string' }, example: '"6400"' },
-    { key: 'markupAccount', doc: 'Income account credited with markups (default: the clearing account).', shape: { kind: 'string' }, example: '"4800"' },
+    {
+      key: 'clearingAccount',
+      doc: 'Account credited with the whole chargeback (default `clearing`).',
+      shape: { kind: 'string' },
+      example: '"1990"',
+    },
+    {
+      key: 'expenseAccount',
+      doc: 'Expense account for targets without their own `account`.',
+      shape: { kind: 'string' },
+      example: '"6400"',
+    },
+    {
+      key: 'markupAccount',
+      doc: 'Income account credited with markups (default: the clearing account).',
+      shape: { kind: 'string' },
+      example: '"4800"',
+    },
     {
       key: 'unallocatedAccount',
       doc: 'Account debited with unallocated cost (default: the clearing account, so the cost stays there).',
       shape: { kind: 'string' },
     },
-    { key: 'reference', doc: 'Reference written on every journal line (default `CB-<period>`).', shape: { kind: 'string' }, example: 'CB-2026-07' },
+    {
+      key: 'reference',
+      doc: 'Reference written on every journal line (default `CB-<period>`).',
+      shape: { kind: 'string' },
+      example: 'CB-2026-07',
+    },
   ],
 };
 

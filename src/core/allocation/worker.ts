@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     const value = await aggregateDailyRange(task);
     parentPort!.postMessage({ ok: true, value });
   } catch (e) {
-    parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    parentPort!.postMessage({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 }
 

@@ -119,7 +119,12 @@ function checkNesting(text: string): LimitViolation | undefined {
       prev = c;
       continue;
     }
-    if ((c === '|' || c === '>') && flowDepth === 0 && tokenStart && /^[|>][-+0-9]*[ \t]*(#[^\n]*)?\r?(\n|$)/.test(text.slice(i, i + 200))) {
+    if (
+      (c === '|' || c === '>') &&
+      flowDepth === 0 &&
+      tokenStart &&
+      /^[|>][-+0-9]*[ \t]*(#[^\n]*)?\r?(\n|$)/.test(text.slice(i, i + 200))
+    ) {
       blockScalarParentIndent = lineIndent;
       i = skipToLineEnd(text, i);
       continue;

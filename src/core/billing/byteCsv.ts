@@ -77,7 +77,17 @@ const TOO_WIDE = -4;
  * cells), and returns the index of the line break that ends it (or `have` at the end of the input), NEED_MORE when
  * the bytes run out first, or a negative reason code. Plain locals only: this is the loop every byte goes through.
  */
-function scanOne(buf: Uint8Array, i: number, have: number, eof: boolean, delim: number, maxCells: number, start: Int32Array, end: Int32Array, flags: Uint8Array): number {
+function scanOne(
+  buf: Uint8Array,
+  i: number,
+  have: number,
+  eof: boolean,
+  delim: number,
+  maxCells: number,
+  start: Int32Array,
+  end: Int32Array,
+  flags: Uint8Array,
+): number {
   let cells = 0;
   let lines = 0;
   let j = i;
@@ -253,7 +263,13 @@ class Window {
   private readonly fd: number;
   private readAt: number;
 
-  constructor(input: ByteInput, from: number, chunkBytes: number, private readonly scratch?: { buf?: Buffer }, maxCells = WASM_MAX_CELLS) {
+  constructor(
+    input: ByteInput,
+    from: number,
+    chunkBytes: number,
+    private readonly scratch?: { buf?: Buffer },
+    maxCells = WASM_MAX_CELLS,
+  ) {
     this.base = from;
     this.readAt = from;
     const wasm = 'path' in input && maxCells <= WASM_MAX_CELLS ? scanner() : null;
@@ -328,8 +344,16 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   const maxCells = options.maxCells ?? 512;
   const to = options.to ?? Infinity;
   const rec: ByteRecord = {
-    buf: Buffer.alloc(0), cells: 0, start: new Int32Array(maxCells), end: new Int32Array(maxCells), flags: new Uint8Array(maxCells),
-    recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
+    buf: Buffer.alloc(0),
+    cells: 0,
+    start: new Int32Array(maxCells),
+    end: new Int32Array(maxCells),
+    flags: new Uint8Array(maxCells),
+    recordStart: 0,
+    recordEnd: 0,
+    base: 0,
+    line: 0,
+    index: 0,
   };
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
   const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
@@ -381,7 +405,11 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         // A record this long is not a billing row (see MAX_CELL_CHARS): the reference reader says so in flat
         // memory, where the window would double without end.
         if (have - i > MAX_FAST_RECORD_BYTES) {
-          result.irregular = { reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`, line, offset: w.base + i };
+          result.irregular = {
+            reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`,
+            line,
+            offset: w.base + i,
+          };
           break;
         }
         // Out of bytes mid-record: keep it, read on, and scan it again.
@@ -391,12 +419,21 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         continue;
       }
       if (j < 0) {
-        const reason = j === UNTERMINATED ? 'a quoted cell is never closed' : j === TEXT_AFTER_QUOTE ? 'text after the closing quote of a quoted cell' : `a record has more than ${maxCells} cells`;
+        const reason =
+          j === UNTERMINATED
+            ? 'a quoted cell is never closed'
+            : j === TEXT_AFTER_QUOTE
+              ? 'text after the closing quote of a quoted cell'
+              : `a record has more than ${maxCells} cells`;
         result.irregular = { reason, line, offset: w.base + i };
         break;
       }
       if (j - i > MAX_FAST_RECORD_BYTES) {
-        result.irregular = { reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`, line, offset: w.base + i };
+        result.irregular = {
+          reason: `a record is longer than ${MAX_FAST_RECORD_BYTES} bytes`,
+          line,
+          offset: w.base + i,
+        };
         break;
       }
       rec.buf = w.buf;
@@ -476,12 +513,21 @@ let laneInUse = false;
  * there is no WebAssembly scanner, or for keys wider than it takes; the caller then reads the file its own way.
  */
 export class GroupLane {
-  private constructor(private readonly w: WasmScanner, private readonly config: GroupLaneConfig) {}
+  private constructor(
+    private readonly w: WasmScanner,
+    private readonly config: GroupLaneConfig,
+  ) {}
 
   static acquire(config: GroupLaneConfig): GroupLane | null {
     const w = scanner();
     if (!w || laneInUse || config.keyColumns.length > 64 || config.checkColumns.length > 3) return null;
-    if ([config.width, config.sumColumn, ...config.keyColumns, ...config.checkColumns].some((c) => c < 0 || c >= WASM_MAX_CELLS) || config.dateColumn >= WASM_MAX_CELLS) return null;
+    if (
+      [config.width, config.sumColumn, ...config.keyColumns, ...config.checkColumns].some(
+        (c) => c < 0 || c >= WASM_MAX_CELLS,
+      ) ||
+      config.dateColumn >= WASM_MAX_CELLS
+    )
+      return null;
     laneInUse = true;
     const lane = new GroupLane(w, config);
     const c = w.conf;
@@ -560,7 +606,14 @@ export class GroupLane {
     const n = g[at + 7];
     const lines: number[] = [];
     for (let k = 0; k < n; k++) lines.push(g[at + 8 + k]);
-    return { rows: g[at + 4], firstDate: g[at + 5], lastDate: g[at + 6], lines, units: this.w.sums[id * 12 + 8], femtos: this.w.sums[id * 12 + 9] };
+    return {
+      rows: g[at + 4],
+      firstDate: g[at + 5],
+      lastDate: g[at + 6],
+      lines,
+      units: this.w.sums[id * 12 + 8],
+      femtos: this.w.sums[id * 12 + 9],
+    };
   }
 
   /**
@@ -570,12 +623,31 @@ export class GroupLane {
    * (LANE_FIRST: the header). Records too wide or too long for the scanner end the scan as irregular.
    * `chunkBytes` (tests): a smaller read window, so that records straddle reads.
    */
-  scan(path: string, onEvent: (r: ByteRecord, reason: number, group: number) => boolean | void, options: { from: number; to: number; lineBase: number; first: boolean; chunkBytes?: number }): ScanResult {
+  scan(
+    path: string,
+    onEvent: (r: ByteRecord, reason: number, group: number) => boolean | void,
+    options: { from: number; to: number; lineBase: number; first: boolean; chunkBytes?: number },
+  ): ScanResult {
     const w = this.w;
     const result: ScanResult = { records: 0, lines: 0, endOffset: options.from, stopped: false };
-    const win = new Window({ path }, options.from, Math.min(options.chunkBytes ?? WASM_WINDOW, WASM_WINDOW), undefined, WASM_MAX_CELLS);
+    const win = new Window(
+      { path },
+      options.from,
+      Math.min(options.chunkBytes ?? WASM_WINDOW, WASM_WINDOW),
+      undefined,
+      WASM_MAX_CELLS,
+    );
     const rec: ByteRecord = {
-      buf: win.buf, cells: 0, start: w.start, end: w.end, flags: w.flags, recordStart: 0, recordEnd: 0, base: 0, line: 0, index: 0,
+      buf: win.buf,
+      cells: 0,
+      start: w.start,
+      end: w.end,
+      flags: w.flags,
+      recordStart: 0,
+      recordEnd: 0,
+      base: 0,
+      line: 0,
+      index: 0,
     };
     try {
       let i = win.refill(0);
@@ -605,7 +677,12 @@ export class GroupLane {
         if (code === 0 || code === 4) break;
         if (code === 3) {
           const j = c[26];
-          const reason = j === UNTERMINATED ? 'a quoted cell is never closed' : j === TEXT_AFTER_QUOTE ? 'text after the closing quote of a quoted cell' : `a record has more than ${WASM_MAX_CELLS} cells`;
+          const reason =
+            j === UNTERMINATED
+              ? 'a quoted cell is never closed'
+              : j === TEXT_AFTER_QUOTE
+                ? 'text after the closing quote of a quoted cell'
+                : `a record has more than ${WASM_MAX_CELLS} cells`;
           result.irregular = { reason, line: c[17], offset: win.base + i };
           break;
         }
@@ -693,7 +770,14 @@ export function recordValues(r: ByteRecord, index: number, line: number): CsvRec
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The same for a record's bytes [start, end) in any buffer (a record read again from the file). */
-export function decodeBytes(buf: Buffer, start: number, end: number, delimiter: string, index: number, lineOffset: number): CsvRecord {
+export function decodeBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: string,
+  index: number,
+  lineOffset: number,
+): CsvRecord {
   return decodeText(buf.toString('utf8', start, end), delimiter, index, lineOffset);
 }
 

@@ -312,7 +312,11 @@ export class CsvTokenizer {
 export function tokenize(text: string, delimiter = ','): { records: CsvRecord[]; problems: CsvProblem[] } {
   const records: CsvRecord[] = [];
   const problems: CsvProblem[] = [];
-  const t = new CsvTokenizer(delimiter, (r) => records.push(r), (p) => problems.push(p));
+  const t = new CsvTokenizer(
+    delimiter,
+    (r) => records.push(r),
+    (p) => problems.push(p),
+  );
   t.push(text);
   t.end();
   return { records, problems };

@@ -17,7 +17,8 @@ function daysInMonth(year: number, month: number): number {
 
 function build(year: number, month: number, day: number): DateResult {
   if (month < 1 || month > 12) return { ok: false, reason: `month ${month} does not exist` };
-  if (day < 1 || day > daysInMonth(year, month)) return { ok: false, reason: `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')}` };
+  if (day < 1 || day > daysInMonth(year, month))
+    return { ok: false, reason: `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')}` };
   return { ok: true, iso: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` };
 }
 
@@ -37,7 +38,10 @@ export function parseBillingDate(text: string, order: DateOrder = 'MDY'): DateRe
       const other = order === 'MDY' ? build(year, b, a) : build(year, a, b);
       if (other.ok) {
         const otherName = order === 'MDY' ? 'day-first (DMY)' : 'month-first (MDY)';
-        return { ok: false, reason: `${r.reason} when read ${order === 'MDY' ? 'month-first (MDY)' : 'day-first (DMY)'}; the file may use ${otherName} dates (setting "dateOrder")` };
+        return {
+          ok: false,
+          reason: `${r.reason} when read ${order === 'MDY' ? 'month-first (MDY)' : 'day-first (DMY)'}; the file may use ${otherName} dates (setting "dateOrder")`,
+        };
       }
     }
     return r;

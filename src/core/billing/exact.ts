@@ -83,7 +83,7 @@ export class DecimalSum {
   get value(): Decimal {
     if (this.cached) return this.cached;
     const exact = this.parts ? this.exact.toDecimal() : undefined;
-    this.cached = exact && this.rest ? this.rest.plus(exact) : exact ?? this.rest ?? ZERO;
+    this.cached = exact && this.rest ? this.rest.plus(exact) : (exact ?? this.rest ?? ZERO);
     return this.cached;
   }
 }
@@ -159,7 +159,6 @@ export class ByteKeyTable<V> {
   }
 }
 
-
 /**
  * Exact sums keyed by non-negative integers (below 2^53), in flat arrays: no object per key, so millions of small
  * sums (a quantity per group and day) cost a few dozen bytes each. Open addressing, grown at half full.
@@ -229,7 +228,10 @@ export class NumberCache {
   private readonly values: Float64Array;
   private size = 0;
 
-  constructor(private readonly width: number, private readonly capacity = 1 << 16) {
+  constructor(
+    private readonly width: number,
+    private readonly capacity = 1 << 16,
+  ) {
     this.keys = new Float64Array(capacity * 2).fill(-1);
     this.values = new Float64Array(capacity * 2 * width);
   }

@@ -70,32 +70,73 @@ function push<K, V>(map: Map<K, V[]>, key: K, v: V): void {
 
 function pick(entries: PriceEntry[] | undefined, day: string): PriceEntry | undefined {
   if (!entries) return undefined;
-  return entries.find((e) => (!e.effectiveStart || e.effectiveStart <= day) && (!e.effectiveEnd || day <= e.effectiveEnd));
+  return entries.find(
+    (e) => (!e.effectiveStart || e.effectiveStart <= day) && (!e.effectiveEnd || day <= e.effectiveEnd),
+  );
 }
 
 /**
  * Loads a price list. Rows of one (meter set, product, sku, effective period) with different PricingTierRangeMin
  * form one graduated entry. Unreadable rows are reported as findings and left out.
  */
-export async function loadPriceList(source: TextSource, dateOrder: DateOrder = 'MDY'): Promise<{ priceList: PriceList; findings: Finding[] }> {
+export async function loadPriceList(
+  source: TextSource,
+  dateOrder: DateOrder = 'MDY',
+): Promise<{ priceList: PriceList; findings: Finding[] }> {
   const priceList = new PriceList(source.name);
   const findings: Finding[] = [];
-  const groups = new Map<string, { meterIds: string[]; productId: string; skuId: string; start?: string; end?: string; currency: string; rows: { min: Decimal; unitPrice: Decimal }[] }>();
+  const groups = new Map<
+    string,
+    {
+      meterIds: string[];
+      productId: string;
+      skuId: string;
+      start?: string;
+      end?: string;
+      currency: string;
+      rows: { min: Decimal; unitPrice: Decimal }[];
+    }
+  >();
   const idx: Record<string, number> = {};
   let decimalComma = false;
   await readBillingFile(source, {
     onHeader(h) {
       if (h.kind !== 'price-list') {
-        findings.push({ code: 'missing-column', severity: 'error', message: `${source.name} is not an Azure plan price list (header lacks UnitPrice, PricingTierRangeMin, MeterIds...).`, line: 0, character: 0, endLine: 0, endCharacter: 0 });
+        findings.push({
+          code: 'missing-column',
+          severity: 'error',
+          message: `${source.name} is not an Azure plan price list (header lacks UnitPrice, PricingTierRangeMin, MeterIds...).`,
+          line: 0,
+          character: 0,
+          endLine: 0,
+          endCharacter: 0,
+        });
         return false;
       }
       decimalComma = h.decimalComma;
-      for (const name of ['ProductId', 'SkuId', 'UnitPrice', 'PricingTierRangeMin', 'EffectiveStartDate', 'EffectiveEndDate', 'MeterIds', 'Currency']) {
+      for (const name of [
+        'ProductId',
+        'SkuId',
+        'UnitPrice',
+        'PricingTierRangeMin',
+        'EffectiveStartDate',
+        'EffectiveEndDate',
+        'MeterIds',
+        'Currency',
+      ]) {
         idx[name] = h.columns.indexOf(name);
       }
       const missing = ['UnitPrice', 'MeterIds'].filter((n) => idx[n] < 0);
       if (missing.length > 0) {
-        findings.push({ code: 'missing-column', severity: 'error', message: `The price list lacks ${missing.join(', ')}.`, line: 0, character: 0, endLine: 0, endCharacter: 0 });
+        findings.push({
+          code: 'missing-column',
+          severity: 'error',
+          message: `The price list lacks ${missing.join(', ')}.`,
+          line: 0,
+          character: 0,
+          endLine: 0,
+          endCharacter: 0,
+        });
         return false;
       }
       return true;
@@ -103,19 +144,46 @@ export async function loadPriceList(source: TextSource, dateOrder: DateOrder = '
     onRow(r) {
       const cell = (name: string): string => (idx[name] >= 0 ? r.cells[idx[name]] : '');
       const unitPrice = parseDecimal(cell('UnitPrice'), decimalComma);
-      const min = cell('PricingTierRangeMin').trim() === '' ? undefined : parseDecimal(cell('PricingTierRangeMin'), decimalComma);
+      const min =
+        cell('PricingTierRangeMin').trim() === '' ? undefined : parseDecimal(cell('PricingTierRangeMin'), decimalComma);
       if (!unitPrice || (cell('PricingTierRangeMin').trim() !== '' && !min)) {
         const bad = !unitPrice ? 'UnitPrice' : 'PricingTierRangeMin';
-        findings.push({ code: 'invalid-value', severity: 'error', message: `${bad} "${cell(bad)}" is not a number; this price row was ignored.`, column: bad, record: r.index, ...cellRange(r.pos, idx[bad]) });
+        findings.push({
+          code: 'invalid-value',
+          severity: 'error',
+          message: `${bad} "${cell(bad)}" is not a number; this price row was ignored.`,
+          column: bad,
+          record: r.index,
+          ...cellRange(r.pos, idx[bad]),
+        });
         return;
       }
       const start = cell('EffectiveStartDate') ? parseBillingDate(cell('EffectiveStartDate'), dateOrder) : undefined;
       const end = cell('EffectiveEndDate') ? parseBillingDate(cell('EffectiveEndDate'), dateOrder) : undefined;
-      const meterIds = cell('MeterIds').split(/[,;|\s]+/).map((s) => s.trim()).filter(Boolean);
-      const key = [meterIds.join('+'), cell('ProductId'), cell('SkuId'), start?.ok ? start.iso : '', end?.ok ? end.iso : ''].join('|').toLowerCase();
+      const meterIds = cell('MeterIds')
+        .split(/[,;|\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const key = [
+        meterIds.join('+'),
+        cell('ProductId'),
+        cell('SkuId'),
+        start?.ok ? start.iso : '',
+        end?.ok ? end.iso : '',
+      ]
+        .join('|')
+        .toLowerCase();
       let g = groups.get(key);
       if (!g) {
-        g = { meterIds, productId: cell('ProductId'), skuId: cell('SkuId'), start: start?.ok ? start.iso : undefined, end: end?.ok ? end.iso : undefined, currency: cell('Currency'), rows: [] };
+        g = {
+          meterIds,
+          productId: cell('ProductId'),
+          skuId: cell('SkuId'),
+          start: start?.ok ? start.iso : undefined,
+          end: end?.ok ? end.iso : undefined,
+          currency: cell('Currency'),
+          rows: [],
+        };
         groups.set(key, g);
       }
       g.rows.push({ min: min ?? unitPrice.times(0), unitPrice });

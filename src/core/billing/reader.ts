@@ -74,7 +74,11 @@ export function duplicateColumnFindings(columns: ColumnMap, record: CsvRecord): 
   return out;
 }
 
-export async function readBillingFile(source: TextSource, handlers: ReadHandlers, options: ReadOptions = {}): Promise<ReadSummary> {
+export async function readBillingFile(
+  source: TextSource,
+  handlers: ReadHandlers,
+  options: ReadOptions = {},
+): Promise<ReadSummary> {
   let tokenizer: CsvTokenizer | undefined;
   let header: BillingHeader | undefined;
   let stopped = false;
@@ -142,7 +146,15 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
       if (!sawText) {
         const verdict = sniffText(pendingHead);
         if (!verdict.ok) {
-          handlers.onFinding({ code: 'unsupported-encoding', severity: 'error', message: verdict.message, line: 0, character: 0, endLine: 0, endCharacter: 0 });
+          handlers.onFinding({
+            code: 'unsupported-encoding',
+            severity: 'error',
+            message: verdict.message,
+            line: 0,
+            character: 0,
+            endLine: 0,
+            endCharacter: 0,
+          });
           return { rows: 0, complete: true };
         }
         sawText = true;
@@ -165,7 +177,15 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
   if (!tokenizer && pendingHead.length > 0) {
     const verdict = sniffText(pendingHead);
     if (!verdict.ok) {
-      handlers.onFinding({ code: 'unsupported-encoding', severity: 'error', message: verdict.message, line: 0, character: 0, endLine: 0, endCharacter: 0 });
+      handlers.onFinding({
+        code: 'unsupported-encoding',
+        severity: 'error',
+        message: verdict.message,
+        line: 0,
+        character: 0,
+        endLine: 0,
+        endCharacter: 0,
+      });
       return { rows: 0, complete: true };
     }
     pendingDelimiter = detectDelimiter(pendingHead);
@@ -177,13 +197,26 @@ export async function readBillingFile(source: TextSource, handlers: ReadHandlers
   if (!header && openQuoteInHeader) {
     const at = openQuoteInHeader;
     handlers.onFinding({
-      code: 'invalid-csv', severity: 'error', line: at.line, character: at.character, endLine: at.line,
+      code: 'invalid-csv',
+      severity: 'error',
+      line: at.line,
+      character: at.character,
+      endLine: at.line,
       endCharacter: at.character + 1,
-      message: `The header row has a quote at line ${at.line + 1}, character ${at.character + 1} that is never closed, `
-        + 'so the whole file reads as one unfinished header cell; remove or close that quote.',
+      message:
+        `The header row has a quote at line ${at.line + 1}, character ${at.character + 1} that is never closed, ` +
+        'so the whole file reads as one unfinished header cell; remove or close that quote.',
     });
   } else if (!header) {
-    handlers.onFinding({ code: 'empty-file', severity: 'warning', message: 'The file is empty: there is no header row.', line: 0, character: 0, endLine: 0, endCharacter: 0 });
+    handlers.onFinding({
+      code: 'empty-file',
+      severity: 'warning',
+      message: 'The file is empty: there is no header row.',
+      line: 0,
+      character: 0,
+      endLine: 0,
+      endCharacter: 0,
+    });
   }
   return { rows, header, complete: true };
 }

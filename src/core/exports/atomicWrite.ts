@@ -31,13 +31,22 @@ const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 export type WriteContent = string | Iterable<string> | AsyncIterable<string>;
 
-export async function atomicWrite(path: string, content: WriteContent, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+export async function atomicWrite(
+  path: string,
+  content: WriteContent,
+  options: AtomicWriteOptions = {},
+): Promise<AtomicWriteResult> {
   const dir = dirname(path);
   const refusal = await refuse(path, options.inputs ?? []);
   if (refusal) return refusal;
   await removeStaleTemps(dir);
   if (!options.overwrite && (await exists(path))) {
-    return { written: false, path, reason: 'exists', message: `${path} already exists; choose another name or allow overwriting.` };
+    return {
+      written: false,
+      path,
+      reason: 'exists',
+      message: `${path} already exists; choose another name or allow overwriting.`,
+    };
   }
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: fs.FileHandle | undefined;
@@ -69,12 +78,22 @@ export async function atomicWrite(path: string, content: WriteContent, options: 
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EEXIST') {
           await fs.rm(temp, { force: true });
-          return { written: false, path, reason: 'exists', message: `${path} already exists; choose another name or allow overwriting.` };
+          return {
+            written: false,
+            path,
+            reason: 'exists',
+            message: `${path} already exists; choose another name or allow overwriting.`,
+          };
         }
         // File systems without hard links: check once more, then rename (a tiny race remains there).
         if (await exists(path)) {
           await fs.rm(temp, { force: true });
-          return { written: false, path, reason: 'exists', message: `${path} already exists; choose another name or allow overwriting.` };
+          return {
+            written: false,
+            path,
+            reason: 'exists',
+            message: `${path} already exists; choose another name or allow overwriting.`,
+          };
         }
         await fs.rename(temp, path);
         return { written: true, path, bytes };
@@ -102,14 +121,24 @@ async function refuse(path: string, inputs: readonly string[]): Promise<AtomicWr
   }
   if (!st.isFile()) {
     const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : 'a device or socket';
-    return { written: false, path, reason: 'not-regular', message: `${path} is ${what}, not a regular file; an export never replaces it.` };
+    return {
+      written: false,
+      path,
+      reason: 'not-regular',
+      message: `${path} is ${what}, not a regular file; an export never replaces it.`,
+    };
   }
   const real = await fs.realpath(path).catch(() => resolve(path));
   for (const input of inputs) {
     const other = await fs.stat(input).catch(() => undefined);
     const same = other ? other.dev === st.dev && other.ino === st.ino : false;
     if (same || (await fs.realpath(input).catch(() => resolve(input))) === real) {
-      return { written: false, path, reason: 'input', message: `${path} is ${input === path ? 'one' : `${input}, one`} of this export's inputs; an export never replaces its inputs (choose another file name).` };
+      return {
+        written: false,
+        path,
+        reason: 'input',
+        message: `${path} is ${input === path ? 'one' : `${input}, one`} of this export's inputs; an export never replaces its inputs (choose another file name).`,
+      };
     }
   }
   return undefined;

@@ -31,7 +31,12 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 function isDecimal(v: unknown): v is Decimal {
-  return typeof v === 'object' && v !== null && typeof (v as Decimal).toFixed === 'function' && typeof (v as Decimal).isFinite === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Decimal).toFixed === 'function' &&
+    typeof (v as Decimal).isFinite === 'function'
+  );
 }
 
 /** Text made harmless for spreadsheets: a leading apostrophe before a formula-like start. */

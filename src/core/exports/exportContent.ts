@@ -15,7 +15,13 @@ import type { WriteContent } from './atomicWrite';
 export type ExportKind = 'report' | 'journal' | 'focus' | 'json';
 export const EXPORT_KINDS: readonly ExportKind[] = ['report', 'journal', 'focus', 'json'];
 
-export function exportContent(kind: ExportKind, result: AllocationResult, model: RulesFile, files: readonly string[], dateOrder?: DateOrder): WriteContent {
+export function exportContent(
+  kind: ExportKind,
+  result: AllocationResult,
+  model: RulesFile,
+  files: readonly string[],
+  dateOrder?: DateOrder,
+): WriteContent {
   switch (kind) {
     case 'report':
       return chargebackReportCsv(result);

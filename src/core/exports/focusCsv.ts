@@ -18,7 +18,13 @@ import { purchaseKey } from '../allocation/compileRules';
 import type { CostLine } from '../allocation/costLine';
 import { Dec } from '../money';
 import type { RulesFile } from '../allocation/model';
-import { PEC_LABEL, UNMATCHED_LABEL, UNUSED_COMMITMENT_LABEL, UNMATCHED, UNUSED_COMMITMENT } from '../allocation/result';
+import {
+  PEC_LABEL,
+  UNMATCHED_LABEL,
+  UNUSED_COMMITMENT_LABEL,
+  UNMATCHED,
+  UNUSED_COMMITMENT,
+} from '../allocation/result';
 import type { AllocationResult } from '../allocation/result';
 import { Rational, unitsToDecimal } from '../allocation/rational';
 import { csvRow, exact } from './csv';
@@ -145,14 +151,19 @@ function chargeFrequencyOf(line: CostLine, category: ChargeCategory): (typeof CH
 function armParts(id: string): { type?: string; name?: string } {
   const at = id.toLowerCase().lastIndexOf('/providers/');
   if (at < 0) return {};
-  const segments = id.slice(at + '/providers/'.length).split('/').filter((s) => s !== '');
+  const segments = id
+    .slice(at + '/providers/'.length)
+    .split('/')
+    .filter((s) => s !== '');
   if (segments.length < 3) return {};
   const types = segments.filter((_, i) => i > 0 && i % 2 === 1);
   return { type: `${segments[0]}/${types.join('/')}`, name: segments[segments.length - 1] };
 }
 
 function commitmentTypeOf(line: CostLine): 'Reservation' | 'Savings Plan' {
-  return /savings/i.test(`${line.benefitType ?? ''} ${line.reservationOrderId ? line.product : ''}`) ? 'Savings Plan' : 'Reservation';
+  return /savings/i.test(`${line.benefitType ?? ''} ${line.reservationOrderId ? line.product : ''}`)
+    ? 'Savings Plan'
+    : 'Reservation';
 }
 
 /** Cumulative rounding of the amortized shares of one commitment: its pieces add up to the purchase exactly. */
@@ -205,12 +216,15 @@ export async function* focusCsvChunks(
     const category = chargeCategoryOf(line);
     const isTax = category === 'Tax';
     const fractions = shares.map((s) => s.fraction);
-    const cut = (x: Decimal | undefined): (Decimal | undefined)[] => (x ? apportion(x, fractions) : shares.map(() => undefined));
+    const cut = (x: Decimal | undefined): (Decimal | undefined)[] =>
+      x ? apportion(x, fractions) : shares.map(() => undefined);
     const allocated = spreader.spread(apportioner.amountOf(line), shares);
     const billed = billedIsAllocated && apportioner.amountOf(line) === line.billed ? allocated : cut(line.billed);
     const retail = cut(line.retail);
     // Six decimals at least: a quantity cut like the costs keeps ListUnitPrice x PricingQuantity = ListCost per row.
-    const quantity = line.quantity ? apportion(line.quantity, fractions, shares.length > 1 ? 6 : 0) : shares.map(() => undefined);
+    const quantity = line.quantity
+      ? apportion(line.quantity, fractions, shares.length > 1 ? 6 : 0)
+      : shares.map(() => undefined);
 
     // Amortization: a purchase spread over its usage carries no effective cost; the usage carries its share.
     const purchase = purchaseKey(line);
@@ -220,18 +234,24 @@ export async function* focusCsvChunks(
     const share = line.sourceKind === 'focus' ? undefined : apportioner.amortizedShareOf(line);
     if (share) {
       const piece = amortized.piece(share.commitment, share.amount, 2);
-      const pieces = apportion(piece, share.shares.map((s) => s.fraction));
-      const at = (s: LineShare): number => share.shares.findIndex((o) => o.target === s.target && o.channel === s.channel);
+      const pieces = apportion(
+        piece,
+        share.shares.map((s) => s.fraction),
+      );
+      const at = (s: LineShare): number =>
+        share.shares.findIndex((o) => o.target === s.target && o.channel === s.channel);
       effective = effective.map((e, i) => (at(shares[i]) >= 0 ? e.plus(pieces[at(shares[i])]) : e));
       // A piece whose target the line's own shares lack (it cannot happen without PEC kept back) stays on row 0.
       share.shares.forEach((s, j) => {
-        if (!shares.some((o) => o.target === s.target && o.channel === s.channel)) effective[0] = effective[0].plus(pieces[j]);
+        if (!shares.some((o) => o.target === s.target && o.channel === s.channel))
+          effective[0] = effective[0].plus(pieces[j]);
       });
     }
 
     const commitmentId = purchase !== undefined ? line.reservationOrderId : line.benefitOrderId || line.benefitId;
     const commitmentType = commitmentId ? commitmentTypeOf(line) : undefined;
-    const status = commitmentId && purchase === undefined ? line.commitmentStatus || (category === 'Usage' ? 'Used' : '') : '';
+    const status =
+      commitmentId && purchase === undefined ? line.commitmentStatus || (category === 'Usage' ? 'Used' : '') : '';
     const unused = status.toLowerCase() === 'unused';
     const chargeStart = line.date ?? line.billingPeriodStart ?? '';
     let billingPeriod: { start: string; end: string };
@@ -240,9 +260,10 @@ export async function* focusCsvChunks(
       billingPeriod = { start: line.billingPeriodStart ?? '', end: line.billingPeriodEnd ?? '' };
       chargeEnd = chargeStart ? addDays(chargeStart, 1) : '';
     } else if (line.sourceKind === 'daily-usage') {
-      billingPeriod = line.billingPeriodStart && line.billingPeriodEnd
-        ? { start: line.billingPeriodStart, end: addDays(line.billingPeriodEnd, 1) }
-        : monthOf(chargeStart);
+      billingPeriod =
+        line.billingPeriodStart && line.billingPeriodEnd
+          ? { start: line.billingPeriodStart, end: addDays(line.billingPeriodEnd, 1) }
+          : monthOf(chargeStart);
       chargeEnd = chargeStart ? addDays(chargeStart, 1) : billingPeriod.end;
     } else {
       // Reconciliation: ChargeStartDate..ChargeEndDate (inclusive) is the charge's period, on the month's invoice.
@@ -255,16 +276,26 @@ export async function* focusCsvChunks(
     if (account && line.billingAccountName) accountNames.set(account, line.billingAccountName);
     const accountName = line.billingAccountName || accountNames.get(account) || '';
     const serviceName = line.meterCategory || line.product || line.sku || line.chargeType || 'Other';
-    const serviceCategory = allowedServiceCategory(line.serviceCategory) ?? focusServiceCategory(line.meterCategory, line.product, line.sku);
-    const resourceId = purchase !== undefined ? line.reservationOrderId ?? '' : unused ? commitmentId ?? '' : line.resource;
+    const serviceCategory =
+      allowedServiceCategory(line.serviceCategory) ?? focusServiceCategory(line.meterCategory, line.product, line.sku);
+    const resourceId =
+      purchase !== undefined ? (line.reservationOrderId ?? '') : unused ? (commitmentId ?? '') : line.resource;
     const arm = armParts(resourceId);
     const resourceType = !resourceId
       ? ''
-      : arm.type ?? (purchase !== undefined || unused ? (commitmentType === 'Savings Plan' ? 'Microsoft.BillingBenefits/savingsPlanOrders' : 'Microsoft.Capacity/reservationOrders') : serviceName);
+      : (arm.type ??
+        (purchase !== undefined || unused
+          ? commitmentType === 'Savings Plan'
+            ? 'Microsoft.BillingBenefits/savingsPlanOrders'
+            : 'Microsoft.Capacity/reservationOrders'
+          : serviceName));
     const resourceName = resourceId ? line.resourceName || (arm.name && arm.name !== resourceId ? arm.name : '') : '';
-    const description = category === 'Usage'
-      ? [line.meterCategory, line.meterSubCategory, line.meterName].filter((s) => s).join(' - ') || line.product
-      : [line.product || line.sku || serviceName, line.chargeType ? `(${line.chargeType})` : ''].filter((s) => s).join(' ');
+    const description =
+      category === 'Usage'
+        ? [line.meterCategory, line.meterSubCategory, line.meterName].filter((s) => s).join(' - ') || line.product
+        : [line.product || line.sku || serviceName, line.chargeType ? `(${line.chargeType})` : '']
+            .filter((s) => s)
+            .join(' ');
     const unit = line.unit || (line.quantity ? 'Units' : '');
     const hasPricing = !isTax && quantity[0] !== undefined;
     const consumed = category === 'Usage' && !unused;
@@ -380,7 +411,11 @@ export async function* focusCsvChunks(
 }
 
 /** The whole CSV as one string (small inputs and tests). */
-export async function focusCsv(result: AllocationResult, model: RulesFile, lines: Iterable<CostLine> | AsyncIterable<CostLine>): Promise<string> {
+export async function focusCsv(
+  result: AllocationResult,
+  model: RulesFile,
+  lines: Iterable<CostLine> | AsyncIterable<CostLine>,
+): Promise<string> {
   let out = '';
   for await (const chunk of focusCsvChunks(result, model, lines)) out += chunk;
   return out;

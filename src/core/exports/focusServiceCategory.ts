@@ -127,7 +127,10 @@ const BY_METER_CATEGORY: Record<string, FocusServiceCategory> = {
 
 /** Words in a product or service name, tried in this order when no exact name matched. */
 const BY_WORD: [RegExp, FocusServiceCategory][] = [
-  [/\b(microsoft 365|office 365|dynamics 365|power bi|exchange online|teams|sharepoint|project|visio)\b/i, 'Business Applications'],
+  [
+    /\b(microsoft 365|office 365|dynamics 365|power bi|exchange online|teams|sharepoint|project|visio)\b/i,
+    'Business Applications',
+  ],
   [/\b(entra|active directory)\b/i, 'Identity'],
   [/\b(defender|sentinel|security)\b/i, 'Security'],
   [/\b(openai|cognitive|machine learning|ai services?)\b/i, 'AI and Machine Learning'],

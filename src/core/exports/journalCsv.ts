@@ -43,12 +43,26 @@ export function journalLines(result: AllocationResult, model: RulesFile, options
   const unallocatedAccount = options.unallocatedAccount ?? j?.unallocatedAccount?.value ?? clearing;
   const title = result.name ? `${result.name}: ` : 'Chargeback: ';
   const lines: JournalLine[] = [];
-  const entry = (account: string, costCenter: string, amount: Decimal, description: string, target: string, side: 'debit' | 'credit'): void => {
+  const entry = (
+    account: string,
+    costCenter: string,
+    amount: Decimal,
+    description: string,
+    target: string,
+    side: 'debit' | 'credit',
+  ): void => {
     if (amount.isZero()) return;
     // A negative debit is a credit (and the other way round): amounts in a journal are never negative.
     const debitSide = (side === 'debit') !== amount.isNegative();
     const abs = amount.abs();
-    lines.push({ account, costCenter, debit: debitSide ? abs : ZERO, credit: debitSide ? ZERO : abs, description, target });
+    lines.push({
+      account,
+      costCenter,
+      debit: debitSide ? abs : ZERO,
+      credit: debitSide ? ZERO : abs,
+      description,
+      target,
+    });
   };
   for (const t of result.targets) {
     entry(t.account ?? expense, t.costCenter ?? '', t.amount, `${title}${t.name ?? t.id}`, t.id, 'debit');
@@ -67,7 +81,17 @@ export function journalLines(result: AllocationResult, model: RulesFile, options
 export function journalCsv(result: AllocationResult, model: RulesFile, options: JournalOptions = {}): string {
   const period = result.period.label;
   const reference = options.reference ?? model.journal?.reference?.value ?? (period ? `CB-${period}` : 'CB');
-  let out = csvRow(['Period', 'Reference', 'Account', 'CostCenter', 'Debit', 'Credit', 'Currency', 'Description', 'Target']);
+  let out = csvRow([
+    'Period',
+    'Reference',
+    'Account',
+    'CostCenter',
+    'Debit',
+    'Credit',
+    'Currency',
+    'Description',
+    'Target',
+  ]);
   for (const l of journalLines(result, model, options)) {
     const cells: CsvValue[] = [
       period,

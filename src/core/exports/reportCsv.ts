@@ -20,7 +20,15 @@ export function chargebackReportCsv(result: AllocationResult): string {
   for (const t of result.targets) {
     const rows = t.breakdown.length > 0 ? t.breakdown : [{ rule: '', amount: t.amount, markup: t.markup }];
     for (const b of rows) {
-      const cells: CsvValue[] = [t.id, t.name ?? '', t.costCenter ?? '', b.rule, cents(b.amount), result.currency, period];
+      const cells: CsvValue[] = [
+        t.id,
+        t.name ?? '',
+        t.costCenter ?? '',
+        b.rule,
+        cents(b.amount),
+        result.currency,
+        period,
+      ];
       if (withMarkup) cells.push(cents(b.markup), cents(b.amount.plus(b.markup)));
       out += csvRow(cells);
     }

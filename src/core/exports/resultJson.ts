@@ -14,7 +14,11 @@ function c(x: Decimal): string {
 }
 
 function shares(list: RuleShare[]): { rule: string; amount: string; markup?: string }[] {
-  return list.map((b) => (b.markup.isZero() ? { rule: b.rule, amount: c(b.amount) } : { rule: b.rule, amount: c(b.amount), markup: c(b.markup) }));
+  return list.map((b) =>
+    b.markup.isZero()
+      ? { rule: b.rule, amount: c(b.amount) }
+      : { rule: b.rule, amount: c(b.amount), markup: c(b.markup) },
+  );
 }
 
 function issue(i: AllocationIssue): Record<string, unknown> {

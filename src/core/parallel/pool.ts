@@ -52,7 +52,11 @@ export function runInWorkers<T, R>(script: string, tasks: readonly T[], signal?:
 }
 
 /** Where to cut a file into `parts` byte ranges: just after a line break near each cut (a guess, checked later). */
-export function cutPoints(bytesAt: (offset: number, length: number) => Uint8Array, total: number, parts: number): number[] {
+export function cutPoints(
+  bytesAt: (offset: number, length: number) => Uint8Array,
+  total: number,
+  parts: number,
+): number[] {
   const cuts = [0];
   for (let p = 1; p < parts; p++) {
     let at = Math.floor((total * p) / parts);

@@ -68,7 +68,11 @@ export interface RunOptions {
  * again in that order, and says so once, instead of reporting every such date and rating the others wrongly.
  */
 function restartInOtherOrder(
-  source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions, daily: DailyUsageChecker,
+  source: TextSource,
+  options: CheckOptions,
+  onFinding: (f: Finding) => void,
+  run: RunOptions,
+  daily: DailyUsageChecker,
 ): Promise<CheckRun> | undefined {
   const seen = daily.orderContradicted();
   if (!seen || run.orderOverride) return undefined;
@@ -77,10 +81,25 @@ function restartInOtherOrder(
   return checkSource(source, { ...options, dateOrder: other }, onFinding, { ...run, orderOverride });
 }
 
-export async function checkSource(source: TextSource, options: CheckOptions, onFinding: (f: Finding) => void, run: RunOptions = {}): Promise<CheckRun> {
+export async function checkSource(
+  source: TextSource,
+  options: CheckOptions,
+  onFinding: (f: Finding) => void,
+  run: RunOptions = {},
+): Promise<CheckRun> {
   const summary: CheckSummary = {
-    name: source.name, kind: 'unknown', rows: 0, findings: 0, bySeverity: { error: 0, warning: 0, info: 0 }, byCode: {},
-    overcharge: '0.00', undercharge: '0.00', billedTotal: '0.00', currency: '', dateOrder: options.dateOrder, complete: true,
+    name: source.name,
+    kind: 'unknown',
+    rows: 0,
+    findings: 0,
+    bySeverity: { error: 0, warning: 0, info: 0 },
+    byCode: {},
+    overcharge: '0.00',
+    undercharge: '0.00',
+    billedTotal: '0.00',
+    currency: '',
+    dateOrder: options.dateOrder,
+    complete: true,
   };
   let over: Decimal = ZERO;
   let under: Decimal = ZERO;
@@ -110,13 +129,32 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   if (input) {
     // The header, read the reference way (encoding, delimiter, kind); the rows, the fast way when the file allows.
     let h: BillingHeader | undefined;
-    await readBillingFile(source, { onHeader: (x) => ((h = x), false), onRow: () => undefined, onFinding: () => undefined });
-    if (h && h.kind === 'daily-usage' && h.delimiter === ',' && !h.decimalComma && h.columns.missing(DAILY_USAGE_REQUIRED).length === 0) {
+    await readBillingFile(source, {
+      onHeader: (x) => ((h = x), false),
+      onRow: () => undefined,
+      onFinding: () => undefined,
+    });
+    if (
+      h &&
+      h.kind === 'daily-usage' &&
+      h.delimiter === ',' &&
+      !h.decimalComma &&
+      h.columns.missing(DAILY_USAGE_REQUIRED).length === 0
+    ) {
       const checker = new DailyUsageChecker(h, options);
       if (run.orderOverride) checker.assumeOrderOverride(run.orderOverride);
       const fast = await fastDailyCheck({
-        input, header: h, checker, options, emit, account, signal: run.signal, onProgress: run.onProgress, onRecordStart: run.onRecordStart,
-        sliceBytes: run.sliceBytes, laneGroups: run.laneGroups,
+        input,
+        header: h,
+        checker,
+        options,
+        emit,
+        account,
+        signal: run.signal,
+        onProgress: run.onProgress,
+        onRecordStart: run.onRecordStart,
+        sliceBytes: run.sliceBytes,
+        laneGroups: run.laneGroups,
       });
       if (fast?.dateOrderContradicted) return restartInOtherOrder(source, options, onFinding, run, checker)!;
       if (fast) {
@@ -140,63 +178,80 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   if (run.stats) run.stats.fast = false;
 
   held = [];
-  const first = await readBillingFile(source, {
-    onRecordStart: run.onRecordStart,
-    onHeader(h) {
-      header = h;
-      summary.kind = h.kind;
-      summary.delimiter = h.delimiter;
-      const headerRange = recordRange(h.record.pos);
-      const missing = (required: readonly string[]): boolean => {
-        const all = h.columns.missing(required);
-        if (all.length === 0) return false;
-        // A column named twice is "missing" too (neither copy is read), but the message says which it is.
-        const absent = all.filter((c) => !h.columns.isDuplicate(c));
-        const twice = all.filter((c) => h.columns.isDuplicate(c));
-        const why = [
-          absent.length > 0 ? `lacks the column${absent.length > 1 ? 's' : ''} ${absent.join(', ')}` : '',
-          twice.length > 0 ? `has ${twice.join(', ')} more than once (ambiguous)` : '',
-        ].filter(Boolean).join(' and ');
-        emit({
-          code: 'missing-column', severity: 'error', ...headerRange,
-          message: `This ${FILE_KIND_LABELS[h.kind]} file ${why}; its rows cannot be re-rated.`,
-        });
-        return true;
-      };
-      if (h.kind === 'daily-usage') {
-        if (!missing(DAILY_USAGE_REQUIRED)) {
-          daily = new DailyUsageChecker(h, options);
-          if (run.orderOverride) daily.assumeOrderOverride(run.orderOverride);
+  const first = await readBillingFile(
+    source,
+    {
+      onRecordStart: run.onRecordStart,
+      onHeader(h) {
+        header = h;
+        summary.kind = h.kind;
+        summary.delimiter = h.delimiter;
+        const headerRange = recordRange(h.record.pos);
+        const missing = (required: readonly string[]): boolean => {
+          const all = h.columns.missing(required);
+          if (all.length === 0) return false;
+          // A column named twice is "missing" too (neither copy is read), but the message says which it is.
+          const absent = all.filter((c) => !h.columns.isDuplicate(c));
+          const twice = all.filter((c) => h.columns.isDuplicate(c));
+          const why = [
+            absent.length > 0 ? `lacks the column${absent.length > 1 ? 's' : ''} ${absent.join(', ')}` : '',
+            twice.length > 0 ? `has ${twice.join(', ')} more than once (ambiguous)` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ');
+          emit({
+            code: 'missing-column',
+            severity: 'error',
+            ...headerRange,
+            message: `This ${FILE_KIND_LABELS[h.kind]} file ${why}; its rows cannot be re-rated.`,
+          });
+          return true;
+        };
+        if (h.kind === 'daily-usage') {
+          if (!missing(DAILY_USAGE_REQUIRED)) {
+            daily = new DailyUsageChecker(h, options);
+            if (run.orderOverride) daily.assumeOrderOverride(run.orderOverride);
+          }
+        } else if (h.kind === 'reconciliation') {
+          const required = h.columns.has('BillableQuantity')
+            ? RECONCILIATION_REQUIRED
+            : RECONCILIATION_REQUIRED.map((c) => (c === 'BillableQuantity' ? 'Quantity' : c));
+          if (!missing(required)) recon = new ReconciliationChecker(h, options);
+        } else if (h.kind === 'legacy-usage') {
+          emit({
+            code: 'legacy-format',
+            severity: 'info',
+            ...headerRange,
+            message:
+              'This is the legacy usage-based reconciliation file of the old CSP Azure offer; it is recognized but its prices are not re-rated.',
+          });
+        } else if (h.kind === 'legacy-license') {
+          emit({
+            code: 'legacy-format',
+            severity: 'info',
+            ...headerRange,
+            message:
+              'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan ' +
+              'usage); it is recognized but its lines are not re-rated.',
+          });
         }
-      } else if (h.kind === 'reconciliation') {
-        const required = h.columns.has('BillableQuantity') ? RECONCILIATION_REQUIRED : RECONCILIATION_REQUIRED.map((c) => (c === 'BillableQuantity' ? 'Quantity' : c));
-        if (!missing(required)) recon = new ReconciliationChecker(h, options);
-      } else if (h.kind === 'legacy-usage') {
-        emit({
-          code: 'legacy-format', severity: 'info', ...headerRange,
-          message: 'This is the legacy usage-based reconciliation file of the old CSP Azure offer; it is recognized but its prices are not re-rated.',
-        });
-      } else if (h.kind === 'legacy-license') {
-        emit({
-          code: 'legacy-format', severity: 'info', ...headerRange,
-          message: 'This is the legacy license-based reconciliation file of the old CSP offers (seats, not Azure plan '
-            + 'usage); it is recognized but its lines are not re-rated.',
-        });
-      }
-      return true;
+        return true;
+      },
+      onRow(r) {
+        if (daily) daily.aggregate(r);
+        else if (recon) account(recon.check(r, emit));
+      },
+      // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
+      onFinding(f) {
+        // Before any header, a quote that is never closed is the file's one problem: it is reported.
+        const fileLevel =
+          f.code === 'unsupported-encoding' || f.code === 'empty-file' || (!header && f.code === 'invalid-csv');
+        if (summary.kind === 'unknown' && !fileLevel) return;
+        if (!daily || f.record === undefined) emit(f);
+      },
     },
-    onRow(r) {
-      if (daily) daily.aggregate(r);
-      else if (recon) account(recon.check(r, emit));
-    },
-    // Row-level problems of a daily file are reported in the second pass, so that they are reported once.
-    onFinding(f) {
-      // Before any header, a quote that is never closed is the file's one problem: it is reported.
-      const fileLevel = f.code === 'unsupported-encoding' || f.code === 'empty-file' || (!header && f.code === 'invalid-csv');
-      if (summary.kind === 'unknown' && !fileLevel) return;
-      if (!daily || f.record === undefined) emit(f);
-    },
-  }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) });
+    { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 1, daily ? 2 : 1) },
+  );
   summary.rows = first.rows;
   summary.complete = first.complete;
   const pending = held;
@@ -210,13 +265,17 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
   if (daily && first.complete) {
     daily.finish();
     const checker = daily;
-    const second = await readBillingFile(source, {
-      onHeader: () => true,
-      onRow: (r) => account(checker.check(r, emit)),
-      onFinding: (f) => {
-        if (f.record !== undefined) emit(f);
+    const second = await readBillingFile(
+      source,
+      {
+        onHeader: () => true,
+        onRow: (r) => account(checker.check(r, emit)),
+        onFinding: (f) => {
+          if (f.record !== undefined) emit(f);
+        },
       },
-    }, { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 2, 2) });
+      { signal: run.signal, onProgress: (rows) => run.onProgress?.(rows, 2, 2) },
+    );
     summary.complete = second.complete;
     if (second.complete) checker.finishRows(emit, account);
   }
@@ -224,7 +283,12 @@ export async function checkSource(source: TextSource, options: CheckOptions, onF
 
   function finishSummary(header: BillingHeader | undefined, daily: DailyUsageChecker | undefined): CheckRun {
     if (header && header.kind !== 'unknown' && summary.rows === 0 && summary.complete) {
-      emit({ code: 'no-data-rows', severity: 'info', ...recordRange(header.record.pos), message: 'The file has a header but no data rows.' });
+      emit({
+        code: 'no-data-rows',
+        severity: 'info',
+        ...recordRange(header.record.pos),
+        message: 'The file has a header but no data rows.',
+      });
     }
     summary.overcharge = formatCents(over);
     summary.undercharge = formatCents(under);

@@ -16,7 +16,15 @@
  */
 import type Decimal from 'decimal.js';
 import {
-  Dec, ZERO, formatCents, formatPrice, floorCents, isDecimalText, parseDecimal, printedDecimals, printingTolerance,
+  Dec,
+  ZERO,
+  formatCents,
+  formatPrice,
+  floorCents,
+  isDecimalText,
+  parseDecimal,
+  printedDecimals,
+  printingTolerance,
   roundCents,
 } from '../money';
 import type { PriceTier } from '../billing/priceList';
@@ -112,12 +120,27 @@ export interface DailyRowExplanation {
 }
 
 const COLUMNS = {
-  customerId: 'CustomerId', subscriptionId: 'SubscriptionId', meterId: 'MeterId', chargeStart: 'ChargeStartDate',
-  usageDate: 'UsageDate', unitPrice: 'UnitPrice', quantity: 'Quantity', eup: 'EffectiveUnitPrice',
-  billingTotal: 'BillingPreTaxTotal', fx: 'PCToBCExchangeRate', pec: 'PartnerEarnedCreditPercentage',
-  credit: 'CreditPercentage', currency: 'BillingCurrency', pricingTotal: 'PricingPreTaxTotal',
-  benefitId: 'BenefitId', benefitType: 'BenefitType', meterName: 'MeterName', meterSubCategory: 'MeterSubCategory',
-  publisher: 'PublisherName', creditType: 'CreditType', chargeEnd: 'ChargeEndDate',
+  customerId: 'CustomerId',
+  subscriptionId: 'SubscriptionId',
+  meterId: 'MeterId',
+  chargeStart: 'ChargeStartDate',
+  usageDate: 'UsageDate',
+  unitPrice: 'UnitPrice',
+  quantity: 'Quantity',
+  eup: 'EffectiveUnitPrice',
+  billingTotal: 'BillingPreTaxTotal',
+  fx: 'PCToBCExchangeRate',
+  pec: 'PartnerEarnedCreditPercentage',
+  credit: 'CreditPercentage',
+  currency: 'BillingCurrency',
+  pricingTotal: 'PricingPreTaxTotal',
+  benefitId: 'BenefitId',
+  benefitType: 'BenefitType',
+  meterName: 'MeterName',
+  meterSubCategory: 'MeterSubCategory',
+  publisher: 'PublisherName',
+  creditType: 'CreditType',
+  chargeEnd: 'ChargeEndDate',
 } as const;
 export type ColumnKey = keyof typeof COLUMNS;
 
@@ -139,7 +162,10 @@ export class DailyUsageChecker {
   private readonly dates = new Map<string, ReturnType<typeof parseBillingDate>>();
   private readonly percents = new Map<string, Decimal | undefined>();
   private readonly pecFractions = new Map<string, Decimal>();
-  private readonly ratings = new Map<string, Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'>>();
+  private readonly ratings = new Map<
+    string,
+    Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'>
+  >();
 
   private fractionOfPec(pec: Decimal): Decimal {
     const key = pec.toString();
@@ -151,7 +177,10 @@ export class DailyUsageChecker {
     return f;
   }
 
-  constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
+  constructor(
+    private readonly header: BillingHeader,
+    private readonly options: CheckOptions,
+  ) {
     this.decimalComma = header.decimalComma;
     this.idx = header.columns.indexes(COLUMNS);
     this.order = options.dateOrder;
@@ -220,8 +249,14 @@ export class DailyUsageChecker {
     const num = (key: ColumnKey, optional = false): Decimal | undefined => {
       const text = this.cell(r, key);
       if (optional && text.trim() === '') return undefined;
-      const v = sumsOnly && key !== 'quantity' ? (isDecimalText(text, this.decimalComma) ? ZERO : undefined) : parseDecimal(text, this.decimalComma);
-      if (!v) bad.push({ column: this.idx[key], reason: text.trim() === '' ? 'is empty' : `"${text}" is not a number` });
+      const v =
+        sumsOnly && key !== 'quantity'
+          ? isDecimalText(text, this.decimalComma)
+            ? ZERO
+            : undefined
+          : parseDecimal(text, this.decimalComma);
+      if (!v)
+        bad.push({ column: this.idx[key], reason: text.trim() === '' ? 'is empty' : `"${text}" is not a number` });
       return v;
     };
     const date = (key: ColumnKey, optional = false): string | undefined => {
@@ -261,11 +296,22 @@ export class DailyUsageChecker {
     const pricingTotal = this.idx.pricingTotal >= 0 ? num('pricingTotal', true) : undefined;
     const credits = pecCell && creditCell ? readCredits(pecCell, creditCell, this.cell(r, 'creditType')) : undefined;
     const fraction = credits
-      ? (credits.further.isZero() ? this.fractionOfPec(credits.pec) : chargedFraction(credits.pec, credits.further))
+      ? credits.further.isZero()
+        ? this.fractionOfPec(credits.pec)
+        : chargedFraction(credits.pec, credits.further)
       : undefined;
-    const groupKey = chargeStart && fraction
-      ? [this.cell(r, 'customerId'), this.cell(r, 'subscriptionId'), this.cell(r, 'meterId'), chargeStart, fraction.toString()].join('|').toLowerCase()
-      : undefined;
+    const groupKey =
+      chargeStart && fraction
+        ? [
+            this.cell(r, 'customerId'),
+            this.cell(r, 'subscriptionId'),
+            this.cell(r, 'meterId'),
+            chargeStart,
+            fraction.toString(),
+          ]
+            .join('|')
+            .toLowerCase()
+        : undefined;
     const coveredByBenefit = isBenefitCovered(this.cell(r, 'benefitId'), this.cell(r, 'benefitType'));
     const unreadable = !quantity || !unitPrice || !eup || !billingTotal || !fx || !credits || !fraction || !chargeStart;
     if (bad.length > 0 || !groupKey || !day || unreadable) {
@@ -274,11 +320,27 @@ export class DailyUsageChecker {
     return {
       ok: true,
       row: {
-        record: r.index, groupKey, day, quantity, unitPrice, eup, eupText: this.cell(r, 'eup'), billingTotal, pricingTotal,
-        fx, pec: credits.pec, credit: credits.further, fraction, meterId: this.cell(r, 'meterId'),
-        currency: this.cell(r, 'currency'), coveredByBenefit,
-        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit), creditReading: credits.reading,
-        creditDisagreement: credits.disagreement, periodStart: chargeStart, periodEnd,
+        record: r.index,
+        groupKey,
+        day,
+        quantity,
+        unitPrice,
+        eup,
+        eupText: this.cell(r, 'eup'),
+        billingTotal,
+        pricingTotal,
+        fx,
+        pec: credits.pec,
+        credit: credits.further,
+        fraction,
+        meterId: this.cell(r, 'meterId'),
+        currency: this.cell(r, 'currency'),
+        coveredByBenefit,
+        pecIneligibleReason: this.pecIneligibleReason(r, coveredByBenefit),
+        creditReading: credits.reading,
+        creditDisagreement: credits.disagreement,
+        periodStart: chargeStart,
+        periodEnd,
       },
     };
   }
@@ -286,9 +348,11 @@ export class DailyUsageChecker {
   /** Why partner earned credit can never apply to this usage, if it cannot. */
   private pecIneligibleReason(r: CsvRecord, coveredByBenefit: boolean): string | undefined {
     if (coveredByBenefit) return `usage covered by a ${this.cell(r, 'benefitType') || 'reservation or savings plan'}`;
-    if (/\bspot\b/i.test(this.cell(r, 'meterName')) || /\bspot\b/i.test(this.cell(r, 'meterSubCategory'))) return 'Spot usage';
+    if (/\bspot\b/i.test(this.cell(r, 'meterName')) || /\bspot\b/i.test(this.cell(r, 'meterSubCategory')))
+      return 'Spot usage';
     const publisher = this.cell(r, 'publisher').trim();
-    if (publisher !== '' && !/^microsoft/i.test(publisher)) return `third-party (marketplace) usage published by ${publisher}`;
+    if (publisher !== '' && !/^microsoft/i.test(publisher))
+      return `third-party (marketplace) usage published by ${publisher}`;
     return undefined;
   }
 
@@ -377,7 +441,14 @@ export class DailyUsageChecker {
    * The month-to-date rating of (group, day, unit price): all rows of a group's day share it, so it is worked out
    * once. `fallbackQuantity` stands in for the month-to-date quantity of a group-day the first pass never saw.
    */
-  rating(groupKey: string, day: string, unitPrice: Decimal, fraction: Decimal, meterId: string, fallbackQuantity: Decimal): Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'> {
+  rating(
+    groupKey: string,
+    day: string,
+    unitPrice: Decimal,
+    fraction: Decimal,
+    meterId: string,
+    fallbackQuantity: Decimal,
+  ): Omit<DailyRowExplanation, 'row' | 'tolerance' | 'consistent' | 'leftOutRows'> {
     if (!this.finished) throw new Error('rating() before finish()');
     const key = `${groupKey}|${day}|${unitPrice.toString()}`;
     let rating = this.ratings.get(key);
@@ -386,7 +457,14 @@ export class DailyUsageChecker {
       const tiers = this.options.priceList?.forMeter(meterId, day)?.tiers;
       if (bcu.gt(0)) {
         const r = rateCumulative(bcu, unitPrice, fraction, tiers);
-        rating = { bcu, gross: r.gross, bc: r.bc, lower: r.eup, upper: r.unroundedEup, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+        rating = {
+          bcu,
+          gross: r.gross,
+          bc: r.bc,
+          lower: r.eup,
+          upper: r.unroundedEup,
+          tiers: tiers && tiers.length > 0 ? tiers : undefined,
+        };
         if (rating.tiers) {
           // Billed exports price the day at the tier its units fall in: that is consistent too (see tierPriceRange).
           const range = tierPriceRange(rating.tiers, this.monthToDateBefore(groupKey, day) ?? ZERO, bcu);
@@ -397,7 +475,14 @@ export class DailyUsageChecker {
       } else {
         // No positive consumption yet this month: nothing to round, the price is the retail price net of discounts.
         const price = unitPrice.times(fraction);
-        rating = { bcu, gross: ZERO, bc: ZERO, lower: price, upper: price, tiers: tiers && tiers.length > 0 ? tiers : undefined };
+        rating = {
+          bcu,
+          gross: ZERO,
+          bc: ZERO,
+          lower: price,
+          upper: price,
+          tiers: tiers && tiers.length > 0 ? tiers : undefined,
+        };
       }
       // Bounded: a group-day seen once is rarely asked again after its rows have passed.
       if (this.ratings.size >= 20_000) this.ratings.clear();
@@ -447,10 +532,15 @@ export class DailyUsageChecker {
         }
         const name = this.header.columns.nameAt(b.column);
         const effect = counted
-          ? 'its Quantity still counts in its meter\'s month-to-date sums, but the row itself could not be re-rated'
+          ? "its Quantity still counts in its meter's month-to-date sums, but the row itself could not be re-rated"
           : 'this row was left out of the month-to-date sums of its meter';
         emit({
-          code: 'invalid-value', severity: 'error', column: name, record: r.index, actual: r.cells[b.column], meter,
+          code: 'invalid-value',
+          severity: 'error',
+          column: name,
+          record: r.index,
+          actual: r.cells[b.column],
+          meter,
           message: `${name} ${b.reason}; ${effect}.`,
           ...cellRange(r.pos, b.column),
         });
@@ -461,7 +551,9 @@ export class DailyUsageChecker {
     const currency = row.currency;
     const leftOutNote = (): string => {
       const n = this.groups.get(row.groupKey)?.leftOut ?? 0;
-      return n > 0 ? ` (${n} row${n === 1 ? '' : 's'} of this meter ${n === 1 ? 'was' : 'were'} left out of the month-to-date sums: invalid values)` : '';
+      return n > 0
+        ? ` (${n} row${n === 1 ? '' : 's'} of this meter ${n === 1 ? 'was' : 'were'} left out of the month-to-date sums: invalid values)`
+        : '';
     };
     let atStake = ZERO;
     const stake = (impact: Decimal): void => {
@@ -471,32 +563,50 @@ export class DailyUsageChecker {
     if (row.creditDisagreement) {
       const d = row.creditDisagreement;
       emit({
-        code: 'credit-disagreement', severity: 'warning', column: this.header.columns.nameAt(this.idx.credit),
+        code: 'credit-disagreement',
+        severity: 'warning',
+        column: this.header.columns.nameAt(this.idx.credit),
         record: r.index,
-        actual: this.cell(r, 'credit'), expected: this.cell(r, 'pec'), meter,
-        message: `CreditPercentage ${fmtPct(d.credit)} disagrees with PartnerEarnedCreditPercentage ${fmtPct(d.pec)} `
-          + 'on a '
-          + `"${this.cell(r, 'creditType').trim()}" row, where both name the same credit; the price was checked with `
-          + `${fmtPct(d.pec)}, counted once.`,
+        actual: this.cell(r, 'credit'),
+        expected: this.cell(r, 'pec'),
+        meter,
+        message:
+          `CreditPercentage ${fmtPct(d.credit)} disagrees with PartnerEarnedCreditPercentage ${fmtPct(d.pec)} ` +
+          'on a ' +
+          `"${this.cell(r, 'creditType').trim()}" row, where both name the same credit; the price was checked with ` +
+          `${fmtPct(d.pec)}, counted once.`,
         ...cellRange(r.pos, this.idx.credit),
       });
     }
 
     if (row.periodEnd && (row.day < row.periodStart || row.day > row.periodEnd)) {
       emit({
-        code: 'usage-date-outside-period', severity: 'warning', column: this.header.columns.nameAt(this.idx.usageDate),
-        record: r.index, actual: this.cell(r, 'usageDate'), meter,
-        message: `UsageDate ${row.day} is outside the billing period ${row.periodStart} to ${row.periodEnd} `
-          + '(ChargeStartDate to ChargeEndDate); the row was rated in that period.',
+        code: 'usage-date-outside-period',
+        severity: 'warning',
+        column: this.header.columns.nameAt(this.idx.usageDate),
+        record: r.index,
+        actual: this.cell(r, 'usageDate'),
+        meter,
+        message:
+          `UsageDate ${row.day} is outside the billing period ${row.periodStart} to ${row.periodEnd} ` +
+          '(ChargeStartDate to ChargeEndDate); the row was rated in that period.',
         ...cellRange(r.pos, this.idx.usageDate),
       });
     }
 
     if (row.pec.gt(0) && row.pecIneligibleReason) {
-      const impact = roundCents(row.eup.times(row.quantity).times(row.fx).times(row.pec).div(Dec.sub(1, row.pec)).neg());
+      const impact = roundCents(
+        row.eup.times(row.quantity).times(row.fx).times(row.pec).div(Dec.sub(1, row.pec)).neg(),
+      );
       emit({
-        code: 'pec-not-eligible', severity: 'error', column: this.header.columns.nameAt(this.idx.pec), record: r.index,
-        actual: this.cell(r, 'pec'), expected: '0', currency, meter,
+        code: 'pec-not-eligible',
+        severity: 'error',
+        column: this.header.columns.nameAt(this.idx.pec),
+        record: r.index,
+        actual: this.cell(r, 'pec'),
+        expected: '0',
+        currency,
+        meter,
         message: `Partner earned credit ${fmtPct(row.pec)} on ${row.pecIneligibleReason}, which never earns it.`,
         impact: formatCents(impact),
         ...cellRange(r.pos, this.idx.pec),
@@ -520,20 +630,31 @@ export class DailyUsageChecker {
         const highBill = Dec.max(x.lower, x.upper).times(qfx);
         // Billed at the right price and not at the printed one: only the price cell is wrong. (A total that fits both,
         // on a quantity too small to tell them apart, leaves a wrong price a wrong price.)
-        const billedRight = !billedFromOwnPrice
-          && row.billingTotal.gte(lowBill.minus('0.01')) && row.billingTotal.lte(highBill.plus('0.01'));
+        const billedRight =
+          !billedFromOwnPrice &&
+          row.billingTotal.gte(lowBill.minus('0.01')) &&
+          row.billingTotal.lte(highBill.plus('0.01'));
         const base = {
-          code: 'eup-mismatch' as const, column: this.header.columns.nameAt(this.idx.eup), record: r.index, meter,
-          actual: row.eupText.trim(), expected: formatPrice(expected), currency, ...cellRange(r.pos, this.idx.eup),
+          code: 'eup-mismatch' as const,
+          column: this.header.columns.nameAt(this.idx.eup),
+          record: r.index,
+          meter,
+          actual: row.eupText.trim(),
+          expected: formatPrice(expected),
+          currency,
+          ...cellRange(r.pos, this.idx.eup),
         };
         const because = `${derivation(x)}${leftOutNote()}`;
         let finding: Finding;
         let impact = ZERO;
         if (billedRight) {
           finding = {
-            ...base, severity: 'warning', impact: '0.00',
-            message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
-              + `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
+            ...base,
+            severity: 'warning',
+            impact: '0.00',
+            message:
+              `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); ` +
+              `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
           };
         } else {
           impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
@@ -543,9 +664,12 @@ export class DailyUsageChecker {
             ? ''
             : `; BillingPreTaxTotal ${billedText} does not match this price either`;
           finding = {
-            ...base, severity: priceSeverity(relative, impact, this.options), impact: formatCents(impact),
-            message: `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); `
-              + `${chargeWords(impact, currency)} on this row${totalsNote}`,
+            ...base,
+            severity: priceSeverity(relative, impact, this.options),
+            impact: formatCents(impact),
+            message:
+              `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); ` +
+              `${chargeWords(impact, currency)} on this row${totalsNote}`,
           };
         }
         if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
@@ -567,12 +691,20 @@ export class DailyUsageChecker {
       verdict = true;
       stake(impact);
       emit({
-        code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.billingTotal),
-        record: r.index, actual: billedText, expected: shown, impact: formatCents(impact), currency, meter,
-        message: `BillingPreTaxTotal ${billedText} should be ${shown} `
-          + `(${inCents ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} `
-          + `x PCToBCExchangeRate ${row.fx.toFixed()}${inCents ? ', 2)' : ', not rounded, as the file prints totals'}); `
-          + `${chargeWords(impact, currency)}.`,
+        code: 'total-mismatch',
+        severity: totalSeverity(impact, this.options),
+        column: this.header.columns.nameAt(this.idx.billingTotal),
+        record: r.index,
+        actual: billedText,
+        expected: shown,
+        impact: formatCents(impact),
+        currency,
+        meter,
+        message:
+          `BillingPreTaxTotal ${billedText} should be ${shown} ` +
+          `(${inCents ? 'FLOOR(' : ''}EffectiveUnitPrice ${row.eupText.trim()} x Quantity ${row.quantity.toFixed()} ` +
+          `x PCToBCExchangeRate ${row.fx.toFixed()}${inCents ? ', 2)' : ', not rounded, as the file prints totals'}); ` +
+          `${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.billingTotal),
       });
     }
@@ -582,12 +714,19 @@ export class DailyUsageChecker {
         // BillingPreTaxTotal, what the customer is billed, is right: the pricing-currency copy is wrong, no money is.
         const expectedPricing = floorCents(exactPricing);
         emit({
-          code: 'total-mismatch', severity: 'warning', column: this.header.columns.nameAt(this.idx.pricingTotal),
-          record: r.index, actual: this.cell(r, 'pricingTotal').trim(), expected: formatCents(expectedPricing), impact: '0.00',
-          currency, meter,
-          message: `PricingPreTaxTotal ${this.cell(r, 'pricingTotal').trim()} should be ${formatCents(expectedPricing)} `
-            + '(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); '
-            + 'BillingPreTaxTotal is right: no money at stake.',
+          code: 'total-mismatch',
+          severity: 'warning',
+          column: this.header.columns.nameAt(this.idx.pricingTotal),
+          record: r.index,
+          actual: this.cell(r, 'pricingTotal').trim(),
+          expected: formatCents(expectedPricing),
+          impact: '0.00',
+          currency,
+          meter,
+          message:
+            `PricingPreTaxTotal ${this.cell(r, 'pricingTotal').trim()} should be ${formatCents(expectedPricing)} ` +
+            '(FLOOR(EffectiveUnitPrice x Quantity, 2) in pricing currency); ' +
+            'BillingPreTaxTotal is right: no money at stake.',
           ...cellRange(r.pos, this.idx.pricingTotal),
         });
       }
@@ -597,16 +736,25 @@ export class DailyUsageChecker {
     if (listed && listed.unitPrices.length > 0) {
       const matches = this.unitPriceListed(row.meterId, row.day, this.cell(r, 'unitPrice'), row.unitPrice);
       if (!matches) {
-        const listPrice = listed.unitPrices.reduce((a, b) => (b.minus(row.unitPrice).abs().lt(a.minus(row.unitPrice).abs()) ? b : a));
+        const listPrice = listed.unitPrices.reduce((a, b) =>
+          b.minus(row.unitPrice).abs().lt(a.minus(row.unitPrice).abs()) ? b : a,
+        );
         const impact = roundCents(row.unitPrice.minus(listPrice).times(row.fraction).times(row.quantity).times(row.fx));
         stake(impact);
         const relative = listPrice.isZero() ? new Dec(1) : row.unitPrice.minus(listPrice).abs().div(listPrice);
         emit({
-          code: 'unitprice-mismatch', severity: priceSeverity(relative, impact, this.options), column: this.header.columns.nameAt(this.idx.unitPrice),
-          record: r.index, actual: this.cell(r, 'unitPrice').trim(), expected: formatPrice(listPrice), impact: formatCents(impact),
-          currency, meter,
-          message: `UnitPrice ${this.cell(r, 'unitPrice').trim()} is not the price list's ${formatPrice(listPrice)} for meter ${row.meterId} on ${row.day}; `
-            + `${chargeWords(impact, currency)} on this row.`,
+          code: 'unitprice-mismatch',
+          severity: priceSeverity(relative, impact, this.options),
+          column: this.header.columns.nameAt(this.idx.unitPrice),
+          record: r.index,
+          actual: this.cell(r, 'unitPrice').trim(),
+          expected: formatPrice(listPrice),
+          impact: formatCents(impact),
+          currency,
+          meter,
+          message:
+            `UnitPrice ${this.cell(r, 'unitPrice').trim()} is not the price list's ${formatPrice(listPrice)} for meter ${row.meterId} on ${row.day}; ` +
+            `${chargeWords(impact, currency)} on this row.`,
           ...cellRange(r.pos, this.idx.unitPrice),
         });
       }
@@ -615,20 +763,30 @@ export class DailyUsageChecker {
   }
 
   private keepBelowBand(
-    r: CsvRecord, row: DailyRow, x: DailyRowExplanation, finding: Finding, impact: Decimal, flatBilled: Decimal,
+    r: CsvRecord,
+    row: DailyRow,
+    x: DailyRowExplanation,
+    finding: Finding,
+    impact: Decimal,
+    flatBilled: Decimal,
   ): void {
     let g = this.belowBand.get(row.groupKey);
     if (!g) {
       g = {
-        meterId: row.meterId, meterName: this.cell(r, 'meterName').trim(),
+        meterId: row.meterId,
+        meterName: this.cell(r, 'meterName').trim(),
         subscriptionId: this.cell(r, 'subscriptionId').trim(),
-        currency: row.currency, rows: [],
+        currency: row.currency,
+        rows: [],
       };
       this.belowBand.set(row.groupKey, g);
     }
     // The row's own discount applied a second time on the flat price: a known defect, never a tier effect.
     let twice: string | undefined;
-    for (const [rate, name] of [[row.pec, 'partner earned credit'], [row.credit, 'credit']] as const) {
+    for (const [rate, name] of [
+      [row.pec, 'partner earned credit'],
+      [row.credit, 'credit'],
+    ] as const) {
       if (twice || !rate.gt(0)) continue;
       if (inDiscountedBand(row.eup, x, Dec.sub(1, rate))) {
         twice = `${name} ${fmtPct(rate)} applied twice (UnitPrice x (1 - ${fmtPct(rate)}) x (1 - ${fmtPct(rate)}))`;
@@ -654,19 +812,29 @@ export class DailyUsageChecker {
     if (this.orderOverride) {
       const o = this.orderOverride;
       emit({
-        code: 'date-order', severity: 'warning', ...headerRange, column: o.column, actual: o.text,
-        message: `The date order setting says ${words(o.setting)}, but ${o.column} "${o.text}" can only be `
-          + `${words(this.order)}: this file's dates were read ${words(this.order)}. To say so, ${fix(this.order)}.`,
+        code: 'date-order',
+        severity: 'warning',
+        ...headerRange,
+        column: o.column,
+        actual: o.text,
+        message:
+          `The date order setting says ${words(o.setting)}, but ${o.column} "${o.text}" can only be ` +
+          `${words(this.order)}: this file's dates were read ${words(this.order)}. To say so, ${fix(this.order)}.`,
       });
     }
     if (this.orderContradictions.rows > 0) {
       const c = this.orderContradictions;
       const other: DateOrder = this.order === 'MDY' ? 'DMY' : 'MDY';
       emit({
-        code: 'date-order', severity: 'error', ...headerRange, column: c.column, actual: c.example,
-        message: `${c.rows} row${c.rows === 1 ? ' has' : 's have'} dates that cannot be read ${words(this.order)} `
-          + `(the date order setting), e.g. ${c.column} "${c.example}"; they read ${words(other)}. `
-          + `Those rows were not re-rated: ${fix(other)}.`,
+        code: 'date-order',
+        severity: 'error',
+        ...headerRange,
+        column: c.column,
+        actual: c.example,
+        message:
+          `${c.rows} row${c.rows === 1 ? ' has' : 's have'} dates that cannot be read ${words(this.order)} ` +
+          `(the date order setting), e.g. ${c.column} "${c.example}"; they read ${words(other)}. ` +
+          `Those rows were not re-rated: ${fix(other)}.`,
       });
     }
     for (const [groupKey, g] of this.belowBand) {
@@ -693,14 +861,23 @@ export class DailyUsageChecker {
       const n = explained.length;
       const cur = g.currency ? `${g.currency} ` : '';
       emit({
-        code: 'tiers-unverified', severity: 'info', column: first.column, record: first.record, meter: g.meterId, rows: n,
+        code: 'tiers-unverified',
+        severity: 'info',
+        column: first.column,
+        record: first.record,
+        meter: g.meterId,
+        rows: n,
         currency: g.currency,
-        line: first.line, character: first.character, endLine: first.endLine, endCharacter: first.endCharacter,
-        message: `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} `
-          + `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price`
-          + `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; `
-          + `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified `
-          + `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
+        line: first.line,
+        character: first.character,
+        endLine: first.endLine,
+        endCharacter: first.endCharacter,
+        message:
+          `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} ` +
+          `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price` +
+          `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; ` +
+          `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified ` +
+          `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
       });
     }
     this.belowBand.clear();
@@ -734,8 +911,10 @@ export function fmtPct(fraction: Decimal): string {
 function derivation(x: DailyRowExplanation): string {
   const pricing = x.tiers ? 'graduated price' : `UnitPrice ${x.row.unitPrice.toFixed()}`;
   const discount = x.row.fraction.eq(1) ? '' : ` x (1 - ${fmtPct(Dec.sub(1, x.row.fraction))})`;
-  return `${x.bcu.toFixed()} units month to date, ${pricing}${discount}: BC ${x.bc.toFixed(2)} / BCU; `
-    + `consistent range ${formatPrice(x.lower)} to ${formatPrice(x.upper)}`;
+  return (
+    `${x.bcu.toFixed()} units month to date, ${pricing}${discount}: BC ${x.bc.toFixed(2)} / BCU; ` +
+    `consistent range ${formatPrice(x.lower)} to ${formatPrice(x.upper)}`
+  );
 }
 
 /**

@@ -26,7 +26,20 @@ import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
-import { GroupLane, NUM, POW10, cellText, decodeBytes, decodeRecord, parseNumberBytes, recordValues, scanRecords, shortCellKey, type ByteInput, type ByteRecord } from '../billing/byteCsv';
+import {
+  GroupLane,
+  NUM,
+  POW10,
+  cellText,
+  decodeBytes,
+  decodeRecord,
+  parseNumberBytes,
+  recordValues,
+  scanRecords,
+  shortCellKey,
+  type ByteInput,
+  type ByteRecord,
+} from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -113,7 +126,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
   // BigInt division truncates toward zero, which is the floor for a non-negative quotient.
   if (a >= 0n && b > 0n) return a / b;
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 function ceilDiv(a: bigint, b: bigint): bigint {
@@ -237,7 +250,7 @@ class Spool {
     this.flush();
     const rows = new Float64Array(FIELDS * BATCH);
     const bytes = new Uint8Array(rows.buffer);
-    for (let at = 0; at < this.written; ) {
+    for (let at = 0; at < this.written;) {
       const want = Math.min(bytes.length, this.written - at);
       let got = 0;
       while (got < want) got += readSync(this.fd, bytes, got, want - got, at + got);
@@ -351,8 +364,20 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const slice = run.sliceBytes ?? 16 << 20;
 
   const keyColumns = [
-    idx.customerId, idx.subscriptionId, idx.meterId, idx.chargeStart, idx.pec, idx.credit, idx.benefitId, idx.benefitType,
-    idx.meterName, idx.meterSubCategory, idx.publisher, idx.currency, idx.creditType, idx.chargeEnd,
+    idx.customerId,
+    idx.subscriptionId,
+    idx.meterId,
+    idx.chargeStart,
+    idx.pec,
+    idx.credit,
+    idx.benefitId,
+    idx.benefitType,
+    idx.meterName,
+    idx.meterSubCategory,
+    idx.publisher,
+    idx.currency,
+    idx.creditType,
+    idx.chargeEnd,
   ];
   const groups = new ByteKeyTable<GroupInfo>(keyColumns);
   const groupList: GroupInfo[] = [];
@@ -387,11 +412,20 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     if (!p.ok) return undefined;
     const row = p.row;
     g = {
-      id: groupList.length, groupKey: row.groupKey, covered: row.coveredByBenefit, pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
-      fraction: row.fraction, fractionParts: fractionOf(row.fraction), meterId: row.meterId, currency: row.currency,
-      alwaysReference: !!row.creditDisagreement, periodStart: row.periodStart, periodEnd: row.periodEnd,
+      id: groupList.length,
+      groupKey: row.groupKey,
+      covered: row.coveredByBenefit,
+      pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
+      fraction: row.fraction,
+      fractionParts: fractionOf(row.fraction),
+      meterId: row.meterId,
+      currency: row.currency,
+      alwaysReference: !!row.creditDisagreement,
+      periodStart: row.periodStart,
+      periodEnd: row.periodEnd,
     };
-    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length) laneGroups.push(g);
+    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length)
+      laneGroups.push(g);
     else groups.set(r, g);
     groupList.push(g);
     return g;
@@ -427,7 +461,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     return id;
   };
   // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into NUM.
-  const plain = (r: ByteRecord, c: number): boolean => c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
+  const plain = (r: ByteRecord, c: number): boolean =>
+    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
   const value = (): number => {
     const v = NUM.int + NUM.frac / POW10[NUM.decimals];
     return NUM.neg ? -v : v;
@@ -439,7 +474,16 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   /** Pass 1: exact quantity per (group, day), keyed group id x DAYS + day id. */
   const daySums = new ExactSumTable();
   try {
-    lane = 'path' in input ? GroupLane.acquire({ width, keyColumns: keyColumns.filter((c) => c >= 0), sumColumn: 0, dateColumn: -1, checkColumns: [] }) : null;
+    lane =
+      'path' in input
+        ? GroupLane.acquire({
+            width,
+            keyColumns: keyColumns.filter((c) => c >= 0),
+            sumColumn: 0,
+            dateColumn: -1,
+            checkColumns: [],
+          })
+        : null;
     lane?.reserve(LANE_KEY_ROOM);
     // Pass 1: month-to-date sums, and each row's numbers for pass 2.
     let recordBase = 0;
@@ -495,17 +539,21 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       // NUM still holds the quantity (the last cell read above).
       daySums.addParsed(g!.id * DAYS + day);
     };
-    for (let from = 0; from < total; ) {
+    for (let from = 0; from < total;) {
       if (run.signal?.aborted) break;
-      const res = scanRecords(input, (r) => {
-        const index = recordBase + r.index;
-        const line = lineBase + r.line;
-        if (r.cells < width) return (regular = false);
-        for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
-        if (run.onRecordStart) recordStarts.push(line);
-        if (index === 0) return;
-        onRow(r, index, line);
-      }, { from, to: from + slice, delimiter: delimiter.charCodeAt(0), scratch });
+      const res = scanRecords(
+        input,
+        (r) => {
+          const index = recordBase + r.index;
+          const line = lineBase + r.line;
+          if (r.cells < width) return (regular = false);
+          for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
+          if (run.onRecordStart) recordStarts.push(line);
+          if (index === 0) return;
+          onRow(r, index, line);
+        },
+        { from, to: from + slice, delimiter: delimiter.charCodeAt(0), scratch },
+      );
       if (res.irregular || !regular || outOfLane) return undefined;
       recordBase += res.records;
       lineBase += res.lines;
@@ -634,7 +682,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (f[at + F_KIND] === 0 && proveClean(f, at)) continue;
         referenceRows[1]++;
         const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
-        run.account(checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, f[at + F_INDEX], f[at + F_LINE]), run.emit));
+        run.account(
+          checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, f[at + F_INDEX], f[at + F_LINE]), run.emit),
+        );
       }
       checked += count;
       run.onProgress?.(checked, 2, 2);

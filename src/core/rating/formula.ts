@@ -49,7 +49,9 @@ export function chargedFraction(pec: Decimal, credit: Decimal = ZERO): Decimal {
  * documented re-rating gives the cumulative average: a price between these two is consistent with the tiers.
  */
 export function tierPriceRange(
-  tiers: readonly PriceTier[], from: Decimal, to: Decimal,
+  tiers: readonly PriceTier[],
+  from: Decimal,
+  to: Decimal,
 ): { min: Decimal; max: Decimal } {
   let min: Decimal | undefined;
   let max: Decimal | undefined;

@@ -18,10 +18,21 @@ import { priceSeverity, totalSeverity, type CheckOptions } from './options';
 import { chargeWords, fmtPct, type RowOutcome } from './dailyUsage';
 
 const COLUMNS = {
-  unitPrice: 'UnitPrice', eup: 'EffectiveUnitPrice', billableQuantity: 'BillableQuantity', quantity: 'Quantity',
-  subtotal: 'Subtotal', taxTotal: 'TaxTotal', total: 'Total', fx: 'PCToBCExchangeRate',
-  adjustment: 'PriceAdjustmentDescription', currency: 'Currency', chargeType: 'ChargeType',
-  meterDescription: 'MeterDescription', productId: 'ProductId', skuId: 'SkuId', chargeStart: 'ChargeStartDate',
+  unitPrice: 'UnitPrice',
+  eup: 'EffectiveUnitPrice',
+  billableQuantity: 'BillableQuantity',
+  quantity: 'Quantity',
+  subtotal: 'Subtotal',
+  taxTotal: 'TaxTotal',
+  total: 'Total',
+  fx: 'PCToBCExchangeRate',
+  adjustment: 'PriceAdjustmentDescription',
+  currency: 'Currency',
+  chargeType: 'ChargeType',
+  meterDescription: 'MeterDescription',
+  productId: 'ProductId',
+  skuId: 'SkuId',
+  chargeStart: 'ChargeStartDate',
 } as const;
 type ColumnKey = keyof typeof COLUMNS;
 
@@ -91,7 +102,10 @@ export class ReconciliationChecker {
   private readonly idx: Record<ColumnKey, number>;
   private readonly decimalComma: boolean;
 
-  constructor(private readonly header: BillingHeader, private readonly options: CheckOptions) {
+  constructor(
+    private readonly header: BillingHeader,
+    private readonly options: CheckOptions,
+  ) {
     this.decimalComma = header.decimalComma;
     this.idx = header.columns.indexes(COLUMNS);
   }
@@ -126,7 +140,11 @@ export class ReconciliationChecker {
       for (const b of bad) {
         const column = this.header.columns.nameAt(this.idx[b.key]);
         emit({
-          code: 'invalid-value', severity: 'error', column, record: r.index, actual: this.cell(r, b.key),
+          code: 'invalid-value',
+          severity: 'error',
+          column,
+          record: r.index,
+          actual: this.cell(r, b.key),
           message: `${column} ${b.reason}; this line was not checked.`,
           ...cellRange(r.pos, this.idx[b.key]),
         });
@@ -141,9 +159,10 @@ export class ReconciliationChecker {
     };
 
     // The Subtotal a price gives, by the usage or the seat formula.
-    const subtotalAt = (price: Decimal): Decimal => usage
-      ? roundDownCents(roundDownCents(price.times(quantity)).times(fx))
-      : roundDownCents(price.times(fx)).times(quantity);
+    const subtotalAt = (price: Decimal): Decimal =>
+      usage
+        ? roundDownCents(roundDownCents(price.times(quantity)).times(fx))
+        : roundDownCents(price.times(fx)).times(quantity);
     const expectedSubtotal = subtotalAt(eup);
     const billedFromOwnPrice = subtotal.minus(expectedSubtotal).abs().lte('0.01');
     const subtotalText = this.cell(r, 'subtotal').trim();
@@ -160,7 +179,9 @@ export class ReconciliationChecker {
       let tiersKnown = false;
       if (usage) {
         const day = parseBillingDate(this.cell(r, 'chargeStart'), this.options.dateOrder);
-        const tiers = day.ok ? this.options.priceList?.forProductSku(this.cell(r, 'productId'), this.cell(r, 'skuId'), day.iso)?.tiers : undefined;
+        const tiers = day.ok
+          ? this.options.priceList?.forProductSku(this.cell(r, 'productId'), this.cell(r, 'skuId'), day.iso)?.tiers
+          : undefined;
         tiersKnown = !!tiers && tiers.length > 0;
         const units = quantity.abs();
         const charged = grossPrice(units, unitPrice, tiers).times(fraction);
@@ -177,9 +198,10 @@ export class ReconciliationChecker {
         const impact = billedRight ? ZERO : roundCents(subtotal.minus(subtotalAt(lower)));
         const edge = eup.gt(upper) ? upper : lower;
         const relative = edge.isZero() ? ONE : eup.minus(edge).abs().div(edge.abs());
-        const discountWords = adjustments.length === 0
-          ? 'no price adjustment is listed, so it should equal UnitPrice'
-          : `PriceAdjustmentDescription lists ${adjustments.map(adjustmentWords).join(' and ')}`;
+        const discountWords =
+          adjustments.length === 0
+            ? 'no price adjustment is listed, so it should equal UnitPrice'
+            : `PriceAdjustmentDescription lists ${adjustments.map(adjustmentWords).join(' and ')}`;
         // Below the flat band on a usage line without a price list: a free allowance or graduated prices would do
         // that, so it is unverified information, unless it is a listed discount applied twice.
         const twice = [...adjustments.map((a) => a.fraction), STANDARD_PEC].some((a) => {
@@ -191,13 +213,19 @@ export class ReconciliationChecker {
         });
         if (usage && !tiersKnown && !this.options.priceList && eup.lt(lower.minus(tolerance)) && !twice) {
           emit({
-            code: 'tiers-unverified', severity: 'info', column: this.header.columns.nameAt(this.idx.eup),
-            record: r.index, actual: this.cell(r, 'eup').trim(), currency, rows: 1,
-            message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} is below the flat price ${formatPrice(lower)} `
-              + `(UnitPrice ${unitPrice.toFixed()}; ${discountWords}), as a free monthly allowance or graduated prices `
-              + `price a meter; without a price list it cannot be checked: ${currency ? currency + ' ' : ''}`
-              + `${formatCents(subtotal)} billed on this line is unverified. `
-              + 'Set chargeback.priceList (CLI: --price-list) to check it.',
+            code: 'tiers-unverified',
+            severity: 'info',
+            column: this.header.columns.nameAt(this.idx.eup),
+            record: r.index,
+            actual: this.cell(r, 'eup').trim(),
+            currency,
+            rows: 1,
+            message:
+              `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} is below the flat price ${formatPrice(lower)} ` +
+              `(UnitPrice ${unitPrice.toFixed()}; ${discountWords}), as a free monthly allowance or graduated prices ` +
+              `price a meter; without a price list it cannot be checked: ${currency ? currency + ' ' : ''}` +
+              `${formatCents(subtotal)} billed on this line is unverified. ` +
+              'Set chargeback.priceList (CLI: --price-list) to check it.',
             ...cellRange(r.pos, this.idx.eup),
           });
         } else {
@@ -205,15 +233,21 @@ export class ReconciliationChecker {
           stake(impact);
           const money = billedRight
             ? `Subtotal ${subtotalText} was billed at the right price: no money at stake.`
-            : `${chargeWords(impact, currency)} on this line`
-              + (billedFromOwnPrice ? '.' : `; Subtotal ${subtotalText} does not match this price either.`);
+            : `${chargeWords(impact, currency)} on this line` +
+              (billedFromOwnPrice ? '.' : `; Subtotal ${subtotalText} does not match this price either.`);
           emit({
-            code: 'eup-mismatch', severity: billedRight ? 'warning' : priceSeverity(relative, impact, this.options),
-            column: this.header.columns.nameAt(this.idx.eup), record: r.index, actual: this.cell(r, 'eup').trim(),
-            expected: formatPrice(lower), impact: formatCents(impact), currency,
-            message: `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} should be ${formatPrice(lower)}`
-              + (lower.eq(upper) ? '' : ` to ${formatPrice(upper)}`)
-              + ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${money}`,
+            code: 'eup-mismatch',
+            severity: billedRight ? 'warning' : priceSeverity(relative, impact, this.options),
+            column: this.header.columns.nameAt(this.idx.eup),
+            record: r.index,
+            actual: this.cell(r, 'eup').trim(),
+            expected: formatPrice(lower),
+            impact: formatCents(impact),
+            currency,
+            message:
+              `EffectiveUnitPrice ${this.cell(r, 'eup').trim()} should be ${formatPrice(lower)}` +
+              (lower.eq(upper) ? '' : ` to ${formatPrice(upper)}`) +
+              ` (UnitPrice ${unitPrice.toFixed()}; ${discountWords}); ${money}`,
             ...cellRange(r.pos, this.idx.eup),
           });
         }
@@ -228,8 +262,14 @@ export class ReconciliationChecker {
         ? `usage formula ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice ${eup.toFixed()} x ${this.header.columns.nameAt(this.idx[quantityKey])} ${quantity.toFixed()}, 2) x FX ${fx.toFixed()}, 2)`
         : `seat formula ROUNDDOWN(EffectiveUnitPrice ${eup.toFixed()} x FX ${fx.toFixed()}, 2) x ${this.header.columns.nameAt(this.idx[quantityKey])} ${quantity.toFixed()}`;
       emit({
-        code: 'subtotal-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.subtotal),
-        record: r.index, actual: this.cell(r, 'subtotal').trim(), expected: formatCents(expectedSubtotal), impact: formatCents(impact), currency,
+        code: 'subtotal-mismatch',
+        severity: totalSeverity(impact, this.options),
+        column: this.header.columns.nameAt(this.idx.subtotal),
+        record: r.index,
+        actual: this.cell(r, 'subtotal').trim(),
+        expected: formatCents(expectedSubtotal),
+        impact: formatCents(impact),
+        currency,
         message: `Subtotal ${this.cell(r, 'subtotal').trim()} should be ${formatCents(expectedSubtotal)} by the ${formula}; ${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.subtotal),
       });
@@ -241,8 +281,14 @@ export class ReconciliationChecker {
       const impact = total.minus(expectedTotal);
       stake(impact);
       emit({
-        code: 'total-mismatch', severity: totalSeverity(impact, this.options), column: this.header.columns.nameAt(this.idx.total),
-        record: r.index, actual: this.cell(r, 'total').trim(), expected: formatCents(expectedTotal), impact: formatCents(impact), currency,
+        code: 'total-mismatch',
+        severity: totalSeverity(impact, this.options),
+        column: this.header.columns.nameAt(this.idx.total),
+        record: r.index,
+        actual: this.cell(r, 'total').trim(),
+        expected: formatCents(expectedTotal),
+        impact: formatCents(impact),
+        currency,
         message: `Total ${this.cell(r, 'total').trim()} is not Subtotal ${subtotal.toFixed()} + TaxTotal ${taxTotal.toFixed()} = ${formatCents(expectedTotal)}; ${chargeWords(impact, currency)}.`,
         ...cellRange(r.pos, this.idx.total),
       });

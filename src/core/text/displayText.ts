@@ -28,4 +28,3 @@ function escapeOne(c: string): string {
 export function displayText(text: string): string {
   return ANY_UNSAFE.test(text) ? text.replace(UNSAFE, escapeOne) : text;
 }
-

@@ -26,7 +26,9 @@ const EXTENSION_FILE_LIMIT = 50 * 1024 * 1024;
 export function registerRulesEditor(context: vscode.ExtensionContext, client: LanguageClient): void {
   const provider = new RulesEditorProvider(context.extensionUri, client);
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(RULES_EDITOR_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: true }),
+    vscode.window.registerCustomEditorProvider(RULES_EDITOR_VIEW_TYPE, provider, {
+      supportsMultipleEditorsPerDocument: true,
+    }),
     vscode.commands.registerCommand('chargeback.openRulesEditor', async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!target || !/\.chargeback\.ya?ml$/i.test(target.path)) {
@@ -118,7 +120,8 @@ class EditorSession {
       this.preview = preview;
       this.post({ type: 'preview', version, preview });
     } catch (e) {
-      if (!cts.token.isCancellationRequested) void vscode.window.showErrorMessage(`Chargeback: the rules preview failed: ${(e as Error).message}`);
+      if (!cts.token.isCancellationRequested)
+        void vscode.window.showErrorMessage(`Chargeback: the rules preview failed: ${(e as Error).message}`);
     }
   }
 
@@ -135,7 +138,10 @@ class EditorSession {
         if (outcome.splices.length === 0) return;
         const edit = new vscode.WorkspaceEdit();
         for (const s of outcome.splices) {
-          const range = new vscode.Range(this.document.positionAt(s.offset), this.document.positionAt(s.offset + s.length));
+          const range = new vscode.Range(
+            this.document.positionAt(s.offset),
+            this.document.positionAt(s.offset + s.length),
+          );
           edit.replace(this.document.uri, range, s.text);
         }
         this.immediate = true;
@@ -146,7 +152,12 @@ class EditorSession {
         return;
       }
       case 'lines': {
-        const params: RulesLinesParams = { uri: this.document.uri.toString(), of: message.of, offset: message.offset, count: message.count };
+        const params: RulesLinesParams = {
+          uri: this.document.uri.toString(),
+          of: message.of,
+          offset: message.offset,
+          count: message.count,
+        };
         const result = await this.client.sendRequest(RulesLinesRequest, params);
         this.post({ type: 'lines', seq: message.seq, result });
         return;
@@ -154,7 +165,10 @@ class EditorSession {
       case 'revealRules': {
         const r = message.range;
         const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
-        const editor = await vscode.window.showTextDocument(this.document, { viewColumn: vscode.ViewColumn.Beside, selection: range });
+        const editor = await vscode.window.showTextDocument(this.document, {
+          viewColumn: vscode.ViewColumn.Beside,
+          selection: range,
+        });
         editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
         return;
       }
@@ -164,7 +178,8 @@ class EditorSession {
         await vscode.window.showTextDocument(this.document, { viewColumn: vscode.ViewColumn.Beside });
         return;
       case 'checkFile':
-        if (this.knownFile(message.file)) await vscode.commands.executeCommand('chargeback.checkFile', vscode.Uri.file(message.file));
+        if (this.knownFile(message.file))
+          await vscode.commands.executeCommand('chargeback.checkFile', vscode.Uri.file(message.file));
         return;
       case 'snapshotReply':
         this.snapshots.get(message.id)?.(message.snapshot);
@@ -199,7 +214,11 @@ class EditorSession {
     }
     const doc = await vscode.workspace.openTextDocument(uri);
     const full = doc.lineAt(Math.min(line - 1, doc.lineCount - 1)).range;
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection: full, preview: true });
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      selection: full,
+      preview: true,
+    });
     editor.revealRange(full, vscode.TextEditorRevealType.InCenter);
   }
 

@@ -43,7 +43,7 @@ export async function encodeYielding(text: string, signal?: AbortSignal): Promis
   const out = new Uint8Array(Buffer.byteLength(body, 'utf8'));
   const encoder = new TextEncoder();
   let written = 0;
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     let end = Math.min(body.length, at + DOCUMENT_CHUNK * 4);
     const last = body.charCodeAt(end - 1);
     if (end < body.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -102,7 +102,12 @@ export class BillingService {
       prior.controller.abort();
       if (prior.timer) clearTimeout(prior.timer);
     }
-    const state: DocState = { version: doc.version, controller: new AbortController(), checked: prior?.checked, summary: prior?.summary };
+    const state: DocState = {
+      version: doc.version,
+      controller: new AbortController(),
+      checked: prior?.checked,
+      summary: prior?.summary,
+    };
     this.docs.set(doc.uri, state);
     state.finished = new Promise((resolve) => {
       state.timer = setTimeout(() => {
@@ -149,13 +154,19 @@ export class BillingService {
     try {
       const bytes = await encodeYielding(text, state.controller.signal);
       if (!bytes) return;
-      const run = await checkSource(yieldingStringSource(doc.uri, text, bytes), settings.options, (f) => collector.add(f), {
-        signal: state.controller.signal,
-        onRecordStart: (line) => recordStarts.push(line),
-        // Small slices: the server answers hover and completion between them while a big document is checked.
-        sliceBytes: 512 << 10,
-        onProgress: (rows, pass, passes) => reporter?.report(`${rows.toLocaleString('en-US')} rows${passes > 1 ? ` (pass ${pass} of ${passes})` : ''}`),
-      });
+      const run = await checkSource(
+        yieldingStringSource(doc.uri, text, bytes),
+        settings.options,
+        (f) => collector.add(f),
+        {
+          signal: state.controller.signal,
+          onRecordStart: (line) => recordStarts.push(line),
+          // Small slices: the server answers hover and completion between them while a big document is checked.
+          sliceBytes: 512 << 10,
+          onProgress: (rows, pass, passes) =>
+            reporter?.report(`${rows.toLocaleString('en-US')} rows${passes > 1 ? ` (pass ${pass} of ${passes})` : ''}`),
+        },
+      );
       if (!run.summary.complete || state.controller.signal.aborted || this.docs.get(doc.uri) !== state) return;
       const headerLength = text.split(/\r?\n|\r/, 1)[0]?.length ?? 0;
       this.hooks.publish(doc.uri, collector.diagnostics(headerLength));
@@ -171,7 +182,12 @@ export class BillingService {
    * Checks a file from disk (files too big for the editor to sync are never opened as documents), publishes its
    * capped diagnostics, and returns the summary with the first `listLimit` findings as compiler-style lines.
    */
-  async checkFile(uri: string, signal: AbortSignal, onProgress: (rows: number, pass: number, passes: number) => void, listLimit = 5000): Promise<{ summary: FileSummary; lines: string[] }> {
+  async checkFile(
+    uri: string,
+    signal: AbortSignal,
+    onProgress: (rows: number, pass: number, passes: number) => void,
+    listLimit = 5000,
+  ): Promise<{ summary: FileSummary; lines: string[] }> {
     const path = fileURLToPath(uri);
     const settings = await this.hooks.settingsFor(uri);
     const collector = new DiagnosticCollector(settings.maxDiagnostics);
@@ -181,10 +197,15 @@ export class BillingService {
     const grouper = new FindingGrouper(3);
     const line = (f: Finding, message = f.message): string =>
       displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`);
-    const run = await checkSource(fileSource(path), settings.options, (f: Finding) => {
-      collector.add(f);
-      if (!grouper.add(f) && lines.length < listLimit) lines.push(line(f));
-    }, { signal, onProgress });
+    const run = await checkSource(
+      fileSource(path),
+      settings.options,
+      (f: Finding) => {
+        collector.add(f);
+        if (!grouper.add(f) && lines.length < listLimit) lines.push(line(f));
+      },
+      { signal, onProgress },
+    );
     for (const g of grouper.all()) {
       if (lines.length >= listLimit) break;
       if (g.count <= 3) for (const f of g.sample) lines.push(line(f));
@@ -202,9 +223,21 @@ export class BillingService {
 export function toFileSummary(uri: string, run: CheckRun, notShown: number, elapsedMs: number): FileSummary {
   const s = run.summary;
   return {
-    uri, kind: s.kind, kindLabel: FILE_KIND_LABELS[s.kind], rows: s.rows, findings: s.findings,
-    errors: s.bySeverity.error, warnings: s.bySeverity.warning, infos: s.bySeverity.info, byCode: { ...s.byCode },
-    billedTotal: s.billedTotal, overcharge: s.overcharge, undercharge: s.undercharge, currency: s.currency,
-    complete: s.complete, notShown, elapsedMs,
+    uri,
+    kind: s.kind,
+    kindLabel: FILE_KIND_LABELS[s.kind],
+    rows: s.rows,
+    findings: s.findings,
+    errors: s.bySeverity.error,
+    warnings: s.bySeverity.warning,
+    infos: s.bySeverity.info,
+    byCode: { ...s.byCode },
+    billedTotal: s.billedTotal,
+    overcharge: s.overcharge,
+    undercharge: s.undercharge,
+    currency: s.currency,
+    complete: s.complete,
+    notShown,
+    elapsedMs,
   };
 }

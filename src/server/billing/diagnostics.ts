@@ -21,7 +21,10 @@ export const DIAGNOSTIC_SOURCE = 'chargeback';
 
 export function toDiagnostic(f: Finding): Diagnostic {
   return {
-    range: { start: { line: f.line, character: f.character }, end: { line: f.endLine, character: Math.max(f.endCharacter, f.line === f.endLine ? f.character + 1 : 0) } },
+    range: {
+      start: { line: f.line, character: f.character },
+      end: { line: f.endLine, character: Math.max(f.endCharacter, f.line === f.endLine ? f.character + 1 : 0) },
+    },
     severity: SEVERITY[f.severity],
     code: f.code,
     source: DIAGNOSTIC_SOURCE,
@@ -33,7 +36,10 @@ export function toDiagnostic(f: Finding): Diagnostic {
 /** Collects findings as they stream in and keeps only what the editor should show. */
 export class DiagnosticCollector {
   private kept: Finding[] = [];
-  private readonly perCode = new Map<string, { count: number; impact: Decimal; worst: Severity; currency: string; shown: number }>();
+  private readonly perCode = new Map<
+    string,
+    { count: number; impact: Decimal; worst: Severity; currency: string; shown: number }
+  >();
   private total = 0;
   private readonly grouper = new FindingGrouper(0);
 
@@ -54,7 +60,9 @@ export class DiagnosticCollector {
   }
 
   private trim(): void {
-    this.kept.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.line - b.line || a.character - b.character);
+    this.kept.sort(
+      (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.line - b.line || a.character - b.character,
+    );
     this.kept.length = Math.min(this.kept.length, this.max);
   }
 
@@ -68,11 +76,13 @@ export class DiagnosticCollector {
     const shown = new Map<string, number>();
     for (const f of this.kept) shown.set(f.code, (shown.get(f.code) ?? 0) + 1);
     const out = this.kept.map(toDiagnostic);
-    const groups = this.grouper.repeated()
+    const groups = this.grouper
+      .repeated()
       .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count);
     for (const g of groups.slice(0, Math.max(1, Math.floor(this.max / 4)))) {
       out.push({
-        ...toDiagnostic({ ...g.first, severity: g.severity }), message: groupMessage(g),
+        ...toDiagnostic({ ...g.first, severity: g.severity }),
+        message: groupMessage(g),
         data: { group: true, rows: g.count, impact: g.impact, currency: g.currency },
       });
     }
@@ -80,8 +90,16 @@ export class DiagnosticCollector {
       // File-level findings (missing column, encoding...) are already on the header: no summary needed.
       const hidden = c.count - (shown.get(code) ?? 0);
       if (c.count < 2 && hidden === 0) continue;
-      const money = c.impact.isZero() ? '' : `; ${c.impact.isNegative() ? 'undercharged' : 'overcharged'} ${c.currency} ${formatCents(c.impact.abs())} in all`.replace('  ', ' ');
-      const hiddenWords = hidden > 0 ? ` (${hidden} not shown as diagnostics: run "Chargeback: Check Billing File" or \`chargeback check\` for the full list)` : '';
+      const money = c.impact.isZero()
+        ? ''
+        : `; ${c.impact.isNegative() ? 'undercharged' : 'overcharged'} ${c.currency} ${formatCents(c.impact.abs())} in all`.replace(
+            '  ',
+            ' ',
+          );
+      const hiddenWords =
+        hidden > 0
+          ? ` (${hidden} not shown as diagnostics: run "Chargeback: Check Billing File" or \`chargeback check\` for the full list)`
+          : '';
       out.push({
         range: { start: { line: 0, character: 0 }, end: { line: 0, character: headerLineLength } },
         severity: DiagnosticSeverity.Information,

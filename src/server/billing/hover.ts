@@ -70,7 +70,10 @@ export function billingHover(doc: HoverDocument, checked: CheckedDocument, posit
   if (c < 0) return null;
   const width = header.columns.header.length;
   const name = c < width ? header.columns.nameAt(c) : `(extra cell ${c + 1})`;
-  const range = { start: { line: record.pos[4 * c], character: record.pos[4 * c + 1] }, end: { line: record.pos[4 * c + 2], character: record.pos[4 * c + 3] } };
+  const range = {
+    start: { line: record.pos[4 * c], character: record.pos[4 * c + 1] },
+    end: { line: record.pos[4 * c + 2], character: record.pos[4 * c + 3] },
+  };
   const lines: string[] = [];
   if (index === 0) {
     lines.push(`**${name}** · column ${c + 1} of ${width}`, '', `Header of a ${FILE_KIND_LABELS[header.kind]} file.`);
@@ -87,7 +90,8 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
   const parsed = daily.parse(record);
   if (!parsed.ok) return ['This row has unreadable values, so its price was not re-rated.'];
   const row = parsed.row;
-  if (row.coveredByBenefit) return ['Usage covered by a reservation or savings plan: it is not rated at the pay-as-you-go price.'];
+  if (row.coveredByBenefit)
+    return ['Usage covered by a reservation or savings plan: it is not rated at the pay-as-you-go price.'];
   const x = daily.explain(row);
   const discount = Dec.sub(1, row.fraction);
   // The verdict first, the derivation after it, compact: the hover must fit without scrolling.
@@ -106,13 +110,17 @@ function explainEffectiveUnitPrice(daily: DailyUsageChecker, record: CsvRecord):
     `| BCU: units month to date | ${x.bcu.toFixed()} |`,
     `| UnitPrice × FX | ${row.unitPrice.toFixed()} × ${row.fx.toFixed()} |`,
   ];
-  if (x.tiers) out.push(`| Graduated tiers | ${x.tiers.map((t) => `> ${t.startsAfter.toFixed()} @ ${t.unitPrice.toFixed()}`).join(', ')} |`);
+  if (x.tiers)
+    out.push(
+      `| Graduated tiers | ${x.tiers.map((t) => `> ${t.startsAfter.toFixed()} @ ${t.unitPrice.toFixed()}`).join(', ')} |`,
+    );
   out.push(
     `| Gross (retail) | ${x.gross.toFixed()} |`,
     `| Credits read as | ${row.creditReading} |`,
     `| BC = FLOOR(gross × (1 − ${fmtPct(discount)}), 2) | ${x.bc.toFixed(2)} |`,
     `| EUP = BC / BCU (band to the un-rounded price) | ${band} |`,
   );
-  if (x.leftOutRows > 0) out.push('', `${x.leftOutRows} row(s) of this meter were left out of the sums: invalid values.`);
+  if (x.leftOutRows > 0)
+    out.push('', `${x.leftOutRows} row(s) of this meter were left out of the sums: invalid values.`);
   return out;
 }

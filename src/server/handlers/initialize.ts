@@ -2,7 +2,12 @@
  * The initialize handshake: what the client can do (pull settings, refresh code lenses), where the workspace
  * folders are, and the capabilities the server announces.
  */
-import { CodeActionKind, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
 import type { PriceLists } from '../service/priceLists';
 import type { ServerSettings } from '../service/settings';
@@ -26,7 +31,8 @@ export function registerInitialize(
       .filter((f) => f.uri.startsWith('file:'))
       .map((f) => fileURLToPath(f.uri));
     // Restricted mode unless the client says the workspace is trusted (older clients say nothing: trusted).
-    priceLists.trusted = (params.initializationOptions as Partial<TrustInitializationOptions> | undefined)?.trusted !== false;
+    priceLists.trusted =
+      (params.initializationOptions as Partial<TrustInitializationOptions> | undefined)?.trusted !== false;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,

@@ -11,7 +11,11 @@ import { buildRulesPreview } from '../rules/rulesPreview';
 import { RulesLines } from '../rules/rulesLines';
 import type { RulesService } from '../rules/rulesService';
 
-export function registerRulesPreview(connection: Connection, rules: RulesService, dateOrder: (uri: string) => Promise<DateOrder>): void {
+export function registerRulesPreview(
+  connection: Connection,
+  rules: RulesService,
+  dateOrder: (uri: string) => Promise<DateOrder>,
+): void {
   const lines = new RulesLines();
   onRequest(connection, RulesPreviewRequest, async (params) => {
     if (params.immediate) rules.flush(params.uri);
@@ -19,7 +23,13 @@ export function registerRulesPreview(connection: Connection, rules: RulesService
     const parsed = rules.parsed(params.uri);
     if (!parsed) return null;
     const analysis = rules.analysis(params.uri);
-    return buildRulesPreview({ uri: params.uri, parsed, data: rules.data(params.uri), issues: analysis?.issues, analysisMs: analysis?.analysisMs });
+    return buildRulesPreview({
+      uri: params.uri,
+      parsed,
+      data: rules.data(params.uri),
+      issues: analysis?.issues,
+      analysisMs: analysis?.analysisMs,
+    });
   });
   onRequest(connection, RulesLinesRequest, async (params) => {
     await rules.settledLatest(params.uri);

@@ -19,7 +19,8 @@ function messageOf(d: Diagnostic): string {
 }
 
 function overlaps(a: Range, b: Range): boolean {
-  const before = (x: Range['start'], y: Range['start']) => x.line < y.line || (x.line === y.line && x.character <= y.character);
+  const before = (x: Range['start'], y: Range['start']) =>
+    x.line < y.line || (x.line === y.line && x.character <= y.character);
   return before(a.start, b.end) && before(b.start, a.end);
 }
 
@@ -53,7 +54,9 @@ function createTarget(uri: string, parsed: ParsedRules, id: string, diagnostic: 
 
 /** The percent split whose shares the diagnostic marks: the last share takes what is missing to 100. */
 function fixPercentSum(uri: string, parsed: ParsedRules, diagnostic: Diagnostic): CodeAction | undefined {
-  const rule = parsed.model.rules.find((r) => r.split?.method === 'percent' && overlaps(r.split.sharesRange, diagnostic.range));
+  const rule = parsed.model.rules.find(
+    (r) => r.split?.method === 'percent' && overlaps(r.split.sharesRange, diagnostic.range),
+  );
   const shares = rule?.split?.shares.filter((s) => s.percent) ?? [];
   if (shares.length === 0) return undefined;
   const last = shares[shares.length - 1];

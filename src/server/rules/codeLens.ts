@@ -34,7 +34,9 @@ export function ruleLensTitle(result: AllocationResult, index: number, amortize:
   if (!r) return undefined;
   const currency = result.currency;
   if (r.lines === 0 && r.allocated.isZero()) {
-    return r.shadowedBy !== undefined ? `takes no line: shadowed by ${JSON.stringify(result.rules[r.shadowedBy]?.name)}` : 'matches no line';
+    return r.shadowedBy !== undefined
+      ? `takes no line: shadowed by ${JSON.stringify(result.rules[r.shadowedBy]?.name)}`
+      : 'matches no line';
   }
   const lines = `${r.lines.toLocaleString('en-US')} line${r.lines === 1 ? '' : 's'}`;
   const takes = r.matched.toDecimalPlaces(2);
@@ -50,7 +52,8 @@ export function totalLensTitle(result: AllocationResult): string {
   const rules = result.rules.reduce((a, r) => a.plus(r.allocated), result.total.times(0));
   const n = result.rules.filter((r) => !r.allocated.isZero() || r.lines > 0).length;
   const parts = [`${n} rule${n === 1 ? '' : 's'} ${money(rules, currency)}`];
-  for (const c of result.channels) if (!c.allocated.isZero()) parts.push(`${c.label.replace(/[()]/g, '')} ${money(c.allocated, currency)}`);
+  for (const c of result.channels)
+    if (!c.allocated.isZero()) parts.push(`${c.label.replace(/[()]/g, '')} ${money(c.allocated, currency)}`);
   return `total ${money(result.total, currency)} = ${parts.join(' + ')} · unallocated ${money(result.unallocated.amount, currency)}`;
 }
 
@@ -69,7 +72,10 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     const now = stale ? parsed.model.rules.find((r) => r.name === rule.name) : rule;
     if (!title || !now) continue;
     const at = now.nameRange ?? now.range;
-    lenses.push({ range: Range.create(at.start.line, 0, at.start.line, 0), command: { title: mark(title), command: '' } });
+    lenses.push({
+      range: Range.create(at.start.line, 0, at.start.line, 0),
+      command: { title: mark(title), command: '' },
+    });
   }
   for (const target of parsed.model.targets) {
     const t = result.targets.find((x) => x.id === target.id);
@@ -88,7 +94,10 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     const title = totalLensTitle(result);
     lenses.push({
       range: Range.create(totalAt.start.line, 0, totalAt.start.line, 0),
-      command: { title: stale ? `$(history) stale: the rules have errors; last good evaluation · ${title}` : title, command: '' },
+      command: {
+        title: stale ? `$(history) stale: the rules have errors; last good evaluation · ${title}` : title,
+        command: '',
+      },
     });
   }
   return lenses;

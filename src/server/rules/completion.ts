@@ -2,17 +2,35 @@
  * Completion in rules files: keys of the section at the cursor, enum values, target ids, and values harvested from
  * the billing data (meter categories, tags, currencies, data files) with their line counts and money.
  */
-import { CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, Position, Range } from 'vscode-languageserver';
+import {
+  CompletionItem,
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  Position,
+  Range,
+} from 'vscode-languageserver';
 import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { DataHarvest, HarvestedValue } from '../../core/allocation/harvest';
 import type { RulesFile } from '../../core/allocation/model';
-import { ENUMS, SECTIONS, keyInfo, sectionAt, type EnumName, type KeyInfo, type SectionName } from '../../core/allocation/vocabulary';
+import {
+  ENUMS,
+  SECTIONS,
+  keyInfo,
+  sectionAt,
+  type EnumName,
+  type KeyInfo,
+  type SectionName,
+} from '../../core/allocation/vocabulary';
 import { cursorContext, type CursorContext } from './cursorContext';
 import { dataCurrency, money, type RulesData } from './rulesData';
 
 /** Needs quotes in YAML when written plain (globs start with `*`, values with `:` or flow characters...). */
 function yamlScalar(value: string): string {
-  return /^[\s*&!|>'"%@`#,[\]{}?:-]|[:#]\s|[\s]$|^$|^(true|false|null|yes|no|~)$/i.test(value) || /^[\d.+-]+$/.test(value) ? JSON.stringify(value) : value;
+  return /^[\s*&!|>'"%@`#,[\]{}?:-]|[:#]\s|[\s]$|^$|^(true|false|null|yes|no|~)$/i.test(value) ||
+    /^[\d.+-]+$/.test(value)
+    ? JSON.stringify(value)
+    : value;
 }
 
 function keyItems(section: SectionName, ctx: CursorContext, range: Range): CompletionItem[] {
@@ -25,7 +43,10 @@ function keyItems(section: SectionName, ctx: CursorContext, range: Range): Compl
       documentation: { kind: MarkupKind.Markdown, value: k.doc + (k.example ? `\n\n\`${k.key}: ${k.example}\`` : '') },
       sortText: `${k.required ? 0 : 1}${String(i).padStart(3, '0')}`,
       textEdit: { range, newText: `${k.key}: ` },
-      command: k.shape.kind === 'enum' || k.shape.kind === 'targetRef' || k.shape.kind === 'to' ? { title: 'Suggest', command: 'editor.action.triggerSuggest' } : undefined,
+      command:
+        k.shape.kind === 'enum' || k.shape.kind === 'targetRef' || k.shape.kind === 'to'
+          ? { title: 'Suggest', command: 'editor.action.triggerSuggest' }
+          : undefined,
     }));
 }
 
@@ -54,7 +75,10 @@ function harvestedItems(values: HarvestedValue[], currency: string, range: Range
     label: v.value,
     kind: CompletionItemKind.Value,
     detail: `${v.lines.toLocaleString('en-US')} line${v.lines === 1 ? '' : 's'} · ${money(v.amount, currency)}`,
-    documentation: { kind: MarkupKind.Markdown, value: `Found in the billing data: **${v.lines.toLocaleString('en-US')}** lines, **${money(v.amount, currency)}**.` },
+    documentation: {
+      kind: MarkupKind.Markdown,
+      value: `Found in the billing data: **${v.lines.toLocaleString('en-US')}** lines, **${money(v.amount, currency)}**.`,
+    },
     sortText: String(i).padStart(5, '0'),
     filterText: v.value,
     textEdit: { range, newText: quoted ? v.value : yamlScalar(v.value) },
@@ -63,14 +87,20 @@ function harvestedItems(values: HarvestedValue[], currency: string, range: Range
 
 /** The key info of the key that owns a block list item (`data:` / `evenly:` items are values, `rules:` items maps). */
 function listOwner(path: (string | number)[]): { section: SectionName; info: KeyInfo } | undefined {
-  if (path.length < 2 || typeof path[path.length - 1] !== 'number' || typeof path[path.length - 2] !== 'string') return undefined;
+  if (path.length < 2 || typeof path[path.length - 1] !== 'number' || typeof path[path.length - 2] !== 'string')
+    return undefined;
   const section = sectionAt(path.slice(0, -2));
   const info = section && keyInfo(section, path[path.length - 2] as string);
   if (!section || !info || info.shape.kind === 'listOfSection') return undefined;
   return { section, info };
 }
 
-export function rulesCompletion(text: string, position: Position, parsed: ParsedRules, data?: RulesData): CompletionItem[] {
+export function rulesCompletion(
+  text: string,
+  position: Position,
+  parsed: ParsedRules,
+  data?: RulesData,
+): CompletionItem[] {
   const ctx = cursorContext(text, position.line, position.character);
   const range = Range.create(position.line, ctx.prefixStart, position.line, position.character);
   const line = text.split(/\r\n|\r|\n/)[position.line] ?? '';
@@ -104,7 +134,10 @@ export function rulesCompletion(text: string, position: Position, parsed: Parsed
       }));
     }
     if (last === 'percent' && sectionAt(path.slice(0, -1)) === 'split') {
-      return targetItems(model, range, ctx.siblings).map((item) => ({ ...item, textEdit: { range, newText: `${item.label}: ` } }));
+      return targetItems(model, range, ctx.siblings).map((item) => ({
+        ...item,
+        textEdit: { range, newText: `${item.label}: ` },
+      }));
     }
     return [];
   }
@@ -125,9 +158,20 @@ export function rulesCompletion(text: string, position: Position, parsed: Parsed
     case 'enum':
       return enumItems(info.shape.enumName, range);
     case 'version':
-      return [{ label: '1', kind: CompletionItemKind.Constant, detail: 'language version 1', textEdit: { range, newText: '1' } }];
+      return [
+        {
+          label: '1',
+          kind: CompletionItemKind.Constant,
+          detail: 'language version 1',
+          textEdit: { range, newText: '1' },
+        },
+      ];
     case 'boolean':
-      return ['true', 'false'].map((v) => ({ label: v, kind: CompletionItemKind.Constant, textEdit: { range, newText: v } }));
+      return ['true', 'false'].map((v) => ({
+        label: v,
+        kind: CompletionItemKind.Constant,
+        textEdit: { range, newText: v },
+      }));
     case 'targetRef':
     case 'targetRefList':
       return targetItems(model, range);
@@ -157,7 +201,11 @@ export function rulesCompletion(text: string, position: Position, parsed: Parsed
     }
     case 'stringOrList':
       if (key === 'data') {
-        return (data?.candidates ?? []).map((c) => ({ label: c, kind: CompletionItemKind.File, textEdit: { range, newText: quoted ? c : yamlScalar(c) } }));
+        return (data?.candidates ?? []).map((c) => ({
+          label: c,
+          kind: CompletionItemKind.File,
+          textEdit: { range, newText: quoted ? c : yamlScalar(c) },
+        }));
       }
       return [];
     case 'string':

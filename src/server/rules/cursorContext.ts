@@ -109,7 +109,9 @@ interface FlowFrame {
 }
 
 /** Reads the flow part of a line (`{ a: x, b: [c, d`) up to the cursor. */
-function readFlow(text: string): { frames: FlowFrame[]; token: string; tokenStart: number; afterColon: boolean } | undefined {
+function readFlow(
+  text: string,
+): { frames: FlowFrame[]; token: string; tokenStart: number; afterColon: boolean } | undefined {
   const frames: FlowFrame[] = [];
   let token = '';
   let tokenStart = 0;
@@ -182,7 +184,13 @@ export function cursorContext(text: string, line: number, character: number): Cu
     // A key at the start of a line; or, under "- ", an item of a block list (`path` then ends with its index, and
     // the caller tells from the vocabulary whether that list holds maps or plain values).
     const prefix = rest.replace(/^["']/, '');
-    return { path, kind: 'key', prefix, prefixStart: character - prefix.length, siblings: ownDash >= 0 ? [] : blockSiblings(lines, line, contentColumn) };
+    return {
+      path,
+      kind: 'key',
+      prefix,
+      prefixStart: character - prefix.length,
+      siblings: ownDash >= 0 ? [] : blockSiblings(lines, line, contentColumn),
+    };
   }
   const key = unquote(keyValue[1]);
   const valueText = keyValue[3];
@@ -203,7 +211,8 @@ export function cursorContext(text: string, line: number, character: number): Cu
   const prefixStart = valueStart + flow.tokenStart;
   if (top.kind === 'list') {
     const owner = flowPath.pop();
-    if (typeof owner === 'string') return { path: flowPath, kind: 'value', key: owner, prefix: flow.token, prefixStart, siblings: [] };
+    if (typeof owner === 'string')
+      return { path: flowPath, kind: 'value', key: owner, prefix: flow.token, prefixStart, siblings: [] };
     return { path: flowPath, kind: 'value', key: undefined, prefix: flow.token, prefixStart, siblings: [] };
   }
   if (top.key !== undefined && flow.afterColon) {

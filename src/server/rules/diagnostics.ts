@@ -10,7 +10,11 @@ import type { RulesData } from './rulesData';
 /** The `source` of every rules diagnostic. */
 export const RULES_SOURCE = 'chargeback-rules';
 
-const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
+const SEVERITY = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+} as const;
 
 /** At most this many data-reading issues become diagnostics; the CLI lists them all. */
 const MAX_ISSUE_DIAGNOSTICS = 20;
@@ -28,11 +32,20 @@ export function rulesDiagnostics(parsed: ParsedRules, data?: RulesData): Diagnos
   const at = parsed.model.keyRanges['data'];
   if (at && issues.length > 0) {
     for (const issue of issues.slice(0, MAX_ISSUE_DIAGNOSTICS)) {
-      diagnostics.push({ range: toRange(at), severity: SEVERITY[issue.severity], code: 'data-issue', source: RULES_SOURCE, message: issue.message });
+      diagnostics.push({
+        range: toRange(at),
+        severity: SEVERITY[issue.severity],
+        code: 'data-issue',
+        source: RULES_SOURCE,
+        message: issue.message,
+      });
     }
     if (issues.length > MAX_ISSUE_DIAGNOSTICS) {
       diagnostics.push({
-        range: toRange(at), severity: DiagnosticSeverity.Information, code: 'data-issue', source: RULES_SOURCE,
+        range: toRange(at),
+        severity: DiagnosticSeverity.Information,
+        code: 'data-issue',
+        source: RULES_SOURCE,
         message: `${issues.length - MAX_ISSUE_DIAGNOSTICS} more issues reading the billing data: \`chargeback allocate\` lists them all.`,
       });
     }

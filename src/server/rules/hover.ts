@@ -23,8 +23,12 @@ export function rulesHover(text: string, position: Position, parsed: ParsedRules
   const currency = data?.result ? resultCurrency(data) : dataCurrency(data);
 
   // A rule's name (or the dash that starts it): how much money it takes.
-  const rule = model.rules.find((r) => (r.nameRange && contains(r.nameRange, position)));
-  if (rule) return { contents: { kind: MarkupKind.Markdown, value: ruleMoney(rule.index, rule.name, data, currency) }, range: toRange(rule.nameRange!) };
+  const rule = model.rules.find((r) => r.nameRange && contains(r.nameRange, position));
+  if (rule)
+    return {
+      contents: { kind: MarkupKind.Markdown, value: ruleMoney(rule.index, rule.name, data, currency) },
+      range: toRange(rule.nameRange!),
+    };
 
   // A target id or a reference to one: who it is and what it is charged.
   const reference = model.targetReferences.find((r) => contains(r.range, position));
@@ -33,15 +37,25 @@ export function rulesHover(text: string, position: Position, parsed: ParsedRules
   if (targetId !== undefined) {
     const target = model.targets.find((t) => t.id === targetId);
     const lines = [`**Target \`${targetId}\`**${target?.name ? ` · ${target.name.value}` : ''}`];
-    if (target?.costCenter) lines.push('', `Cost center ${target.costCenter.value}${target.account ? `, account ${target.account.value}` : ''}`);
+    if (target?.costCenter)
+      lines.push(
+        '',
+        `Cost center ${target.costCenter.value}${target.account ? `, account ${target.account.value}` : ''}`,
+      );
     const allocated = data?.result?.targets.find((t) => t.id === targetId);
     if (allocated) {
-      lines.push('', `Charged **${money(allocated.charged, currency)}**${allocated.markup.isZero() ? '' : ` (${money(allocated.amount, currency)} + markup ${money(allocated.markup, currency)})`}`);
+      lines.push(
+        '',
+        `Charged **${money(allocated.charged, currency)}**${allocated.markup.isZero() ? '' : ` (${money(allocated.amount, currency)} + markup ${money(allocated.markup, currency)})`}`,
+      );
       for (const share of allocated.breakdown) lines.push(`- ${share.rule}: ${money(share.amount, currency)}`);
     } else if (!target) {
       lines.push('', 'Not declared under `targets:`.');
     }
-    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange((reference ?? declared)!.range ?? declared!.idRange) };
+    return {
+      contents: { kind: MarkupKind.Markdown, value: lines.join('\n') },
+      range: toRange((reference ?? declared)!.range ?? declared!.idRange),
+    };
   }
 
   // A key of the language, or an enum value: its documentation.
@@ -55,7 +69,14 @@ export function rulesHover(text: string, position: Position, parsed: ParsedRules
   if (isKey) {
     const section = sectionAt(ctx.path);
     const info = section && keyInfo(section, name);
-    if (info) return { contents: { kind: MarkupKind.Markdown, value: `**${info.key}**${info.required ? ' (required)' : ''}\n\n${info.doc}` }, range };
+    if (info)
+      return {
+        contents: {
+          kind: MarkupKind.Markdown,
+          value: `**${info.key}**${info.required ? ' (required)' : ''}\n\n${info.doc}`,
+        },
+        range,
+      };
     return null;
   }
   if (ctx.kind === 'value' && ctx.key) {
@@ -63,7 +84,11 @@ export function rulesHover(text: string, position: Position, parsed: ParsedRules
     const info = section && keyInfo(section, ctx.key);
     if (info?.shape.kind === 'enum') {
       const value = ENUMS[info.shape.enumName].find((v) => v.value === name);
-      if (value) return { contents: { kind: MarkupKind.Markdown, value: `**${ctx.key}: ${value.value}**\n\n${value.doc}` }, range };
+      if (value)
+        return {
+          contents: { kind: MarkupKind.Markdown, value: `**${ctx.key}: ${value.value}**\n\n${value.doc}` },
+          range,
+        };
     }
   }
   return null;
@@ -74,10 +99,24 @@ function ruleMoney(index: number, name: string, data: RulesData | undefined, cur
   if (!r) return `**Rule ${JSON.stringify(name)}**\n\nNo billing data read yet (check \`data:\`).`;
   const lines = [`**Rule ${JSON.stringify(name)}**`, ''];
   if (r.lines === 0) {
-    lines.push(r.shadowedBy !== undefined ? `Takes no line: every line it matches is taken first by rule ${JSON.stringify(data!.result!.rules[r.shadowedBy]?.name)}.` : 'Matches no line of the billing data.');
+    lines.push(
+      r.shadowedBy !== undefined
+        ? `Takes no line: every line it matches is taken first by rule ${JSON.stringify(data!.result!.rules[r.shadowedBy]?.name)}.`
+        : 'Matches no line of the billing data.',
+    );
   } else {
-    lines.push(`Takes **${r.lines.toLocaleString('en-US')}** line${r.lines === 1 ? '' : 's'} worth **${money(r.matched, currency)}**; allocates ${money(r.allocated, currency)}.`);
-    if (r.sample.length > 0) lines.push('', 'First lines: ' + r.sample.slice(0, 3).map((s) => `${s.file.split('/').pop()}:${s.line}`).join(', '));
+    lines.push(
+      `Takes **${r.lines.toLocaleString('en-US')}** line${r.lines === 1 ? '' : 's'} worth **${money(r.matched, currency)}**; allocates ${money(r.allocated, currency)}.`,
+    );
+    if (r.sample.length > 0)
+      lines.push(
+        '',
+        'First lines: ' +
+          r.sample
+            .slice(0, 3)
+            .map((s) => `${s.file.split('/').pop()}:${s.line}`)
+            .join(', '),
+      );
   }
   return lines.join('\n');
 }

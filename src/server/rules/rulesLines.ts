@@ -7,7 +7,13 @@
  */
 import { stat } from 'node:fs/promises';
 import type Decimal from 'decimal.js';
-import { compileRules, purchaseKey, routeLine, type CompiledRules, type LineRoute } from '../../core/allocation/compileRules';
+import {
+  compileRules,
+  purchaseKey,
+  routeLine,
+  type CompiledRules,
+  type LineRoute,
+} from '../../core/allocation/compileRules';
 import { readCostLines } from '../../core/allocation/costLines';
 import type { CostLine } from '../../core/allocation/costLine';
 import type { AmountKind, RulesFile } from '../../core/allocation/model';
@@ -50,9 +56,13 @@ export class LineStore {
       this.truncated = true;
       return;
     }
-    const tags = Object.keys(line.tags ?? {}).sort().map((k) => `${k}=${line.tags[k]}`).join('\u0002');
+    const tags = Object.keys(line.tags ?? {})
+      .sort()
+      .map((k) => `${k}=${line.tags[k]}`)
+      .join('\u0002');
     let key = line.customerId ?? '';
-    for (const f of MATCH_FIELD_KEYS) key += '\u0001' + ((line as unknown as Record<string, string | undefined>)[f] ?? '');
+    for (const f of MATCH_FIELD_KEYS)
+      key += '\u0001' + ((line as unknown as Record<string, string | undefined>)[f] ?? '');
     key += '\u0001' + tags + '\u0001' + (line.reservationOrderId ?? '') + '\u0001' + (line.sourceKind ?? '');
     let cls = this.classIndex.get(key);
     if (cls === undefined) {
@@ -61,7 +71,15 @@ export class LineStore {
       this.classes.push(line);
     }
     const file = this.files.indexOf(line.file);
-    this.rows.push({ file, line: line.line, date: line.date ?? '', billed: line.billed, retail: line.retail, effective: line.effective, cls });
+    this.rows.push({
+      file,
+      line: line.line,
+      date: line.date ?? '',
+      billed: line.billed,
+      retail: line.retail,
+      effective: line.effective,
+      cls,
+    });
   }
 
   /** Routes every class with these rules (once per rules version). */
@@ -97,8 +115,11 @@ function classFilter(rules: CompiledRules, routes: LineRoute[], classes: CostLin
   if (of.kind === 'rule') return routes.map((r) => r.rule === of.index);
   if (of.kind === 'unmatched') {
     // A commitment purchase that amortization spreads over the usage it covered is not left to anyone.
-    return routes.map((r, i) => r.destination.kind === 'tagMiss'
-      || (r.destination.kind === 'unmatched' && !(rules.amortize && purchaseKey(classes[i]))));
+    return routes.map(
+      (r, i) =>
+        r.destination.kind === 'tagMiss' ||
+        (r.destination.kind === 'unmatched' && !(rules.amortize && purchaseKey(classes[i]))),
+    );
   }
   const target = rules.targetIndex.get(of.id.toLowerCase());
   if (target === undefined) return routes.map(() => false);
@@ -131,7 +152,8 @@ export class RulesLines {
     offset: number,
     count: number,
   ): Promise<RulesLinesResult> {
-    if (!model.valid) return { total: 0, offset: 0, lines: [], note: 'The rules have errors: fix them to see the lines.' };
+    if (!model.valid)
+      return { total: 0, offset: 0, lines: [], note: 'The rules have errors: fix them to see the lines.' };
     const store = await this.load(files, dateOrder);
     const { rows, rules, routes } = store.select(model, of);
     const start = Math.max(0, Math.min(Math.floor(offset) || 0, rows.length));
@@ -155,8 +177,12 @@ export class RulesLines {
       });
     }
     const notes = [];
-    if (of.kind === 'target') notes.push('Lines whose rule sends money to this target, directly or through a split; amounts are the lines\' own, before a split divides them.');
-    if (store.truncated) notes.push(`Only the first ${MAX_DRILL_ROWS.toLocaleString('en-US')} billing lines are listed.`);
+    if (of.kind === 'target')
+      notes.push(
+        "Lines whose rule sends money to this target, directly or through a split; amounts are the lines' own, before a split divides them.",
+      );
+    if (store.truncated)
+      notes.push(`Only the first ${MAX_DRILL_ROWS.toLocaleString('en-US')} billing lines are listed.`);
     return { total: rows.length, offset: start, lines, note: notes.join(' ') || undefined };
   }
 
@@ -165,7 +191,11 @@ export class RulesLines {
     if (this.store?.key === key) return this.store.loading;
     const loading = (async () => {
       const store = new LineStore(files);
-      for await (const line of readCostLines(files.map((f) => fileSource(f)), { dateOrder })) store.add(line);
+      for await (const line of readCostLines(
+        files.map((f) => fileSource(f)),
+        { dateOrder },
+      ))
+        store.add(line);
       return store;
     })();
     this.store = { key, loading };

@@ -8,7 +8,13 @@ import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { CostLineIssue } from '../../core/allocation/costLines';
 import type { MatchCondition, MatchMap, RuleDecl } from '../../core/allocation/model';
 import { formatCents } from '../../core/money';
-import type { PreviewCondition, PreviewDestination, PreviewProblem, PreviewRule, RulesPreview } from '../../shared/rulesPreview';
+import type {
+  PreviewCondition,
+  PreviewDestination,
+  PreviewProblem,
+  PreviewRule,
+  RulesPreview,
+} from '../../shared/rulesPreview';
 import type { RulesData } from './rulesData';
 
 /** Problems listed at most (the Problems panel and `chargeback allocate` have them all). */
@@ -47,7 +53,10 @@ function destination(rule: RuleDecl): PreviewDestination {
     return {
       kind: 'split',
       method: rule.split.method,
-      shares: rule.split.shares.map((s) => ({ target: s.target.value, percent: s.percent ? s.percent.value.toFixed() : undefined })),
+      shares: rule.split.shares.map((s) => ({
+        target: s.target.value,
+        percent: s.percent ? s.percent.value.toFixed() : undefined,
+      })),
       basis: rule.split.basis?.value,
     };
   }
@@ -86,7 +95,9 @@ export function buildRulesPreview(input: PreviewInput): RulesPreview {
       allocated: r ? formatCents(r.allocated) : undefined,
       shadowedBy: r?.shadowedBy,
       matchesNothing: r ? !r.matchedAnyLine : undefined,
-      warnings: (result?.warnings ?? []).filter((w) => w.ruleIndex === rule.index && w.severity !== 'info').map((w) => w.message),
+      warnings: (result?.warnings ?? [])
+        .filter((w) => w.ruleIndex === rule.index && w.severity !== 'info')
+        .map((w) => w.message),
     };
   });
 
@@ -95,7 +106,14 @@ export function buildRulesPreview(input: PreviewInput): RulesPreview {
     problems.push({ severity: p.severity, code: p.code, message: p.message, range: p.range });
   }
   for (const i of [...(result?.errors ?? []), ...(result?.warnings ?? [])]) {
-    problems.push({ severity: i.severity, code: i.code, message: i.message, range: i.range, file: i.source?.file, line: i.source?.line });
+    problems.push({
+      severity: i.severity,
+      code: i.code,
+      message: i.message,
+      range: i.range,
+      file: i.source?.file,
+      line: i.source?.line,
+    });
   }
   for (const i of input.issues ?? []) {
     if (i.severity === 'info') continue;
@@ -125,7 +143,10 @@ export function buildRulesPreview(input: PreviewInput): RulesPreview {
     amountKind: model.amount,
     period: result?.period.label ?? model.period?.value ?? '',
     lineCount: result?.lineCount ?? data?.harvest?.lines ?? 0,
-    files: (data?.harvest?.files ?? data?.files.map((f) => ({ file: f, lines: 0 })) ?? []).map((f) => ({ path: f.file, lines: f.lines })),
+    files: (data?.harvest?.files ?? data?.files.map((f) => ({ file: f, lines: 0 })) ?? []).map((f) => ({
+      path: f.file,
+      lines: f.lines,
+    })),
     targets,
     rules,
     unallocated: {

@@ -162,7 +162,13 @@ export class RulesService {
           .map((p) => ({ ...p, message: `${p.message} (from the last version without errors)` }))
       : [];
     state.data = {
-      harvest: run.harvest, result: run.result, problems: [...run.dataProblems, ...kept], issues, files: run.files, candidates, stale,
+      harvest: run.harvest,
+      result: run.result,
+      problems: [...run.dataProblems, ...kept],
+      issues,
+      files: run.files,
+      candidates,
+      stale,
       parsedWith: state.parsed,
     };
     state.cache = run.lines ? { key: run.dataKey, lines: run.lines, harvest: run.harvest } : undefined;
@@ -170,7 +176,9 @@ export class RulesService {
     state.analysisMs = Date.now() - started;
     this.hooks.publish(uri, rulesDiagnostics(state.parsed, state.data));
     this.hooks.dataChanged(uri);
-    this.hooks.log(`rules ${rulesPath}: ${run.files.length} data file(s), ${run.harvest.lines} lines, analysed in ${Date.now() - started} ms`);
+    this.hooks.log(
+      `rules ${rulesPath}: ${run.files.length} data file(s), ${run.harvest.lines} lines, analysed in ${Date.now() - started} ms`,
+    );
   }
 
   /** Runs the rules afresh and writes one export atomically; never replaces a file unless told to. */
@@ -182,12 +190,24 @@ export class RulesService {
     if (errors.length > 0 || !run.result || !run.result.ok) {
       const first = errors[0] ?? run.result?.errors[0];
       const where = first && 'range' in first && first.range ? ` (line ${first.range.start.line + 1})` : '';
-      return { written: false, path: out, message: `The rules file has ${Math.max(1, errors.length)} error(s)${where}: ${first?.message ?? 'nothing to allocate'}. Nothing was exported.` };
+      return {
+        written: false,
+        path: out,
+        message: `The rules file has ${Math.max(1, errors.length)} error(s)${where}: ${first?.message ?? 'nothing to allocate'}. Nothing was exported.`,
+      };
     }
     const result = run.result;
     const content = exportContent(kind, result, run.parsed.model, run.files, dateOrder);
     const written = await atomicWrite(out, content, { overwrite, inputs: [rulesPath, ...run.files] });
-    if (!written.written) return { written: false, path: out, message: written.message, exists: written.reason === 'exists' };
-    return { written: true, path: out, message: `Wrote ${kind} to ${out}`, total: formatCents(result.total), currency: result.currency, bytes: written.bytes };
+    if (!written.written)
+      return { written: false, path: out, message: written.message, exists: written.reason === 'exists' };
+    return {
+      written: true,
+      path: out,
+      message: `Wrote ${kind} to ${out}`,
+      total: formatCents(result.total),
+      currency: result.currency,
+      bytes: written.bytes,
+    };
   }
 }

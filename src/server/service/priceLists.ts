@@ -66,7 +66,9 @@ export class PriceLists {
       if (!st.isFile()) throw new Error('not a regular file');
       mtimeMs = st.mtimeMs;
     } catch {
-      this.hooks.warn(`Chargeback: the price list "${setting}" (${path}) cannot be read; tiered meters are re-rated as flat.`);
+      this.hooks.warn(
+        `Chargeback: the price list "${setting}" (${path}) cannot be read; tiered meters are re-rated as flat.`,
+      );
       return undefined;
     }
     const cached = this.loaded.get(path);

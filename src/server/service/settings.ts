@@ -59,7 +59,9 @@ export class ServerSettings {
     try {
       errorThreshold = new Dec(s.errorThreshold);
     } catch {
-      this.hooks.warn(`chargeback.errorThreshold "${s.errorThreshold}" is not an amount; using ${DEFAULT_SETTINGS.errorThreshold}`);
+      this.hooks.warn(
+        `chargeback.errorThreshold "${s.errorThreshold}" is not an amount; using ${DEFAULT_SETTINGS.errorThreshold}`,
+      );
     }
     return {
       options: defaultCheckOptions({
@@ -67,7 +69,10 @@ export class ServerSettings {
         errorThreshold,
         priceList: await this.priceLists.forDocument(uri, s.priceList),
       }),
-      maxDiagnostics: Math.max(1, Math.min(100000, Math.floor(Number(s.maxDiagnostics) || DEFAULT_SETTINGS.maxDiagnostics))),
+      maxDiagnostics: Math.max(
+        1,
+        Math.min(100000, Math.floor(Number(s.maxDiagnostics) || DEFAULT_SETTINGS.maxDiagnostics)),
+      ),
     };
   }
 }
