@@ -28,7 +28,7 @@ import {
   LANE_DATE,
   LANE_FIRST,
   LANE_RAGGED,
-  NUM,
+  ParsedNumber,
   cellText,
   parsePlainDecimal,
   recordValues,
@@ -913,10 +913,12 @@ export async function aggregateDailyRange(
   // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
   // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
   const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
+  /** The number last parsed: this file's own, reused for every cell. */
+  const num = new ParsedNumber();
   const readableOrEmpty = (r: ByteRecord): boolean => {
     for (const c of coveredColumns) {
       if (c < 0 || r.start[c] === r.end[c]) continue;
-      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c])) return false;
+      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c], num)) return false;
     }
     return true;
   };
@@ -994,15 +996,15 @@ export async function aggregateDailyRange(
     // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
     const billedOk =
       r.flags[billedColumn] !== 2 &&
-      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
-      !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num) &&
+      !(num.neg && num.int === 0 && num.frac === 0);
     if (billedOk && date !== null) {
       const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
       if (cls && (!cls.covered || readableOrEmpty(r))) {
-        // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
-        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+        // readableOrEmpty reads other cells into num: the billed amount again, for covered rows only.
+        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num);
         cls.count++;
-        cls.sum.addParsed();
+        cls.sum.addParsed(num);
         if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
         if (date !== undefined) {
           if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
@@ -1028,9 +1030,9 @@ export async function aggregateDailyRange(
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
     }
-    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num);
     const sum = new ExactSum();
-    sum.addParsed();
+    sum.addParsed(num);
     for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
     const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
     if (lane) {

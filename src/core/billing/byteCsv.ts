@@ -65,15 +65,18 @@ export interface ScanResult {
 /** Thrown-free control: a callback returns false to stop the scan. */
 export type OnByteRecord = (r: ByteRecord) => boolean | void;
 
-/** What `scanOne` found besides its return value (module scratch: the hot loop allocates nothing). */
-const ONE = { cells: 0, lines: 0 };
+/** What `scanOne` found besides its return value: the caller's, made once per scan (the hot loop allocates nothing). */
+interface RecordFound {
+  cells: number;
+  lines: number;
+}
 const NEED_MORE = -1;
 const UNTERMINATED = -2;
 const TEXT_AFTER_QUOTE = -3;
 const TOO_WIDE = -4;
 
 /**
- * Reads one record starting at i: fills start/end/flags, sets ONE.cells and ONE.lines (line breaks inside quoted
+ * Reads one record starting at i: fills start/end/flags, sets found.cells and found.lines (line breaks inside quoted
  * cells), and returns the index of the line break that ends it (or `have` at the end of the input), NEED_MORE when
  * the bytes run out first, or a negative reason code. Plain locals only: this is the loop every byte goes through.
  */
@@ -87,6 +90,7 @@ function scanOne(
   start: Int32Array,
   end: Int32Array,
   flags: Uint8Array,
+  found: RecordFound,
 ): number {
   let cells = 0;
   let lines = 0;
@@ -167,8 +171,8 @@ function scanOne(
     // Only a quoted cell can be followed by anything else.
     return TEXT_AFTER_QUOTE;
   }
-  ONE.cells = cells;
-  ONE.lines = lines;
+  found.cells = cells;
+  found.lines = lines;
   return j;
 }
 
@@ -358,6 +362,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
   const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
   const { start, end, flags } = rec;
+  const found: RecordFound = { cells: 0, lines: 0 };
   try {
     let i = w.refill(0);
     while (w.have < 3 && !w.eof) i = w.refill(0);
@@ -389,14 +394,14 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       if (wasm) {
         j = wasm.scan(i, have, w.eof ? 1 : 0, delim, maxCells);
         if (j >= 0) {
-          ONE.cells = wasm.result[0];
-          ONE.lines = wasm.result[1];
+          found.cells = wasm.result[0];
+          found.lines = wasm.result[1];
           rec.start = wasm.start;
           rec.end = wasm.end;
           rec.flags = wasm.flags;
         }
       } else {
-        j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags);
+        j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags, found);
         rec.start = start;
         rec.end = end;
         rec.flags = flags;
@@ -437,14 +442,14 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         break;
       }
       rec.buf = w.buf;
-      rec.cells = ONE.cells;
+      rec.cells = found.cells;
       rec.recordStart = i;
       rec.recordEnd = j;
       rec.base = w.base;
       rec.line = line;
       rec.index = result.records;
       result.records++;
-      line += ONE.lines;
+      line += found.lines;
       i = j;
       const stop = onRecord(rec) === false;
       // The line break after the record (offsets in rec are stale once the window moves below).
@@ -815,13 +820,22 @@ export function shortCellKey(buf: Uint8Array, s: number, e: number): number | st
 }
 
 /**
- * Exact reading of a plain decimal `-?digits[.digits]` in bytes [s, e): sets NUM and returns true, or returns
- * false for anything else (spaces, exponents, more than 15 digits on either side: the reference path decides).
- * Each part is an integer below 10^15, so exact in a double.
+ * A number read exactly from a cell: `int` + `frac` / 10^`decimals`, negative when `neg`. Each part is an integer
+ * below 10^15, so exact in a double. The reader owns one and passes it to every parse (nothing is allocated per
+ * cell); its fields are those of the last successful parse into it, and nothing else writes them.
  */
-export const NUM = { neg: false, int: 0, frac: 0, decimals: 0 };
+export class ParsedNumber {
+  neg = false;
+  int = 0;
+  frac = 0;
+  decimals = 0;
+}
 
-export function parsePlainDecimal(buf: Uint8Array, s: number, e: number): boolean {
+/**
+ * Exact reading of a plain decimal `-?digits[.digits]` in bytes [s, e) into `out`: true, or false for anything
+ * else (spaces, exponents, more than 15 digits on either side: the reference path decides; `out` is then untouched).
+ */
+export function parsePlainDecimal(buf: Uint8Array, s: number, e: number, out: ParsedNumber): boolean {
   if (s >= e) return false;
   let k = s;
   let neg = false;
@@ -854,26 +868,26 @@ export function parsePlainDecimal(buf: Uint8Array, s: number, e: number): boolea
     decimals = k - fracStart;
     if (decimals === 0 || decimals > 15) return false;
   }
-  NUM.neg = neg;
-  NUM.int = int;
-  NUM.frac = frac;
-  NUM.decimals = decimals;
+  out.neg = neg;
+  out.int = int;
+  out.frac = frac;
+  out.decimals = decimals;
   return true;
 }
 
 /**
  * Exact reading of a number as billing exports print it, in bytes [s, e): a plain decimal (as parsePlainDecimal),
  * the same guarded by a leading apostrophe (`'22.000000`, written by tools that keep Excel from reformatting it),
- * or scientific notation `-?digits[.digits](e|E)[+-]digits` (`7.10833E-05`, `0.00E+00`). Sets NUM with the value's
- * digits moved by the exponent, and NUM.decimals as the decimals the number prints (money.printedDecimals: the
+ * or scientific notation `-?digits[.digits](e|E)[+-]digits` (`7.10833E-05`, `0.00E+00`). Sets `out` to the value's
+ * digits moved by the exponent, and out.decimals to the decimals the number prints (money.printedDecimals: the
  * mantissa's decimals less the exponent, at least 0), so `0.00E+00` reads as 0.00. False for anything else, or when
  * either side needs more than 15 digits: the reference path decides (parseDecimal reads every form this reads).
  */
-export function parseNumberBytes(buf: Uint8Array, s: number, e: number): boolean {
+export function parseNumberBytes(buf: Uint8Array, s: number, e: number, out: ParsedNumber): boolean {
   if (s < e && buf[s] === 39) s++;
   let x = s;
   while (x < e && buf[x] !== 69 && buf[x] !== 101) x++;
-  if (x === e) return parsePlainDecimal(buf, s, e);
+  if (x === e) return parsePlainDecimal(buf, s, e, out);
   // The exponent: a sign and at most three digits.
   let k = x + 1;
   let expNeg = false;
@@ -912,10 +926,10 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): boolean
   }
   let frac = 0;
   for (let d = at; d < at + decimals; d++) frac = frac * 10 + (d >= 0 ? digits[d] : 0);
-  NUM.neg = neg;
-  NUM.int = int;
-  NUM.frac = frac;
-  NUM.decimals = decimals;
+  out.neg = neg;
+  out.int = int;
+  out.frac = frac;
+  out.decimals = decimals;
   return true;
 }
 

@@ -14,7 +14,7 @@ import { parseBillingDate, type DateOrder } from '../billing/dates';
 import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
 import {
-  NUM,
+  ParsedNumber,
   cellKey,
   decodeRecord,
   parsePlainDecimal,
@@ -452,6 +452,8 @@ class DailyCollector {
   >();
   /** Exact integer sums of the byte reader per group and price step, folded into the Decimals by `summary`. */
   private readonly exact = new Map<object, { q: ExactSum; b?: ExactSum; abs: ExactSum }>();
+  /** The number last parsed by addFast: this collector's own, reused for every cell. */
+  private readonly num = new ParsedNumber();
 
   private sums(owner: object, withBilled: boolean): { q: ExactSum; b?: ExactSum; abs: ExactSum } {
     let e = this.exact.get(owner);
@@ -468,6 +470,7 @@ class DailyCollector {
    */
   addFast(r: ByteRecord): void {
     const x = this.idx;
+    const num = this.num;
     this.byteGroups ??= new ByteKeyTable<DailyGroup | null>(this.identityColumns);
     let g = this.byteGroups.get(r);
     if (g === undefined) {
@@ -521,8 +524,8 @@ class DailyCollector {
       !day ||
       !eup ||
       eupText !== eupText.trim() ||
-      !parsePlainDecimal(buf, bs, be) ||
-      !parsePlainDecimal(buf, qs, qe)
+      !parsePlainDecimal(buf, bs, be, num) ||
+      !parsePlainDecimal(buf, qs, qe, num)
     ) {
       this.addBytes(r);
       return;
@@ -546,17 +549,17 @@ class DailyCollector {
       step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
       g.steps.set(eupText, step);
     }
-    // NUM holds the quantity (parsed last): into the group's and the step's sums, and its size into |quantity|.
+    // num holds the quantity (parsed last): into the group's and the step's sums, and its size into |quantity|.
     const gs = this.sums(g, true);
     const ss = this.sums(step, false);
-    gs.q.addParsed();
-    ss.q.addParsed();
-    NUM.neg = false;
-    ss.abs.addParsed();
-    parsePlainDecimal(buf, bs, be);
-    gs.b!.addParsed();
-    if (NUM.decimals <= 2) g.roundedRows++;
-    else g.unroundedByDecimals.set(NUM.decimals, (g.unroundedByDecimals.get(NUM.decimals) ?? 0) + 1);
+    gs.q.addParsed(num);
+    ss.q.addParsed(num);
+    num.neg = false;
+    ss.abs.addParsed(num);
+    parsePlainDecimal(buf, bs, be, num);
+    gs.b!.addParsed(num);
+    if (num.decimals <= 2) g.roundedRows++;
+    else g.unroundedByDecimals.set(num.decimals, (g.unroundedByDecimals.get(num.decimals) ?? 0) + 1);
     step.rows++;
     if (day < step.firstDay) step.firstDay = day;
     if (day > step.lastDay) step.lastDay = day;

@@ -28,7 +28,7 @@ import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
 import {
   GroupLane,
-  NUM,
+  ParsedNumber,
   POW10,
   cellText,
   decodeBytes,
@@ -444,28 +444,30 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     }
     return dayList[id] === null ? -1 : id;
   };
-  /** The row's UnitPrice as a small id (-1: too many distinct prices); NUM must hold the parsed price. */
+  /** The number `plain` read last: this check's own, reused for every cell. */
+  const num = new ParsedNumber();
+  /** The row's UnitPrice as a small id (-1: too many distinct prices); num must hold the parsed price. */
   const priceOf = (r: ByteRecord): number => {
     const c = idx.unitPrice;
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = priceIds.get(key);
     if (id === undefined) {
       if (prices.length >= 1 << 20) return -1;
-      const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
+      const P = BigInt(num.int) * BIG_TEN ** BigInt(num.decimals) + BigInt(num.frac);
       id = prices.length;
       // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
       const text = cellText(r, c);
-      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: NUM.neg ? -P : P, p: NUM.decimals });
+      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: num.neg ? -P : P, p: num.decimals });
       priceIds.set(key, id);
     }
     return id;
   };
-  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into NUM.
+  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into num.
   const plain = (r: ByteRecord, c: number): boolean =>
-    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
+    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c], num);
   const value = (): number => {
-    const v = NUM.int + NUM.frac / POW10[NUM.decimals];
-    return NUM.neg ? -v : v;
+    const v = num.int + num.frac / POW10[num.decimals];
+    return num.neg ? -v : v;
   };
 
   const reader = rowReader(input);
@@ -509,15 +511,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (ok) out[at + F_FX] = value();
       ok &&= plain(r, idx.eup);
       if (ok) {
-        out[at + F_EUP_INT] = NUM.int;
-        out[at + F_EUP_FRAC] = NUM.frac;
-        out[at + F_EUP_DEC] = NUM.decimals + (NUM.neg ? 16 : 0);
+        out[at + F_EUP_INT] = num.int;
+        out[at + F_EUP_FRAC] = num.frac;
+        out[at + F_EUP_DEC] = num.decimals + (num.neg ? 16 : 0);
       }
       ok &&= plain(r, idx.billingTotal);
       if (ok) {
-        out[at + F_BT_INT] = NUM.int;
-        out[at + F_BT_FRAC] = NUM.frac * POW10[15 - NUM.decimals];
-        out[at + F_BT_NEG] = NUM.neg ? 1 : 0;
+        out[at + F_BT_INT] = num.int;
+        out[at + F_BT_FRAC] = num.frac * POW10[15 - num.decimals];
+        out[at + F_BT_NEG] = num.neg ? 1 : 0;
       }
       if (ok && idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
         ok = plain(r, idx.pricingTotal);
@@ -536,8 +538,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_DAY] = day;
       out[at + F_PRICE] = price;
       if (g!.covered) return;
-      // NUM still holds the quantity (the last cell read above).
-      daySums.addParsed(g!.id * DAYS + day);
+      // num still holds the quantity (the last cell read above).
+      daySums.addParsed(g!.id * DAYS + day, num);
     };
     for (let from = 0; from < total;) {
       if (run.signal?.aborted) break;
