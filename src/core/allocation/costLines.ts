@@ -24,10 +24,13 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
 import {
+  DATE_INVALID,
+  GROUP_NOT_LOOKED_UP,
   GroupLane,
   LANE_DATE,
   LANE_FIRST,
   LANE_RAGGED,
+  NO_GROUP,
   ParsedNumber,
   cellText,
   parsePlainDecimal,
@@ -982,13 +985,13 @@ export async function aggregateDailyRange(
       : null;
   const classes: LineClass[] = [];
   const dateNumbers = new Map<number, string>();
-  /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
+  /** One row, the way every row went before the lane: `group` is the lane's (NO_GROUP, GROUP_NOT_LOOKED_UP or one). */
   const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
     const date = dateOf(r);
     if (dateEvent && lane) {
       const n =
         date === null || date === undefined || !ISO_DAY.test(date)
-          ? -1
+          ? DATE_INVALID
           : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
       if (n > 0) dateNumbers.set(n, date!);
       lane.addDate(r, n);
@@ -999,7 +1002,8 @@ export async function aggregateDailyRange(
       parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num) &&
       !(num.neg && num.int === 0 && num.frac === 0);
     if (billedOk && date !== null) {
-      const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
+      const id = !lane || group !== GROUP_NOT_LOOKED_UP ? group : lane.find();
+      const cls = !lane ? table.get(r) : id === NO_GROUP ? undefined : classes[id];
       if (cls && (!cls.covered || readableOrEmpty(r))) {
         // readableOrEmpty reads other cells into num: the billed amount again, for covered rows only.
         if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num);
@@ -1066,7 +1070,7 @@ export async function aggregateDailyRange(
               for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
               const index = recordBase + r.index;
               if (index === 0 && task.from === 0) return;
-              return row(r, index, lineBase + r.line + 1, -3, false);
+              return row(r, index, lineBase + r.line + 1, GROUP_NOT_LOOKED_UP, false);
             },
             { from, to, scratch },
           );

@@ -30,6 +30,7 @@ import {
   GroupLane,
   ParsedNumber,
   POW10,
+  RECORD_OUTSIDE_LANE,
   cellText,
   decodeBytes,
   decodeRecord,
@@ -403,7 +404,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       const id = lane.findRecord(r);
       if (id >= 0) return laneGroups[id];
       // A record the lane cannot see could belong to a group it holds: such a file is checked the reference way.
-      if (id === -2) return void (outOfLane = true);
+      if (id === RECORD_OUTSIDE_LANE) return void (outOfLane = true);
     }
     g = groups.get(r);
     if (g) return g;
