@@ -46,6 +46,7 @@ import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
+import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from './bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
 
 export interface FastDailyRun {
@@ -210,7 +211,7 @@ const F_INDEX = 16;
 const FIELDS = 17;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
-const DAYS = 1 << 14;
+const DAYS = MAX_DAY_IDS;
 
 class Spool {
   private readonly dir: string;
@@ -408,7 +409,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     }
     g = groups.get(r);
     if (g) return g;
-    if (groupList.length >= 1 << 19) return undefined;
+    if (groupList.length >= MAX_GROUP_IDS) return undefined;
     const p = checker.parse(recordValues(r, index, 0));
     if (!p.ok) return undefined;
     const row = p.row;
@@ -453,7 +454,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = priceIds.get(key);
     if (id === undefined) {
-      if (prices.length >= 1 << 20) return -1;
+      if (prices.length >= MAX_PRICE_IDS) return -1;
       const P = BigInt(num.int) * BIG_TEN ** BigInt(num.decimals) + BigInt(num.frac);
       id = prices.length;
       // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
@@ -634,9 +635,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       }
       if (!g.covered) {
         if (eupNeg) return false;
-        const bandKey = g.id * 2 ** 34 + dayId * 2 ** 20 + priceId;
+        const band = bandKey(g.id, dayId, priceId);
         // A group-day's thresholds for the printed decimals seen: numbers only (nothing big lives long).
-        let at2 = bands.find(bandKey);
+        let at2 = bands.find(band);
         const b = bands.data;
         if (at2 < 0 || b[at2 + 4] !== eupDec) {
           let thresholds: number[] | null;
@@ -655,7 +656,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
             thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
           }
           if (!thresholds) return false;
-          at2 = bands.put(bandKey);
+          at2 = bands.put(band);
           b[at2] = thresholds[0];
           b[at2 + 1] = thresholds[1];
           b[at2 + 2] = thresholds[2];
