@@ -23,6 +23,7 @@ import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import {
   DATE_INVALID,
   GROUP_NOT_LOOKED_UP,
@@ -93,8 +94,6 @@ export interface ReadCostLinesOptions {
   aggregateRetail?: boolean;
   /** Which reader: 'fast' (default) aggregates from bytes where it can; 'reference' reads every row as a line. */
   reader?: 'fast' | 'reference';
-  /** Files at least this big are read by worker threads, cut into ranges (default 48 MiB; tests set it low). */
-  parallelBytes?: number;
 }
 
 type ReaderEvent =
@@ -1195,7 +1194,7 @@ async function* readDailyAggregated(
     options: taskOptions,
   });
   const workers = parallelism(WORKER_SCRIPT);
-  if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
+  if ('path' in input && workers > 1 && total >= (fastPathTesting.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);
     if (cuts.length > 2) {
       const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));

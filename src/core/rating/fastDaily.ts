@@ -42,6 +42,7 @@ import {
   type ByteRecord,
 } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
@@ -61,8 +62,6 @@ export interface FastDailyRun {
   onRecordStart?(line: number): void;
   /** Bytes read between yields to the event loop (an editor must stay responsive). */
   sliceBytes?: number;
-  /** Groups the lane may hold before the table takes the rest (default: as many as it has room for). */
-  laneGroups?: number;
 }
 
 export interface FastDailyResult {
@@ -426,7 +425,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       periodStart: row.periodStart,
       periodEnd: row.periodEnd,
     };
-    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length)
+    if (lane && laneGroups.length < fastPathTesting.laneGroups && lane.insertRecord(r, false) === laneGroups.length)
       laneGroups.push(g);
     else groups.set(r, g);
     groupList.push(g);
