@@ -99,7 +99,14 @@ export function budgetsSection(budgets: PreviewBudget[], currency: string): Node
       h('td', { class: 'c-gauge' }, gauge(b), h('span', { 'data-budget-field': 'used' }, `${b.usedPercent} %`)),
       field('forecast', money(b.forecast)),
       field('forecastPercent', `${b.forecastPercent} %`),
-      field('status', statusText(b.status, b.warnAt), `c-text status ${b.status}`),
+      field(
+        'status',
+        statusText(b.status, b.warnAt) +
+          (b.forecast !== b.actual && b.forecastStatus !== 'within'
+            ? `; forecast ${statusText(b.forecastStatus, b.forecastWarnAt)}`
+            : ''),
+        `c-text status ${b.status === 'within' && b.forecast !== b.actual ? b.forecastStatus : b.status}`,
+      ),
     );
     const check = b.forecastCheck;
     const detail = h(
@@ -114,10 +121,7 @@ export function budgetsSection(budgets: PreviewBudget[], currency: string): Node
           'Forecast: ',
           h('span', { 'data-budget-field': 'method' }, b.forecastMethod),
           `. Warns at ${b.warnAt} % of the budget on the cost, ${b.forecastWarnAt} % on the forecast` +
-            (b.forecastStatus !== 'within' && b.forecast !== b.actual
-              ? ` (forecast ${statusText(b.forecastStatus, b.forecastWarnAt)})`
-              : '') +
-            `; ${b.daysCovered} of ${b.daysInMonth} days of data.`,
+            (b.daysCovered <= b.daysInMonth ? `; ${b.daysCovered} of ${b.daysInMonth} days of data.` : '.'),
         ),
         check
           ? h(
@@ -152,15 +156,9 @@ export function budgetsSection(budgets: PreviewBudget[], currency: string): Node
         h(
           'tr',
           {},
-          ...[
-            'Target',
-            `Budget ${currency} (month)`,
-            'Allocated cost',
-            'Used',
-            'Forecast',
-            'Forecast used',
-            'Status',
-          ].map((l, i) => h('th', { class: i === 0 || i === 6 ? 'c-text' : 'c-num', scope: 'col' }, l)),
+          ...['Target', `Budget ${currency} (month)`, 'Allocated cost', 'Used', 'Forecast', 'Forecast %', 'Status'].map(
+            (l, i) => h('th', { class: i === 0 || i === 6 ? 'c-text' : 'c-num', scope: 'col' }, l),
+          ),
         ),
       ),
       h('tbody', {}, ...rows),
