@@ -148,20 +148,30 @@ export function budgetsSection(budgets: PreviewBudget[], currency: string): Node
     ),
     ...alerts,
     h(
-      'table',
-      { class: 'targets budgets' },
+      'div',
+      { class: 'table-scroll' },
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'targets budgets' },
         h(
-          'tr',
+          'thead',
           {},
-          ...['Target', `Budget ${currency} (month)`, 'Allocated cost', 'Used', 'Forecast', 'Forecast %', 'Status'].map(
-            (l, i) => h('th', { class: i === 0 || i === 6 ? 'c-text' : 'c-num', scope: 'col' }, l),
+          h(
+            'tr',
+            {},
+            ...[
+              'Target',
+              `Budget ${currency} (month)`,
+              'Allocated cost',
+              'Used',
+              'Forecast',
+              'Forecast %',
+              'Status',
+            ].map((l, i) => h('th', { class: i === 0 || i === 6 ? 'c-text' : 'c-num', scope: 'col' }, l)),
           ),
         ),
+        h('tbody', {}, ...rows),
       ),
-      h('tbody', {}, ...rows),
     ),
   );
 }

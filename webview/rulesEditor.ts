@@ -417,7 +417,7 @@ function targetsPanel(p: RulesPreview): Node {
     { class: 'panel' },
     barChart(bars, p.currency),
     caption,
-    table,
+    h('div', { class: 'table-scroll' }, table),
     p.budgets && p.budgets.length > 0 ? budgetsSection(p.budgets, p.currency) : null,
     unmatched,
     forms,

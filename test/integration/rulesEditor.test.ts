@@ -318,6 +318,8 @@ describe('the visual rules editor', function () {
       { name: 'whole', path: writeSampleMonth(samples, folder, 'whole', 31, { web: '{ monthly: 1500 }' }) },
     ];
     const workbench = vscode.workspace.getConfiguration('workbench');
+    // One editor group, so that each month's editor has the window's width (and its page is the only webview).
+    await vscode.commands.executeCommand('workbench.action.joinAllGroups');
     for (const month of months) {
       const monthUri = vscode.Uri.file(month.path);
       const expected = await cliNumbers(month.path, readFileSync(month.path, 'utf8'));
@@ -367,6 +369,8 @@ describe('the visual rules editor', function () {
         await inWebview({ action: 'click', selector: 'section.budgets h3' });
         await screenshot(`rules-editor-budgets-${month.name}-${name}`);
       }
+      // Closed again: the next steps act on the sample's page.
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     }
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
   });
