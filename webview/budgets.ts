@@ -8,7 +8,7 @@
 import type { PreviewBudget } from '../src/shared/rulesPreview';
 import { h, money, svg } from './dom';
 
-const GAUGE_W = 120;
+const GAUGE_W = 100;
 const GAUGE_H = 12;
 
 /** "a monthly budget", "the month's share of a quarterly budget": the words of the code lens's warnings. */
