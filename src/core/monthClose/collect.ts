@@ -816,12 +816,28 @@ class ReconCollector {
     return i >= 0 ? r.cells[i] : '';
   }
 
+  /** Dates and price adjustments repeat on every line: each distinct text is read once (bounded). */
+  private readonly dates = new Map<string, string>();
+  private readonly pecTexts = new Map<string, boolean>();
+
   add(r: CsvRecord): void {
     const dc = this.header.decimalComma;
     const date = (key: 'chargeStart' | 'chargeEnd'): string => {
-      const d = parseBillingDate(this.cell(r, key), this.dateOrder);
-      return d.ok ? d.iso : '';
+      const text = this.cell(r, key);
+      let iso = this.dates.get(text);
+      if (iso === undefined) {
+        const d = parseBillingDate(text, this.dateOrder);
+        iso = d.ok ? d.iso : '';
+        if (this.dates.size < 10_000) this.dates.set(text, iso);
+      }
+      return iso;
     };
+    const adjustment = this.cell(r, 'adjustment');
+    let pec = this.pecTexts.get(adjustment);
+    if (pec === undefined) {
+      pec = parsePriceAdjustments(adjustment).adjustments.some((a) => a.isPartnerEarnedCredit);
+      if (this.pecTexts.size < 10_000) this.pecTexts.set(adjustment, pec);
+    }
     const eupText = this.cell(r, 'eup').trim();
     const decimals = printedDecimals(eupText);
     if (decimals > this.eupDecimals) this.eupDecimals = decimals;
@@ -831,7 +847,6 @@ class ReconCollector {
     const usage =
       (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
     const invoice = this.cell(r, 'invoice').trim();
-    const { adjustments } = parsePriceAdjustments(this.cell(r, 'adjustment'));
     this.lines.push({
       path: this.path,
       line: r.pos[0],
@@ -857,7 +872,7 @@ class ReconCollector {
       reservationOrderId,
       period: `${date('chargeStart')}/${date('chargeEnd')}`,
       currency: this.cell(r, 'currency').trim(),
-      pec: adjustments.some((a) => a.isPartnerEarnedCredit),
+      pec,
       usage,
       eupText,
       eup: parseDecimal(eupText, dc),
@@ -874,7 +889,12 @@ class ReconCollector {
   }
 }
 
+const HALF_UNITS: Decimal[] = [];
+
 /** Half a unit of the n-th decimal: how far a value printed at a file's precision can be from the true value. */
 export function halfUnit(decimals: number): Decimal {
+  // Asked for on every line of a month: the few precisions a file has are computed once.
+  if (Number.isInteger(decimals) && decimals >= 0 && decimals < 40)
+    return (HALF_UNITS[decimals] ??= new Dec(10).pow(-decimals).div(2));
   return new Dec(10).pow(-decimals).div(2);
 }
