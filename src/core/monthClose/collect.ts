@@ -86,7 +86,8 @@ export interface DailyFileSummary {
   groups: DailyGroup[];
   /** Most decimals any EffectiveUnitPrice in the file is printed with: the file's printing precision. */
   eupDecimals: number;
-  outsidePeriod: { place: Place; usageDate: string; period: string }[];
+  /** The first rows dated outside their charge period, each with its group's invoice (a file can hold several). */
+  outsidePeriod: { place: Place; usageDate: string; period: string; invoiceNumber: string }[];
   outsidePeriodCount: number;
   problems: { place: Place; message: string }[];
 }
@@ -652,6 +653,7 @@ class DailyCollector {
           place: { path: this.path, ...cellRange(decodeRecord(r, ',', r.index, r.line).pos, x.usageDate) },
           usageDate: day,
           period: g.period,
+          invoiceNumber: g.invoiceNumber,
         });
       }
     }
@@ -729,7 +731,12 @@ class DailyCollector {
     if (start && end && (day < start || day > end)) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
-        this.outside.push({ place: row.cellPlace(this.idx.usageDate), usageDate: day, period: g.period });
+        this.outside.push({
+          place: row.cellPlace(this.idx.usageDate),
+          usageDate: day,
+          period: g.period,
+          invoiceNumber: g.invoiceNumber,
+        });
       }
     }
     g.rows++;

@@ -639,8 +639,12 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     }
   }
 
+  // A daily file can hold several invoices: each month reports the rows of its own groups, and the count of rows
+  // past those kept is said once, by the month of the file's last kept row.
+  const invoices = new Set(m.groups.map((g) => g.invoiceNumber));
   for (const d of m.dailyFiles) {
-    for (const o of d.outsidePeriod) {
+    const own = d.outsidePeriod.filter((o) => invoices.has(o.invoiceNumber));
+    for (const o of own) {
       findings.push({
         ...o.place,
         column: 'UsageDate',
@@ -651,7 +655,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
         message: `UsageDate ${o.usageDate} lies outside the charge period ${o.period.replace('/', ' to ')}.`,
       });
     }
-    if (d.outsidePeriodCount > d.outsidePeriod.length) {
+    if (d.outsidePeriodCount > d.outsidePeriod.length && own.at(-1) === d.outsidePeriod.at(-1)) {
       const last = d.outsidePeriod[d.outsidePeriod.length - 1].place;
       findings.push({
         ...last,
