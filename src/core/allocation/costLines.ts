@@ -30,8 +30,8 @@ import {
   LANE_RAGGED,
   NUM,
   cellText,
+  parseNumberBytes,
   parsePlainDecimal,
-  recordValues,
   scanRecords,
   type ByteInput,
   type ByteRecord,
@@ -805,7 +805,7 @@ const ENGINE_FIELDS = [
   'invoice',
 ];
 /** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
-const MAX_CLASSES = 50_000;
+const MAX_CLASSES = 200_000;
 const MAX_SINGLE_LINES = 20_000;
 /** Lines kept per aggregated line for lineage samples (the engine keeps 5 per rule by default). */
 const REFS_PER_CLASS = 8;
@@ -929,6 +929,7 @@ export async function aggregateDailyRange(
   const table = new ByteKeyTable<LineClass>(keyColumns);
   const pending: (LineClass | CostLine)[] = [];
   let singles = 0;
+  let classCount = 0;
   const dates = new Map<string | number, string | null>();
   const dateOf = (r: ByteRecord): string | null | undefined => {
     if (dateColumn < 0 || r.start[dateColumn] === r.end[dateColumn]) return undefined;
@@ -979,6 +980,30 @@ export async function aggregateDailyRange(
         })
       : null;
   const classes: LineClass[] = [];
+  // Past the lane's capacity, new classes are kept in the byte-keyed table: their rows come to this code one by one
+  // (slower, but still aggregated; the keys the lane holds stay there).
+  let laneFull = false;
+  const classOf = (r: ByteRecord, group: number): LineClass | undefined => {
+    if (!lane) return table.get(r);
+    if (group >= 0) return classes[group];
+    if (group === -2) {
+      const g = lane.find();
+      if (g >= 0) return classes[g];
+    }
+    return laneFull ? table.get(r) : undefined;
+  };
+  // Only the cells the mapper reads for this run are decoded (the others stay empty), each as a string of its own:
+  // a class's line then holds no piece of its first row's text.
+  const readColumns = [
+    ...new Set(
+      [...fields, 'billed', 'date', 'unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0),
+    ),
+  ];
+  const cellsOf = (r: ByteRecord, index: number, line: number): CsvRecord => {
+    const cells: string[] = new Array<string>(r.cells).fill('');
+    for (const c of readColumns) if (c < r.cells) cells[c] = cellText(r, c);
+    return { index, cells, pos: [line, 0, line, 0] };
+  };
   const dateNumbers = new Map<number, string>();
   /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
   const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
@@ -991,16 +1016,17 @@ export async function aggregateDailyRange(
       if (n > 0) dateNumbers.set(n, date!);
       lane.addDate(r, n);
     }
-    // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
+    // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not. Amounts in
+    // scientific notation (real exports print totals below 0.001 so: `7.10833E-05`) are read exactly too.
     const billedOk =
       r.flags[billedColumn] !== 2 &&
-      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
+      parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
       !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
     if (billedOk && date !== null) {
-      const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
+      const cls = classOf(r, group);
       if (cls && (!cls.covered || readableOrEmpty(r))) {
         // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
-        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+        if (cls.covered) parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn]);
         cls.count++;
         cls.sum.addParsed();
         if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
@@ -1012,7 +1038,7 @@ export async function aggregateDailyRange(
       }
     }
     const before = issued;
-    const line = mapper.map(recordValues(r, index, lineNo - 1));
+    const line = mapper.map(cellsOf(r, index, lineNo - 1));
     if (!line) return;
     // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
     const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
@@ -1028,17 +1054,20 @@ export async function aggregateDailyRange(
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
     }
-    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+    parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn]);
     const sum = new ExactSum();
     sum.addParsed();
     for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
     const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
-    if (lane) {
-      if (lane.insert(covered) !== classes.length) return (overflow = true) && false;
-    } else table.set(r, cls);
-    classes.push(cls);
+    if (lane && !laneFull) {
+      const id = lane.insert(covered);
+      if (id === -1) laneFull = true;
+      else if (id !== classes.length) return (overflow = true) && false;
+      else classes.push(cls);
+    }
+    if (!lane || laneFull) table.set(r, cls);
     pending.push(cls);
-    if (classes.length > MAX_CLASSES) return (overflow = true) && false;
+    if (++classCount > MAX_CLASSES) return (overflow = true) && false;
   };
 
   let from = task.from;
