@@ -17,6 +17,7 @@ import { GroupLane } from '../../src/core/billing/byteCsv';
 import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '../../src/core/allocation/rulesRun';
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
+import { isAggregated } from '../../src/core/allocation/costLine';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -260,7 +261,7 @@ describe('fast allocation reader against the reference reader', function () {
       fast.lines!.length * 5 < reference.lines!.length,
       `${fast.lines!.length} aggregated lines for ${reference.lines!.length} rows`,
     );
-    assert.ok(fast.lines!.some((l) => (l.count ?? 1) > 1));
+    assert.ok(fast.lines!.some((l) => isAggregated(l) && l.rows > 1));
 
     const calls = workerRuns.calls;
     const merged = workerRuns.merged;
@@ -494,7 +495,7 @@ describe('fast allocation reader against the reference reader', function () {
             aggregated++;
             // Rows at the edges stayed lines of their own beside the aggregated ones.
             assert.ok(
-              fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined),
+              fast.lines!.some((l) => !isAggregated(l) && l.sourceKind === 'daily-usage'),
               `${v.label}: single rows`,
             );
           }
@@ -598,7 +599,7 @@ describe('fast allocation reader against the reference reader', function () {
       assert.ok(reference.result, `${label}: allocated`);
       const fast = await runRules(rulesPath, rulesText, FAST);
       assert.ok(
-        fast.lines!.some((l) => (l.count ?? 1) > 1),
+        fast.lines!.some((l) => isAggregated(l) && l.rows > 1),
         `${label}: the fast reader aggregated rows`,
       );
       assertSameRun(fast, reference, label);
@@ -802,7 +803,7 @@ describe('fast allocation reader against the reference reader', function () {
           );
           assert.equal(fast.lines!.length, reference.lines!.length, `${name}: no aggregated line`);
           assert.equal(parallel.lines!.length, reference.lines!.length, `${name}, worker threads: no aggregated line`);
-          assert.ok(fast.lines!.every((l) => l.count === undefined));
+          assert.ok(fast.lines!.every((l) => !isAggregated(l)));
         }
       }
     } finally {

@@ -40,7 +40,7 @@ import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';
-import type { CostLine, CostSourceKind } from './costLine';
+import { isAggregated, type AggregatedLine, type CostLine, type CostSourceKind, type ReadLine } from './costLine';
 import type { AmountKind } from './model';
 import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
@@ -81,7 +81,7 @@ export interface ReadCostLinesOptions {
    */
   detail?: boolean;
   /**
-   * Lets the reader hand out aggregated lines (CostLine.count): rows of a daily usage file that agree on these
+   * Lets the reader hand out aggregated lines (AggregatedLine): rows of a daily usage file that agree on these
    * fields (and on what the engine itself reads: currency, meter category, PEC, commitment ids, invoice) become one
    * line with their exact sum. For runs that only allocate and harvest those fields; never with `detail`.
    */
@@ -167,12 +167,19 @@ export async function billingFileKind(source: TextSource): Promise<FileKind | un
   return kind;
 }
 
-/** Reads cost lines from billing files (any order; daily usage is read first, reconciliation last). */
+/**
+ * Reads cost lines from billing files (any order; daily usage is read first, reconciliation last), a line per row:
+ * aggregated lines are for readCostLineBatches.
+ */
 export async function* readCostLines(
   sources: readonly TextSource[],
-  options: ReadCostLinesOptions = {},
+  options: Omit<ReadCostLinesOptions, 'aggregateBy' | 'aggregateRetail'> = {},
 ): AsyncGenerator<CostLine> {
-  for await (const batch of readCostLineBatches(sources, options)) yield* batch;
+  for await (const batch of readCostLineBatches(sources, options))
+    for (const line of batch) {
+      if (isAggregated(line)) throw new Error('readCostLines hands out no aggregated line');
+      yield line;
+    }
 }
 
 /**
@@ -182,7 +189,7 @@ export async function* readCostLines(
 export async function* readCostLineBatches(
   sources: readonly TextSource[],
   options: ReadCostLinesOptions = {},
-): AsyncGenerator<CostLine[]> {
+): AsyncGenerator<ReadLine[]> {
   const kinds = new Map<TextSource, FileKind | undefined>();
   for (const s of sources) kinds.set(s, await billingFileKind(s));
   const order: FileKind[] = ['daily-usage', 'focus', 'reconciliation'];
@@ -250,7 +257,7 @@ async function* readFile(
   kind: CostSourceKind,
   dailyInvoices: Set<string>,
   options: ReadCostLinesOptions,
-): AsyncGenerator<CostLine[]> {
+): AsyncGenerator<ReadLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
   let mapper: RowMapper | undefined;
@@ -276,7 +283,10 @@ async function* readFile(
         break;
       }
       for (const i of part.value.issues) options.onIssue?.(i);
-      for (const line of part.value.lines) if (line.invoice) dailyInvoices.add(line.invoice);
+      for (const read of part.value.lines) {
+        const line = isAggregated(read) ? read.line : read;
+        if (line.invoice) dailyInvoices.add(line.invoice);
+      }
       yield part.value.lines;
     }
   }
@@ -804,6 +814,14 @@ const ENGINE_FIELDS = [
   'benefitType',
   'invoice',
 ];
+/** The fields the rows of an aggregated line agree on: those asked for, and what the engine itself reads. */
+function aggregatedFields(aggregateBy: readonly string[]): string[] {
+  // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
+  const fields = new Set([...aggregateBy, ...ENGINE_FIELDS, 'tags']);
+  if (fields.has('customer')) fields.add('customerId');
+  return [...fields];
+}
+
 /** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
 const MAX_CLASSES = 200_000;
 const MAX_SINGLE_LINES = 20_000;
@@ -904,9 +922,7 @@ export async function aggregateDailyRange(
     issues.push({ ...i, file: task.file });
   });
   if (mapper.missingColumns().length > 0 || mapper.ambiguousColumns().needed.length > 0) return failed;
-  // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
-  const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS, 'tags']);
-  if (fields.has('customer')) fields.add('customerId');
+  const fields = new Set(aggregatedFields(options.aggregateBy!));
   // On an aggregated line, a field the run does not read would be its first row's, true of no other row: it is
   // left empty (which also keeps what a worker sends small).
   const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter((f) => !fields.has(f));
@@ -1165,23 +1181,35 @@ export class FastReadAbandoned extends Error {
 }
 
 /** The lines and issues of one range, lines numbered in the file (a class's line is its first row). */
-function linesOfPart(part: AggregatePart, lineOffset: number): { lines: CostLine[]; issues: CostLineIssue[] } {
+function linesOfPart(
+  part: AggregatePart,
+  lineOffset: number,
+  agreeOn: readonly string[],
+): { lines: ReadLine[]; issues: CostLineIssue[] } {
   const issues = part.issues.map((i) => (i.line > 0 && lineOffset > 0 ? { ...i, line: i.line + lineOffset } : i));
-  const lines: CostLine[] = [];
+  const lines: ReadLine[] = [];
   const decimals = new Map<string, Decimal>();
   for (const e of part.entries) {
     const line = fromWire(e.line, decimals);
     line.line += lineOffset;
-    lines.push(line);
-    if (!('count' in e)) continue;
+    if (!('count' in e)) {
+      lines.push(line);
+      continue;
+    }
     const sum = new ExactSum();
     sum.addExact(e.hi, e.lo);
     if (!sum.safe()) throw new Error('billed sum out of exact range');
     line.billed = sum.toDecimal();
-    line.billedParts = { hi: sum.hi, lo: sum.lo };
-    line.count = e.count;
-    line.lines = lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs;
-    line.dateMax = e.dateMax;
+    const aggregated: AggregatedLine = {
+      kind: 'aggregated',
+      line,
+      rows: e.count,
+      lines: lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs,
+      dateMax: e.dateMax,
+      billedParts: { hi: sum.hi, lo: sum.lo },
+      agreeOn,
+    };
+    lines.push(aggregated);
   }
   return { lines, issues };
 }
@@ -1201,7 +1229,8 @@ async function* readDailyAggregated(
   input: ByteInput,
   file: string,
   options: ReadCostLinesOptions,
-): AsyncGenerator<{ lines: CostLine[]; issues: CostLineIssue[] }, boolean> {
+): AsyncGenerator<{ lines: ReadLine[]; issues: CostLineIssue[] }, boolean> {
+  const agreeOn = aggregatedFields(options.aggregateBy!);
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
   const taskOptions = {
     dateOrder: options.dateOrder,
@@ -1232,14 +1261,14 @@ async function* readDailyAggregated(
       const own = await aggregateDailyRange(tasks[0], source, input, true);
       // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
       if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
-        yield linesOfPart(own, 0);
+        yield linesOfPart(own, 0, agreeOn);
         const settled = await others;
         if (options.signal?.aborted) return true;
         if ('error' in settled) throw settled.error;
         let lineOffset = own.lines;
         for (const [k, part] of settled.answers.entries()) {
           if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
-          yield linesOfPart(part, lineOffset);
+          yield linesOfPart(part, lineOffset, agreeOn);
           lineOffset += part.lines;
         }
         return true;
@@ -1252,6 +1281,6 @@ async function* readDailyAggregated(
   if (options.signal?.aborted) return true;
   const whole = await aggregateDailyRange(task(0, total), source, input, true);
   if (!whole.ok) return false;
-  yield linesOfPart(whole, 0);
+  yield linesOfPart(whole, 0, agreeOn);
   return true;
 }
