@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenize } from '../../src/core/billing/csv';
-import { GroupLane } from '../../src/core/billing/byteCsv';
+import { GroupLane, LANE_MAX_GROUPS } from '../../src/core/billing/byteCsv';
 import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '../../src/core/allocation/rulesRun';
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
@@ -761,6 +761,65 @@ describe('fast allocation reader against the reference reader', function () {
       const reference = await sameRuns('negative zero', rulesOn('data: ./usage.csv\n', WEB), daily(rows));
       const usd = reference.result!.currencies.find((c) => c.currency === 'USD')!;
       assert.equal(usd.amount.valueOf(), '-0');
+    });
+
+    it('totals in scientific notation (real exports print those below 0.001 so) aggregate, read exactly', async () => {
+      const at = (text: string, day = '07/01/2026'): string[] => row({ BillingPreTaxTotal: text, UsageDate: day });
+      const rows = [
+        at('1.80'),
+        at('7.10833E-05'),
+        at('0.00E+00'),
+        at('1.5E+01', '07/02/2026'),
+        at('-2.5e-3'),
+        at('9.99999E-04', '07/03/2026'),
+        at("'3.25E-04"),
+        // More than the 15 decimals the exact sums hold (17 and 16): lines of their own, as the reference reads them.
+        at('1.23456E-12'),
+        at('1E-16'),
+        at('-0.00E+00'),
+      ];
+      const folderRules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB);
+      const reference = await sameRuns('scientific notation', folderRules, daily(rows));
+      assert.equal(plain(reference.result!.rules[0].matched), '16.79889608230123466');
+      const fast = await runRules(reference.rulesPath, folderRules, FAST);
+      const singles = fast.lines!.filter((l) => !isAggregated(l));
+      // Those two and the negative zero (lines 9-11) are the only rows read on their own.
+      assert.deepEqual(
+        singles.map((l) => (l as { line: number }).line),
+        [9, 10, 11],
+      );
+    });
+
+    it('many classes in rows in no order: more than the WebAssembly lane holds, still aggregated', async () => {
+      const classes = LANE_MAX_GROUPS + 500;
+      const rnd = seededRandom(20261202);
+      const order = Array.from({ length: classes + 3000 }, (_, i) => i % classes);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const rows = order.map((k) =>
+        row({
+          ResourceGroup: `rg-${k % 3 === 0 ? 'data' : 'web'}-${k}`,
+          BillingPreTaxTotal: k % 7 === 0 ? `${k % 10}.5E-04` : `${k % 100}.${k % 89}`,
+          UsageDate: `07/${1 + (k % 28)}/2026`,
+          Tags: k % 5 === 0 ? '' : `{"team":"${k % 2 === 0 ? 'web' : 'data'}","n":"${k % 11}"}`,
+        }),
+      );
+      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const folder = join(dir, `case${cases++}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'usage.csv'), daily(rows));
+      const rulesPath = join(folder, 'month.chargeback.yaml');
+      writeFileSync(rulesPath, rulesText);
+      const reference = await runRules(rulesPath, rulesText, REFERENCE);
+      assert.equal(reference.result!.lineCount, order.length);
+      // In this thread, so that one lane sees every class (worker ranges would each hold fewer).
+      const fast = await runRules(rulesPath, rulesText, { ...FAST, parallelBytes: Number.MAX_SAFE_INTEGER });
+      assertSameRun(fast, reference, 'many classes');
+      // Every class is one aggregated line: none fell back to a line per row, nor the file to the reference reader.
+      assert.equal(fast.lines!.length, classes);
+      assert.ok(fast.lines!.every((l) => isAggregated(l)));
     });
   });
 
