@@ -22,7 +22,7 @@ import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
+import { cutPoints, parallelism, runInWorkers, workersForced } from '../parallel/pool';
 import {
   GroupLane,
   LANE_DATE,
@@ -842,6 +842,15 @@ interface LineClass {
   dateMax?: string;
 }
 
+/**
+ * After the first `bytes` of a range (`records` read, `classes` found, at offset `at`, a record start): where the
+ * range is to end now (the rest then goes to workers), or its end as it was.
+ */
+interface RangeProbe {
+  bytes: number;
+  decide: (records: number, classes: number, at: number) => number;
+}
+
 /** One byte range of a daily usage file to aggregate (in a worker, or in-thread for the whole file). */
 export interface AggregateTask {
   kind: 'aggregate-daily';
@@ -905,6 +914,7 @@ export async function aggregateDailyRange(
   source: TextSource = fileSource(task.path),
   input: ByteInput = { path: task.path },
   inThread = false,
+  probe?: RangeProbe,
 ): Promise<AggregatePart> {
   const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
   const options = task.options;
@@ -1087,10 +1097,12 @@ export async function aggregateDailyRange(
   };
 
   let from = task.from;
+  let end = task.to;
+  let probing = probe !== undefined;
   const scratch: { buf?: Buffer } = {};
   try {
-    for (; from < task.to;) {
-      const to = Math.min(task.to, from + (16 << 20));
+    for (; from < end;) {
+      const to = Math.min(end, from + (probing ? probe!.bytes : 16 << 20));
       const res = lane
         ? lane.scan(
             (input as { path: string }).path,
@@ -1118,6 +1130,10 @@ export async function aggregateDailyRange(
       lineBase += res.lines;
       if (res.endOffset <= from) break;
       from = res.endOffset;
+      if (probing) {
+        probing = false;
+        if (from < end) end = Math.max(from, Math.min(end, probe!.decide(recordBase, classCount, from)));
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
     // What the lane summed joins what this code summed: counts and sums add, the first lines and dates combine.
@@ -1169,6 +1185,13 @@ function bytesOf(path: string): (offset: number, length: number) => Uint8Array {
 
 /** Files at least this big are cut into ranges read by worker threads (when there is more than one core). */
 const PARALLEL_BYTES = 48 << 20;
+/**
+ * The first window of a big file, read in this thread before any worker starts: when it has more than one class
+ * per DENSE_CLASSES rows, the file is read in this thread alone. Grouped months show a class per 25-30 rows there,
+ * shuffled ones with thousands of groups one per one or two rows.
+ */
+const PROBE_BYTES = 16 << 20;
+const DENSE_CLASSES = 4;
 
 /**
  * Thrown by the fast reader when a range read by a worker turns out irregular after lines of an earlier range were
@@ -1248,35 +1271,59 @@ async function* readDailyAggregated(
   });
   const workers = parallelism(WORKER_SCRIPT);
   if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
-    const cuts = cutPoints(bytesOf(input.path), total, workers);
-    if (cuts.length > 2) {
-      const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));
-      const stop = new AbortController();
-      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const path = input.path;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let cuts: number[] = [];
+    let others: Promise<{ answers: AggregatePart[] } | { error: unknown }> | undefined;
+    /** Ranges [cuts[1], cuts[2]), ... go to workers; this thread reads up to cuts[1]. */
+    const startWorkers = (from: number): number => {
+      const bytes = bytesOf(path);
+      cuts = cutPoints((at, length) => bytes(from + at, length), total - from, workers).map((c) => c + from);
+      if (cuts.length <= 2) return total;
+      const tasks = cuts.slice(1, -1).map((at, k) => task(at, cuts[k + 2]));
       // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
-      const others = runInWorkers<AggregateTask, AggregatePart>(WORKER_SCRIPT, tasks.slice(1), signal).then(
+      others = runInWorkers<AggregateTask, AggregatePart>(WORKER_SCRIPT, tasks, signal).then(
         (answers) => ({ answers }),
         (error: unknown) => ({ error }),
       );
-      const own = await aggregateDailyRange(tasks[0], source, input, true);
-      // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
-      if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
-        yield linesOfPart(own, 0, agreeOn);
-        const settled = await others;
-        if (options.signal?.aborted) return true;
-        if ('error' in settled) throw settled.error;
-        let lineOffset = own.lines;
-        for (const [k, part] of settled.answers.entries()) {
-          if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
-          yield linesOfPart(part, lineOffset, agreeOn);
-          lineOffset += part.lines;
-        }
-        return true;
-      }
-      stop.abort();
-      await others;
-      if (options.signal?.aborted) return true;
+      return cuts[1];
+    };
+    let own: AggregatePart;
+    if (workersForced()) {
+      startWorkers(0);
+      own = await aggregateDailyRange(task(0, others ? cuts[1] : total), source, input, true);
+    } else {
+      // Ranges cost what their classes cost, and rows in no order bring most classes into every range (each range's
+      // lines are separate lines): such a file is read in this thread alone, which the first window tells.
+      const probe: RangeProbe = {
+        bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(total / (2 * workers)))),
+        decide: (records, classes, at) => (classes * DENSE_CLASSES > records ? total : startWorkers(at)),
+      };
+      own = await aggregateDailyRange(task(0, total), source, input, true, probe);
     }
+    if (!others) {
+      if (!own.ok || options.signal?.aborted) return options.signal?.aborted === true;
+      yield linesOfPart(own, 0, agreeOn);
+      return true;
+    }
+    // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
+    if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
+      yield linesOfPart(own, 0, agreeOn);
+      const settled = await others;
+      if (options.signal?.aborted) return true;
+      if ('error' in settled) throw settled.error;
+      let lineOffset = own.lines;
+      for (const [k, part] of settled.answers.entries()) {
+        if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
+        yield linesOfPart(part, lineOffset, agreeOn);
+        lineOffset += part.lines;
+      }
+      return true;
+    }
+    stop.abort();
+    await others;
+    if (options.signal?.aborted) return true;
   }
   if (options.signal?.aborted) return true;
   const whole = await aggregateDailyRange(task(0, total), source, input, true);
