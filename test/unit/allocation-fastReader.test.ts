@@ -790,6 +790,43 @@ describe('fast allocation reader against the reference reader', function () {
       );
     });
 
+    it('a big file of rows in no order is read in one thread; a grouped one goes to workers after its first window', async () => {
+      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const write = (rows: string[][]): string => {
+        const folder = join(dir, `case${cases++}`);
+        mkdirSync(folder);
+        writeFileSync(join(folder, 'usage.csv'), daily(rows));
+        const rulesPath = join(folder, 'month.chargeback.yaml');
+        writeFileSync(rulesPath, rulesText);
+        return rulesPath;
+      };
+      const group = (k: number): string[] =>
+        row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
+      // Every row a class of its own (dense), and 2,000 rows of ten classes (grouped).
+      const dense = write(Array.from({ length: 2000 }, (_, i) => group((i * 7919) % 2000)));
+      const grouped = write(Array.from({ length: 2000 }, (_, i) => group(Math.floor(i / 200))));
+      const before = process.env.FINOPS_CHARGEBACK_WORKERS;
+      delete process.env.FINOPS_CHARGEBACK_WORKERS;
+      (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
+      try {
+        const cores = pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js'));
+        for (const [rulesPath, workers] of [
+          [dense, 0],
+          [grouped, cores > 1 ? 1 : 0],
+        ] as const) {
+          const reference = await runRules(rulesPath, rulesText, REFERENCE);
+          const calls = workerRuns.calls;
+          const fast = await runRules(rulesPath, rulesText, { ...FAST, parallelBytes: 1 });
+          assert.equal(workerRuns.calls, calls + workers, `${rulesPath}: worker runs`);
+          assertSameRun(fast, reference, rulesPath);
+          assert.ok(fast.lines!.every((l) => isAggregated(l)));
+        }
+      } finally {
+        (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
+        if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
+      }
+    });
+
     it('many classes in rows in no order: more than the WebAssembly lane holds, still aggregated', async () => {
       const classes = LANE_MAX_GROUPS + 500;
       const rnd = seededRandom(20261202);
