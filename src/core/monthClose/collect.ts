@@ -15,7 +15,7 @@ import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
 import {
   GroupLane,
-  NUM,
+  ParsedNumber,
   POW10,
   cellKey,
   decodeRecord,
@@ -486,6 +486,8 @@ class DailyCollector {
   private readonly dayIds = new Map<number | string, number>();
   private readonly dayIso: string[] = [];
   private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
+  /** The number last parsed by addFast: this collector's own, reused for every cell. */
+  private readonly num = new ParsedNumber();
   /**
    * Slots: one per (group, day), where every row shares the day's month-to-date price. A slot keeps the price's
    * bytes (later rows compare theirs with it), its price step, whether the day lies outside the charge period, and
@@ -629,18 +631,19 @@ class DailyCollector {
    */
   addFast(r: ByteRecord): void {
     const x = this.idx;
+    const num = this.num;
     const buf = r.buf;
     const no = this.groupOfBytes(r);
     if (no < 0) return this.addBytes(r);
     const d = this.dayOfBytes(r);
     if (d < 0 || this.dayIso[d] === '') return this.addBytes(r);
-    // The billed amount first (kept), the quantity last: NUM then holds the quantity.
-    if (!parseNumberBytes(buf, r.start[x.billed], r.end[x.billed])) return this.addBytes(r);
-    const bNeg = NUM.neg,
-      bInt = NUM.int,
-      bFrac = NUM.frac * POW10[15 - NUM.decimals],
-      bDecimals = NUM.decimals;
-    if (!parseNumberBytes(buf, r.start[x.quantity], r.end[x.quantity])) return this.addBytes(r);
+    // The billed amount first (kept), the quantity last: `num` then holds the quantity.
+    if (!parseNumberBytes(buf, r.start[x.billed], r.end[x.billed], num)) return this.addBytes(r);
+    const bNeg = num.neg,
+      bInt = num.int,
+      bFrac = num.frac * POW10[15 - num.decimals],
+      bDecimals = num.decimals;
+    if (!parseNumberBytes(buf, r.start[x.quantity], r.end[x.quantity], num)) return this.addBytes(r);
     const s = this.slotOfBytes(r, no, d, r.start[x.eup], r.end[x.eup]);
     if (s < 0) return this.addBytes(r);
     this.rows++;
@@ -659,9 +662,9 @@ class DailyCollector {
     }
     g.rows++;
     this.slotRows[s]++;
-    const qFrac = NUM.frac * POW10[15 - NUM.decimals];
-    addExact(this.slotQHi, this.slotQLo, s, NUM.neg ? -NUM.int : NUM.int, NUM.neg ? -qFrac : qFrac);
-    addExact(this.slotAbsHi, this.slotAbsLo, s, NUM.int, qFrac);
+    const qFrac = num.frac * POW10[15 - num.decimals];
+    addExact(this.slotQHi, this.slotQLo, s, num.neg ? -num.int : num.int, num.neg ? -qFrac : qFrac);
+    addExact(this.slotAbsHi, this.slotAbsLo, s, num.int, qFrac);
     addExact(this.billedHi, this.billedLo, no, bNeg ? -bInt : bInt, bNeg ? -bFrac : bFrac);
     if (bDecimals <= 2) g.roundedRows++;
     else g.unroundedByDecimals.set(bDecimals, (g.unroundedByDecimals.get(bDecimals) ?? 0) + 1);
