@@ -138,7 +138,7 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 }
 
 /** A decimal as an exact fraction n / d (d a power of ten). */
-function fractionOf(x: Decimal): { n: bigint; d: bigint } {
+export function fractionOf(x: Decimal): { n: bigint; d: bigint } {
   const text = x.toFixed();
   const dot = text.indexOf('.');
   if (dot < 0) return { n: BigInt(text), d: 1n };
@@ -170,7 +170,13 @@ function splitBig(units: bigint, d: number): [number, number] | null {
  * The reference compares with 60-digit decimals; the two agree: where a price with d <= 15 decimals and the exact
  * band bound differ, they differ by at least 1 / (2 x 10^d x Q), far above 10^-59.
  */
-function flatThresholds(P: bigint, p: number, F: { n: bigint; d: bigint }, Q: bigint, d: number): number[] | null {
+export function flatThresholds(
+  P: bigint,
+  p: number,
+  F: { n: bigint; d: bigint },
+  Q: bigint,
+  d: number,
+): number[] | null {
   const tenD = POW10N[d];
   const tenP = POW10N[p];
   let low: bigint;
@@ -206,7 +212,16 @@ const HALF_UNITS: readonly number[] = Array.from({ length: 16 }, (_, d) => 0.5 /
  * product farther than that from an integer has the exact product's floor.
  * `hi` and `lo` are the month-to-date sum BCU as units and units of 10^-15 (0 <= lo < 10^15).
  */
-function bandInDoubles(eup: number, d: number, uf: number, hi: number, lo: number): number {
+export function bandInDoubles(
+  eupInt: number,
+  eupFrac: number,
+  d: number,
+  uf: number,
+  hi: number,
+  lo: number,
+  limbs: Float64Array,
+): number {
+  const eup = eupInt + eupFrac / POW10[d];
   if (!(uf >= 0) || hi >= 2 ** 50) return 0;
   const t = HALF_UNITS[d];
   const up = uf - (eup - t);
@@ -227,7 +242,80 @@ function bandInDoubles(eup: number, d: number, uf: number, hi: number, lo: numbe
   const y = (eup + t) * bcu * 100;
   const down = y - bc;
   const downMargin = BAND_REL * (y + bc);
-  return down > downMargin ? 1 : down < -downMargin ? -1 : 0;
+  if (down > downMargin) return 1;
+  if (down < -downMargin) return -1;
+  // A price printed with 15 decimals is BC / BCU rounded: within 10^-15 of the bound, too near for doubles.
+  if (eupInt >= 1e9 || hi >= 1e10) return 0;
+  return lowerBoundHolds(eupInt, eupFrac, d, hi, lo, bc, limbs) ? 1 : -1;
+}
+
+const LIMB = 100_000;
+
+/** Writes w x 10^15 + v (0 <= v < 10^15, 0 <= w < 10^10) as five base-10^5 limbs from `at`, lowest first. */
+function toLimbs(w: number, v: number, out: Float64Array, at: number): void {
+  for (let k = 0; k < 3; k++) {
+    const r = v % LIMB;
+    out[at + k] = r;
+    v = (v - r) / LIMB;
+  }
+  const r = w % LIMB;
+  out[at + 3] = r;
+  out[at + 4] = (w - r) / LIMB;
+}
+
+/** Carries the base-10^5 limbs from..to in place (each a non-negative integer below 2^53). */
+function carry(x: Float64Array, from: number, to: number): void {
+  let c = 0;
+  for (let k = from; k < to; k++) {
+    const v = x[k] + c;
+    const r = v % LIMB;
+    x[k] = r;
+    c = (v - r) / LIMB;
+  }
+}
+
+/**
+ * The band's lower test with exact integers in doubles (base-10^5 limbs, every product and column sum below 2^53):
+ * with E15 the price in units of 10^-15 and Q = BCU x 10^15, (E15 + 10^(15-d) / 2) x Q x 100 >= BC (cents) x 10^30,
+ * that is (2 x E15 + 10^(15-d)) x Q >= 2 x BC x 10^28. For eupInt < 10^9, BCU < 10^10, BC < 2^50 (the caller's).
+ * `limbs` is scratch of 32 numbers.
+ */
+function lowerBoundHolds(
+  eupInt: number,
+  eupFrac: number,
+  d: number,
+  hi: number,
+  lo: number,
+  bc: number,
+  limbs: Float64Array,
+): boolean {
+  // W = 2 x E15 + 10^(15-d) = wHi x 10^15 + wLo.
+  let wHi = 2 * eupInt;
+  let wLo = (2 * eupFrac + 1) * POW10[15 - d];
+  if (wLo >= 1e15) {
+    wLo -= 1e15;
+    wHi += 1;
+  }
+  toLimbs(wHi, wLo, limbs, 0);
+  toLimbs(hi, lo, limbs, 5);
+  // The product W x Q (below 10^50: ten limbs) in limbs 10..19, the right side 2 x BC x 10^28 = BC x 2000 x 10^25
+  // (below 10^44) in limbs 22..31.
+  limbs.fill(0, 10);
+  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) limbs[10 + i + j] += limbs[i] * limbs[5 + j];
+  carry(limbs, 10, 21);
+  let b = bc;
+  for (let k = 0; k < 4; k++) {
+    const r = b % LIMB;
+    limbs[27 + k] = r * 2000;
+    b = (b - r) / LIMB;
+  }
+  carry(limbs, 22, 32);
+  for (let k = 9; k >= 0; k--) {
+    const p = limbs[10 + k];
+    const q = limbs[22 + k];
+    if (p !== q) return p > q;
+  }
+  return true;
 }
 
 /** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
@@ -788,6 +876,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const tiersSeen = run.options.priceList ? new Uint8Array(groupDays.size) : undefined;
     const billedSeen = new Uint8Array(currencies.length);
     const billedOrder: number[] = [];
+    const limbs = new Float64Array(32);
     /**
      * The band test with exact integers (a price too near a bound for bandInDoubles, tiered prices, month-to-date
      * sums held by the checker), its thresholds kept per (group-day, price) for the printed decimals seen.
@@ -877,7 +966,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         }
         const verdict =
           store && !tiered
-            ? bandInDoubles(eupAbs, eupDec, price.value * g.fractionValue, groupDays.hi[gd], groupDays.lo[gd])
+            ? bandInDoubles(
+                eupInt,
+                eupFrac,
+                eupDec,
+                price.value * g.fractionValue,
+                groupDays.hi[gd],
+                groupDays.lo[gd],
+                limbs,
+              )
             : 0;
         if (verdict < 0 || (verdict === 0 && !exactBand(g, gd, day, priceId, tiered, eupDec, eupInt, eupFrac)))
           return false;
