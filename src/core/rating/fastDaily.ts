@@ -583,6 +583,14 @@ interface PriceInfo {
   value: number;
 }
 
+/**
+ * A copy of a string that does not keep alive the text it was cut from: V8 makes a long substring a view of its
+ * parent, so a group's MeterId cut from its first row would hold that whole row (about 1 KB) for the whole check.
+ */
+function ownCopy(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /** Room reserved in the lane for the keys of rating groups (about 200 bytes each). */
 const LANE_KEY_ROOM = 32 << 20;
 
@@ -625,6 +633,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
   const currencies: string[] = [];
+  /** The few charged fractions a month has, as exact fractions (shared by the groups). */
+  const fractionParts = new Map<string, { n: bigint; d: bigint }>();
   const billedByCurrency: ExactSum[] = [];
   const referenceRows: [number, number] = [0, 0];
   const groupDays = new GroupDays();
@@ -655,6 +665,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       ratingIds.set(row.groupKey, rating);
       ratingKeys.push(row.groupKey);
     }
+    let parts = fractionParts.get(row.fraction.toString());
+    if (!parts) fractionParts.set(row.fraction.toString(), (parts = fractionOf(row.fraction)));
     let currencyId = currencies.indexOf(row.currency);
     if (currencyId < 0) {
       currencyId = currencies.length;
@@ -668,9 +680,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       covered: row.coveredByBenefit,
       pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction,
-      fractionParts: fractionOf(row.fraction),
+      fractionParts: parts,
       fractionValue: row.fraction.toNumber(),
-      meterId: row.meterId,
+      meterId: ownCopy(row.meterId),
       currency: row.currency,
       currencyId,
       alwaysReference: !!row.creditDisagreement,
