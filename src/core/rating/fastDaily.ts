@@ -656,7 +656,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     g = groups.get(r);
     if (g) return g;
     if (groupList.length >= 1 << 19) return undefined;
-    const p = checker.parse(recordValues(r, index, 0));
+    // Read as the first pass reads (numbers only checked for being numbers, which is what decides validity): the
+    // group needs the row's identity, credits and readings, none of its amounts.
+    const p = checker.parse(recordValues(r, index, 0), true);
     if (!p.ok) return undefined;
     const row = p.row;
     let rating = ratingIds.get(row.groupKey);
