@@ -18,6 +18,7 @@ import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '..
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
 import { seededRandom } from '../fixtures/allocation/lines';
+import { withFastPathTesting } from '../../src/core/billing/fastPathTesting';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SAMPLE_RULES = join(ROOT, 'samples', 'contoso.chargeback.yaml');
@@ -35,7 +36,8 @@ function plain(x: unknown): unknown {
 
 const REFERENCE: RulesRunOptions = { harvest: 'all', reader: 'reference', keepLines: 1_000_000 };
 const FAST: RulesRunOptions = { harvest: 'rules', keepLines: 1_000_000 };
-const PARALLEL: RulesRunOptions = { ...FAST, parallelBytes: 1 };
+/** The fast reader in worker threads: withWorkers makes it use them on files of any size. */
+const PARALLEL: RulesRunOptions = FAST;
 
 /** Everything a run shows, exactly (lineage samples included): the allocation, its problems, the reading issues and the harvest of the rules' fields. */
 function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void {
@@ -84,13 +86,16 @@ const spyRunInWorkers = (async (
   return answers;
 }) as RunInWorkers;
 
-/** Forces worker threads (3 ranges even on a 1- or 2-core machine) and watches them, for the duration of `body`. */
+/**
+ * Forces worker threads (3 ranges even on a 1- or 2-core machine, on files of any size) and watches them, for the
+ * duration of `body`.
+ */
 async function withWorkers<T>(body: () => Promise<T>): Promise<T> {
   const before = process.env.FINOPS_CHARGEBACK_WORKERS;
   process.env.FINOPS_CHARGEBACK_WORKERS = '3';
   (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
   try {
-    return await body();
+    return await withFastPathTesting({ parallelBytes: 1 }, body);
   } finally {
     (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
     if (before === undefined) delete process.env.FINOPS_CHARGEBACK_WORKERS;

@@ -23,12 +23,16 @@ import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import {
+  DATE_INVALID,
+  GROUP_NOT_LOOKED_UP,
   GroupLane,
   LANE_DATE,
   LANE_FIRST,
   LANE_RAGGED,
-  NUM,
+  NO_GROUP,
+  ParsedNumber,
   cellText,
   parsePlainDecimal,
   recordValues,
@@ -90,8 +94,6 @@ export interface ReadCostLinesOptions {
   aggregateRetail?: boolean;
   /** Which reader: 'fast' (default) aggregates from bytes where it can; 'reference' reads every row as a line. */
   reader?: 'fast' | 'reference';
-  /** Files at least this big are read by worker threads, cut into ranges (default 48 MiB; tests set it low). */
-  parallelBytes?: number;
 }
 
 type ReaderEvent =
@@ -913,10 +915,12 @@ export async function aggregateDailyRange(
   // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
   // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
   const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
+  /** The number last parsed: this file's own, reused for every cell. */
+  const num = new ParsedNumber();
   const readableOrEmpty = (r: ByteRecord): boolean => {
     for (const c of coveredColumns) {
       if (c < 0 || r.start[c] === r.end[c]) continue;
-      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c])) return false;
+      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c], num)) return false;
     }
     return true;
   };
@@ -980,13 +984,13 @@ export async function aggregateDailyRange(
       : null;
   const classes: LineClass[] = [];
   const dateNumbers = new Map<number, string>();
-  /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
+  /** One row, the way every row went before the lane: `group` is the lane's (NO_GROUP, GROUP_NOT_LOOKED_UP or one). */
   const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
     const date = dateOf(r);
     if (dateEvent && lane) {
       const n =
         date === null || date === undefined || !ISO_DAY.test(date)
-          ? -1
+          ? DATE_INVALID
           : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
       if (n > 0) dateNumbers.set(n, date!);
       lane.addDate(r, n);
@@ -994,15 +998,16 @@ export async function aggregateDailyRange(
     // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
     const billedOk =
       r.flags[billedColumn] !== 2 &&
-      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
-      !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num) &&
+      !(num.neg && num.int === 0 && num.frac === 0);
     if (billedOk && date !== null) {
-      const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
+      const id = !lane || group !== GROUP_NOT_LOOKED_UP ? group : lane.find();
+      const cls = !lane ? table.get(r) : id === NO_GROUP ? undefined : classes[id];
       if (cls && (!cls.covered || readableOrEmpty(r))) {
-        // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
-        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+        // readableOrEmpty reads other cells into num: the billed amount again, for covered rows only.
+        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num);
         cls.count++;
-        cls.sum.addParsed();
+        cls.sum.addParsed(num);
         if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
         if (date !== undefined) {
           if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
@@ -1028,9 +1033,9 @@ export async function aggregateDailyRange(
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
     }
-    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn], num);
     const sum = new ExactSum();
-    sum.addParsed();
+    sum.addParsed(num);
     for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
     const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
     if (lane) {
@@ -1064,7 +1069,7 @@ export async function aggregateDailyRange(
               for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
               const index = recordBase + r.index;
               if (index === 0 && task.from === 0) return;
-              return row(r, index, lineBase + r.line + 1, -3, false);
+              return row(r, index, lineBase + r.line + 1, GROUP_NOT_LOOKED_UP, false);
             },
             { from, to, scratch },
           );
@@ -1189,7 +1194,7 @@ async function* readDailyAggregated(
     options: taskOptions,
   });
   const workers = parallelism(WORKER_SCRIPT);
-  if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
+  if ('path' in input && workers > 1 && total >= (fastPathTesting.parallelBytes ?? PARALLEL_BYTES)) {
     const cuts = cutPoints(bytesOf(input.path), total, workers);
     if (cuts.length > 2) {
       const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));

@@ -42,8 +42,6 @@ export interface RulesRunOptions {
   harvest?: 'all' | 'rules';
   /** Which reader (tests compare them): see ReadCostLinesOptions.reader. */
   reader?: 'fast' | 'reference';
-  /** See ReadCostLinesOptions.parallelBytes. */
-  parallelBytes?: number;
   /** Folders nothing may be read outside of (an untrusted workspace's folders): see DataReach.confineTo. */
   confineTo?: readonly string[];
 }
@@ -142,7 +140,6 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
         onIssue: (i) => issues.push(i),
         aggregateBy,
         reader: options.reader,
-        parallelBytes: options.parallelBytes,
         aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
       },
     );

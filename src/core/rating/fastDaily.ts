@@ -28,8 +28,9 @@ import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
 import {
   GroupLane,
-  NUM,
+  ParsedNumber,
   POW10,
+  RECORD_OUTSIDE_LANE,
   cellText,
   decodeBytes,
   decodeRecord,
@@ -41,10 +42,12 @@ import {
   type ByteRecord,
 } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, NumberCache } from '../billing/exact';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
+import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from './bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
 
 export interface FastDailyRun {
@@ -59,8 +62,6 @@ export interface FastDailyRun {
   onRecordStart?(line: number): void;
   /** Bytes read between yields to the event loop (an editor must stay responsive). */
   sliceBytes?: number;
-  /** Groups the lane may hold before the table takes the rest (default: as many as it has room for). */
-  laneGroups?: number;
 }
 
 export interface FastDailyResult {
@@ -346,7 +347,7 @@ const F_GROUP_DAY = 17; // the row's group-day id (-1: covered usage, not summed
 const FIELDS = 18;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
-const DAYS = 1 << 14;
+const DAYS = MAX_DAY_IDS;
 
 class Spool {
   private readonly dir: string;
@@ -651,11 +652,11 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       const id = lane.findRecord(r);
       if (id >= 0) return laneGroups[id];
       // A record the lane cannot see could belong to a group it holds: such a file is checked the reference way.
-      if (id === -2) return void (outOfLane = true);
+      if (id === RECORD_OUTSIDE_LANE) return void (outOfLane = true);
     }
     g = groups.get(r);
     if (g) return g;
-    if (groupList.length >= 1 << 19) return undefined;
+    if (groupList.length >= MAX_GROUP_IDS) return undefined;
     // Read as the first pass reads (numbers only checked for being numbers, which is what decides validity): the
     // group needs the row's identity, credits and readings, none of its amounts.
     const p = checker.parse(recordValues(r, index, 0), true);
@@ -691,7 +692,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       periodStart: row.periodStart,
       periodEnd: row.periodEnd,
     };
-    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length)
+    if (lane && laneGroups.length < fastPathTesting.laneGroups && lane.insertRecord(r, false) === laneGroups.length)
       laneGroups.push(g);
     else groups.set(r, g);
     groupList.push(g);
@@ -717,33 +718,35 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     }
     return id;
   };
-  /** The row's UnitPrice as a small id (-1: too many distinct prices); NUM must hold the parsed price. */
+  /** The number `plain` read last: this check's own, reused for every cell. */
+  const num = new ParsedNumber();
+  /** The row's UnitPrice as a small id (-1: too many distinct prices); num must hold the parsed price. */
   const priceOf = (r: ByteRecord): number => {
     const c = idx.unitPrice;
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = priceIds.get(key);
     if (id === undefined) {
-      if (prices.length >= 1 << 20) return -1;
-      const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
+      if (prices.length >= MAX_PRICE_IDS) return -1;
+      const P = BigInt(num.int) * BIG_TEN ** BigInt(num.decimals) + BigInt(num.frac);
       id = prices.length;
       // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
       const text = cellText(r, c);
       prices.push({
         text: text.charCodeAt(0) === 39 ? text.slice(1) : text,
-        P: NUM.neg ? -P : P,
-        p: NUM.decimals,
+        P: num.neg ? -P : P,
+        p: num.decimals,
         value: value(),
       });
       priceIds.set(key, id);
     }
     return id;
   };
-  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into NUM.
+  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into num.
   const plain = (r: ByteRecord, c: number): boolean =>
-    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
+    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c], num);
   const value = (): number => {
-    const v = NUM.int + NUM.frac / POW10[NUM.decimals];
-    return NUM.neg ? -v : v;
+    const v = num.int + num.frac / POW10[num.decimals];
+    return num.neg ? -v : v;
   };
 
   const reader = rowReader(input);
@@ -785,15 +788,15 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (ok) out[at + F_FX] = value();
       ok &&= plain(r, idx.eup);
       if (ok) {
-        out[at + F_EUP_INT] = NUM.int;
-        out[at + F_EUP_FRAC] = NUM.frac;
-        out[at + F_EUP_DEC] = NUM.decimals + (NUM.neg ? 16 : 0);
+        out[at + F_EUP_INT] = num.int;
+        out[at + F_EUP_FRAC] = num.frac;
+        out[at + F_EUP_DEC] = num.decimals + (num.neg ? 16 : 0);
       }
       ok &&= plain(r, idx.billingTotal);
       if (ok) {
-        out[at + F_BT_INT] = NUM.int;
-        out[at + F_BT_FRAC] = NUM.frac * POW10[15 - NUM.decimals];
-        out[at + F_BT_NEG] = NUM.neg ? 1 : 0;
+        out[at + F_BT_INT] = num.int;
+        out[at + F_BT_FRAC] = num.frac * POW10[15 - num.decimals];
+        out[at + F_BT_NEG] = num.neg ? 1 : 0;
       }
       if (ok && idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
         ok = plain(r, idx.pricingTotal);
@@ -815,9 +818,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (g!.covered) return;
       const gd = groupDays.idOf(g!.rating, day);
       out[at + F_GROUP_DAY] = gd;
-      // NUM still holds the quantity (the last cell read above).
-      const frac = NUM.frac * POW10[15 - NUM.decimals];
-      groupDays.add(gd, NUM.neg ? -NUM.int : NUM.int, NUM.neg ? -frac : frac);
+      // num still holds the quantity (the last cell read above).
+      const frac = num.frac * POW10[15 - num.decimals];
+      groupDays.add(gd, num.neg ? -num.int : num.int, num.neg ? -frac : frac);
     };
     for (let from = 0; from < total;) {
       if (run.signal?.aborted) break;
@@ -898,7 +901,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const exactBand = (
       g: GroupInfo,
       gd: number,
-      day: string,
+      dayId: number,
       priceId: number,
       tiered: boolean,
       eupDec: number,
@@ -906,9 +909,10 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       eupFrac: number,
     ): boolean => {
       const price = prices[priceId];
-      // Below 2^53: group-days below 2^32 (rows are fewer), prices below 2^20 (priceOf).
-      const bandKey = gd * 2 ** 20 + priceId;
-      let at = bands.find(bandKey);
+      const day = dayList[dayId];
+      // (rating group, day) names the group-day.
+      const band = bandKey(g.rating, dayId, priceId);
+      let at = bands.find(band);
       const b = bands.data;
       if (at < 0 || b[at + 4] !== eupDec) {
         let thresholds: number[] | null;
@@ -927,7 +931,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
         }
         if (!thresholds) return false;
-        at = bands.put(bandKey);
+        at = bands.put(band);
         b[at] = thresholds[0];
         b[at + 1] = thresholds[1];
         b[at + 2] = thresholds[2];
@@ -990,7 +994,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
                 limbs,
               )
             : 0;
-        if (verdict < 0 || (verdict === 0 && !exactBand(g, gd, day, priceId, tiered, eupDec, eupInt, eupFrac)))
+        if (verdict < 0 || (verdict === 0 && !exactBand(g, gd, dayId, priceId, tiered, eupDec, eupInt, eupFrac)))
           return false;
         if (rank[dayId] > lastInBand[g.rating]) lastInBand[g.rating] = rank[dayId];
       }
