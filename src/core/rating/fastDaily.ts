@@ -6,16 +6,20 @@
  * A row is "proved clean" only when every check the reference would run on it is certain to pass:
  *   - its numbers are plain decimals, scientific notation or apostrophe-guarded (at most 15 digits on each side of
  *     the point once the exponent is applied), read exactly; its dates are known-good;
- *   - its EffectiveUnitPrice lies in the consistent band, compared exactly: the band's bounds, widened by the
- *     printing tolerance of the row's own decimals d, are turned once per (group-day, price, d) into integers of
- *     units of 10^-d (ceiling for the lower bound, floor for the upper), and the price's digits are compared to them;
+ *   - its EffectiveUnitPrice lies in the consistent band, widened by the printing tolerance of the row's own
+ *     decimals d, decided exactly: first in doubles with a rounding bound (bandInDoubles; a price within 10^-15 of
+ *     the lower bound, as billed exports print BC / BCU, in exact base-10^5 limbs), and where doubles cannot tell,
+ *     with the bounds turned per (group-day, price, d) into BigInt integers of units of 10^-d (ceiling for the lower
+ *     bound, floor for the upper) that the price's digits are compared to;
  *   - its totals are within the cent: |total - EUP x Quantity x FX| is computed in doubles, and passes only when it
  *     is below 0.01 by more than a bound on the doubles' rounding error (1e-12 relative, a thousand times the
  *     worst case): a row near the cent goes to the reference;
  *   - partner earned credit is zero or allowed, and its UnitPrice is listed (decided once per meter, day, price).
  * Every other row is decoded into the reference's CsvRecord and checked by DailyUsageChecker itself, so its
  * findings are the reference's, word for word. Sums (month-to-date quantities, the billed total) are exact:
- * integers of units and of 10^-15 units, carried, turned into decimals at the end.
+ * integers of units and of 10^-15 units, carried, turned into decimals at the end. What grows with the month is kept
+ * as small integer ids into flat arrays: rating groups, ISO days and group-days (GroupDays: a shuffled month of 100k
+ * rating groups has about a million group-days), so that neither time nor memory goes into strings and objects.
  *
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
  * not, the fast path gives up before emitting anything, and the caller reads the file the reference way.
