@@ -858,17 +858,26 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
 
     // Month-to-date sums: in the group-days' flat arrays when every row was summed here (the common case), else
     // added to the checker's own decimal sums, which then also hold the rows the reference summed.
-    const store = referenceRows[0] === 0;
     /** Each day id's place among the days in date order (ISO dates sort as text). */
     const rank = new Int32Array(dayList.length);
     [...dayList.keys()].sort((x, y) => (dayList[x] < dayList[y] ? -1 : 1)).forEach((day, i) => (rank[day] = i));
+    const groupDay = (groupKey: string, day: string): number => {
+      const rating = ratingIds.get(groupKey);
+      const d = isoIds.get(day);
+      return rating === undefined || d === undefined ? -1 : groupDays.find(rating, d);
+    };
+    /** The month-to-date sums kept here, when there are: a group-day's in units of 10^-15, by group key and day. */
+    const store =
+      referenceRows[0] === 0
+        ? {
+            units(groupKey: string, day: string): bigint | undefined {
+              const id = groupDay(groupKey, day);
+              return id < 0 ? undefined : BigInt(groupDays.hi[id]) * BIG_1E15 + BigInt(groupDays.lo[id]);
+            },
+          }
+        : undefined;
     if (store) {
       groupDays.finish(ratingKeys.length, rank);
-      const groupDay = (groupKey: string, day: string): number => {
-        const rating = ratingIds.get(groupKey);
-        const d = isoIds.get(day);
-        return rating === undefined || d === undefined ? -1 : groupDays.find(rating, d);
-      };
       const exact = (id: number): Decimal => new Dec(groupDays.hi[id]).plus(new Dec(groupDays.lo[id]).div(1e15));
       checker.useMonthToDate({
         monthToDate: (groupKey, day) => {
@@ -904,7 +913,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
      */
     const exactBand = (
       g: GroupInfo,
-      gd: number,
       dayId: number,
       priceId: number,
       tiered: boolean,
@@ -926,7 +934,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
         } else {
           let Q: bigint;
-          if (store) Q = BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd]);
+          if (store) Q = store.units(g.groupKey, day)!;
           else {
             const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
             if (!mtd || !mtd.isInteger()) return false;
@@ -987,7 +995,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           tiered = tiersSeen[gd] === 2;
         }
         const verdict =
-          store && !tiered
+          store !== undefined && !tiered
             ? bandInDoubles(
                 eupInt,
                 eupFrac,
@@ -998,7 +1006,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
                 limbs,
               )
             : 0;
-        if (verdict < 0 || (verdict === 0 && !exactBand(g, gd, dayId, priceId, tiered, eupDec, eupInt, eupFrac)))
+        if (verdict < 0 || (verdict === 0 && !exactBand(g, dayId, priceId, tiered, eupDec, eupInt, eupFrac)))
           return false;
         if (rank[dayId] > lastInBand[g.rating]) lastInBand[g.rating] = rank[dayId];
       }
