@@ -15,6 +15,7 @@ import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
 import {
   GroupLane,
+  NO_GROUP,
   ParsedNumber,
   POW10,
   cellKey,
@@ -529,7 +530,7 @@ class DailyCollector {
   /** The group number of a byte record (-1: its identifying cells cannot be read; the next such row tries again). */
   private groupOfBytes(r: ByteRecord): number {
     const lane = this.lane;
-    const id = lane ? lane.findRecord(r) : -1;
+    const id = lane ? lane.findRecord(r) : NO_GROUP;
     if (id >= 0) return this.laneGroups[id];
     this.byteGroups ??= new ByteKeyTable<number>(this.identityColumns);
     const known = this.byteGroups.get(r);
@@ -553,8 +554,8 @@ class DailyCollector {
       this.periodStart.push(start);
       this.periodEnd.push(end);
     }
-    // id -2: the record is not in the scanner's memory, the lane cannot take it (the table can).
-    if (lane && id === -1 && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
+    // RECORD_OUTSIDE_LANE: the record is not in the scanner's memory, the lane cannot take it (the table can).
+    if (lane && id === NO_GROUP && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
     else this.byteGroups.set(r, no);
     return no;
   }
