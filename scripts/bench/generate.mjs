@@ -20,7 +20,9 @@
 //           with the printed price.
 //
 // Each shape knows what it planted (count, line numbers and a fingerprint of the planted rows' keys), so that the
-// bench can assert that every engine finds exactly those rows. Files go to
+// bench can assert that every engine finds exactly those rows. Each also writes the month's reconciliation file
+// (writeReconciliation: the documented Subtotal per meter, plan and PEC status, with a few planted cross-file
+// discrepancies the tie-out must point out). Files go to
 // os.tmpdir()/chargeback-bench-v<VERSION>/<shape>/<size>/ with manifest.json and the bench's rules file; they are
 // reused while the generator version, shape and row count are the same.
 //
