@@ -58,7 +58,14 @@ export interface RunOptions {
   /** Rating groups the fast reader keeps in its WebAssembly lane before its JavaScript table takes the rest (tests). */
   laneGroups?: number;
   /** Filled in by the fast reader: rows of each pass that took the reference path; groups found by the lane and by the table. */
-  stats?: { fast: boolean; referenceRows?: [number, number]; laneGroups?: number; tableGroups?: number };
+  stats?: {
+    fast: boolean;
+    referenceRows?: [number, number];
+    /** Rows proved wrong whose finding the fast reader made itself. */
+    verdictRows?: number;
+    laneGroups?: number;
+    tableGroups?: number;
+  };
   /** Set on the second attempt of a check whose dates proved the date order setting wrong. */
   orderOverride?: { column: string; text: string; setting: CheckOptions['dateOrder'] };
 }
@@ -163,6 +170,7 @@ export async function checkSource(
         if (run.stats) {
           run.stats.fast = true;
           run.stats.referenceRows = fast.referenceRows;
+          run.stats.verdictRows = fast.verdictRows;
           run.stats.laneGroups = fast.laneGroups;
           run.stats.tableGroups = fast.tableGroups;
         }
