@@ -30,15 +30,19 @@ export function groupKeyOf(f: Finding): string | undefined {
 
 /** Collects row findings into groups as they stream in (memory: one entry and a few findings per group). */
 export class FindingGrouper {
-  private readonly groups = new Map<string, { g: FindingGroup; sum: CentsSum }>();
+  /** Per code, per meter (looked up with the finding's own strings: no key is built per finding). */
+  private readonly byCode = new Map<string, Map<string, { g: FindingGroup; sum: CentsSum }>>();
+  /** The same entries in the order their first rows were found. */
+  private readonly groups: { g: FindingGroup; sum: CentsSum }[] = [];
 
   constructor(private readonly sampleSize = 3) {}
 
-  /** Adds a finding; returns false when it belongs to no group. */
+  /** Adds a finding; returns false when it belongs to no group (as groupKeyOf says). */
   add(f: Finding): boolean {
-    const key = groupKeyOf(f);
-    if (key === undefined) return false;
-    let e = this.groups.get(key);
+    if (f.record === undefined || !f.meter) return false;
+    let byMeter = this.byCode.get(f.code);
+    if (!byMeter) this.byCode.set(f.code, (byMeter = new Map()));
+    let e = byMeter.get(f.meter);
     if (!e) {
       e = {
         g: {
@@ -53,7 +57,8 @@ export class FindingGrouper {
         },
         sum: new CentsSum(),
       };
-      this.groups.set(key, e);
+      byMeter.set(f.meter, e);
+      this.groups.push(e);
     }
     const g = e.g;
     g.count++;
@@ -66,7 +71,7 @@ export class FindingGrouper {
 
   /** Every group, in the order their first rows were found. */
   all(): FindingGroup[] {
-    return [...this.groups.values()].map(({ g, sum }) => ({ ...g, impact: formatCents(sum.value) }));
+    return this.groups.map(({ g, sum }) => ({ ...g, impact: formatCents(sum.value) }));
   }
 
   /** Groups of at least `min` rows: the repeated defects. */

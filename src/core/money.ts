@@ -94,7 +94,20 @@ export function formatWholeCents(cents: number): string {
   return `${cents < 0 ? '-' : ''}${whole}.${rest < 10 ? '0' : ''}${rest}`;
 }
 
-const CENTS_TEXT = /^-?\d{1,13}\.\d\d$/;
+/** "-12.34" as -1234: an amount printed with exactly two decimals and at most 13 digits before them, else undefined. */
+export function wholeCentsOf(amount: string): number | undefined {
+  const len = amount.length;
+  const neg = amount.charCodeAt(0) === 45 ? 1 : 0;
+  if (len - neg < 4 || len - neg > 16 || amount.charCodeAt(len - 3) !== 46) return undefined;
+  let n = 0;
+  for (let i = neg; i < len; i++) {
+    if (i === len - 3) continue;
+    const d = amount.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
 
 /**
  * A running total of amounts printed in cents ("12.34", as findings carry their impact): added as integers while
@@ -105,15 +118,9 @@ export class CentsSum {
   private rest: Decimal | undefined;
 
   add(amount: string): void {
-    if (CENTS_TEXT.test(amount)) {
-      const dot = amount.length - 3;
-      const n = Number(amount.slice(0, dot) + amount.slice(dot + 1));
-      if (Number.isSafeInteger(this.cents + n)) {
-        this.cents += n;
-        return;
-      }
-    }
-    this.rest = (this.rest ?? ZERO).plus(new Dec(amount));
+    const n = wholeCentsOf(amount);
+    if (n !== undefined && Number.isSafeInteger(this.cents + n)) this.cents += n;
+    else this.rest = (this.rest ?? ZERO).plus(new Dec(amount));
   }
 
   /** The exact total. */

@@ -488,11 +488,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     for (let k = s; k < e; k++) if (r.buf[k] === 69 || r.buf[k] === 101) return -1;
     const quoted = r.flags[c] === 0 ? 0 : 1;
     const from = s - quoted;
-    for (let k = 0; k < c; k++) {
-      if (r.flags[k] === 0) continue;
-      for (let b = r.start[k]; b < r.end[k]; b++) if (r.buf[b] === 10 || r.buf[b] === 13) return -1;
-    }
-    if (!isAscii(r.buf.subarray(r.recordStart, from))) return -1;
+    const before = r.buf.subarray(r.recordStart, from);
+    if (!isAscii(before) || before.indexOf(10) >= 0 || before.indexOf(13) >= 0) return -1;
     return (from - r.recordStart) * 2 + quoted;
   };
 
@@ -742,6 +739,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           currency: g.currency,
           fraction: g.fraction,
           fractionParts: g.fractionParts,
+          priceId: f[at + F_PRICE],
           P: price.P,
           p: price.p,
           Q,

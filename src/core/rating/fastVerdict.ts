@@ -49,6 +49,8 @@ export interface FailingRowRating {
   currency: string;
   fraction: Decimal;
   fractionParts: { n: bigint; d: bigint };
+  /** The row's UnitPrice as the fast path numbers its distinct prices (below 2^20). */
+  priceId: number;
   /** UnitPrice x 10^p. */
   P: bigint;
   p: number;
@@ -84,9 +86,21 @@ function fixedUnits(units: bigint, d: number): string {
   return fixed15(units * POW10N[15 - d]);
 }
 
-/** The fast verdicts of one check: what repeats per rating group (its discount's words) is worked out once. */
+/** What every row of a rating group with one unit price shares: the band's upper end, and the words for it. */
+interface PriceBasis {
+  pricing: string;
+  upperText: string;
+  upper: number;
+  /** FLOOR((upper + 10^-d / 2) x 10^d) for the decimals d last asked, as whole units and units of 10^-d. */
+  d: number;
+  highInt: number;
+  highFrac: number;
+}
+
+/** The fast verdicts of one check: what repeats per rating group and price is worked out once. */
 export class FailingRowVerdicts {
   private readonly groupWords: (string | undefined)[] = [];
+  private readonly bases = new Map<number, PriceBasis>();
   private readonly tolerance: number;
 
   constructor(
@@ -97,6 +111,36 @@ export class FailingRowVerdicts {
     this.tolerance = priceTolerance.toNumber();
   }
 
+  private basis(rating: FailingRowRating, d: number): PriceBasis {
+    const key = rating.groupId * 2 ** 21 + rating.priceId;
+    const { P, p } = rating;
+    const { n: Fn, d: Fd } = rating.fractionParts;
+    const tenP = POW10N[p];
+    let b = this.bases.get(key);
+    if (!b) {
+      // Bounded: a few entries per rating group, rebuilt when a month has more.
+      if (this.bases.size >= 100_000) this.bases.clear();
+      b = {
+        pricing: `UnitPrice ${fixedUnits(P, p)}`,
+        upperText: fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd)),
+        upper: (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd)),
+        d: -1,
+        highInt: 0,
+        highFrac: 0,
+      };
+      this.bases.set(key, b);
+    }
+    if (b.d !== d) {
+      const high = (2n * P * Fn * POW10N[d] + tenP * Fd) / (2n * tenP * Fd);
+      b.d = d;
+      const whole = high / POW10N[d];
+      // Beyond exact doubles no price is above it here: the reference decides.
+      b.highInt = whole < 2n ** 53n ? Number(whole) : Infinity;
+      b.highFrac = Number(high % POW10N[d]);
+    }
+    return b;
+  }
+
   /** The row's eup-mismatch, or undefined when the reference has to decide. */
   verdict(row: FailingRow, rating: FailingRowRating): Verdict | undefined {
     const { P, p, Q } = rating;
@@ -104,12 +148,11 @@ export class FailingRowVerdicts {
     if (row.eupCell < 0 || row.eupNegative || P <= 0n || Q <= 0n || Fn < 0n) return undefined;
     const d = row.eupDecimals;
     const tenP = POW10N[p];
+    const basis = this.basis(rating, d);
+    // Above the band: the price's units beyond FLOOR((upper + 10^-d / 2) x 10^d).
+    if (row.eupInt < basis.highInt || (row.eupInt === basis.highInt && row.eupFrac <= basis.highFrac)) return undefined;
     const gross = P * Q * Fn * 100n;
     if (gross >= SIXTY_DIGITS || Q >= SIXTY_DIGITS / BIG_1E28) return undefined;
-    // Above the band: the price's units beyond FLOOR((upper + 10^-d / 2) x 10^d).
-    const eupUnits = BigInt(row.eupInt) * POW10N[d] + BigInt(row.eupFrac);
-    const high = (2n * P * Fn * POW10N[d] + tenP * Fd) / (2n * tenP * Fd);
-    if (eupUnits <= high) return undefined;
 
     // Billed from its own price: |BillingPreTaxTotal - EUP x Quantity x FX| <= 0.01, away from the edge.
     const eup = row.eupInt + row.eupFrac / POW10[d];
@@ -144,7 +187,7 @@ export class FailingRowVerdicts {
     if (!Number.isSafeInteger(cents)) return undefined;
 
     // Severity: how far the price is above the band's upper end, relative to it.
-    const upper = (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd));
+    const upper = basis.upper;
     let severity: Severity;
     const relative = upper === 0 ? 1 : Math.abs(eup - upper) / Math.abs(upper);
     if (Math.abs(relative - this.tolerance) <= 1e-9 * this.tolerance + 1e-15) return undefined;
@@ -159,15 +202,14 @@ export class FailingRowVerdicts {
     }
     const cut = group.indexOf('\u0000');
     const lowerText = fixed15((2n * bcCents * BIG_1E28 + Q) / (2n * Q));
-    const upperText = fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd));
     const because =
       derivationWords(
         fixed15(Q),
-        `UnitPrice ${fixedUnits(P, p)}`,
+        basis.pricing,
         group.slice(0, cut),
         formatWholeCents(Number(bcCents)),
         lowerText,
-        upperText,
+        basis.upperText,
       ) + group.slice(cut + 1);
     const eupText = d > 0 ? `${row.eupInt}.${String(row.eupFrac).padStart(d, '0')}` : String(row.eupInt);
     const charge = chargeWordsOf(formatWholeCents(Math.abs(cents)), cents < 0, rating.currency);
