@@ -13,8 +13,10 @@
  *     is below 0.01 by more than a bound on the doubles' rounding error (1e-12 relative, a thousand times the
  *     worst case): a row near the cent goes to the reference;
  *   - partner earned credit is zero or allowed, and its UnitPrice is listed (decided once per meter, day, price).
- * Every other row is decoded into the reference's CsvRecord and checked by DailyUsageChecker itself, so its
- * findings are the reference's, word for word. Sums (month-to-date quantities, the billed total) are exact:
+ * A row priced above the band and billed from that price (PEC not applied: on some months most rows) gets its
+ * eup-mismatch from the same integers (fastVerdict.ts), word for word as the reference words it, unless a rounding
+ * its money depends on is near. Every other row is decoded into the reference's CsvRecord and checked by
+ * DailyUsageChecker itself, so its findings are the reference's, word for word. Sums (month-to-date quantities, the billed total) are exact:
  * integers of units and of 10^-15 units, carried, turned into decimals at the end.
  *
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
