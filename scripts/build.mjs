@@ -1,4 +1,6 @@
 // Builds everything the extension, the language server and the CLI need:
+//   src/core/billing/scannerLayout.ts, scannerWasm.ts   the WebAssembly scanner and its memory layout, generated
+//          from scannerLayout.json and scanner.wat with wabt (scripts/build-wasm.mjs), when they are out of date
 //   out/   tsc output of src/, test/ and scripts/ (type-checked; unit and integration tests run from here)
 //   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback),
 //          worker.js (worker threads of the fast readers), webview/ (the rules editor's browser code and style sheet)
@@ -7,10 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeGenerated } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
 
+for (const path of await writeGenerated()) console.log(`wrote ${path}`);
 rmSync(join(root, 'out'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 // The webview's code runs in a browser: type-checked on its own, with the DOM library.

@@ -22,6 +22,7 @@ import {
   type ViewState,
   type WebviewSnapshot,
 } from '../src/shared/webviewProtocol';
+import { budgetsSection } from './budgets';
 import { barChart, type Bar } from './chart';
 import { count, h, money, share } from './dom';
 import { DrillTable } from './drillTable';
@@ -265,6 +266,8 @@ function targetsPanel(p: RulesPreview): Node {
   const bars: Bar[] = p.targets.map((t) => ({
     label: t.id,
     amount: t.amount,
+    markup: t.markup,
+    charged: t.charged,
     kind: t.catchAll ? 'catch-all' : 'target',
   }));
   bars.push({ label: 'unallocated', amount: p.unallocated.amount, kind: 'unallocated' });
@@ -399,7 +402,26 @@ function targetsPanel(p: RulesPreview): Node {
       ),
     ),
   );
-  return h('div', { class: 'panel' }, barChart(bars, p.currency), table, unmatched, forms);
+  const marked = p.targets.filter((t) => !/^-?0\.00$/.test(t.markup));
+  // A resold customer is charged more than the cost allocated to it: say which figure each place shows.
+  const caption = h(
+    'p',
+    { class: 'note chart-caption' },
+    marked.length > 0
+      ? `Bars: what each target is charged, as chargeback allocate prints it; the markup of ${marked.map((t) => t.id).join(', ')} is the lighter part. ` +
+          'The table has the allocated cost (before markup) and the markup apart; targets + unallocated = billing total counts the cost.'
+      : 'Bars: the cost allocated to each target.',
+  );
+  return h(
+    'div',
+    { class: 'panel' },
+    barChart(bars, p.currency),
+    caption,
+    h('div', { class: 'table-scroll' }, table),
+    p.budgets && p.budgets.length > 0 ? budgetsSection(p.budgets, p.currency) : null,
+    unmatched,
+    forms,
+  );
 }
 
 function destinationEditor(rule: PreviewRule, p: RulesPreview): Node {
@@ -643,6 +665,32 @@ function snapshot(): WebviewSnapshot {
       f as HTMLElement & { value: string }
     ).value;
   }
+  const charts = [...app.querySelectorAll('svg.chart text.chart-label')].map((l) => text(l));
+  const values = [...app.querySelectorAll('svg.chart text.chart-value')].map((v) => text(v));
+  const markups = new Map(
+    [...app.querySelectorAll('svg.chart text.chart-markup')].map((m) => [Number(m.getAttribute('y')), text(m)]),
+  );
+  // The chart as read: label -> value, with the markup it includes ("1,245.18 (incl. markup 92.24)").
+  const shownChart: Record<string, string> = {};
+  [...app.querySelectorAll('svg.chart text.chart-value')].forEach((v, i) => {
+    const markup = markups.get(Number(v.getAttribute('y')));
+    shownChart[charts[i]] = markup ? `${values[i]} ${markup}` : values[i];
+  });
+  const budgets: Record<string, Record<string, string>> = {};
+  for (const row of app.querySelectorAll('tr[data-budget-target]')) {
+    const fields: Record<string, string> = {};
+    const detail = row.nextElementSibling;
+    for (const el of [
+      ...row.querySelectorAll('[data-budget-field]'),
+      ...(detail?.querySelectorAll('[data-budget-field]') ?? []),
+    ])
+      fields[el.getAttribute('data-budget-field')!] = text(el);
+    const warning = [...app.querySelectorAll('[data-budget-warning]')]
+      .filter((w) => w.getAttribute('data-budget-warning') === row.getAttribute('data-budget-target'))
+      .map((w) => text(w));
+    if (warning.length > 0) fields.warning = warning.join(' ');
+    budgets[row.getAttribute('data-budget-target')!] = fields;
+  }
   return {
     status: pending ? 'pending' : (preview?.status ?? 'none'),
     tab: view.tab,
@@ -650,6 +698,8 @@ function snapshot(): WebviewSnapshot {
     balanced: text(app.querySelector('[data-snapshot="balance"]')).startsWith('✓'),
     targets,
     unallocated: text(app.querySelector('tr[data-unallocated] .amount')),
+    chart: shownChart,
+    budgets,
     rules,
     percents,
     drill: view.drill

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Where the time of a bench leg goes: runs `chargeback check` (or `allocate`) on one shape's month under
+// Where the time of a bench leg goes: runs `chargeback check` (or `allocate`, `reconcile`) on one shape's month under
 // `node --cpu-prof` and prints the self time per source module and per function, for every thread that ran (the
 // main thread and the reading workers each write a profile). The bundle's `// src/...` module markers (esbuild
 // writes one before each module) map a profile's line numbers back to the source files.
 //
-//   node scripts/bench/profile.mjs --shape pec-missing-most-rows [--size 100k] [--job check|allocate] [--top 25]
+//   node scripts/bench/profile.mjs --shape pec-missing-most-rows [--size 100k] [--job check|allocate|reconcile] [--top 25]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -102,7 +102,9 @@ mkdirSync(dir, { recursive: true });
 const args =
   values.job === 'allocate'
     ? ['allocate', dataset.rulesPath, '--format', 'json']
-    : ['check', dataset.csvPath, '--format', 'json'];
+    : values.job === 'reconcile'
+      ? ['reconcile', dataset.csvPath, ...(dataset.reconPath ? [dataset.reconPath] : []), '--format', 'json']
+      : ['check', dataset.csvPath, '--format', 'json'];
 const t0 = performance.now();
 const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist', 'cli.js'), ...args], {
   cwd: root,

@@ -10,10 +10,10 @@ import type { Finding } from '../core/findings';
 import { Dec } from '../core/money';
 import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
-import { FindingGrouper, groupMessage, type FindingGroup } from '../core/findingGroups';
+import { FindingGrouper, REPEATED_DEFECT_MIN_ROWS, groupMessage, type FindingGroup } from '../core/findingGroups';
 
-/** A group of more rows than this is printed as one line in text output (without --all). */
-const PRINTED_ROWS_PER_GROUP = 3;
+/** A group of more rows than this is a repeated defect, printed as one line in text output (without --all). */
+const PRINTED_ROWS_PER_GROUP = REPEATED_DEFECT_MIN_ROWS - 1;
 
 export interface CheckArgs {
   files: string[];

@@ -7,6 +7,13 @@
 import { CentsSum, Dec, formatCents } from './money';
 import { SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
 
+/**
+ * A defect on at least this many rows of one meter is a repeated defect: one line (CLI text) or one diagnostic
+ * (editor) with the row count and the money. Fewer rows are listed one by one, so the editor and the CLI agree on
+ * what counts as repeated.
+ */
+export const REPEATED_DEFECT_MIN_ROWS = 4;
+
 export interface FindingGroup {
   code: FindingCode;
   meter: string;
@@ -75,7 +82,7 @@ export class FindingGrouper {
   }
 
   /** Groups of at least `min` rows: the repeated defects. */
-  repeated(min = 2): FindingGroup[] {
+  repeated(min = REPEATED_DEFECT_MIN_ROWS): FindingGroup[] {
     return this.all().filter((g) => g.count >= min);
   }
 }

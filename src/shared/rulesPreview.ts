@@ -34,6 +34,45 @@ export interface PreviewTarget {
   catchAll: boolean;
 }
 
+/**
+ * A target's budget and month-end forecast: the figures of core/allocation/budgets, which the code lens and
+ * `chargeback allocate` print, plus the lens's own text, so the webview shows them word for word.
+ */
+export interface PreviewBudget {
+  target: string;
+  per: 'month' | 'quarter' | 'year';
+  /** The budget as written, and the part of it that applies to one month (a third of a quarter, a twelfth of a year). */
+  budget: string;
+  monthBudget: string;
+  /** Allocated cost, before markup: the budget measures cost. */
+  actual: string;
+  usedPercent: string;
+  /** The thresholds in percent of the month's budget, on the actual and on the forecast (100 when none is set). */
+  warnAt: string;
+  forecastWarnAt: string;
+  forecast: string;
+  forecastPercent: string;
+  /** How the forecast was made, in words ("linear fit over 12 days: ..."). */
+  forecastMethod: string;
+  daysCovered: number;
+  daysInMonth: number;
+  status: 'within' | 'warning' | 'over';
+  forecastStatus: 'within' | 'warning' | 'over';
+  /** A whole month: its mid-month forecast against its actual; `text` is the CLI's sentence. */
+  forecastCheck?: {
+    asOfDay: number;
+    forecast: string;
+    method: string;
+    actual: string;
+    errorPercent: string;
+    good: boolean;
+    text: string;
+  };
+  /** The code lens next to the target in the text, and its hover. */
+  lens: string;
+  tooltip: string;
+}
+
 export type PreviewDestination =
   | { kind: 'to'; target: string }
   | { kind: 'tag'; tagKey: string }
@@ -117,6 +156,8 @@ export interface RulesPreview {
   files: { path: string; lines: number }[];
   targets: PreviewTarget[];
   rules: PreviewRule[];
+  /** Budget and forecast of each target that has a `budget:`, in the order of `targets`. */
+  budgets?: PreviewBudget[];
   /** Money no target took. `catchAll` names the `unallocated:` target that took unmatched money instead. */
   unallocated: { amount: string; catchAll?: string; lines: number; byRule: { rule: string; amount: string }[] };
   /** Money no rule took (before `unallocated:` catches it), the lines, and what they have in common. */

@@ -35,6 +35,10 @@ export interface WebviewSnapshot {
   /** Target id -> amount text as rendered. */
   targets: Record<string, string>;
   unallocated: string;
+  /** Chart bar label -> its value as rendered ("1,245.18 (incl. markup 92.24)" for a target with a markup). */
+  chart: Record<string, string>;
+  /** Target id -> the budget section's fields as rendered (budget, actual, used, forecast, method, check...). */
+  budgets: Record<string, Record<string, string>>;
   /** Rule name -> amount text as rendered. */
   rules: Record<string, string>;
   /** Percent fields as rendered: "<rule index>/<target>" -> value. */
@@ -115,6 +119,9 @@ function isSnapshot(v: unknown): v is WebviewSnapshot {
     typeof v.balanced === 'boolean' &&
     strMap(v.targets) &&
     isStr(v.unallocated, 100) &&
+    strMap(v.chart) &&
+    isObj(v.budgets) &&
+    Object.values(v.budgets).every((b) => isObj(b) && Object.values(b).every((x) => isStr(x, 2000))) &&
     strMap(v.rules) &&
     strMap(v.percents) &&
     Array.isArray(v.errors) &&

@@ -2,17 +2,21 @@
  * The visual rules editor in a real VS Code (code-server + Chromium): the sample rules file opens in it, the totals
  * read from the webview's DOM are the CLI's (`chargeback allocate`, computed here by the same engine), a percentage
  * typed into the webview changes the YAML text and the totals, Ctrl+Z in the webview undoes one edit at a time,
- * a text edit updates the webview, and the view state comes back when the webview is rebuilt. Screenshots in the
- * light, dark and high-contrast themes.
+ * a text edit updates the webview, and the view state comes back when the webview is rebuilt. Each target's budget
+ * and forecast read from the page are the CLI's and the code lens's, on the sample month and on that month open
+ * (forecast over budget) and whole (the forecast check); a resold customer's bar says what it is charged and the
+ * markup included, as the CLI does. Screenshots in the light, dark and high-contrast themes.
  */
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { budgetLensText, type TargetBudget } from '../../src/core/allocation/budgets';
 import { runRules } from '../../src/core/allocation/rulesRun';
 import { formatCents } from '../../src/core/money';
 import type { WebviewSnapshot } from '../../src/shared/webviewProtocol';
+import { writeSampleMonth } from '../support/sampleMonth';
 import { inWebview, screenshot } from './runner';
 
 const EXTENSION_ID = 'finops-chargeback.finops-chargeback';
@@ -48,16 +52,60 @@ function shown(amount: string): string {
 async function cliNumbers(
   path: string,
   text: string,
-): Promise<{ targets: Record<string, string>; total: string; unallocated: string }> {
+): Promise<{
+  targets: Record<string, string>;
+  charged: Record<string, string>;
+  total: string;
+  unallocated: string;
+  budgets: TargetBudget[];
+  currency: string;
+}> {
   const run = await runRules(path, text, { harvest: 'rules' });
   assert.ok(run.result?.ok, 'the CLI run allocates');
   const targets: Record<string, string> = {};
-  for (const t of run.result!.targets) targets[t.id] = shown(formatCents(t.amount));
+  const charged: Record<string, string> = {};
+  for (const t of run.result!.targets) {
+    targets[t.id] = shown(formatCents(t.amount));
+    // The CLI's "EUR 1245.18 ... (incl. markup 92.24)" of a target with a markup, as the webview formats money.
+    charged[t.id] = t.markup.isZero()
+      ? shown(formatCents(t.amount))
+      : `${shown(formatCents(t.charged))} (incl. markup ${shown(formatCents(t.markup))})`;
+  }
   return {
     targets,
+    charged,
     total: shown(formatCents(run.result!.total)),
     unallocated: shown(formatCents(run.result!.unallocated.amount)),
+    budgets: run.result!.budgets ?? [],
+    currency: run.result!.currency,
   };
+}
+
+/** The budget fields the webview renders for a target, from the CLI's figures. */
+function budgetOnPage(b: TargetBudget): Record<string, string> {
+  return {
+    budget: `${shown(b.monthBudget)}${b.per === 'month' ? '' : ` of ${shown(b.budget)} a ${b.per}`}`,
+    actual: shown(b.actual),
+    used: `${b.usedPercent} %`,
+    forecast: shown(b.forecast),
+    forecastPercent: `${b.forecastPercent} %`,
+    method: b.forecastMethod,
+  };
+}
+
+/** The page's budget fields that the CLI's figures give (the status words and the check are asserted apart). */
+function pageFigures(fields: Record<string, string>): Record<string, string> {
+  const { budget, actual, used, forecast, forecastPercent, method } = fields;
+  return { budget, actual, used, forecast, forecastPercent, method };
+}
+
+/** The code lens titles of a rules document, once the analysis has given them amounts. */
+async function lensTitles(target: vscode.Uri): Promise<string[]> {
+  return eventually('code lenses with amounts', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', target);
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    return titles.some((t) => t.startsWith('charged ')) ? titles : undefined;
+  });
 }
 
 describe('the visual rules editor', function () {
@@ -126,6 +174,21 @@ describe('the visual rules editor', function () {
     assert.equal(s.total, expected.total);
     assert.equal(s.unallocated, expected.unallocated);
     assert.equal(s.balanced, true);
+    // The chart: what each target is charged, a resold customer's markup named as the CLI names it.
+    assert.match(s.chart.fabrikam, /^[\d,]+\.\d\d \(incl\. markup [\d,]+\.\d\d\)$/);
+    assert.deepEqual(s.chart, { ...expected.charged, unallocated: expected.unallocated });
+    // Budgets: the CLI's figures, and each target's code lens in the text says the same.
+    assert.deepEqual(Object.keys(s.budgets), ['web', 'data']);
+    const titles = await lensTitles(uri);
+    for (const b of expected.budgets) {
+      assert.deepEqual(pageFigures(s.budgets[b.target]), budgetOnPage(b), b.target);
+      const lens = budgetLensText(b, expected.currency);
+      assert.ok(
+        titles.some((t) => t.endsWith(` · ${lens}`)),
+        `a code lens ends with ${lens}: ${titles.join(' | ')}`,
+      );
+    }
+    assert.equal(s.budgets.web.status, 'past 80 %', 'web has used more than its warnAt: 80');
     assert.ok(
       Object.values(s.rules).every((a) => /^−?[\d,]+\.\d\d$/.test(a)),
       JSON.stringify(s.rules),
@@ -242,6 +305,73 @@ describe('the visual rules editor', function () {
     });
     assert.equal(editor.selection.start.line, Number(line) - 1);
     assert.ok(editor.document.lineAt(Number(line) - 1).text.length > 0);
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+  });
+
+  it("shows an open month's forecast over budget and a whole month's forecast check, as the CLI and the lens", async () => {
+    const samples = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'samples');
+    const months = [
+      {
+        name: 'open',
+        path: writeSampleMonth(samples, folder, 'open', 20, { web: '{ monthly: 1000, warnAt: 80 }' }),
+      },
+      { name: 'whole', path: writeSampleMonth(samples, folder, 'whole', 31, { web: '{ monthly: 1500 }' }) },
+    ];
+    const workbench = vscode.workspace.getConfiguration('workbench');
+    // One editor group, so that each month's editor has the window's width (and its page is the only webview).
+    await vscode.commands.executeCommand('workbench.action.joinAllGroups');
+    for (const month of months) {
+      const monthUri = vscode.Uri.file(month.path);
+      const expected = await cliNumbers(month.path, readFileSync(month.path, 'utf8'));
+      const [web] = expected.budgets;
+      await vscode.commands.executeCommand('chargeback.openRulesEditor', monthUri);
+      const s = await eventually(`the ${month.name} month's budgets`, async () => {
+        const x = await vscode.commands.executeCommand<WebviewSnapshot | undefined>(
+          'chargeback.rulesEditor.snapshot',
+          monthUri,
+        );
+        return x && x.status === 'ready' && x.budgets.web ? x : undefined;
+      });
+      assert.deepEqual(pageFigures(s.budgets.web), budgetOnPage(web));
+      await vscode.workspace.openTextDocument(monthUri);
+      const lens = budgetLensText(web, expected.currency);
+      assert.ok(
+        (await lensTitles(monthUri)).some((t) => t.endsWith(` · ${lens}`)),
+        lens,
+      );
+      if (month.name === 'open') {
+        assert.match(web.forecastMethod, /^linear fit over 20 days/);
+        assert.equal(web.forecastStatus, 'over');
+        assert.equal(
+          s.budgets.web.warning,
+          `⚠ web is forecast over budget: EUR ${shown(web.forecast)} at month end, ${web.forecastPercent} % of its ` +
+            `monthly budget EUR ${shown(web.monthBudget)} (${web.forecastMethod}).`,
+        );
+        assert.equal(s.budgets.web.check, undefined, 'an open month has no forecast check');
+      } else {
+        const check = web.forecastCheck!;
+        assert.ok(check, 'the CLI checks the whole month');
+        assert.match(s.budgets.web.check, new RegExp(`^[✓✗] Forecast check: from days 1-${check.asOfDay} `));
+        assert.ok(
+          s.budgets.web.check.includes(`the actual is EUR ${check.actual}, an error of ${check.errorPercent}%`),
+        );
+        assert.equal(s.budgets.web.warning, undefined);
+      }
+      await inWebview({ action: 'click', selector: 'vscode-tab-header[data-tab="targets"]' });
+      await vscode.commands.executeCommand('workbench.action.closePanel');
+      for (const [theme, name] of [
+        ['Default Light Modern', 'light'],
+        ['Default Dark Modern', 'dark'],
+      ]) {
+        await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await new Promise((r) => setTimeout(r, 1500));
+        // A click on the section's heading (it does nothing) brings the budgets into view, as scrolling would.
+        await inWebview({ action: 'click', selector: 'section.budgets h3' });
+        await screenshot(`rules-editor-budgets-${month.name}-${name}`);
+      }
+      // Closed again: the next steps act on the sample's page.
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
   });
 

@@ -13,11 +13,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenize } from '../../src/core/billing/csv';
-import { GroupLane } from '../../src/core/billing/byteCsv';
+import { GroupLane, LANE_MAX_GROUPS } from '../../src/core/billing/byteCsv';
 import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '../../src/core/allocation/rulesRun';
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
+import { isAggregated } from '../../src/core/allocation/costLine';
 import { seededRandom } from '../fixtures/allocation/lines';
+import { withFastPathTesting } from '../../src/core/billing/fastPathTesting';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SAMPLE_RULES = join(ROOT, 'samples', 'contoso.chargeback.yaml');
@@ -35,7 +37,8 @@ function plain(x: unknown): unknown {
 
 const REFERENCE: RulesRunOptions = { harvest: 'all', reader: 'reference', keepLines: 1_000_000 };
 const FAST: RulesRunOptions = { harvest: 'rules', keepLines: 1_000_000 };
-const PARALLEL: RulesRunOptions = { ...FAST, parallelBytes: 1 };
+/** The fast reader in worker threads: withWorkers makes it use them on files of any size. */
+const PARALLEL: RulesRunOptions = FAST;
 
 /** Everything a run shows, exactly (lineage samples included): the allocation, its problems, the reading issues and the harvest of the rules' fields. */
 function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void {
@@ -84,13 +87,16 @@ const spyRunInWorkers = (async (
   return answers;
 }) as RunInWorkers;
 
-/** Forces worker threads (3 ranges even on a 1- or 2-core machine) and watches them, for the duration of `body`. */
+/**
+ * Forces worker threads (3 ranges even on a 1- or 2-core machine, on files of any size) and watches them, for the
+ * duration of `body`.
+ */
 async function withWorkers<T>(body: () => Promise<T>): Promise<T> {
   const before = process.env.FINOPS_CHARGEBACK_WORKERS;
   process.env.FINOPS_CHARGEBACK_WORKERS = '3';
   (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
   try {
-    return await body();
+    return await withFastPathTesting({ parallelBytes: 1 }, body);
   } finally {
     (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
     if (before === undefined) delete process.env.FINOPS_CHARGEBACK_WORKERS;
@@ -260,7 +266,7 @@ describe('fast allocation reader against the reference reader', function () {
       fast.lines!.length * 5 < reference.lines!.length,
       `${fast.lines!.length} aggregated lines for ${reference.lines!.length} rows`,
     );
-    assert.ok(fast.lines!.some((l) => (l.count ?? 1) > 1));
+    assert.ok(fast.lines!.some((l) => isAggregated(l) && l.rows > 1));
 
     const calls = workerRuns.calls;
     const merged = workerRuns.merged;
@@ -494,7 +500,7 @@ describe('fast allocation reader against the reference reader', function () {
             aggregated++;
             // Rows at the edges stayed lines of their own beside the aggregated ones.
             assert.ok(
-              fast.lines!.some((l) => l.sourceKind === 'daily-usage' && l.count === undefined),
+              fast.lines!.some((l) => !isAggregated(l) && l.sourceKind === 'daily-usage'),
               `${v.label}: single rows`,
             );
           }
@@ -598,7 +604,7 @@ describe('fast allocation reader against the reference reader', function () {
       assert.ok(reference.result, `${label}: allocated`);
       const fast = await runRules(rulesPath, rulesText, FAST);
       assert.ok(
-        fast.lines!.some((l) => (l.count ?? 1) > 1),
+        fast.lines!.some((l) => isAggregated(l) && l.rows > 1),
         `${label}: the fast reader aggregated rows`,
       );
       assertSameRun(fast, reference, label);
@@ -761,6 +767,104 @@ describe('fast allocation reader against the reference reader', function () {
       const usd = reference.result!.currencies.find((c) => c.currency === 'USD')!;
       assert.equal(usd.amount.valueOf(), '-0');
     });
+
+    it('totals in scientific notation (real exports print those below 0.001 so) aggregate, read exactly', async () => {
+      const at = (text: string, day = '07/01/2026'): string[] => row({ BillingPreTaxTotal: text, UsageDate: day });
+      const rows = [
+        at('1.80'),
+        at('7.10833E-05'),
+        at('0.00E+00'),
+        at('1.5E+01', '07/02/2026'),
+        at('-2.5e-3'),
+        at('9.99999E-04', '07/03/2026'),
+        at("'3.25E-04"),
+        // More than the 15 decimals the exact sums hold (17 and 16): lines of their own, as the reference reads them.
+        at('1.23456E-12'),
+        at('1E-16'),
+        at('-0.00E+00'),
+      ];
+      const folderRules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB);
+      const reference = await sameRuns('scientific notation', folderRules, daily(rows));
+      assert.equal(plain(reference.result!.rules[0].matched), '16.79889608230123466');
+      const fast = await runRules(reference.rulesPath, folderRules, FAST);
+      const singles = fast.lines!.filter((l) => !isAggregated(l));
+      // Those two and the negative zero (lines 9-11) are the only rows read on their own.
+      assert.deepEqual(
+        singles.map((l) => (l as { line: number }).line),
+        [9, 10, 11],
+      );
+    });
+
+    it('a big file of rows in no order is read in one thread; a grouped one goes to workers after its first window', async () => {
+      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const write = (rows: string[][]): string => {
+        const folder = join(dir, `case${cases++}`);
+        mkdirSync(folder);
+        writeFileSync(join(folder, 'usage.csv'), daily(rows));
+        const rulesPath = join(folder, 'month.chargeback.yaml');
+        writeFileSync(rulesPath, rulesText);
+        return rulesPath;
+      };
+      const group = (k: number): string[] =>
+        row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
+      // Every row a class of its own (dense), and 2,000 rows of ten classes (grouped).
+      const dense = write(Array.from({ length: 2000 }, (_, i) => group((i * 7919) % 2000)));
+      const grouped = write(Array.from({ length: 2000 }, (_, i) => group(Math.floor(i / 200))));
+      const before = process.env.FINOPS_CHARGEBACK_WORKERS;
+      delete process.env.FINOPS_CHARGEBACK_WORKERS;
+      (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
+      try {
+        const cores = pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js'));
+        for (const [rulesPath, workers] of [
+          [dense, 0],
+          [grouped, cores > 1 ? 1 : 0],
+        ] as const) {
+          const reference = await runRules(rulesPath, rulesText, REFERENCE);
+          const calls = workerRuns.calls;
+          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, rulesText, FAST));
+          assert.equal(workerRuns.calls, calls + workers, `${rulesPath}: worker runs`);
+          assertSameRun(fast, reference, rulesPath);
+          assert.ok(fast.lines!.every((l) => isAggregated(l)));
+        }
+      } finally {
+        (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
+        if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
+      }
+    });
+
+    it('many classes in rows in no order: more than the WebAssembly lane holds, still aggregated', async () => {
+      const classes = LANE_MAX_GROUPS + 500;
+      const rnd = seededRandom(20261202);
+      const order = Array.from({ length: classes + 3000 }, (_, i) => i % classes);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const rows = order.map((k) =>
+        row({
+          ResourceGroup: `rg-${k % 3 === 0 ? 'data' : 'web'}-${k}`,
+          BillingPreTaxTotal: k % 7 === 0 ? `${k % 10}.5E-04` : `${k % 100}.${k % 89}`,
+          UsageDate: `07/${1 + (k % 28)}/2026`,
+          Tags: k % 5 === 0 ? '' : `{"team":"${k % 2 === 0 ? 'web' : 'data'}","n":"${k % 11}"}`,
+        }),
+      );
+      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const folder = join(dir, `case${cases++}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'usage.csv'), daily(rows));
+      const rulesPath = join(folder, 'month.chargeback.yaml');
+      writeFileSync(rulesPath, rulesText);
+      const reference = await runRules(rulesPath, rulesText, REFERENCE);
+      assert.equal(reference.result!.lineCount, order.length);
+      // In this thread, so that one lane sees every class (worker ranges would each hold fewer).
+      const fast = await withFastPathTesting({ parallelBytes: Number.MAX_SAFE_INTEGER }, () =>
+        runRules(rulesPath, rulesText, FAST),
+      );
+      assertSameRun(fast, reference, 'many classes');
+      // Every class is one aggregated line: none fell back to a line per row, nor the file to the reference reader.
+      assert.equal(fast.lines!.length, classes);
+      assert.ok(fast.lines!.every((l) => isAggregated(l)));
+    });
   });
 
   it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async () => {
@@ -802,7 +906,7 @@ describe('fast allocation reader against the reference reader', function () {
           );
           assert.equal(fast.lines!.length, reference.lines!.length, `${name}: no aggregated line`);
           assert.equal(parallel.lines!.length, reference.lines!.length, `${name}, worker threads: no aggregated line`);
-          assert.ok(fast.lines!.every((l) => l.count === undefined));
+          assert.ok(fast.lines!.every((l) => !isAggregated(l)));
         }
       }
     } finally {

@@ -1,16 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { DecimalSum, ExactSum, type ExactParts } from '../../src/core/billing/exact';
-import { NUM, parsePlainDecimal } from '../../src/core/billing/byteCsv';
+import { ParsedNumber, parsePlainDecimal } from '../../src/core/billing/byteCsv';
 import { Dec } from '../../src/core/money';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /** The exact parts of a plain decimal, as the fast reader makes them (parse, then ExactSum). */
 function partsOf(text: string): ExactParts {
   const bytes = Buffer.from(text);
-  assert.ok(parsePlainDecimal(bytes, 0, bytes.length), text);
+  const num = new ParsedNumber();
+  assert.ok(parsePlainDecimal(bytes, 0, bytes.length, num), text);
   const s = new ExactSum();
-  s.addParsed();
-  assert.equal(NUM.neg, text.startsWith('-'));
+  s.addParsed(num);
+  assert.equal(num.neg, text.startsWith('-'));
   return { hi: s.hi, lo: s.lo };
 }
 

@@ -12,6 +12,7 @@ import { stringSource, fileSource, type TextSource } from '../../src/core/billin
 import { tokenize } from '../../src/core/billing/csv';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { checkSource } from '../../src/core/rating/check';
+import { withFastPathTesting, type FastCheckStats } from '../../src/core/billing/fastPathTesting';
 import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
 import { Dec } from '../../src/core/money';
 import type { Finding } from '../../src/core/findings';
@@ -21,13 +22,7 @@ import { writeBigMonth } from '../support/bigMonth';
 const root = join(__dirname, '..', '..', '..');
 const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2026-07.csv');
 
-type Stats = {
-  fast: boolean;
-  referenceRows?: [number, number];
-  verdictRows?: number;
-  laneGroups?: number;
-  tableGroups?: number;
-};
+type Stats = FastCheckStats;
 
 async function both(
   source: () => TextSource,
@@ -38,7 +33,10 @@ async function both(
   const run = async (reader: 'fast' | 'reference') => {
     const findings: Finding[] = [];
     const stats: Stats = { fast: false };
-    const r = await checkSource(source(), options, (f) => findings.push(f), { reader, stats, sliceBytes, laneGroups });
+    const r = await withFastPathTesting(
+      { laneGroups: laneGroups ?? Infinity, onCheck: (s) => Object.assign(stats, s) },
+      () => checkSource(source(), options, (f) => findings.push(f), { reader, sliceBytes }),
+    );
     return { findings, summary: r.summary, stats };
   };
   const fast = await run('fast');

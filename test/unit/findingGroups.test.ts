@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Decimal from 'decimal.js';
 import { main } from '../../src/cli/main';
 import { Dec } from '../../src/core/money';
+import { REPEATED_DEFECT_MIN_ROWS } from '../../src/core/findingGroups';
 import { DiagnosticCollector } from '../../src/server/billing/diagnostics';
 import { dailyCsv, type Cells } from '../support/billingFixtures';
 import { checkText } from '../support/check';
@@ -115,6 +116,50 @@ describe('repeated defects, grouped', () => {
       ds.filter((d) => d.range.start.line > 0 && !(d.data as { group?: boolean }).group).length,
       50,
       'row diagnostics up to the cap',
+    );
+  });
+
+  it('the editor and the CLI group a defect from the same number of rows of a meter', async () => {
+    // Meters with one row fewer than a repeated defect, exactly as many, and one more, each billed at UnitPrice.
+    const sizes = { 'm-few': REPEATED_DEFECT_MIN_ROWS - 1, 'm-at': REPEATED_DEFECT_MIN_ROWS, 'm-more': 6 };
+    const rows: Cells[] = [];
+    for (const [meter, n] of Object.entries(sizes))
+      for (let i = 0; i < n; i++)
+        rows.push({
+          MeterId: meter,
+          UsageDate: `2026-08-${String(1 + i).padStart(2, '0')}`,
+          Quantity: '2',
+          EffectiveUnitPrice: '0.868',
+          BillingPreTaxTotal: '1.73',
+          PricingPreTaxTotal: '1.73',
+        });
+    const file = join(dir, 'threshold.csv');
+    writeFileSync(file, dailyCsv(rows));
+    const repeated = ['m-at', 'm-more'];
+
+    const collector = new DiagnosticCollector(1000);
+    for (const f of (await checkText(dailyCsv(rows))).findings) collector.add(f);
+    const editorGroups = collector
+      .diagnostics(10)
+      .filter((d) => (d.data as { group?: boolean } | undefined)?.group)
+      .map((d) => /meter (\S+) have/.exec(String(d.message))![1]);
+    assert.deepEqual(editorGroups.sort(), [...repeated].sort());
+
+    const text = (await run(['check', file])).stdout;
+    const grouped = [...text.matchAll(/(\d+) rows of meter (\S+) have eup-mismatch/g)].map((m) => [m[2], Number(m[1])]);
+    assert.deepEqual(grouped, [
+      ['m-at', REPEATED_DEFECT_MIN_ROWS],
+      ['m-more', 6],
+    ]);
+    // The smaller group is printed row by row: every one of its rows, none of it as a group.
+    assert.equal(text.match(/error eup-mismatch: (?!\d+ rows of meter)/g)?.length, REPEATED_DEFECT_MIN_ROWS - 1);
+
+    const json = JSON.parse((await run(['check', file, '--format', 'json'])).stdout) as {
+      files: { groups: { meter: string; rows: number }[] }[];
+    };
+    assert.deepEqual(
+      json.files[0].groups.map((g) => g.meter),
+      repeated,
     );
   });
 });

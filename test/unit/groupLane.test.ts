@@ -10,7 +10,7 @@ import {
   LANE_FIRST,
   LANE_NEW_GROUP,
   LANE_RAGGED,
-  NUM,
+  ParsedNumber,
   fileScanner,
   parsePlainDecimal,
   scanRecords,
@@ -28,15 +28,20 @@ import { seededRandom } from '../fixtures/allocation/lines';
 
 const E15 = 10n ** 15n;
 
-/** The value last parsed into NUM, in units of 10^-15. */
+/** The number `counts` parsed last (this test's own scratch). */
+const num = new ParsedNumber();
+
+/** The value last parsed into num, in units of 10^-15. */
 function parsedFemtos(): bigint {
-  const v = BigInt(NUM.int) * E15 + BigInt(NUM.frac) * 10n ** BigInt(15 - NUM.decimals);
-  return NUM.neg ? -v : v;
+  const v = BigInt(num.int) * E15 + BigInt(num.frac) * 10n ** BigInt(15 - num.decimals);
+  return num.neg ? -v : v;
 }
 
 function counts(r: ByteRecord, c: number): boolean {
   return (
-    r.flags[c] !== 2 && parsePlainDecimal(r.buf, r.start[c], r.end[c]) && !(NUM.neg && NUM.int === 0 && NUM.frac === 0)
+    r.flags[c] !== 2 &&
+    parsePlainDecimal(r.buf, r.start[c], r.end[c], num) &&
+    !(num.neg && num.int === 0 && num.frac === 0)
   );
 }
 

@@ -408,6 +408,30 @@ describe('month close: tie-out', () => {
     );
   });
 
+  it('reports a row dated outside its period in its own month only, when one daily file holds two invoices', async () => {
+    const other = (r: Cells): Cells => ({ ...r, InvoiceNumber: 'G000000009', CustomerId: 'c-9' });
+    const daily = dailyCsv([
+      ...PART_MONTH,
+      ...PART_MONTH.slice(0, 2).map(other),
+      { ...other(PART_MONTH[2]), UsageDate: '9/2/2026' },
+    ]);
+    const recon = reconCsv([
+      pecLine('1.56'),
+      plainLine(),
+      ...[pecLine('1.56'), plainLine()].map((l) => ({ ...l, InvoiceNumber: 'G000000009', CustomerId: 'c-9' })),
+    ]);
+    const months = await tieOutText(daily, recon);
+    assert.deepEqual(
+      months.map((m) => [m.invoiceNumber, m.findings.filter((f) => f.code === 'usage-outside-period').length]),
+      [
+        ['G000000001', 0],
+        ['G000000009', 1],
+      ],
+    );
+    const outside = months[1].findings.find((f) => f.code === 'usage-outside-period')!;
+    assert.deepEqual([outside.line + 1, outside.actual], [7, '2026-09-02']);
+  });
+
   it('says an unbilled daily file is a draft estimate', async () => {
     const [m] = await tieOutText(dailyCsv(PART_MONTH.map((r) => ({ ...r, InvoiceNumber: '' }))), undefined);
     assert.equal(m.draft, true);

@@ -37,6 +37,8 @@ describe('rules editor webview protocol', () => {
           balanced: true,
           targets: { web: '1.00' },
           unallocated: '0.00',
+          chart: { web: '1.00' },
+          budgets: { web: { budget: '10.00', actual: '1.00', used: '10.00 %' } },
           rules: {},
           percents: {},
           errors: [],
@@ -68,6 +70,23 @@ describe('rules editor webview protocol', () => {
       { type: 'revealRules', range: { start: { line: 1 }, end: { line: 1, character: 5 } } },
       { type: 'revealLine', file: '/data/usage.csv', line: 0 },
       { type: 'snapshotReply', id: 1, snapshot: { status: 'ready' } },
+      {
+        type: 'snapshotReply',
+        id: 1,
+        snapshot: {
+          status: 'ready',
+          tab: 'targets',
+          total: '1.00',
+          balanced: true,
+          targets: {},
+          unallocated: '0.00',
+          chart: {},
+          budgets: { web: { actual: 1 } },
+          rules: {},
+          percents: {},
+          errors: [],
+        },
+      },
     ];
     for (const m of bad) assert.equal(parseFromWebview(m), undefined, JSON.stringify(m));
   });

@@ -207,11 +207,14 @@ export function targetBudgets(model: RulesFile, result: AllocationResult, daily?
   return out;
 }
 
-/** Warnings on the `budget:` of targets whose cost or forecast reached their threshold. */
+/**
+ * Warnings on the `budget:` of targets whose cost or forecast reached their threshold: from the run's budgets
+ * (forecast from the per-day series, as the code lens and `chargeback allocate` show it) when it has them.
+ */
 export function budgetProblems(model: RulesFile, result: AllocationResult): Problem[] {
   const problems: Problem[] = [];
   const c = result.currency ? `${result.currency} ` : '';
-  for (const b of targetBudgets(model, result)) {
+  for (const b of result.budgets ?? targetBudgets(model, result)) {
     const decl = model.targets.find((t) => t.id === b.target)!;
     const per =
       b.per === 'month'

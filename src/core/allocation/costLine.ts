@@ -80,15 +80,32 @@ export interface CostLine {
   /** ServiceCategory and ChargeFrequency of a FOCUS source row, passed through. */
   serviceCategory?: string;
   chargeFrequency?: string;
-  /**
-   * Set on an aggregated line (the fast reader's): it stands for `count` rows of one file that agree on every field
-   * the run looks at; `billed` is their exact sum, `line` and `date` are the first row's line and the earliest day,
-   * `lines` the first few rows' lines (in file order), `dateMax` the latest day. Match fields nobody looks at in
-   * that run are empty. Absent: one row.
-   */
-  count?: number;
-  lines?: number[];
-  dateMax?: string;
-  /** On an aggregated line: `billed` as exact integer parts, which the engine's sums add without decimal.js. */
-  billedParts?: ExactParts;
+}
+
+/**
+ * Several rows of one daily usage file read as one line (the fast reader's, for a run that only allocates and
+ * harvests the fields its rules read): the rows agree on every field in `agreeOn`, and the engine and the harvest
+ * take it for `rows` rows. `line` holds those fields as the first row has them, with `billed` the rows' exact sum,
+ * `line.line` and `line.date` the first row's line and the earliest day; every other match field is empty, since no
+ * row's value would be true of the others. The engine and the harvest accept it explicitly (see isAggregated).
+ */
+export interface AggregatedLine {
+  readonly kind: 'aggregated';
+  readonly line: CostLine;
+  readonly rows: number;
+  /** Lines of the first few rows, in file order (for the lineage samples). */
+  readonly lines: readonly number[];
+  /** The latest usage day of the rows (the earliest is `line.date`). */
+  readonly dateMax?: string;
+  /** `line.billed` as exact integer parts, which the engine's sums add without decimal.js. */
+  readonly billedParts: ExactParts;
+  /** The fields the rows agree on (CostLine keys, and `tags` for the whole tag set). */
+  readonly agreeOn: readonly string[];
+}
+
+/** What the readers hand out: a line per row, or (the fast reader, when asked) an aggregated line. */
+export type ReadLine = CostLine | AggregatedLine;
+
+export function isAggregated(line: ReadLine): line is AggregatedLine {
+  return (line as Partial<AggregatedLine>).kind === 'aggregated';
 }

@@ -22,16 +22,20 @@ import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutPoints, parallelism, runInWorkers } from '../parallel/pool';
+import { cutPoints, parallelism, runInWorkers, workersForced } from '../parallel/pool';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import {
+  DATE_INVALID,
+  GROUP_NOT_LOOKED_UP,
   GroupLane,
   LANE_DATE,
   LANE_FIRST,
   LANE_RAGGED,
-  NUM,
+  NO_GROUP,
+  ParsedNumber,
   cellText,
+  parseNumberBytes,
   parsePlainDecimal,
-  recordValues,
   scanRecords,
   type ByteInput,
   type ByteRecord,
@@ -40,7 +44,7 @@ import { ByteKeyTable, ExactSum } from '../billing/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';
-import type { CostLine, CostSourceKind } from './costLine';
+import { isAggregated, type AggregatedLine, type CostLine, type CostSourceKind, type ReadLine } from './costLine';
 import type { AmountKind } from './model';
 import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
@@ -81,7 +85,7 @@ export interface ReadCostLinesOptions {
    */
   detail?: boolean;
   /**
-   * Lets the reader hand out aggregated lines (CostLine.count): rows of a daily usage file that agree on these
+   * Lets the reader hand out aggregated lines (AggregatedLine): rows of a daily usage file that agree on these
    * fields (and on what the engine itself reads: currency, meter category, PEC, commitment ids, invoice) become one
    * line with their exact sum. For runs that only allocate and harvest those fields; never with `detail`.
    */
@@ -90,8 +94,6 @@ export interface ReadCostLinesOptions {
   aggregateRetail?: boolean;
   /** Which reader: 'fast' (default) aggregates from bytes where it can; 'reference' reads every row as a line. */
   reader?: 'fast' | 'reference';
-  /** Files at least this big are read by worker threads, cut into ranges (default 48 MiB; tests set it low). */
-  parallelBytes?: number;
 }
 
 type ReaderEvent =
@@ -167,12 +169,19 @@ export async function billingFileKind(source: TextSource): Promise<FileKind | un
   return kind;
 }
 
-/** Reads cost lines from billing files (any order; daily usage is read first, reconciliation last). */
+/**
+ * Reads cost lines from billing files (any order; daily usage is read first, reconciliation last), a line per row:
+ * aggregated lines are for readCostLineBatches.
+ */
 export async function* readCostLines(
   sources: readonly TextSource[],
-  options: ReadCostLinesOptions = {},
+  options: Omit<ReadCostLinesOptions, 'aggregateBy' | 'aggregateRetail'> = {},
 ): AsyncGenerator<CostLine> {
-  for await (const batch of readCostLineBatches(sources, options)) yield* batch;
+  for await (const batch of readCostLineBatches(sources, options))
+    for (const line of batch) {
+      if (isAggregated(line)) throw new Error('readCostLines hands out no aggregated line');
+      yield line;
+    }
 }
 
 /**
@@ -182,7 +191,7 @@ export async function* readCostLines(
 export async function* readCostLineBatches(
   sources: readonly TextSource[],
   options: ReadCostLinesOptions = {},
-): AsyncGenerator<CostLine[]> {
+): AsyncGenerator<ReadLine[]> {
   const kinds = new Map<TextSource, FileKind | undefined>();
   for (const s of sources) kinds.set(s, await billingFileKind(s));
   const order: FileKind[] = ['daily-usage', 'focus', 'reconciliation'];
@@ -250,7 +259,7 @@ async function* readFile(
   kind: CostSourceKind,
   dailyInvoices: Set<string>,
   options: ReadCostLinesOptions,
-): AsyncGenerator<CostLine[]> {
+): AsyncGenerator<ReadLine[]> {
   const file = source.name;
   const issue = (i: Omit<CostLineIssue, 'file'>): void => options.onIssue?.({ ...i, file });
   let mapper: RowMapper | undefined;
@@ -276,7 +285,10 @@ async function* readFile(
         break;
       }
       for (const i of part.value.issues) options.onIssue?.(i);
-      for (const line of part.value.lines) if (line.invoice) dailyInvoices.add(line.invoice);
+      for (const read of part.value.lines) {
+        const line = isAggregated(read) ? read.line : read;
+        if (line.invoice) dailyInvoices.add(line.invoice);
+      }
       yield part.value.lines;
     }
   }
@@ -804,8 +816,16 @@ const ENGINE_FIELDS = [
   'benefitType',
   'invoice',
 ];
+/** The fields the rows of an aggregated line agree on: those asked for, and what the engine itself reads. */
+function aggregatedFields(aggregateBy: readonly string[]): string[] {
+  // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
+  const fields = new Set([...aggregateBy, ...ENGINE_FIELDS, 'tags']);
+  if (fields.has('customer')) fields.add('customerId');
+  return [...fields];
+}
+
 /** Classes (distinct field combinations) and unaggregated lines one file may hold before the reader gives up. */
-const MAX_CLASSES = 50_000;
+const MAX_CLASSES = 200_000;
 const MAX_SINGLE_LINES = 20_000;
 /** Lines kept per aggregated line for lineage samples (the engine keeps 5 per rule by default). */
 const REFS_PER_CLASS = 8;
@@ -822,6 +842,15 @@ interface LineClass {
   sum: ExactSum;
   refs: number[];
   dateMax?: string;
+}
+
+/**
+ * After the first `bytes` of a range (`records` read, `classes` found, at offset `at`, a record start): where the
+ * range is to end now (the rest then goes to workers), or its end as it was.
+ */
+interface RangeProbe {
+  bytes: number;
+  decide: (records: number, classes: number, at: number) => number;
 }
 
 /** One byte range of a daily usage file to aggregate (in a worker, or in-thread for the whole file). */
@@ -887,6 +916,7 @@ export async function aggregateDailyRange(
   source: TextSource = fileSource(task.path),
   input: ByteInput = { path: task.path },
   inThread = false,
+  probe?: RangeProbe,
 ): Promise<AggregatePart> {
   const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
   const options = task.options;
@@ -904,19 +934,19 @@ export async function aggregateDailyRange(
     issues.push({ ...i, file: task.file });
   });
   if (mapper.missingColumns().length > 0 || mapper.ambiguousColumns().needed.length > 0) return failed;
-  // Tags are always keyed: a row whose Tags are not JSON gets a warning of its own, which keying guarantees.
-  const fields = new Set([...options.aggregateBy!, ...ENGINE_FIELDS, 'tags']);
-  if (fields.has('customer')) fields.add('customerId');
+  const fields = new Set(aggregatedFields(options.aggregateBy!));
   // On an aggregated line, a field the run does not read would be its first row's, true of no other row: it is
   // left empty (which also keeps what a worker sends small).
   const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter((f) => !fields.has(f));
   // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
   // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
   const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
+  /** The number last parsed: this file's own, reused for every cell. */
+  const num = new ParsedNumber();
   const readableOrEmpty = (r: ByteRecord): boolean => {
     for (const c of coveredColumns) {
       if (c < 0 || r.start[c] === r.end[c]) continue;
-      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c])) return false;
+      if (r.flags[c] === 2 || !parsePlainDecimal(r.buf, r.start[c], r.end[c], num)) return false;
     }
     return true;
   };
@@ -929,6 +959,7 @@ export async function aggregateDailyRange(
   const table = new ByteKeyTable<LineClass>(keyColumns);
   const pending: (LineClass | CostLine)[] = [];
   let singles = 0;
+  let classCount = 0;
   const dates = new Map<string | number, string | null>();
   const dateOf = (r: ByteRecord): string | null | undefined => {
     if (dateColumn < 0 || r.start[dateColumn] === r.end[dateColumn]) return undefined;
@@ -979,30 +1010,55 @@ export async function aggregateDailyRange(
         })
       : null;
   const classes: LineClass[] = [];
+  // Past the lane's capacity, new classes are kept in the byte-keyed table: their rows come to this code one by one
+  // (slower, but still aggregated; the keys the lane holds stay there).
+  let laneFull = false;
+  const classOf = (r: ByteRecord, group: number): LineClass | undefined => {
+    if (!lane) return table.get(r);
+    if (group >= 0) return classes[group];
+    if (group === GROUP_NOT_LOOKED_UP) {
+      const g = lane.find();
+      if (g >= 0) return classes[g];
+    }
+    return laneFull ? table.get(r) : undefined;
+  };
+  // Only the cells the mapper reads for this run are decoded (the others stay empty), each as a string of its own:
+  // a class's line then holds no piece of its first row's text.
+  const readColumns = [
+    ...new Set(
+      [...fields, 'billed', 'date', 'unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0),
+    ),
+  ];
+  const cellsOf = (r: ByteRecord, index: number, line: number): CsvRecord => {
+    const cells: string[] = new Array<string>(r.cells).fill('');
+    for (const c of readColumns) if (c < r.cells) cells[c] = cellText(r, c);
+    return { index, cells, pos: [line, 0, line, 0] };
+  };
   const dateNumbers = new Map<number, string>();
-  /** One row, the way every row went before the lane: `group` is the lane's (-1 none, -2 not looked up), or -3. */
+  /** One row, the way every row went before the lane: `group` is the lane's (NO_GROUP, GROUP_NOT_LOOKED_UP or one). */
   const row = (r: ByteRecord, index: number, lineNo: number, group: number, dateEvent: boolean): boolean | void => {
     const date = dateOf(r);
     if (dateEvent && lane) {
       const n =
         date === null || date === undefined || !ISO_DAY.test(date)
-          ? -1
+          ? DATE_INVALID
           : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
       if (n > 0) dateNumbers.set(n, date!);
       lane.addDate(r, n);
     }
-    // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not.
+    // A negative zero stays a line of its own: decimals keep its sign in sums of zeros, integers do not. Amounts in
+    // scientific notation (real exports print totals below 0.001 so: `7.10833E-05`) are read exactly too.
     const billedOk =
       r.flags[billedColumn] !== 2 &&
-      parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]) &&
-      !(NUM.neg && NUM.int === 0 && NUM.frac === 0);
+      parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn], num) &&
+      !(num.neg && num.int === 0 && num.frac === 0);
     if (billedOk && date !== null) {
-      const cls = !lane ? table.get(r) : classes[group >= 0 ? group : group === -1 ? -1 : lane.find()];
+      const cls = classOf(r, group);
       if (cls && (!cls.covered || readableOrEmpty(r))) {
-        // readableOrEmpty reads other cells into NUM: the billed amount again, for covered rows only.
-        if (cls.covered) parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+        // readableOrEmpty reads other cells into num: the billed amount again, for covered rows only.
+        if (cls.covered) parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn], num);
         cls.count++;
-        cls.sum.addParsed();
+        cls.sum.addParsed(num);
         if (cls.refs.length < REFS_PER_CLASS) cls.refs.push(lineNo);
         if (date !== undefined) {
           if (cls.line.date === undefined || date < cls.line.date) cls.line.date = date;
@@ -1012,7 +1068,7 @@ export async function aggregateDailyRange(
       }
     }
     const before = issued;
-    const line = mapper.map(recordValues(r, index, lineNo - 1));
+    const line = mapper.map(cellsOf(r, index, lineNo - 1));
     if (!line) return;
     // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
     const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
@@ -1028,24 +1084,29 @@ export async function aggregateDailyRange(
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
     }
-    parsePlainDecimal(r.buf, r.start[billedColumn], r.end[billedColumn]);
+    parseNumberBytes(r.buf, r.start[billedColumn], r.end[billedColumn], num);
     const sum = new ExactSum();
-    sum.addParsed();
+    sum.addParsed(num);
     for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
     const cls: LineClass = { line, count: 1, sum, refs: [lineNo], dateMax: date, covered };
-    if (lane) {
-      if (lane.insert(covered) !== classes.length) return (overflow = true) && false;
-    } else table.set(r, cls);
-    classes.push(cls);
+    if (lane && !laneFull) {
+      const id = lane.insert(covered);
+      if (id === NO_GROUP) laneFull = true;
+      else if (id !== classes.length) return (overflow = true) && false;
+      else classes.push(cls);
+    }
+    if (!lane || laneFull) table.set(r, cls);
     pending.push(cls);
-    if (classes.length > MAX_CLASSES) return (overflow = true) && false;
+    if (++classCount > MAX_CLASSES) return (overflow = true) && false;
   };
 
   let from = task.from;
+  let end = task.to;
+  let probing = probe !== undefined;
   const scratch: { buf?: Buffer } = {};
   try {
-    for (; from < task.to;) {
-      const to = Math.min(task.to, from + (16 << 20));
+    for (; from < end;) {
+      const to = Math.min(end, from + (probing ? probe!.bytes : 16 << 20));
       const res = lane
         ? lane.scan(
             (input as { path: string }).path,
@@ -1064,7 +1125,7 @@ export async function aggregateDailyRange(
               for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
               const index = recordBase + r.index;
               if (index === 0 && task.from === 0) return;
-              return row(r, index, lineBase + r.line + 1, -3, false);
+              return row(r, index, lineBase + r.line + 1, GROUP_NOT_LOOKED_UP, false);
             },
             { from, to, scratch },
           );
@@ -1073,6 +1134,10 @@ export async function aggregateDailyRange(
       lineBase += res.lines;
       if (res.endOffset <= from) break;
       from = res.endOffset;
+      if (probing) {
+        probing = false;
+        if (from < end) end = Math.max(from, Math.min(end, probe!.decide(recordBase, classCount, from)));
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
     // What the lane summed joins what this code summed: counts and sums add, the first lines and dates combine.
@@ -1124,6 +1189,13 @@ function bytesOf(path: string): (offset: number, length: number) => Uint8Array {
 
 /** Files at least this big are cut into ranges read by worker threads (when there is more than one core). */
 const PARALLEL_BYTES = 48 << 20;
+/**
+ * The first window of a big file, read in this thread before any worker starts: when it has more than one class
+ * per DENSE_CLASSES rows, the file is read in this thread alone. Grouped months show a class per 25-30 rows there,
+ * shuffled ones with thousands of groups one per one or two rows.
+ */
+const PROBE_BYTES = 16 << 20;
+const DENSE_CLASSES = 4;
 
 /**
  * Thrown by the fast reader when a range read by a worker turns out irregular after lines of an earlier range were
@@ -1136,23 +1208,35 @@ export class FastReadAbandoned extends Error {
 }
 
 /** The lines and issues of one range, lines numbered in the file (a class's line is its first row). */
-function linesOfPart(part: AggregatePart, lineOffset: number): { lines: CostLine[]; issues: CostLineIssue[] } {
+function linesOfPart(
+  part: AggregatePart,
+  lineOffset: number,
+  agreeOn: readonly string[],
+): { lines: ReadLine[]; issues: CostLineIssue[] } {
   const issues = part.issues.map((i) => (i.line > 0 && lineOffset > 0 ? { ...i, line: i.line + lineOffset } : i));
-  const lines: CostLine[] = [];
+  const lines: ReadLine[] = [];
   const decimals = new Map<string, Decimal>();
   for (const e of part.entries) {
     const line = fromWire(e.line, decimals);
     line.line += lineOffset;
-    lines.push(line);
-    if (!('count' in e)) continue;
+    if (!('count' in e)) {
+      lines.push(line);
+      continue;
+    }
     const sum = new ExactSum();
     sum.addExact(e.hi, e.lo);
     if (!sum.safe()) throw new Error('billed sum out of exact range');
     line.billed = sum.toDecimal();
-    line.billedParts = { hi: sum.hi, lo: sum.lo };
-    line.count = e.count;
-    line.lines = lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs;
-    line.dateMax = e.dateMax;
+    const aggregated: AggregatedLine = {
+      kind: 'aggregated',
+      line,
+      rows: e.count,
+      lines: lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs,
+      dateMax: e.dateMax,
+      billedParts: { hi: sum.hi, lo: sum.lo },
+      agreeOn,
+    };
+    lines.push(aggregated);
   }
   return { lines, issues };
 }
@@ -1172,7 +1256,8 @@ async function* readDailyAggregated(
   input: ByteInput,
   file: string,
   options: ReadCostLinesOptions,
-): AsyncGenerator<{ lines: CostLine[]; issues: CostLineIssue[] }, boolean> {
+): AsyncGenerator<{ lines: ReadLine[]; issues: CostLineIssue[] }, boolean> {
+  const agreeOn = aggregatedFields(options.aggregateBy!);
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
   const taskOptions = {
     dateOrder: options.dateOrder,
@@ -1189,40 +1274,64 @@ async function* readDailyAggregated(
     options: taskOptions,
   });
   const workers = parallelism(WORKER_SCRIPT);
-  if ('path' in input && workers > 1 && total >= (options.parallelBytes ?? PARALLEL_BYTES)) {
-    const cuts = cutPoints(bytesOf(input.path), total, workers);
-    if (cuts.length > 2) {
-      const tasks = cuts.slice(0, -1).map((from, k) => task(from, cuts[k + 1]));
-      const stop = new AbortController();
-      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  if ('path' in input && workers > 1 && total >= (fastPathTesting.parallelBytes ?? PARALLEL_BYTES)) {
+    const path = input.path;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let cuts: number[] = [];
+    let others: Promise<{ answers: AggregatePart[] } | { error: unknown }> | undefined;
+    /** Ranges [cuts[1], cuts[2]), ... go to workers; this thread reads up to cuts[1]. */
+    const startWorkers = (from: number): number => {
+      const bytes = bytesOf(path);
+      cuts = cutPoints((at, length) => bytes(from + at, length), total - from, workers).map((c) => c + from);
+      if (cuts.length <= 2) return total;
+      const tasks = cuts.slice(1, -1).map((at, k) => task(at, cuts[k + 2]));
       // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
-      const others = runInWorkers<AggregateTask, AggregatePart>(WORKER_SCRIPT, tasks.slice(1), signal).then(
+      others = runInWorkers<AggregateTask, AggregatePart>(WORKER_SCRIPT, tasks, signal).then(
         (answers) => ({ answers }),
         (error: unknown) => ({ error }),
       );
-      const own = await aggregateDailyRange(tasks[0], source, input, true);
-      // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
-      if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
-        yield linesOfPart(own, 0);
-        const settled = await others;
-        if (options.signal?.aborted) return true;
-        if ('error' in settled) throw settled.error;
-        let lineOffset = own.lines;
-        for (const [k, part] of settled.answers.entries()) {
-          if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
-          yield linesOfPart(part, lineOffset);
-          lineOffset += part.lines;
-        }
-        return true;
-      }
-      stop.abort();
-      await others;
-      if (options.signal?.aborted) return true;
+      return cuts[1];
+    };
+    let own: AggregatePart;
+    if (workersForced()) {
+      startWorkers(0);
+      own = await aggregateDailyRange(task(0, others ? cuts[1] : total), source, input, true);
+    } else {
+      // Ranges cost what their classes cost, and rows in no order bring most classes into every range (each range's
+      // lines are separate lines): such a file is read in this thread alone, which the first window tells.
+      const probe: RangeProbe = {
+        bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(total / (2 * workers)))),
+        decide: (records, classes, at) => (classes * DENSE_CLASSES > records ? total : startWorkers(at)),
+      };
+      own = await aggregateDailyRange(task(0, total), source, input, true, probe);
     }
+    if (!others) {
+      if (!own.ok || options.signal?.aborted) return options.signal?.aborted === true;
+      yield linesOfPart(own, 0, agreeOn);
+      return true;
+    }
+    // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
+    if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
+      yield linesOfPart(own, 0, agreeOn);
+      const settled = await others;
+      if (options.signal?.aborted) return true;
+      if ('error' in settled) throw settled.error;
+      let lineOffset = own.lines;
+      for (const [k, part] of settled.answers.entries()) {
+        if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
+        yield linesOfPart(part, lineOffset, agreeOn);
+        lineOffset += part.lines;
+      }
+      return true;
+    }
+    stop.abort();
+    await others;
+    if (options.signal?.aborted) return true;
   }
   if (options.signal?.aborted) return true;
   const whole = await aggregateDailyRange(task(0, total), source, input, true);
   if (!whole.ok) return false;
-  yield linesOfPart(whole, 0);
+  yield linesOfPart(whole, 0, agreeOn);
   return true;
 }

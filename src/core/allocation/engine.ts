@@ -11,7 +11,7 @@
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, roundCents } from '../money';
 import { DecimalSum, type ExactParts } from '../billing/exact';
-import type { CostLine } from './costLine';
+import { isAggregated, type AggregatedLine, type CostLine, type ReadLine } from './costLine';
 import {
   compileRules,
   isUnusedCommitment,
@@ -65,7 +65,7 @@ export interface AllocateOptions {
 /** Allocates lines from an array, a generator or an async stream (for example a billing-file reader). */
 export async function allocate(
   rules: RulesFile,
-  lines: Iterable<CostLine> | AsyncIterable<CostLine>,
+  lines: Iterable<ReadLine> | AsyncIterable<ReadLine>,
   options: AllocateOptions = {},
 ): Promise<AllocationResult> {
   const allocator = new Allocator(rules, options);
@@ -76,7 +76,7 @@ export async function allocate(
 /** The same for lines already in memory, without a promise. */
 export function allocateSync(
   rules: RulesFile,
-  lines: Iterable<CostLine>,
+  lines: Iterable<ReadLine>,
   options: AllocateOptions = {},
 ): AllocationResult {
   const allocator = new Allocator(rules, options);
@@ -202,18 +202,21 @@ export class Allocator {
     this.ruleStats = this.rules.rules.map(() => ({ lines: 0, matched: ZERO, sample: [], matchedAnyLine: false }));
   }
 
-  add(line: CostLine): void {
-    this.options.harvest?.add(line);
-    const n = line.count ?? 1;
+  /** A line per row, or an aggregated line (the fast reader's), which counts as its rows. */
+  add(read: ReadLine): void {
+    this.options.harvest?.add(read);
+    const aggregated = isAggregated(read) ? read : undefined;
+    const line = aggregated ? aggregated.line : (read as CostLine);
+    const n = aggregated ? aggregated.rows : 1;
     const { amount, fallback } = lineAmount(this.rules.amount, line);
     // The fast reader's integer parts are in range by construction; anything else is checked before it is summed.
-    if (!line.billedParts && amountOutOfRange(amount)) {
+    if (!aggregated && amountOutOfRange(amount)) {
       this.outOfRange.lines += n;
       this.outOfRange.first ??= { ref: { file: line.file, line: line.line }, value: amount.toString() };
       return;
     }
     // The fast reader's lines bring their amount as exact integers: the hot sums add those.
-    const parts = amount === line.billed ? line.billedParts : undefined;
+    const parts = aggregated && amount === line.billed ? aggregated.billedParts : undefined;
     const currency = lineCurrency(line);
     const seen = this.currencies.get(currency);
     if (seen) {
@@ -233,7 +236,7 @@ export class Allocator {
     }
     const date = line.date;
     if (date) {
-      const last = line.dateMax ?? date;
+      const last = aggregated?.dateMax ?? date;
       if (this.minDate === undefined || date < this.minDate) this.minDate = date;
       if (this.maxDate === undefined || last > this.maxDate) this.maxDate = last;
     }
@@ -259,7 +262,7 @@ export class Allocator {
     const route = routeLine(this.rules, line);
     const purchase = this.rules.amortize ? purchaseKey(line) : undefined;
     // An amortized purchase is not "unmatched" money even when no rule matches it: it follows its usage.
-    this.recordRoute(route, line, ref, purchase === undefined);
+    this.recordRoute(route, line, aggregated, ref, purchase === undefined);
     if (purchase !== undefined) {
       const c = this.commitment(purchase);
       c.purchase = c.purchase.plus(amount);
@@ -305,18 +308,24 @@ export class Allocator {
   }
 
   /** Counts lines per rule (money is summed once, in the ledger, and read back from there at the end). */
-  private recordRoute(route: LineRoute, line: CostLine, ref: LineRef, countUnmatched: boolean): void {
-    const n = line.count ?? 1;
+  private recordRoute(
+    route: LineRoute,
+    line: CostLine,
+    aggregated: AggregatedLine | undefined,
+    ref: LineRef,
+    countUnmatched: boolean,
+  ): void {
+    const n = aggregated ? aggregated.rows : 1;
     if (route.rule < 0) {
       if (countUnmatched) {
         this.unmatched.lines += n;
-        this.addToSample(this.unmatched.sample, line, ref);
+        this.addToSample(this.unmatched.sample, aggregated, ref);
       }
     } else {
       const s = this.ruleStats[route.rule];
       s.lines += n;
       s.matchedAnyLine = true;
-      this.addToSample(s.sample, line, ref);
+      this.addToSample(s.sample, aggregated, ref);
       if (route.destination.kind === 'tagMiss') {
         const key = `${route.rule}|${route.destination.hasTag ? 1 : 0}|${route.destination.value}`;
         const m = this.tagMisses.get(key);
@@ -350,10 +359,10 @@ export class Allocator {
    * Keeps a sample of the first lines in input order. Lines come in order, except that an aggregated line brings
    * several rows at once (its first rows' lines), which may come before rows of lines already in the sample.
    */
-  private addToSample(sample: LineRef[], line: CostLine, ref: LineRef): void {
+  private addToSample(sample: LineRef[], aggregated: AggregatedLine | undefined, ref: LineRef): void {
     const order = (r: LineRef): number => this.fileOrder.get(r.file) ?? 0;
     const compare = (a: LineRef, b: LineRef): number => order(a) - order(b) || a.line - b.line;
-    if (!line.lines) {
+    if (!aggregated) {
       // In order (the usual case): append while there is room. Behind an aggregated line's later rows: merge.
       const last = sample[sample.length - 1];
       if (!last || compare(last, ref) < 0) {
@@ -364,9 +373,12 @@ export class Allocator {
     } else {
       // A full sample that ends before the aggregated line's first row keeps its lines (the usual case).
       const last = sample[sample.length - 1];
-      if (sample.length >= this.sampleSize && compare(last, { file: line.file, line: Math.min(...line.lines) }) < 0)
+      if (
+        sample.length >= this.sampleSize &&
+        compare(last, { file: ref.file, line: Math.min(...aggregated.lines) }) < 0
+      )
         return;
-      for (const l of line.lines) sample.push({ file: line.file, line: l });
+      for (const l of aggregated.lines) sample.push({ file: ref.file, line: l });
     }
     sample.sort(compare);
     if (sample.length > this.sampleSize) sample.length = this.sampleSize;

@@ -7,7 +7,7 @@
 import type Decimal from 'decimal.js';
 import { DecimalSum, type ExactParts } from '../billing/exact';
 import { ZERO } from '../money';
-import type { CostLine } from './costLine';
+import { isAggregated, type CostLine, type ReadLine } from './costLine';
 import type { MatchField } from './model';
 import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
@@ -69,7 +69,7 @@ export class DataHarvester {
 
   /**
    * `only` restricts the harvest to some fields (and to tags when `tags` is true): a run that only checks its rules
-   * against the data needs the fields its rules match on, and can then read aggregated lines (see CostLine.count).
+   * against the data needs the fields its rules match on, and can then read aggregated lines (see AggregatedLine).
    */
   constructor(only?: { fields: readonly MatchField[]; tags: boolean }) {
     for (const f of MATCH_FIELD_KEYS) {
@@ -81,11 +81,13 @@ export class DataHarvester {
 
   private readonly withTags: boolean;
 
-  add(line: CostLine): void {
-    const n = line.count ?? 1;
+  add(read: ReadLine): void {
+    const aggregated = isAggregated(read) ? read : undefined;
+    const line = aggregated ? aggregated.line : (read as CostLine);
+    const n = aggregated ? aggregated.rows : 1;
     this.lines += n;
     const amount = line.billed ?? ZERO;
-    const parts = line.billedParts;
+    const parts = aggregated?.billedParts;
     for (const [field, counter] of this.fields) {
       const v = (line[field] as string | undefined) ?? '';
       if (v !== '') counter.add(v, amount, n, parts);
@@ -140,7 +142,7 @@ export class DataHarvester {
 }
 
 /** Harvests an in-memory or streamed set of lines in one call. */
-export async function harvestLines(lines: Iterable<CostLine> | AsyncIterable<CostLine>): Promise<DataHarvest> {
+export async function harvestLines(lines: Iterable<ReadLine> | AsyncIterable<ReadLine>): Promise<DataHarvest> {
   const h = new DataHarvester();
   for await (const line of lines) h.add(line);
   return h.result();

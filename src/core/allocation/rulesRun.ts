@@ -13,7 +13,7 @@ import { parseRules } from './parseRules';
 import type { Problem } from './problems';
 import { resolveDataFiles, uniqueFiles, type DataPatternMatch } from './dataFiles';
 import { FastReadAbandoned, readCostLineBatches, readCostLines, type CostLineIssue } from './costLines';
-import type { CostLine } from './costLine';
+import type { CostLine, ReadLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
 import { Allocator } from './engine';
 import { targetBudgets } from './budgets';
@@ -33,7 +33,7 @@ export interface RulesRunOptions {
    * Lines of an earlier run over the very same files (same paths and modification times), and that run's harvest:
    * the harvest is the data's, not the rules', so a rules edit need not harvest the same lines again.
    */
-  cachedLines?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
+  cachedLines?: { key: string; lines: ReadLine[]; harvest?: DataHarvest };
   /**
    * 'all' (default): harvest every field (completion needs them). 'rules': only the fields the rules match on, which
    * is all that checking the rules against the data needs, and lets rows that agree on those fields be read as one
@@ -42,8 +42,6 @@ export interface RulesRunOptions {
   harvest?: 'all' | 'rules';
   /** Which reader (tests compare them): see ReadCostLinesOptions.reader. */
   reader?: 'fast' | 'reference';
-  /** See ReadCostLinesOptions.parallelBytes. */
-  parallelBytes?: number;
   /** Folders nothing may be read outside of (an untrusted workspace's folders): see DataReach.confineTo. */
   confineTo?: readonly string[];
 }
@@ -80,8 +78,8 @@ export interface RulesRun {
   result?: AllocationResult;
   /** Data-dependent problems with ranges in the rules file. */
   dataProblems: Problem[];
-  /** The lines, when they were few enough to keep (see keepLines). */
-  lines?: CostLine[];
+  /** The lines (aggregated ones among them, with harvest 'rules'), when they were few enough to keep (see keepLines). */
+  lines?: ReadLine[];
   cancelled: boolean;
 }
 
@@ -122,10 +120,10 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
   const aggregateBy =
     options.harvest === 'rules' ? [...used.fields, ...(used.tags ? ['tags'] : [])] : [...MATCH_FIELD_KEYS, 'tags'];
   const keepLimit = options.keepLines ?? 0;
-  let kept: CostLine[] | undefined = keepLimit > 0 ? [] : undefined;
+  let kept: ReadLine[] | undefined = keepLimit > 0 ? [] : undefined;
 
   // Lines come in batches (a promise per batch, not per line); the editor keeps them while there is room.
-  let batches: Iterable<CostLine[]> | AsyncIterable<CostLine[]>;
+  let batches: Iterable<ReadLine[]> | AsyncIterable<ReadLine[]>;
   let fromCache = false;
   const cacheKey = `${model.amount}|${options.harvest ?? 'all'}|${options.reader ?? 'fast'}|${dataKey}`;
   if (options.cachedLines && options.cachedLines.key === cacheKey) {
@@ -142,7 +140,6 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
         onIssue: (i) => issues.push(i),
         aggregateBy,
         reader: options.reader,
-        parallelBytes: options.parallelBytes,
         aggregateRetail: model.amount === 'retail' || model.commitments?.amortize?.value === true,
       },
     );

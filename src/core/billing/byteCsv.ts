@@ -12,7 +12,46 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CsvTokenizer, MAX_CELL_CHARS, type CsvRecord } from './csv';
+import {
+  CELL_ESCAPED,
+  CELL_PLAIN,
+  CELL_QUOTED,
+  CONF_COUNT,
+  CONF_I32,
+  GROUPS_END,
+  GROUPS_IRREGULAR,
+  GROUPS_LIMIT,
+  GROUPS_NEED_MORE,
+  GROUP_BYTES,
+  GROUP_COUNT,
+  GROUP_I32,
+  GROUP_I64,
+  GROUP_CHECKED,
+  NO_COLUMN,
+  NO_GROUP,
+  REGIONS,
+  RESULT_I32,
+  SCAN_NEED_MORE,
+  SCAN_TEXT_AFTER_QUOTE,
+  SCAN_TOO_WIDE,
+  SCAN_UNTERMINATED,
+} from './scannerLayout';
 import { SCANNER_WASM } from './scannerWasm';
+
+export {
+  CELL_ESCAPED,
+  CELL_PLAIN,
+  CELL_QUOTED,
+  DATE_INVALID,
+  GROUP_NOT_LOOKED_UP,
+  LANE_AMOUNT,
+  LANE_CHECKED,
+  LANE_DATE,
+  LANE_FIRST,
+  LANE_NEW_GROUP,
+  LANE_RAGGED,
+  NO_GROUP,
+} from './scannerLayout';
 
 const QUOTE = 34;
 const CR = 13;
@@ -26,7 +65,7 @@ export interface ByteRecord {
   buf: Buffer;
   /** Number of cells. */
   cells: number;
-  /** Cell content bounds in `buf` (quotes excluded); `flags[i]`: 0 plain, 1 quoted, 2 quoted with escaped quotes. */
+  /** Cell content bounds in `buf` (quotes excluded); `flags[i]`: CELL_PLAIN, CELL_QUOTED or CELL_ESCAPED. */
   start: Int32Array;
   end: Int32Array;
   flags: Uint8Array;
@@ -65,17 +104,17 @@ export interface ScanResult {
 /** Thrown-free control: a callback returns false to stop the scan. */
 export type OnByteRecord = (r: ByteRecord) => boolean | void;
 
-/** What `scanOne` found besides its return value (module scratch: the hot loop allocates nothing). */
-const ONE = { cells: 0, lines: 0 };
-const NEED_MORE = -1;
-const UNTERMINATED = -2;
-const TEXT_AFTER_QUOTE = -3;
-const TOO_WIDE = -4;
+/** What `scanOne` found besides its return value: the caller's, made once per scan (the hot loop allocates nothing). */
+interface RecordFound {
+  cells: number;
+  lines: number;
+}
 
 /**
- * Reads one record starting at i: fills start/end/flags, sets ONE.cells and ONE.lines (line breaks inside quoted
- * cells), and returns the index of the line break that ends it (or `have` at the end of the input), NEED_MORE when
- * the bytes run out first, or a negative reason code. Plain locals only: this is the loop every byte goes through.
+ * Reads one record starting at i: fills start/end/flags, sets found.cells and found.lines (line breaks inside quoted
+ * cells), and returns the index of the line break that ends it (or `have` at the end of the input), SCAN_NEED_MORE
+ * when the bytes run out first, or another SCAN_* code (scanner.wat's codes: the two scanners are one). Plain locals
+ * only: this is the loop every byte goes through.
  */
 function scanOne(
   buf: Uint8Array,
@@ -87,27 +126,28 @@ function scanOne(
   start: Int32Array,
   end: Int32Array,
   flags: Uint8Array,
+  found: RecordFound,
 ): number {
   let cells = 0;
   let lines = 0;
   let j = i;
   const stopAbove = delim > CR ? delim : CR;
   for (;;) {
-    if (cells === maxCells) return TOO_WIDE;
+    if (cells === maxCells) return SCAN_TOO_WIDE;
     if (j < have && buf[j] === QUOTE) {
       // Quoted cell: to the closing quote ("" is an escaped quote).
       let k = j + 1;
-      let flag = 1;
+      let flag = CELL_QUOTED;
       for (;;) {
-        if (k >= have) return eof ? UNTERMINATED : NEED_MORE;
+        if (k >= have) return eof ? SCAN_UNTERMINATED : SCAN_NEED_MORE;
         const c = buf[k];
         if (c === QUOTE) {
           if (k + 1 >= have) {
-            if (!eof) return NEED_MORE;
+            if (!eof) return SCAN_NEED_MORE;
             break;
           }
           if (buf[k + 1] === QUOTE) {
-            flag = 2;
+            flag = CELL_ESCAPED;
             k += 2;
             continue;
           }
@@ -115,7 +155,7 @@ function scanOne(
         }
         if (c === LF) lines++;
         else if (c === CR) {
-          if (k + 1 >= have && !eof) return NEED_MORE;
+          if (k + 1 >= have && !eof) return SCAN_NEED_MORE;
           if (buf[k + 1] !== LF) lines++;
         }
         k++;
@@ -138,26 +178,26 @@ function scanOne(
         if (c === delim || c === LF || c === CR) break;
         k++;
       }
-      if (k >= have && !eof) return NEED_MORE;
+      if (k >= have && !eof) return SCAN_NEED_MORE;
       start[cells] = j;
       end[cells] = k;
-      flags[cells] = 0;
+      flags[cells] = CELL_PLAIN;
       cells++;
       j = k;
     }
     // After a cell: the end of the input, a delimiter (then another cell, empty if the input ends), or a line break.
     if (j >= have) {
-      if (!eof) return NEED_MORE;
+      if (!eof) return SCAN_NEED_MORE;
       break;
     }
     const c = buf[j];
     if (c === delim) {
       j++;
       if (j >= have) {
-        if (!eof) return NEED_MORE;
+        if (!eof) return SCAN_NEED_MORE;
         start[cells] = j;
         end[cells] = j;
-        flags[cells] = 0;
+        flags[cells] = CELL_PLAIN;
         cells++;
         break;
       }
@@ -165,10 +205,10 @@ function scanOne(
     }
     if (c === LF || c === CR) break;
     // Only a quoted cell can be followed by anything else.
-    return TEXT_AFTER_QUOTE;
+    return SCAN_TEXT_AFTER_QUOTE;
   }
-  ONE.cells = cells;
-  ONE.lines = lines;
+  found.cells = cells;
+  found.lines = lines;
   return j;
 }
 
@@ -186,8 +226,10 @@ interface WasmApi {
 export const MAX_FAST_RECORD_BYTES = MAX_CELL_CHARS;
 
 /** The scanner's read window (its memory's first bytes) and the widest record it takes. */
-const WASM_WINDOW = 4 << 20;
-const WASM_MAX_CELLS = 512;
+const WASM_WINDOW: number = REGIONS.WINDOW.bytes;
+const WASM_MAX_CELLS: number = REGIONS.START.count;
+/** CONF's i32 fields (configuration, state, event), before its i64 powers of ten. */
+const CONF_I32_LENGTH = CONF_I32.keyColumns + CONF_COUNT.keyColumns;
 
 interface WasmExports {
   scan(i: number, have: number, eof: number, delim: number, maxCells: number): number;
@@ -208,7 +250,9 @@ interface WasmScanner {
   end: Int32Array;
   flags: Uint8Array;
   result: Int32Array;
+  /** CONF's i32 fields, indexed by CONF_I32. */
   conf: Int32Array;
+  /** GROUPS as i32 (GROUP_I32) and i64 (GROUP_I64) fields: group id's field f is at id * GROUP_BYTES / 4 + f. */
   groups: Int32Array;
   sums: BigInt64Array;
   arena: number;
@@ -229,19 +273,23 @@ function scanner(): WasmScanner | null {
   try {
     const instance = new api.Instance(new api.Module(Buffer.from(SCANNER_WASM, 'base64')));
     const x = instance.exports;
-    const at = (name: string): number => (x[name] as { value: number }).value;
+    // The module exports its regions' addresses: they must be the layout this code was generated with.
+    for (const name of ['START', 'END', 'FLAGS', 'RESULT', 'CONF', 'GROUPS', 'ARENA'] as const) {
+      if ((x[name] as { value: number }).value !== REGIONS[name].at) throw new Error(`scanner.wat: ${name} moved`);
+    }
     const fns = x as unknown as WasmExports;
-    const w = { exports: fns, scan: fns.scan, arena: at('ARENA') } as WasmScanner;
+    const w = { exports: fns, scan: fns.scan, arena: REGIONS.ARENA.at } as WasmScanner;
+    const { START, END, FLAGS, RESULT, CONF, GROUPS } = REGIONS;
     w.refresh = () => {
       const memory = fns.memory.buffer;
-      w.window = Buffer.from(memory, 0, WASM_WINDOW);
-      w.start = new Int32Array(memory, at('START'), WASM_MAX_CELLS);
-      w.end = new Int32Array(memory, at('END'), WASM_MAX_CELLS);
-      w.flags = new Uint8Array(memory, at('FLAGS'), WASM_MAX_CELLS);
-      w.result = new Int32Array(memory, at('RESULT'), 2);
-      w.conf = new Int32Array(memory, at('CONF'), 128);
-      w.groups = new Int32Array(memory, at('GROUPS'), LANE_MAX_GROUPS * 24);
-      w.sums = new BigInt64Array(memory, at('GROUPS'), LANE_MAX_GROUPS * 12);
+      w.window = Buffer.from(memory, REGIONS.WINDOW.at, WASM_WINDOW);
+      w.start = new Int32Array(memory, START.at, START.count);
+      w.end = new Int32Array(memory, END.at, END.count);
+      w.flags = new Uint8Array(memory, FLAGS.at, FLAGS.count);
+      w.result = new Int32Array(memory, RESULT.at, RESULT.bytes / 4);
+      w.conf = new Int32Array(memory, CONF.at, CONF_I32_LENGTH);
+      w.groups = new Int32Array(memory, GROUPS.at, GROUPS.bytes / 4);
+      w.sums = new BigInt64Array(memory, GROUPS.at, GROUPS.bytes / 8);
     };
     w.refresh();
     wasmScanner = w;
@@ -358,6 +406,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
   const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
   const { start, end, flags } = rec;
+  const found: RecordFound = { cells: 0, lines: 0 };
   try {
     let i = w.refill(0);
     while (w.have < 3 && !w.eof) i = w.refill(0);
@@ -389,19 +438,19 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       if (wasm) {
         j = wasm.scan(i, have, w.eof ? 1 : 0, delim, maxCells);
         if (j >= 0) {
-          ONE.cells = wasm.result[0];
-          ONE.lines = wasm.result[1];
+          found.cells = wasm.result[RESULT_I32.cells];
+          found.lines = wasm.result[RESULT_I32.lines];
           rec.start = wasm.start;
           rec.end = wasm.end;
           rec.flags = wasm.flags;
         }
       } else {
-        j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags);
+        j = scanOne(buf, i, have, w.eof, delim, maxCells, start, end, flags, found);
         rec.start = start;
         rec.end = end;
         rec.flags = flags;
       }
-      if (j === NEED_MORE) {
+      if (j === SCAN_NEED_MORE) {
         // A record this long is not a billing row (see MAX_CELL_CHARS): the reference reader says so in flat
         // memory, where the window would double without end.
         if (have - i > MAX_FAST_RECORD_BYTES) {
@@ -419,13 +468,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         continue;
       }
       if (j < 0) {
-        const reason =
-          j === UNTERMINATED
-            ? 'a quoted cell is never closed'
-            : j === TEXT_AFTER_QUOTE
-              ? 'text after the closing quote of a quoted cell'
-              : `a record has more than ${maxCells} cells`;
-        result.irregular = { reason, line, offset: w.base + i };
+        result.irregular = { reason: irregularReason(j, maxCells), line, offset: w.base + i };
         break;
       }
       if (j - i > MAX_FAST_RECORD_BYTES) {
@@ -437,14 +480,14 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
         break;
       }
       rec.buf = w.buf;
-      rec.cells = ONE.cells;
+      rec.cells = found.cells;
       rec.recordStart = i;
       rec.recordEnd = j;
       rec.base = w.base;
       rec.line = line;
       rec.index = result.records;
       result.records++;
-      line += ONE.lines;
+      line += found.lines;
       i = j;
       const stop = onRecord(rec) === false;
       // The line break after the record (offsets in rec are stale once the window moves below).
@@ -467,15 +510,21 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   }
 }
 
-/** Why the grouping lane hands a record to JavaScript (scanner.wat, $lane). */
-export const LANE_RAGGED = 1;
-export const LANE_FIRST = 2;
-export const LANE_DATE = 3;
-export const LANE_NEW_GROUP = 4;
-export const LANE_AMOUNT = 5;
-export const LANE_CHECKED = 6;
+/** Why a scan stopped on irregular CSV (a SCAN_* code below SCAN_NEED_MORE), in the user's words. */
+function irregularReason(code: number, maxCells: number): string {
+  return code === SCAN_UNTERMINATED
+    ? 'a quoted cell is never closed'
+    : code === SCAN_TEXT_AFTER_QUOTE
+      ? 'text after the closing quote of a quoted cell'
+      : `a record has more than ${maxCells} cells`;
+}
+
 /** Groups the lane holds (scanner.wat's GROUPS region). */
-export const LANE_MAX_GROUPS = 65536;
+export const LANE_MAX_GROUPS: number = REGIONS.GROUPS.count;
+/** The group a record has in the lane: a group number (0 and up), NO_GROUP or GROUP_NOT_LOOKED_UP (scanner.wat). */
+export type LaneGroupId = number;
+/** findRecord: the record's cells are not in the scanner's memory (a record longer than the read window). */
+export const RECORD_OUTSIDE_LANE = -3;
 
 export interface GroupLaneConfig {
   /** Cells a record has (more are allowed when empty: anything else is LANE_RAGGED). */
@@ -484,7 +533,7 @@ export interface GroupLaneConfig {
   keyColumns: readonly number[];
   /** The cell summed per group (a plain decimal; anything else is LANE_AMOUNT). */
   sumColumn: number;
-  /** The cell whose date is kept as each group's first and last (-1: none). */
+  /** The cell whose date is kept as each group's first and last (NO_COLUMN: none). */
   dateColumn: number;
   /** Up to three cells that must be empty or plain decimals on the rows of groups inserted with `checked`. */
   checkColumns: readonly number[];
@@ -520,7 +569,13 @@ export class GroupLane {
 
   static acquire(config: GroupLaneConfig): GroupLane | null {
     const w = scanner();
-    if (!w || laneInUse || config.keyColumns.length > 64 || config.checkColumns.length > 3) return null;
+    if (
+      !w ||
+      laneInUse ||
+      config.keyColumns.length > CONF_COUNT.keyColumns ||
+      config.checkColumns.length > CONF_COUNT.checkColumns
+    )
+      return null;
     if (
       [config.width, config.sumColumn, ...config.keyColumns, ...config.checkColumns].some(
         (c) => c < 0 || c >= WASM_MAX_CELLS,
@@ -532,15 +587,16 @@ export class GroupLane {
     const lane = new GroupLane(w, config);
     const c = w.conf;
     c.fill(0);
-    c[0] = config.width;
-    c[1] = config.sumColumn;
-    c[2] = config.dateColumn;
-    c[3] = config.keyColumns.length;
-    for (let k = 0; k < 3; k++) c[4 + k] = config.checkColumns[k] ?? -1;
-    c[7] = config.delimiter ?? 44;
-    c[8] = WASM_MAX_CELLS;
-    c[12] = LANE_MAX_GROUPS;
-    config.keyColumns.forEach((col, k) => (c[32 + k] = col));
+    c[CONF_I32.width] = config.width;
+    c[CONF_I32.sumColumn] = config.sumColumn;
+    c[CONF_I32.dateColumn] = config.dateColumn;
+    c[CONF_I32.keyCount] = config.keyColumns.length;
+    for (let k = 0; k < CONF_COUNT.checkColumns; k++)
+      c[CONF_I32.checkColumns + k] = config.checkColumns[k] ?? NO_COLUMN;
+    c[CONF_I32.delimiter] = config.delimiter ?? 44;
+    c[CONF_I32.maxCells] = WASM_MAX_CELLS;
+    c[CONF_I32.groupCapacity] = LANE_MAX_GROUPS;
+    config.keyColumns.forEach((col, k) => (c[CONF_I32.keyColumns + k] = col));
     w.exports.reset();
     return lane;
   }
@@ -551,34 +607,34 @@ export class GroupLane {
 
   /** Number of groups. */
   get size(): number {
-    return this.w.conf[11];
+    return this.w.conf[CONF_I32.groups];
   }
 
-  /** The group of the record last handed to onEvent, or -1. */
-  find(): number {
+  /** The group of the record last handed to onEvent, or NO_GROUP. */
+  find(): LaneGroupId {
     return this.w.exports.find();
   }
 
-  /** Makes the key of the record last handed to onEvent a new group (numbered `size` before the call); -1 when full. */
-  insert(checked: boolean): number {
-    return this.w.exports.insert(checked ? 1 : 0);
+  /** Makes the key of the record last handed to onEvent a new group (numbered `size` before it); NO_GROUP when full. */
+  insert(checked: boolean): LaneGroupId {
+    return this.w.exports.insert(checked ? GROUP_CHECKED : 0);
   }
 
   /**
    * The lane as a lookup table for records that scanRecords hands out (read from a file, so their cells are in the
-   * scanner's memory): the group of record r, -1 when its key is no group yet, -2 when r's cells are not in the
-   * scanner's memory (a record longer than the read window), where the lane cannot look.
+   * scanner's memory): the group of record r, NO_GROUP when its key is no group yet, RECORD_OUTSIDE_LANE when r's
+   * cells are not in the scanner's memory (a record longer than the read window), where the lane cannot look.
    */
-  findRecord(r: ByteRecord): number {
-    return r.start === this.w.start ? this.w.exports.find() : -2;
+  findRecord(r: ByteRecord): LaneGroupId {
+    return r.start === this.w.start ? this.w.exports.find() : RECORD_OUTSIDE_LANE;
   }
 
-  /** Makes record r's key a new group; -1 when the groups or the room reserved for keys are full (see reserve). */
-  insertRecord(r: ByteRecord, checked: boolean): number {
-    if (r.start !== this.w.start) return -1;
-    const room = this.w.exports.memory.buffer.byteLength - this.w.arena - this.w.conf[13];
-    if (room < r.recordEnd - r.recordStart + 4 * this.config.keyColumns.length + 64) return -1;
-    return this.w.exports.insert(checked ? 1 : 0);
+  /** Makes record r's key a new group; NO_GROUP when the groups or the room kept for keys are full (see reserve). */
+  insertRecord(r: ByteRecord, checked: boolean): LaneGroupId {
+    if (r.start !== this.w.start) return NO_GROUP;
+    const room = this.w.exports.memory.buffer.byteLength - this.w.arena - this.w.conf[CONF_I32.arenaEnd];
+    if (room < r.recordEnd - r.recordStart + 4 * this.config.keyColumns.length + 64) return NO_GROUP;
+    return this.w.exports.insert(checked ? GROUP_CHECKED : 0);
   }
 
   /**
@@ -587,14 +643,14 @@ export class GroupLane {
    */
   reserve(bytes: number): void {
     const w = this.w;
-    const need = w.arena + w.conf[13] + bytes;
+    const need = w.arena + w.conf[CONF_I32.arenaEnd] + bytes;
     const have = w.exports.memory.buffer.byteLength;
     if (need <= have) return;
     w.exports.memory.grow(Math.ceil((need - have) / 65536));
     w.refresh();
   }
 
-  /** Tells the lane what the date cell of the record last handed to onEvent says: yyyymmdd, or -1 (not a date). */
+  /** Tells the lane what the date cell of the record last handed to onEvent says: yyyymmdd, or DATE_INVALID. */
   addDate(r: ByteRecord, yyyymmdd: number): void {
     const c = this.config.dateColumn;
     if (c >= 0 && r.end[c] > r.start[c]) this.w.exports.addDate(r.start[c], r.end[c], yyyymmdd);
@@ -602,17 +658,18 @@ export class GroupLane {
 
   group(id: number): LaneGroup {
     const g = this.w.groups;
-    const at = id * 24;
-    const n = g[at + 7];
+    const at = (id * GROUP_BYTES) / 4;
+    const n = Math.min(g[at + GROUP_I32.linesKept], GROUP_COUNT.lines);
     const lines: number[] = [];
-    for (let k = 0; k < n; k++) lines.push(g[at + 8 + k]);
+    for (let k = 0; k < n; k++) lines.push(g[at + GROUP_I32.lines + k]);
+    const at64 = (id * GROUP_BYTES) / 8;
     return {
-      rows: g[at + 4],
-      firstDate: g[at + 5],
-      lastDate: g[at + 6],
+      rows: g[at + GROUP_I32.rows],
+      firstDate: g[at + GROUP_I32.firstDate],
+      lastDate: g[at + GROUP_I32.lastDate],
       lines,
-      units: this.w.sums[id * 12 + 8],
-      femtos: this.w.sums[id * 12 + 9],
+      units: this.w.sums[at64 + GROUP_I64.units],
+      femtos: this.w.sums[at64 + GROUP_I64.femtos],
     };
   }
 
@@ -625,7 +682,7 @@ export class GroupLane {
    */
   scan(
     path: string,
-    onEvent: (r: ByteRecord, reason: number, group: number) => boolean | void,
+    onEvent: (r: ByteRecord, reason: number, group: LaneGroupId) => boolean | void,
     options: { from: number; to: number; lineBase: number; first: boolean; chunkBytes?: number },
   ): ScanResult {
     const w = this.w;
@@ -653,57 +710,53 @@ export class GroupLane {
       let i = win.refill(0);
       while (win.have < 3 && !win.eof) i = win.refill(0);
       if (win.base === 0 && win.have >= 3 && win.buf[0] === 0xef && win.buf[1] === 0xbb && win.buf[2] === 0xbf) i = 3;
-      w.conf[9] = options.first ? 1 : 0;
-      w.conf[10] = options.lineBase;
-      w.conf[16] = i;
-      w.conf[17] = 0;
-      w.conf[18] = 0;
+      w.conf[CONF_I32.firstIsEvent] = options.first ? 1 : 0;
+      w.conf[CONF_I32.lineBase] = options.lineBase;
+      w.conf[CONF_I32.position] = i;
+      w.conf[CONF_I32.lines] = 0;
+      w.conf[CONF_I32.records] = 0;
       for (;;) {
         this.keepRoom(win);
         const limit = Math.max(0, Math.min(0x7fffffff, options.to - win.base));
         const code = w.exports.groups(win.have, win.eof ? 1 : 0, limit);
         const c = w.conf;
-        i = c[16];
-        if (code === 1) {
+        i = c[CONF_I32.position];
+        if (code === GROUPS_NEED_MORE) {
           if (win.eof) break;
           i = win.refill(i);
           if (!win.wasm) {
-            result.irregular = { reason: 'a record is longer than the read window', line: c[17], offset: win.base };
+            const line = c[CONF_I32.lines];
+            result.irregular = { reason: 'a record is longer than the read window', line, offset: win.base };
             break;
           }
-          c[16] = i;
+          c[CONF_I32.position] = i;
           continue;
         }
-        if (code === 0 || code === 4) break;
-        if (code === 3) {
-          const j = c[26];
-          const reason =
-            j === UNTERMINATED
-              ? 'a quoted cell is never closed'
-              : j === TEXT_AFTER_QUOTE
-                ? 'text after the closing quote of a quoted cell'
-                : `a record has more than ${WASM_MAX_CELLS} cells`;
-          result.irregular = { reason, line: c[17], offset: win.base + i };
+        if (code === GROUPS_END || code === GROUPS_LIMIT) break;
+        if (code === GROUPS_IRREGULAR) {
+          const reason = irregularReason(c[CONF_I32.scanCode], WASM_MAX_CELLS);
+          result.irregular = { reason, line: c[CONF_I32.lines], offset: win.base + i };
           break;
         }
+        // GROUPS_EVENT: a record for onEvent.
         rec.buf = win.buf;
         rec.start = w.start;
         rec.end = w.end;
         rec.flags = w.flags;
-        rec.cells = c[25];
-        rec.recordStart = c[21];
-        rec.recordEnd = c[22];
+        rec.cells = c[CONF_I32.recordCells];
+        rec.recordStart = c[CONF_I32.recordStart];
+        rec.recordEnd = c[CONF_I32.recordEnd];
         rec.base = win.base;
-        rec.line = c[23];
-        rec.index = c[24];
-        if (onEvent(rec, c[19], c[20]) === false) {
+        rec.line = c[CONF_I32.recordLine];
+        rec.index = c[CONF_I32.recordIndex];
+        if (onEvent(rec, c[CONF_I32.eventReason], c[CONF_I32.eventGroup]) === false) {
           result.stopped = true;
           break;
         }
       }
       result.endOffset = win.base + i;
-      result.lines = w.conf[17];
-      result.records = w.conf[18];
+      result.lines = w.conf[CONF_I32.lines];
+      result.records = w.conf[CONF_I32.records];
       return result;
     } finally {
       win.close();
@@ -713,7 +766,7 @@ export class GroupLane {
   /** Grows the memory while the arena has less room than the longest key a window can hold (before each call). */
   private keepRoom(win: Window): void {
     const w = this.w;
-    const need = w.arena + w.conf[13] + WASM_WINDOW + (64 << 10);
+    const need = w.arena + w.conf[CONF_I32.arenaEnd] + WASM_WINDOW + (64 << 10);
     const have = w.exports.memory.buffer.byteLength;
     if (need <= have) return;
     w.exports.memory.grow(Math.ceil((need - have + (8 << 20)) / 65536));
@@ -815,13 +868,22 @@ export function shortCellKey(buf: Uint8Array, s: number, e: number): number | st
 }
 
 /**
- * Exact reading of a plain decimal `-?digits[.digits]` in bytes [s, e): sets NUM and returns true, or returns
- * false for anything else (spaces, exponents, more than 15 digits on either side: the reference path decides).
- * Each part is an integer below 10^15, so exact in a double.
+ * A number read exactly from a cell: `int` + `frac` / 10^`decimals`, negative when `neg`. Each part is an integer
+ * below 10^15, so exact in a double. The reader owns one and passes it to every parse (nothing is allocated per
+ * cell); its fields are those of the last successful parse into it, and nothing else writes them.
  */
-export const NUM = { neg: false, int: 0, frac: 0, decimals: 0 };
+export class ParsedNumber {
+  neg = false;
+  int = 0;
+  frac = 0;
+  decimals = 0;
+}
 
-export function parsePlainDecimal(buf: Uint8Array, s: number, e: number): boolean {
+/**
+ * Exact reading of a plain decimal `-?digits[.digits]` in bytes [s, e) into `out`: true, or false for anything
+ * else (spaces, exponents, more than 15 digits on either side: the reference path decides; `out` is then untouched).
+ */
+export function parsePlainDecimal(buf: Uint8Array, s: number, e: number, out: ParsedNumber): boolean {
   if (s >= e) return false;
   let k = s;
   let neg = false;
@@ -854,26 +916,26 @@ export function parsePlainDecimal(buf: Uint8Array, s: number, e: number): boolea
     decimals = k - fracStart;
     if (decimals === 0 || decimals > 15) return false;
   }
-  NUM.neg = neg;
-  NUM.int = int;
-  NUM.frac = frac;
-  NUM.decimals = decimals;
+  out.neg = neg;
+  out.int = int;
+  out.frac = frac;
+  out.decimals = decimals;
   return true;
 }
 
 /**
  * Exact reading of a number as billing exports print it, in bytes [s, e): a plain decimal (as parsePlainDecimal),
  * the same guarded by a leading apostrophe (`'22.000000`, written by tools that keep Excel from reformatting it),
- * or scientific notation `-?digits[.digits](e|E)[+-]digits` (`7.10833E-05`, `0.00E+00`). Sets NUM with the value's
- * digits moved by the exponent, and NUM.decimals as the decimals the number prints (money.printedDecimals: the
+ * or scientific notation `-?digits[.digits](e|E)[+-]digits` (`7.10833E-05`, `0.00E+00`). Sets `out` to the value's
+ * digits moved by the exponent, and out.decimals to the decimals the number prints (money.printedDecimals: the
  * mantissa's decimals less the exponent, at least 0), so `0.00E+00` reads as 0.00. False for anything else, or when
  * either side needs more than 15 digits: the reference path decides (parseDecimal reads every form this reads).
  */
-export function parseNumberBytes(buf: Uint8Array, s: number, e: number): boolean {
+export function parseNumberBytes(buf: Uint8Array, s: number, e: number, out: ParsedNumber): boolean {
   if (s < e && buf[s] === 39) s++;
   let x = s;
   while (x < e && buf[x] !== 69 && buf[x] !== 101) x++;
-  if (x === e) return parsePlainDecimal(buf, s, e);
+  if (x === e) return parsePlainDecimal(buf, s, e, out);
   // The exponent: a sign and at most three digits.
   let k = x + 1;
   let expNeg = false;
@@ -912,10 +974,10 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): boolean
   }
   let frac = 0;
   for (let d = at; d < at + decimals; d++) frac = frac * 10 + (d >= 0 ? digits[d] : 0);
-  NUM.neg = neg;
-  NUM.int = int;
-  NUM.frac = frac;
-  NUM.decimals = decimals;
+  out.neg = neg;
+  out.int = int;
+  out.frac = frac;
+  out.decimals = decimals;
   return true;
 }
 

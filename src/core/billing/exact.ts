@@ -4,24 +4,24 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
-import { NUM, POW10, type ByteRecord } from './byteCsv';
+import { POW10, type ByteRecord, type ParsedNumber } from './byteCsv';
 
 /** An exact sum: `hi` whole units plus `lo` units of 10^-15 (0 <= lo < 10^15), both exact integers in doubles. */
 export class ExactSum {
   hi = 0;
   lo = 0;
-  /** Adds the value last parsed into NUM. */
-  addParsed(): void {
-    const frac = NUM.frac * POW10[15 - NUM.decimals];
-    if (NUM.neg) {
-      this.hi -= NUM.int;
+  /** Adds a parsed number. */
+  addParsed(n: ParsedNumber): void {
+    const frac = n.frac * POW10[15 - n.decimals];
+    if (n.neg) {
+      this.hi -= n.int;
       this.lo -= frac;
       if (this.lo < 0) {
         this.lo += 1e15;
         this.hi -= 1;
       }
     } else {
-      this.hi += NUM.int;
+      this.hi += n.int;
       this.lo += frac;
       if (this.lo >= 1e15) {
         this.lo -= 1e15;
@@ -173,8 +173,8 @@ export class ExactSumTable {
     return probe(this.keys, key);
   }
 
-  /** Adds the value last parsed into NUM to the sum of `key`. */
-  addParsed(key: number): void {
+  /** Adds a parsed number to the sum of `key`. */
+  addParsed(key: number, n: ParsedNumber): void {
     let s = this.slot(key);
     if (this.keys[s] === -1) {
       if ((this.size + 1) * 2 > this.keys.length) {
@@ -184,9 +184,9 @@ export class ExactSumTable {
       this.keys[s] = key;
       this.size++;
     }
-    const frac = NUM.frac * POW10[15 - NUM.decimals];
-    let hi = this.hi[s] + (NUM.neg ? -NUM.int : NUM.int);
-    let lo = this.lo[s] + (NUM.neg ? -frac : frac);
+    const frac = n.frac * POW10[15 - n.decimals];
+    let hi = this.hi[s] + (n.neg ? -n.int : n.int);
+    let lo = this.lo[s] + (n.neg ? -frac : frac);
     if (lo >= 1e15) {
       lo -= 1e15;
       hi += 1;

@@ -14,10 +14,12 @@ import { parseBillingDate, type DateOrder } from '../billing/dates';
 import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
 import {
-  NUM,
+  GroupLane,
+  ParsedNumber,
+  POW10,
   cellKey,
   decodeRecord,
-  parsePlainDecimal,
+  parseNumberBytes,
   scanRecords,
   shortCellKey,
   type ByteRecord,
@@ -84,7 +86,8 @@ export interface DailyFileSummary {
   groups: DailyGroup[];
   /** Most decimals any EffectiveUnitPrice in the file is printed with: the file's printing precision. */
   eupDecimals: number;
-  outsidePeriod: { place: Place; usageDate: string; period: string }[];
+  /** The first rows dated outside their charge period, each with its group's invoice (a file can hold several). */
+  outsidePeriod: { place: Place; usageDate: string; period: string; invoiceNumber: string }[];
   outsidePeriodCount: number;
   problems: { place: Place; message: string }[];
 }
@@ -214,6 +217,25 @@ const RECON = {
 /** Keeps the first few rows of a group as evidence; a dispute needs examples, not a million lines. */
 const PLACES_KEPT = 25;
 const OUTSIDE_KEPT = 50;
+/** Distinct UsageDates a file's slots tell apart (a month has 31; rows of further dates go the general way). */
+const SLOT_DAYS = 64;
+/** Room reserved in the grouping lane for identifying cells (a few hundred bytes per identity). */
+const LANE_KEY_ROOM = 32 << 20;
+
+/** Adds hi + lo x 10^-15 (|lo| < 10^15) to the exact sum held at [i] of two arrays (lo kept in [0, 10^15)). */
+function addExact(his: number[], los: number[], i: number, hi: number, lo: number): void {
+  let h = his[i] + hi;
+  let l = los[i] + lo;
+  if (l >= 1e15) {
+    l -= 1e15;
+    h += 1;
+  } else if (l < 0) {
+    l += 1e15;
+    h -= 1;
+  }
+  his[i] = h;
+  los[i] = l;
+}
 
 /** Reads one billing file for the tie-out: daily usage and reconciliation files are collected, others named. */
 export async function collectFile(
@@ -278,17 +300,24 @@ export async function collectFile(
     // not regular CSV is read by the tokenizer after all, which says where it is broken.
     const bytesDaily = new DailyCollector(path, header, options);
     const input = source.bytes!();
+    const width = header.columns.header.length;
     let first = true;
-    const scan = scanRecords(input, (r) => {
-      if (first) {
-        first = false;
-        return;
-      }
-      if (r.cells !== header!.columns.header.length) return false;
-      r.index -= 1;
-      bytesDaily.addFast(r);
-      r.index += 1;
-    });
+    let scan;
+    try {
+      if ('path' in input) bytesDaily.startLane(width, LANE_KEY_ROOM);
+      scan = scanRecords(input, (r) => {
+        if (first) {
+          first = false;
+          return;
+        }
+        if (r.cells !== width) return false;
+        r.index -= 1;
+        bytesDaily.addFast(r);
+        r.index += 1;
+      });
+    } finally {
+      bytesDaily.stopLane();
+    }
     if (!scan.irregular && !scan.stopped)
       return {
         kind: 'daily-usage',
@@ -299,12 +328,6 @@ export async function collectFile(
   if (daily) return { kind: 'daily-usage', daily: { ...daily.summary(), problems: [...problems, ...daily.problems] } };
   if (recon) return { kind: 'reconciliation', recon: { ...recon.summary(), problems } };
   return { kind: 'other', path, fileKind: header?.kind ?? 'unknown', problems };
-}
-
-function sameBytes(buf: Uint8Array, s: number, e: number, bytes: Uint8Array): boolean {
-  if (e - s !== bytes.length) return false;
-  for (let k = 0; k < bytes.length; k++) if (buf[s + k] !== bytes[k]) return false;
-  return true;
 }
 
 /** One data row, whichever reader read it. */
@@ -442,131 +465,216 @@ class DailyCollector {
     });
   }
 
-  /** Identity cells -> group, found from the bytes without making strings (the byte reader). */
-  private byteGroups?: ByteKeyTable<DailyGroup | null>;
-  private readonly byteDays = new Map<number | string, string | undefined>();
+  /**
+   * The byte reader's grouping. A row's identifying cells are found where the scanner left them: by the WebAssembly
+   * lane (hash and byte comparison inside the scanner's memory, for files on disk), else by a table keyed on their
+   * bytes. Either gives the identity's group as an integer; the string-keyed `identities` above stays the one place
+   * that decides a group, so the lane and the table can only find it faster, never differently.
+   */
+  private lane: GroupLane | null = null;
+  private readonly laneGroups: number[] = [];
+  private byteGroups?: ByteKeyTable<number>;
+  /** Groups by number (the byte reader's integer ids). */
+  private readonly groupNo = new Map<DailyGroup, number>();
+  private readonly groupList: DailyGroup[] = [];
+  /** Per group number: the exact billed sum, and the group's charge period as ISO days. */
+  private readonly billedHi: number[] = [];
+  private readonly billedLo: number[] = [];
+  private readonly periodStart: string[] = [];
+  private readonly periodEnd: string[] = [];
+  /** UsageDate bytes -> a day id; per day id its ISO date ('' when it is not a date). */
+  private readonly dayIds = new Map<number | string, number>();
+  private readonly dayIso: string[] = [];
   private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
-  private readonly dayPrices = new Map<
-    DailyGroup,
-    Map<number | string, { bytes: Buffer; text: string; price: { eup: Decimal; decimals: number } | null }>
-  >();
-  /** Exact integer sums of the byte reader per group and price step, folded into the Decimals by `summary`. */
-  private readonly exact = new Map<object, { q: ExactSum; b?: ExactSum; abs: ExactSum }>();
+  /** The number last parsed by addFast: this collector's own, reused for every cell. */
+  private readonly num = new ParsedNumber();
+  /**
+   * Slots: one per (group, day), where every row shares the day's month-to-date price. A slot keeps the price's
+   * bytes (later rows compare theirs with it), its price step, whether the day lies outside the charge period, and
+   * exact sums of the quantity and of its size. A row with another price on that day goes the general way.
+   */
+  private readonly slotOf = new Map<number, number>();
+  private readonly slotStep: PriceStep[] = [];
+  private readonly slotOutside: boolean[] = [];
+  private readonly slotPriceAt: number[] = [];
+  private readonly slotPriceLength: number[] = [];
+  private priceBytes = new Uint8Array(1 << 16);
+  private priceBytesUsed = 0;
+  private readonly slotRows: number[] = [];
+  private readonly slotQHi: number[] = [];
+  private readonly slotQLo: number[] = [];
+  private readonly slotAbsHi: number[] = [];
+  private readonly slotAbsLo: number[] = [];
 
-  private sums(owner: object, withBilled: boolean): { q: ExactSum; b?: ExactSum; abs: ExactSum } {
-    let e = this.exact.get(owner);
-    if (!e) {
-      e = { q: new ExactSum(), b: withBilled ? new ExactSum() : undefined, abs: new ExactSum() };
-      this.exact.set(owner, e);
+  /** Starts the byte reader on a file on disk: takes the grouping lane when this thread has it free. */
+  startLane(width: number, keyRoom: number): void {
+    this.lane = GroupLane.acquire({
+      width,
+      keyColumns: this.identityColumns.filter((c) => c >= 0),
+      sumColumn: 0,
+      dateColumn: -1,
+      checkColumns: [],
+    });
+    this.lane?.reserve(keyRoom);
+  }
+
+  /** Gives the lane back (its groups live in the scanner's memory, one user per thread). */
+  stopLane(): void {
+    this.lane?.release();
+    this.lane = null;
+  }
+
+  /** The group number of a byte record (-1: its identifying cells cannot be read; the next such row tries again). */
+  private groupOfBytes(r: ByteRecord): number {
+    const lane = this.lane;
+    const id = lane ? lane.findRecord(r) : -1;
+    if (id >= 0) return this.laneGroups[id];
+    this.byteGroups ??= new ByteKeyTable<number>(this.identityColumns);
+    const known = this.byteGroups.get(r);
+    if (known !== undefined) return known;
+    const g = this.identity({
+      key: (i) => (i < r.cells ? cellKey(r, i) : ''),
+      record: () => decodeRecord(r, ',', r.index, r.line),
+      place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
+      cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
+    });
+    if (!g) return -1;
+    let no = this.groupNo.get(g);
+    if (no === undefined) {
+      no = this.groupList.length;
+      this.groupNo.set(g, no);
+      this.groupList.push(g);
+      this.billedHi.push(0);
+      this.billedLo.push(0);
+      const [start, end] = g.period.split('/');
+      this.periodStart.push(start);
+      this.periodEnd.push(end);
     }
-    return e;
+    // id -2: the record is not in the scanner's memory, the lane cannot take it (the table can).
+    if (lane && id === -1 && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
+    else this.byteGroups.set(r, no);
+    return no;
+  }
+
+  /** The day id of a byte record's UsageDate (-1: more distinct dates than a slot key holds). */
+  private dayOfBytes(r: ByteRecord): number {
+    const c = this.idx.usageDate;
+    const key = shortCellKey(r.buf, r.start[c], r.end[c]);
+    let d = this.dayIds.get(key);
+    if (d === undefined) {
+      if (this.dayIso.length >= SLOT_DAYS) return -1;
+      d = this.dayIso.length;
+      this.dayIso.push(this.date(cellKey(r, c)) ?? '');
+      this.dayIds.set(key, d);
+    }
+    return d;
+  }
+
+  /** The slot of (group, day) for a row whose price is the cell [es, ee); -1 when the row goes the general way. */
+  private slotOfBytes(r: ByteRecord, no: number, d: number, es: number, ee: number): number {
+    const key = no * SLOT_DAYS + d;
+    const known = this.slotOf.get(key);
+    const buf = r.buf;
+    if (known !== undefined) {
+      const at = this.slotPriceAt[known];
+      if (this.slotPriceLength[known] !== ee - es) return -1;
+      const bytes = this.priceBytes;
+      for (let k = 0; k < ee - es; k++) if (buf[es + k] !== bytes[at + k]) return -1;
+      return known;
+    }
+    const eupText = cellKey(r, this.idx.eup);
+    if (eupText !== eupText.trim()) return -1;
+    let eup = this.byteEups.get(eupText);
+    if (eup === undefined) {
+      const v = parseDecimal(eupText);
+      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
+      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+    }
+    if (!eup) return -1;
+    const g = this.groupList[no];
+    const day = this.dayIso[d];
+    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
+    let step = g.steps.get(eupText);
+    if (!step) {
+      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
+      g.steps.set(eupText, step);
+    }
+    if (day < step.firstDay) step.firstDay = day;
+    if (day > step.lastDay) step.lastDay = day;
+    const s = this.slotStep.length;
+    this.slotOf.set(key, s);
+    this.slotStep.push(step);
+    const start = this.periodStart[no],
+      end = this.periodEnd[no];
+    this.slotOutside.push(!!start && !!end && (day < start || day > end));
+    if (this.priceBytesUsed + (ee - es) > this.priceBytes.length) {
+      const more = new Uint8Array(Math.max(this.priceBytes.length * 2, this.priceBytesUsed + (ee - es)));
+      more.set(this.priceBytes.subarray(0, this.priceBytesUsed));
+      this.priceBytes = more;
+    }
+    this.priceBytes.set(buf.subarray(es, ee), this.priceBytesUsed);
+    this.slotPriceAt.push(this.priceBytesUsed);
+    this.slotPriceLength.push(ee - es);
+    this.priceBytesUsed += ee - es;
+    this.slotRows.push(0);
+    this.slotQHi.push(0);
+    this.slotQLo.push(0);
+    this.slotAbsHi.push(0);
+    this.slotAbsLo.push(0);
+    return s;
   }
 
   /**
-   * A row read from bytes. The common row (plain numbers, a known date and price) is summed with exact integers;
-   * any other row goes through the same code as the tokenizer's rows.
+   * A row read from bytes. The common row (numbers as exports print them, a readable date, the price its group's
+   * day already showed) is summed with exact integers into its slot; any other row goes through the same code as
+   * the tokenizer's rows.
    */
   addFast(r: ByteRecord): void {
     const x = this.idx;
-    this.byteGroups ??= new ByteKeyTable<DailyGroup | null>(this.identityColumns);
-    let g = this.byteGroups.get(r);
-    if (g === undefined) {
-      g =
-        this.identity({
-          key: (i) => (i < r.cells ? cellKey(r, i) : ''),
-          record: () => decodeRecord(r, ',', r.index, r.line),
-          place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
-          cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
-        }) ?? null;
-      // A row whose identifying cells cannot be read is not remembered: the next such row is read again.
-      if (g) this.byteGroups.set(r, g);
-    }
+    const num = this.num;
     const buf = r.buf;
-    const dayKey = shortCellKey(buf, r.start[x.usageDate], r.end[x.usageDate]);
-    let day = this.byteDays.get(dayKey);
-    if (day === undefined && !this.byteDays.has(dayKey)) {
-      day = this.date(cellKey(r, x.usageDate));
-      if (this.byteDays.size < 10_000) this.byteDays.set(dayKey, day);
-    }
-    // All rows of a group's day share the day's month-to-date price: the price text is made once per group-day and
-    // later rows only compare their bytes with it.
-    const es = r.start[x.eup],
-      ee = r.end[x.eup];
-    const seen = g ? this.dayPrices.get(g)?.get(dayKey) : undefined;
-    let eupText: string;
-    let eup: { eup: Decimal; decimals: number } | null | undefined;
-    if (seen && sameBytes(buf, es, ee, seen.bytes)) {
-      eupText = seen.text;
-      eup = seen.price;
-    } else {
-      eupText = cellKey(r, x.eup);
-      eup = this.byteEups.get(eupText);
-      if (eup === undefined) {
-        const v = parseDecimal(eupText.trim());
-        eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
-        if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
-      }
-      if (g && !seen) {
-        let days = this.dayPrices.get(g);
-        if (!days) this.dayPrices.set(g, (days = new Map()));
-        days.set(dayKey, { bytes: Buffer.from(buf.subarray(es, ee)), text: eupText, price: eup });
-      }
-    }
-    const qs = r.start[x.quantity],
-      qe = r.end[x.quantity],
-      bs = r.start[x.billed],
-      be = r.end[x.billed];
-    if (
-      !g ||
-      !day ||
-      !eup ||
-      eupText !== eupText.trim() ||
-      !parsePlainDecimal(buf, bs, be) ||
-      !parsePlainDecimal(buf, qs, qe)
-    ) {
-      this.addBytes(r);
-      return;
-    }
+    const no = this.groupOfBytes(r);
+    if (no < 0) return this.addBytes(r);
+    const d = this.dayOfBytes(r);
+    if (d < 0 || this.dayIso[d] === '') return this.addBytes(r);
+    // The billed amount first (kept), the quantity last: `num` then holds the quantity.
+    if (!parseNumberBytes(buf, r.start[x.billed], r.end[x.billed], num)) return this.addBytes(r);
+    const bNeg = num.neg,
+      bInt = num.int,
+      bFrac = num.frac * POW10[15 - num.decimals],
+      bDecimals = num.decimals;
+    if (!parseNumberBytes(buf, r.start[x.quantity], r.end[x.quantity], num)) return this.addBytes(r);
+    const s = this.slotOfBytes(r, no, d, r.start[x.eup], r.end[x.eup]);
+    if (s < 0) return this.addBytes(r);
     this.rows++;
-    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
-    const [start, end] = g.period.split('/');
-    if (start && end && (day < start || day > end)) {
+    const g = this.groupList[no];
+    const day = this.dayIso[d];
+    if (this.slotOutside[s]) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
         this.outside.push({
           place: { path: this.path, ...cellRange(decodeRecord(r, ',', r.index, r.line).pos, x.usageDate) },
           usageDate: day,
           period: g.period,
+          invoiceNumber: g.invoiceNumber,
         });
       }
     }
     g.rows++;
-    let step = g.steps.get(eupText);
-    if (!step) {
-      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
-      g.steps.set(eupText, step);
-    }
-    // NUM holds the quantity (parsed last): into the group's and the step's sums, and its size into |quantity|.
-    const gs = this.sums(g, true);
-    const ss = this.sums(step, false);
-    gs.q.addParsed();
-    ss.q.addParsed();
-    NUM.neg = false;
-    ss.abs.addParsed();
-    parsePlainDecimal(buf, bs, be);
-    gs.b!.addParsed();
-    if (NUM.decimals <= 2) g.roundedRows++;
-    else g.unroundedByDecimals.set(NUM.decimals, (g.unroundedByDecimals.get(NUM.decimals) ?? 0) + 1);
-    step.rows++;
-    if (day < step.firstDay) step.firstDay = day;
-    if (day > step.lastDay) step.lastDay = day;
+    this.slotRows[s]++;
+    const qFrac = num.frac * POW10[15 - num.decimals];
+    addExact(this.slotQHi, this.slotQLo, s, num.neg ? -num.int : num.int, num.neg ? -qFrac : qFrac);
+    addExact(this.slotAbsHi, this.slotAbsLo, s, num.int, qFrac);
+    addExact(this.billedHi, this.billedLo, no, bNeg ? -bInt : bInt, bNeg ? -bFrac : bFrac);
+    if (bDecimals <= 2) g.roundedRows++;
+    else g.unroundedByDecimals.set(bDecimals, (g.unroundedByDecimals.get(bDecimals) ?? 0) + 1);
+    // The month's final price is the one of its last usage day (the cumulative rating ends there).
     if (day >= g.lastDay) {
       g.lastDay = day;
-      g.lastEupText = eupText;
+      g.lastEupText = this.slotStep[s].eupText;
     }
     if (g.places.length < PLACES_KEPT) g.places.push(this.recordPlace(r));
   }
-
   /** A record's range: from its bytes when it is one line of ASCII (bytes are characters), else decoded. */
   private recordPlace(r: ByteRecord): Place {
     const buf = r.buf;
@@ -626,7 +734,12 @@ class DailyCollector {
     if (start && end && (day < start || day > end)) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
-        this.outside.push({ place: row.cellPlace(this.idx.usageDate), usageDate: day, period: g.period });
+        this.outside.push({
+          place: row.cellPlace(this.idx.usageDate),
+          usageDate: day,
+          period: g.period,
+          invoiceNumber: g.invoiceNumber,
+        });
       }
     }
     g.rows++;
@@ -654,20 +767,34 @@ class DailyCollector {
   }
 
   summary(): Omit<DailyFileSummary, 'problems'> {
-    for (const g of this.groups.values()) {
-      const gs = this.exact.get(g);
-      if (gs) {
-        g.quantity = g.quantity.plus(gs.q.toDecimal());
-        g.billed = g.billed.plus(gs.b!.toDecimal());
-      }
-      for (const step of g.steps.values()) {
-        const ss = this.exact.get(step);
-        if (!ss) continue;
-        step.quantity = step.quantity.plus(ss.q.toDecimal());
-        step.absQuantity = step.absQuantity.plus(ss.abs.toDecimal());
-      }
+    // The slots' exact sums into their steps and groups (each slot belongs to one step of one group).
+    const stepSums = new Map<PriceStep, { q: ExactSum; abs: ExactSum; rows: number }>();
+    const groupSums = new Map<DailyGroup, ExactSum>();
+    for (const [key, s] of this.slotOf) {
+      const step = this.slotStep[s];
+      let e = stepSums.get(step);
+      if (!e) stepSums.set(step, (e = { q: new ExactSum(), abs: new ExactSum(), rows: 0 }));
+      e.q.addExact(this.slotQHi[s], this.slotQLo[s]);
+      e.abs.addExact(this.slotAbsHi[s], this.slotAbsLo[s]);
+      e.rows += this.slotRows[s];
+      const g = this.groupList[Math.floor(key / SLOT_DAYS)];
+      let q = groupSums.get(g);
+      if (!q) groupSums.set(g, (q = new ExactSum()));
+      q.addExact(this.slotQHi[s], this.slotQLo[s]);
     }
-    this.exact.clear();
+    for (const [step, e] of stepSums) {
+      step.quantity = step.quantity.plus(e.q.toDecimal());
+      step.absQuantity = step.absQuantity.plus(e.abs.toDecimal());
+      step.rows += e.rows;
+    }
+    for (const [g, q] of groupSums) g.quantity = g.quantity.plus(q.toDecimal());
+    this.groupList.forEach((g, no) => {
+      if (this.billedHi[no] === 0 && this.billedLo[no] === 0) return;
+      const b = new ExactSum();
+      b.addExact(this.billedHi[no], this.billedLo[no]);
+      g.billed = g.billed.plus(b.toDecimal());
+    });
+    this.slotOf.clear();
     return {
       path: this.path,
       rows: this.rows,
@@ -699,12 +826,28 @@ class ReconCollector {
     return i >= 0 ? r.cells[i] : '';
   }
 
+  /** Dates and price adjustments repeat on every line: each distinct text is read once (bounded). */
+  private readonly dates = new Map<string, string>();
+  private readonly pecTexts = new Map<string, boolean>();
+
   add(r: CsvRecord): void {
     const dc = this.header.decimalComma;
     const date = (key: 'chargeStart' | 'chargeEnd'): string => {
-      const d = parseBillingDate(this.cell(r, key), this.dateOrder);
-      return d.ok ? d.iso : '';
+      const text = this.cell(r, key);
+      let iso = this.dates.get(text);
+      if (iso === undefined) {
+        const d = parseBillingDate(text, this.dateOrder);
+        iso = d.ok ? d.iso : '';
+        if (this.dates.size < 10_000) this.dates.set(text, iso);
+      }
+      return iso;
     };
+    const adjustment = this.cell(r, 'adjustment');
+    let pec = this.pecTexts.get(adjustment);
+    if (pec === undefined) {
+      pec = parsePriceAdjustments(adjustment).adjustments.some((a) => a.isPartnerEarnedCredit);
+      if (this.pecTexts.size < 10_000) this.pecTexts.set(adjustment, pec);
+    }
     const eupText = this.cell(r, 'eup').trim();
     const decimals = printedDecimals(eupText);
     if (decimals > this.eupDecimals) this.eupDecimals = decimals;
@@ -714,7 +857,6 @@ class ReconCollector {
     const usage =
       (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
     const invoice = this.cell(r, 'invoice').trim();
-    const { adjustments } = parsePriceAdjustments(this.cell(r, 'adjustment'));
     this.lines.push({
       path: this.path,
       line: r.pos[0],
@@ -740,7 +882,7 @@ class ReconCollector {
       reservationOrderId,
       period: `${date('chargeStart')}/${date('chargeEnd')}`,
       currency: this.cell(r, 'currency').trim(),
-      pec: adjustments.some((a) => a.isPartnerEarnedCredit),
+      pec,
       usage,
       eupText,
       eup: parseDecimal(eupText, dc),
@@ -757,7 +899,12 @@ class ReconCollector {
   }
 }
 
+const HALF_UNITS: Decimal[] = [];
+
 /** Half a unit of the n-th decimal: how far a value printed at a file's precision can be from the true value. */
 export function halfUnit(decimals: number): Decimal {
+  // Asked for on every line of a month: the few precisions a file has are computed once.
+  if (Number.isInteger(decimals) && decimals >= 0 && decimals < 40)
+    return (HALF_UNITS[decimals] ??= new Dec(10).pow(-decimals).div(2));
   return new Dec(10).pow(-decimals).div(2);
 }

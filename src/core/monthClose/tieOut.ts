@@ -639,8 +639,12 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     }
   }
 
+  // A daily file can hold several invoices: each month reports the rows of its own groups, and the count of rows
+  // past those kept is said once, by the month of the file's last kept row.
+  const invoices = new Set(m.groups.map((g) => g.invoiceNumber));
   for (const d of m.dailyFiles) {
-    for (const o of d.outsidePeriod) {
+    const own = d.outsidePeriod.filter((o) => invoices.has(o.invoiceNumber));
+    for (const o of own) {
       findings.push({
         ...o.place,
         column: 'UsageDate',
@@ -651,7 +655,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
         message: `UsageDate ${o.usageDate} lies outside the charge period ${o.period.replace('/', ' to ')}.`,
       });
     }
-    if (d.outsidePeriodCount > d.outsidePeriod.length) {
+    if (d.outsidePeriodCount > d.outsidePeriod.length && own.at(-1) === d.outsidePeriod.at(-1)) {
       const last = d.outsidePeriod[d.outsidePeriod.length - 1].place;
       findings.push({
         ...last,
@@ -834,7 +838,8 @@ export function evaluate(
   let roundedRows = 0;
   let unroundedSlack = ZERO;
   let last = { day: '', eupText: '' };
-  const steps = new Map<string, PriceStep>();
+  // One group (the usual line) is read as it is; several are merged into copies of their steps.
+  const steps = groups.length === 1 ? groups[0].steps : new Map<string, PriceStep>();
   for (const g of groups) {
     quantity = quantity.plus(g.quantity);
     billed = billed.plus(g.billed);
@@ -842,6 +847,7 @@ export function evaluate(
     roundedRows += g.roundedRows;
     for (const [d, n] of g.unroundedByDecimals) unroundedSlack = unroundedSlack.plus(halfUnit(d).times(n));
     if (g.lastDay >= last.day) last = { day: g.lastDay, eupText: g.lastEupText };
+    if (groups.length === 1) continue;
     for (const s of g.steps.values()) {
       const known = steps.get(s.eupText);
       if (!known) steps.set(s.eupText, { ...s });
@@ -860,12 +866,15 @@ export function evaluate(
   const b = usageSubtotal(eup.plus(priceSlack), quantity, fx);
   const [lo, hi] = a.lte(b) ? [a, b] : [b, a];
   const bound = Dec.max(hi.minus(fromDaily), fromDaily.minus(lo));
-  let drift = ZERO;
+  // sum of (EUP - p) x q x FX, with FX taken out of the sum (exact either way) and the last price's own step,
+  // whose difference is 0, skipped.
+  let driftInPrices = ZERO;
   let absQuantity = ZERO;
   for (const s of steps.values()) {
-    drift = drift.plus(eup.minus(s.eup).times(s.quantity).times(fx));
+    if (s.eupText !== last.eupText) driftInPrices = driftInPrices.plus(eup.minus(s.eup).times(s.quantity));
     absQuantity = absQuantity.plus(s.absQuantity);
   }
+  const drift = driftInPrices.times(fx);
   // Rounding between the rows' own amounts and the Subtotal: per-row cents, printing, the formula's two floors.
   const rowsBound = CENT.times(roundedRows)
     .plus(unroundedSlack)

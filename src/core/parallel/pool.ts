@@ -18,6 +18,12 @@ export function parallelism(script: string): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
+/** True when FINOPS_CHARGEBACK_WORKERS sets the number of threads: readers then use them as given. */
+export function workersForced(): boolean {
+  const forced = Number(process.env.FINOPS_CHARGEBACK_WORKERS);
+  return Number.isInteger(forced) && forced >= 1;
+}
+
 /** Runs each task in a worker of its own (the script `script`) and resolves with their answers, in task order. */
 export function runInWorkers<T, R>(script: string, tasks: readonly T[], signal?: AbortSignal): Promise<R[]> {
   const workers: Worker[] = [];

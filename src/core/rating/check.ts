@@ -7,6 +7,7 @@ import type Decimal from 'decimal.js';
 import { ZERO, formatCents } from '../money';
 import { duplicateColumnFindings, readBillingFile, type BillingHeader } from '../billing/reader';
 import type { TextSource } from '../billing/source';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type FileKind } from '../billing/fileKinds';
 import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
@@ -55,17 +56,6 @@ export interface RunOptions {
   reader?: 'fast' | 'reference';
   /** Bytes the fast reader reads between yields to the event loop. */
   sliceBytes?: number;
-  /** Rating groups the fast reader keeps in its WebAssembly lane before its JavaScript table takes the rest (tests). */
-  laneGroups?: number;
-  /** Filled in by the fast reader: rows of each pass that took the reference path; groups found by the lane and by the table. */
-  stats?: {
-    fast: boolean;
-    referenceRows?: [number, number];
-    /** Rows proved wrong whose finding the fast reader made itself. */
-    verdictRows?: number;
-    laneGroups?: number;
-    tableGroups?: number;
-  };
   /** Set on the second attempt of a check whose dates proved the date order setting wrong. */
   orderOverride?: { column: string; text: string; setting: CheckOptions['dateOrder'] };
 }
@@ -161,19 +151,13 @@ export async function checkSource(
         onProgress: run.onProgress,
         onRecordStart: run.onRecordStart,
         sliceBytes: run.sliceBytes,
-        laneGroups: run.laneGroups,
       });
       if (fast?.dateOrderContradicted) return restartInOtherOrder(source, options, onFinding, run, checker)!;
       if (fast) {
         // The header was read apart from the rows: its own findings are said here.
         for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
-        if (run.stats) {
-          run.stats.fast = true;
-          run.stats.referenceRows = fast.referenceRows;
-          run.stats.verdictRows = fast.verdictRows;
-          run.stats.laneGroups = fast.laneGroups;
-          run.stats.tableGroups = fast.tableGroups;
-        }
+        const { referenceRows, verdictRows, laneGroups, tableGroups } = fast;
+        fastPathTesting.onCheck?.({ fast: true, referenceRows, verdictRows, laneGroups, tableGroups });
         summary.kind = h.kind;
         summary.delimiter = h.delimiter;
         summary.rows = fast.rows;
@@ -183,7 +167,7 @@ export async function checkSource(
       }
     }
   }
-  if (run.stats) run.stats.fast = false;
+  fastPathTesting.onCheck?.({ fast: false });
 
   held = [];
   const first = await readBillingFile(

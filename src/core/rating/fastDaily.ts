@@ -31,8 +31,9 @@ import { Dec, ZERO } from '../money';
 import { parseBillingDate } from '../billing/dates';
 import {
   GroupLane,
-  NUM,
+  ParsedNumber,
   POW10,
+  RECORD_OUTSIDE_LANE,
   cellText,
   decodeBytes,
   decodeRecord,
@@ -44,10 +45,12 @@ import {
   type ByteRecord,
 } from '../billing/byteCsv';
 import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
+import { fastPathTesting } from '../billing/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
+import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from './bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
 import { FailingRowVerdicts } from './fastVerdict';
 
@@ -63,8 +66,6 @@ export interface FastDailyRun {
   onRecordStart?(line: number): void;
   /** Bytes read between yields to the event loop (an editor must stay responsive). */
   sliceBytes?: number;
-  /** Groups the lane may hold before the table takes the rest (default: as many as it has room for). */
-  laneGroups?: number;
 }
 
 export interface FastDailyResult {
@@ -217,7 +218,7 @@ const F_EUP_CELL = 18; // where EffectiveUnitPrice starts on the row's line, x 2
 const FIELDS = 19;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
-const DAYS = 1 << 14;
+const DAYS = MAX_DAY_IDS;
 
 class Spool {
   private readonly dir: string;
@@ -411,11 +412,11 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       const id = lane.findRecord(r);
       if (id >= 0) return laneGroups[id];
       // A record the lane cannot see could belong to a group it holds: such a file is checked the reference way.
-      if (id === -2) return void (outOfLane = true);
+      if (id === RECORD_OUTSIDE_LANE) return void (outOfLane = true);
     }
     g = groups.get(r);
     if (g) return g;
-    if (groupList.length >= 1 << 19) return undefined;
+    if (groupList.length >= MAX_GROUP_IDS) return undefined;
     const p = checker.parse(recordValues(r, index, 0));
     if (!p.ok) return undefined;
     const row = p.row;
@@ -432,7 +433,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       periodStart: row.periodStart,
       periodEnd: row.periodEnd,
     };
-    if (lane && laneGroups.length < (run.laneGroups ?? Infinity) && lane.insertRecord(r, false) === laneGroups.length)
+    if (lane && laneGroups.length < fastPathTesting.laneGroups && lane.insertRecord(r, false) === laneGroups.length)
       laneGroups.push(g);
     else groups.set(r, g);
     groupList.push(g);
@@ -452,41 +453,43 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     }
     return dayList[id] === null ? -1 : id;
   };
-  /** The row's UnitPrice as a small id (-1: too many distinct prices); NUM must hold the parsed price. */
+  /** The number `plain` read last: this check's own, reused for every cell. */
+  const num = new ParsedNumber();
+  /** The row's UnitPrice as a small id (-1: too many distinct prices); num must hold the parsed price. */
   const priceOf = (r: ByteRecord): number => {
     const c = idx.unitPrice;
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = priceIds.get(key);
     if (id === undefined) {
-      if (prices.length >= 1 << 20) return -1;
-      const P = BigInt(NUM.int) * BIG_TEN ** BigInt(NUM.decimals) + BigInt(NUM.frac);
+      if (prices.length >= MAX_PRICE_IDS) return -1;
+      const P = BigInt(num.int) * BIG_TEN ** BigInt(num.decimals) + BigInt(num.frac);
       id = prices.length;
       // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
       const text = cellText(r, c);
-      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: NUM.neg ? -P : P, p: NUM.decimals });
+      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: num.neg ? -P : P, p: num.decimals });
       priceIds.set(key, id);
     }
     return id;
   };
-  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into NUM.
+  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into num.
   const plain = (r: ByteRecord, c: number): boolean =>
-    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c]);
+    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c], num);
   const value = (): number => {
-    const v = NUM.int + NUM.frac / POW10[NUM.decimals];
-    return NUM.neg ? -v : v;
+    const v = num.int + num.frac / POW10[num.decimals];
+    return num.neg ? -v : v;
   };
 
   /**
-   * Where a number cell just read into NUM starts on its record's first line (x 2, +1 when quoted), for a finding's
-   * range: known when the cell prints NUM as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero)
+   * Where a number cell just read into num starts on its record's first line (x 2, +1 when quoted), for a finding's
+   * range: known when the cell prints num as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero)
    * and every byte before it on the record is ASCII outside line breaks (bytes are then characters); else -1.
    */
   const plainCellAt = (r: ByteRecord, c: number): number => {
     const s = r.start[c];
     const e = r.end[c];
     let digits = 1;
-    while (digits < 16 && NUM.int >= POW10[digits]) digits++;
-    if (NUM.neg || e - s !== digits + (NUM.decimals > 0 ? NUM.decimals + 1 : 0)) return -1;
+    while (digits < 16 && num.int >= POW10[digits]) digits++;
+    if (num.neg || e - s !== digits + (num.decimals > 0 ? num.decimals + 1 : 0)) return -1;
     for (let k = s; k < e; k++) if (r.buf[k] === 69 || r.buf[k] === 101) return -1;
     const quoted = r.flags[c] === 0 ? 0 : 1;
     const from = s - quoted;
@@ -536,17 +539,17 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (ok) out[at + F_FX] = value();
       ok &&= plain(r, idx.eup);
       if (ok) {
-        out[at + F_EUP_INT] = NUM.int;
-        out[at + F_EUP_FRAC] = NUM.frac;
-        out[at + F_EUP_DEC] = NUM.decimals + (NUM.neg ? 16 : 0);
+        out[at + F_EUP_INT] = num.int;
+        out[at + F_EUP_FRAC] = num.frac;
+        out[at + F_EUP_DEC] = num.decimals + (num.neg ? 16 : 0);
         out[at + F_EUP_CELL] = plainCellAt(r, idx.eup);
       }
       ok &&= plain(r, idx.billingTotal);
       if (ok) {
-        out[at + F_BT_DEC] = NUM.decimals;
-        out[at + F_BT_INT] = NUM.int;
-        out[at + F_BT_FRAC] = NUM.frac * POW10[15 - NUM.decimals];
-        out[at + F_BT_NEG] = NUM.neg ? 1 : 0;
+        out[at + F_BT_DEC] = num.decimals;
+        out[at + F_BT_INT] = num.int;
+        out[at + F_BT_FRAC] = num.frac * POW10[15 - num.decimals];
+        out[at + F_BT_NEG] = num.neg ? 1 : 0;
       }
       if (ok && idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
         ok = plain(r, idx.pricingTotal);
@@ -565,8 +568,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_DAY] = day;
       out[at + F_PRICE] = price;
       if (g!.covered) return;
-      // NUM still holds the quantity (the last cell read above).
-      daySums.addParsed(g!.id * DAYS + day);
+      // num still holds the quantity (the last cell read above).
+      daySums.addParsed(g!.id * DAYS + day, num);
     };
     for (let from = 0; from < total;) {
       if (run.signal?.aborted) break;
@@ -660,9 +663,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       }
       if (!g.covered) {
         if (eupNeg) return false;
-        const bandKey = g.id * 2 ** 34 + dayId * 2 ** 20 + priceId;
+        const band = bandKey(g.id, dayId, priceId);
         // A group-day's thresholds for the printed decimals seen: numbers only (nothing big lives long).
-        let at2 = bands.find(bandKey);
+        let at2 = bands.find(band);
         const b = bands.data;
         if (at2 < 0 || b[at2 + 4] !== eupDec) {
           let thresholds: number[] | null;
@@ -681,7 +684,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
             thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
           }
           if (!thresholds) return false;
-          at2 = bands.put(bandKey);
+          at2 = bands.put(band);
           b[at2] = thresholds[0];
           b[at2 + 1] = thresholds[1];
           b[at2 + 2] = thresholds[2];

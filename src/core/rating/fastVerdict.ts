@@ -18,6 +18,7 @@ import type { Finding, Severity } from '../findings';
 import { formatWholeCents } from '../money';
 import { chargeWordsOf, derivationWords, discountWords, eupMismatchMessage, leftOutWords } from './dailyUsage';
 import type { DailyUsageChecker } from './dailyUsage';
+import { MAX_PRICE_IDS } from './bandKey';
 import type Decimal from 'decimal.js';
 
 /** A row the fast path read, as its numbers (see the spool of fastDaily.ts). */
@@ -49,7 +50,7 @@ export interface FailingRowRating {
   currency: string;
   fraction: Decimal;
   fractionParts: { n: bigint; d: bigint };
-  /** The row's UnitPrice as the fast path numbers its distinct prices (below 2^20). */
+  /** The row's UnitPrice as the fast path numbers its distinct prices (below MAX_PRICE_IDS). */
   priceId: number;
   /** UnitPrice x 10^p. */
   P: bigint;
@@ -112,7 +113,8 @@ export class FailingRowVerdicts {
   }
 
   private basis(rating: FailingRowRating, d: number): PriceBasis {
-    const key = rating.groupId * 2 ** 21 + rating.priceId;
+    // Below 2^39 (group and price ids within their limits, bandKey.ts): exact in a double.
+    const key = rating.groupId * MAX_PRICE_IDS + rating.priceId;
     const { P, p } = rating;
     const { n: Fn, d: Fd } = rating.fractionParts;
     const tenP = POW10N[p];

@@ -12,7 +12,7 @@ import type { Diagnostic } from 'vscode-languageserver';
 import type { FileSummary } from '../../shared/protocol';
 import { DiagnosticCollector } from './diagnostics';
 import { displayText } from '../../core/text/displayText';
-import { FindingGrouper, groupMessage } from '../../core/findingGroups';
+import { FindingGrouper, REPEATED_DEFECT_MIN_ROWS, groupMessage } from '../../core/findingGroups';
 import type { CheckedDocument } from './hover';
 import type { Finding } from '../../core/findings';
 
@@ -193,8 +193,8 @@ export class BillingService {
     const collector = new DiagnosticCollector(settings.maxDiagnostics);
     const lines: string[] = [];
     const started = Date.now();
-    // As the CLI prints them: a defect repeated on more than three rows of a meter is one line with count and money.
-    const grouper = new FindingGrouper(3);
+    // As the CLI prints them: a repeated defect is one line with count and money, smaller groups row by row.
+    const grouper = new FindingGrouper(REPEATED_DEFECT_MIN_ROWS - 1);
     const line = (f: Finding, message = f.message): string =>
       displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`);
     const run = await checkSource(
@@ -208,7 +208,7 @@ export class BillingService {
     );
     for (const g of grouper.all()) {
       if (lines.length >= listLimit) break;
-      if (g.count <= 3) for (const f of g.sample) lines.push(line(f));
+      if (g.count < REPEATED_DEFECT_MIN_ROWS) for (const f of g.sample) lines.push(line(f));
       else lines.push(line({ ...g.first, severity: g.severity }, groupMessage(g)));
     }
     const summary = toFileSummary(uri, run, collector.notShown, Date.now() - started);

@@ -24,6 +24,14 @@ function budgetTooltip(id: string, result: AllocationResult, currency: string): 
   return b ? { tooltip: budgetLensTooltip(b, currency) } : {};
 }
 
+/**
+ * What a target is charged, as `chargeback allocate` prints it: the amount invoiced, and for a target with a markup
+ * the markup it includes (the allocated cost is the difference; budgets and the rule lenses count that cost).
+ */
+function chargedText(t: AllocationResult['targets'][number], currency: string): string {
+  return `charged ${money(t.charged, currency)}${t.markup.isZero() ? '' : ` (incl. markup ${money(t.markup, '')})`}`;
+}
+
 function signed(amount: Decimal): string {
   return `${amount.isNegative() ? '−' : '+'}${money(amount.abs(), '')}`;
 }
@@ -83,7 +91,7 @@ export function rulesCodeLenses(parsed: ParsedRules, data?: RulesData): CodeLens
     lenses.push({
       range: Range.create(target.idRange.start.line, 0, target.idRange.start.line, 0),
       command: {
-        title: mark(`charged ${money(t.charged, result.currency)}${budgetLens(target.id, result, result.currency)}`),
+        title: mark(`${chargedText(t, result.currency)}${budgetLens(target.id, result, result.currency)}`),
         command: '',
         ...budgetTooltip(target.id, result, result.currency),
       },

@@ -8,7 +8,10 @@ import type { ParsedRules } from '../../core/allocation/parseRules';
 import type { CostLineIssue } from '../../core/allocation/costLines';
 import type { MatchCondition, MatchMap, RuleDecl } from '../../core/allocation/model';
 import { formatCents } from '../../core/money';
+import { budgetLensText, budgetLensTooltip, forecastCheckText } from '../../core/allocation/budgets';
+import type { AllocationResult } from '../../core/allocation/result';
 import type {
+  PreviewBudget,
   PreviewCondition,
   PreviewDestination,
   PreviewProblem,
@@ -61,6 +64,35 @@ function destination(rule: RuleDecl): PreviewDestination {
     };
   }
   return { kind: 'none' };
+}
+
+/** Each budget as the code lens and `chargeback allocate` show it, with the thresholds the rules set. */
+function budgets(model: ParsedRules['model'], result: AllocationResult): PreviewBudget[] {
+  const currency = result.currency;
+  return (result.budgets ?? []).map((b) => {
+    const decl = model.targets.find((t) => t.id === b.target)?.budget;
+    const check = b.forecastCheck;
+    return {
+      target: b.target,
+      per: b.per,
+      budget: b.budget,
+      monthBudget: b.monthBudget,
+      actual: b.actual,
+      usedPercent: b.usedPercent,
+      warnAt: decl?.warnAt?.value.toFixed() ?? '100',
+      forecastWarnAt: decl?.forecastWarnAt?.value.toFixed() ?? '100',
+      forecast: b.forecast,
+      forecastPercent: b.forecastPercent,
+      forecastMethod: b.forecastMethod,
+      daysCovered: b.daysCovered,
+      daysInMonth: b.daysInMonth,
+      status: b.status,
+      forecastStatus: b.forecastStatus,
+      ...(check ? { forecastCheck: { ...check, text: forecastCheckText(check, currency) } } : {}),
+      lens: budgetLensText(b, currency),
+      tooltip: budgetLensTooltip(b, currency),
+    };
+  });
 }
 
 export function buildRulesPreview(input: PreviewInput): RulesPreview {
@@ -149,6 +181,7 @@ export function buildRulesPreview(input: PreviewInput): RulesPreview {
     })),
     targets,
     rules,
+    ...(result?.budgets && result.budgets.length > 0 ? { budgets: budgets(model, result) } : {}),
     unallocated: {
       amount: formatCents(unallocated),
       catchAll,

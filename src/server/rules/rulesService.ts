@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
 import { parseRules, type ParsedRules } from '../../core/allocation/parseRules';
 import { runRules, rulesFolder } from '../../core/allocation/rulesRun';
-import type { CostLine } from '../../core/allocation/costLine';
+import type { ReadLine } from '../../core/allocation/costLine';
 import type { CostLineIssue } from '../../core/allocation/costLines';
 import type { DataHarvest } from '../../core/allocation/harvest';
 import { expandPattern } from '../../core/allocation/dataFiles';
@@ -41,7 +41,7 @@ interface RulesState {
   data?: RulesData;
   controller?: AbortController;
   timer?: NodeJS.Timeout;
-  cache?: { key: string; lines: CostLine[]; harvest?: DataHarvest };
+  cache?: { key: string; lines: ReadLine[]; harvest?: DataHarvest };
   finished?: Promise<void>;
   /** Starts the pending analysis now instead of after the typing pause. */
   runNow?: () => void;

@@ -1,0 +1,46 @@
+/**
+ * The fast readers' switches that only tests turn, kept out of the options users and callers see (the check's
+ * RunOptions, ReadCostLinesOptions, RulesRunOptions): nobody has a reason to set them in use, yet the differential
+ * tests must force the paths the fast readers choose between (the WebAssembly lane filling up, worker threads on a
+ * small file) and learn which path a check took. Tests set them only through withFastPathTesting, which puts the
+ * defaults back when its callback ends, so that no setting outlives the test that made it.
+ */
+
+/** What the fast daily check did on one file. */
+export interface FastCheckStats {
+  /** The fast path checked the file (false: the reference path read it all). */
+  fast: boolean;
+  /** Rows that took the reference path, per pass. */
+  referenceRows?: [number, number];
+  /** Rows proved wrong whose finding the fast path made itself (fastVerdict.ts). */
+  verdictRows?: number;
+  /** Rating groups found by the WebAssembly lane and by the JavaScript table. */
+  laneGroups?: number;
+  tableGroups?: number;
+}
+
+export interface FastPathTesting {
+  /** Rating groups the fast check keeps in its WebAssembly lane before its JavaScript table takes the rest. */
+  laneGroups: number;
+  /** Files at least this big are read by the allocation reader's worker threads (undefined: its default). */
+  parallelBytes: number | undefined;
+  /** Told what the daily check did, at the end of each check. */
+  onCheck: ((stats: FastCheckStats) => void) | undefined;
+}
+
+const DEFAULTS: FastPathTesting = { laneGroups: Infinity, parallelBytes: undefined, onCheck: undefined };
+
+/** The settings in force (the defaults, except inside withFastPathTesting). */
+export const fastPathTesting: Readonly<FastPathTesting> = { ...DEFAULTS };
+
+/** Runs `body` with `settings` in force, then puts back what was in force before (also when it throws). */
+export async function withFastPathTesting<T>(settings: Partial<FastPathTesting>, body: () => Promise<T>): Promise<T> {
+  const current = fastPathTesting as FastPathTesting;
+  const before = { ...current };
+  Object.assign(current, settings);
+  try {
+    return await body();
+  } finally {
+    Object.assign(current, before);
+  }
+}
