@@ -137,10 +137,11 @@ describe('chargeback check output, written for a million findings', () => {
     try {
       const path = join(dir, 'out.txt');
       const fd = openSync(path, 'w');
-      const out = new BlockingOutput(fd, () => assert.fail('a file is never closed under us'), 100);
+      const out = new BlockingOutput(fd, () => assert.fail('a file is never closed under us'), 120);
       let expected = '';
       for (let i = 0; i < 500; i++) {
-        const piece = `${i}:${'é'.repeat(i % 7)}\n`;
+        // Pieces shorter and longer than the buffer, with characters of two, three and four bytes.
+        const piece = i % 50 === 7 ? `${'€'.repeat(300)}\n` : `${i}:${'é'.repeat(i % 7)}${i % 3 ? '😀' : '株'}\n`;
         out.write(piece);
         expected += piece;
       }
