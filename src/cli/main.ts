@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { runCheck } from './check';
 import { EXPORT_KINDS, runAllocate, runExport, type ExportKind } from './allocate';
 import { displayText } from '../core/text/displayText';
-import { UsageError, type Output } from './output';
+import { BlockingOutput, UsageError, type Output } from './output';
 import { runInvoice } from './invoice';
 import { runDispute, runReconcile } from './reconcile';
 
@@ -236,16 +236,15 @@ export async function main(argv: string[], out: Output, err: Output): Promise<nu
 
 if (require.main === module) {
   // A closed pipe (`chargeback check x | head`) is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
-  const out: Output = { write: (t) => void process.stdout.write(t) };
+  const out = new BlockingOutput(1, () => process.exit(process.exitCode ?? 0));
   const err: Output = { write: (t) => void process.stderr.write(t) };
   main(process.argv.slice(2), out, err).then(
     (code) => {
+      out.flush();
       process.exitCode = code;
     },
     (e) => {
+      out.flush();
       // Exit codes are 0/1/2 only: an unexpected failure is still "could not do it" (2), with its trace.
       process.stderr.write(displayText(`chargeback: internal error: ${(e as Error).message ?? e}`) + '\n');
       process.stderr.write(`${(e as Error).stack ?? ''}\n`);

@@ -4,8 +4,7 @@
  * (MeterId, code); the editor shows one diagnostic per group next to its row diagnostics, the CLI's text output
  * prints the group instead of its rows (`--all` prints every row), and JSON output lists the groups after the rows.
  */
-import type Decimal from 'decimal.js';
-import { Dec, ZERO, formatCents } from './money';
+import { CentsSum, Dec, formatCents } from './money';
 import { SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
 
 /**
@@ -38,15 +37,19 @@ export function groupKeyOf(f: Finding): string | undefined {
 
 /** Collects row findings into groups as they stream in (memory: one entry and a few findings per group). */
 export class FindingGrouper {
-  private readonly groups = new Map<string, { g: FindingGroup; sum: Decimal }>();
+  /** Per code, per meter (looked up with the finding's own strings: no key is built per finding). */
+  private readonly byCode = new Map<string, Map<string, { g: FindingGroup; sum: CentsSum }>>();
+  /** The same entries in the order their first rows were found. */
+  private readonly groups: { g: FindingGroup; sum: CentsSum }[] = [];
 
   constructor(private readonly sampleSize = 3) {}
 
-  /** Adds a finding; returns false when it belongs to no group. */
+  /** Adds a finding; returns false when it belongs to no group (as groupKeyOf says). */
   add(f: Finding): boolean {
-    const key = groupKeyOf(f);
-    if (key === undefined) return false;
-    let e = this.groups.get(key);
+    if (f.record === undefined || !f.meter) return false;
+    let byMeter = this.byCode.get(f.code);
+    if (!byMeter) this.byCode.set(f.code, (byMeter = new Map()));
+    let e = byMeter.get(f.meter);
     if (!e) {
       e = {
         g: {
@@ -59,13 +62,14 @@ export class FindingGrouper {
           first: f,
           sample: [],
         },
-        sum: ZERO,
+        sum: new CentsSum(),
       };
-      this.groups.set(key, e);
+      byMeter.set(f.meter, e);
+      this.groups.push(e);
     }
     const g = e.g;
     g.count++;
-    if (f.impact) e.sum = e.sum.plus(new Dec(f.impact));
+    if (f.impact) e.sum.add(f.impact);
     if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[g.severity]) g.severity = f.severity;
     if (f.currency && g.currency !== f.currency) g.currency = g.currency === '' ? f.currency : 'mixed';
     if (g.sample.length < this.sampleSize) g.sample.push(f);
@@ -74,7 +78,7 @@ export class FindingGrouper {
 
   /** Every group, in the order their first rows were found. */
   all(): FindingGroup[] {
-    return [...this.groups.values()].map(({ g, sum }) => ({ ...g, impact: formatCents(sum) }));
+    return this.groups.map(({ g, sum }) => ({ ...g, impact: formatCents(sum.value) }));
   }
 
   /** Groups of at least `min` rows: the repeated defects. */

@@ -82,3 +82,50 @@ export function printingTolerance(text: string): Decimal {
 
 /** Half a unit of the n-th decimal for the common n: the tolerance is asked for on every row. */
 const HALF_UNITS: readonly Decimal[] = Array.from({ length: 21 }, (_, n) => new Dec(10).pow(-n).div(2));
+
+/**
+ * An amount of whole cents held as an integer (the fast path's verdicts and the finding groups' sums), printed as
+ * formatCents prints its decimal: two decimals, "-" only below zero. Exact while |cents| < 2^53.
+ */
+export function formatWholeCents(cents: number): string {
+  const a = Math.abs(cents);
+  const whole = Math.floor(a / 100);
+  const rest = a - whole * 100;
+  return `${cents < 0 ? '-' : ''}${whole}.${rest < 10 ? '0' : ''}${rest}`;
+}
+
+/** "-12.34" as -1234: an amount printed with exactly two decimals and at most 13 digits before them, else undefined. */
+export function wholeCentsOf(amount: string): number | undefined {
+  const len = amount.length;
+  const neg = amount.charCodeAt(0) === 45 ? 1 : 0;
+  if (len - neg < 4 || len - neg > 16 || amount.charCodeAt(len - 3) !== 46) return undefined;
+  let n = 0;
+  for (let i = neg; i < len; i++) {
+    if (i === len - 3) continue;
+    const d = amount.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+/**
+ * A running total of amounts printed in cents ("12.34", as findings carry their impact): added as integers while
+ * they fit, with decimal.js for any other amount, so that summing a million findings costs no decimal per finding.
+ */
+export class CentsSum {
+  private cents = 0;
+  private rest: Decimal | undefined;
+
+  add(amount: string): void {
+    const n = wholeCentsOf(amount);
+    if (n !== undefined && Number.isSafeInteger(this.cents + n)) this.cents += n;
+    else this.rest = (this.rest ?? ZERO).plus(new Dec(amount));
+  }
+
+  /** The exact total. */
+  get value(): Decimal {
+    const whole = new Dec(this.cents).div(100);
+    return this.rest ? whole.plus(this.rest) : whole;
+  }
+}

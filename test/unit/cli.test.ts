@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
+import { findingJson, jsonFinding } from '../../src/cli/check';
+import { BlockingOutput } from '../../src/cli/output';
+import { CentsSum, formatWholeCents, wholeCentsOf } from '../../src/core/money';
+import type { Finding } from '../../src/core/findings';
 import { dailyCsv, reconCsv } from '../support/billingFixtures';
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -113,5 +117,60 @@ describe('chargeback check (CLI)', () => {
     const notAPriceList = await run(['check', clean, '--price-list', clean]);
     assert.equal(notAPriceList.code, 2);
     assert.match(notAPriceList.stderr, /not an Azure plan price list/);
+  });
+});
+
+describe('chargeback check output, written for a million findings', () => {
+  it('writes each finding as JSON.stringify writes its documented shape, character for character', () => {
+    const base = { line: 4, character: 711, endLine: 4, endCharacter: 719, code: 'eup-mismatch' as const };
+    const findings: Finding[] = [
+      { ...base, severity: 'error', message: 'plain', column: 'EffectiveUnitPrice', actual: '1', expected: '0.85' },
+      { ...base, severity: 'warning', message: 'quote " backslash \\ newline \n tab \t ü 株 \u0001', impact: '-0.05' },
+      { ...base, severity: 'info', message: '', currency: 'EUR', meter: 'm-1', rows: 12, record: 3 },
+      { ...base, severity: 'error', message: 'x', column: undefined, meter: undefined, impact: '0.00' },
+    ];
+    for (const f of findings) assert.equal(findingJson(f), JSON.stringify(jsonFinding(f)));
+  });
+
+  it('writes standard output in chunks, in order and whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chargeback-out-'));
+    try {
+      const path = join(dir, 'out.txt');
+      const fd = openSync(path, 'w');
+      const out = new BlockingOutput(fd, () => assert.fail('a file is never closed under us'), 120);
+      let expected = '';
+      for (let i = 0; i < 500; i++) {
+        // Pieces shorter and longer than the buffer, with characters of two, three and four bytes.
+        const piece = i % 50 === 7 ? `${'€'.repeat(300)}\n` : `${i}:${'é'.repeat(i % 7)}${i % 3 ? '😀' : '株'}\n`;
+        out.write(piece);
+        expected += piece;
+      }
+      out.flush();
+      closeSync(fd);
+      assert.equal(readFileSync(path, 'utf8'), expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('amounts in whole cents', () => {
+  it('reads, prints and sums amounts printed in cents exactly, and any other amount with decimals', () => {
+    assert.equal(wholeCentsOf('12.34'), 1234);
+    assert.equal(wholeCentsOf('-0.05'), -5);
+    assert.equal(wholeCentsOf('9999999999999.99'), 999999999999999);
+    for (const bad of ['1.2', '1.234', '+1.00', '1e2.00', '', '-', '.00', '1,00', '12345678901234.00'])
+      assert.equal(wholeCentsOf(bad), undefined, bad);
+    for (const [cents, text] of [
+      [0, '0.00'],
+      [-0, '0.00'],
+      [5, '0.05'],
+      [-120, '-1.20'],
+      [123456789, '1234567.89'],
+    ] as const)
+      assert.equal(formatWholeCents(cents), text);
+    const sum = new CentsSum();
+    for (const a of ['0.10', '-0.05', '1.5', '9999999999999.99', '9999999999999.99', '0.001']) sum.add(a);
+    assert.equal(sum.value.toFixed(), '20000000000001.531');
   });
 });

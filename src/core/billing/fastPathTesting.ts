@@ -12,6 +12,8 @@ export interface FastCheckStats {
   fast: boolean;
   /** Rows that took the reference path, per pass. */
   referenceRows?: [number, number];
+  /** Rows proved wrong whose finding the fast path made itself (fastVerdict.ts). */
+  verdictRows?: number;
   /** Rating groups found by the WebAssembly lane and by the JavaScript table. */
   laneGroups?: number;
   tableGroups?: number;

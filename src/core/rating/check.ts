@@ -156,8 +156,8 @@ export async function checkSource(
       if (fast) {
         // The header was read apart from the rows: its own findings are said here.
         for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
-        const { referenceRows, laneGroups, tableGroups } = fast;
-        fastPathTesting.onCheck?.({ fast: true, referenceRows, laneGroups, tableGroups });
+        const { referenceRows, verdictRows, laneGroups, tableGroups } = fast;
+        fastPathTesting.onCheck?.({ fast: true, referenceRows, verdictRows, laneGroups, tableGroups });
         summary.kind = h.kind;
         summary.delimiter = h.delimiter;
         summary.rows = fast.rows;

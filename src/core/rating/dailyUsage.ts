@@ -516,6 +516,11 @@ export class DailyUsageChecker {
     if (last === undefined || day > last) this.lastInBandDay.set(groupKey, day);
   }
 
+  /** Rows of a rating group left out of its month-to-date sums (invalid values): every finding of the group says so. */
+  leftOutRows(groupKey: string): number {
+    return this.groups.get(groupKey)?.leftOut ?? 0;
+  }
+
   /** Second pass: checks one row and emits its findings. Returns the row's money verdict and billed amount. */
   check(r: CsvRecord, emit: (f: Finding) => void): RowOutcome {
     const p = this.parse(r);
@@ -549,12 +554,7 @@ export class DailyUsageChecker {
     }
     const row = p.row;
     const currency = row.currency;
-    const leftOutNote = (): string => {
-      const n = this.groups.get(row.groupKey)?.leftOut ?? 0;
-      return n > 0
-        ? ` (${n} row${n === 1 ? '' : 's'} of this meter ${n === 1 ? 'was' : 'were'} left out of the month-to-date sums: invalid values)`
-        : '';
-    };
+    const leftOutNote = (): string => leftOutWords(this.leftOutRows(row.groupKey));
     let atStake = ZERO;
     const stake = (impact: Decimal): void => {
       if (impact.abs().gt(atStake.abs())) atStake = impact;
@@ -667,9 +667,13 @@ export class DailyUsageChecker {
             ...base,
             severity: priceSeverity(relative, impact, this.options),
             impact: formatCents(impact),
-            message:
-              `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); ` +
-              `${chargeWords(impact, currency)} on this row${totalsNote}`,
+            message: eupMismatchMessage(
+              row.eupText.trim(),
+              formatPrice(expected),
+              because,
+              chargeWords(impact, currency),
+              totalsNote,
+            ),
           };
         }
         if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
@@ -910,11 +914,56 @@ export function fmtPct(fraction: Decimal): string {
 
 function derivation(x: DailyRowExplanation): string {
   const pricing = x.tiers ? 'graduated price' : `UnitPrice ${x.row.unitPrice.toFixed()}`;
-  const discount = x.row.fraction.eq(1) ? '' : ` x (1 - ${fmtPct(Dec.sub(1, x.row.fraction))})`;
-  return (
-    `${x.bcu.toFixed()} units month to date, ${pricing}${discount}: BC ${x.bc.toFixed(2)} / BCU; ` +
-    `consistent range ${formatPrice(x.lower)} to ${formatPrice(x.upper)}`
+  return derivationWords(
+    x.bcu.toFixed(),
+    pricing,
+    discountWords(x.row.fraction),
+    x.bc.toFixed(2),
+    formatPrice(x.lower),
+    formatPrice(x.upper),
   );
+}
+
+/*
+ * The words of an eup-mismatch, piece by piece: the reference check and the fast path's verdict of a failing row
+ * (fastVerdict.ts) build the same message from them, one from decimals, the other from exact integers.
+ */
+
+/** How the band was derived, from its numbers as printed. */
+export function derivationWords(
+  bcu: string,
+  pricing: string,
+  discount: string,
+  bc: string,
+  lower: string,
+  upper: string,
+): string {
+  return (
+    `${bcu} units month to date, ${pricing}${discount}: BC ${bc} / BCU; ` + `consistent range ${lower} to ${upper}`
+  );
+}
+
+/** " x (1 - 15%)" for a charged fraction below 1, "" for the retail price. */
+export function discountWords(fraction: Decimal): string {
+  return fraction.eq(1) ? '' : ` x (1 - ${fmtPct(Dec.sub(1, fraction))})`;
+}
+
+/** The note on rows of a group some of whose rows were left out of the month-to-date sums. */
+export function leftOutWords(n: number): string {
+  return n > 0
+    ? ` (${n} row${n === 1 ? '' : 's'} of this meter ${n === 1 ? 'was' : 'were'} left out of the month-to-date sums: invalid values)`
+    : '';
+}
+
+/** An eup-mismatch with money at stake, up to its closing notes. */
+export function eupMismatchMessage(
+  eup: string,
+  expected: string,
+  because: string,
+  charge: string,
+  totalsNote: string,
+): string {
+  return `EffectiveUnitPrice ${eup} should be ${expected} (${because}); ${charge} on this row${totalsNote}`;
 }
 
 /**
@@ -928,7 +977,11 @@ function tierNote(x: DailyRowExplanation, options: CheckOptions): string {
 
 /** "overcharged EUR 4.35" / "undercharged EUR 0.02" / "no money at stake". */
 export function chargeWords(impact: Decimal, currency: string): string {
-  const amount = formatCents(impact.abs());
+  return chargeWordsOf(formatCents(impact.abs()), impact.isNegative(), currency);
+}
+
+/** The same from the amount already printed (two decimals, no sign) and its sign. */
+export function chargeWordsOf(amount: string, negative: boolean, currency: string): string {
   if (amount === '0.00') return 'less than a cent at stake';
-  return `${impact.isNegative() ? 'undercharged' : 'overcharged'} ${currency ? currency + ' ' : ''}${amount}`.trim();
+  return `${negative ? 'undercharged' : 'overcharged'} ${currency ? currency + ' ' : ''}${amount}`.trim();
 }

@@ -15,15 +15,19 @@
  *     is below 0.01 by more than a bound on the doubles' rounding error (1e-12 relative, a thousand times the
  *     worst case): a row near the cent goes to the reference;
  *   - partner earned credit is zero or allowed, and its UnitPrice is listed (decided once per meter, day, price).
- * Every other row is decoded into the reference's CsvRecord and checked by DailyUsageChecker itself, so its
- * findings are the reference's, word for word. Sums (month-to-date quantities, the billed total) are exact:
- * integers of units and of 10^-15 units, carried, turned into decimals at the end. What grows with the month is kept
- * as small integer ids into flat arrays: rating groups, ISO days and group-days (GroupDays: a shuffled month of 100k
- * rating groups has about a million group-days), so that neither time nor memory goes into strings and objects.
+ * A row priced above the band and billed from that price (PEC not applied: on some months most rows) gets its
+ * eup-mismatch from the same integers (fastVerdict.ts), word for word as the reference words it, unless a rounding
+ * its money depends on is near. Every other row is decoded into the reference's CsvRecord and checked by
+ * DailyUsageChecker itself, so its findings are the reference's, word for word. Sums (month-to-date quantities, the
+ * billed total) are exact: integers of units and of 10^-15 units, carried, turned into decimals at the end. What
+ * grows with the month is kept as small integer ids into flat arrays: rating groups, ISO days and group-days
+ * (GroupDays: a shuffled month of 100k rating groups has about a million group-days), so that neither time nor
+ * memory goes into strings and objects.
  *
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
  * not, the fast path gives up before emitting anything, and the caller reads the file the reference way.
  */
+import { isAscii } from 'node:buffer';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +57,7 @@ import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
 import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from './bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
+import { FailingRowVerdicts } from './fastVerdict';
 
 export interface FastDailyRun {
   input: ByteInput;
@@ -73,6 +78,8 @@ export interface FastDailyResult {
   complete: boolean;
   /** Rows that took the reference path, per pass (for tests and the bench). */
   referenceRows: [number, number];
+  /** Rows of pass 2 proved wrong and given their finding by the fast path (fastVerdict.ts), for tests. */
+  verdictRows?: number;
   /** Rating groups found by the WebAssembly lane and by the JavaScript table (for tests). */
   laneGroups?: number;
   tableGroups?: number;
@@ -348,7 +355,9 @@ const F_LENGTH = 14;
 const F_LINE = 15;
 const F_INDEX = 16;
 const F_GROUP_DAY = 17; // the row's group-day id (-1: covered usage, not summed)
-const FIELDS = 18;
+const F_BT_DEC = 18; // the decimals BillingPreTaxTotal prints (a total printed in cents was rounded down to cents)
+const F_EUP_CELL = 19; // where EffectiveUnitPrice starts on the row's line, x 2 (+1 quoted); -1: not known or not plain
+const FIELDS = 20;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
 const DAYS = MAX_DAY_IDS;
@@ -753,6 +762,25 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     return num.neg ? -v : v;
   };
 
+  /**
+   * Where a number cell just read into num starts on its record's first line (x 2, +1 when quoted), for a finding's
+   * range: known when the cell prints num as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero)
+   * and every byte before it on the record is ASCII outside line breaks (bytes are then characters); else -1.
+   */
+  const plainCellAt = (r: ByteRecord, c: number): number => {
+    const s = r.start[c];
+    const e = r.end[c];
+    let digits = 1;
+    while (digits < 16 && num.int >= POW10[digits]) digits++;
+    if (num.neg || e - s !== digits + (num.decimals > 0 ? num.decimals + 1 : 0)) return -1;
+    for (let k = s; k < e; k++) if (r.buf[k] === 69 || r.buf[k] === 101) return -1;
+    const quoted = r.flags[c] === 0 ? 0 : 1;
+    const from = s - quoted;
+    const before = r.buf.subarray(r.recordStart, from);
+    if (!isAscii(before) || before.indexOf(10) >= 0 || before.indexOf(13) >= 0) return -1;
+    return (from - r.recordStart) * 2 + quoted;
+  };
+
   const reader = rowReader(input);
   // Made after the reader, so that nothing between its creation and the `finally` below can throw.
   const spool = new Spool();
@@ -795,9 +823,11 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         out[at + F_EUP_INT] = num.int;
         out[at + F_EUP_FRAC] = num.frac;
         out[at + F_EUP_DEC] = num.decimals + (num.neg ? 16 : 0);
+        out[at + F_EUP_CELL] = plainCellAt(r, idx.eup);
       }
       ok &&= plain(r, idx.billingTotal);
       if (ok) {
+        out[at + F_BT_DEC] = num.decimals;
         out[at + F_BT_INT] = num.int;
         out[at + F_BT_FRAC] = num.frac * POW10[15 - num.decimals];
         out[at + F_BT_NEG] = num.neg ? 1 : 0;
@@ -1020,13 +1050,83 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       else sum.addExact(f[at + F_BT_INT], f[at + F_BT_FRAC]);
       return true;
     };
+    // Rows proved wrong: their finding from the integers above (fastVerdict.ts), their money summed in cents.
+    const verdicts = new FailingRowVerdicts(checker, header.columns.nameAt(idx.eup), run.options.priceTolerance);
+    const centsAtStake = { over: 0, under: 0 };
+    let verdictRows = 0;
+    const fastVerdict = (f: Float64Array, at: number): boolean => {
+      const g = groupList[f[at + F_GROUP]];
+      if (g.pecIneligible || g.alwaysReference || g.covered || run.options.priceList) return false;
+      const day = dayList[f[at + F_DAY]]!;
+      const price = prices[f[at + F_PRICE]];
+      let Q = store?.units(g.groupKey, day);
+      if (Q === undefined) {
+        // Some rows were summed by the reference: the checker holds the month-to-date sums, as decimals.
+        const mtd = store ? undefined : checker.monthToDate(g.groupKey, day)?.times(1e15);
+        if (!mtd || !mtd.isInteger()) return false;
+        Q = BigInt(mtd.toFixed());
+      }
+      const v = verdicts.verdict(
+        {
+          index: f[at + F_INDEX],
+          line: f[at + F_LINE],
+          eupCell: f[at + F_EUP_CELL],
+          eupInt: f[at + F_EUP_INT],
+          eupFrac: f[at + F_EUP_FRAC],
+          eupDecimals: f[at + F_EUP_DEC] & 15,
+          eupNegative: f[at + F_EUP_DEC] >= 16,
+          quantity: f[at + F_QTY],
+          fx: f[at + F_FX],
+          billedInt: f[at + F_BT_INT],
+          billedFrac: f[at + F_BT_FRAC],
+          billedNegative: f[at + F_BT_NEG] === 1,
+          billedDecimals: f[at + F_BT_DEC],
+        },
+        {
+          groupId: g.id,
+          groupKey: g.groupKey,
+          meterId: g.meterId,
+          currency: g.currency,
+          fraction: g.fraction,
+          fractionParts: g.fractionParts,
+          priceId: f[at + F_PRICE],
+          P: price.P,
+          p: price.p,
+          Q,
+        },
+      );
+      if (!v) return false;
+      verdictRows++;
+      run.emit(v.finding);
+      if (v.cents > 0) centsAtStake.over += v.cents;
+      else centsAtStake.under += v.cents;
+      if (Math.abs(centsAtStake.over) > 2 ** 50 || Math.abs(centsAtStake.under) > 2 ** 50) settleCents();
+      billedSum(g.currencyId).addExact(
+        f[at + F_BT_NEG] ? -f[at + F_BT_INT] : f[at + F_BT_INT],
+        f[at + F_BT_NEG] ? -f[at + F_BT_FRAC] : f[at + F_BT_FRAC],
+      );
+      return true;
+    };
+    const settleCents = (): void => {
+      if (centsAtStake.over !== 0) run.account({ stake: new Dec(centsAtStake.over).div(100) });
+      if (centsAtStake.under !== 0) run.account({ stake: new Dec(centsAtStake.under).div(100) });
+      centsAtStake.over = 0;
+      centsAtStake.under = 0;
+    };
+    const billedSum = (currencyId: number): ExactSum => {
+      if (!billedSeen[currencyId]) {
+        billedSeen[currencyId] = 1;
+        billedOrder.push(currencyId);
+      }
+      return billedByCurrency[currencyId];
+    };
     let checked = 0;
     for (const { rows: f, count } of spool.batches()) {
       if (run.signal?.aborted) return { rows, complete: false, referenceRows };
       for (let k = 0; k < count; k++) {
         const at = k * FIELDS;
         if (k % 2048 === 2047) await new Promise((resolve) => setImmediate(resolve));
-        if (f[at + F_KIND] === 0 && proveClean(f, at)) continue;
+        if (f[at + F_KIND] === 0 && (proveClean(f, at) || fastVerdict(f, at))) continue;
         referenceRows[1]++;
         const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
         run.account(
@@ -1037,6 +1137,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       run.onProgress?.(checked, 2, 2);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    settleCents();
     const dayOfRank = new Int32Array(dayList.length);
     rank.forEach((r, day) => (dayOfRank[r] = day));
     lastInBand.forEach((r, rating) => r >= 0 && checker.noteInBand(ratingKeys[rating], dayList[dayOfRank[r]]));
@@ -1045,7 +1146,14 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (!sum.safe()) throw new Error('billed sum out of exact range');
       run.account({ stake: ZERO, billed: sum.toDecimal(), currency: currencies[c] });
     }
-    return { rows, complete: true, referenceRows, laneGroups: laneGroups.length, tableGroups: groups.size };
+    return {
+      rows,
+      complete: true,
+      referenceRows,
+      verdictRows,
+      laneGroups: laneGroups.length,
+      tableGroups: groups.size,
+    };
   } finally {
     lane?.release();
     reader.close();

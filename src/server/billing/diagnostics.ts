@@ -6,8 +6,7 @@
  * it stays visible when its rows are beyond the cap.
  */
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
-import type Decimal from 'decimal.js';
-import { Dec, ZERO, formatCents } from '../../core/money';
+import { CentsSum, formatCents } from '../../core/money';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../core/findings';
 import { FindingGrouper, groupMessage } from '../../core/findingGroups';
 
@@ -38,7 +37,7 @@ export class DiagnosticCollector {
   private kept: Finding[] = [];
   private readonly perCode = new Map<
     string,
-    { count: number; impact: Decimal; worst: Severity; currency: string; shown: number }
+    { count: number; impact: CentsSum; worst: Severity; currency: string; shown: number }
   >();
   private total = 0;
   private readonly grouper = new FindingGrouper(0);
@@ -48,9 +47,15 @@ export class DiagnosticCollector {
   add(f: Finding): void {
     this.total++;
     this.grouper.add(f);
-    const c = this.perCode.get(f.code) ?? { count: 0, impact: ZERO, worst: f.severity, currency: '', shown: 0 };
+    const c = this.perCode.get(f.code) ?? {
+      count: 0,
+      impact: new CentsSum(),
+      worst: f.severity,
+      currency: '',
+      shown: 0,
+    };
     c.count++;
-    if (f.impact) c.impact = c.impact.plus(new Dec(f.impact));
+    if (f.impact) c.impact.add(f.impact);
     if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[c.worst]) c.worst = f.severity;
     if (f.currency) c.currency = c.currency === '' || c.currency === f.currency ? f.currency : 'mixed';
     this.perCode.set(f.code, c);
@@ -90,9 +95,10 @@ export class DiagnosticCollector {
       // File-level findings (missing column, encoding...) are already on the header: no summary needed.
       const hidden = c.count - (shown.get(code) ?? 0);
       if (c.count < 2 && hidden === 0) continue;
-      const money = c.impact.isZero()
+      const impact = c.impact.value;
+      const money = impact.isZero()
         ? ''
-        : `; ${c.impact.isNegative() ? 'undercharged' : 'overcharged'} ${c.currency} ${formatCents(c.impact.abs())} in all`.replace(
+        : `; ${impact.isNegative() ? 'undercharged' : 'overcharged'} ${c.currency} ${formatCents(impact.abs())} in all`.replace(
             '  ',
             ' ',
           );
