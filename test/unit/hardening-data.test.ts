@@ -44,11 +44,10 @@ describe('data globs and walks', () => {
   it('matches a segment of 30 stars against a long name in linear time', () => {
     const pattern = '*'.repeat(30) + 'x';
     const name = 'a'.repeat(5000);
-    const started = process.hrtime.bigint();
+    // The old regular expressions took over 20 s on 12 stars and 39 characters, and backtracking grows
+    // exponentially with the stars: on 30 stars and 5,000 characters only linear matching ends within the runner's
+    // hang guard.
     for (let i = 0; i < 20; i++) assert.equal(segmentMatches(pattern, name), false);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    // The old regular expressions took over 20 s on 12 stars and 39 characters; linear work is a few ms.
-    assert.ok(ms < 2000, `took ${ms} ms`);
     assert.equal(segmentMatches('*a*b*c*', 'xxaxxbxxcxx'), true);
     assert.equal(segmentMatches('Daily?ated*.csv', 'DailyRatedUsage.csv'), true);
     assert.equal(segmentMatches('*.csv', 'x.CSV'), false);
@@ -161,11 +160,9 @@ describe('rules files are read with a byte bound', () => {
       [join(dir, 'pipe.chargeback.yaml'), /is a named pipe \(FIFO\), not a regular file/],
       [join(dir, 'sparse.chargeback.yaml'), /at most 1,048,576 bytes/],
     ] as const) {
-      const started = Date.now();
       const r = await run(['allocate', file]);
       assert.equal(r.code, 2, file);
       assert.match(r.stderr, message);
-      assert.ok(Date.now() - started < 5000);
     }
   });
 
