@@ -12,6 +12,9 @@ import { stringSource, fileSource, type TextSource } from '../../src/core/billin
 import { tokenize } from '../../src/core/billing/csv';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { checkSource } from '../../src/core/rating/check';
+import { bandInDoubles, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
+import { Dec } from '../../src/core/money';
+import type Decimal from 'decimal.js';
 import { withFastPathTesting, type FastCheckStats } from '../../src/core/billing/fastPathTesting';
 import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
 import type { Finding } from '../../src/core/findings';
@@ -322,5 +325,125 @@ describe('fast daily check against the reference path', () => {
     writeFileSync(path, lines.join('\r\n'));
     const r = await both(() => fileSource(path), defaultCheckOptions());
     assert.equal(r.fast, false);
+  });
+
+  it('finds exactly what the reference finds on shuffled months of many rating groups, group-days past every table growth', async function () {
+    // Six copies of the sample month (about 13,700 rows, 7,000 group-days: past the group-day table's first two
+    // sizes), rows in a seeded random order, so that neighbouring rows rarely share a group-day; with and without
+    // planted defects (with them, some rows are summed by the reference in the first pass, so the month-to-date sums
+    // are the checker's decimals), with and without the price list (graduated tiers), the lane holding every group or
+    // only 7 of them.
+    this.timeout(180_000);
+    for (const withDefects of [false, true]) {
+      const month = writeBigMonth(6, withDefects);
+      try {
+        const text = readFileSync(month.daily, 'utf8')
+          .replace(/^\uFEFF/, '')
+          .replace(/\r\n$/, '');
+        const [head, ...rows] = text.split('\r\n');
+        const rnd = seededRandom(16016);
+        for (let i = rows.length - 1; i > 0; i--) {
+          const j = Math.floor(rnd() * (i + 1));
+          [rows[i], rows[j]] = [rows[j], rows[i]];
+        }
+        writeFileSync(month.daily, [head, ...rows].join('\n') + '\n');
+        const priceList = await loadPriceList(fileSource(month.priceList));
+        for (const [options, laneGroups] of [
+          [defaultCheckOptions(), undefined],
+          [defaultCheckOptions(), 7],
+          [defaultCheckOptions({ priceList: priceList.priceList }), undefined],
+        ] as const) {
+          const stats = await both(() => fileSource(month.daily), options, undefined, laneGroups);
+          const what = `${withDefects ? 'with' : 'without'} defects, lane ${laneGroups ?? 'full'}`;
+          assert.equal(stats.fast, true);
+          assert.ok(
+            stats.laneGroups! + stats.tableGroups! > 200,
+            `${what}: ${stats.laneGroups} + ${stats.tableGroups}`,
+          );
+          assert.equal(stats.referenceRows![0] === 0, !withDefects, `${what}: first pass ${stats.referenceRows}`);
+          // Without a price list, the meters priced below the flat price (graduated or free) are the reference's.
+          assert.ok(stats.referenceRows![1] < rows.length / 5, `${what}: proved clean (${stats.referenceRows})`);
+        }
+      } finally {
+        rmSync(month.dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+describe('band test in doubles against the exact integer thresholds', () => {
+  const fractions = ['1', '0.85', '0.765', '0.9', '0.5', '0.85085', '0'].map((f) => new Dec(f));
+  const limbs = new Float64Array(32);
+  const verdictOf = (P: bigint, p: number, fraction: Decimal, hi: number, lo: number, E: bigint, d: number): number => {
+    const tenD = 10n ** BigInt(d);
+    const uf = (Number(P) / 10 ** p) * fraction.toNumber();
+    return bandInDoubles(Number(E / tenD), Number(E % tenD), d, uf, hi, lo, limbs);
+  };
+
+  it('decides as the exact thresholds do wherever it decides, on and next to both bounds', () => {
+    const rnd = seededRandom(2053);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    let decided = 0;
+    let cases = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const p = int(7);
+      const P = BigInt(1 + int(rnd() < 0.1 ? 10 : 5_000_000)) * (rnd() < 0.05 ? 0n : 1n);
+      const fraction = fractions[int(fractions.length)];
+      // Month-to-date units: whole hours, fractions of GB, tiny, zero, negative (returns), and large.
+      const form = int(6);
+      const hi = form === 0 ? int(800) : form === 1 ? int(5) : form === 2 ? 0 : form === 3 ? -1 - int(3) : int(1e9);
+      const lo = form === 0 ? 0 : form === 2 && rnd() < 0.3 ? 0 : int(1e15);
+      const Q = BigInt(hi) * 10n ** 15n + BigInt(lo);
+      const d = int(16);
+      const t = flatThresholds(P, p, fractionOf(fraction), Q, d);
+      if (!t) continue;
+      const tenD = 10n ** BigInt(d);
+      const low = BigInt(t[0]) * tenD + BigInt(t[1]);
+      const high = BigInt(t[2]) * tenD + BigInt(t[3]);
+      const picks = [low - 1n, low, low + 1n, high - 1n, high, high + 1n];
+      picks.push(low + ((high - low) * BigInt(int(1000))) / 1000n);
+      for (const E of picks) {
+        if (E < 0n) continue;
+        const verdict = verdictOf(P, p, fraction, hi, lo, E, d);
+        cases++;
+        if (verdict === 0) continue;
+        decided++;
+        assert.equal(verdict === 1, E >= low && E <= high, `P ${P} / 10^${p}, F ${fraction}, Q ${Q}, E ${E} / 10^${d}`);
+      }
+    }
+    // Prices one unit of their last decimal from a bound are often beyond what doubles tell apart: the integers decide.
+    assert.ok(decided > cases / 2, `${decided} of ${cases} prices decided in doubles`);
+  });
+
+  it('proves the price a billed export prints (BC / BCU to 15 decimals, or UnitPrice x fraction) without the integers', () => {
+    const rnd = seededRandom(977);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    let decided = 0;
+    let cases = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const p = 4 + int(3);
+      const P = BigInt(1 + int(2_000_000));
+      const fraction = fractions[int(fractions.length - 1)];
+      const F = fractionOf(fraction);
+      const hi = int(rnd() < 0.5 ? 50 : 5000);
+      const lo = int(1e15);
+      const Q = BigInt(hi) * 10n ** 15n + BigInt(lo);
+      if (Q === 0n) continue;
+      const bcCents = (P * Q * F.n * 100n) / (10n ** BigInt(p) * 10n ** 15n * F.d);
+      // BC / BCU rounded half up to 15 decimals, as billed exports print EffectiveUnitPrice; or the net price itself.
+      const printed = rnd() < 0.8;
+      const d = printed ? 15 : p + F.d.toString().length - 1;
+      const E = printed
+        ? (bcCents * 10n ** 30n * 2n + 100n * Q) / (200n * Q)
+        : (P * F.n * 10n ** BigInt(d)) / (10n ** BigInt(p) * F.d);
+      const t = flatThresholds(P, p, F, Q, d)!;
+      const tenD = 10n ** BigInt(d);
+      assert.ok(E >= BigInt(t[0]) * tenD + BigInt(t[1]) && E <= BigInt(t[2]) * tenD + BigInt(t[3]), 'inside the band');
+      const verdict = verdictOf(P, p, fraction, hi, lo, E, d);
+      cases++;
+      if (verdict !== 0) decided++;
+      assert.notEqual(verdict, -1, `P ${P} / 10^${p}, F ${fraction}, Q ${Q}, E ${E} / 10^${d}`);
+    }
+    assert.ok(decided > cases * 0.99, `${decided} of ${cases} printed prices proved in doubles`);
   });
 });

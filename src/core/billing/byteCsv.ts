@@ -783,7 +783,7 @@ export function fileScanner(): 'wasm' | 'js' {
 /** The text of cell `c` (UTF-8 decoded, escaped quotes undone). */
 export function cellText(r: ByteRecord, c: number): string {
   const s = r.buf.toString('utf8', r.start[c], r.end[c]);
-  return r.flags[c] === 2 ? s.replace(/""/g, '"') : s;
+  return r.flags[c] === CELL_ESCAPED ? s.replace(/""/g, '"') : s;
 }
 
 /** The cell's raw bytes as a one-byte string: cheap, exact as a key, not for display. */
@@ -813,7 +813,7 @@ export function recordValues(r: ByteRecord, index: number, line: number): CsvRec
     const at = r.recordStart;
     for (let c = 0; c < r.cells; c++) {
       const s = text.slice(r.start[c] - at, r.end[c] - at);
-      cells[c] = r.flags[c] === 2 ? s.replace(/""/g, '"') : s;
+      cells[c] = r.flags[c] === CELL_ESCAPED ? s.replace(/""/g, '"') : s;
     }
   } else for (let c = 0; c < r.cells; c++) cells[c] = cellText(r, c);
   return { index, cells, pos: [line, 0, line, 0] };

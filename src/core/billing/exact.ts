@@ -6,6 +6,11 @@ import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
 import { POW10, type ByteRecord, type ParsedNumber } from './byteCsv';
 
+/** The key of a free slot in the tables below (their keys, group-day and band numbers, are never negative). */
+const EMPTY = -1;
+/** NumberCache.find: the key has no numbers. */
+export const NOT_FOUND = -1;
+
 /** An exact sum: `hi` whole units plus `lo` units of 10^-15 (0 <= lo < 10^15), both exact integers in doubles. */
 export class ExactSum {
   hi = 0;
@@ -164,7 +169,7 @@ export class ByteKeyTable<V> {
  * sums (a quantity per group and day) cost a few dozen bytes each. Open addressing, grown at half full.
  */
 export class ExactSumTable {
-  private keys = new Float64Array(1 << 12).fill(-1);
+  private keys = new Float64Array(1 << 12).fill(EMPTY);
   private hi = new Float64Array(1 << 12);
   private lo = new Float64Array(1 << 12);
   size = 0;
@@ -176,7 +181,7 @@ export class ExactSumTable {
   /** Adds a parsed number to the sum of `key`. */
   addParsed(key: number, n: ParsedNumber): void {
     let s = this.slot(key);
-    if (this.keys[s] === -1) {
+    if (this.keys[s] === EMPTY) {
       if ((this.size + 1) * 2 > this.keys.length) {
         this.grow();
         s = this.slot(key);
@@ -201,11 +206,11 @@ export class ExactSumTable {
 
   private grow(): void {
     const { keys, hi, lo } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(-1);
+    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
     this.hi = new Float64Array(keys.length * 2);
     this.lo = new Float64Array(keys.length * 2);
     for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === -1) continue;
+      if (keys[i] === EMPTY) continue;
       const s = this.slot(keys[i]);
       this.keys[s] = keys[i];
       this.hi[s] = hi[i];
@@ -215,7 +220,7 @@ export class ExactSumTable {
 
   /** Every (key, hi, lo), in no particular order. */
   forEach(f: (key: number, hi: number, lo: number) => void): void {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) f(this.keys[i], this.hi[i], this.lo[i]);
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== EMPTY) f(this.keys[i], this.hi[i], this.lo[i]);
   }
 }
 
@@ -232,7 +237,7 @@ export class NumberCache {
     private readonly width: number,
     private readonly capacity = 1 << 16,
   ) {
-    this.keys = new Float64Array(capacity * 2).fill(-1);
+    this.keys = new Float64Array(capacity * 2).fill(EMPTY);
     this.values = new Float64Array(capacity * 2 * width);
   }
 
@@ -240,10 +245,10 @@ export class NumberCache {
     return probe(this.keys, key);
   }
 
-  /** Index in `data` of the key's numbers, or -1. */
+  /** Index in `data` of the key's numbers, or NOT_FOUND. */
   find(key: number): number {
     const s = this.slot(key);
-    return this.keys[s] === key ? s * this.width : -1;
+    return this.keys[s] === key ? s * this.width : NOT_FOUND;
   }
 
   /** Index in `data` where the key's numbers go (emptying the cache first when it is full). */
@@ -251,7 +256,7 @@ export class NumberCache {
     let s = this.slot(key);
     if (this.keys[s] !== key) {
       if (this.size >= this.capacity) {
-        this.keys.fill(-1);
+        this.keys.fill(EMPTY);
         this.size = 0;
         s = this.slot(key);
       }
@@ -266,13 +271,13 @@ export class NumberCache {
   }
 }
 
-/** The slot of `key` in an open-addressing table of keys (-1: empty): where it is, or the empty slot it would take. */
+/** The slot of `key` in an open-addressing table of keys (EMPTY: free): where it is, or the free slot it would take. */
 function probe(keys: Float64Array, key: number): number {
   const mask = keys.length - 1;
   let h = mixKey(key) & mask;
   for (;;) {
     const k = keys[h];
-    if (k === key || k === -1) return h;
+    if (k === key || k === EMPTY) return h;
     h = (h + 1) & mask;
   }
 }

@@ -15,6 +15,7 @@ import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
 import {
   GroupLane,
+  NO_GROUP,
   ParsedNumber,
   POW10,
   cellKey,
@@ -505,6 +506,8 @@ class DailyCollector {
   private readonly slotQLo: number[] = [];
   private readonly slotAbsHi: number[] = [];
   private readonly slotAbsLo: number[] = [];
+  /** Per group number: its most recent slot (-1: none yet). */
+  private readonly lastSlot: number[] = [];
 
   /** Starts the byte reader on a file on disk: takes the grouping lane when this thread has it free. */
   startLane(width: number, keyRoom: number): void {
@@ -527,7 +530,7 @@ class DailyCollector {
   /** The group number of a byte record (-1: its identifying cells cannot be read; the next such row tries again). */
   private groupOfBytes(r: ByteRecord): number {
     const lane = this.lane;
-    const id = lane ? lane.findRecord(r) : -1;
+    const id = lane ? lane.findRecord(r) : NO_GROUP;
     if (id >= 0) return this.laneGroups[id];
     this.byteGroups ??= new ByteKeyTable<number>(this.identityColumns);
     const known = this.byteGroups.get(r);
@@ -546,12 +549,13 @@ class DailyCollector {
       this.groupList.push(g);
       this.billedHi.push(0);
       this.billedLo.push(0);
+      this.lastSlot.push(-1);
       const [start, end] = g.period.split('/');
       this.periodStart.push(start);
       this.periodEnd.push(end);
     }
-    // id -2: the record is not in the scanner's memory, the lane cannot take it (the table can).
-    if (lane && id === -1 && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
+    // RECORD_OUTSIDE_LANE: the record is not in the scanner's memory, the lane cannot take it (the table can).
+    if (lane && id === NO_GROUP && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
     else this.byteGroups.set(r, no);
     return no;
   }
@@ -575,29 +579,30 @@ class DailyCollector {
     const key = no * SLOT_DAYS + d;
     const known = this.slotOf.get(key);
     const buf = r.buf;
-    if (known !== undefined) {
-      const at = this.slotPriceAt[known];
-      if (this.slotPriceLength[known] !== ee - es) return -1;
-      const bytes = this.priceBytes;
-      for (let k = 0; k < ee - es; k++) if (buf[es + k] !== bytes[at + k]) return -1;
-      return known;
-    }
-    const eupText = cellKey(r, this.idx.eup);
-    if (eupText !== eupText.trim()) return -1;
-    let eup = this.byteEups.get(eupText);
-    if (eup === undefined) {
-      const v = parseDecimal(eupText);
-      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
-      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
-    }
-    if (!eup) return -1;
+    if (known !== undefined) return this.samePrice(known, buf, es, ee) ? known : -1;
     const g = this.groupList[no];
     const day = this.dayIso[d];
-    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
-    let step = g.steps.get(eupText);
-    if (!step) {
-      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
-      g.steps.set(eupText, step);
+    // A group's days mostly repeat the price of its previous slot: the same bytes are the same step, found without
+    // making the price's text.
+    const previous = this.lastSlot[no];
+    let step: PriceStep | undefined;
+    if (previous >= 0 && this.samePrice(previous, buf, es, ee)) step = this.slotStep[previous];
+    else {
+      const eupText = cellKey(r, this.idx.eup);
+      if (eupText !== eupText.trim()) return -1;
+      let eup = this.byteEups.get(eupText);
+      if (eup === undefined) {
+        const v = parseDecimal(eupText);
+        eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
+        if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+      }
+      if (!eup) return -1;
+      if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
+      step = g.steps.get(eupText);
+      if (!step) {
+        step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
+        g.steps.set(eupText, step);
+      }
     }
     if (day < step.firstDay) step.firstDay = day;
     if (day > step.lastDay) step.lastDay = day;
@@ -621,7 +626,17 @@ class DailyCollector {
     this.slotQLo.push(0);
     this.slotAbsHi.push(0);
     this.slotAbsLo.push(0);
+    this.lastSlot[no] = s;
     return s;
+  }
+
+  /** True when slot s's price has the bytes [es, ee) of buf. */
+  private samePrice(s: number, buf: Uint8Array, es: number, ee: number): boolean {
+    if (this.slotPriceLength[s] !== ee - es) return false;
+    const at = this.slotPriceAt[s];
+    const bytes = this.priceBytes;
+    for (let k = 0; k < ee - es; k++) if (buf[es + k] !== bytes[at + k]) return false;
+    return true;
   }
 
   /**

@@ -459,6 +459,14 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
   }
 
   const hasDaily = m.dailyFiles.size > 0;
+  // Read once per month: the price slack per daily precision, the daily files' exchange rates per text.
+  const slackByDecimals = new Map<number, Decimal>();
+  const fxTexts = new Map<string, Decimal>();
+  const fxOf = (t: string): Decimal => {
+    let v = fxTexts.get(t);
+    if (!v) fxTexts.set(t, (v = new Dec(t || '0')));
+    return v;
+  };
   for (const [k, ls] of reconByKey) {
     const first = ls[0];
     const groups = groupsByKey.get(k) ?? [];
@@ -510,12 +518,11 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       continue;
     }
     const fx = first.fx ?? new Dec(groups[0].fx.values().next().value ?? '1');
-    const eval_ = evaluate(
-      groups,
-      subtotal,
-      fx,
-      halfUnit(Math.max(...groups.map((g) => dailyPrecision.get(g.path) ?? 0))).plus(halfUnit(reconPrecision)),
-    );
+    const dailyDecimals = Math.max(...groups.map((g) => dailyPrecision.get(g.path) ?? 0));
+    let priceSlack = slackByDecimals.get(dailyDecimals);
+    if (!priceSlack)
+      slackByDecimals.set(dailyDecimals, (priceSlack = halfUnit(dailyDecimals).plus(halfUnit(reconPrecision))));
+    const eval_ = evaluate(groups, subtotal, fx, priceSlack);
     const line: TieOutLine = {
       ...base,
       meterId: [...new Set(groups.flatMap((g) => [...g.meterIds]))].join(' '),
@@ -536,10 +543,11 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     };
     lines.push(line);
     const fxDaily = new Set(groups.flatMap((g) => [...g.fx]));
-    const fxNote = [...fxDaily].some((t) => !new Dec(t || '0').eq(fx))
+    const fxNote = [...fxDaily].some((t) => !fxOf(t).eq(fx))
       ? ` The daily rows use PCToBCExchangeRate ${[...fxDaily].join(', ')}, the line ${first.fxText}.`
       : '';
-    const related = line.dailyPlaces.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
+    const related = () =>
+      line.dailyPlaces.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
     if (eval_.label === 'mismatch') {
       const impact = subtotal.minus(eval_.fromDaily);
       const quantityDiffers = !bq.eq(eval_.quantity);
@@ -564,7 +572,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
             : '') +
           fxNote +
           unreadableNote(groups),
-        related,
+        related: related(),
       });
     } else if (eval_.label === 'price-drift') {
       findings.push({
@@ -586,7 +594,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
           : `Subtotal ${formatCents(subtotal)} ties out (${eval_.formula}); the daily rows' own amounts add up ` +
             `to ${eval_.billed.toFixed(2)} because the effective price moved with the month's cumulative quantity ` +
             `(${eval_.steps.length} prices, drift ${eval_.drift.toFixed(2)}).`,
-        related,
+        related: related(),
       });
     }
   }

@@ -6,16 +6,20 @@
  * A row is "proved clean" only when every check the reference would run on it is certain to pass:
  *   - its numbers are plain decimals, scientific notation or apostrophe-guarded (at most 15 digits on each side of
  *     the point once the exponent is applied), read exactly; its dates are known-good;
- *   - its EffectiveUnitPrice lies in the consistent band, compared exactly: the band's bounds, widened by the
- *     printing tolerance of the row's own decimals d, are turned once per (group-day, price, d) into integers of
- *     units of 10^-d (ceiling for the lower bound, floor for the upper), and the price's digits are compared to them;
+ *   - its EffectiveUnitPrice lies in the consistent band, widened by the printing tolerance of the row's own
+ *     decimals d, decided exactly: first in doubles with a rounding bound (bandInDoubles; a price within 10^-15 of
+ *     the lower bound, as billed exports print BC / BCU, in exact base-10^5 limbs), and where doubles cannot tell,
+ *     with the bounds turned per (group-day, price, d) into BigInt integers of units of 10^-d (ceiling for the lower
+ *     bound, floor for the upper) that the price's digits are compared to;
  *   - its totals are within the cent: |total - EUP x Quantity x FX| is computed in doubles, and passes only when it
  *     is below 0.01 by more than a bound on the doubles' rounding error (1e-12 relative, a thousand times the
  *     worst case): a row near the cent goes to the reference;
  *   - partner earned credit is zero or allowed, and its UnitPrice is listed (decided once per meter, day, price).
  * Every other row is decoded into the reference's CsvRecord and checked by DailyUsageChecker itself, so its
  * findings are the reference's, word for word. Sums (month-to-date quantities, the billed total) are exact:
- * integers of units and of 10^-15 units, carried, turned into decimals at the end.
+ * integers of units and of 10^-15 units, carried, turned into decimals at the end. What grows with the month is kept
+ * as small integer ids into flat arrays: rating groups, ISO days and group-days (GroupDays: a shuffled month of 100k
+ * rating groups has about a million group-days), so that neither time nor memory goes into strings and objects.
  *
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
  * not, the fast path gives up before emitting anything, and the caller reads the file the reference way.
@@ -41,7 +45,7 @@ import {
   type ByteInput,
   type ByteRecord,
 } from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum, ExactSumTable, NumberCache } from '../billing/exact';
+import { ByteKeyTable, ExactSum, NumberCache } from '../billing/exact';
 import { fastPathTesting } from '../billing/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -79,19 +83,23 @@ export interface FastDailyResult {
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
 interface GroupInfo {
   id: number;
+  /** The rating group's id (rows whose identifying cells differ only in case share one), for its group-days. */
+  rating: number;
   groupKey: string;
   covered: boolean;
   pecIneligible: boolean;
   fraction: Decimal;
   fractionParts: { n: bigint; d: bigint };
+  /** The fraction as the nearest double (the band's first, inexact look; see bandInDoubles). */
+  fractionValue: number;
   meterId: string;
   currency: string;
+  /** Index of `currency` in the billed sums. */
+  currencyId: number;
   /** A finding on every row whatever its numbers (PEC and CreditPercentage disagree): the reference checks them. */
   alwaysReference: boolean;
   periodStart: string;
   periodEnd?: string;
-  /** The latest day a row of the group was proved inside the band (told to the checker at the end). */
-  lastInBand?: string;
 }
 
 const MAX_SAFE = 2 ** 53;
@@ -135,7 +143,7 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 }
 
 /** A decimal as an exact fraction n / d (d a power of ten). */
-function fractionOf(x: Decimal): { n: bigint; d: bigint } {
+export function fractionOf(x: Decimal): { n: bigint; d: bigint } {
   const text = x.toFixed();
   const dot = text.indexOf('.');
   if (dot < 0) return { n: BigInt(text), d: 1n };
@@ -167,7 +175,13 @@ function splitBig(units: bigint, d: number): [number, number] | null {
  * The reference compares with 60-digit decimals; the two agree: where a price with d <= 15 decimals and the exact
  * band bound differ, they differ by at least 1 / (2 x 10^d x Q), far above 10^-59.
  */
-function flatThresholds(P: bigint, p: number, F: { n: bigint; d: bigint }, Q: bigint, d: number): number[] | null {
+export function flatThresholds(
+  P: bigint,
+  p: number,
+  F: { n: bigint; d: bigint },
+  Q: bigint,
+  d: number,
+): number[] | null {
   const tenD = POW10N[d];
   const tenP = POW10N[p];
   let low: bigint;
@@ -181,6 +195,132 @@ function flatThresholds(P: bigint, p: number, F: { n: bigint; d: bigint }, Q: bi
   const lo = splitBig(low, d);
   const hi = splitBig(high, d);
   return lo && hi ? [lo[0], lo[1], hi[0], hi[1]] : null;
+}
+
+/** Bound on the rounding error of bandInDoubles (relative), a thousand times its worst case (about 1e-15). */
+const BAND_REL = 1e-12;
+/** Half a unit of the last printed decimal, 10^-d / 2 (the printing tolerance of d decimals). */
+const HALF_UNITS: readonly number[] = Array.from({ length: 16 }, (_, d) => 0.5 / 10 ** d);
+
+/**
+ * The band test of a flat price in doubles, for the common row, where BigInt would cost more than the rest of the
+ * row: 1 when the price is certainly inside the band that flatThresholds gives, -1 certainly outside, 0 when the
+ * doubles cannot tell (a price within BAND_REL of a bound, a billed amount within BAND_REL of a whole cent, sums
+ * beyond 2^50): then the exact integers decide. With E the price in units of 10^-d, t = 10^-d / 2, uf =
+ * UnitPrice x fraction and BC = FLOOR(uf x BCU x 100) / 100, the thresholds' integer tests are exactly
+ *   E <= FLOOR((uf + t) x 10^d)        <=>  eup - t <= uf
+ *   E >= CEIL((BC / BCU - t) x 10^d)   <=>  (eup + t) x BCU x 100 >= BC x 100      (BCU > 0)
+ *   E >= CEIL((uf - t) x 10^d)         <=>  eup + t >= uf                          (BCU <= 0)
+ * Every input is within a few units in the last place of its exact value (eup, UnitPrice and BCU read from exact
+ * integer parts, the fraction the nearest double), and each side takes a handful of roundings: the error is below
+ * 1e-15 relative, so a difference larger than BAND_REL of the magnitudes has the exact difference's sign, and a
+ * product farther than that from an integer has the exact product's floor.
+ * `hi` and `lo` are the month-to-date sum BCU as units and units of 10^-15 (0 <= lo < 10^15).
+ */
+export function bandInDoubles(
+  eupInt: number,
+  eupFrac: number,
+  d: number,
+  uf: number,
+  hi: number,
+  lo: number,
+  limbs: Float64Array,
+): number {
+  const eup = eupInt + eupFrac / POW10[d];
+  if (!(uf >= 0) || hi >= 2 ** 50) return 0;
+  const t = HALF_UNITS[d];
+  const up = uf - (eup - t);
+  const upMargin = BAND_REL * (uf + eup + t);
+  if (up < -upMargin) return -1;
+  if (up <= upMargin) return 0;
+  if (hi < 0 || (hi === 0 && lo === 0)) {
+    // No positive consumption yet: the band is the price net of discounts.
+    const down = eup + t - uf;
+    return down > upMargin ? 1 : down < -upMargin ? -1 : 0;
+  }
+  const bcu = hi + lo / 1e15;
+  const x = uf * bcu * 100;
+  if (!(x < 2 ** 50)) return 0;
+  const bc = Math.floor(x);
+  // A free price (uf exactly 0) bills exactly 0 cents; any other product near a whole cent is for the integers.
+  if (uf !== 0 && (x - bc <= BAND_REL * x || bc + 1 - x <= BAND_REL * x)) return 0;
+  const y = (eup + t) * bcu * 100;
+  const down = y - bc;
+  const downMargin = BAND_REL * (y + bc);
+  if (down > downMargin) return 1;
+  if (down < -downMargin) return -1;
+  // A price printed with 15 decimals is BC / BCU rounded: within 10^-15 of the bound, too near for doubles.
+  if (eupInt >= 1e9 || hi >= 1e10) return 0;
+  return lowerBoundHolds(eupInt, eupFrac, d, hi, lo, bc, limbs) ? 1 : -1;
+}
+
+const LIMB = 100_000;
+
+/** Writes w x 10^15 + v (0 <= v < 10^15, 0 <= w < 10^10) as five base-10^5 limbs from `at`, lowest first. */
+function toLimbs(w: number, v: number, out: Float64Array, at: number): void {
+  for (let k = 0; k < 3; k++) {
+    const r = v % LIMB;
+    out[at + k] = r;
+    v = (v - r) / LIMB;
+  }
+  const r = w % LIMB;
+  out[at + 3] = r;
+  out[at + 4] = (w - r) / LIMB;
+}
+
+/** Carries the base-10^5 limbs from..to in place (each a non-negative integer below 2^53). */
+function carry(x: Float64Array, from: number, to: number): void {
+  let c = 0;
+  for (let k = from; k < to; k++) {
+    const v = x[k] + c;
+    const r = v % LIMB;
+    x[k] = r;
+    c = (v - r) / LIMB;
+  }
+}
+
+/**
+ * The band's lower test with exact integers in doubles (base-10^5 limbs, every product and column sum below 2^53):
+ * with E15 the price in units of 10^-15 and Q = BCU x 10^15, (E15 + 10^(15-d) / 2) x Q x 100 >= BC (cents) x 10^30,
+ * that is (2 x E15 + 10^(15-d)) x Q >= 2 x BC x 10^28. For eupInt < 10^9, BCU < 10^10, BC < 2^50 (the caller's).
+ * `limbs` is scratch of 32 numbers.
+ */
+function lowerBoundHolds(
+  eupInt: number,
+  eupFrac: number,
+  d: number,
+  hi: number,
+  lo: number,
+  bc: number,
+  limbs: Float64Array,
+): boolean {
+  // W = 2 x E15 + 10^(15-d) = wHi x 10^15 + wLo.
+  let wHi = 2 * eupInt;
+  let wLo = (2 * eupFrac + 1) * POW10[15 - d];
+  if (wLo >= 1e15) {
+    wLo -= 1e15;
+    wHi += 1;
+  }
+  toLimbs(wHi, wLo, limbs, 0);
+  toLimbs(hi, lo, limbs, 5);
+  // The product W x Q (below 10^50: ten limbs) in limbs 10..19, the right side 2 x BC x 10^28 = BC x 2000 x 10^25
+  // (below 10^44) in limbs 22..31.
+  limbs.fill(0, 10);
+  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) limbs[10 + i + j] += limbs[i] * limbs[5 + j];
+  carry(limbs, 10, 21);
+  let b = bc;
+  for (let k = 0; k < 4; k++) {
+    const r = b % LIMB;
+    limbs[27 + k] = r * 2000;
+    b = (b - r) / LIMB;
+  }
+  carry(limbs, 22, 32);
+  for (let k = 9; k >= 0; k--) {
+    const p = limbs[10 + k];
+    const q = limbs[22 + k];
+    if (p !== q) return p > q;
+  }
+  return true;
 }
 
 /** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
@@ -207,7 +347,8 @@ const F_OFFSET = 13;
 const F_LENGTH = 14;
 const F_LINE = 15;
 const F_INDEX = 16;
-const FIELDS = 17;
+const F_GROUP_DAY = 17; // the row's group-day id (-1: covered usage, not summed)
+const FIELDS = 18;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
 const DAYS = MAX_DAY_IDS;
@@ -290,60 +431,152 @@ function rowReader(input: ByteInput): { read(offset: number, length: number): Bu
 }
 
 /**
- * Month-to-date quantities in flat arrays (about 24 bytes a group-day, where decimals would take ten times that):
- * per group, its days in order and the running sums as exact integer pairs.
+ * The group-days of a check (a rating group's day, the unit the band is worked out for) as small integer ids, and
+ * their exact quantity sums, in flat arrays: no string or object per group-day, so that time and memory grow with
+ * the group-days a month has, not with what keeping them costs (a shuffled month of 100k rating groups has about a
+ * million). Pass 1 hands out the ids (open addressing over (rating group id, day id)) and sums each row's Quantity
+ * into its group-day; `finish` turns the sums into month-to-date sums, in day order within each rating group.
  */
-class MonthToDateStore {
-  private readonly byGroup = new Map<string, { days: string[]; hi: Float64Array; lo: Float64Array }>();
+class GroupDays {
+  size = 0;
+  /** Per group-day: its rating group id, its day id, and its exact sum (`hi` units plus `lo` units of 10^-15). */
+  rating = new Int32Array(1 << 12);
+  day = new Int32Array(1 << 12);
+  hi = new Float64Array(1 << 12);
+  lo = new Float64Array(1 << 12);
+  /** After finish: the group-day before this one in its rating group's day order (-1 on its first day). */
+  prev = new Int32Array(0);
+  /** Open addressing: group-day id + 1 per slot (0: empty), grown at half full. */
+  private slots = new Int32Array(1 << 13);
+  private lastRating = -1;
+  private lastDay = -1;
+  private last = -1;
 
-  add(groupKey: string, perDay: Map<string, ExactSum>): void {
-    const days = [...perDay.keys()].sort();
-    const hi = new Float64Array(days.length);
-    const lo = new Float64Array(days.length);
-    const running = new ExactSum();
-    days.forEach((d, i) => {
-      const s = perDay.get(d)!;
-      running.addExact(s.hi, s.lo);
-      if (!running.safe()) throw new Error('quantity sum out of exact range');
-      hi[i] = running.hi;
-      lo[i] = running.lo;
-    });
-    this.byGroup.set(groupKey, { days, hi, lo });
+  private static hash(rating: number, day: number): number {
+    let h = Math.imul(rating, 0x9e3779b1) ^ Math.imul(day + 0x632be5ab, 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    return h >>> 0;
   }
 
-  private at(groupKey: string, day: string): { hi: number; lo: number } | undefined {
-    const g = this.byGroup.get(groupKey);
-    if (!g) return undefined;
-    let a = 0;
-    let b = g.days.length - 1;
-    while (a <= b) {
-      const m = (a + b) >> 1;
-      const d = g.days[m];
-      if (d === day) return { hi: g.hi[m], lo: g.lo[m] };
-      if (d < day) a = m + 1;
-      else b = m - 1;
+  /** The id of (rating group, day), or -1 when it has none. */
+  find(rating: number, day: number): number {
+    if (rating === this.lastRating && day === this.lastDay) return this.last;
+    const mask = this.slots.length - 1;
+    for (let s = GroupDays.hash(rating, day) & mask; ; s = (s + 1) & mask) {
+      const id = this.slots[s] - 1;
+      if (id < 0) return -1;
+      if (this.rating[id] === rating && this.day[id] === day) {
+        this.lastRating = rating;
+        this.lastDay = day;
+        return (this.last = id);
+      }
     }
-    return undefined;
   }
 
-  monthToDate(groupKey: string, day: string): Decimal | undefined {
-    const v = this.at(groupKey, day);
-    return v ? new Dec(v.hi).plus(new Dec(v.lo).div(1e15)) : undefined;
+  /** The id of (rating group, day), made when new (rows of a grouped month ask for the same one in a row: cached). */
+  idOf(rating: number, day: number): number {
+    const found = this.find(rating, day);
+    if (found >= 0) return found;
+    if ((this.size + 1) * 2 > this.slots.length) this.growSlots();
+    if (this.size === this.rating.length) this.growArrays();
+    const id = this.size++;
+    this.rating[id] = rating;
+    this.day[id] = day;
+    const mask = this.slots.length - 1;
+    let s = GroupDays.hash(rating, day) & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = id + 1;
+    this.lastRating = rating;
+    this.lastDay = day;
+    return (this.last = id);
   }
 
-  /** The running sum before `day` (0 on the group's first day). */
-  before(groupKey: string, day: string): Decimal | undefined {
-    const g = this.byGroup.get(groupKey);
-    if (!g) return undefined;
-    const i = g.days.indexOf(day);
-    if (i < 0) return undefined;
-    return i === 0 ? ZERO : new Dec(g.hi[i - 1]).plus(new Dec(g.lo[i - 1]).div(1e15));
+  /** Adds an exact amount (`hi` units plus `lo` units of 10^-15, same sign) to a group-day's sum. */
+  add(id: number, hi: number, lo: number): void {
+    let h = this.hi[id] + hi;
+    let l = this.lo[id] + lo;
+    if (l >= 1e15) {
+      l -= 1e15;
+      h += 1;
+    } else if (l < 0) {
+      l += 1e15;
+      h -= 1;
+    }
+    // Exact integers in doubles up to 2^53: a sum beyond 2^52 units is refused rather than rounded.
+    if (Math.abs(h) >= 2 ** 52) throw new Error('quantity sum out of exact range');
+    this.hi[id] = h;
+    this.lo[id] = l;
   }
 
-  /** The same in units of 10^-15, as an integer. */
-  units(groupKey: string, day: string): bigint | undefined {
-    const v = this.at(groupKey, day);
-    return v ? BigInt(v.hi) * BIG_1E15 + BigInt(v.lo) : undefined;
+  private growSlots(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let s = GroupDays.hash(this.rating[id], this.day[id]) & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  private growArrays(): void {
+    const n = this.rating.length * 2;
+    const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+    this.rating = grow(this.rating, new Int32Array(n));
+    this.day = grow(this.day, new Int32Array(n));
+    this.hi = grow(this.hi, new Float64Array(n));
+    this.lo = grow(this.lo, new Float64Array(n));
+  }
+
+  /**
+   * Turns each group-day's sum into its rating group's month-to-date sum through that day (days ordered by `rank`,
+   * the day ids' order as ISO dates), and links each group-day to the one before it.
+   */
+  finish(ratings: number, rank: Int32Array): void {
+    const n = this.size;
+    // Counting sort by rating group, then each group's few days in order (insertion sort; a long run by comparison).
+    const start = new Int32Array(ratings + 1);
+    for (let id = 0; id < n; id++) start[this.rating[id] + 1]++;
+    for (let g = 0; g < ratings; g++) start[g + 1] += start[g];
+    const order = new Int32Array(n);
+    const fill = start.slice(0, ratings);
+    for (let id = 0; id < n; id++) order[fill[this.rating[id]]++] = id;
+    this.prev = new Int32Array(n);
+    for (let g = 0; g < ratings; g++) {
+      const a = start[g];
+      const b = start[g + 1];
+      if (b - a > 64) {
+        const sorted = Array.from(order.subarray(a, b)).sort((x, y) => rank[this.day[x]] - rank[this.day[y]]);
+        order.set(sorted, a);
+      } else {
+        for (let i = a + 1; i < b; i++) {
+          const id = order[i];
+          const r = rank[this.day[id]];
+          let j = i - 1;
+          for (; j >= a && rank[this.day[order[j]]] > r; j--) order[j + 1] = order[j];
+          order[j + 1] = id;
+        }
+      }
+      let hi = 0;
+      let lo = 0;
+      let before = -1;
+      for (let i = a; i < b; i++) {
+        const id = order[i];
+        hi += this.hi[id];
+        lo += this.lo[id];
+        if (lo >= 1e15) {
+          lo -= 1e15;
+          hi += 1;
+        }
+        if (Math.abs(hi) >= 2 ** 52) throw new Error('quantity sum out of exact range');
+        this.hi[id] = hi;
+        this.lo[id] = lo;
+        this.prev[id] = before;
+        before = id;
+      }
+    }
   }
 }
 
@@ -351,6 +584,16 @@ interface PriceInfo {
   text: string;
   P: bigint;
   p: number;
+  /** The price as the nearest double. */
+  value: number;
+}
+
+/**
+ * A copy of a string that does not keep alive the text it was cut from: V8 makes a long substring a view of its
+ * parent, so a group's MeterId cut from its first row would hold that whole row (about 1 KB) for the whole check.
+ */
+function ownCopy(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /** Room reserved in the lane for the keys of rating groups (about 200 bytes each). */
@@ -382,15 +625,24 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   ];
   const groups = new ByteKeyTable<GroupInfo>(keyColumns);
   const groupList: GroupInfo[] = [];
+  /** Rating groups (the reference's group key) as small ids: rows of one may come in several byte-distinct groups. */
+  const ratingIds = new Map<string, number>();
+  const ratingKeys: string[] = [];
+  /** UsageDate cells as ids of the ISO day they name (-1: not a date); several spellings may name one day. */
   const dayIds = new Map<number | string, number>();
-  const dayList: (string | null)[] = [];
+  const isoIds = new Map<string, number>();
+  const dayList: string[] = [];
   const priceIds = new Map<number | string, number>();
   const prices: PriceInfo[] = [];
-  /** Band thresholds per (group, day, price): lowInt, lowFrac, highInt, highFrac, decimals. */
+  /** Exact band thresholds per (group-day, price): lowInt, lowFrac, highInt, highFrac, decimals. */
   const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
-  const billedByCurrency = new Map<string, ExactSum>();
+  const currencies: string[] = [];
+  /** The few charged fractions a month has, as exact fractions (shared by the groups). */
+  const fractionParts = new Map<string, { n: bigint; d: bigint }>();
+  const billedByCurrency: ExactSum[] = [];
   const referenceRows: [number, number] = [0, 0];
+  const groupDays = new GroupDays();
 
   // Files on disk: groups are found by the WebAssembly lane (hash and byte comparison of the key cells where the
   // scanner left them), as long as it has room; then, and for bytes in memory, by the table above.
@@ -409,18 +661,37 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     g = groups.get(r);
     if (g) return g;
     if (groupList.length >= MAX_GROUP_IDS) return undefined;
-    const p = checker.parse(recordValues(r, index, 0));
+    // Read as the first pass reads (numbers only checked for being numbers, which is what decides validity): the
+    // group needs the row's identity, credits and readings, none of its amounts.
+    const p = checker.parse(recordValues(r, index, 0), true);
     if (!p.ok) return undefined;
     const row = p.row;
+    let rating = ratingIds.get(row.groupKey);
+    if (rating === undefined) {
+      rating = ratingKeys.length;
+      ratingIds.set(row.groupKey, rating);
+      ratingKeys.push(row.groupKey);
+    }
+    let parts = fractionParts.get(row.fraction.toString());
+    if (!parts) fractionParts.set(row.fraction.toString(), (parts = fractionOf(row.fraction)));
+    let currencyId = currencies.indexOf(row.currency);
+    if (currencyId < 0) {
+      currencyId = currencies.length;
+      currencies.push(row.currency);
+      billedByCurrency.push(new ExactSum());
+    }
     g = {
       id: groupList.length,
+      rating,
       groupKey: row.groupKey,
       covered: row.coveredByBenefit,
       pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction,
-      fractionParts: fractionOf(row.fraction),
-      meterId: row.meterId,
+      fractionParts: parts,
+      fractionValue: row.fraction.toNumber(),
+      meterId: ownCopy(row.meterId),
       currency: row.currency,
+      currencyId,
       alwaysReference: !!row.creditDisagreement,
       periodStart: row.periodStart,
       periodEnd: row.periodEnd,
@@ -431,19 +702,25 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     groupList.push(g);
     return g;
   };
-  /** The row's UsageDate as a small id (-1: not a valid date, or too many distinct dates). */
+  /** The row's UsageDate as the small id of its ISO day (-1: not a valid date, or too many distinct cells). */
   const dayOf = (r: ByteRecord): number => {
     const c = idx.usageDate;
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
     let id = dayIds.get(key);
     if (id === undefined) {
-      if (dayList.length >= DAYS) return -1;
+      if (dayIds.size >= DAYS) return -1;
       const parsed = parseBillingDate(cellText(r, c), checker.dateOrder);
-      id = dayList.length;
-      dayList.push(parsed.ok ? parsed.iso : null);
+      id = -1;
+      if (parsed.ok) {
+        id = isoIds.get(parsed.iso) ?? dayList.length;
+        if (id === dayList.length) {
+          dayList.push(parsed.iso);
+          isoIds.set(parsed.iso, id);
+        }
+      }
       dayIds.set(key, id);
     }
-    return dayList[id] === null ? -1 : id;
+    return id;
   };
   /** The number `plain` read last: this check's own, reused for every cell. */
   const num = new ParsedNumber();
@@ -458,7 +735,12 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       id = prices.length;
       // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
       const text = cellText(r, c);
-      prices.push({ text: text.charCodeAt(0) === 39 ? text.slice(1) : text, P: num.neg ? -P : P, p: num.decimals });
+      prices.push({
+        text: text.charCodeAt(0) === 39 ? text.slice(1) : text,
+        P: num.neg ? -P : P,
+        p: num.decimals,
+        value: value(),
+      });
       priceIds.set(key, id);
     }
     return id;
@@ -474,8 +756,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const reader = rowReader(input);
   // Made after the reader, so that nothing between its creation and the `finally` below can throw.
   const spool = new Spool();
-  /** Pass 1: exact quantity per (group, day), keyed group id x DAYS + day id. */
-  const daySums = new ExactSumTable();
   try {
     lane =
       'path' in input
@@ -538,9 +818,13 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       out[at + F_GROUP] = g!.id;
       out[at + F_DAY] = day;
       out[at + F_PRICE] = price;
+      out[at + F_GROUP_DAY] = -1;
       if (g!.covered) return;
+      const gd = groupDays.idOf(g!.rating, day);
+      out[at + F_GROUP_DAY] = gd;
       // num still holds the quantity (the last cell read above).
-      daySums.addParsed(g!.id * DAYS + day, num);
+      const frac = num.frac * POW10[15 - num.decimals];
+      groupDays.add(gd, num.neg ? -num.int : num.int, num.neg ? -frac : frac);
     };
     for (let from = 0; from < total;) {
       if (run.signal?.aborted) break;
@@ -572,38 +856,108 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     if (run.signal?.aborted) return { rows, complete: false, referenceRows };
     if (checker.orderContradicted()) return { rows, complete: false, referenceRows, dateOrderContradicted: true };
 
-    // Month-to-date sums: in the compact store when every row was summed here (the common case), else added to the
-    // checker's own decimal sums, which then also hold the rows the reference summed.
-    let store: MonthToDateStore | undefined;
-    const perGroup = new Map<string, Map<string, ExactSum>>();
-    daySums.forEach((key, hi, lo) => {
-      const g = groupList[Math.floor(key / DAYS)];
-      const iso = dayList[key % DAYS]!;
-      let days = perGroup.get(g.groupKey);
-      if (!days) perGroup.set(g.groupKey, (days = new Map()));
-      let sum = days.get(iso);
-      if (!sum) days.set(iso, (sum = new ExactSum()));
-      sum.addExact(hi, lo);
-    });
-    if (referenceRows[0] === 0) {
-      store = new MonthToDateStore();
-      for (const [groupKey, days] of perGroup) store.add(groupKey, days);
-      checker.useMonthToDate(store);
+    // Month-to-date sums: in the group-days' flat arrays when every row was summed here (the common case), else
+    // added to the checker's own decimal sums, which then also hold the rows the reference summed.
+    /** Each day id's place among the days in date order (ISO dates sort as text). */
+    const rank = new Int32Array(dayList.length);
+    [...dayList.keys()].sort((x, y) => (dayList[x] < dayList[y] ? -1 : 1)).forEach((day, i) => (rank[day] = i));
+    const groupDay = (groupKey: string, day: string): number => {
+      const rating = ratingIds.get(groupKey);
+      const d = isoIds.get(day);
+      return rating === undefined || d === undefined ? -1 : groupDays.find(rating, d);
+    };
+    /** The month-to-date sums kept here, when there are: a group-day's in units of 10^-15, by group key and day. */
+    const store =
+      referenceRows[0] === 0
+        ? {
+            units(groupKey: string, day: string): bigint | undefined {
+              const id = groupDay(groupKey, day);
+              return id < 0 ? undefined : BigInt(groupDays.hi[id]) * BIG_1E15 + BigInt(groupDays.lo[id]);
+            },
+          }
+        : undefined;
+    if (store) {
+      groupDays.finish(ratingKeys.length, rank);
+      const exact = (id: number): Decimal => new Dec(groupDays.hi[id]).plus(new Dec(groupDays.lo[id]).div(1e15));
+      checker.useMonthToDate({
+        monthToDate: (groupKey, day) => {
+          const id = groupDay(groupKey, day);
+          return id < 0 ? undefined : exact(id);
+        },
+        before: (groupKey, day) => {
+          const id = groupDay(groupKey, day);
+          return id < 0 ? undefined : groupDays.prev[id] < 0 ? ZERO : exact(groupDays.prev[id]);
+        },
+      });
     } else {
-      for (const [groupKey, days] of perGroup) {
-        for (const [iso, sum] of days) checker.addDayQuantity(groupKey, iso, sum.toDecimal());
+      for (let id = 0; id < groupDays.size; id++) {
+        const sum = new ExactSum();
+        sum.addExact(groupDays.hi[id], groupDays.lo[id]);
+        checker.addDayQuantity(ratingKeys[groupDays.rating[id]], dayList[groupDays.day[id]], sum.toDecimal());
       }
     }
-    perGroup.clear();
     checker.finish();
     await new Promise((resolve) => setImmediate(resolve));
 
     // Pass 2: every row checked, from its numbers.
+    /** Per rating group, the rank of the latest day a row was proved inside the band (told to the checker at the end). */
+    const lastInBand = new Int32Array(ratingKeys.length).fill(-1);
+    /** Per group-day, with a price list: 0 not looked up yet, 1 flat prices, 2 graduated tiers. */
+    const tiersSeen = run.options.priceList ? new Uint8Array(groupDays.size) : undefined;
+    const billedSeen = new Uint8Array(currencies.length);
+    const billedOrder: number[] = [];
+    const limbs = new Float64Array(32);
+    /**
+     * The band test with exact integers (a price too near a bound for bandInDoubles, tiered prices, month-to-date
+     * sums held by the checker), its thresholds kept per (group-day, price) for the printed decimals seen.
+     */
+    const exactBand = (
+      g: GroupInfo,
+      dayId: number,
+      priceId: number,
+      tiered: boolean,
+      eupDec: number,
+      eupInt: number,
+      eupFrac: number,
+    ): boolean => {
+      const price = prices[priceId];
+      const day = dayList[dayId];
+      // (rating group, day) names the group-day.
+      const band = bandKey(g.rating, dayId, priceId);
+      let at = bands.find(band);
+      const b = bands.data;
+      if (at < 0 || b[at + 4] !== eupDec) {
+        let thresholds: number[] | null;
+        if (tiered) {
+          if (!checker.hasGroupDay(g.groupKey, day)) return false;
+          const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
+          thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
+        } else {
+          let Q: bigint;
+          if (store) Q = store.units(g.groupKey, day)!;
+          else {
+            const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
+            if (!mtd || !mtd.isInteger()) return false;
+            Q = BigInt(mtd.toFixed());
+          }
+          thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
+        }
+        if (!thresholds) return false;
+        at = bands.put(band);
+        b[at] = thresholds[0];
+        b[at + 1] = thresholds[1];
+        b[at + 2] = thresholds[2];
+        b[at + 3] = thresholds[3];
+        b[at + 4] = eupDec;
+      }
+      if (eupInt < b[at] || (eupInt === b[at] && eupFrac < b[at + 1])) return false;
+      return !(eupInt > b[at + 2] || (eupInt === b[at + 2] && eupFrac > b[at + 3]));
+    };
     const proveClean = (f: Float64Array, at: number): boolean => {
       const g = groupList[f[at + F_GROUP]];
       if (g.pecIneligible || g.alwaysReference) return false;
       const dayId = f[at + F_DAY];
-      const day = dayList[dayId]!;
+      const day = dayList[dayId];
       const priceId = f[at + F_PRICE];
       const eupDec = f[at + F_EUP_DEC] & 15;
       const eupNeg = f[at + F_EUP_DEC] >= 16;
@@ -634,43 +988,33 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       }
       if (!g.covered) {
         if (eupNeg) return false;
-        const band = bandKey(g.id, dayId, priceId);
-        // A group-day's thresholds for the printed decimals seen: numbers only (nothing big lives long).
-        let at2 = bands.find(band);
-        const b = bands.data;
-        if (at2 < 0 || b[at2 + 4] !== eupDec) {
-          let thresholds: number[] | null;
-          const tiers = checker.tiersFor(g.meterId, day);
-          if (tiers) {
-            if (!checker.hasGroupDay(g.groupKey, day)) return false;
-            const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
-            thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
-          } else {
-            let Q = store ? store.units(g.groupKey, day) : undefined;
-            if (Q === undefined) {
-              const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
-              if (!mtd || !mtd.isInteger()) return false;
-              Q = BigInt(mtd.toFixed());
-            }
-            thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
-          }
-          if (!thresholds) return false;
-          at2 = bands.put(band);
-          b[at2] = thresholds[0];
-          b[at2 + 1] = thresholds[1];
-          b[at2 + 2] = thresholds[2];
-          b[at2 + 3] = thresholds[3];
-          b[at2 + 4] = eupDec;
+        const gd = f[at + F_GROUP_DAY];
+        let tiered = false;
+        if (tiersSeen) {
+          if (tiersSeen[gd] === 0) tiersSeen[gd] = checker.tiersFor(g.meterId, day) ? 2 : 1;
+          tiered = tiersSeen[gd] === 2;
         }
-        if (eupInt < b[at2] || (eupInt === b[at2] && eupFrac < b[at2 + 1])) return false;
-        if (eupInt > b[at2 + 2] || (eupInt === b[at2 + 2] && eupFrac > b[at2 + 3])) return false;
-        if (g.lastInBand === undefined || day > g.lastInBand) g.lastInBand = day;
+        const verdict =
+          store !== undefined && !tiered
+            ? bandInDoubles(
+                eupInt,
+                eupFrac,
+                eupDec,
+                price.value * g.fractionValue,
+                groupDays.hi[gd],
+                groupDays.lo[gd],
+                limbs,
+              )
+            : 0;
+        if (verdict < 0 || (verdict === 0 && !exactBand(g, dayId, priceId, tiered, eupDec, eupInt, eupFrac)))
+          return false;
+        if (rank[dayId] > lastInBand[g.rating]) lastInBand[g.rating] = rank[dayId];
       }
       // Clean: only the billed amount counts.
-      let sum = billedByCurrency.get(g.currency);
-      if (!sum) {
-        sum = new ExactSum();
-        billedByCurrency.set(g.currency, sum);
+      const sum = billedByCurrency[g.currencyId];
+      if (!billedSeen[g.currencyId]) {
+        billedSeen[g.currencyId] = 1;
+        billedOrder.push(g.currencyId);
       }
       if (f[at + F_BT_NEG]) sum.addExact(-f[at + F_BT_INT], -f[at + F_BT_FRAC]);
       else sum.addExact(f[at + F_BT_INT], f[at + F_BT_FRAC]);
@@ -693,10 +1037,13 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       run.onProgress?.(checked, 2, 2);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const g of groupList) if (g.lastInBand !== undefined) checker.noteInBand(g.groupKey, g.lastInBand);
-    for (const [currency, sum] of billedByCurrency) {
+    const dayOfRank = new Int32Array(dayList.length);
+    rank.forEach((r, day) => (dayOfRank[r] = day));
+    lastInBand.forEach((r, rating) => r >= 0 && checker.noteInBand(ratingKeys[rating], dayList[dayOfRank[r]]));
+    for (const c of billedOrder) {
+      const sum = billedByCurrency[c];
       if (!sum.safe()) throw new Error('billed sum out of exact range');
-      run.account({ stake: ZERO, billed: sum.toDecimal(), currency });
+      run.account({ stake: ZERO, billed: sum.toDecimal(), currency: currencies[c] });
     }
     return { rows, complete: true, referenceRows, laneGroups: laneGroups.length, tableGroups: groups.size };
   } finally {
