@@ -7,7 +7,7 @@
  */
 
 /** Pages (64 KiB) the memory starts with. */
-export const MEMORY_PAGES = 320;
+export const MEMORY_PAGES = 416;
 
 /** The regions of the memory: byte address, size and (for arrays of elements or records) count. */
 export const REGIONS = {
@@ -33,11 +33,11 @@ export const REGIONS = {
   /** The date cells JavaScript has read, in the order it read them. */
   DATES: { at: 4259840, bytes: 131072, count: 4096 },
   /** Hash table of the groups: 1 + the group's number, 0 for an empty slot. */
-  SLOTS: { at: 4718592, bytes: 524288, count: 131072 },
+  SLOTS: { at: 4718592, bytes: 1048576, count: 262144 },
   /** The lane's groups, by number. */
-  GROUPS: { at: 5242880, bytes: 6291456, count: 65536 },
+  GROUPS: { at: 5767168, bytes: 12582912, count: 131072 },
   /** The groups' keys, one after another; the memory grows with it (JavaScript keeps its room). */
-  ARENA: { at: 12582912, bytes: 0 },
+  ARENA: { at: 18874368, bytes: 0 },
 } as const;
 
 // RESULT: Set by scan for the record it read.
