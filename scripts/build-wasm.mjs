@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Makes the fast reader's WebAssembly from one layout spec. src/core/billing/scannerLayout.json says where every
+// Makes the fast reader's WebAssembly from one layout spec. src/core/fast/scannerLayout.json says where every
 // region of the scanner's memory is, every field of its records and every code both sides use; from it this writes
-//   src/core/billing/scannerLayout.ts   the same numbers as TypeScript constants (what byteCsv.ts indexes with), and
-//   src/core/billing/scannerWasm.ts     scanner.wat with those numbers put in where it says {NAME}, assembled with
+//   src/core/fast/scannerLayout.ts   the same numbers as TypeScript constants (what byteCsv.ts indexes with), and
+//   src/core/fast/scannerWasm.ts     scanner.wat with those numbers put in where it says {NAME}, assembled with
 //                                       wabt (SIMD on), as base64: every bundle carries it, no file to find at run
 //                                       time.
 // `npm run build` runs it first. `node scripts/build-wasm.mjs --check` writes nothing and says whether the committed
@@ -14,7 +14,7 @@ import * as prettier from 'prettier';
 import wabt from 'wabt';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dir = join(root, 'src/core/billing');
+const dir = join(root, 'src/core/fast');
 export const paths = {
   spec: join(dir, 'scannerLayout.json'),
   wat: join(dir, 'scanner.wat'),

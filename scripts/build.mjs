@@ -1,5 +1,5 @@
 // Builds everything the extension, the language server and the CLI need:
-//   src/core/billing/scannerLayout.ts, scannerWasm.ts   the WebAssembly scanner and its memory layout, generated
+//   src/core/fast/scannerLayout.ts, scannerWasm.ts   the WebAssembly scanner and its memory layout, generated
 //          from scannerLayout.json and scanner.wat with wabt (scripts/build-wasm.mjs), when they are out of date
 //   out/   tsc output of src/, test/ and scripts/ (type-checked; unit and integration tests run from here)
 //   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback),

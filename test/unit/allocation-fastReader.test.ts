@@ -13,13 +13,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenize } from '../../src/core/billing/csv';
-import { GroupLane, LANE_MAX_GROUPS } from '../../src/core/billing/byteCsv';
+import { GroupLane, LANE_MAX_GROUPS } from '../../src/core/fast/byteCsv';
 import { fieldsOfRules, runRules, type RulesRun, type RulesRunOptions } from '../../src/core/allocation/rulesRun';
 import * as pool from '../../src/core/parallel/pool';
 import type { AggregatePart, AggregateTask } from '../../src/core/allocation/costLines';
 import { isAggregated } from '../../src/core/allocation/costLine';
 import { seededRandom } from '../fixtures/allocation/lines';
-import { withFastPathTesting } from '../../src/core/billing/fastPathTesting';
+import { withFastPathTesting } from '../../src/core/fast/fastPathTesting';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SAMPLE_RULES = join(ROOT, 'samples', 'contoso.chargeback.yaml');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../../src/core/rating/bandKey';
+import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../../src/core/fast/bandKey';
 
 /** The fast daily check's (group, day, price) key: exact, distinct within the limits, refused past them. */
 describe('bandKey', () => {

@@ -14,7 +14,7 @@ import {
   parsePlainDecimal,
   scanRecords,
   type ByteInput,
-} from '../../src/core/billing/byteCsv';
+} from '../../src/core/fast/byteCsv';
 import { parseDecimal, printedDecimals } from '../../src/core/money';
 import { seededRandom } from '../fixtures/allocation/lines';
 

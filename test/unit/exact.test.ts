@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { DecimalSum, ExactSum, type ExactParts } from '../../src/core/billing/exact';
-import { ParsedNumber, parsePlainDecimal } from '../../src/core/billing/byteCsv';
+import { DecimalSum, ExactSum, type ExactParts } from '../../src/core/fast/exact';
+import { ParsedNumber, parsePlainDecimal } from '../../src/core/fast/byteCsv';
 import { Dec } from '../../src/core/money';
 import { seededRandom } from '../fixtures/allocation/lines';
 

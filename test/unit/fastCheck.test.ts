@@ -15,7 +15,7 @@ import { checkSource } from '../../src/core/rating/check';
 import { bandInDoubles, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
 import { Dec } from '../../src/core/money';
 import type Decimal from 'decimal.js';
-import { withFastPathTesting, type FastCheckStats } from '../../src/core/billing/fastPathTesting';
+import { withFastPathTesting, type FastCheckStats } from '../../src/core/fast/fastPathTesting';
 import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
 import type { Finding } from '../../src/core/findings';
 import { seededRandom } from '../fixtures/allocation/lines';

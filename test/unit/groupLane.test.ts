@@ -16,7 +16,7 @@ import {
   scanRecords,
   type ByteRecord,
   type GroupLaneConfig,
-} from '../../src/core/billing/byteCsv';
+} from '../../src/core/fast/byteCsv';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /**

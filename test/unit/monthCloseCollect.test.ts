@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GroupLane, fileScanner } from '../../src/core/billing/byteCsv';
+import { GroupLane, fileScanner } from '../../src/core/fast/byteCsv';
 import { fileSource, stringSource } from '../../src/core/billing/source';
 import { collectFile } from '../../src/core/monthClose/collect';
 import { tieOutFiles } from '../../src/core/monthClose/tieOut';

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as layoutTs from '../../src/core/billing/scannerLayout';
-import { SCANNER_WASM } from '../../src/core/billing/scannerWasm';
+import * as layoutTs from '../../src/core/fast/scannerLayout';
+import { SCANNER_WASM } from '../../src/core/fast/scannerWasm';
 
 /**
  * The TypeScript <-> WebAssembly memory layout comes from one spec (scannerLayout.json): the generated constants,
@@ -11,7 +11,7 @@ import { SCANNER_WASM } from '../../src/core/billing/scannerWasm';
  */
 
 const root = join(__dirname, '..', '..', '..');
-const billing = join(root, 'src', 'core', 'billing');
+const fast = join(root, 'src', 'core', 'fast');
 
 interface Layout {
   names: Map<string, number>;
@@ -36,8 +36,8 @@ const generator = (): Promise<Generator> =>
 const spec = (): {
   regions: { name: string; at?: number }[];
   records: Record<string, { fields: { name: string; at?: number; type: string }[] }>;
-} => JSON.parse(readFileSync(join(billing, 'scannerLayout.json'), 'utf8'));
-const wat = (): string => readFileSync(join(billing, 'scanner.wat'), 'utf8');
+} => JSON.parse(readFileSync(join(fast, 'scannerLayout.json'), 'utf8'));
+const wat = (): string => readFileSync(join(fast, 'scanner.wat'), 'utf8');
 
 describe('the scanner memory layout, generated from one spec', function () {
   this.timeout(30_000);

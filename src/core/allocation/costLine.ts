@@ -3,7 +3,7 @@
  * reconciliation and FOCUS files all produce these; the engine never looks at file formats.
  */
 import type Decimal from 'decimal.js';
-import type { ExactParts } from '../billing/exact';
+import type { ExactParts } from '../fast/exact';
 
 export type CostSourceKind = 'daily-usage' | 'reconciliation' | 'focus';
 

@@ -23,7 +23,7 @@ import type { BillingHeader } from '../billing/reader';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers, workersForced } from '../parallel/pool';
-import { fastPathTesting } from '../billing/fastPathTesting';
+import { fastPathTesting } from '../fast/fastPathTesting';
 import {
   DATE_INVALID,
   GROUP_NOT_LOOKED_UP,
@@ -39,8 +39,8 @@ import {
   scanRecords,
   type ByteInput,
   type ByteRecord,
-} from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum } from '../billing/exact';
+} from '../fast/byteCsv';
+import { ByteKeyTable, ExactSum } from '../fast/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';

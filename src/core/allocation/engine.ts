@@ -10,7 +10,7 @@
  */
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, formatCents, roundCents } from '../money';
-import { DecimalSum, type ExactParts } from '../billing/exact';
+import { DecimalSum, type ExactParts } from '../fast/exact';
 import { isAggregated, type AggregatedLine, type CostLine, type ReadLine } from './costLine';
 import {
   compileRules,

@@ -5,7 +5,7 @@
  * bounded: past a cap per field, new values are counted but not kept, and the harvest says it is truncated.
  */
 import type Decimal from 'decimal.js';
-import { DecimalSum, type ExactParts } from '../billing/exact';
+import { DecimalSum, type ExactParts } from '../fast/exact';
 import { ZERO } from '../money';
 import { isAggregated, type CostLine, type ReadLine } from './costLine';
 import type { MatchField } from './model';

@@ -3,7 +3,9 @@
  * that files of any size are read in flat memory. File I/O happens only when a source is read, never on import.
  */
 import { createReadStream } from 'node:fs';
-import type { ByteInput } from './byteCsv';
+
+/** Where the bytes come from: a file on disk (read with plain reads, in chunks) or bytes already in memory. */
+export type ByteInput = { path: string } | { bytes: Uint8Array };
 
 export interface TextSource {
   /** A path or URI, for messages. */

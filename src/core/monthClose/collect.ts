@@ -24,8 +24,8 @@ import {
   scanRecords,
   shortCellKey,
   type ByteRecord,
-} from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum } from '../billing/exact';
+} from '../fast/byteCsv';
+import { ByteKeyTable, ExactSum } from '../fast/exact';
 import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';

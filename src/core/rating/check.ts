@@ -7,7 +7,7 @@ import type Decimal from 'decimal.js';
 import { ZERO, formatCents } from '../money';
 import { duplicateColumnFindings, readBillingFile, type BillingHeader } from '../billing/reader';
 import type { TextSource } from '../billing/source';
-import { fastPathTesting } from '../billing/fastPathTesting';
+import { fastPathTesting } from '../fast/fastPathTesting';
 import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type FileKind } from '../billing/fileKinds';
 import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';

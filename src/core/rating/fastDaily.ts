@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in ../fast/README.md.)
+ *
  * The fast path of the daily-usage check: the same two passes as the reference path (check.ts with
  * DailyUsageChecker), read from bytes, with exact integer arithmetic on the common row, and the reference code for
  * every row it cannot prove clean.
@@ -48,14 +50,14 @@ import {
   shortCellKey,
   type ByteInput,
   type ByteRecord,
-} from '../billing/byteCsv';
-import { ByteKeyTable, ExactSum, NumberCache } from '../billing/exact';
-import { fastPathTesting } from '../billing/fastPathTesting';
+} from '../fast/byteCsv';
+import { ByteKeyTable, ExactSum, NumberCache } from '../fast/exact';
+import { fastPathTesting } from '../fast/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
-import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from './bandKey';
+import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../fast/bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
 import { FailingRowVerdicts } from './fastVerdict';
 

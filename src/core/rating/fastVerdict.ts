@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in ../fast/README.md.)
+ *
  * The verdict of a row the fast path could not prove clean, without decimal.js: the eup-mismatch of a row whose
  * EffectiveUnitPrice lies above the consistent band and whose totals were billed from that price (the month where
  * partner earned credit was not applied: most rows of the file), with the same words and numbers as the reference
@@ -18,7 +20,7 @@ import type { Finding, Severity } from '../findings';
 import { formatWholeCents } from '../money';
 import { chargeWordsOf, derivationWords, discountWords, eupMismatchMessage, leftOutWords } from './dailyUsage';
 import type { DailyUsageChecker } from './dailyUsage';
-import { MAX_PRICE_IDS } from './bandKey';
+import { MAX_PRICE_IDS } from '../fast/bandKey';
 import type Decimal from 'decimal.js';
 
 /** A row the fast path read, as its numbers (see the spool of fastDaily.ts). */

@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in README.md.)
+ *
  * The fast readers' switches that only tests turn, kept out of the options users and callers see (the check's
  * RunOptions, ReadCostLinesOptions, RulesRunOptions): nobody has a reason to set them in use, yet the differential
  * tests must force the paths the fast readers choose between (the WebAssembly lane filling up, worker threads on a

@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in README.md.)
+ *
  * Exact sums and byte-keyed lookups for the fast readers: money and quantities summed as integers (never floats),
  * and rows grouped by the bytes of some of their cells without making strings.
  */

@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in README.md.)
+ *
  * The fast reader: CSV records found in raw UTF-8 bytes, without decoding text or making a string per cell. It
  * tells where each cell's bytes are (quotes excluded) and on which line each record starts; callers decode only the
  * few cells they need, or rebuild a full `CsvRecord` with `decodeRecord` for a row that needs the reference path.
@@ -11,7 +13,7 @@
  * Memory: one buffer of `chunkBytes` (grown only for a record longer than that), whatever the file size.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CsvTokenizer, MAX_CELL_CHARS, type CsvRecord } from './csv';
+import { CsvTokenizer, MAX_CELL_CHARS, type CsvRecord } from '../billing/csv';
 import {
   CELL_ESCAPED,
   CELL_PLAIN,
@@ -57,8 +59,9 @@ const QUOTE = 34;
 const CR = 13;
 const LF = 10;
 
-/** Where the bytes come from: a file on disk (read with plain reads, in chunks) or bytes already in memory. */
-export type ByteInput = { path: string } | { bytes: Uint8Array };
+import type { ByteInput } from '../billing/source';
+
+export type { ByteInput };
 
 export interface ByteRecord {
   /** The bytes the offsets below point into (a window of the file, reused between chunks). */

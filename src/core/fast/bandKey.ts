@@ -1,4 +1,6 @@
 /**
+ * (Part of the fast path: its design, for a newcomer, is in README.md.)
+ *
  * The numbers the fast daily check packs into one exact key: a rating group, a UsageDate and a UnitPrice, each as a
  * small id the check hands out in order of first sight. The limits live here, beside the packing they make safe:
  * the check stops handing out ids at them (those rows take the reference path), and bandKey refuses ids past them
