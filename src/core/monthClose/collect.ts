@@ -218,7 +218,7 @@ const RECON = {
 /** Keeps the first few rows of a group as evidence; a dispute needs examples, not a million lines. */
 const PLACES_KEPT = 25;
 const OUTSIDE_KEPT = 50;
-/** Distinct UsageDates a file's slots tell apart (a month has 31; rows of further dates go the general way). */
+/** Distinct UsageDates the byte reader numbers (a month has 31; rows of further dates go the general way). */
 const SLOT_DAYS = 64;
 /** Room reserved in the grouping lane for identifying cells (a few hundred bytes per identity). */
 const LANE_KEY_ROOM = 32 << 20;
@@ -490,13 +490,14 @@ class DailyCollector {
   /** The number last parsed by addFast: this collector's own, reused for every cell. */
   private readonly num = new ParsedNumber();
   /**
-   * Slots: one per (group, day), where every row shares the day's month-to-date price. A slot keeps the price's
-   * bytes (later rows compare theirs with it), its price step, whether the day lies outside the charge period, and
-   * exact sums of the quantity and of its size. A row with another price on that day goes the general way.
+   * Slots: one per price step the byte reader adds to (a group's rows at one printed price), so that what the reader
+   * keeps grows with the groups and their prices, never with the rows (a shuffled month has a (group, day) per row).
+   * A slot keeps the price's bytes (later rows compare theirs with it), its step and group, and exact sums of the
+   * quantity and of its size.
    */
-  private readonly slotOf = new Map<number, number>();
+  private readonly stepSlot = new Map<PriceStep, number>();
   private readonly slotStep: PriceStep[] = [];
-  private readonly slotOutside: boolean[] = [];
+  private readonly slotGroup: number[] = [];
   private readonly slotPriceAt: number[] = [];
   private readonly slotPriceLength: number[] = [];
   private priceBytes = new Uint8Array(1 << 16);
@@ -560,7 +561,7 @@ class DailyCollector {
     return no;
   }
 
-  /** The day id of a byte record's UsageDate (-1: more distinct dates than a slot key holds). */
+  /** The day id of a byte record's UsageDate (-1: more distinct dates than SLOT_DAYS). */
   private dayOfBytes(r: ByteRecord): number {
     const c = this.idx.usageDate;
     const key = shortCellKey(r.buf, r.start[c], r.end[c]);
@@ -574,44 +575,38 @@ class DailyCollector {
     return d;
   }
 
-  /** The slot of (group, day) for a row whose price is the cell [es, ee); -1 when the row goes the general way. */
-  private slotOfBytes(r: ByteRecord, no: number, d: number, es: number, ee: number): number {
-    const key = no * SLOT_DAYS + d;
-    const known = this.slotOf.get(key);
+  /** The slot of the group's step at the price [es, ee) of a row of `day`; -1 when the row goes the general way. */
+  private slotOfBytes(r: ByteRecord, no: number, day: string, es: number, ee: number): number {
     const buf = r.buf;
-    if (known !== undefined) return this.samePrice(known, buf, es, ee) ? known : -1;
-    const g = this.groupList[no];
-    const day = this.dayIso[d];
-    // A group's days mostly repeat the price of its previous slot: the same bytes are the same step, found without
+    // A group's rows mostly repeat the price of its previous row: the same bytes are the same step, found without
     // making the price's text.
     const previous = this.lastSlot[no];
-    let step: PriceStep | undefined;
-    if (previous >= 0 && this.samePrice(previous, buf, es, ee)) step = this.slotStep[previous];
-    else {
-      const eupText = cellKey(r, this.idx.eup);
-      if (eupText !== eupText.trim()) return -1;
-      let eup = this.byteEups.get(eupText);
-      if (eup === undefined) {
-        const v = parseDecimal(eupText);
-        eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
-        if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
-      }
-      if (!eup) return -1;
-      if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
-      step = g.steps.get(eupText);
-      if (!step) {
-        step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
-        g.steps.set(eupText, step);
-      }
+    if (previous >= 0 && this.samePrice(previous, buf, es, ee)) return previous;
+    const eupText = cellKey(r, this.idx.eup);
+    if (eupText !== eupText.trim()) return -1;
+    let eup = this.byteEups.get(eupText);
+    if (eup === undefined) {
+      const v = parseDecimal(eupText);
+      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
+      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
     }
-    if (day < step.firstDay) step.firstDay = day;
-    if (day > step.lastDay) step.lastDay = day;
+    if (!eup) return -1;
+    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
+    const g = this.groupList[no];
+    let step = g.steps.get(eupText);
+    if (!step) {
+      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
+      g.steps.set(eupText, step);
+    }
+    const known = this.stepSlot.get(step);
+    if (known !== undefined) {
+      this.lastSlot[no] = known;
+      return known;
+    }
     const s = this.slotStep.length;
-    this.slotOf.set(key, s);
+    this.stepSlot.set(step, s);
     this.slotStep.push(step);
-    const start = this.periodStart[no],
-      end = this.periodEnd[no];
-    this.slotOutside.push(!!start && !!end && (day < start || day > end));
+    this.slotGroup.push(no);
     if (this.priceBytesUsed + (ee - es) > this.priceBytes.length) {
       const more = new Uint8Array(Math.max(this.priceBytes.length * 2, this.priceBytesUsed + (ee - es)));
       more.set(this.priceBytes.subarray(0, this.priceBytesUsed));
@@ -659,12 +654,17 @@ class DailyCollector {
       bFrac = num.frac * POW10[15 - num.decimals],
       bDecimals = num.decimals;
     if (!parseNumberBytes(buf, r.start[x.quantity], r.end[x.quantity], num)) return this.addBytes(r);
-    const s = this.slotOfBytes(r, no, d, r.start[x.eup], r.end[x.eup]);
+    const day = this.dayIso[d];
+    const s = this.slotOfBytes(r, no, day, r.start[x.eup], r.end[x.eup]);
     if (s < 0) return this.addBytes(r);
     this.rows++;
     const g = this.groupList[no];
-    const day = this.dayIso[d];
-    if (this.slotOutside[s]) {
+    const step = this.slotStep[s];
+    if (day < step.firstDay) step.firstDay = day;
+    if (day > step.lastDay) step.lastDay = day;
+    const start = this.periodStart[no],
+      end = this.periodEnd[no];
+    if (start && end && (day < start || day > end)) {
       this.outsideCount++;
       if (this.outside.length < OUTSIDE_KEPT) {
         this.outside.push({
@@ -686,7 +686,7 @@ class DailyCollector {
     // The month's final price is the one of its last usage day (the cumulative rating ends there).
     if (day >= g.lastDay) {
       g.lastDay = day;
-      g.lastEupText = this.slotStep[s].eupText;
+      g.lastEupText = step.eupText;
     }
     if (g.places.length < PLACES_KEPT) g.places.push(this.recordPlace(r));
   }
@@ -782,34 +782,38 @@ class DailyCollector {
   }
 
   summary(): Omit<DailyFileSummary, 'problems'> {
-    // The slots' exact sums into their steps and groups (each slot belongs to one step of one group).
-    const stepSums = new Map<PriceStep, { q: ExactSum; abs: ExactSum; rows: number }>();
-    const groupSums = new Map<DailyGroup, ExactSum>();
-    for (const [key, s] of this.slotOf) {
+    // The slots' exact sums into their steps (one slot per step) and groups.
+    const groupQHi: number[] = [];
+    const groupQLo: number[] = [];
+    for (let s = 0; s < this.slotStep.length; s++) {
       const step = this.slotStep[s];
-      let e = stepSums.get(step);
-      if (!e) stepSums.set(step, (e = { q: new ExactSum(), abs: new ExactSum(), rows: 0 }));
-      e.q.addExact(this.slotQHi[s], this.slotQLo[s]);
-      e.abs.addExact(this.slotAbsHi[s], this.slotAbsLo[s]);
-      e.rows += this.slotRows[s];
-      const g = this.groupList[Math.floor(key / SLOT_DAYS)];
-      let q = groupSums.get(g);
-      if (!q) groupSums.set(g, (q = new ExactSum()));
+      const q = new ExactSum();
       q.addExact(this.slotQHi[s], this.slotQLo[s]);
+      const abs = new ExactSum();
+      abs.addExact(this.slotAbsHi[s], this.slotAbsLo[s]);
+      step.quantity = step.quantity.plus(q.toDecimal());
+      step.absQuantity = step.absQuantity.plus(abs.toDecimal());
+      step.rows += this.slotRows[s];
+      const no = this.slotGroup[s];
+      if (groupQHi[no] === undefined) {
+        groupQHi[no] = 0;
+        groupQLo[no] = 0;
+      }
+      addExact(groupQHi, groupQLo, no, this.slotQHi[s], this.slotQLo[s]);
     }
-    for (const [step, e] of stepSums) {
-      step.quantity = step.quantity.plus(e.q.toDecimal());
-      step.absQuantity = step.absQuantity.plus(e.abs.toDecimal());
-      step.rows += e.rows;
-    }
-    for (const [g, q] of groupSums) g.quantity = g.quantity.plus(q.toDecimal());
+    groupQHi.forEach((hi, no) => {
+      const q = new ExactSum();
+      q.addExact(hi, groupQLo[no]);
+      const g = this.groupList[no];
+      g.quantity = g.quantity.plus(q.toDecimal());
+    });
     this.groupList.forEach((g, no) => {
       if (this.billedHi[no] === 0 && this.billedLo[no] === 0) return;
       const b = new ExactSum();
       b.addExact(this.billedHi[no], this.billedLo[no]);
       g.billed = g.billed.plus(b.toDecimal());
     });
-    this.slotOf.clear();
+    this.stepSlot.clear();
     return {
       path: this.path,
       rows: this.rows,
