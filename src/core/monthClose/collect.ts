@@ -238,6 +238,11 @@ function addExact(his: number[], los: number[], i: number, hi: number, lo: numbe
   los[i] = l;
 }
 
+/** d + the exact sum e; e's own decimal when d is still the untouched ZERO (the same value, one object fewer). */
+function plusExact(d: Decimal, e: ExactSum): Decimal {
+  return d === ZERO ? e.toDecimal() : d.plus(e.toDecimal());
+}
+
 /** Reads one billing file for the tie-out: daily usage and reconciliation files are collected, others named. */
 export async function collectFile(
   path: string,
@@ -791,8 +796,9 @@ class DailyCollector {
       q.addExact(this.slotQHi[s], this.slotQLo[s]);
       const abs = new ExactSum();
       abs.addExact(this.slotAbsHi[s], this.slotAbsLo[s]);
-      step.quantity = step.quantity.plus(q.toDecimal());
-      step.absQuantity = step.absQuantity.plus(abs.toDecimal());
+      // A step only the byte reader added to starts at ZERO: its sum is the slot's, with no decimal addition.
+      step.quantity = plusExact(step.quantity, q);
+      step.absQuantity = plusExact(step.absQuantity, abs);
       step.rows += this.slotRows[s];
       const no = this.slotGroup[s];
       if (groupQHi[no] === undefined) {
@@ -805,13 +811,13 @@ class DailyCollector {
       const q = new ExactSum();
       q.addExact(hi, groupQLo[no]);
       const g = this.groupList[no];
-      g.quantity = g.quantity.plus(q.toDecimal());
+      g.quantity = plusExact(g.quantity, q);
     });
     this.groupList.forEach((g, no) => {
       if (this.billedHi[no] === 0 && this.billedLo[no] === 0) return;
       const b = new ExactSum();
       b.addExact(this.billedHi[no], this.billedLo[no]);
-      g.billed = g.billed.plus(b.toDecimal());
+      g.billed = plusExact(g.billed, b);
     });
     this.stepSlot.clear();
     return {

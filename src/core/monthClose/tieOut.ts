@@ -539,7 +539,8 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       dailyRows: eval_.rows,
       priceSteps: eval_.steps,
       derivation: eval_.derivation,
-      dailyPlaces: groups.flatMap((g) => g.places),
+      // The group's own evidence rows when the line has one group (read, never changed): no copy per line.
+      dailyPlaces: groups.length === 1 ? groups[0].places : groups.flatMap((g) => g.places),
     };
     lines.push(line);
     const fxDaily = new Set(groups.flatMap((g) => [...g.fx]));
@@ -849,8 +850,9 @@ export function evaluate(
   // One group (the usual line) is read as it is; several are merged into copies of their steps.
   const steps = groups.length === 1 ? groups[0].steps : new Map<string, PriceStep>();
   for (const g of groups) {
-    quantity = quantity.plus(g.quantity);
-    billed = billed.plus(g.billed);
+    // One group (the usual line) is its own sum: no decimal addition per line.
+    quantity = groups.length === 1 ? g.quantity : quantity.plus(g.quantity);
+    billed = groups.length === 1 ? g.billed : billed.plus(g.billed);
     rows += g.rows;
     roundedRows += g.roundedRows;
     for (const [d, n] of g.unroundedByDecimals) unroundedSlack = unroundedSlack.plus(halfUnit(d).times(n));
