@@ -153,6 +153,40 @@ describe('month close: the byte reader against the reference reader on fuzzed mo
     assert.deepStrictEqual(r.table, r.reference);
   });
 
+  it('sums a group whose rows move between prices in no order into one step per price, as the reference does', async () => {
+    // Rows of one group, shuffled: two prices on the same day, prices coming back after others, and a price first
+    // seen padded (a row the byte reader hands to the general code) before its plain rows.
+    const prices = ['0.5', '0.25', ' 0.125', '0.5', '0.125', '0.25', '0.125', '0.5', '0.25', '0.5'];
+    const rows: Cells[] = prices.map((eup, i) => ({
+      CustomerId: 'c-1',
+      SubscriptionId: 's-1',
+      ProductId: 'P1',
+      SkuId: '0001',
+      MeterId: 'm-1',
+      MeterName: 'meter m-1',
+      InvoiceNumber: 'G000000001',
+      UsageDate: `2026-08-${String([5, 5, 9, 2, 30, 1, 3, 5, 17, 2][i]).padStart(2, '0')}`,
+      Quantity: String(i + 1),
+      EffectiveUnitPrice: eup,
+      BillingPreTaxTotal: ((i + 1) * Number(eup)).toFixed(2),
+      PCToBCExchangeRate: '1',
+      PartnerEarnedCreditPercentage: '0',
+    }));
+    const r = await readings({ daily: dailyCsv(rows), recon: '' }, 'moving-prices');
+    assert.deepStrictEqual(r.lane, r.reference);
+    assert.deepStrictEqual(r.table, r.reference);
+    assert.deepStrictEqual(r.memory, r.reference);
+    assert.ok(r.lane.kind === 'daily-usage');
+    const [g] = r.lane.daily.groups;
+    const steps = [...g.steps.values()].map((s) => [s.eupText, s.rows, s.quantity.toString(), s.firstDay, s.lastDay]);
+    assert.deepStrictEqual(steps, [
+      ['0.5', 4, '23', '2026-08-02', '2026-08-05'],
+      ['0.25', 3, '17', '2026-08-01', '2026-08-17'],
+      ['0.125', 3, '15', '2026-08-03', '2026-08-30'],
+    ]);
+    assert.equal(g.quantity.toString(), '55');
+  });
+
   it('ties out the same, whichever reader reads the daily file', async () => {
     for (const seed of [3, 7, 16]) {
       const month = fuzzedMonth(seed, { manyDateTexts: seed === 16 });
