@@ -259,6 +259,51 @@ describe('fast daily check against the reference path', () => {
     await both(() => stringSource('real-traits.csv', lines.join('\r\n')), defaultCheckOptions({ dateOrder: 'DMY' }));
   });
 
+  it('finds exactly what the reference finds where free-allowance rows (priced 0) mix with paid and lower-priced rows', async function () {
+    // Real exports bill a meter's free monthly allowance as rows at EffectiveUnitPrice 0 with totals 0; some other
+    // rows of the same meters are priced below the flat price (graduated prices, or a discount applied twice).
+    this.timeout(60_000);
+    const rnd = seededRandom(4242);
+    const lines = [csvLine(header)];
+    let free = 0;
+    let lower = 0;
+    for (let r = 1; r < records.length; r++) {
+      const cells = [...records[r].cells];
+      const form = rnd();
+      if (form < 0.25) {
+        cells[col('EffectiveUnitPrice')] = '0';
+        cells[col('BillingPreTaxTotal')] = rnd() < 0.5 ? '0' : '0.00';
+        if (cells[col('PricingPreTaxTotal')] !== '') cells[col('PricingPreTaxTotal')] = '0';
+        free++;
+      } else if (form < 0.3) {
+        const eup = Number(cells[col('EffectiveUnitPrice')]) * 0.85;
+        const billed = eup * Number(cells[col('Quantity')]) * Number(cells[col('PCToBCExchangeRate')] || '1');
+        cells[col('EffectiveUnitPrice')] = eup.toFixed(6);
+        cells[col('BillingPreTaxTotal')] = (Math.floor(billed * 100) / 100).toFixed(2);
+        if (cells[col('PricingPreTaxTotal')] !== '')
+          cells[col('PricingPreTaxTotal')] = cells[col('BillingPreTaxTotal')];
+        lower++;
+      }
+      lines.push(csvLine(cells));
+    }
+    assert.ok(free > 50 && lower > 10, `${free} free rows, ${lower} rows priced lower`);
+    const path = join(dir, 'free-allowance.csv');
+    writeFileSync(path, lines.join('\r\n') + '\r\n');
+    const findings: Finding[] = [];
+    await checkSource(fileSource(path), defaultCheckOptions(), (f) => findings.push(f), { reader: 'reference' });
+    assert.ok(
+      findings.some((f) => f.code === 'tiers-unverified' && / at 0\)/.test(f.message)),
+      'without a price list the free rows are noted per rating group',
+    );
+    const without = await both(() => fileSource(path), defaultCheckOptions());
+    assert.equal(without.fast, true);
+    const priceList = await loadPriceList(
+      fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')),
+    );
+    const withList = await both(() => fileSource(path), defaultCheckOptions({ priceList: priceList.priceList }));
+    assert.equal(withList.fast, true);
+  });
+
   it('proves rows with scientific-notation and apostrophe-guarded numbers clean without the reference', async function () {
     // The sample month without its planted defects, every number cell printed as some real export prints it.
     this.timeout(60_000);

@@ -85,8 +85,8 @@ type ParseResult =
 
 /** A row priced below the flat band with totals billed from that price: kept until its rating group is complete. */
 interface BelowBandRow {
-  finding: Finding;
-  impact: Decimal;
+  /** The row's eup-mismatch and its money, built only for a row emitted on its own or its group's first. */
+  make: () => { finding: Finding; impact: Decimal };
   billed: Decimal;
   flatBilled: Decimal;
   day: string;
@@ -644,43 +644,48 @@ export class DailyUsageChecker {
           currency,
           ...cellRange(r.pos, this.idx.eup),
         };
-        const because = `${derivation(x)}${leftOutNote()}`;
-        let finding: Finding;
-        let impact = ZERO;
-        if (billedRight) {
-          finding = {
-            ...base,
-            severity: 'warning',
-            impact: '0.00',
-            message:
-              `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); ` +
-              `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
-          };
-        } else {
-          impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
-          const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
-          const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
-          const totalsNote = billedFromOwnPrice
-            ? ''
-            : `; BillingPreTaxTotal ${billedText} does not match this price either`;
-          finding = {
-            ...base,
-            severity: priceSeverity(relative, impact, this.options),
-            impact: formatCents(impact),
-            message: eupMismatchMessage(
-              row.eupText.trim(),
-              formatPrice(expected),
-              because,
-              chargeWords(impact, currency),
-              totalsNote,
-            ),
-          };
-        }
+        // Built only when it is emitted: a row kept below the band is usually folded into its group's one note.
+        const make = (): { finding: Finding; impact: Decimal } => {
+          const because = `${derivation(x)}${leftOutNote()}`;
+          let finding: Finding;
+          let impact = ZERO;
+          if (billedRight) {
+            finding = {
+              ...base,
+              severity: 'warning',
+              impact: '0.00',
+              message:
+                `EffectiveUnitPrice ${row.eupText.trim()} should be ${formatPrice(expected)} (${because}); ` +
+                `BillingPreTaxTotal ${billedText} was billed at the right price: no money at stake`,
+            };
+          } else {
+            impact = roundCents(row.billingTotal.minus(asBilled(expected.times(qfx))));
+            const edge = row.eup.gt(x.upper) ? x.upper : x.lower;
+            const relative = edge.isZero() ? new Dec(1) : row.eup.minus(edge).abs().div(edge.abs());
+            const totalsNote = billedFromOwnPrice
+              ? ''
+              : `; BillingPreTaxTotal ${billedText} does not match this price either`;
+            finding = {
+              ...base,
+              severity: priceSeverity(relative, impact, this.options),
+              impact: formatCents(impact),
+              message: eupMismatchMessage(
+                row.eupText.trim(),
+                formatPrice(expected),
+                because,
+                chargeWords(impact, currency),
+                totalsNote,
+              ),
+            };
+          }
+          return { finding, impact };
+        };
         if (billedFromOwnPrice && row.eup.lt(x.lower) && !x.tiers && !this.options.priceList) {
           // Possibly a free allowance or graduated prices: decided when the whole group has been seen.
-          this.keepBelowBand(r, row, x, finding, impact, expected.times(qfx));
+          this.keepBelowBand(r, row, x, make, expected.times(qfx));
           return { stake: ZERO, billed: row.billingTotal, currency };
         }
+        const { finding, impact } = make();
         finding.message += `${billedRight ? '' : tierNote(x, this.options)}.`;
         stake(impact);
         emit(finding);
@@ -770,8 +775,7 @@ export class DailyUsageChecker {
     r: CsvRecord,
     row: DailyRow,
     x: DailyRowExplanation,
-    finding: Finding,
-    impact: Decimal,
+    make: () => { finding: Finding; impact: Decimal },
     flatBilled: Decimal,
   ): void {
     let g = this.belowBand.get(row.groupKey);
@@ -801,7 +805,7 @@ export class DailyUsageChecker {
     if (!twice && row.pec.isZero() && inDiscountedBand(row.eup, x, Dec.sub(1, '0.15'))) {
       twice = 'price of a 15% partner earned credit that PartnerEarnedCreditPercentage does not name';
     }
-    g.rows.push({ finding, impact, billed: row.billingTotal, flatBilled, day: row.day, zero: row.eup.isZero(), twice });
+    g.rows.push({ make, billed: row.billingTotal, flatBilled, day: row.day, zero: row.eup.isZero(), twice });
   }
 
   /**
@@ -851,14 +855,15 @@ export class DailyUsageChecker {
           explained.push(x);
           continue;
         }
-        x.finding.message += x.twice
+        const { finding, impact } = x.make();
+        finding.message += x.twice
           ? `; this is the ${x.twice}, which no graduated price explains.`
           : '; a later day of this meter is priced at the flat price again, which graduated prices cannot explain.';
-        emit(x.finding);
-        account({ stake: x.impact });
+        emit(finding);
+        account({ stake: impact });
       }
       if (explained.length === 0) continue;
-      const first = explained[0].finding;
+      const first = explained[0].make().finding;
       const zeros = explained.filter((x) => x.zero).length;
       const billed = explained.reduce((a, x) => a.plus(x.billed), ZERO);
       const flat = explained.reduce((a, x) => a.plus(x.flatBilled), ZERO);
