@@ -167,66 +167,6 @@ export class ByteKeyTable<V> {
 }
 
 /**
- * Exact sums keyed by non-negative integers (below 2^53), in flat arrays: no object per key, so millions of small
- * sums (a quantity per group and day) cost a few dozen bytes each. Open addressing, grown at half full.
- */
-export class ExactSumTable {
-  private keys = new Float64Array(1 << 12).fill(EMPTY);
-  private hi = new Float64Array(1 << 12);
-  private lo = new Float64Array(1 << 12);
-  size = 0;
-
-  private slot(key: number): number {
-    return probe(this.keys, key);
-  }
-
-  /** Adds a parsed number to the sum of `key`. */
-  addParsed(key: number, n: ParsedNumber): void {
-    let s = this.slot(key);
-    if (this.keys[s] === EMPTY) {
-      if ((this.size + 1) * 2 > this.keys.length) {
-        this.grow();
-        s = this.slot(key);
-      }
-      this.keys[s] = key;
-      this.size++;
-    }
-    const frac = n.frac * POW10[15 - n.decimals];
-    let hi = this.hi[s] + (n.neg ? -n.int : n.int);
-    let lo = this.lo[s] + (n.neg ? -frac : frac);
-    if (lo >= 1e15) {
-      lo -= 1e15;
-      hi += 1;
-    } else if (lo < 0) {
-      lo += 1e15;
-      hi -= 1;
-    }
-    if (Math.abs(hi) >= 2 ** 52) throw new Error('sum out of exact range');
-    this.hi[s] = hi;
-    this.lo[s] = lo;
-  }
-
-  private grow(): void {
-    const { keys, hi, lo } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
-    this.hi = new Float64Array(keys.length * 2);
-    this.lo = new Float64Array(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === EMPTY) continue;
-      const s = this.slot(keys[i]);
-      this.keys[s] = keys[i];
-      this.hi[s] = hi[i];
-      this.lo[s] = lo[i];
-    }
-  }
-
-  /** Every (key, hi, lo), in no particular order. */
-  forEach(f: (key: number, hi: number, lo: number) => void): void {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== EMPTY) f(this.keys[i], this.hi[i], this.lo[i]);
-  }
-}
-
-/**
  * A bounded cache of a few numbers per integer key (below 2^53), in flat arrays: no object per entry and no boxed
  * key per lookup. When full it is emptied (callers recompute what they miss).
  */
