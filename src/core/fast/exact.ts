@@ -167,6 +167,31 @@ export class ByteKeyTable<V> {
 }
 
 /**
+ * Adds hi + lo x 10^-15 (|lo| < 10^15) to the exact sum held at [i] of two arrays, the units in `his` and the
+ * units of 10^-15 kept in [0, 10^15) in `los`; returns the new units, for callers that bound them.
+ */
+export function addExactAt(
+  his: { [i: number]: number },
+  los: { [i: number]: number },
+  i: number,
+  hi: number,
+  lo: number,
+): number {
+  let h = his[i] + hi;
+  let l = los[i] + lo;
+  if (l >= 1e15) {
+    l -= 1e15;
+    h += 1;
+  } else if (l < 0) {
+    l += 1e15;
+    h -= 1;
+  }
+  his[i] = h;
+  los[i] = l;
+  return h;
+}
+
+/**
  * A bounded cache of a few numbers per integer key (below 2^53), in flat arrays: no object per entry and no boxed
  * key per lookup. When full it is emptied (callers recompute what they miss).
  */

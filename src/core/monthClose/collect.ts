@@ -25,7 +25,7 @@ import {
   shortCellKey,
   type ByteRecord,
 } from '../fast/byteCsv';
-import { ByteKeyTable, ExactSum } from '../fast/exact';
+import { ByteKeyTable, ExactSum, addExactAt } from '../fast/exact';
 import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';
@@ -222,21 +222,6 @@ const OUTSIDE_KEPT = 50;
 const SLOT_DAYS = 64;
 /** Room reserved in the grouping lane for identifying cells (a few hundred bytes per identity). */
 const LANE_KEY_ROOM = 32 << 20;
-
-/** Adds hi + lo x 10^-15 (|lo| < 10^15) to the exact sum held at [i] of two arrays (lo kept in [0, 10^15)). */
-function addExact(his: number[], los: number[], i: number, hi: number, lo: number): void {
-  let h = his[i] + hi;
-  let l = los[i] + lo;
-  if (l >= 1e15) {
-    l -= 1e15;
-    h += 1;
-  } else if (l < 0) {
-    l += 1e15;
-    h -= 1;
-  }
-  his[i] = h;
-  los[i] = l;
-}
 
 /** d + the exact sum e; e's own decimal when d is still the untouched ZERO (the same value, one object fewer). */
 function plusExact(d: Decimal, e: ExactSum): Decimal {
@@ -683,9 +668,9 @@ class DailyCollector {
     g.rows++;
     this.slotRows[s]++;
     const qFrac = num.frac * POW10[15 - num.decimals];
-    addExact(this.slotQHi, this.slotQLo, s, num.neg ? -num.int : num.int, num.neg ? -qFrac : qFrac);
-    addExact(this.slotAbsHi, this.slotAbsLo, s, num.int, qFrac);
-    addExact(this.billedHi, this.billedLo, no, bNeg ? -bInt : bInt, bNeg ? -bFrac : bFrac);
+    addExactAt(this.slotQHi, this.slotQLo, s, num.neg ? -num.int : num.int, num.neg ? -qFrac : qFrac);
+    addExactAt(this.slotAbsHi, this.slotAbsLo, s, num.int, qFrac);
+    addExactAt(this.billedHi, this.billedLo, no, bNeg ? -bInt : bInt, bNeg ? -bFrac : bFrac);
     if (bDecimals <= 2) g.roundedRows++;
     else g.unroundedByDecimals.set(bDecimals, (g.unroundedByDecimals.get(bDecimals) ?? 0) + 1);
     // The month's final price is the one of its last usage day (the cumulative rating ends there).
@@ -805,7 +790,7 @@ class DailyCollector {
         groupQHi[no] = 0;
         groupQLo[no] = 0;
       }
-      addExact(groupQHi, groupQLo, no, this.slotQHi[s], this.slotQLo[s]);
+      addExactAt(groupQHi, groupQLo, no, this.slotQHi[s], this.slotQLo[s]);
     }
     groupQHi.forEach((hi, no) => {
       const q = new ExactSum();

@@ -51,7 +51,7 @@ import {
   type ByteInput,
   type ByteRecord,
 } from '../fast/byteCsv';
-import { ByteKeyTable, ExactSum, NumberCache } from '../fast/exact';
+import { ByteKeyTable, ExactSum, NumberCache, addExactAt } from '../fast/exact';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -506,19 +506,9 @@ class GroupDays {
 
   /** Adds an exact amount (`hi` units plus `lo` units of 10^-15, same sign) to a group-day's sum. */
   add(id: number, hi: number, lo: number): void {
-    let h = this.hi[id] + hi;
-    let l = this.lo[id] + lo;
-    if (l >= 1e15) {
-      l -= 1e15;
-      h += 1;
-    } else if (l < 0) {
-      l += 1e15;
-      h -= 1;
-    }
     // Exact integers in doubles up to 2^53: a sum beyond 2^52 units is refused rather than rounded.
-    if (Math.abs(h) >= 2 ** 52) throw new Error('quantity sum out of exact range');
-    this.hi[id] = h;
-    this.lo[id] = l;
+    if (Math.abs(addExactAt(this.hi, this.lo, id, hi, lo)) >= 2 ** 52)
+      throw new Error('quantity sum out of exact range');
   }
 
   private growSlots(): void {
