@@ -304,6 +304,190 @@ describe('fast daily check against the reference path', () => {
     assert.equal(withList.fast, true);
   });
 
+  describe('rows priced below the flat band, kept per rating group as the reference keeps them', () => {
+    // Rating groups written beside the sample month, each a meter of its own: the free part of a monthly allowance
+    // (priced 0), lower prices after it, and the cases the fast path must hand to the reference: a later day back
+    // at the flat price, a discount applied twice (PEC, a further credit, a 15% PEC the row does not name), a sum at
+    // the flat price exactly half a cent, a row of the group it cannot read, totals off by more than a cent.
+    const template = records[1].cells;
+    const fxText = template[col('PCToBCExchangeRate')];
+    type Row = { cells: string[]; reference: boolean };
+    const day = (d: number): string => `07/${String(d).padStart(2, '0')}/2026`;
+    const printTotal = (x: Decimal, form: number): string =>
+      form === 0
+        ? x.toDecimalPlaces(8).toFixed(8)
+        : form === 1
+          ? exponent(x.toDecimalPlaces(8).toFixed())
+          : x.toDecimalPlaces(10).toFixed();
+
+    function groups(rnd: () => number): Row[] {
+      const out: Row[] = [];
+      let meter = 0;
+      const quantity = (): Dec => new Dec(Math.floor(1 + rnd() * 400_000_000)).div(1_000_000);
+      const add = (
+        g: { customer: string; meter: string; price: string; pec?: string; credit?: string; creditType?: string },
+        d: number,
+        eup: string,
+        o: { q?: Decimal; billed?: string; fx?: string; reference: boolean },
+      ): void => {
+        const c = [...template];
+        const q = o.q ?? quantity();
+        const rate = new Dec(o.fx ?? fxText);
+        c[col('CustomerId')] = g.customer;
+        c[col('MeterId')] = g.meter;
+        c[col('MeterName')] = `Allowance meter ${g.meter.slice(-4)}`;
+        c[col('UsageDate')] = day(d);
+        c[col('UnitPrice')] = g.price;
+        c[col('Quantity')] = q.toFixed();
+        c[col('EffectiveUnitPrice')] = eup;
+        c[col('PCToBCExchangeRate')] = rate.toFixed();
+        const pec = g.pec ?? '15';
+        c[col('PartnerEarnedCreditPercentage')] = pec;
+        c[col('CreditPercentage')] = g.credit ?? pec;
+        c[col('CreditType')] = g.creditType ?? (pec === '' ? 'Credit Not Applied' : 'Partner Earned Credit Applied');
+        const form = Math.floor(rnd() * 3);
+        const billed = new Dec(eup).times(q).times(rate);
+        c[col('BillingPreTaxTotal')] =
+          o.billed ?? (billed.isZero() ? ['0', '0.00', '0.00E+00'][form] : printTotal(billed, form));
+        c[col('PricingPreTaxTotal')] = billed.isZero() ? '0' : printTotal(new Dec(eup).times(q), form);
+        out.push({ cells: c, reference: o.reference });
+      };
+      const group = (price: string, extra: { pec?: string; credit?: string; creditType?: string } = {}) => ({
+        customer: 'c0ffee00-0000-4000-8000-000000000001',
+        meter: `a11a0000-0000-4000-8000-${String(++meter).padStart(12, '0')}`,
+        price,
+        ...extra,
+      });
+      const net = (price: string, f = '0.85'): string => new Dec(price).times(f).toFixed();
+
+      // Kept by the fast path: every day at 0 (totals printed 0, 0.00, 0.00E+00), a few rows a day, some returns.
+      const free = group('2.649607');
+      for (let d = 1; d <= 12; d++)
+        for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++)
+          add(free, d, rnd() < 0.5 ? '0' : '0.00', {
+            // A small return now and then, the month to date staying positive (else the reference decides).
+            q: d > 2 && rnd() < 0.1 ? quantity().div(-1000) : undefined,
+            reference: false,
+          });
+      // The same rating group in capitals: other cells, one group.
+      add({ ...free, customer: free.customer.toUpperCase() }, 13, '0', { reference: false });
+      // 0 on the first days, a lower price after them, then a day at the flat price: the rows at 0 explain it.
+      const mixed = group('3.256808');
+      for (let d = 1; d <= 6; d++) add(mixed, d, '0', { reference: false });
+      for (let d = 7; d <= 12; d++) add(mixed, d, '1.2', { reference: false });
+      add(mixed, 14, net('3.256808'), { reference: false });
+      // Tiny lower prices whose totals print in scientific notation.
+      const tiny = group('0.002');
+      for (let d = 1; d <= 8; d++) add(tiny, d, '0.0001', { q: new Dec('71.08'), reference: false });
+
+      // Lower prices, none at 0, and a later day at the flat price: no tier explains them (the reference's errors).
+      const backUp = group('2.870408');
+      for (let d = 1; d <= 5; d++) add(backUp, d, '1.5', { reference: true });
+      add(backUp, 9, net('2.870408'), { reference: false });
+      // PEC applied twice beside rows at 0.
+      const twice = group('2.4');
+      for (let d = 1; d <= 4; d++) add(twice, d, '0', { reference: true });
+      add(twice, 5, net(net('2.4')), { reference: true });
+      add(twice, 6, '0', { reference: true });
+      // A further credit applied twice, and a 15% PEC the row does not name.
+      const credit = group('2.5', { credit: '10', creditType: 'Azure Credit Applied' });
+      add(credit, 3, new Dec('2.5').times('0.85').times('0.9').times('0.9').toFixed(), { reference: true });
+      const unnamed = group('2.0', { pec: '' });
+      add(unnamed, 4, net('2.0'), { reference: true });
+      // At the flat price the group bills exactly EUR 0.505: half a cent, rounded by the reference's decimals.
+      const half = group('1', { pec: '' });
+      add(half, 2, '0', { q: new Dec('0.25'), fx: '1.01', reference: true });
+      add(half, 2, '0', { q: new Dec('0.25'), fx: '1.01', reference: true });
+      // A row of the group the reference checks (its CreditPercentage disagrees with its PEC): the group is its.
+      const disagree = group('2.787602');
+      for (let d = 1; d <= 6; d++) add(d === 4 ? { ...disagree, credit: '10' } : disagree, d, '0', { reference: true });
+      // A total a cent and more off at 0: that row is an error of its own, its group still kept.
+      const off = group('2.484006');
+      for (let d = 1; d <= 4; d++) add(off, d, '0', { billed: d === 2 ? '0.011' : undefined, reference: d === 2 });
+      return out;
+    }
+
+    /** The sample month and the groups above; `unreadable`: one row of a kept group has a price only the reference reads. */
+    function month(
+      name: string,
+      shuffle: boolean,
+      seed: number,
+      unreadable = false,
+    ): { path: string; text: string; expected: number } {
+      const rnd = seededRandom(seed);
+      const rows = groups(rnd);
+      if (unreadable) rows[3].cells[col('EffectiveUnitPrice')] = ' 0';
+      const sampleLines = text
+        .replace(/^\uFEFF/, '')
+        .replace(/\r\n$/, '')
+        .split('\r\n');
+      const lines = [...sampleLines.slice(1), ...rows.map((r) => csvLine(r.cells))];
+      if (shuffle)
+        for (let i = lines.length - 1; i > 0; i--) {
+          const j = Math.floor(rnd() * (i + 1));
+          [lines[i], lines[j]] = [lines[j], lines[i]];
+        }
+      const body = [sampleLines[0], ...lines].join('\r\n') + '\r\n';
+      const path = join(dir, name);
+      writeFileSync(path, body);
+      return { path, text: body, expected: rows.filter((r) => r.reference).length };
+    }
+
+    it('keeps the free-allowance and lower-priced rows of a month without the reference, and hands back what it must', async function () {
+      this.timeout(120_000);
+      const sample = await both(() => fileSource(dailyPath), defaultCheckOptions());
+      for (const [shuffle, seed] of [
+        [false, 5],
+        [true, 6],
+      ] as const) {
+        const m = month(`below-band-${seed}.csv`, shuffle, seed);
+        const findings: Finding[] = [];
+        await checkSource(fileSource(m.path), defaultCheckOptions(), (f) => findings.push(f), { reader: 'reference' });
+        const notes = findings.filter((f) => f.code === 'tiers-unverified' && /Allowance meter/.test(f.message));
+        assert.ok(notes.length >= 5, `${notes.length} notes of the meters written here`);
+        assert.ok(
+          findings.some((f) => f.code === 'eup-mismatch' && /applied twice/.test(f.message)) &&
+            findings.some((f) => f.code === 'eup-mismatch' && /flat price again/.test(f.message)) &&
+            notes.some((f) => /EUR 0\.51 at the flat price/.test(f.message)),
+          'the cases handed back are the ones the reference decides otherwise',
+        );
+        for (const [source, laneGroups, slice] of [
+          [() => fileSource(m.path), undefined, undefined],
+          [() => fileSource(m.path), 7, 4096],
+          [() => stringSource('below-band.csv', m.text), undefined, undefined],
+        ] as const) {
+          const stats = await both(source, defaultCheckOptions(), slice, laneGroups);
+          assert.equal(stats.fast, true);
+          // Each row written to be handed back is checked by the reference once, no other row of these groups.
+          assert.equal(
+            stats.referenceRows![1],
+            sample.referenceRows![1] + m.expected,
+            `shuffled ${shuffle}: rows checked by the reference (${stats.referenceRows}, the sample alone ${sample.referenceRows})`,
+          );
+        }
+        const priceList = await loadPriceList(
+          fileSource(join(root, 'samples', 'price-list', 'AzurePlanPriceList_2026-07.csv')),
+        );
+        await both(() => fileSource(m.path), defaultCheckOptions({ priceList: priceList.priceList }));
+      }
+    });
+
+    it('hands a group back when one of its rows is read by the reference from the first pass on', async function () {
+      // The month-to-date sums are then the checker's decimals; the group's kept rows go back to it after the last row.
+      this.timeout(60_000);
+      for (const shuffle of [false, true]) {
+        const m = month(`below-band-unreadable-${shuffle}.csv`, shuffle, 7, true);
+        const stats = await both(() => fileSource(m.path), defaultCheckOptions());
+        assert.equal(stats.fast, true);
+        assert.ok(
+          stats.referenceRows![0] >= 1,
+          `the unreadable row is summed by the reference (${stats.referenceRows})`,
+        );
+        await both(() => stringSource('below-band-unreadable.csv', m.text), defaultCheckOptions(), 4096);
+      }
+    });
+  });
+
   it('proves rows with scientific-notation and apostrophe-guarded numbers clean without the reference', async function () {
     // The sample month without its planted defects, every number cell printed as some real export prints it.
     this.timeout(60_000);

@@ -85,6 +85,8 @@ type ParseResult =
 
 /** A row priced below the flat band with totals billed from that price: kept until its rating group is complete. */
 interface BelowBandRow {
+  /** The row's record index (rows of a group are decided in file order). */
+  record: number;
   /** The row's eup-mismatch and its money, built only for a row emitted on its own or its group's first. */
   make: () => { finding: Finding; impact: Decimal };
   billed: Decimal;
@@ -101,6 +103,26 @@ interface BelowBandGroup {
   subscriptionId: string;
   currency: string;
   rows: BelowBandRow[];
+  /** Where the group's first row below the band is (its price cell): the note's place when the fast path kept it. */
+  first: BelowBandPlace;
+  /** The group's rows kept and summed by the fast path (it then holds no rows of its own). */
+  kept?: KeptBelowBand;
+}
+
+type BelowBandPlace = Pick<Finding, 'column' | 'record' | 'line' | 'character' | 'endLine' | 'endCharacter'>;
+
+/**
+ * A rating group's rows below the band as the fast path sums them, all explained (zero-priced or lower prices, no
+ * discount applied twice, no later day back in the band): what the group's tiers-unverified note says.
+ */
+export interface KeptBelowBand {
+  rows: number;
+  /** Rows priced 0. */
+  zeros: number;
+  /** Their BillingPreTaxTotal, summed. */
+  billed: Decimal;
+  /** What they would bill at the flat price: the expected price x Quantity x FX, summed. */
+  flat: Decimal;
 }
 
 /** How a row's effective unit price was derived: what the hover shows. */
@@ -778,17 +800,7 @@ export class DailyUsageChecker {
     make: () => { finding: Finding; impact: Decimal },
     flatBilled: Decimal,
   ): void {
-    let g = this.belowBand.get(row.groupKey);
-    if (!g) {
-      g = {
-        meterId: row.meterId,
-        meterName: this.cell(r, 'meterName').trim(),
-        subscriptionId: this.cell(r, 'subscriptionId').trim(),
-        currency: row.currency,
-        rows: [],
-      };
-      this.belowBand.set(row.groupKey, g);
-    }
+    const g = this.belowBand.get(row.groupKey) ?? this.openBelowBand(r, row.groupKey);
     // The row's own discount applied a second time on the flat price: a known defect, never a tier effect.
     let twice: string | undefined;
     for (const [rate, name] of [
@@ -805,7 +817,62 @@ export class DailyUsageChecker {
     if (!twice && row.pec.isZero() && inDiscountedBand(row.eup, x, Dec.sub(1, '0.15'))) {
       twice = 'price of a 15% partner earned credit that PartnerEarnedCreditPercentage does not name';
     }
-    g.rows.push({ make, billed: row.billingTotal, flatBilled, day: row.day, zero: row.eup.isZero(), twice });
+    g.rows.push({
+      record: r.index,
+      make,
+      billed: row.billingTotal,
+      flatBilled,
+      day: row.day,
+      zero: row.eup.isZero(),
+      twice,
+    });
+  }
+
+  /** Opens a rating group's record of rows below the band at its first such row (notes are made in this order). */
+  private openBelowBand(r: CsvRecord, groupKey: string): BelowBandGroup {
+    const g: BelowBandGroup = {
+      meterId: this.cell(r, 'meterId'),
+      meterName: this.cell(r, 'meterName').trim(),
+      subscriptionId: this.cell(r, 'subscriptionId').trim(),
+      currency: this.cell(r, 'currency'),
+      rows: [],
+      first: { column: this.header.columns.nameAt(this.idx.eup), record: r.index, ...cellRange(r.pos, this.idx.eup) },
+    };
+    this.belowBand.set(groupKey, g);
+    return g;
+  }
+
+  /*
+   * What the fast path (fastBelowBand.ts) needs to keep a rating group's rows below the band itself, as this checker
+   * would: the group's place among the notes at its first such row, what this checker holds of the group, and the
+   * group's sums at the end. The notes and errors stay this checker's (finishRows).
+   */
+
+  /**
+   * Opens the group's record at `r`, its first row below the band, unless the group already has one (a row this
+   * checker kept came first): false then, and the rows of the group are this checker's to keep.
+   */
+  openKeptBelowBand(r: CsvRecord, groupKey: string): boolean {
+    if (this.belowBand.has(groupKey)) return false;
+    this.openBelowBand(r, groupKey);
+    return true;
+  }
+
+  /** Rows of the group this checker kept below the band (its own, not the fast path's). */
+  rowsKeptBelowBand(groupKey: string): number {
+    return this.belowBand.get(groupKey)?.rows.length ?? 0;
+  }
+
+  /** The latest day a row of the group was priced inside the band, so far (ISO). */
+  latestInBandDay(groupKey: string): string | undefined {
+    return this.lastInBandDay.get(groupKey);
+  }
+
+  /** The group's rows the fast path kept, summed: its note says them (the group must hold no rows of this checker). */
+  foldKeptBelowBand(groupKey: string, kept: KeptBelowBand): void {
+    const g = this.belowBand.get(groupKey);
+    if (!g || g.rows.length > 0 || g.kept) throw new Error(`rows below the band of ${groupKey} folded twice`);
+    g.kept = kept;
   }
 
   /**
@@ -846,6 +913,12 @@ export class DailyUsageChecker {
       });
     }
     for (const [groupKey, g] of this.belowBand) {
+      if (g.kept) {
+        emit(belowBandNote(g, g.first, g.kept));
+        continue;
+      }
+      // Rows the fast path handed back at the end follow the checker's own: decided in file order all the same.
+      if (g.rows.some((x, i) => i > 0 && x.record < g.rows[i - 1].record)) g.rows.sort((a, b) => a.record - b.record);
       const hasZero = g.rows.some((x) => x.zero);
       const last = this.lastInBandDay.get(groupKey);
       const explained: BelowBandRow[] = [];
@@ -863,34 +936,42 @@ export class DailyUsageChecker {
         account({ stake: impact });
       }
       if (explained.length === 0) continue;
-      const first = explained[0].make().finding;
-      const zeros = explained.filter((x) => x.zero).length;
-      const billed = explained.reduce((a, x) => a.plus(x.billed), ZERO);
-      const flat = explained.reduce((a, x) => a.plus(x.flatBilled), ZERO);
-      const n = explained.length;
-      const cur = g.currency ? `${g.currency} ` : '';
-      emit({
-        code: 'tiers-unverified',
-        severity: 'info',
-        column: first.column,
-        record: first.record,
-        meter: g.meterId,
-        rows: n,
-        currency: g.currency,
-        line: first.line,
-        character: first.character,
-        endLine: first.endLine,
-        endCharacter: first.endCharacter,
-        message:
-          `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} ` +
-          `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price` +
-          `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; ` +
-          `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified ` +
-          `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
-      });
+      emit(
+        belowBandNote(g, explained[0].make().finding, {
+          rows: explained.length,
+          zeros: explained.filter((x) => x.zero).length,
+          billed: explained.reduce((a, x) => a.plus(x.billed), ZERO),
+          flat: explained.reduce((a, x) => a.plus(x.flatBilled), ZERO),
+        }),
+      );
     }
     this.belowBand.clear();
   }
+}
+
+/** The one information finding for a rating group's rows below the band that a free allowance or tiers explain. */
+function belowBandNote(g: BelowBandGroup, first: BelowBandPlace, rows: KeptBelowBand): Finding {
+  const { rows: n, zeros, billed, flat } = rows;
+  const cur = g.currency ? `${g.currency} ` : '';
+  return {
+    code: 'tiers-unverified',
+    severity: 'info',
+    column: first.column,
+    record: first.record,
+    meter: g.meterId,
+    rows: n,
+    currency: g.currency,
+    line: first.line,
+    character: first.character,
+    endLine: first.endLine,
+    endCharacter: first.endCharacter,
+    message:
+      `${n} row${n === 1 ? '' : 's'} of meter ${g.meterId}${g.meterName ? ` (${g.meterName})` : ''} ` +
+      `on ${g.subscriptionId} ${n === 1 ? 'is' : 'are'} priced below the flat price` +
+      `${zeros > 0 ? ` (${zeros} at 0)` : ''}, as a free monthly allowance or graduated prices price them; ` +
+      `without a price list they cannot be checked: ${cur}${formatCents(billed)} billed on them is unverified ` +
+      `(${cur}${formatCents(flat)} at the flat price). Set chargeback.priceList (CLI: --price-list) to check them.`,
+  };
 }
 
 /** True when a price lies in the row's band with a further discount (charged fraction `f`) on the same quantity. */

@@ -60,6 +60,7 @@ import type { CheckOptions } from './options';
 import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../fast/bandKey';
 import { trackTemp, untrackTemp } from '../tempFiles';
 import { FailingRowVerdicts } from './fastVerdict';
+import { BelowBandRows } from './fastBelowBand';
 
 export interface FastDailyRun {
   input: ByteInput;
@@ -99,6 +100,9 @@ interface GroupInfo {
   pecIneligible: boolean;
   fraction: Decimal;
   fractionParts: { n: bigint; d: bigint };
+  /** PartnerEarnedCreditPercentage and the further credit as the reference reads them, as exact fractions. */
+  pecParts: { n: bigint; d: bigint };
+  creditParts: { n: bigint; d: bigint };
   /** The fraction as the nearest double (the band's first, inexact look; see bandInDoubles). */
   fractionValue: number;
   meterId: string;
@@ -359,7 +363,11 @@ const F_INDEX = 16;
 const F_GROUP_DAY = 17; // the row's group-day id (-1: covered usage, not summed)
 const F_BT_DEC = 18; // the decimals BillingPreTaxTotal prints (a total printed in cents was rounded down to cents)
 const F_EUP_CELL = 19; // where EffectiveUnitPrice starts on the row's line, x 2 (+1 quoted); -1: not known or not plain
-const FIELDS = 20;
+const F_QTY_INT = 20; // Quantity exactly: whole units and units of 10^-15, of one sign
+const F_QTY_FRAC = 21;
+const F_FX_INT = 22; // PCToBCExchangeRate exactly, the same way
+const F_FX_FRAC = 23;
+const FIELDS = 24;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
 const DAYS = MAX_DAY_IDS;
@@ -639,8 +647,14 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
   const currencies: string[] = [];
-  /** The few charged fractions a month has, as exact fractions (shared by the groups). */
+  /** The few charged fractions and rates a month has, as exact fractions (shared by the groups). */
   const fractionParts = new Map<string, { n: bigint; d: bigint }>();
+  const exactFraction = (x: Decimal): { n: bigint; d: bigint } => {
+    const key = x.toString();
+    let parts = fractionParts.get(key);
+    if (!parts) fractionParts.set(key, (parts = fractionOf(x)));
+    return parts;
+  };
   const billedByCurrency: ExactSum[] = [];
   const referenceRows: [number, number] = [0, 0];
   const groupDays = new GroupDays();
@@ -673,8 +687,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       ratingIds.set(row.groupKey, rating);
       ratingKeys.push(row.groupKey);
     }
-    let parts = fractionParts.get(row.fraction.toString());
-    if (!parts) fractionParts.set(row.fraction.toString(), (parts = fractionOf(row.fraction)));
+    const parts = exactFraction(row.fraction);
     let currencyId = currencies.indexOf(row.currency);
     if (currencyId < 0) {
       currencyId = currencies.length;
@@ -689,6 +702,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       pecIneligible: row.pec.gt(0) && !!row.pecIneligibleReason,
       fraction: row.fraction,
       fractionParts: parts,
+      pecParts: exactFraction(row.pec),
+      creditParts: exactFraction(row.credit),
       fractionValue: row.fraction.toNumber(),
       meterId: ownCopy(row.meterId),
       currency: row.currency,
@@ -753,6 +768,12 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const v = num.int + num.frac / POW10[num.decimals];
     return num.neg ? -v : v;
   };
+  /** Writes num exactly at out[at], out[at + 1]: whole units and units of 10^-15, of its sign. */
+  const exactAt = (out: Float64Array, at: number): void => {
+    const frac = num.frac * POW10[15 - num.decimals];
+    out[at] = num.neg ? -num.int : num.int;
+    out[at + 1] = num.neg ? -frac : frac;
+  };
 
   /**
    * Where a number cell just read into num starts on its record's first line (x 2, +1 when quoted), for a finding's
@@ -809,7 +830,10 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       let ok = g !== undefined && day >= 0 && plain(r, idx.unitPrice);
       const price = ok ? priceOf(r) : -1;
       ok &&= price >= 0 && plain(r, idx.fx);
-      if (ok) out[at + F_FX] = value();
+      if (ok) {
+        out[at + F_FX] = value();
+        exactAt(out, at + F_FX_INT);
+      }
       ok &&= plain(r, idx.eup);
       if (ok) {
         out[at + F_EUP_INT] = num.int;
@@ -836,6 +860,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         return;
       }
       out[at + F_QTY] = value();
+      exactAt(out, at + F_QTY_INT);
       out[at + F_KIND] = 0;
       out[at + F_GROUP] = g!.id;
       out[at + F_DAY] = day;
@@ -929,6 +954,12 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const billedSeen = new Uint8Array(currencies.length);
     const billedOrder: number[] = [];
     const limbs = new Float64Array(32);
+    /** A group-day's month-to-date quantity in units of 10^-15: the store's, else the checker's decimal sum. */
+    const monthToDateUnits = (g: GroupInfo, day: string): bigint | undefined => {
+      if (store) return store.units(g.groupKey, day);
+      const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
+      return mtd && mtd.isInteger() ? BigInt(mtd.toFixed()) : undefined;
+    };
     /**
      * The band test with exact integers (a price too near a bound for bandInDoubles, tiered prices, month-to-date
      * sums held by the checker), its thresholds kept per (group-day, price) for the printed decimals seen.
@@ -955,13 +986,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
           thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
         } else {
-          let Q: bigint;
-          if (store) Q = store.units(g.groupKey, day)!;
-          else {
-            const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
-            if (!mtd || !mtd.isInteger()) return false;
-            Q = BigInt(mtd.toFixed());
-          }
+          const Q = monthToDateUnits(g, day);
+          if (Q === undefined) return false;
           thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
         }
         if (!thresholds) return false;
@@ -1112,13 +1138,51 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       }
       return billedByCurrency[currencyId];
     };
+    // Rows priced below the band and billed from that price, without a price list: kept per rating group until the
+    // end, as the reference keeps them (fastBelowBand.ts).
+    const belowBand = new BelowBandRows(checker, (offset, length, index, line) => {
+      const bytes = reader.read(offset, length);
+      return decodeBytes(bytes, 0, bytes.length, delimiter, index, line);
+    });
+    const keepBelowBand = (f: Float64Array, at: number): boolean => {
+      const g = groupList[f[at + F_GROUP]];
+      if (g.pecIneligible || g.alwaysReference || g.covered || run.options.priceList || f[at + F_EUP_DEC] >= 16)
+        return false;
+      const dayId = f[at + F_DAY];
+      const priceId = f[at + F_PRICE];
+      const price = prices[priceId];
+      return belowBand.keep(
+        {
+          index: f[at + F_INDEX],
+          line: f[at + F_LINE],
+          offset: f[at + F_OFFSET],
+          length: f[at + F_LENGTH],
+          dayRank: rank[dayId],
+          eupInt: f[at + F_EUP_INT],
+          eupFrac: f[at + F_EUP_FRAC],
+          eupDecimals: f[at + F_EUP_DEC],
+          quantityInt: f[at + F_QTY_INT],
+          quantityFrac: f[at + F_QTY_FRAC],
+          fxInt: f[at + F_FX_INT],
+          fxFrac: f[at + F_FX_FRAC],
+          billedInt: f[at + F_BT_INT],
+          billedFrac: f[at + F_BT_FRAC],
+          billedNegative: f[at + F_BT_NEG] === 1,
+        },
+        g,
+        bandKey(g.rating, dayId, priceId),
+        price.P,
+        price.p,
+        () => monthToDateUnits(g, dayList[dayId]),
+      );
+    };
     let checked = 0;
     for (const { rows: f, count } of spool.batches()) {
       if (run.signal?.aborted) return { rows, complete: false, referenceRows };
       for (let k = 0; k < count; k++) {
         const at = k * FIELDS;
         if (k % 2048 === 2047) await new Promise((resolve) => setImmediate(resolve));
-        if (f[at + F_KIND] === 0 && (proveClean(f, at) || fastVerdict(f, at))) continue;
+        if (f[at + F_KIND] === 0 && (proveClean(f, at) || fastVerdict(f, at) || keepBelowBand(f, at))) continue;
         referenceRows[1]++;
         const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
         run.account(
@@ -1133,6 +1197,16 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const dayOfRank = new Int32Array(dayList.length);
     rank.forEach((r, day) => (dayOfRank[r] = day));
     lastInBand.forEach((r, rating) => r >= 0 && checker.noteInBand(ratingKeys[rating], dayList[dayOfRank[r]]));
+    // The rows kept below the band: each group's sums to its note, or the group handed back to the reference now.
+    const back = belowBand.finish(
+      (r) => dayList[dayOfRank[r]],
+      (currencyId, sum) => billedSum(currencyId).addExact(sum.hi, sum.lo),
+    );
+    for (let k = 0; k < back.length; k += 4) {
+      referenceRows[1]++;
+      const bytes = reader.read(back[k], back[k + 1]);
+      run.account(checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, back[k + 2], back[k + 3]), run.emit));
+    }
     for (const c of billedOrder) {
       const sum = billedByCurrency[c];
       if (!sum.safe()) throw new Error('billed sum out of exact range');
