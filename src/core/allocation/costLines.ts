@@ -44,7 +44,7 @@ import { ByteKeyTable, ExactSum } from '../fast/exact';
 import { fileSource, type TextSource } from '../billing/source';
 import type { Finding } from '../findings';
 import { Dec, parseDecimal, formatCents, ZERO } from '../money';
-import { isAggregated, type AggregatedLine, type CostLine, type CostSourceKind, type ReadLine } from './costLine';
+import { isAggregated, type CostLine, type CostSourceKind, type ReadLine } from './costLine';
 import type { AmountKind } from './model';
 import { detach } from './strings';
 import { MATCH_FIELD_KEYS } from './vocabulary';
@@ -686,6 +686,11 @@ class RowMapper {
     return p ?? undefined;
   }
 
+  /** The billed amount of a row as map reads it (undefined: empty, null: not a number), without a warning. */
+  billedOf(record: CsvRecord): Decimal | undefined | null {
+    return this.decimal(record, 'billed', false);
+  }
+
   /** True for a reconciliation line that is Azure plan meter usage (which the daily file has day by day). */
   isMeterUsage(record: CsvRecord): boolean {
     return this.text(record.cells, 'meterName') !== '' && this.text(record.cells, 'reservationOrderId') === '';
@@ -891,17 +896,189 @@ function fromWire(w: WireLine, decimals?: Map<string, Decimal>): CostLine {
   return line;
 }
 
-type WireEntry =
-  { line: WireLine; count: number; hi: number; lo: number; refs: number[]; dateMax?: string } | { line: WireLine };
+/**
+ * Every field the mapper may set on the line of a daily usage row read without `detail`, but those of its own row
+ * (file, line, billed, date): the fields a class's key holds (classKey). A field missing here would be lost on the
+ * way from a worker (the differential tests read files in ranges for that reason).
+ */
+const CLASS_FIELDS = [
+  'sourceKind',
+  'retail',
+  'effective',
+  'currency',
+  'customer',
+  'customerId',
+  'subscription',
+  'entitlement',
+  'entitlementName',
+  'resourceGroup',
+  'resource',
+  'meterCategory',
+  'meterSubCategory',
+  'meterName',
+  'meterId',
+  'product',
+  'sku',
+  'region',
+  'chargeType',
+  'invoice',
+  'tags',
+  'pec',
+  'benefitId',
+  'benefitOrderId',
+  'reservationOrderId',
+  'benefitType',
+  'commitmentStatus',
+  'chargeCategory',
+] as const;
+/** How classKey writes a field: absent, a string, a decimal (its exact string), tags (as JSON). */
+const KEY_ABSENT = '~';
+const KEY_TEXT = 's';
+const KEY_DECIMAL = 'd';
+const KEY_TAGS = 't';
 
-/** What aggregating one range found; lines are numbered from the range's first line (0-based offsets added later). */
-export interface AggregatePart {
+/**
+ * A class's line without its file, line, amount and day, as one string (each field its kind, length and text):
+ * equal for two classes of one file exactly when their lines are, so that the ranges' classes are merged by it, and
+ * a class that only a worker saw is made a line again from it (classLine). The mapper shares the decimals and tag
+ * sets of equal cells, so `texts` writes each of those once.
+ */
+function classKey(line: CostLine, texts: Map<object, string>): string {
+  // Joined, not concatenated: a key made of many pieces would be a tree of them, slow to hash and compare.
+  const parts: string[] = [];
+  const l = line as unknown as Record<string, unknown>;
+  for (const f of CLASS_FIELDS) {
+    const v = l[f];
+    if (v === undefined) parts.push(KEY_ABSENT);
+    else if (typeof v === 'string') parts.push(KEY_TEXT, String(v.length), ':', v);
+    else {
+      let t = texts.get(v as object);
+      if (t === undefined) {
+        const text = f === 'tags' ? JSON.stringify(v) : (v as Decimal).valueOf();
+        t = `${f === 'tags' ? KEY_TAGS : KEY_DECIMAL}${text.length}:${text}`;
+        texts.set(v as object, t);
+      }
+      parts.push(t);
+    }
+  }
+  return parts.join('');
+}
+
+/** The line of a class from its key (classKey), its file and its first row's line. */
+function classLine(key: string, file: string, lineNo: number, decimals: Map<string, Decimal>): CostLine {
+  const w: WireLine = { file, line: lineNo };
+  let at = 0;
+  for (const f of CLASS_FIELDS) {
+    const kind = key[at];
+    if (kind === KEY_ABSENT) {
+      at++;
+      continue;
+    }
+    const colon = key.indexOf(':', at);
+    const end = colon + 1 + Number(key.slice(at + 1, colon));
+    const text = key.slice(colon + 1, end);
+    at = end;
+    w[f] = kind === KEY_TAGS ? JSON.parse(text) : text;
+  }
+  return fromWire(w, decimals);
+}
+
+/** What reading one range found, in this thread: classes and lines of their own, in the order first seen. */
+interface RangeRead {
   ok: boolean;
-  entries: WireEntry[];
+  pending: (LineClass | CostLine)[];
   issues: CostLineIssue[];
   records: number;
   lines: number;
   endOffset: number;
+}
+
+/** After the last first line of a class in AggregatePart.refs. */
+const NO_REF = -1;
+/** A class without a day in AggregatePart.firstDays / lastDays. */
+const NO_DAY = -1;
+
+/**
+ * What aggregating one range in a worker found, in flat arrays (one copy through structured clone, no object per
+ * class); lines are numbered from the range's first line (the caller adds the lines of the ranges before).
+ */
+export interface AggregatePart {
+  ok: boolean;
+  /** In the order first seen: a class (its number, from 0) or, as -1 - k, `singles[k]`. */
+  order: Int32Array;
+  /** Lines of their own (rows the reference mapper warned about, and the like), as wire lines. */
+  singles: WireLine[];
+  /** Per class: its key (classKey), first row's line, rows, exact sum (ExactSum's hi and lo). */
+  keys: string[];
+  firstLines: Int32Array;
+  counts: Float64Array;
+  hi: Float64Array;
+  lo: Float64Array;
+  /** REFS_PER_CLASS first lines per class, NO_REF after the last. */
+  refs: Int32Array;
+  /** Per class: its earliest and latest day, as a number in `days` (NO_DAY: none). */
+  firstDays: Int32Array;
+  lastDays: Int32Array;
+  days: string[];
+  issues: CostLineIssue[];
+  records: number;
+  lines: number;
+  endOffset: number;
+}
+
+/** A range read in a worker, packed to be sent. */
+function packRange(read: RangeRead): AggregatePart {
+  const classes = read.pending.filter((p): p is LineClass => 'sum' in p);
+  const n = classes.length;
+  const part: AggregatePart = {
+    ok: read.ok,
+    order: new Int32Array(read.pending.length),
+    singles: [],
+    keys: new Array<string>(n),
+    firstLines: new Int32Array(n),
+    counts: new Float64Array(n),
+    hi: new Float64Array(n),
+    lo: new Float64Array(n),
+    refs: new Int32Array(n * REFS_PER_CLASS).fill(NO_REF),
+    firstDays: new Int32Array(n).fill(NO_DAY),
+    lastDays: new Int32Array(n).fill(NO_DAY),
+    days: [],
+    issues: read.issues,
+    records: read.records,
+    lines: read.lines,
+    endOffset: read.endOffset,
+  };
+  const dayNumbers = new Map<string, number>();
+  const day = (d: string | undefined): number => {
+    if (d === undefined) return NO_DAY;
+    let k = dayNumbers.get(d);
+    if (k === undefined) {
+      k = part.days.length;
+      part.days.push(d);
+      dayNumbers.set(d, k);
+    }
+    return k;
+  };
+  let c = 0;
+  const texts = new Map<object, string>();
+  for (const [k, p] of read.pending.entries()) {
+    if (!('sum' in p)) {
+      part.order[k] = -1 - part.singles.length;
+      part.singles.push(toWire(p));
+      continue;
+    }
+    part.order[k] = c;
+    part.keys[c] = classKey(p.line, texts);
+    part.firstLines[c] = p.line.line;
+    part.counts[c] = p.count;
+    part.hi[c] = p.sum.hi;
+    part.lo[c] = p.sum.lo;
+    for (let r = 0; r < p.refs.length; r++) part.refs[c * REFS_PER_CLASS + r] = p.refs[r];
+    part.firstDays[c] = day(p.line.date);
+    part.lastDays[c] = day(p.dateMax);
+    c++;
+  }
+  return part;
 }
 
 /**
@@ -911,14 +1088,18 @@ export interface AggregatePart {
  * add their amount (exact integers), line and date. `ok` is false when the range is not regular CSV or has too many
  * classes: the caller then reads the file the reference way (nothing was handed out yet).
  */
-export async function aggregateDailyRange(
+export async function aggregateDailyRange(task: AggregateTask): Promise<AggregatePart> {
+  return packRange(await readRange(task, fileSource(task.path), { path: task.path }));
+}
+
+/** aggregateDailyRange in this thread: the classes stay objects. */
+async function readRange(
   task: AggregateTask,
-  source: TextSource = fileSource(task.path),
-  input: ByteInput = { path: task.path },
-  inThread = false,
+  source: TextSource,
+  input: ByteInput,
   probe?: RangeProbe,
-): Promise<AggregatePart> {
-  const failed: AggregatePart = { ok: false, entries: [], issues: [], records: 0, lines: 0, endOffset: task.from };
+): Promise<RangeRead> {
+  const failed: RangeRead = { ok: false, pending: [], issues: [], records: 0, lines: 0, endOffset: task.from };
   const options = task.options;
   let header: BillingHeader | undefined;
   await readBillingFile(source, {
@@ -1029,9 +1210,11 @@ export async function aggregateDailyRange(
       [...fields, 'billed', 'date', 'unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0),
     ),
   ];
-  const cellsOf = (r: ByteRecord, index: number, line: number): CsvRecord => {
+  // A row whose amount the fast path reads is mapped with a zero there: a class's amount is its sum, and parsing
+  // each class's first amount into a decimal would be work thrown away (a line of its own gets it: billedOf).
+  const cellsOf = (r: ByteRecord, index: number, line: number, amountRead: boolean): CsvRecord => {
     const cells: string[] = new Array<string>(r.cells).fill('');
-    for (const c of readColumns) if (c < r.cells) cells[c] = cellText(r, c);
+    for (const c of readColumns) if (c < r.cells) cells[c] = amountRead && c === billedColumn ? '0' : cellText(r, c);
     return { index, cells, pos: [line, 0, line, 0] };
   };
   const dateNumbers = new Map<number, string>();
@@ -1068,7 +1251,8 @@ export async function aggregateDailyRange(
       }
     }
     const before = issued;
-    const line = mapper.map(cellsOf(r, index, lineNo - 1));
+    const record = cellsOf(r, index, lineNo - 1, billedOk);
+    const line = mapper.map(record);
     if (!line) return;
     // Retail is a per-row product (UnitPrice x Quantity x FX): a run that uses it gets covered rows one by one.
     const covered = line.benefitId !== undefined || line.benefitOrderId !== undefined;
@@ -1080,6 +1264,10 @@ export async function aggregateDailyRange(
       line.retail !== undefined ||
       (covered && (options.aggregateRetail || !readableOrEmpty(r)))
     ) {
+      if (billedOk) {
+        record.cells[billedColumn] = cellText(r, billedColumn);
+        line.billed = mapper.billedOf(record)!;
+      }
       pending.push(line);
       if (++singles > MAX_SINGLE_LINES) return (overflow = true) && false;
       return;
@@ -1162,15 +1350,7 @@ export async function aggregateDailyRange(
   } finally {
     lane?.release();
   }
-  const entries = pending.map((p): WireEntry => {
-    // Lines cross a thread boundary as wire lines; in this thread they stay as they are (fromWire leaves them be).
-    const wire = (line: CostLine): WireLine => (inThread ? (line as unknown as WireLine) : toWire(line));
-    if (!('sum' in p)) return { line: wire(p) };
-    // A class's amount is its sum (the first row's amount would only be parsed to be replaced).
-    if (!inThread) (p.line as Partial<CostLine>).billed = undefined;
-    return { line: wire(p.line), count: p.count, hi: p.sum.hi, lo: p.sum.lo, refs: p.refs, dateMax: p.dateMax };
-  });
-  return { ok: true, entries, issues, records: recordBase, lines: lineBase, endOffset: from };
+  return { ok: true, pending, issues, records: recordBase, lines: lineBase, endOffset: from };
 }
 
 /** Reads bytes at an offset of a file (for choosing where to cut it). */
@@ -1198,58 +1378,98 @@ const PROBE_BYTES = 16 << 20;
 const DENSE_CLASSES = 4;
 
 /**
- * Thrown by the fast reader when a range read by a worker turns out irregular after lines of an earlier range were
- * already handed out: the run must start over with the reference reader (runRules does).
+ * This thread's range and the workers' ranges after it, as one range: a class found in several ranges is one class
+ * (counts and sums add, the first lines and days combine), placed where it was first seen. A class only a worker
+ * saw is made a line again from its key; one whose sum would leave the exact range stays a class of its own (the
+ * engine sums lines, so this changes nothing it computes).
  */
-export class FastReadAbandoned extends Error {
-  constructor(file: string) {
-    super(`${file}: the fast reader gave up after handing out lines; read it again the reference way`);
+function mergeRanges(own: RangeRead, parts: readonly AggregatePart[], file: string): RangeRead {
+  const pending = own.pending.slice();
+  const issues = own.issues.slice();
+  const byKey = new Map<string, LineClass>();
+  const texts = new Map<object, string>();
+  for (const p of own.pending) if ('sum' in p) byKey.set(classKey(p.line, texts), p);
+  const decimals = new Map<string, Decimal>();
+  let lineOffset = own.lines;
+  let records = own.records;
+  for (const part of parts) {
+    for (const i of part.issues) issues.push(i.line > 0 ? { ...i, line: i.line + lineOffset } : i);
+    for (const e of part.order) {
+      if (e < 0) {
+        const line = fromWire(part.singles[-1 - e], decimals);
+        line.line += lineOffset;
+        pending.push(line);
+        continue;
+      }
+      const refs = (kept: number[]): number[] => {
+        for (let r = e * REFS_PER_CLASS; r < (e + 1) * REFS_PER_CLASS && part.refs[r] !== NO_REF; r++) {
+          if (kept.length >= REFS_PER_CLASS) break;
+          kept.push(part.refs[r] + lineOffset);
+        }
+        return kept;
+      };
+      const firstDay = part.firstDays[e] === NO_DAY ? undefined : part.days[part.firstDays[e]];
+      const lastDay = part.lastDays[e] === NO_DAY ? undefined : part.days[part.lastDays[e]];
+      const key = part.keys[e];
+      const seen = byKey.get(key);
+      // Sums stay exact below 2^52 whole units (ExactSum's bound): past it, the class stays a line of its own.
+      if (seen && Math.abs(seen.sum.hi + part.hi[e]) + 2 < 2 ** 52) {
+        seen.count += part.counts[e];
+        seen.sum.addExact(part.hi[e], part.lo[e]);
+        // Ranges come in file order: the lines of a later one come after those already kept.
+        if (seen.refs.length < REFS_PER_CLASS) refs(seen.refs);
+        if (firstDay !== undefined && (seen.line.date === undefined || firstDay < seen.line.date))
+          seen.line.date = firstDay;
+        if (lastDay !== undefined && (seen.dateMax === undefined || lastDay > seen.dateMax)) seen.dateMax = lastDay;
+        continue;
+      }
+      const line = classLine(key, file, part.firstLines[e] + lineOffset, decimals);
+      line.date = firstDay;
+      const own = new ExactSum();
+      own.addExact(part.hi[e], part.lo[e]);
+      const cls: LineClass = {
+        covered: false,
+        line,
+        count: part.counts[e],
+        sum: own,
+        refs: refs([]),
+        dateMax: lastDay,
+      };
+      pending.push(cls);
+      if (!seen) byKey.set(key, cls);
+    }
+    lineOffset += part.lines;
+    records += part.records;
   }
+  return { ok: true, pending, issues, records, lines: lineOffset, endOffset: parts.at(-1)?.endOffset ?? own.endOffset };
 }
 
-/** The lines and issues of one range, lines numbered in the file (a class's line is its first row). */
-function linesOfPart(
-  part: AggregatePart,
-  lineOffset: number,
-  agreeOn: readonly string[],
-): { lines: ReadLine[]; issues: CostLineIssue[] } {
-  const issues = part.issues.map((i) => (i.line > 0 && lineOffset > 0 ? { ...i, line: i.line + lineOffset } : i));
-  const lines: ReadLine[] = [];
-  const decimals = new Map<string, Decimal>();
-  for (const e of part.entries) {
-    const line = fromWire(e.line, decimals);
-    line.line += lineOffset;
-    if (!('count' in e)) {
-      lines.push(line);
-      continue;
-    }
-    const sum = new ExactSum();
-    sum.addExact(e.hi, e.lo);
-    if (!sum.safe()) throw new Error('billed sum out of exact range');
-    line.billed = sum.toDecimal();
-    const aggregated: AggregatedLine = {
+/** A range's lines for the engine: a class is an aggregated line (its amount the exact sum of its rows). */
+function linesOf(read: RangeRead, agreeOn: readonly string[]): ReadLine[] {
+  return read.pending.map((p): ReadLine => {
+    if (!('sum' in p)) return p;
+    if (!p.sum.safe()) throw new Error('billed sum out of exact range');
+    p.line.billed = p.sum.toDecimal();
+    return {
       kind: 'aggregated',
-      line,
-      rows: e.count,
-      lines: lineOffset > 0 ? e.refs.map((l) => l + lineOffset) : e.refs,
-      dateMax: e.dateMax,
-      billedParts: { hi: sum.hi, lo: sum.lo },
+      line: p.line,
+      rows: p.count,
+      lines: p.refs,
+      dateMax: p.dateMax,
+      billedParts: { hi: p.sum.hi, lo: p.sum.lo },
       agreeOn,
     };
-    lines.push(aggregated);
-  }
-  return { lines, issues };
+  });
 }
 
 /** The worker threads' entry point (./worker.ts): beside this module in out/, dist/worker.js in the bundles. */
 const WORKER_SCRIPT = join(__dirname, 'worker.js');
 
 /**
- * Aggregated lines of a whole daily usage file, range by range: big files are cut into ranges, the first read in
- * this thread while workers read the others, and each range's lines are handed out as soon as it is read (the
- * consumer allocates them while the workers go on). A class found in several ranges is a line in each: the engine
- * sums lines, so this changes nothing it computes. Returns false, having handed out nothing, when the file is not
- * for this reader (read it the reference way); throws FastReadAbandoned when a later range fails after lines went out.
+ * Aggregated lines of a whole daily usage file: big files are cut into ranges, the first read in this thread while
+ * workers read the others, and the ranges' classes are merged before any line is handed out (a class found in every
+ * range costs the engine one line). Returns false, having handed out nothing, when the file is not for this reader
+ * (read it the reference way).
  */
 async function* readDailyAggregated(
   source: TextSource,
@@ -1293,45 +1513,43 @@ async function* readDailyAggregated(
       );
       return cuts[1];
     };
-    let own: AggregatePart;
+    // Rows in no order bring most classes into every range, and each range maps the first row of each of its
+    // classes: such a file is read in this thread alone, which the first window tells.
+    const probe: RangeProbe = {
+      bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(total / (2 * workers)))),
+      decide: (records, classes, at) => (classes * DENSE_CLASSES > records ? total : startWorkers(at)),
+    };
+    let own: RangeRead;
     if (workersForced()) {
       startWorkers(0);
-      own = await aggregateDailyRange(task(0, others ? cuts[1] : total), source, input, true);
-    } else {
-      // Ranges cost what their classes cost, and rows in no order bring most classes into every range (each range's
-      // lines are separate lines): such a file is read in this thread alone, which the first window tells.
-      const probe: RangeProbe = {
-        bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(total / (2 * workers)))),
-        decide: (records, classes, at) => (classes * DENSE_CLASSES > records ? total : startWorkers(at)),
-      };
-      own = await aggregateDailyRange(task(0, total), source, input, true, probe);
-    }
+      own = await readRange(task(0, others ? cuts[1] : total), source, input);
+    } else own = await readRange(task(0, total), source, input, probe);
     if (!others) {
       if (!own.ok || options.signal?.aborted) return options.signal?.aborted === true;
-      yield linesOfPart(own, 0, agreeOn);
+      yield { lines: linesOf(own, agreeOn), issues: own.issues };
       return true;
     }
     // Each range must end exactly where the next begins: a cut inside a quoted line break shows up here.
     if (own.ok && own.endOffset === cuts[1] && !options.signal?.aborted) {
-      yield linesOfPart(own, 0, agreeOn);
       const settled = await others;
       if (options.signal?.aborted) return true;
       if ('error' in settled) throw settled.error;
-      let lineOffset = own.lines;
-      for (const [k, part] of settled.answers.entries()) {
-        if (!part.ok || part.endOffset !== cuts[k + 2]) throw new FastReadAbandoned(file);
-        yield linesOfPart(part, lineOffset, agreeOn);
-        lineOffset += part.lines;
+      // A range that is not regular CSV, or has too many classes, is as much the whole file's.
+      if (!settled.answers.every((part) => part.ok)) return false;
+      if (settled.answers.every((part, k) => part.endOffset === cuts[k + 2])) {
+        const whole = mergeRanges(own, settled.answers, file);
+        yield { lines: linesOf(whole, agreeOn), issues: whole.issues };
+        return true;
       }
-      return true;
+    } else {
+      stop.abort();
+      await others;
     }
-    stop.abort();
-    await others;
     if (options.signal?.aborted) return true;
   }
   if (options.signal?.aborted) return true;
-  const whole = await aggregateDailyRange(task(0, total), source, input, true);
+  const whole = await readRange(task(0, total), source, input);
   if (!whole.ok) return false;
-  yield linesOfPart(whole, 0, agreeOn);
+  yield { lines: linesOf(whole, agreeOn), issues: whole.issues };
   return true;
 }

@@ -12,7 +12,7 @@ import type { ParsedRules } from './parseRules';
 import { parseRules } from './parseRules';
 import type { Problem } from './problems';
 import { resolveDataFiles, uniqueFiles, type DataPatternMatch } from './dataFiles';
-import { FastReadAbandoned, readCostLineBatches, readCostLines, type CostLineIssue } from './costLines';
+import { readCostLineBatches, readCostLines, type CostLineIssue } from './costLines';
 import type { CostLine, ReadLine } from './costLine';
 import { DataHarvester, type DataHarvest } from './harvest';
 import { Allocator } from './engine';
@@ -145,36 +145,25 @@ export async function runRules(rulesPath: string, text: string, options: RulesRu
     );
   }
 
-  let result: AllocationResult | undefined;
   const cachedHarvest = fromCache && options.harvest !== 'rules' ? options.cachedLines?.harvest : undefined;
-  try {
-    const allocator = model.valid
-      ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester })
-      : undefined;
-    for await (const batch of batches) {
-      if (kept && !fromCache) {
-        if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
-        else kept = undefined;
-      }
-      if (allocator) for (const line of batch) allocator.add(line);
-      else if (!cachedHarvest) for (const line of batch) harvester.add(line);
+  const allocator = model.valid ? new Allocator(model, { harvest: cachedHarvest ? undefined : harvester }) : undefined;
+  for await (const batch of batches) {
+    if (kept && !fromCache) {
+      if (kept.length + batch.length <= keepLimit) for (const line of batch) kept.push(line);
+      else kept = undefined;
     }
-    result = allocator?.finish();
-    if (result?.ok && model.targets.some((t) => t.budget)) {
-      result.budgets = targetBudgets(model, result);
-      // An open month is forecast from its per-day series when the data is small enough to read again; a whole
-      // month's mid-month forecast is checked against its actual from the same series.
-      if (result.budgets.some((b) => b.daysCovered > 0)) {
-        const daily = await dailyTargetCosts(model, files, options.dateOrder);
-        if (daily) result.budgets = targetBudgets(model, result, daily);
-      }
+    if (allocator) for (const line of batch) allocator.add(line);
+    else if (!cachedHarvest) for (const line of batch) harvester.add(line);
+  }
+  const result: AllocationResult | undefined = allocator?.finish();
+  if (result?.ok && model.targets.some((t) => t.budget)) {
+    result.budgets = targetBudgets(model, result);
+    // An open month is forecast from its per-day series when the data is small enough to read again; a whole
+    // month's mid-month forecast is checked against its actual from the same series.
+    if (result.budgets.some((b) => b.daysCovered > 0)) {
+      const daily = await dailyTargetCosts(model, files, options.dateOrder);
+      if (daily) result.budgets = targetBudgets(model, result, daily);
     }
-  } catch (e) {
-    // A big file whose later part is not regular CSV: everything is read again by the reference reader, which
-    // reports what is wrong where it is.
-    if (e instanceof FastReadAbandoned && options.reader !== 'reference')
-      return runRules(rulesPath, text, { ...options, reader: 'reference', cachedLines: undefined });
-    throw e;
   }
   const cancelled = !!options.signal?.aborted;
   const harvest = cachedHarvest ?? harvester.result();
