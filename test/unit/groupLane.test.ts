@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   GroupLane,
+  LANE_MAX_GROUPS,
   LANE_AMOUNT,
   LANE_CHECKED,
   LANE_DATE,
@@ -17,6 +18,7 @@ import {
   type ByteRecord,
   type GroupLaneConfig,
 } from '../../src/core/fast/byteCsv';
+import { withFastPathTesting } from '../../src/core/fast/fastPathTesting';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 /**
@@ -155,10 +157,13 @@ function laneGroups(
           if (reason === LANE_NEW_GROUP) assert.equal(g, -1);
           if (g < 0) {
             g = lane.insert(checkedKey(key));
-            assert.equal(g, keys.length, 'groups are numbered in order');
-            keys.push(key);
+            if (g < 0) assert.equal(keys.length, LANE_MAX_GROUPS, 'insert fails only when the lane is full');
+            else {
+              assert.equal(g, keys.length, 'groups are numbered in order');
+              keys.push(key);
+            }
           }
-          assert.equal(keys[g], key, 'the lane found the group of these key bytes');
+          if (g >= 0) assert.equal(keys[g], key, 'the lane found the group of these key bytes');
           if (counts(r, config.sumColumn)) tallyRow(js, key, parsedFemtos(), lines + r.line + 1, Math.max(0, date));
         },
         { from: cuts[k], to: cuts[k + 1], lineBase: lines, first: cuts[k] === 0, chunkBytes },
@@ -276,10 +281,11 @@ describe('the grouping lane (WebAssembly) against a JavaScript grouping', functi
     assert.equal(fileScanner(), 'wasm');
   });
 
-  it('gives every group the exact sum, rows, first lines and dates on 400 fuzzed files, in slices and small reads', () => {
-    const rnd = seededRandom(20261123);
+  /** The lane against the reference on `files` fuzzed files; the LANE_* reasons it handed over. */
+  function fuzz(seed: number, files: number): Set<number> {
+    const rnd = seededRandom(seed);
     const seen = new Set<number>();
-    for (let n = 0; n < 400; n++) {
+    for (let n = 0; n < files; n++) {
       const width = rnd() < 0.5 ? 5 : 4;
       const config: GroupLaneConfig = {
         width,
@@ -312,9 +318,65 @@ describe('the grouping lane (WebAssembly) against a JavaScript grouping', functi
       assert.deepEqual(lane.groups, ref.groups, `groups, ${where}`);
       for (const r of lane.reasons) seen.add(r);
     }
+    return seen;
+  }
+
+  it('gives every group the exact sum, rows, first lines and dates on 400 fuzzed files, in slices and small reads', () => {
+    const seen = fuzz(20261123, 400);
     // Every kind of hand-over happened somewhere in the corpus.
     for (const r of [LANE_RAGGED, LANE_FIRST, LANE_DATE, LANE_NEW_GROUP, LANE_AMOUNT, LANE_CHECKED])
       assert.ok(seen.has(r), `reason ${r} was exercised`);
+  });
+
+  it('tells groups apart by their bytes alone when every key has the same hash (150 fuzzed files)', async () => {
+    await withFastPathTesting({ laneConstantHash: true }, async () => void fuzz(20261202, 150));
+  });
+
+  it('keeps keys longer than sixteen bytes apart when they differ only in their last byte, or in where a cell ends', async () => {
+    // Lengths around the comparison's steps (16 bytes, then 8, then the rest under a mask).
+    const rows = ['k,v,d,j'];
+    const keys: [string, string][] = [];
+    for (const n of [15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 47, 48, 49, 100]) {
+      const stem = 'x'.repeat(n - 1);
+      for (const last of ['A', 'B', 'C']) keys.push([stem + last, 'j']);
+      // The same bytes cut at another place between the two key cells.
+      keys.push([stem, 'Aj'], [stem + 'Aj', ''], [`"${stem}A"`, 'j']);
+    }
+    for (let round = 0; round < 3; round++) keys.forEach(([a, b], k) => rows.push(`${a},${k % 7}.25,2026-08-01,${b}`));
+    const path = join(dir, 'long-keys.csv');
+    const text = rows.join('\n');
+    writeFileSync(path, text);
+    const config: GroupLaneConfig = { width: 4, keyColumns: [0, 3], sumColumn: 1, dateColumn: 2, checkColumns: [] };
+    for (const constantHash of [false, true]) {
+      await withFastPathTesting({ laneConstantHash: constantHash }, async () => {
+        const ref = reference(path, config);
+        assert.equal(ref.groups.size, keys.length, 'every key is a group of its own');
+        const lane = laneGroups(path, config, [0, Buffer.byteLength(text)], 1 << 20, () => false);
+        assert.deepEqual(lane.groups, ref.groups, `constant hash: ${constantHash}`);
+        assert.equal(lane.own.length, keys.length);
+        // The second and third rows of every key were summed by the lane itself.
+        for (const g of lane.own) assert.equal(g.rows, 2);
+      });
+    }
+  });
+
+  it('holds LANE_MAX_GROUPS groups and hands the rows of every key past them to JavaScript', () => {
+    const extra = 300;
+    const n = LANE_MAX_GROUPS + extra;
+    const rows = ['k,v,d'];
+    for (let round = 0; round < 2; round++) for (let k = 0; k < n; k++) rows.push(`key-${k},1.5,2026-08-01`);
+    const path = join(dir, 'full.csv');
+    const text = rows.join('\n');
+    writeFileSync(path, text);
+    const config: GroupLaneConfig = { width: 3, keyColumns: [0], sumColumn: 1, dateColumn: 2, checkColumns: [] };
+    const ref = reference(path, config);
+    const lane = laneGroups(path, config, [0, Buffer.byteLength(text)], 1 << 20, () => false);
+    assert.deepEqual(lane.groups, ref.groups);
+    assert.equal(lane.own.length, LANE_MAX_GROUPS, 'the lane is full');
+    assert.ok(
+      lane.own.every((g) => g.rows === 1),
+      'the second row of each of its groups was summed by the lane',
+    );
   });
 
   it('sums a million-unit spread exactly where doubles would not (10^-15 steps over many rows)', () => {

@@ -24,11 +24,12 @@ import {
   GROUPS_IRREGULAR,
   GROUPS_LIMIT,
   GROUPS_NEED_MORE,
+  GROUP_ALIGN,
   GROUP_BYTES,
-  GROUP_COUNT,
   GROUP_I32,
   GROUP_I64,
   GROUP_CHECKED,
+  GROUP_LINES,
   NO_COLUMN,
   NO_GROUP,
   REGIONS,
@@ -38,6 +39,7 @@ import {
   SCAN_TOO_WIDE,
   SCAN_UNTERMINATED,
 } from './scannerLayout';
+import { fastPathTesting } from './fastPathTesting';
 import { SCANNER_WASM } from './scannerWasm';
 
 export {
@@ -255,9 +257,11 @@ interface WasmScanner {
   result: Int32Array;
   /** CONF's i32 fields, indexed by CONF_I32. */
   conf: Int32Array;
-  /** GROUPS as i32 (GROUP_I32) and i64 (GROUP_I64) fields: group id's field f is at id * GROUP_BYTES / 4 + f. */
+  /** GROUPS: the address of each group's GROUP record, by number. */
   groups: Int32Array;
-  sums: BigInt64Array;
+  /** The whole memory as i32 and i64, for the GROUP records in ARENA (field f of the one at a: a / 4 + f, a / 8 + f). */
+  mem32: Int32Array;
+  mem64: BigInt64Array;
   arena: number;
   refresh(): void;
 }
@@ -291,8 +295,9 @@ function scanner(): WasmScanner | null {
       w.flags = new Uint8Array(memory, FLAGS.at, FLAGS.count);
       w.result = new Int32Array(memory, RESULT.at, RESULT.bytes / 4);
       w.conf = new Int32Array(memory, CONF.at, CONF_I32_LENGTH);
-      w.groups = new Int32Array(memory, GROUPS.at, GROUPS.bytes / 4);
-      w.sums = new BigInt64Array(memory, GROUPS.at, GROUPS.bytes / 8);
+      w.groups = new Int32Array(memory, GROUPS.at, GROUPS.count);
+      w.mem32 = new Int32Array(memory);
+      w.mem64 = new BigInt64Array(memory);
     };
     w.refresh();
     wasmScanner = w;
@@ -524,6 +529,11 @@ function irregularReason(code: number, maxCells: number): string {
 
 /** Groups the lane holds (scanner.wat's GROUPS region). */
 export const LANE_MAX_GROUPS: number = REGIONS.GROUPS.count;
+/**
+ * ARENA bytes a group takes besides its key (its GROUP record, its lines, the padding to GROUP_ALIGN), with the 16
+ * bytes past a key that its comparison may read.
+ */
+const GROUP_ROOM = GROUP_BYTES + 4 * GROUP_LINES + 2 * GROUP_ALIGN + 16;
 /** The group a record has in the lane: a group number (0 and up), NO_GROUP or GROUP_NOT_LOOKED_UP (scanner.wat). */
 export type LaneGroupId = number;
 /** findRecord: the record's cells are not in the scanner's memory (a record longer than the read window). */
@@ -599,6 +609,7 @@ export class GroupLane {
     c[CONF_I32.delimiter] = config.delimiter ?? 44;
     c[CONF_I32.maxCells] = WASM_MAX_CELLS;
     c[CONF_I32.groupCapacity] = LANE_MAX_GROUPS;
+    c[CONF_I32.constantHash] = fastPathTesting.laneConstantHash ? 1 : 0;
     config.keyColumns.forEach((col, k) => (c[CONF_I32.keyColumns + k] = col));
     w.exports.reset();
     return lane;
@@ -636,7 +647,7 @@ export class GroupLane {
   insertRecord(r: ByteRecord, checked: boolean): LaneGroupId {
     if (r.start !== this.w.start) return NO_GROUP;
     const room = this.w.exports.memory.buffer.byteLength - this.w.arena - this.w.conf[CONF_I32.arenaEnd];
-    if (room < r.recordEnd - r.recordStart + 4 * this.config.keyColumns.length + 64) return NO_GROUP;
+    if (room < r.recordEnd - r.recordStart + 4 * this.config.keyColumns.length + GROUP_ROOM) return NO_GROUP;
     return this.w.exports.insert(checked ? GROUP_CHECKED : 0);
   }
 
@@ -660,19 +671,21 @@ export class GroupLane {
   }
 
   group(id: number): LaneGroup {
-    const g = this.w.groups;
-    const at = (id * GROUP_BYTES) / 4;
-    const n = Math.min(g[at + GROUP_I32.linesKept], GROUP_COUNT.lines);
+    const address = this.w.groups[id];
+    const m = this.w.mem32;
+    const at = address / 4;
+    const n = Math.min(m[at + GROUP_I32.linesKept], GROUP_LINES);
     const lines: number[] = [];
-    for (let k = 0; k < n; k++) lines.push(g[at + GROUP_I32.lines + k]);
-    const at64 = (id * GROUP_BYTES) / 8;
+    const linesAt = m[at + GROUP_I32.linesAt] / 4;
+    for (let k = 0; k < n; k++) lines.push(m[linesAt + k]);
+    const at64 = address / 8;
     return {
-      rows: g[at + GROUP_I32.rows],
-      firstDate: g[at + GROUP_I32.firstDate],
-      lastDate: g[at + GROUP_I32.lastDate],
+      rows: m[at + GROUP_I32.rows],
+      firstDate: m[at + GROUP_I32.firstDate],
+      lastDate: m[at + GROUP_I32.lastDate],
       lines,
-      units: this.w.sums[at64 + GROUP_I64.units],
-      femtos: this.w.sums[at64 + GROUP_I64.femtos],
+      units: this.w.mem64[at64 + GROUP_I64.units],
+      femtos: this.w.mem64[at64 + GROUP_I64.femtos],
     };
   }
 

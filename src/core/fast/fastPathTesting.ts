@@ -28,9 +28,16 @@ export interface FastPathTesting {
   parallelBytes: number | undefined;
   /** Told what the daily check did, at the end of each check. */
   onCheck: ((stats: FastCheckStats) => void) | undefined;
+  /** Lanes acquired while set give every key the same hash: groups are then told apart by their bytes alone. */
+  laneConstantHash: boolean;
 }
 
-const DEFAULTS: FastPathTesting = { laneGroups: Infinity, parallelBytes: undefined, onCheck: undefined };
+const DEFAULTS: FastPathTesting = {
+  laneGroups: Infinity,
+  parallelBytes: undefined,
+  onCheck: undefined,
+  laneConstantHash: false,
+};
 
 /** The settings in force (the defaults, except inside withFastPathTesting). */
 export const fastPathTesting: Readonly<FastPathTesting> = { ...DEFAULTS };

@@ -16,7 +16,8 @@
 (module
   (memory (export "memory") {MEMORY.pages})
   ;; Layout: the window at 0, then START, END, FLAGS, RESULT; the lane's CONF, DATE_SLOTS, DATES, SLOTS (its hash
-  ;; table of groups), GROUPS, and last its ARENA of keys (the memory grows with it). Each region is a global.
+  ;; table of groups), GROUPS (where each group is), and last its ARENA of groups and their keys (the memory grows with
+  ;; it). Each region is a global.
   (global $START (export "START") i32 (i32.const {START.at}))
   (global $END (export "END") i32 (i32.const {END.at}))
   (global $FLAGS (export "FLAGS") i32 (i32.const {FLAGS.at}))
@@ -167,15 +168,18 @@
 
   ;; ---------------------------------------------------------------------------------------------------------------
   ;; The grouping lane (byteCsv.ts scanGroups, used by the allocation reader): `groups` scans records like scanRecords
-  ;; and, for each one, finds its group by the bytes of the key cells (a hash table of groups whose keys are copied
-  ;; into ARENA) and adds its amount there, exactly: whole units and units of 10^-15 as i64, the row's line among the
+  ;; and, for each one, finds its group by the bytes of the key cells (a hash table of groups, each kept in ARENA with
+  ;; a copy of its key) and adds its amount there, exactly: whole units and units of 10^-15 as i64, the row's line among the
   ;; group's first eight, its date among the group's first and last. It returns to JavaScript only for what it cannot
   ;; decide alone (an EVENT: a row of an unknown group, an unknown date, an amount or a checked cell that is not a
   ;; plain decimal, a ragged record), when it needs more bytes, or at `limit`. JavaScript then handles that one row
   ;; its own way (and may `insert` a new group or `addDate` a date) and calls `groups` again.
   ;;
   ;; CONF holds the configuration JavaScript writes, the state kept between calls and what the last call found;
-  ;; GROUPS holds GROUP records, DATES holds DATE records (scannerLayout.json describes every field).
+  ;; ARENA holds GROUP records (each followed by its key and its lines), DATES holds DATE records (scannerLayout.json
+  ;; describes every field). A row of a known group reads one slot (its tag tells a likely match and where the group
+  ;; is) and then the group's record and key, which lie together: two cache misses in a row, not three, on rows that
+  ;; come in no order.
   (global $CONF (export "CONF") i32 (i32.const {CONF.at}))
   (global $DATE_SLOTS i32 (i32.const {DATE_SLOTS.at}))
   (global $DATES i32 (i32.const {DATES.at}))
@@ -197,7 +201,6 @@
   (func $cellStart (param $c i32) (result i32) (i32.load (i32.add (global.get $START) (i32.shl (local.get $c) (i32.const 2)))))
   (func $cellEnd (param $c i32) (result i32) (i32.load (i32.add (global.get $END) (i32.shl (local.get $c) (i32.const 2)))))
   (func $cellFlag (param $c i32) (result i32) (i32.load8_u (i32.add (global.get $FLAGS) (local.get $c))))
-  (func $group (param $id i32) (result i32) (i32.add (global.get $GROUPS) (i32.mul (local.get $id) (i32.const {GROUP.size}))))
 
   ;; Bytes [k, k + n) as a little-endian i64, zero above n (n in 0..8; reads 8 bytes, all inside memory).
   (func $tail (param $k i32) (param $n i32) (result i64)
@@ -209,9 +212,11 @@
   (func $mix (param $h i64) (param $x i64) (result i64)
     (i64.mul (i64.rotl (i64.xor (local.get $h) (local.get $x)) (i64.const 27)) (i64.const 0x9E3779B97F4A7C15)))
 
-;; Hash of the record's key cells (their lengths, quote flags and every byte), eight bytes a step.
-  (func $hashKey (result i32)
+;; Hash of the record's key cells (their lengths, quote flags and every byte), eight bytes a step, then mixed so
+  ;; that every bit depends on every input bit (SLOTS takes its low bits as the slot, its high 32 bits to compare).
+  (func $hashKey (result i64)
     (local $h i64) (local $at i32) (local $end i32) (local $c i32) (local $k i32) (local $e i32) (local $n i32)
+    (if (i32.load offset={CONF.constantHash} (global.get $CONF)) (then (return (i64.const 0x243F6A8885A308D3))))
     (local.set $h (i64.const 0x243F6A8885A308D3))
     (local.set $at (i32.add (global.get $CONF) (i32.const {CONF.keyColumns})))
     (local.set $end (i32.add (local.get $at) (i32.shl (i32.load offset={CONF.keyCount} (global.get $CONF)) (i32.const 2))))
@@ -239,14 +244,16 @@
               (i64.const 27)) (i64.const 0x9E3779B97F4A7C15)))))
         (local.set $at (i32.add (local.get $at) (i32.const 4)))
         (br $cols)))
-    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 31))) (i64.const 0xBF58476D1CE4E5B9)))
-    (i32.wrap_i64 (i64.shr_u (local.get $h) (i64.const 32))))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))) (i64.const 0xFF51AFD7ED558CCD)))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))) (i64.const 0xC4CEB9FE1A85EC53)))
+    (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
 
-  ;; True when the record's key cells are the bytes of group id's key: sixteen bytes a step, then eight, then the
-  ;; rest under a mask (a key's last bytes may be read past, never beyond the arena's room).
-  (func $sameKey (param $id i32) (result i32)
+  ;; True when the record's key cells are the bytes of the key of the group at $g: sixteen bytes a step, then eight,
+  ;; then the rest under a mask (a key's last bytes may be read past, into its lines and never beyond the arena's
+  ;; room). Equal hashes never decide: a group is found only when every byte matches.
+  (func $sameKey (param $g i32) (result i32)
     (local $p i32) (local $at i32) (local $end i32) (local $c i32) (local $k i32) (local $e i32) (local $n i32) (local $mask i64)
-    (local.set $p (i32.add (global.get $ARENA) (i32.load offset={GROUP.keyAt} (call $group (local.get $id)))))
+    (local.set $p (i32.add (local.get $g) (i32.const {GROUP.size})))
     (local.set $at (i32.add (global.get $CONF) (i32.const {CONF.keyColumns})))
     (local.set $end (i32.add (local.get $at) (i32.shl (i32.load offset={CONF.keyCount} (global.get $CONF)) (i32.const 2))))
     (block $done
@@ -284,26 +291,30 @@
         (br $cols)))
     (i32.const 1))
 
-  ;; The group of the record's key cells, or NO_GROUP; $slot is left at its slot, or at the empty slot it would take.
+  ;; The group of the record's key cells, or NO_GROUP; $slot is left at its slot, or at the empty slot it would take,
+  ;; $found at the group's GROUP record, $tag at the high half of the key's hash. A slot whose tag differs is passed
+  ;; over without reading its group; an equal tag is only a likely match, which sameKey decides.
   (global $slot (mut i32) (i32.const 0))
-  (global $hash (mut i32) (i32.const 0))
+  (global $tag (mut i64) (i64.const 0))
+  (global $found (mut i32) (i32.const 0))
   (func $find (export "find") (result i32)
-    (local $s i32) (local $v i32)
-    (global.set $hash (call $hashKey))
-    (local.set $s (i32.and (global.get $hash) (i32.const {SLOTS.mask})))
+    (local $s i32) (local $v i64) (local $h i64)
+    (local.set $h (call $hashKey))
+    (global.set $tag (i64.and (local.get $h) (i64.const 0xFFFFFFFF00000000)))
+    (local.set $s (i32.and (i32.wrap_i64 (local.get $h)) (i32.const {SLOTS.mask})))
     (loop $probe
-      (local.set $v (i32.load (i32.add (global.get $SLOTS) (i32.shl (local.get $s) (i32.const 2)))))
-      (if (i32.eqz (local.get $v))
+      (local.set $v (i64.load (i32.add (global.get $SLOTS) (i32.shl (local.get $s) (i32.const 3)))))
+      (if (i64.eqz (local.get $v))
         (then
           (global.set $slot (local.get $s))
           (return (i32.const {NO_GROUP}))))
-      (local.set $v (i32.sub (local.get $v) (i32.const 1)))
-      (if (i32.eq (i32.load (call $group (local.get $v))) (global.get $hash))
+      (if (i64.eq (i64.and (local.get $v) (i64.const 0xFFFFFFFF00000000)) (global.get $tag))
         (then
-          (if (call $sameKey (local.get $v))
+          (if (call $sameKey (i32.wrap_i64 (local.get $v)))
             (then
               (global.set $slot (local.get $s))
-              (return (local.get $v))))))
+              (global.set $found (i32.wrap_i64 (local.get $v)))
+              (return (i32.load offset={GROUP.id} (global.get $found)))))))
       (local.set $s (i32.and (i32.add (local.get $s) (i32.const 1)) (i32.const {SLOTS.mask})))
       (br $probe))
     (i32.const {NO_GROUP}))
@@ -311,12 +322,13 @@
   ;; Makes the record's key the key of a new group, numbered next; returns its number, or NO_GROUP when the groups
   ;; are full or the record's key is already one (flags: GROUP_CHECKED or 0). JavaScript keeps the arena's room.
   (func (export "insert") (param $flags i32) (result i32)
-    (local $id i32) (local $g i32) (local $p i32) (local $start i32) (local $n i32) (local $at i32) (local $c i32) (local $len i32)
+    (local $id i32) (local $g i32) (local $p i32) (local $n i32) (local $at i32) (local $c i32) (local $len i32)
     (local.set $id (i32.load offset={CONF.groups} (global.get $CONF)))
     (if (i32.ge_u (local.get $id) (i32.load offset={CONF.groupCapacity} (global.get $CONF))) (then (return (i32.const {NO_GROUP}))))
     (if (i32.ge_s (call $find) (i32.const 0)) (then (return (i32.const {NO_GROUP}))))
-    (local.set $start (i32.load offset={CONF.arenaEnd} (global.get $CONF)))
-    (local.set $p (i32.add (global.get $ARENA) (local.get $start)))
+    ;; arenaEnd stays a multiple of GROUP_ALIGN.
+    (local.set $g (i32.add (global.get $ARENA) (i32.load offset={CONF.arenaEnd} (global.get $CONF))))
+    (local.set $p (i32.add (local.get $g) (i32.const {GROUP.size})))
     (local.set $n (i32.load offset={CONF.keyCount} (global.get $CONF)))
     (block $done
       (loop $cols
@@ -328,13 +340,17 @@
         (local.set $p (i32.add (local.get $p) (i32.add (local.get $len) (i32.const 4))))
         (local.set $at (i32.add (local.get $at) (i32.const 1)))
         (br $cols)))
-    (local.set $g (call $group (local.get $id)))
     (memory.fill (local.get $g) (i32.const 0) (i32.const {GROUP.size}))
-    (i32.store (local.get $g) (global.get $hash))
-    (i32.store offset={GROUP.keyAt} (local.get $g) (local.get $start))
-    (i32.store offset={GROUP.keyLength} (local.get $g) (i32.sub (i32.sub (local.get $p) (global.get $ARENA)) (local.get $start)))
+    (i32.store offset={GROUP.id} (local.get $g) (local.get $id))
+    ;; The lines after the key, at the next i32; the next group at the next multiple of GROUP_ALIGN after them.
+    (local.set $p (i32.and (i32.add (local.get $p) (i32.const 3)) (i32.const -4)))
+    (i32.store offset={GROUP.linesAt} (local.get $g) (local.get $p))
     (i32.store offset={GROUP.flags} (local.get $g) (local.get $flags))
-    (i32.store (i32.add (global.get $SLOTS) (i32.shl (global.get $slot) (i32.const 2))) (i32.add (local.get $id) (i32.const 1)))
+    (local.set $p (i32.add (i32.add (local.get $p) (i32.shl (i32.const {GROUP_LINES}) (i32.const 2))) (i32.sub (i32.const {GROUP_ALIGN}) (i32.const 1))))
+    (local.set $p (i32.and (local.get $p) (i32.sub (i32.const 0) (i32.const {GROUP_ALIGN}))))
+    (i32.store (i32.add (global.get $GROUPS) (i32.shl (local.get $id) (i32.const 2))) (local.get $g))
+    (i64.store (i32.add (global.get $SLOTS) (i32.shl (global.get $slot) (i32.const 3)))
+      (i64.or (global.get $tag) (i64.extend_i32_u (local.get $g))))
     (i32.store offset={CONF.arenaEnd} (global.get $CONF) (i32.sub (local.get $p) (global.get $ARENA)))
     (i32.store offset={CONF.groups} (global.get $CONF) (i32.add (local.get $id) (i32.const 1)))
     (local.get $id))
@@ -456,7 +472,7 @@
     (local.set $id (call $find))
     (i32.store offset={CONF.eventGroup} (global.get $CONF) (local.get $id))
     (if (i32.lt_s (local.get $id) (i32.const 0)) (then (return (i32.const {LANE_NEW_GROUP}))))
-    (local.set $g (call $group (local.get $id)))
+    (local.set $g (global.get $found))
     (if (i32.and (i32.load offset={GROUP.flags} (local.get $g)) (i32.const {GROUP_CHECKED}))
       (then
         (block $checked
@@ -501,9 +517,9 @@
     (i64.store offset={GROUP.femtos} (local.get $g) (local.get $femto))
     (i32.store offset={GROUP.rows} (local.get $g) (i32.add (i32.load offset={GROUP.rows} (local.get $g)) (i32.const 1)))
     (local.set $n (i32.load offset={GROUP.linesKept} (local.get $g)))
-    (if (i32.lt_u (local.get $n) (i32.const {GROUP.lines.count}))
+    (if (i32.lt_u (local.get $n) (i32.const {GROUP_LINES}))
       (then
-        (i32.store offset={GROUP.lines} (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2)))
+        (i32.store (i32.add (i32.load offset={GROUP.linesAt} (local.get $g)) (i32.shl (local.get $n) (i32.const 2)))
           (i32.add (i32.add (i32.load offset={CONF.lineBase} (global.get $CONF)) (i32.load offset={CONF.recordLine} (global.get $CONF))) (i32.const 1)))
         (i32.store offset={GROUP.linesKept} (local.get $g) (i32.add (local.get $n) (i32.const 1)))))
     (if (local.get $date)

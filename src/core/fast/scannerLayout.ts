@@ -7,7 +7,7 @@
  */
 
 /** Pages (64 KiB) the memory starts with. */
-export const MEMORY_PAGES = 416;
+export const MEMORY_PAGES = 256;
 
 /** The regions of the memory: byte address, size and (for arrays of elements or records) count. */
 export const REGIONS = {
@@ -32,12 +32,20 @@ export const REGIONS = {
   DATE_SLOTS: { at: 4210688, bytes: 32768, count: 8192 },
   /** The date cells JavaScript has read, in the order it read them. */
   DATES: { at: 4259840, bytes: 131072, count: 4096 },
-  /** Hash table of the groups: 1 + the group's number, 0 for an empty slot. */
-  SLOTS: { at: 4718592, bytes: 1048576, count: 262144 },
-  /** The lane's groups, by number. */
-  GROUPS: { at: 5767168, bytes: 12582912, count: 131072 },
-  /** The groups' keys, one after another; the memory grows with it (JavaScript keeps its room). */
-  ARENA: { at: 18874368, bytes: 0 },
+  /**
+   * Hash table of the groups: a slot holds the high 32 bits of the key's hash above the address of the group's GROUP
+   * record (one load tells a likely match, and where to look), 0 when empty.
+   */
+  SLOTS: { at: 4718592, bytes: 2097152, count: 262144 },
+  /**
+   * The address of each group's GROUP record, by group number (for JavaScript; rows find their group through SLOTS).
+   */
+  GROUPS: { at: 6815744, bytes: 524288, count: 131072 },
+  /**
+   * The groups, one after another from multiples of GROUP_ALIGN: each a GROUP record (the fields a row updates), its
+   * key, then the lines of its first rows (GROUP_LINES i32); the memory grows with it (JavaScript keeps its room).
+   */
+  ARENA: { at: 8388608, bytes: 0 },
 } as const;
 
 // RESULT: Set by scan for the record it read.
@@ -103,6 +111,8 @@ export const CONF_I32 = {
   recordCells: 25,
   /** scan's code when the input is not regular CSV (SCAN_*) */
   scanCode: 26,
+  /** tests: 1 gives every key the same hash, so that only the byte comparison tells groups apart */
+  constantHash: 27,
   /** the key columns, in order */
   keyColumns: 32,
 } as const;
@@ -131,35 +141,31 @@ export const DATE_I64 = {
   tail: 1,
 } as const;
 
-// GROUP: A group of the lane.
+// GROUP: A group of the lane, in ARENA: the fields a row reads and updates, in the group's first cache line, followed
+// by its key (per key column, (length << 2 | quote flag) as i32, then the bytes) and the lines of its first rows.
 /** Bytes of one GROUP. */
-export const GROUP_BYTES = 96;
+export const GROUP_BYTES = 48;
 /** GROUP's i32 fields as indexes into an Int32Array that starts at the GROUP. */
 export const GROUP_I32 = {
-  /** hash of its key */
-  hash: 0,
-  /** its key's offset in ARENA: per key column, (length << 2 | quote flag) as i32, then the bytes */
-  keyAt: 1,
-  keyLength: 2,
+  /** its number */
+  id: 0,
+  /** the address of the lines of its first rows (after its key) */
+  linesAt: 1,
   /** GROUP_CHECKED: check columns on its rows */
-  flags: 3,
-  rows: 4,
+  flags: 2,
+  rows: 3,
   /** yyyymmdd, DATE_NONE when no row had one */
-  firstDate: 5,
-  lastDate: 6,
-  linesKept: 7,
-  /** lines of its first rows */
-  lines: 8,
+  firstDate: 4,
+  lastDate: 5,
+  linesKept: 6,
 } as const;
 /** GROUP's i64 fields as indexes into a BigInt64Array that starts at the GROUP. */
 export const GROUP_I64 = {
   /** its exact sum: whole units */
-  units: 8,
+  units: 4,
   /** and units of 10^-15 (0 <= femtos < 10^15) */
-  femtos: 9,
+  femtos: 5,
 } as const;
-/** Elements of GROUP's array fields. */
-export const GROUP_COUNT = { lines: 8 } as const;
 
 // Codes and limits both sides use.
 /** scan: the bytes ran out inside the record (read more, scan again) */
@@ -206,6 +212,10 @@ export const NO_GROUP = -1;
 export const GROUP_NOT_LOOKED_UP = -2;
 /** GROUP flags: check columns on its rows */
 export const GROUP_CHECKED = 1;
+/** lines of its first rows a group keeps */
+export const GROUP_LINES = 8;
+/** groups start in ARENA at multiples of this */
+export const GROUP_ALIGN = 16;
 /** a column the configuration does not use */
 export const NO_COLUMN = -1;
 /** no date cell, or an empty one */
