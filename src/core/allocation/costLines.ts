@@ -850,12 +850,12 @@ interface LineClass {
 }
 
 /**
- * After the first `bytes` of a range (`records` read, `classes` found, at offset `at`, a record start): where the
- * range is to end now (the rest then goes to workers), or its end as it was.
+ * After the first `bytes` of a range (`records` read, `classes` found): where the range is to end now (no later
+ * than it was asked to).
  */
 interface RangeProbe {
   bytes: number;
-  decide: (records: number, classes: number, at: number) => number;
+  decide: (records: number, classes: number) => number;
 }
 
 /** One byte range of a daily usage file to aggregate (in a worker, or in-thread for the whole file). */
@@ -1311,7 +1311,7 @@ async function readRange(
       from = res.endOffset;
       if (probing) {
         probing = false;
-        if (from < end) end = Math.max(from, Math.min(end, probe!.decide(recordBase, classCount, from)));
+        if (from < end) end = Math.max(from, Math.min(end, probe!.decide(recordBase, classCount)));
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -1488,9 +1488,9 @@ async function* readDailyAggregated(
     let cuts: number[] = [];
     let others: Promise<{ answers: AggregatePart[] } | { error: unknown }> | undefined;
     /** Ranges [cuts[1], cuts[2]), ... go to workers; this thread reads up to cuts[1]. */
-    const startWorkers = (from: number): number => {
+    const startWorkers = (): number => {
       const bytes = bytesOf(path);
-      cuts = cutPoints((at, length) => bytes(from + at, length), total - from, workers).map((c) => c + from);
+      cuts = cutPoints(bytes, total, workers);
       if (cuts.length <= 2) return total;
       const tasks = cuts.slice(1, -1).map((at, k) => task(at, cuts[k + 2]));
       // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
@@ -1500,17 +1500,28 @@ async function* readDailyAggregated(
       );
       return cuts[1];
     };
-    // Rows in no order bring most classes into every range, and each range maps the first row of each of its
-    // classes: such a file is read in this thread alone, which the first window tells.
-    const probe: RangeProbe = {
-      bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(total / (2 * workers)))),
-      decide: (records, classes, at) => (classes * DENSE_CLASSES > records ? total : startWorkers(at)),
-    };
     let own: RangeRead;
     if (workersForced()) {
-      startWorkers(0);
+      startWorkers();
       own = await readRange(task(0, others ? cuts[1] : total), source, input);
-    } else own = await readRange(task(0, total), source, input, probe);
+    } else {
+      // The workers start before the first window is read (starting one takes as long as reading that window), so
+      // that all ranges start together and an even cut is a fair one.
+      // Rows in no order bring most classes into every range, and each range maps the first row of each of its
+      // classes: such a file is read in this thread alone, which the first window tells, and the workers stop.
+      const end = startWorkers();
+      const probe: RangeProbe = {
+        bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(end / 2))),
+        decide: (records, classes) => {
+          if (classes * DENSE_CLASSES <= records || !others) return end;
+          // The worker's answer is dropped: it ends with an error that nothing waits for.
+          stop.abort();
+          others = undefined;
+          return total;
+        },
+      };
+      own = await readRange(task(0, total), source, input, probe);
+    }
     if (!others) {
       if (!own.ok || options.signal?.aborted) return options.signal?.aborted === true;
       yield { lines: linesOf(own, agreeOn), issues: own.issues };
