@@ -456,7 +456,7 @@ function rowReader(input: ByteInput): { read(offset: number, length: number): Bu
  * million). Pass 1 hands out the ids (open addressing over (rating group id, day id)) and sums each row's Quantity
  * into its group-day; `finish` turns the sums into month-to-date sums, in day order within each rating group.
  */
-class GroupDays {
+export class GroupDays {
   size = 0;
   /** Per group-day: its rating group id, its day id, and its exact sum (`hi` units plus `lo` units of 10^-15). */
   rating = new Int32Array(1 << 12);
@@ -465,8 +465,13 @@ class GroupDays {
   lo = new Float64Array(1 << 12);
   /** After finish: the group-day before this one in its rating group's day order (-1 on its first day). */
   prev = new Int32Array(0);
-  /** Open addressing: group-day id + 1 per slot (0: empty), grown at half full. */
-  private slots = new Int32Array(1 << 13);
+  /**
+   * Open addressing, two numbers a slot: the rating group id + 1 (0: empty) and the group-day id, grown at half full.
+   * A slot holds its rating group so that a probe reads one place in memory: only a slot of the same rating group
+   * looks at the group-day's day (a shuffled month's rows land anywhere in these tables, and each place read is a
+   * cache miss).
+   */
+  private slots = new Int32Array(2 << 13);
   private lastRating = -1;
   private lastDay = -1;
   private last = -1;
@@ -479,34 +484,40 @@ class GroupDays {
     return h >>> 0;
   }
 
+  /** The slot (an even index) that holds (rating, day), or the empty slot where it would go. */
+  private slotOf(slots: Int32Array, rating: number, day: number): number {
+    const mask = (slots.length >> 1) - 1;
+    const tag = rating + 1;
+    for (let s = GroupDays.hash(rating, day) & mask; ; s = (s + 1) & mask) {
+      const t = slots[2 * s];
+      if (t === 0 || (t === tag && this.day[slots[2 * s + 1]] === day)) return 2 * s;
+    }
+  }
+
   /** The id of (rating group, day), or -1 when it has none. */
   find(rating: number, day: number): number {
     if (rating === this.lastRating && day === this.lastDay) return this.last;
-    const mask = this.slots.length - 1;
-    for (let s = GroupDays.hash(rating, day) & mask; ; s = (s + 1) & mask) {
-      const id = this.slots[s] - 1;
-      if (id < 0) return -1;
-      if (this.rating[id] === rating && this.day[id] === day) {
-        this.lastRating = rating;
-        this.lastDay = day;
-        return (this.last = id);
-      }
-    }
+    const at = this.slotOf(this.slots, rating, day);
+    if (this.slots[at] === 0) return -1;
+    this.lastRating = rating;
+    this.lastDay = day;
+    return (this.last = this.slots[at + 1]);
   }
 
   /** The id of (rating group, day), made when new (rows of a grouped month ask for the same one in a row: cached). */
   idOf(rating: number, day: number): number {
-    const found = this.find(rating, day);
-    if (found >= 0) return found;
-    if ((this.size + 1) * 2 > this.slots.length) this.growSlots();
-    if (this.size === this.rating.length) this.growArrays();
-    const id = this.size++;
-    this.rating[id] = rating;
-    this.day[id] = day;
-    const mask = this.slots.length - 1;
-    let s = GroupDays.hash(rating, day) & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = id + 1;
+    if (rating === this.lastRating && day === this.lastDay) return this.last;
+    if ((this.size + 1) * 4 > this.slots.length) this.growSlots();
+    const at = this.slotOf(this.slots, rating, day);
+    let id = this.slots[at + 1];
+    if (this.slots[at] === 0) {
+      if (this.size === this.rating.length) this.growArrays();
+      id = this.size++;
+      this.rating[id] = rating;
+      this.day[id] = day;
+      this.slots[at] = rating + 1;
+      this.slots[at + 1] = id;
+    }
     this.lastRating = rating;
     this.lastDay = day;
     return (this.last = id);
@@ -521,11 +532,10 @@ class GroupDays {
 
   private growSlots(): void {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
     for (let id = 0; id < this.size; id++) {
-      let s = GroupDays.hash(this.rating[id], this.day[id]) & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = id + 1;
+      const at = this.slotOf(slots, this.rating[id], this.day[id]);
+      slots[at] = this.rating[id] + 1;
+      slots[at + 1] = id;
     }
     this.slots = slots;
   }
