@@ -670,6 +670,40 @@ export class GroupLane {
     if (c >= 0 && r.end[c] > r.start[c]) this.w.exports.addDate(r.start[c], r.end[c], yyyymmdd);
   }
 
+  /**
+   * The key of group `id` as the lane keeps it (per key column, (length << 2 | quote flag) as a little-endian i32,
+   * then the cell's bytes; the layout recordKey writes): a view of the scanner's memory, valid until the lane's next
+   * call, so copy it before.
+   */
+  groupKey(id: number): Uint8Array {
+    const at = this.w.groups[id] + GROUP_BYTES;
+    const m = new Uint8Array(this.w.mem32.buffer);
+    let end = at;
+    // The words are not aligned (each follows its cell's bytes): read byte by byte.
+    for (let k = 0; k < this.config.keyColumns.length; k++)
+      end += 4 + ((m[end] | (m[end + 1] << 8) | (m[end + 2] << 16) | (m[end + 3] << 24)) >>> 2);
+    return m.subarray(at, end);
+  }
+
+  /**
+   * The group whose key is `key` (groupKey's layout), NO_GROUP when there is none: the key's cells are written into
+   * the scanner's window and looked up as a record's would be. For after a scan (the window's bytes are lost).
+   */
+  findKey(key: Uint8Array): LaneGroupId {
+    const w = this.w;
+    if (key.length + 16 > WASM_WINDOW) return NO_GROUP;
+    w.window.set(key, 0);
+    let at = 0;
+    for (const c of this.config.keyColumns) {
+      const word = key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24);
+      w.start[c] = at + 4;
+      w.end[c] = at + 4 + (word >>> 2);
+      w.flags[c] = word & 3;
+      at += 4 + (word >>> 2);
+    }
+    return w.exports.find();
+  }
+
   group(id: number): LaneGroup {
     const address = this.w.groups[id];
     const m = this.w.mem32;
@@ -800,6 +834,26 @@ export function fileScanner(): 'wasm' | 'js' {
 export function cellText(r: ByteRecord, c: number): string {
   const s = r.buf.toString('utf8', r.start[c], r.end[c]);
   return r.flags[c] === CELL_ESCAPED ? s.replace(/""/g, '"') : s;
+}
+
+/**
+ * Record r's key over `keyColumns` in the lane's layout (GroupLane.groupKey): per column, (length << 2 | quote flag)
+ * as a little-endian i32, then the cell's bytes. Two records have equal keys exactly when the lane (and ByteKeyTable)
+ * would put them in one group.
+ */
+export function recordKey(r: ByteRecord, keyColumns: readonly number[]): Uint8Array {
+  let n = 0;
+  for (const c of keyColumns) n += 4 + r.end[c] - r.start[c];
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const c of keyColumns) {
+    const len = r.end[c] - r.start[c];
+    view.setInt32(at, (len << 2) | r.flags[c], true);
+    out.set(r.buf.subarray(r.start[c], r.end[c]), at + 4);
+    at += 4 + len;
+  }
+  return out;
 }
 
 /** The cell's raw bytes as a one-byte string: cheap, exact as a key, not for display. */
