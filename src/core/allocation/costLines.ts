@@ -1287,7 +1287,9 @@ async function readRange(
   const benefitTypeColumn = mapper.columnOf('benefitType');
   const plainRow = (r: ByteRecord): boolean =>
     (benefitIdColumn < 0 || r.start[benefitIdColumn] === r.end[benefitIdColumn]) &&
-    !isBenefitCovered('', benefitTypeColumn < 0 ? '' : cellText(r, benefitTypeColumn));
+    (benefitTypeColumn < 0 ||
+      r.start[benefitTypeColumn] === r.end[benefitTypeColumn] ||
+      !isBenefitCovered('', cellText(r, benefitTypeColumn)));
   /** See RangeRead.mapKey: the key's cells decoded where the record had them, the amount 0 (as cellsOf does). */
   const mapKey = (key: Uint8Array, lineNo: number): CostLine | undefined => {
     const cells = new Array<string>(width).fill('');
@@ -1391,7 +1393,7 @@ async function readRange(
         if (g.units > MAX_SAFE_UNITS || g.units < -MAX_SAFE_UNITS) return failed;
         cls.sum.addExact(Number(g.units), Number(g.femtos));
         if (!cls.sum.safe()) return failed;
-        cls.refs = [...cls.refs, ...g.lines].sort((a, b) => a - b).slice(0, REFS_PER_CLASS);
+        cls.refs = firstLines(cls.refs, g.lines);
         if (g.firstDate > 0) {
           const first = dateNumbers.get(g.firstDate)!;
           const last = dateNumbers.get(g.lastDate)!;
@@ -1421,6 +1423,19 @@ async function readRange(
   } finally {
     if (!lookups) lane?.release();
   }
+}
+
+/**
+ * The first REFS_PER_CLASS of two ascending lists of lines: `kept` itself when `more` only adds lines after its own
+ * (a class's first row, kept by this code, before the later rows the lane kept), so that no array is made per class.
+ */
+function firstLines(kept: number[], more: readonly number[]): number[] {
+  if (more.length === 0) return kept;
+  if (kept.length === 0 || kept[kept.length - 1] < more[0]) {
+    for (let k = 0; k < more.length && kept.length < REFS_PER_CLASS; k++) kept.push(more[k]);
+    return kept;
+  }
+  return [...kept, ...more].sort((a, b) => a - b).slice(0, REFS_PER_CLASS);
 }
 
 /** The keys of the classes in `pending`, in their order, packed (ClassKeys). */

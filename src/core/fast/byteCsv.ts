@@ -262,6 +262,8 @@ interface WasmScanner {
   /** The whole memory as i32 and i64, for the GROUP records in ARENA (field f of the one at a: a / 4 + f, a / 8 + f). */
   mem32: Int32Array;
   mem64: BigInt64Array;
+  /** The whole memory as bytes (a group's key, whose words are not aligned). */
+  mem8: Uint8Array;
   arena: number;
   refresh(): void;
 }
@@ -297,6 +299,7 @@ function scanner(): WasmScanner | null {
       w.conf = new Int32Array(memory, CONF.at, CONF_I32_LENGTH);
       w.groups = new Int32Array(memory, GROUPS.at, GROUPS.count);
       w.mem32 = new Int32Array(memory);
+      w.mem8 = new Uint8Array(memory);
       w.mem64 = new BigInt64Array(memory);
     };
     w.refresh();
@@ -677,7 +680,7 @@ export class GroupLane {
    */
   groupKey(id: number): Uint8Array {
     const at = this.w.groups[id] + GROUP_BYTES;
-    const m = new Uint8Array(this.w.mem32.buffer);
+    const m = this.w.mem8;
     let end = at;
     // The words are not aligned (each follows its cell's bytes): read byte by byte.
     for (let k = 0; k < this.config.keyColumns.length; k++)
