@@ -72,8 +72,16 @@ function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void
   }
 }
 
-/** Counts the worker runs of the fast reader and whether their ranges were read whole (then their parts are merged). */
-const workerRuns = { calls: 0, merged: 0, signals: [] as (AbortSignal | undefined)[] };
+/**
+ * Counts the worker runs of the fast reader and whether their ranges were read whole (then their parts are merged),
+ * and keeps the last run's tasks and answers, and every run's abort signal.
+ */
+const workerRuns = {
+  calls: 0,
+  merged: 0,
+  last: undefined as { tasks: readonly AggregateTask[]; answers: AggregatePart[] } | undefined,
+  signals: [] as (AbortSignal | undefined)[],
+};
 type RunInWorkers = typeof pool.runInWorkers;
 const realRunInWorkers: RunInWorkers = pool.runInWorkers;
 const spyRunInWorkers = (async (
@@ -84,6 +92,7 @@ const spyRunInWorkers = (async (
   workerRuns.calls++;
   workerRuns.signals.push(signal);
   const answers = await realRunInWorkers<AggregateTask, AggregatePart>(script, tasks, signal);
+  workerRuns.last = { tasks, answers };
   if (tasks.length > 0 && answers.every((a, k) => a.ok && a.endOffset === tasks[k].to)) workerRuns.merged++;
   return answers;
 }) as RunInWorkers;
@@ -874,6 +883,161 @@ describe('fast allocation reader against the reference reader', function () {
       assert.ok(fast.lines!.every((l) => isAggregated(l)));
       // The lane holds 131,072 groups, so this month is big: give it room on a loaded machine (not a timed test).
     }).timeout(240_000);
+
+    /**
+     * The rows as a daily file cut into three ranges (this thread's and two workers'), read by the reference reader
+     * and by the fast reader in worker threads: both runs, the workers' tasks and answers, and the range each row
+     * fell in (0: this thread's).
+     */
+    async function rangedRuns(
+      rulesText: string,
+      rows: string[][],
+    ): Promise<{
+      reference: RulesRun;
+      parallel: RulesRun;
+      tasks: readonly AggregateTask[];
+      answers: AggregatePart[];
+      rangeOf: (row: number) => number;
+    }> {
+      const folder = join(dir, `case${cases++}`);
+      mkdirSync(folder);
+      const usage = daily(rows);
+      writeFileSync(join(folder, 'usage.csv'), usage);
+      const rulesPath = join(folder, 'month.chargeback.yaml');
+      writeFileSync(rulesPath, rulesText);
+      const reference = await runRules(rulesPath, rulesText, REFERENCE);
+      const calls = workerRuns.calls;
+      const parallel = await withWorkers(() => runRules(rulesPath, rulesText, PARALLEL));
+      assert.equal(workerRuns.calls, calls + 1, 'the daily file was read by workers');
+      const { tasks, answers } = workerRuns.last!;
+      assert.equal(tasks.length, 2, 'three ranges');
+      // Where each row starts in the file (the daily file is ASCII: characters are bytes).
+      const starts: number[] = [];
+      let at = csvLine(header).length + 2;
+      for (const r of rows) {
+        starts.push(at);
+        at += csvLine(r).length + 2;
+      }
+      const rangeOf = (k: number): number => tasks.filter((t) => t.from <= starts[k]).length;
+      return { reference, parallel, tasks, answers, rangeOf };
+    }
+    const aggregatedOf = (run: RulesRun, resourceGroup: string): { rows: number }[] =>
+      run.lines!.filter((l) => isAggregated(l) && l.line.resourceGroup === resourceGroup) as { rows: number }[];
+
+    it('worker threads: a class in every range is one line; one only a worker saw is mapped from its key bytes', async () => {
+      // rg-web-a in every range, rg-data-c in this thread's only, rg-data-d and rg-web-"q" (escaped quotes in its key
+      // cell) in the workers' only.
+      const group = (i: number): string =>
+        i % 3 === 0
+          ? 'rg-web-a'
+          : i % 3 === 1
+            ? i < 20
+              ? 'rg-data-c'
+              : 'rg-data-d'
+            : i >= 40
+              ? 'rg-web-"q"'
+              : 'rg-web-a';
+      // No tags: a Tags cell (JSON) is escaped too, and decoding it wrong would only send the file to one thread.
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        row({ ResourceGroup: group(i), BillingPreTaxTotal: `${i}.25`, UsageDate: `07/${1 + (i % 28)}/2026`, Tags: '' }),
+      );
+      const rules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const { reference, parallel, answers, rangeOf } = await rangedRuns(rules, rows);
+      assert.ok(answers.every((a) => a.ok));
+      const rangesOf = (name: string): number[] => [
+        ...new Set(
+          rows
+            .map((_, i) => i)
+            .filter((i) => group(i) === name)
+            .map(rangeOf),
+        ),
+      ];
+      assert.deepEqual(rangesOf('rg-web-a'), [0, 1, 2]);
+      assert.deepEqual(rangesOf('rg-data-c'), [0]);
+      assert.ok(!rangesOf('rg-data-d').includes(0) && !rangesOf('rg-web-"q"').includes(0));
+      assertSameRun(parallel, reference, 'classes across ranges');
+      // One aggregated line per class: the class of every range merged into one, whatever range saw it.
+      assert.equal(parallel.lines!.length, 4);
+      assert.deepEqual(
+        aggregatedOf(parallel, 'rg-web-a').map((l) => l.rows),
+        [rows.filter((_, i) => group(i) === 'rg-web-a').length],
+      );
+      assert.equal(aggregatedOf(parallel, 'rg-web-"q"').length, 1, 'the escaped key cell is decoded as the row had it');
+    });
+
+    it('worker threads: a row to warn about in a later range is a line of its own, with its warning', async () => {
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        row({ ResourceGroup: i % 2 === 0 ? 'rg-web-a' : 'rg-data-c', BillingPreTaxTotal: `${i}.5` }),
+      );
+      const rules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      // A covered row with an unreadable quantity (a worker maps a covered row's first row itself: a line of its own
+      // there), then Tags that are not JSON on a key no other row has (a worker does not map such a row: this thread
+      // maps its class from the key, finds the warning and reads the file in one thread).
+      const cases: [number, string[], string][] = [
+        [55, row({ ...COVERED, Quantity: 'n/a' }), 'invalid-value'],
+        [52, row({ ResourceGroup: 'rg-web-b', Tags: '{team: web' }), 'invalid-tags'],
+      ];
+      for (const [at, planted, code] of cases) {
+        const mutated = rows.slice();
+        mutated[at] = planted;
+        const { reference, parallel, answers, rangeOf } = await rangedRuns(rules, mutated);
+        assert.equal(rangeOf(at), 2);
+        assert.ok(answers.every((a) => a.ok));
+        assert.deepEqual(
+          reference.issues.map((i) => [i.code, i.line]),
+          [[code, at + 2]],
+        );
+        assertSameRun(parallel, reference, `${code} in a later range`);
+        const own = parallel.lines!.filter((l) => !isAggregated(l)).map((l) => (l as { line: number }).line);
+        assert.deepEqual(own, [at + 2], `${code}: the row is a line of its own`);
+        assert.ok(
+          parallel.lines!.some((l) => isAggregated(l) && l.rows > 1),
+          `${code}: the other rows aggregated`,
+        );
+      }
+    });
+
+    it('worker threads: a class whose merged sum would leave the exact range stays two lines, summed exactly', async () => {
+      // Three rows of 9 x 10^14 in this thread's range and three in the last one: each range's sum is exact in
+      // ExactSum (below 2^52 units), both together are not.
+      const big = new Set([0, 1, 2, 57, 58, 59]);
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        row({
+          ResourceGroup: big.has(i) ? 'rg-web-big' : 'rg-data-c',
+          BillingPreTaxTotal: big.has(i) ? `90000000000000${i % 10}.125` : `${i}.5`,
+        }),
+      );
+      const rules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const { reference, parallel, answers, rangeOf } = await rangedRuns(rules, rows);
+      assert.deepEqual([...big].map(rangeOf), [0, 0, 0, 2, 2, 2]);
+      assert.ok(answers.every((a) => a.ok));
+      assertSameRun(parallel, reference, 'a sum past 2^52 units');
+      assert.deepEqual(
+        aggregatedOf(parallel, 'rg-web-big').map((l) => l.rows),
+        [3, 3],
+      );
+      // 6 x 9 x 10^14 + (0 + 1 + 2 + 7 + 8 + 9) + 6 x 0.125, to the cent and beyond.
+      assert.equal(plain(reference.result!.rules[0].matched), '5400000000000027.75');
+    });
+
+    it('worker threads: a worker range that is not regular CSV sends the file to the reference reader', async () => {
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        row({ ResourceGroup: i % 2 === 0 ? 'rg-web-a' : 'rg-data-c', BillingPreTaxTotal: `${i}.5` }),
+      );
+      rows[55] = [...rows[55], 'extra'];
+      const rules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const { reference, parallel, answers, rangeOf } = await rangedRuns(rules, rows);
+      assert.equal(rangeOf(55), 2);
+      // This thread's range and the middle one are fine; the last is not.
+      assert.deepEqual(
+        answers.map((a) => a.ok),
+        [true, false],
+      );
+      assert.ok(reference.issues.some((i) => i.code === 'file-problem' && i.line === 57));
+      assertSameRun(parallel, reference, 'a ragged row in the last range');
+      assert.equal(parallel.lines!.length, reference.lines!.length, 'every row a line of its own');
+      assert.ok(parallel.lines!.every((l) => !isAggregated(l)));
+    });
   });
 
   it('leaves an irregular file (a ragged row, broken quoting) to the reference reader, with the same result', async () => {

@@ -262,6 +262,8 @@ interface WasmScanner {
   /** The whole memory as i32 and i64, for the GROUP records in ARENA (field f of the one at a: a / 4 + f, a / 8 + f). */
   mem32: Int32Array;
   mem64: BigInt64Array;
+  /** The whole memory as bytes (a group's key, whose words are not aligned). */
+  mem8: Uint8Array;
   arena: number;
   refresh(): void;
 }
@@ -297,6 +299,7 @@ function scanner(): WasmScanner | null {
       w.conf = new Int32Array(memory, CONF.at, CONF_I32_LENGTH);
       w.groups = new Int32Array(memory, GROUPS.at, GROUPS.count);
       w.mem32 = new Int32Array(memory);
+      w.mem8 = new Uint8Array(memory);
       w.mem64 = new BigInt64Array(memory);
     };
     w.refresh();
@@ -670,6 +673,40 @@ export class GroupLane {
     if (c >= 0 && r.end[c] > r.start[c]) this.w.exports.addDate(r.start[c], r.end[c], yyyymmdd);
   }
 
+  /**
+   * The key of group `id` as the lane keeps it (per key column, (length << 2 | quote flag) as a little-endian i32,
+   * then the cell's bytes; the layout recordKey writes): a view of the scanner's memory, valid until the lane's next
+   * call, so copy it before.
+   */
+  groupKey(id: number): Uint8Array {
+    const at = this.w.groups[id] + GROUP_BYTES;
+    const m = this.w.mem8;
+    let end = at;
+    // The words are not aligned (each follows its cell's bytes): read byte by byte.
+    for (let k = 0; k < this.config.keyColumns.length; k++)
+      end += 4 + ((m[end] | (m[end + 1] << 8) | (m[end + 2] << 16) | (m[end + 3] << 24)) >>> 2);
+    return m.subarray(at, end);
+  }
+
+  /**
+   * The group whose key is `key` (groupKey's layout), NO_GROUP when there is none: the key's cells are written into
+   * the scanner's window and looked up as a record's would be. For after a scan (the window's bytes are lost).
+   */
+  findKey(key: Uint8Array): LaneGroupId {
+    const w = this.w;
+    if (key.length + 16 > WASM_WINDOW) return NO_GROUP;
+    w.window.set(key, 0);
+    let at = 0;
+    for (const c of this.config.keyColumns) {
+      const word = key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24);
+      w.start[c] = at + 4;
+      w.end[c] = at + 4 + (word >>> 2);
+      w.flags[c] = word & 3;
+      at += 4 + (word >>> 2);
+    }
+    return w.exports.find();
+  }
+
   group(id: number): LaneGroup {
     const address = this.w.groups[id];
     const m = this.w.mem32;
@@ -800,6 +837,26 @@ export function fileScanner(): 'wasm' | 'js' {
 export function cellText(r: ByteRecord, c: number): string {
   const s = r.buf.toString('utf8', r.start[c], r.end[c]);
   return r.flags[c] === CELL_ESCAPED ? s.replace(/""/g, '"') : s;
+}
+
+/**
+ * Record r's key over `keyColumns` in the lane's layout (GroupLane.groupKey): per column, (length << 2 | quote flag)
+ * as a little-endian i32, then the cell's bytes. Two records have equal keys exactly when the lane (and ByteKeyTable)
+ * would put them in one group.
+ */
+export function recordKey(r: ByteRecord, keyColumns: readonly number[]): Uint8Array {
+  let n = 0;
+  for (const c of keyColumns) n += 4 + r.end[c] - r.start[c];
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const c of keyColumns) {
+    const len = r.end[c] - r.start[c];
+    view.setInt32(at, (len << 2) | r.flags[c], true);
+    out.set(r.buf.subarray(r.start[c], r.end[c]), at + 4);
+    at += 4 + len;
+  }
+  return out;
 }
 
 /** The cell's raw bytes as a one-byte string: cheap, exact as a key, not for display. */
