@@ -55,7 +55,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
       if (args.format === 'json') {
-        out.write(first ? findingJson(f) : ',' + findingJson(f));
+        writeFindingJson(out, f, first ? '' : ',');
         first = false;
       } else if (args.all || !grouped) {
         out.write(line(f));
@@ -131,22 +131,52 @@ async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<P
 }
 
 /**
- * `JSON.stringify(jsonFinding(f))` written out field by field: a million findings are a million objects less (a
- * test keeps the two identical).
+ * A string JSON carries between its quotes as it is, that is also ASCII: no `"`, `\\`, control character (below
+ * 0x20), nothing above 0x7f (a lone surrogate is escaped by JSON.stringify, any other non-ASCII is not, but such
+ * text is not ASCII either). Any such string is written as `"s"`; the others go through JSON.stringify.
+ */
+const RAW_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
+
+/** False once the finding being written holds a string that may not be ASCII (see `quoted`). */
+let allAscii = true;
+
+/** `JSON.stringify(s)`, without it for the common string (RAW_ASCII); notes in `allAscii` what it could not prove. */
+function quoted(s: string): string {
+  if (RAW_ASCII.test(s)) return `"${s}"`;
+  allAscii = false;
+  return JSON.stringify(s);
+}
+
+/**
+ * `JSON.stringify(jsonFinding(f))` written out field by field: a million findings are a million objects less, and
+ * the strings JSON writes as they are (most of them, and the long message) are tested, not escaped (a test keeps
+ * the two identical).
  */
 export function findingJson(f: Finding): string {
+  allAscii = true;
+  // code and severity are the fixed words of findings.ts, numbers print as ASCII digits.
   let s =
     `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
     `"endCharacter":${f.endCharacter + 1}`;
-  if (f.column !== undefined) s += `,"column":${JSON.stringify(f.column)}`;
-  s += `,"code":"${f.code}","severity":"${f.severity}","message":${JSON.stringify(f.message)}`;
-  if (f.actual !== undefined) s += `,"actual":${JSON.stringify(f.actual)}`;
-  if (f.expected !== undefined) s += `,"expected":${JSON.stringify(f.expected)}`;
-  if (f.impact !== undefined) s += `,"impact":${JSON.stringify(f.impact)}`;
-  if (f.currency !== undefined) s += `,"currency":${JSON.stringify(f.currency)}`;
-  if (f.meter !== undefined) s += `,"meter":${JSON.stringify(f.meter)}`;
+  if (f.column !== undefined) s += `,"column":${quoted(f.column)}`;
+  s += `,"code":"${f.code}","severity":"${f.severity}","message":${quoted(f.message)}`;
+  if (f.actual !== undefined) s += `,"actual":${quoted(f.actual)}`;
+  if (f.expected !== undefined) s += `,"expected":${quoted(f.expected)}`;
+  if (f.impact !== undefined) s += `,"impact":${quoted(f.impact)}`;
+  if (f.currency !== undefined) s += `,"currency":${quoted(f.currency)}`;
+  if (f.meter !== undefined) s += `,"meter":${quoted(f.meter)}`;
   if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
   return s + '}';
+}
+
+/**
+ * Writes `lead` (ASCII) and the finding's JSON; as ASCII (one byte per character, no UTF-8 encoding) when every
+ * string in it was proved ASCII and the output can take it.
+ */
+export function writeFindingJson(out: Output, f: Finding, lead: string): void {
+  const json = lead + findingJson(f);
+  if (allAscii && out.writeAscii) out.writeAscii(json);
+  else out.write(json);
 }
 
 /** The JSON shape of a finding: 1-based line and column like the text output; decimals as strings. */
