@@ -137,14 +137,25 @@ async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<P
  */
 const RAW_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
 
-/** False once the finding being written holds a string that may not be ASCII (see `quoted`). */
+/** False once the finding being written holds a string that may not be ASCII (see `raw`). */
 let allAscii = true;
 
-/** `JSON.stringify(s)`, without it for the common string (RAW_ASCII); notes in `allAscii` what it could not prove. */
-function quoted(s: string): string {
-  if (RAW_ASCII.test(s)) return `"${s}"`;
+/** Per field of a finding, the string last proved RAW_ASCII: the column, currency, meter repeat from row to row. */
+const provedRaw: string[] = ['', '', '', '', '', ''];
+
+/**
+ * Whether `s` is written between quotes as it is (RAW_ASCII); notes in `allAscii` what it could not prove, for
+ * which the caller writes JSON.stringify(s). `field` names the finding's field (a slot of provedRaw), -1 for the
+ * message (never the same twice).
+ */
+function raw(s: string, field: number): boolean {
+  if (field >= 0 && s === provedRaw[field]) return true;
+  if (RAW_ASCII.test(s)) {
+    if (field >= 0) provedRaw[field] = s;
+    return true;
+  }
   allAscii = false;
-  return JSON.stringify(s);
+  return false;
 }
 
 /**
@@ -158,13 +169,17 @@ export function findingJson(f: Finding): string {
   let s =
     `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
     `"endCharacter":${f.endCharacter + 1}`;
-  if (f.column !== undefined) s += `,"column":${quoted(f.column)}`;
-  s += `,"code":"${f.code}","severity":"${f.severity}","message":${quoted(f.message)}`;
-  if (f.actual !== undefined) s += `,"actual":${quoted(f.actual)}`;
-  if (f.expected !== undefined) s += `,"expected":${quoted(f.expected)}`;
-  if (f.impact !== undefined) s += `,"impact":${quoted(f.impact)}`;
-  if (f.currency !== undefined) s += `,"currency":${quoted(f.currency)}`;
-  if (f.meter !== undefined) s += `,"meter":${quoted(f.meter)}`;
+  const { column, message, actual, expected, impact, currency, meter } = f;
+  if (column !== undefined) s += raw(column, 0) ? `,"column":"${column}"` : `,"column":${JSON.stringify(column)}`;
+  s += `,"code":"${f.code}","severity":"${f.severity}"`;
+  s += raw(message, -1) ? `,"message":"${message}"` : `,"message":${JSON.stringify(message)}`;
+  if (actual !== undefined) s += raw(actual, 1) ? `,"actual":"${actual}"` : `,"actual":${JSON.stringify(actual)}`;
+  if (expected !== undefined)
+    s += raw(expected, 2) ? `,"expected":"${expected}"` : `,"expected":${JSON.stringify(expected)}`;
+  if (impact !== undefined) s += raw(impact, 3) ? `,"impact":"${impact}"` : `,"impact":${JSON.stringify(impact)}`;
+  if (currency !== undefined)
+    s += raw(currency, 4) ? `,"currency":"${currency}"` : `,"currency":${JSON.stringify(currency)}`;
+  if (meter !== undefined) s += raw(meter, 5) ? `,"meter":"${meter}"` : `,"meter":${JSON.stringify(meter)}`;
   if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
   return s + '}';
 }

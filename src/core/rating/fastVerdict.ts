@@ -86,6 +86,9 @@ interface PriceBasis {
   pricing: string;
   upperText: string;
   upper: number;
+  /** P x Fn x 100 and 10^p x 10^15 x Fd: BC (cents) = FLOOR(Q x pfn100 / bcDivisor). */
+  pfn100: bigint;
+  bcDivisor: bigint;
   /** FLOOR((upper + 10^-d / 2) x 10^d) for the decimals d last asked, as whole units and units of 10^-d. */
   d: number;
   highInt: number;
@@ -114,9 +117,12 @@ interface DayPriceBasis {
   lowerText: string;
   /** Why the price is expected, as the reference words it (derivationWords + leftOutWords). */
   because: string;
-  /** The EffectiveUnitPrice text `head` and `tail` were written for (a PriceBasis's eupText). */
+  /** The EffectiveUnitPrice text (a PriceBasis's eupText) of the entry's last row. */
   eupText: string;
-  /** The message up to the money, and after it (" on this row."). */
+  /**
+   * For that text, the message up to the money and after it (" on this row."), made when a second row of it comes
+   * ('' before: on a shuffled month most entries have one row, whose message is best made whole).
+   */
   head: string;
   tail: string;
 }
@@ -137,7 +143,9 @@ const MAX_PRICE_BASES = 100_000;
  * its finding.
  */
 export class FailingRowVerdicts {
-  private readonly groupWords: (string | undefined)[] = [];
+  /** Per group: the discount words and the left-out note (see wordsOf). */
+  private readonly discount: (string | undefined)[] = [];
+  private readonly leftOut: string[] = [];
   private readonly prices = new Map<number, PriceBasis>();
   private readonly day: DayPriceBasis = {
     groupId: -1,
@@ -168,12 +176,13 @@ export class FailingRowVerdicts {
     this.tolerance = priceTolerance.toNumber();
   }
 
-  /** The group's discount and left-out words, once per group. */
+  /** The group's discount words (its left-out note then in `leftOut`), once per group. */
   private wordsOf(g: VerdictGroup): string {
-    let words = this.groupWords[g.id];
+    let words = this.discount[g.id];
     if (words === undefined) {
-      words = `${discountWords(g.fraction)}\u0000${leftOutWords(this.checker.leftOutRows(g.groupKey))}`;
-      this.groupWords[g.id] = words;
+      words = discountWords(g.fraction);
+      this.discount[g.id] = words;
+      this.leftOut[g.id] = leftOutWords(this.checker.leftOutRows(g.groupKey));
     }
     return words;
   }
@@ -191,6 +200,8 @@ export class FailingRowVerdicts {
         pricing: `UnitPrice ${fixedUnits(P, p)}`,
         upperText: fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd)),
         upper: (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd)),
+        pfn100: P * Fn * 100n,
+        bcDivisor: tenP * BIG_1E15 * Fd,
         d: -1,
         highInt: 0,
         highFrac: 0,
@@ -236,28 +247,27 @@ export class FailingRowVerdicts {
     e.tail = '';
     e.because = '';
     e.lowerText = '';
-    const { P, p } = price;
-    const { n: Fn, d: Fd } = g.fractionParts;
+    const { P } = price;
+    const Fn = g.fractionParts.n;
     const Q = this.monthToDate(g, dayId, gd);
     if (Q === undefined || P <= 0n || Q <= 0n || Fn < 0n) return;
-    const gross = P * Q * Fn * 100n;
+    const gross = basis.pfn100 * Q;
     if (gross >= SIXTY_DIGITS || Q >= SIXTY_DIGITS / BIG_1E28) return;
-    const bcCents = gross / (POW10N[p] * BIG_1E15 * Fd);
+    const bcCents = gross / basis.bcDivisor;
     if (bcCents > MAX_SAFE_BIG) return;
     e.ok = true;
     e.expected = (Number(bcCents) * 1e13) / Number(Q);
     e.lowerText = fixed15((2n * bcCents * BIG_1E28 + Q) / (2n * Q));
-    const words = this.wordsOf(g);
-    const cut = words.indexOf('\u0000');
+    const discount = this.wordsOf(g);
     e.because =
       derivationWords(
         fixed15(Q),
         basis.pricing,
-        words.slice(0, cut),
+        discount,
         formatWholeCents(Number(bcCents)),
         e.lowerText,
         basis.upperText,
-      ) + words.slice(cut + 1);
+      ) + this.leftOut[g.id];
   }
 
   /**
@@ -341,16 +351,23 @@ export class FailingRowVerdicts {
       basis.eupText = d > 0 ? `${eupInt}.${String(eupFrac).padStart(d, '0')}` : String(eupInt);
     }
     const eupText = basis.eupText;
-    if (e.eupText !== eupText || e.head === '') {
+    const impact = formatWholeCents(cents);
+    const charge = chargeWordsOf(cents < 0 ? impact.slice(1) : impact, cents < 0, g.currency);
+    let message: string;
+    if (e.eupText === eupText && e.head !== '') message = e.head + charge + e.tail;
+    else if (e.eupText !== eupText) {
+      // The entry's first row with this price text (on a shuffled month its only one): the message as it is.
       e.eupText = eupText;
-      // The reference's own helper writes the message around a marker where the money goes.
+      e.head = '';
+      message = `${eupMismatchMessage(eupText, e.lowerText, e.because, charge, '')}.`;
+    } else {
+      // A second row: the reference's own helper writes the message around a marker where the money goes, kept.
       const words = eupMismatchMessage(eupText, e.lowerText, e.because, '\u0000', '');
       const cut = words.indexOf('\u0000');
       e.head = words.slice(0, cut);
       e.tail = `${words.slice(cut + 1)}.`;
+      message = e.head + charge + e.tail;
     }
-    const impact = formatWholeCents(cents);
-    const charge = chargeWordsOf(cents < 0 ? impact.slice(1) : impact, cents < 0, g.currency);
     const start = Math.floor(eupCell / 2);
     const line = f[at + F_LINE];
     this.cents = cents;
@@ -368,7 +385,7 @@ export class FailingRowVerdicts {
       endCharacter: start + eupText.length + 2 * (eupCell & 1),
       severity,
       impact,
-      message: e.head + charge + e.tail,
+      message,
     };
   }
 }
