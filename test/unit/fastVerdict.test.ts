@@ -183,4 +183,25 @@ describe('fast verdicts of failing rows, with what a group-day shares worked out
       ),
     );
   });
+
+  it('gives the rows of a group of many prices what they get alone, its few kept prices starting over', () => {
+    // 40 prices on one group-day, cycled and then repeated in runs: more than a group keeps.
+    const many: VerdictPrice[] = Array.from({ length: 40 }, (_, i) => ({ P: BigInt(100 + 7 * i), p: 2 }));
+    const rows: Row[] = [];
+    for (let k = 0; k < 240; k++) {
+      const price = k < 120 ? k % 40 : Math.floor(k / 3) % 40;
+      const P = Number(many[price].P);
+      rows.push({ g: 0, day: 1, price, eupInt: Math.floor(P / 100), eupFrac: P % 100, d: 2, quantity: 1.1 + k * 0.37 });
+    }
+    const f = spool(rows);
+    const cached = new FailingRowVerdicts(leftOut, 'EffectiveUnitPrice', new Dec('0.001'), monthToDate([]));
+    let made = 0;
+    rows.forEach((r, k) => {
+      const alone = new FailingRowVerdicts(leftOut, 'EffectiveUnitPrice', new Dec('0.001'), monthToDate([]));
+      const want = alone.verdict(f, k * FIELDS, groups[0], many[r.price]);
+      assert.deepEqual(cached.verdict(f, k * FIELDS, groups[0], many[r.price]), want, `row ${k}`);
+      if (want) made++;
+    });
+    assert.ok(made > 200, `${made} verdicts`);
+  });
 });

@@ -20,7 +20,6 @@ import type { Finding, Severity } from '../findings';
 import { formatWholeCents } from '../money';
 import { chargeWordsOf, derivationWords, discountWords, eupMismatchMessage, leftOutWords } from './dailyUsage';
 import type { DailyUsageChecker } from './dailyUsage';
-import { MAX_PRICE_IDS } from '../fast/bandKey';
 import {
   F_BT_DEC,
   F_BT_FRAC,
@@ -83,6 +82,8 @@ function fixedUnits(units: bigint, d: number): string {
 
 /** What every row of a rating group with one unit price shares: the band's upper end, and the words for it. */
 interface PriceBasis {
+  /** The price's id (the entry is one of its group's). */
+  priceId: number;
   pricing: string;
   upperText: string;
   upper: number;
@@ -136,6 +137,8 @@ interface DayPriceBasis {
  */
 /** Price entries kept at most (a few per rating group): past it the map starts over. */
 const MAX_PRICE_BASES = 100_000;
+/** Price entries kept per group at most. */
+const PRICES_PER_GROUP = 16;
 
 /**
  * The fast verdicts of one check. What repeats per group and price, and per group-day and price, is worked out
@@ -146,7 +149,12 @@ export class FailingRowVerdicts {
   /** Per group: the discount words and the left-out note (see wordsOf). */
   private readonly discount: (string | undefined)[] = [];
   private readonly leftOut: string[] = [];
-  private readonly prices = new Map<number, PriceBasis>();
+  /**
+   * Per group id, its prices' entries, looked up by price id (a group has a few prices: a short scan, where a map
+   * keyed by group x price would hash keys beyond small integers on every row).
+   */
+  private prices: (PriceBasis[] | undefined)[] = [];
+  private priceEntries = 0;
   private readonly day: DayPriceBasis = {
     groupId: -1,
     groupDay: -1,
@@ -188,30 +196,38 @@ export class FailingRowVerdicts {
   }
 
   private priceBasis(g: VerdictGroup, priceId: number, price: VerdictPrice): PriceBasis {
-    // Below 2^39 (group and price ids within their limits, bandKey.ts): exact in a double.
-    const key = g.id * MAX_PRICE_IDS + priceId;
-    let b = this.prices.get(key);
-    if (b === undefined) {
-      const { P, p } = price;
-      const { n: Fn, d: Fd } = g.fractionParts;
-      const tenP = POW10N[p];
-      if (this.prices.size >= MAX_PRICE_BASES) this.prices.clear();
-      b = {
-        pricing: `UnitPrice ${fixedUnits(P, p)}`,
-        upperText: fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd)),
-        upper: (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd)),
-        pfn100: P * Fn * 100n,
-        bcDivisor: tenP * BIG_1E15 * Fd,
-        d: -1,
-        highInt: 0,
-        highFrac: 0,
-        eupInt: -1,
-        eupFrac: -1,
-        eupD: -1,
-        eupText: '',
-      };
-      this.prices.set(key, b);
+    let list = this.prices[g.id];
+    if (list !== undefined) {
+      for (let k = 0; k < list.length; k++) if (list[k].priceId === priceId) return list[k];
     }
+    const { P, p } = price;
+    const { n: Fn, d: Fd } = g.fractionParts;
+    const tenP = POW10N[p];
+    if (this.priceEntries >= MAX_PRICE_BASES) {
+      this.prices = [];
+      this.priceEntries = 0;
+      list = undefined;
+    }
+    // A group of many prices (one per row, say) keeps its latest few: the scan stays short.
+    if (list !== undefined && list.length >= PRICES_PER_GROUP) list.length = 0;
+    const b: PriceBasis = {
+      priceId,
+      pricing: `UnitPrice ${fixedUnits(P, p)}`,
+      upperText: fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd)),
+      upper: (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd)),
+      pfn100: P * Fn * 100n,
+      bcDivisor: tenP * BIG_1E15 * Fd,
+      d: -1,
+      highInt: 0,
+      highFrac: 0,
+      eupInt: -1,
+      eupFrac: -1,
+      eupD: -1,
+      eupText: '',
+    };
+    if (list === undefined) this.prices[g.id] = list = [];
+    list.push(b);
+    this.priceEntries++;
     return b;
   }
 
