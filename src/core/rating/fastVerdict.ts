@@ -128,6 +128,14 @@ interface DayPriceBasis {
   tail: string;
 }
 
+/**
+ * Makes `a[i]` an element of `a` by filling it up to `i` (groups come in any order): an array written at a far index
+ * becomes a dictionary, slow on every read.
+ */
+function grow<T>(a: (T | undefined)[], i: number): void {
+  while (a.length <= i) a.push(undefined);
+}
+
 /*
  * One group-day entry is kept: the current one. Rows of a group-day that come together (a month in group or date
  * order) share it; a shuffled month (a few rows per group-day, hundreds of thousands of group-days) refills it on
@@ -148,7 +156,7 @@ const PRICES_PER_GROUP = 16;
 export class FailingRowVerdicts {
   /** Per group: the discount words and the left-out note (see wordsOf). */
   private readonly discount: (string | undefined)[] = [];
-  private readonly leftOut: string[] = [];
+  private readonly leftOut: (string | undefined)[] = [];
   /**
    * Per group id, its prices' entries, looked up by price id (a group has a few prices: a short scan, where a map
    * keyed by group x price would hash keys beyond small integers on every row).
@@ -189,6 +197,8 @@ export class FailingRowVerdicts {
     let words = this.discount[g.id];
     if (words === undefined) {
       words = discountWords(g.fraction);
+      grow(this.discount, g.id);
+      grow(this.leftOut, g.id);
       this.discount[g.id] = words;
       this.leftOut[g.id] = leftOutWords(this.checker.leftOutRows(g.groupKey));
     }
@@ -225,7 +235,10 @@ export class FailingRowVerdicts {
       eupD: -1,
       eupText: '',
     };
-    if (list === undefined) this.prices[g.id] = list = [];
+    if (list === undefined) {
+      grow(this.prices, g.id);
+      this.prices[g.id] = list = [];
+    }
     list.push(b);
     this.priceEntries++;
     return b;
@@ -283,7 +296,7 @@ export class FailingRowVerdicts {
         formatWholeCents(Number(bcCents)),
         e.lowerText,
         basis.upperText,
-      ) + this.leftOut[g.id];
+      ) + (this.leftOut[g.id] ?? '');
   }
 
   /**
