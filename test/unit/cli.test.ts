@@ -195,7 +195,7 @@ describe('chargeback check output, written for a million findings', () => {
       assert.equal(calls.length, 1);
       assert.equal(calls[0].text, `,${JSON.stringify(jsonFinding(f))}`);
       assert.equal(calls[0].ascii, ascii, JSON.stringify(fields));
-      if (calls[0].ascii) assert.match(calls[0].text, /^[\x00-\x7f]*$/);
+      if (calls[0].ascii) for (const c of calls[0].text) assert.ok(c.charCodeAt(0) < 0x80, calls[0].text);
     }
     // An output without writeAscii gets everything through write.
     const plain: string[] = [];
