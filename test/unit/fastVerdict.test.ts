@@ -30,7 +30,7 @@ describe('fast verdicts of failing rows, with what a group-day shares worked out
     const [i, f = ''] = text.split('.');
     return { n: BigInt(i + f), d: 10n ** BigInt(f.length) };
   };
-  const group = (id: number, rating: number, pct: string, meterId: string): VerdictGroup => ({
+  const group = (id: number, rating: number, pct: string, meterId: string): VerdictGroup & { rating: number } => ({
     id,
     rating,
     groupKey: `key-${id}`,
@@ -184,8 +184,8 @@ describe('fast verdicts of failing rows, with what a group-day shares worked out
     );
   });
 
-  it('gives the rows of a group of many prices what they get alone, its few kept prices starting over', () => {
-    // 40 prices on one group-day, cycled and then repeated in runs: more than a group keeps.
+  it('gives the rows of a group of many prices what they get alone', () => {
+    // 40 prices on one group-day, cycled and then repeated in runs.
     const many: VerdictPrice[] = Array.from({ length: 40 }, (_, i) => ({ P: BigInt(100 + 7 * i), p: 2 }));
     const rows: Row[] = [];
     for (let k = 0; k < 240; k++) {
@@ -200,6 +200,31 @@ describe('fast verdicts of failing rows, with what a group-day shares worked out
       const alone = new FailingRowVerdicts(leftOut, 'EffectiveUnitPrice', new Dec('0.001'), monthToDate([]));
       const want = alone.verdict(f, k * FIELDS, groups[0], many[r.price]);
       assert.deepEqual(cached.verdict(f, k * FIELDS, groups[0], many[r.price]), want, `row ${k}`);
+      if (want) made++;
+    });
+    assert.ok(made > 200, `${made} verdicts`);
+  });
+
+  it('gives the rows of one price charged at many fractions what they get alone, its few kept fractions starting over', () => {
+    // 24 groups of one price, each with its own fraction (more than a price keeps), on one day each.
+    const fractions = Array.from({ length: 24 }, (_, i) => group(10 + i, 10 + i, `0.${50 + i}`, `m-${i}`));
+    const rows: Row[] = [];
+    const of: VerdictGroup[] = [];
+    for (let k = 0; k < 240; k++) {
+      const i = k < 120 ? k % 24 : Math.floor(k / 5) % 24;
+      of.push(fractions[i]);
+      rows.push({ g: 0, day: 0, price: 0, eupInt: 1, eupFrac: 0, d: 2, quantity: 1.1 + k * 0.37 });
+    }
+    const f = spool(rows);
+    const calls: number[] = [];
+    const cached = new FailingRowVerdicts(leftOut, 'EffectiveUnitPrice', new Dec('0.001'), monthToDate(calls));
+    let made = 0;
+    rows.forEach((_r, k) => {
+      // Each group its own group-day (same month-to-date quantity): the fraction alone changes the words.
+      f[k * FIELDS + F_GROUP_DAY] = 0;
+      const alone = new FailingRowVerdicts(leftOut, 'EffectiveUnitPrice', new Dec('0.001'), monthToDate([]));
+      const want = alone.verdict(f, k * FIELDS, of[k], prices[0]);
+      assert.deepEqual(cached.verdict(f, k * FIELDS, of[k], prices[0]), want, `row ${k}`);
       if (want) made++;
     });
     assert.ok(made > 200, `${made} verdicts`);

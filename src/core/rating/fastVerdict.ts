@@ -41,9 +41,8 @@ import type Decimal from 'decimal.js';
 
 /** What the verdict needs of the row's rating group (fastDaily.ts's GroupInfo has it). */
 export interface VerdictGroup {
-  /** The group's id (rows whose identifying cells are equal) and its rating group's id (equal but for case). */
+  /** The group's id (rows whose identifying cells are equal). */
   id: number;
-  rating: number;
   groupKey: string;
   meterId: string;
   currency: string;
@@ -80,10 +79,14 @@ function fixedUnits(units: bigint, d: number): string {
   return fixed15(units * POW10N[15 - d]);
 }
 
-/** What every row of a rating group with one unit price shares: the band's upper end, and the words for it. */
+/**
+ * What every row of one unit price and charged fraction shares (whatever its group): the band's upper end, and the
+ * words for it.
+ */
 interface PriceBasis {
-  /** The price's id (the entry is one of its group's). */
-  priceId: number;
+  /** The fraction Fn / Fd (the entry is one of its price's). */
+  fn: bigint;
+  fd: bigint;
   pricing: string;
   upperText: string;
   upper: number;
@@ -143,10 +146,10 @@ function grow<T>(a: (T | undefined)[], i: number): void {
  * row but held by a long-lived entry survive the young generation's collections and are promoted, so that a slot
  * cache of a few thousand entries made the heap grow by a hundred megabytes of old garbage on such a month.
  */
-/** Price entries kept at most (a few per rating group): past it the map starts over. */
+/** Price entries kept at most (a few per price): past it they start over. */
 const MAX_PRICE_BASES = 100_000;
-/** Price entries kept per group at most. */
-const PRICES_PER_GROUP = 16;
+/** Entries kept per price at most (one per charged fraction: a month has a few). */
+const FRACTIONS_PER_PRICE = 16;
 
 /**
  * The fast verdicts of one check. What repeats per group and price, and per group-day and price, is worked out
@@ -158,8 +161,9 @@ export class FailingRowVerdicts {
   private readonly discount: (string | undefined)[] = [];
   private readonly leftOut: (string | undefined)[] = [];
   /**
-   * Per group id, its prices' entries, looked up by price id (a group has a few prices: a short scan, where a map
-   * keyed by group x price would hash keys beyond small integers on every row).
+   * Per price id, its entries, one per charged fraction, found by a short scan: the rows of a shuffled month share a
+   * few thousand such entries, which stay in the processor's cache, where entries per group (and a lookup through
+   * the group) cost a cache miss or two on every row.
    */
   private prices: (PriceBasis[] | undefined)[] = [];
   private priceEntries = 0;
@@ -206,22 +210,26 @@ export class FailingRowVerdicts {
   }
 
   private priceBasis(g: VerdictGroup, priceId: number, price: VerdictPrice): PriceBasis {
-    let list = this.prices[g.id];
+    const { n: Fn, d: Fd } = g.fractionParts;
+    let list = this.prices[priceId];
     if (list !== undefined) {
-      for (let k = 0; k < list.length; k++) if (list[k].priceId === priceId) return list[k];
+      for (let k = 0; k < list.length; k++) {
+        const b = list[k];
+        if (b.fn === Fn && b.fd === Fd) return b;
+      }
     }
     const { P, p } = price;
-    const { n: Fn, d: Fd } = g.fractionParts;
     const tenP = POW10N[p];
     if (this.priceEntries >= MAX_PRICE_BASES) {
       this.prices = [];
       this.priceEntries = 0;
       list = undefined;
     }
-    // A group of many prices (one per row, say) keeps its latest few: the scan stays short.
-    if (list !== undefined && list.length >= PRICES_PER_GROUP) list.length = 0;
+    // A price charged at many fractions keeps its latest few: the scan stays short.
+    if (list !== undefined && list.length >= FRACTIONS_PER_PRICE) list.length = 0;
     const b: PriceBasis = {
-      priceId,
+      fn: Fn,
+      fd: Fd,
       pricing: `UnitPrice ${fixedUnits(P, p)}`,
       upperText: fixed15((2n * P * Fn * BIG_1E15 + tenP * Fd) / (2n * tenP * Fd)),
       upper: (Number(P) * Number(Fn)) / (POW10[p] * Number(Fd)),
@@ -236,8 +244,8 @@ export class FailingRowVerdicts {
       eupText: '',
     };
     if (list === undefined) {
-      grow(this.prices, g.id);
-      this.prices[g.id] = list = [];
+      grow(this.prices, priceId);
+      this.prices[priceId] = list = [];
     }
     list.push(b);
     this.priceEntries++;
