@@ -157,7 +157,12 @@ describe('chargeback check output, written for a million findings', () => {
       ...Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)),
     ];
     const texts = ['', 'plain ASCII, every printable: !#$%&()*+-.:;<=>?@[]^_`{|}', ...pieces];
-    for (const p of pieces) texts.push(`EffectiveUnitPrice 0.5${p} should be 0.42 (${p}${p}); ${p}`);
+    // Short texts (tested by a loop) and long ones (by the regex), the piece at the start, inside and at the end.
+    for (const p of pieces) {
+      texts.push(`EffectiveUnitPrice 0.5${p} should be 0.42 (${p}${p}); ${p}`);
+      texts.push(`${p}${'x'.repeat(60)}`, `${'x'.repeat(30)}${p}${'x'.repeat(30)}`, `${'x'.repeat(60)}${p}`);
+      texts.push(`${'x'.repeat(46)}${p}`, `${'x'.repeat(47)}${p}`);
+    }
     for (const text of texts) {
       for (const field of ['message', 'column', 'actual', 'expected', 'impact', 'currency', 'meter'] as const) {
         const f: Finding = { ...base, severity: 'error', message: 'm', record: 1, [field]: text };
