@@ -55,7 +55,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
       if (args.format === 'json') {
-        out.write(first ? findingJson(f) : ',' + findingJson(f));
+        writeFindingJson(out, f, first ? '' : ',');
         first = false;
       } else if (args.all || !grouped) {
         out.write(line(f));
@@ -131,22 +131,76 @@ async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<P
 }
 
 /**
- * `JSON.stringify(jsonFinding(f))` written out field by field: a million findings are a million objects less (a
- * test keeps the two identical).
+ * A string JSON carries between its quotes as it is, that is also ASCII: no `"`, `\\`, control character (below
+ * 0x20), nothing above 0x7f (a lone surrogate is escaped by JSON.stringify, any other non-ASCII is not, but such
+ * text is not ASCII either). Any such string is written as `"s"`; the others go through JSON.stringify.
+ */
+const RAW_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
+
+/** False once the finding being written holds a string that may not be ASCII (see `raw`). */
+let allAscii = true;
+
+/** Per field of a finding, the string last proved RAW_ASCII: the column, currency, meter repeat from row to row. */
+const provedRaw: string[] = ['', '', '', '', '', ''];
+
+/** RAW_ASCII's test by a loop, for a short string (an amount, a price), where calling the regex costs more. */
+function rawShort(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `s` is written between quotes as it is (RAW_ASCII); notes in `allAscii` what it could not prove, for
+ * which the caller writes JSON.stringify(s). `field` names the finding's field (a slot of provedRaw), -1 for the
+ * message (never the same twice).
+ */
+function raw(s: string, field: number): boolean {
+  if (field >= 0 && s === provedRaw[field]) return true;
+  if (s.length < 48 ? rawShort(s) : RAW_ASCII.test(s)) {
+    if (field >= 0) provedRaw[field] = s;
+    return true;
+  }
+  allAscii = false;
+  return false;
+}
+
+/**
+ * `JSON.stringify(jsonFinding(f))` written out field by field: a million findings are a million objects less, and
+ * the strings JSON writes as they are (most of them, and the long message) are tested, not escaped (a test keeps
+ * the two identical).
  */
 export function findingJson(f: Finding): string {
+  allAscii = true;
+  // code and severity are the fixed words of findings.ts, numbers print as ASCII digits.
   let s =
     `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
     `"endCharacter":${f.endCharacter + 1}`;
-  if (f.column !== undefined) s += `,"column":${JSON.stringify(f.column)}`;
-  s += `,"code":"${f.code}","severity":"${f.severity}","message":${JSON.stringify(f.message)}`;
-  if (f.actual !== undefined) s += `,"actual":${JSON.stringify(f.actual)}`;
-  if (f.expected !== undefined) s += `,"expected":${JSON.stringify(f.expected)}`;
-  if (f.impact !== undefined) s += `,"impact":${JSON.stringify(f.impact)}`;
-  if (f.currency !== undefined) s += `,"currency":${JSON.stringify(f.currency)}`;
-  if (f.meter !== undefined) s += `,"meter":${JSON.stringify(f.meter)}`;
+  const { column, message, actual, expected, impact, currency, meter } = f;
+  if (column !== undefined) s += raw(column, 0) ? `,"column":"${column}"` : `,"column":${JSON.stringify(column)}`;
+  s += `,"code":"${f.code}","severity":"${f.severity}"`;
+  s += raw(message, -1) ? `,"message":"${message}"` : `,"message":${JSON.stringify(message)}`;
+  if (actual !== undefined) s += raw(actual, 1) ? `,"actual":"${actual}"` : `,"actual":${JSON.stringify(actual)}`;
+  if (expected !== undefined)
+    s += raw(expected, 2) ? `,"expected":"${expected}"` : `,"expected":${JSON.stringify(expected)}`;
+  if (impact !== undefined) s += raw(impact, 3) ? `,"impact":"${impact}"` : `,"impact":${JSON.stringify(impact)}`;
+  if (currency !== undefined)
+    s += raw(currency, 4) ? `,"currency":"${currency}"` : `,"currency":${JSON.stringify(currency)}`;
+  if (meter !== undefined) s += raw(meter, 5) ? `,"meter":"${meter}"` : `,"meter":${JSON.stringify(meter)}`;
   if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
   return s + '}';
+}
+
+/**
+ * Writes `lead` (ASCII) and the finding's JSON; as ASCII (one byte per character, no UTF-8 encoding) when every
+ * string in it was proved ASCII and the output can take it.
+ */
+export function writeFindingJson(out: Output, f: Finding, lead: string): void {
+  const json = lead + findingJson(f);
+  if (allAscii && out.writeAscii) out.writeAscii(json);
+  else out.write(json);
 }
 
 /** The JSON shape of a finding: 1-based line and column like the text output; decimals as strings. */

@@ -3,6 +3,11 @@ import { writeSync } from 'node:fs';
 
 export interface Output {
   write(text: string): void;
+  /**
+   * The same for text the caller has proved ASCII (every UTF-16 unit below 0x80), by a test or by construction:
+   * written one byte per character, without encoding. Optional: a caller without it uses `write`.
+   */
+  writeAscii?(text: string): void;
 }
 
 export class UsageError extends Error {}
@@ -37,6 +42,13 @@ export class BlockingOutput implements Output {
     if (this.used + 3 * text.length > this.buf.length) this.flush();
     if (3 * text.length > this.buf.length) this.send(Buffer.from(text, 'utf8'));
     else this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  /** `write` for ASCII text (see Output.writeAscii): its bytes are its characters, copied as latin1. */
+  writeAscii(text: string): void {
+    if (this.used + text.length > this.buf.length) this.flush();
+    if (text.length > this.buf.length) this.send(Buffer.from(text, 'latin1'));
+    else this.used += this.buf.write(text, this.used, 'latin1');
   }
 
   flush(): void {

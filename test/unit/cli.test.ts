@@ -3,8 +3,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { findingJson, jsonFinding } from '../../src/cli/check';
-import { BlockingOutput } from '../../src/cli/output';
+import { findingJson, jsonFinding, writeFindingJson } from '../../src/cli/check';
+import { BlockingOutput, type Output } from '../../src/cli/output';
 import { CentsSum, formatWholeCents, wholeCentsOf } from '../../src/core/money';
 import type { Finding } from '../../src/core/findings';
 import { dailyCsv, reconCsv } from '../support/billingFixtures';
@@ -132,6 +132,82 @@ describe('chargeback check output, written for a million findings', () => {
     for (const f of findings) assert.equal(findingJson(f), JSON.stringify(jsonFinding(f)));
   });
 
+  it('escapes what JSON must escape and nothing else, in every string field, as JSON.stringify does', () => {
+    const base = { line: 0, character: 0, endLine: 0, endCharacter: 3, code: 'eup-mismatch' as const };
+    // Each piece alone and inside longer text: quotes, backslashes, every control character, DEL, the printable
+    // ASCII edges, Latin-1 and wider characters, surrogate pairs and lone surrogates of both halves.
+    const pieces = [
+      '"',
+      '\\',
+      '\\"',
+      '/',
+      ' ',
+      '~',
+      '\u007f',
+      '\u0080',
+      'ÿ',
+      'ü',
+      '€',
+      '株',
+      '😀',
+      '\ud800',
+      '\udfff',
+      '\udc00\ud800',
+      '\u2028\u2029',
+      ...Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)),
+    ];
+    const texts = ['', 'plain ASCII, every printable: !#$%&()*+-.:;<=>?@[]^_`{|}', ...pieces];
+    // Short texts (tested by a loop) and long ones (by the regex), the piece at the start, inside and at the end.
+    for (const p of pieces) {
+      texts.push(`EffectiveUnitPrice 0.5${p} should be 0.42 (${p}${p}); ${p}`);
+      texts.push(`${p}${'x'.repeat(60)}`, `${'x'.repeat(30)}${p}${'x'.repeat(30)}`, `${'x'.repeat(60)}${p}`);
+      texts.push(`${'x'.repeat(46)}${p}`, `${'x'.repeat(47)}${p}`);
+    }
+    for (const text of texts) {
+      for (const field of ['message', 'column', 'actual', 'expected', 'impact', 'currency', 'meter'] as const) {
+        const f: Finding = { ...base, severity: 'error', message: 'm', record: 1, [field]: text };
+        assert.equal(findingJson(f), JSON.stringify(jsonFinding(f)), `${field}: ${JSON.stringify(text)}`);
+      }
+    }
+  });
+
+  it('writes a finding as ASCII only when every string in it is ASCII, the same text either way', () => {
+    const base = { line: 1, character: 2, endLine: 1, endCharacter: 9, code: 'eup-mismatch' as const };
+    const calls: { ascii: boolean; text: string }[] = [];
+    const out: Output = {
+      write: (text) => void calls.push({ ascii: false, text }),
+      writeAscii: (text) => void calls.push({ ascii: true, text }),
+    };
+    // ASCII only when every string is ASCII with nothing to escape: JSON.stringify's escapes (quotes, backslashes,
+    // controls, lone surrogates) are ASCII too, but such text takes the escaping path and is written as UTF-8.
+    const cases: [Partial<Finding>, boolean][] = [
+      [{ message: 'EffectiveUnitPrice 1 should be 0.85', meter: 'm-1', currency: 'EUR', impact: '0.15' }, true],
+      [{ message: 'DEL \u007f and ~ are ASCII', column: 'EffectiveUnitPrice' }, true],
+      [{ message: 'a "quoted" name' }, false],
+      [{ message: 'a\\b' }, false],
+      [{ message: 'plain', column: 'Effective\tUnitPrice' }, false],
+      [{ message: 'plain', currency: '€' }, false],
+      [{ message: 'plain', meter: 'Zähler' }, false],
+      [{ message: 'Größe' }, false],
+      [{ message: 'the first past ASCII: \u0080' }, false],
+      [{ message: 'lone \ud800' }, false],
+      [{ message: 'pair 😀' }, false],
+    ];
+    for (const [fields, ascii] of cases) {
+      calls.length = 0;
+      const f: Finding = { ...base, severity: 'warning', message: '', ...fields };
+      writeFindingJson(out, f, ',');
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].text, `,${JSON.stringify(jsonFinding(f))}`);
+      assert.equal(calls[0].ascii, ascii, JSON.stringify(fields));
+      if (calls[0].ascii) for (const c of calls[0].text) assert.ok(c.charCodeAt(0) < 0x80, calls[0].text);
+    }
+    // An output without writeAscii gets everything through write.
+    const plain: string[] = [];
+    writeFindingJson({ write: (t) => void plain.push(t) }, { ...base, severity: 'info', message: 'x' }, '');
+    assert.deepEqual(plain, [JSON.stringify(jsonFinding({ ...base, severity: 'info', message: 'x' }))]);
+  });
+
   it('writes standard output in chunks, in order and whole', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chargeback-out-'));
     try {
@@ -144,6 +220,10 @@ describe('chargeback check output, written for a million findings', () => {
         const piece = i % 50 === 7 ? `${'€'.repeat(300)}\n` : `${i}:${'é'.repeat(i % 7)}${i % 3 ? '😀' : '株'}\n`;
         out.write(piece);
         expected += piece;
+        // ASCII pieces between them, written without encoding: shorter than the buffer, as long, and longer.
+        const ascii = i % 40 === 3 ? `${'a'.repeat(119 + (i % 3))}\n` : `<${i} "\\ ~\u007f>`;
+        out.writeAscii(ascii);
+        expected += ascii;
       }
       out.flush();
       closeSync(fd);

@@ -61,6 +61,33 @@ import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../fast/band
 import { trackTemp, untrackTemp } from '../tempFiles';
 import { FailingRowVerdicts } from './fastVerdict';
 import { BelowBandRows } from './fastBelowBand';
+import {
+  F_KIND,
+  F_GROUP,
+  F_DAY,
+  F_PRICE,
+  F_EUP_INT,
+  F_EUP_FRAC,
+  F_EUP_DEC,
+  F_QTY,
+  F_FX,
+  F_BT_INT,
+  F_BT_FRAC,
+  F_BT_NEG,
+  F_PT,
+  F_OFFSET,
+  F_LENGTH,
+  F_LINE,
+  F_INDEX,
+  F_GROUP_DAY,
+  F_BT_DEC,
+  F_EUP_CELL,
+  F_QTY_INT,
+  F_QTY_FRAC,
+  F_FX_INT,
+  F_FX_FRAC,
+  FIELDS,
+} from './spoolFields';
 
 export interface FastDailyRun {
   input: ByteInput;
@@ -343,31 +370,6 @@ const REL_ERROR = 1e-12;
  * The rows as the first pass leaves them for the second: one record of numbers per row, spooled to a temporary file
  * (memory stays flat whatever the file size), so that the second pass neither scans nor parses the CSV again.
  */
-const F_KIND = 0; // 0: proved in pass 2 from these numbers; 1: the reference checks the row's bytes
-const F_GROUP = 1;
-const F_DAY = 2;
-const F_PRICE = 3;
-const F_EUP_INT = 4;
-const F_EUP_FRAC = 5;
-const F_EUP_DEC = 6; // decimals, +16 when negative
-const F_QTY = 7;
-const F_FX = 8;
-const F_BT_INT = 9;
-const F_BT_FRAC = 10; // units of 10^-15
-const F_BT_NEG = 11;
-const F_PT = 12; // NaN when empty
-const F_OFFSET = 13;
-const F_LENGTH = 14;
-const F_LINE = 15;
-const F_INDEX = 16;
-const F_GROUP_DAY = 17; // the row's group-day id (-1: covered usage, not summed)
-const F_BT_DEC = 18; // the decimals BillingPreTaxTotal prints (a total printed in cents was rounded down to cents)
-const F_EUP_CELL = 19; // where EffectiveUnitPrice starts on the row's line, x 2 (+1 quoted); -1: not known or not plain
-const F_QTY_INT = 20; // Quantity exactly: whole units and units of 10^-15, of one sign
-const F_QTY_FRAC = 21;
-const F_FX_INT = 22; // PCToBCExchangeRate exactly, the same way
-const F_FX_FRAC = 23;
-const FIELDS = 24;
 const BATCH = 8192;
 /** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
 const DAYS = MAX_DAY_IDS;
@@ -1079,55 +1081,31 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       return true;
     };
     // Rows proved wrong: their finding from the integers above (fastVerdict.ts), their money summed in cents.
-    const verdicts = new FailingRowVerdicts(checker, header.columns.nameAt(idx.eup), run.options.priceTolerance);
+    const verdicts = new FailingRowVerdicts(
+      checker,
+      header.columns.nameAt(idx.eup),
+      run.options.priceTolerance,
+      (g, dayId, gd) => {
+        // Asked once per (group-day, price) entry of the verdicts' cache, not per row of a group-day.
+        if (store) return BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd]);
+        const day = dayList[dayId];
+        // Some rows were summed by the reference: the checker holds the month-to-date sums, as decimals.
+        const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
+        return mtd && mtd.isInteger() ? BigInt(mtd.toFixed()) : undefined;
+      },
+    );
     const centsAtStake = { over: 0, under: 0 };
     let verdictRows = 0;
     const fastVerdict = (f: Float64Array, at: number): boolean => {
       const g = groupList[f[at + F_GROUP]];
       if (g.pecIneligible || g.alwaysReference || g.covered || run.options.priceList) return false;
-      const day = dayList[f[at + F_DAY]]!;
-      const price = prices[f[at + F_PRICE]];
-      let Q = store?.units(g.groupKey, day);
-      if (Q === undefined) {
-        // Some rows were summed by the reference: the checker holds the month-to-date sums, as decimals.
-        const mtd = store ? undefined : checker.monthToDate(g.groupKey, day)?.times(1e15);
-        if (!mtd || !mtd.isInteger()) return false;
-        Q = BigInt(mtd.toFixed());
-      }
-      const v = verdicts.verdict(
-        {
-          index: f[at + F_INDEX],
-          line: f[at + F_LINE],
-          eupCell: f[at + F_EUP_CELL],
-          eupInt: f[at + F_EUP_INT],
-          eupFrac: f[at + F_EUP_FRAC],
-          eupDecimals: f[at + F_EUP_DEC] & 15,
-          eupNegative: f[at + F_EUP_DEC] >= 16,
-          quantity: f[at + F_QTY],
-          fx: f[at + F_FX],
-          billedInt: f[at + F_BT_INT],
-          billedFrac: f[at + F_BT_FRAC],
-          billedNegative: f[at + F_BT_NEG] === 1,
-          billedDecimals: f[at + F_BT_DEC],
-        },
-        {
-          groupId: g.id,
-          groupKey: g.groupKey,
-          meterId: g.meterId,
-          currency: g.currency,
-          fraction: g.fraction,
-          fractionParts: g.fractionParts,
-          priceId: f[at + F_PRICE],
-          P: price.P,
-          p: price.p,
-          Q,
-        },
-      );
-      if (!v) return false;
+      const finding = verdicts.verdict(f, at, g, prices[f[at + F_PRICE]]);
+      if (!finding) return false;
+      const cents = verdicts.cents;
       verdictRows++;
-      run.emit(v.finding);
-      if (v.cents > 0) centsAtStake.over += v.cents;
-      else centsAtStake.under += v.cents;
+      run.emit(finding);
+      if (cents > 0) centsAtStake.over += cents;
+      else centsAtStake.under += cents;
       if (Math.abs(centsAtStake.over) > 2 ** 50 || Math.abs(centsAtStake.under) > 2 ** 50) settleCents();
       billedSum(g.currencyId).addExact(
         f[at + F_BT_NEG] ? -f[at + F_BT_INT] : f[at + F_BT_INT],
