@@ -48,6 +48,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     let first = true;
     if (args.format === 'json') out.write(`${i > 0 ? ',' : ''}{"path":${JSON.stringify(path)},"findings":[`);
     const grouper = new FindingGrouper(PRINTED_ROWS_PER_GROUP);
+    const json = new FindingJsonWriter();
     // Paths and messages quote the file: escaped, so that each finding stays one line (core/text/displayText).
     const line = (f: Finding, message = f.message): string =>
       displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`) + '\n';
@@ -55,7 +56,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
       if (args.format === 'json') {
-        writeFindingJson(out, f, first ? '' : ',');
+        json.write(out, f, first ? '' : ',');
         first = false;
       } else if (args.all || !grouped) {
         out.write(line(f));
@@ -137,12 +138,6 @@ async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<P
  */
 const RAW_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
 
-/** False once the finding being written holds a string that may not be ASCII (see `raw`). */
-let allAscii = true;
-
-/** Per field of a finding, the string last proved RAW_ASCII: the column, currency, meter repeat from row to row. */
-const provedRaw: string[] = ['', '', '', '', '', ''];
-
 /** RAW_ASCII's test by a loop, for a short string (an amount, a price), where calling the regex costs more. */
 function rawShort(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -153,54 +148,72 @@ function rawShort(s: string): boolean {
 }
 
 /**
- * Whether `s` is written between quotes as it is (RAW_ASCII); notes in `allAscii` what it could not prove, for
- * which the caller writes JSON.stringify(s). `field` names the finding's field (a slot of provedRaw), -1 for the
- * message (never the same twice).
+ * Writes findings as `JSON.stringify(jsonFinding(f))` writes them, field by field: a million findings are a million
+ * objects less, and the strings JSON writes as they are (most of them, and the long message) are tested, not
+ * escaped (a test keeps the two identical). A writer belongs to one output: it remembers, per field, the string it
+ * last proved raw (the column, currency and meter repeat from row to row), and whether the finding it is writing is
+ * ASCII throughout.
  */
-function raw(s: string, field: number): boolean {
-  if (field >= 0 && s === provedRaw[field]) return true;
-  if (s.length < 48 ? rawShort(s) : RAW_ASCII.test(s)) {
-    if (field >= 0) provedRaw[field] = s;
-    return true;
+export class FindingJsonWriter {
+  /** False once the finding being made holds a string that may not be ASCII (see `raw`). */
+  private allAscii = true;
+  /** Per field of a finding, the string last proved RAW_ASCII. */
+  private readonly provedRaw: string[] = ['', '', '', '', '', ''];
+
+  /**
+   * Whether `s` is written between quotes as it is (RAW_ASCII); notes in `allAscii` what it could not prove, for
+   * which the caller writes JSON.stringify(s). `field` names the finding's field (a slot of provedRaw), -1 for the
+   * message (never the same twice).
+   */
+  private raw(s: string, field: number): boolean {
+    if (field >= 0 && s === this.provedRaw[field]) return true;
+    if (s.length < 48 ? rawShort(s) : RAW_ASCII.test(s)) {
+      if (field >= 0) this.provedRaw[field] = s;
+      return true;
+    }
+    this.allAscii = false;
+    return false;
   }
-  allAscii = false;
-  return false;
+
+  /** The finding's JSON text. */
+  json(f: Finding): string {
+    this.allAscii = true;
+    // code and severity are the fixed words of findings.ts, numbers print as ASCII digits.
+    let s =
+      `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
+      `"endCharacter":${f.endCharacter + 1}`;
+    const { column, message, actual, expected, impact, currency, meter } = f;
+    if (column !== undefined)
+      s += this.raw(column, 0) ? `,"column":"${column}"` : `,"column":${JSON.stringify(column)}`;
+    s += `,"code":"${f.code}","severity":"${f.severity}"`;
+    s += this.raw(message, -1) ? `,"message":"${message}"` : `,"message":${JSON.stringify(message)}`;
+    if (actual !== undefined)
+      s += this.raw(actual, 1) ? `,"actual":"${actual}"` : `,"actual":${JSON.stringify(actual)}`;
+    if (expected !== undefined)
+      s += this.raw(expected, 2) ? `,"expected":"${expected}"` : `,"expected":${JSON.stringify(expected)}`;
+    if (impact !== undefined)
+      s += this.raw(impact, 3) ? `,"impact":"${impact}"` : `,"impact":${JSON.stringify(impact)}`;
+    if (currency !== undefined)
+      s += this.raw(currency, 4) ? `,"currency":"${currency}"` : `,"currency":${JSON.stringify(currency)}`;
+    if (meter !== undefined) s += this.raw(meter, 5) ? `,"meter":"${meter}"` : `,"meter":${JSON.stringify(meter)}`;
+    if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
+    return s + '}';
+  }
+
+  /**
+   * Writes `lead` (ASCII) and the finding's JSON to `out`; as ASCII (one byte per character, no UTF-8 encoding)
+   * when every string in it was proved ASCII and the output can take it.
+   */
+  write(out: Output, f: Finding, lead: string): void {
+    const json = lead + this.json(f);
+    if (this.allAscii && out.writeAscii) out.writeAscii(json);
+    else out.write(json);
+  }
 }
 
-/**
- * `JSON.stringify(jsonFinding(f))` written out field by field: a million findings are a million objects less, and
- * the strings JSON writes as they are (most of them, and the long message) are tested, not escaped (a test keeps
- * the two identical).
- */
+/** One finding's JSON (FindingJsonWriter.json), for a caller that writes a single finding. */
 export function findingJson(f: Finding): string {
-  allAscii = true;
-  // code and severity are the fixed words of findings.ts, numbers print as ASCII digits.
-  let s =
-    `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
-    `"endCharacter":${f.endCharacter + 1}`;
-  const { column, message, actual, expected, impact, currency, meter } = f;
-  if (column !== undefined) s += raw(column, 0) ? `,"column":"${column}"` : `,"column":${JSON.stringify(column)}`;
-  s += `,"code":"${f.code}","severity":"${f.severity}"`;
-  s += raw(message, -1) ? `,"message":"${message}"` : `,"message":${JSON.stringify(message)}`;
-  if (actual !== undefined) s += raw(actual, 1) ? `,"actual":"${actual}"` : `,"actual":${JSON.stringify(actual)}`;
-  if (expected !== undefined)
-    s += raw(expected, 2) ? `,"expected":"${expected}"` : `,"expected":${JSON.stringify(expected)}`;
-  if (impact !== undefined) s += raw(impact, 3) ? `,"impact":"${impact}"` : `,"impact":${JSON.stringify(impact)}`;
-  if (currency !== undefined)
-    s += raw(currency, 4) ? `,"currency":"${currency}"` : `,"currency":${JSON.stringify(currency)}`;
-  if (meter !== undefined) s += raw(meter, 5) ? `,"meter":"${meter}"` : `,"meter":${JSON.stringify(meter)}`;
-  if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
-  return s + '}';
-}
-
-/**
- * Writes `lead` (ASCII) and the finding's JSON; as ASCII (one byte per character, no UTF-8 encoding) when every
- * string in it was proved ASCII and the output can take it.
- */
-export function writeFindingJson(out: Output, f: Finding, lead: string): void {
-  const json = lead + findingJson(f);
-  if (allAscii && out.writeAscii) out.writeAscii(json);
-  else out.write(json);
+  return new FindingJsonWriter().json(f);
 }
 
 /** The JSON shape of a finding: 1-based line and column like the text output; decimals as strings. */

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { findingJson, jsonFinding, writeFindingJson } from '../../src/cli/check';
+import { FindingJsonWriter, findingJson, jsonFinding } from '../../src/cli/check';
 import { BlockingOutput, type Output } from '../../src/cli/output';
 import { CentsSum, formatWholeCents, wholeCentsOf } from '../../src/core/money';
 import type { Finding } from '../../src/core/findings';
@@ -163,10 +163,16 @@ describe('chargeback check output, written for a million findings', () => {
       texts.push(`${p}${'x'.repeat(60)}`, `${'x'.repeat(30)}${p}${'x'.repeat(30)}`, `${'x'.repeat(60)}${p}`);
       texts.push(`${'x'.repeat(46)}${p}`, `${'x'.repeat(47)}${p}`);
     }
+    // One writer throughout, as a run has: each text twice in a row (the second time its field remembers the
+    // string it proved raw) and texts that need escaping between those it proved.
+    const writer = new FindingJsonWriter();
     for (const text of texts) {
       for (const field of ['message', 'column', 'actual', 'expected', 'impact', 'currency', 'meter'] as const) {
         const f: Finding = { ...base, severity: 'error', message: 'm', record: 1, [field]: text };
-        assert.equal(findingJson(f), JSON.stringify(jsonFinding(f)), `${field}: ${JSON.stringify(text)}`);
+        const expected = JSON.stringify(jsonFinding(f));
+        assert.equal(findingJson(f), expected, `${field}: ${JSON.stringify(text)}`);
+        assert.equal(writer.json(f), expected, `${field} (one writer): ${JSON.stringify(text)}`);
+        assert.equal(writer.json(f), expected, `${field} (again): ${JSON.stringify(text)}`);
       }
     }
   });
@@ -193,10 +199,13 @@ describe('chargeback check output, written for a million findings', () => {
       [{ message: 'lone \ud800' }, false],
       [{ message: 'pair 😀' }, false],
     ];
+    // One writer for every case, as a run writes its findings: what it proved of one finding's fields must not
+    // carry over to the next.
+    const writer = new FindingJsonWriter();
     for (const [fields, ascii] of cases) {
       calls.length = 0;
       const f: Finding = { ...base, severity: 'warning', message: '', ...fields };
-      writeFindingJson(out, f, ',');
+      writer.write(out, f, ',');
       assert.equal(calls.length, 1);
       assert.equal(calls[0].text, `,${JSON.stringify(jsonFinding(f))}`);
       assert.equal(calls[0].ascii, ascii, JSON.stringify(fields));
@@ -204,7 +213,7 @@ describe('chargeback check output, written for a million findings', () => {
     }
     // An output without writeAscii gets everything through write.
     const plain: string[] = [];
-    writeFindingJson({ write: (t) => void plain.push(t) }, { ...base, severity: 'info', message: 'x' }, '');
+    writer.write({ write: (t) => void plain.push(t) }, { ...base, severity: 'info', message: 'x' }, '');
     assert.deepEqual(plain, [JSON.stringify(jsonFinding({ ...base, severity: 'info', message: 'x' }))]);
   });
 
