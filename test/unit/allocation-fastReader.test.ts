@@ -63,6 +63,9 @@ function assertSameRun(fast: RulesRun, reference: RulesRun, label: string): void
     `${label}: harvested currencies`,
   );
   assert.deepEqual(fast.harvest.files, reference.harvest.files, `${label}: harvested files`);
+  // An aggregated line is its first row's line (findings and lineage point there): the first of the lines it keeps.
+  for (const l of fast.lines ?? [])
+    if (isAggregated(l)) assert.equal(l.line.line, l.lines[0], `${label}: an aggregated line is its first row's`);
   const used = fieldsOfRules(reference.parsed.model);
   for (const f of used.fields)
     assert.deepEqual(plain(fast.harvest.fields[f]), plain(reference.harvest.fields[f]), `${label}: harvest of ${f}`);
