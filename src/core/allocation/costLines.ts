@@ -863,12 +863,13 @@ interface LineClass {
 }
 
 /**
- * After the first `bytes` of a range (`records` read, `classes` found): where the range is to end now (no later
- * than it was asked to).
+ * Asked after each of the first windows of a range, ending `bytes[0]`, `bytes[1]`, ... bytes into it (increasing;
+ * `records` read and `classes` found so far, `last` after the last of them): where the range is to end now (no later
+ * than it was asked to), or, but after the last, undefined to be asked again after the next window.
  */
 interface RangeProbe {
-  bytes: number;
-  decide: (records: number, classes: number) => number;
+  bytes: readonly number[];
+  decide: (records: number, classes: number, last: boolean) => number | undefined;
 }
 
 /** One byte range of a daily usage file to aggregate (in a worker, or in-thread for the whole file). */
@@ -1345,11 +1346,14 @@ async function readRange(
 
   let from = task.from;
   let end = task.to;
-  let probing = probe !== undefined;
+  /** The probe's window being read (-1: none, or decided). */
+  let probing = probe ? 0 : -1;
   const scratch: { buf?: Buffer } = {};
   try {
     for (; from < end;) {
-      const to = Math.min(end, from + (probing ? probe!.bytes : 16 << 20));
+      // A probe's window ends where it said (past a record that already ran beyond it: a window as usual).
+      const probeEnd = probing >= 0 ? task.from + probe!.bytes[probing] : from;
+      const to = Math.min(end, probeEnd > from ? probeEnd : from + (16 << 20));
       const res = lane
         ? lane.scan(
             (input as { path: string }).path,
@@ -1377,9 +1381,10 @@ async function readRange(
       lineBase += res.lines;
       if (res.endOffset <= from) break;
       from = res.endOffset;
-      if (probing) {
-        probing = false;
-        if (from < end) end = Math.max(from, Math.min(end, probe!.decide(recordBase, classCount)));
+      if (probing >= 0 && from < end) {
+        const decided = probe!.decide(recordBase, classCount, probing + 1 >= probe!.bytes.length);
+        if (decided !== undefined) end = Math.max(from, Math.min(end, decided));
+        probing = decided === undefined && probing + 1 < probe!.bytes.length ? probing + 1 : -1;
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -1472,6 +1477,9 @@ const PARALLEL_BYTES = 48 << 20;
  */
 const PROBE_BYTES = 16 << 20;
 const DENSE_CLASSES = 4;
+/** A first window this big with at most one class per GROUPED_CLASSES rows is grouped: workers start then. */
+const EARLY_PROBE_BYTES = 4 << 20;
+const GROUPED_CLASSES = 8;
 
 /**
  * This thread's range and the workers' ranges after it, as one range: a class found in several ranges (the same key
@@ -1643,20 +1651,18 @@ async function* readDailyAggregated(
       startWorkers();
       own = await readRange(task(0, others ? cuts[1] : total), source, input, undefined, mode);
     } else {
-      // The workers start before the first window is read (starting one takes as long as reading that window), so
-      // that all ranges start together and an even cut is a fair one.
       // Rows in no order bring most classes into every range: each thread's lane then holds most keys, and this
       // thread merges a worker class per key (measured: 1.3x the CPU and 1.5x the memory of one thread for a wall
-      // time 0.9x), so such a file is read in this thread alone, which the first window tells, and the workers stop.
-      const end = startWorkers();
+      // time 0.9x), so such a file is read in this thread alone, which its first windows tell. A month that is
+      // clearly grouped after a short window starts its workers then (the sooner they start, the sooner the
+      // slowest range ends); one that is not yet clear is decided after PROBE_BYTES.
+      const most = Math.max(1, Math.floor(total / (2 * workers)));
       const probe: RangeProbe = {
-        bytes: Math.min(PROBE_BYTES, Math.max(1, Math.floor(end / 2))),
-        decide: (records, classes) => {
-          if (classes * DENSE_CLASSES <= records || !others) return end;
-          // The worker's answer is dropped: it ends with an error that nothing waits for.
-          stop.abort();
-          others = undefined;
-          return total;
+        bytes: [...new Set([EARLY_PROBE_BYTES, PROBE_BYTES].map((b) => Math.min(b, most)))],
+        decide: (records, classes, last) => {
+          if (classes * GROUPED_CLASSES <= records) return startWorkers();
+          if (!last) return undefined;
+          return classes * DENSE_CLASSES > records ? total : startWorkers();
         },
       };
       own = await readRange(task(0, total), source, input, probe, mode);
