@@ -843,6 +843,50 @@ describe('fast allocation reader against the reference reader', function () {
       }
     });
 
+    it('a file past 16 MiB is decided by its first windows: a class per six rows goes to workers after the second, rows in no order stay here', async () => {
+      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+      const group = (k: number): string[] =>
+        row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
+      const one = Buffer.byteLength(csvLine(group(123456)) + '\r\n');
+      // Enough rows for a first window of 4 MiB and a second one after it (the windows end at most a quarter in).
+      const rows = Math.ceil((18 << 20) / one);
+      const write = (at: (i: number) => number): string => {
+        const folder = join(dir, `case${cases++}`);
+        mkdirSync(folder);
+        writeFileSync(join(folder, 'usage.csv'), daily(Array.from({ length: rows }, (_, i) => group(at(i)))));
+        const rulesPath = join(folder, 'month.chargeback.yaml');
+        writeFileSync(rulesPath, rulesText);
+        return rulesPath;
+      };
+      // Six rows a class: not clearly grouped after 4 MiB (one class per eight rows is), grouped after the second
+      // window (one per four); and a class per row, in no order.
+      const sixes = write((i) => Math.floor(i / 6));
+      const dense = write((i) => (i * 7919) % rows);
+      const before = process.env.FINOPS_CHARGEBACK_WORKERS;
+      delete process.env.FINOPS_CHARGEBACK_WORKERS;
+      (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
+      try {
+        const cores = pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js'));
+        for (const [rulesPath, inWorkers] of [
+          [sixes, true],
+          [dense, false],
+        ] as const) {
+          const reference = await runRules(rulesPath, rulesText, REFERENCE);
+          const calls = workerRuns.calls;
+          const merged = workerRuns.merged;
+          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, rulesText, FAST));
+          const workers = inWorkers && cores > 1 ? 1 : 0;
+          assert.equal(workerRuns.calls, calls + workers, `${rulesPath}: worker runs`);
+          assert.equal(workerRuns.merged, merged + workers, `${rulesPath}: worker ranges merged`);
+          assertSameRun(fast, reference, rulesPath);
+          assert.equal(reference.result!.lineCount, rows);
+        }
+      } finally {
+        (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
+        if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
+      }
+    });
+
     it('many classes in rows in no order: more than the WebAssembly lane holds, still aggregated', async () => {
       const classes = LANE_MAX_GROUPS + 500;
       const rnd = seededRandom(20261202);
