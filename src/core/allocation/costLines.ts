@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { cutPoints, parallelism, runInWorkers, workersForced } from '../parallel/pool';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import {
-  CELL_ESCAPED,
   DATE_INVALID,
   GROUP_NOT_LOOKED_UP,
   GroupLane,
@@ -37,6 +36,7 @@ import {
   cellText,
   parseNumberBytes,
   parsePlainDecimal,
+  keyCells,
   recordKey,
   scanRecords,
   type ByteInput,
@@ -1291,28 +1291,7 @@ async function readRange(
     (benefitTypeColumn < 0 ||
       r.start[benefitTypeColumn] === r.end[benefitTypeColumn] ||
       !isBenefitCovered('', cellText(r, benefitTypeColumn)));
-  /** See RangeRead.mapKey: the key's cells decoded where the record had them, the amount 0 (as cellsOf does). */
-  const mapKey = (key: Uint8Array, lineNo: number): CostLine | undefined => {
-    const cells = new Array<string>(width).fill('');
-    const bytes = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-    let at = 0;
-    for (const c of keyColumns) {
-      const word = bytes.readInt32LE(at);
-      const text = bytes.toString('utf8', at + 4, at + 4 + (word >>> 2));
-      cells[c] = (word & 3) === CELL_ESCAPED ? text.replace(/""/g, '"') : text;
-      at += 4 + (word >>> 2);
-    }
-    if (billedColumn < width) cells[billedColumn] = '0';
-    const before = issued;
-    const line = mapper.map({ index: 0, cells, pos: [lineNo - 1, 0, lineNo - 1, 0] });
-    if (!line) return undefined;
-    if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
-    if (issued > before || line.retail !== undefined) return undefined;
-    for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
-    return line;
-  };
-
-  // classOfKey's record: a key's bytes, its cells where the record had them (for the table; the lane copies them).
+  // A key as a record (its bytes, its cells where the record had them), for mapKey and the table's lookups.
   const keyRecord: ByteRecord = {
     buf: Buffer.alloc(0),
     cells: width,
@@ -1325,22 +1304,33 @@ async function readRange(
     line: 0,
     index: 0,
   };
+  const keyAsRecord = (key: Uint8Array): ByteRecord => {
+    keyRecord.buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+    keyCells(key, keyColumns, keyRecord);
+    return keyRecord;
+  };
+  /** See RangeRead.mapKey: the key's cells decoded where the record had them, the amount 0 (as cellsOf does). */
+  const mapKey = (key: Uint8Array, lineNo: number): CostLine | undefined => {
+    const cells = new Array<string>(width).fill('');
+    const r = keyAsRecord(key);
+    for (const c of keyColumns) cells[c] = cellText(r, c);
+    if (billedColumn < width) cells[billedColumn] = '0';
+    const before = issued;
+    const line = mapper.map({ index: 0, cells, pos: [lineNo - 1, 0, lineNo - 1, 0] });
+    if (!line) return undefined;
+    if (line.retail !== undefined && !options.aggregateRetail) delete line.retail;
+    if (issued > before || line.retail !== undefined) return undefined;
+    for (const f of unread) (line as unknown as Record<string, string>)[f] = '';
+    return line;
+  };
+
   const classOfKey = (key: Uint8Array): number => {
     if (lane) {
       const g = lane.findKey(key);
       if (g >= 0) return g;
       if (!laneFull) return -1;
     }
-    keyRecord.buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-    let at = 0;
-    for (const c of keyColumns) {
-      const word = keyRecord.buf.readInt32LE(at);
-      keyRecord.start[c] = at + 4;
-      keyRecord.end[c] = at + 4 + (word >>> 2);
-      keyRecord.flags[c] = word & 3;
-      at += 4 + (word >>> 2);
-    }
-    return table.get(keyRecord)?.n ?? -1;
+    return table.get(keyAsRecord(key))?.n ?? -1;
   };
   let lookups = false;
 

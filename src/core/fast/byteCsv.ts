@@ -696,14 +696,7 @@ export class GroupLane {
     const w = this.w;
     if (key.length + 16 > WASM_WINDOW) return NO_GROUP;
     w.window.set(key, 0);
-    let at = 0;
-    for (const c of this.config.keyColumns) {
-      const word = key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24);
-      w.start[c] = at + 4;
-      w.end[c] = at + 4 + (word >>> 2);
-      w.flags[c] = word & 3;
-      at += 4 + (word >>> 2);
-    }
+    keyCells(key, this.config.keyColumns, w);
     return w.exports.find();
   }
 
@@ -857,6 +850,25 @@ export function recordKey(r: ByteRecord, keyColumns: readonly number[]): Uint8Ar
     at += 4 + len;
   }
   return out;
+}
+
+/**
+ * The cells of a key in recordKey's layout, as a record's: for each of `keyColumns`, where its bytes lie in the key
+ * (`start`, `end`) and its quote flag; the other columns are left as they are.
+ */
+export function keyCells(
+  key: Uint8Array,
+  keyColumns: readonly number[],
+  into: { start: Int32Array; end: Int32Array; flags: Uint8Array },
+): void {
+  let at = 0;
+  for (const c of keyColumns) {
+    const word = key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24);
+    into.start[c] = at + 4;
+    into.end[c] = at + 4 + (word >>> 2);
+    into.flags[c] = word & 3;
+    at += 4 + (word >>> 2);
+  }
 }
 
 /** The cell's raw bytes as a one-byte string: cheap, exact as a key, not for display. */

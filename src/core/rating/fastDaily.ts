@@ -967,7 +967,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     const billedOrder: number[] = [];
     const limbs = new Float64Array(32);
     /** A group-day's month-to-date quantity in units of 10^-15: the store's, else the checker's decimal sum. */
-    const monthToDateUnits = (g: GroupInfo, day: string): bigint | undefined => {
+    const monthToDateUnits = (g: Pick<GroupInfo, 'groupKey'>, day: string): bigint | undefined => {
       if (store) return store.units(g.groupKey, day);
       const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
       return mtd && mtd.isInteger() ? BigInt(mtd.toFixed()) : undefined;
@@ -1087,11 +1087,10 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       run.options.priceTolerance,
       (g, dayId, gd) => {
         // Asked once per (group-day, price) entry of the verdicts' cache, not per row of a group-day.
-        if (store) return BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd]);
-        const day = dayList[dayId];
-        // Some rows were summed by the reference: the checker holds the month-to-date sums, as decimals.
-        const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
-        return mtd && mtd.isInteger() ? BigInt(mtd.toFixed()) : undefined;
+        // The store's sums by the group-day's id (no lookup by group key and day), else the checker's decimals.
+        return store
+          ? BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd])
+          : monthToDateUnits(g, dayList[dayId]);
       },
     );
     const centsAtStake = { over: 0, under: 0 };
