@@ -806,85 +806,79 @@ describe('fast allocation reader against the reference reader', function () {
       );
     });
 
-    it('a big file of rows in no order is read in one thread; a grouped one goes to workers after its first window', async () => {
-      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
-      const write = (rows: string[][]): string => {
-        const folder = join(dir, `case${cases++}`);
-        mkdirSync(folder);
-        writeFileSync(join(folder, 'usage.csv'), daily(rows));
-        const rulesPath = join(folder, 'month.chargeback.yaml');
-        writeFileSync(rulesPath, rulesText);
-        return rulesPath;
-      };
-      const group = (k: number): string[] =>
-        row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
-      // Every row a class of its own (dense), and 2,000 rows of ten classes (grouped).
-      const dense = write(Array.from({ length: 2000 }, (_, i) => group((i * 7919) % 2000)));
-      const grouped = write(Array.from({ length: 2000 }, (_, i) => group(Math.floor(i / 200))));
+    /** The two probe cases below: their rules, a row of class k, a month of rows with its rules file. */
+    const probeRules = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
+    const classRow = (k: number): string[] =>
+      row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
+    const writeMonth = (rows: string[][]): string => {
+      const folder = join(dir, `case${cases++}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'usage.csv'), daily(rows));
+      const rulesPath = join(folder, 'month.chargeback.yaml');
+      writeFileSync(rulesPath, probeRules);
+      return rulesPath;
+    };
+    /**
+     * Runs `body` with the reader choosing its threads itself (no FINOPS_CHARGEBACK_WORKERS) and the worker runs
+     * counted, given the number of cores it may use.
+     */
+    const withOwnChoiceOfThreads = async (body: (cores: number) => Promise<void>): Promise<void> => {
       const before = process.env.FINOPS_CHARGEBACK_WORKERS;
       delete process.env.FINOPS_CHARGEBACK_WORKERS;
       (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
       try {
-        const cores = pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js'));
-        for (const [rulesPath, inWorkers] of [
-          [dense, false],
-          [grouped, true],
-        ] as const) {
-          const reference = await runRules(rulesPath, rulesText, REFERENCE);
-          const calls = workerRuns.calls;
-          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, rulesText, FAST));
-          assert.equal(workerRuns.calls, calls + (inWorkers && cores > 1 ? 1 : 0), `${rulesPath}: worker runs`);
-          assertSameRun(fast, reference, rulesPath);
-          assert.ok(fast.lines!.every((l) => isAggregated(l)));
-        }
+        await body(pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js')));
       } finally {
         (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
         if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
       }
+    };
+
+    it('a big file of rows in no order is read in one thread; a grouped one goes to workers after its first window', async () => {
+      // Every row a class of its own (dense), and 2,000 rows of ten classes (grouped).
+      const dense = writeMonth(Array.from({ length: 2000 }, (_, i) => classRow((i * 7919) % 2000)));
+      const grouped = writeMonth(Array.from({ length: 2000 }, (_, i) => classRow(Math.floor(i / 200))));
+      await withOwnChoiceOfThreads(async (cores) => {
+        for (const [rulesPath, inWorkers] of [
+          [dense, false],
+          [grouped, true],
+        ] as const) {
+          const reference = await runRules(rulesPath, probeRules, REFERENCE);
+          const calls = workerRuns.calls;
+          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, probeRules, FAST));
+          assert.equal(workerRuns.calls, calls + (inWorkers && cores > 1 ? 1 : 0), `${rulesPath}: worker runs`);
+          assertSameRun(fast, reference, rulesPath);
+          assert.ok(fast.lines!.every((l) => isAggregated(l)));
+        }
+      });
     });
 
     it('a file past 16 MiB is decided by its first windows: a class per six rows goes to workers after the second, rows in no order stay here', async () => {
-      const rulesText = rulesOn('data: ./usage.csv\ncurrency: EUR\n', WEB + DATA);
-      const group = (k: number): string[] =>
-        row({ ResourceGroup: `rg-${k % 2 === 0 ? 'data' : 'web'}-${k}`, BillingPreTaxTotal: `${k % 50}.${k % 97}` });
-      const one = Buffer.byteLength(csvLine(group(123456)) + '\r\n');
+      const one = Buffer.byteLength(csvLine(classRow(123456)) + '\r\n');
       // Enough rows for a first window of 4 MiB and a second one after it (the windows end at most a quarter in).
       const rows = Math.ceil((18 << 20) / one);
-      const write = (at: (i: number) => number): string => {
-        const folder = join(dir, `case${cases++}`);
-        mkdirSync(folder);
-        writeFileSync(join(folder, 'usage.csv'), daily(Array.from({ length: rows }, (_, i) => group(at(i)))));
-        const rulesPath = join(folder, 'month.chargeback.yaml');
-        writeFileSync(rulesPath, rulesText);
-        return rulesPath;
-      };
+      const month = (at: (i: number) => number): string =>
+        writeMonth(Array.from({ length: rows }, (_, i) => classRow(at(i))));
       // Six rows a class: not clearly grouped after 4 MiB (one class per eight rows is), grouped after the second
       // window (one per four); and a class per row, in no order.
-      const sixes = write((i) => Math.floor(i / 6));
-      const dense = write((i) => (i * 7919) % rows);
-      const before = process.env.FINOPS_CHARGEBACK_WORKERS;
-      delete process.env.FINOPS_CHARGEBACK_WORKERS;
-      (pool as { runInWorkers: RunInWorkers }).runInWorkers = spyRunInWorkers;
-      try {
-        const cores = pool.parallelism(join(ROOT, 'out', 'src', 'core', 'allocation', 'worker.js'));
+      const sixes = month((i) => Math.floor(i / 6));
+      const dense = month((i) => (i * 7919) % rows);
+      await withOwnChoiceOfThreads(async (cores) => {
         for (const [rulesPath, inWorkers] of [
           [sixes, true],
           [dense, false],
         ] as const) {
-          const reference = await runRules(rulesPath, rulesText, REFERENCE);
+          const reference = await runRules(rulesPath, probeRules, REFERENCE);
           const calls = workerRuns.calls;
           const merged = workerRuns.merged;
-          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, rulesText, FAST));
+          const fast = await withFastPathTesting({ parallelBytes: 1 }, () => runRules(rulesPath, probeRules, FAST));
           const workers = inWorkers && cores > 1 ? 1 : 0;
           assert.equal(workerRuns.calls, calls + workers, `${rulesPath}: worker runs`);
           assert.equal(workerRuns.merged, merged + workers, `${rulesPath}: worker ranges merged`);
           assertSameRun(fast, reference, rulesPath);
           assert.equal(reference.result!.lineCount, rows);
         }
-      } finally {
-        (pool as { runInWorkers: RunInWorkers }).runInWorkers = realRunInWorkers;
-        if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
-      }
+      });
     });
 
     it('many classes in rows in no order: more than the WebAssembly lane holds, still aggregated', async () => {
