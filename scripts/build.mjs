@@ -3,7 +3,7 @@
 //          from scannerLayout.json and scanner.wat with wabt (scripts/build-wasm.mjs), when they are out of date
 //   out/   tsc output of src/, test/ and scripts/ (type-checked; unit and integration tests run from here)
 //   dist/  esbuild bundles that ship: extension.js (VS Code client), server.js (language server), cli.js (chargeback),
-//          worker.js (worker threads of the fast readers), webview/ (the rules editor's browser code and style sheet)
+//          worker.js and checkWorker.js (worker threads of the fast readers), webview/ (the rules editor's browser code and style sheet)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
@@ -38,6 +38,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // Worker threads of the fast readers (the CLI and the language server start them from dist/).
   build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
+  build({ ...common, entryPoints: ['src/core/rating/checkWorker.ts'], outfile: 'dist/checkWorker.js' }),
   // The rules editor's webview: one script for the browser (lit and the elements bundled in) and its style sheet.
   build({
     ...common,

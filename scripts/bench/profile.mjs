@@ -27,7 +27,7 @@ const dataset = await ensureDataset(shape, parseSize(values.size), {
   dir: values['data-dir'] ?? defaultBenchDir(),
   log: (t) => console.log(t),
 });
-const bundles = ['cli.js', 'worker.js'].map((f) => join(root, 'dist', f));
+const bundles = ['cli.js', 'worker.js', 'checkWorker.js'].map((f) => join(root, 'dist', f));
 
 /** For a bundle: the source module of each line (from esbuild's `// src/...` markers). */
 function moduleLines(file) {

@@ -106,7 +106,7 @@ function newestMtime(dir) {
 
 const editorLeg = join(root, 'bench-results', 'editor-leg.js');
 const rulesEditorLeg = join(root, 'bench-results', 'rules-editor-leg.js');
-const workerBundle = join(root, 'dist', 'worker.js');
+const workerBundles = ['worker.js', 'checkWorker.js'].map((f) => join(root, 'dist', f));
 
 async function ensureCli() {
   const newestSource = Math.max(
@@ -114,11 +114,11 @@ async function ensureCli() {
     statSync(join(root, 'scripts', 'bench', 'editorLeg.ts')).mtimeMs,
     statSync(join(root, 'scripts', 'bench', 'rulesEditorLeg.ts')).mtimeMs,
   );
-  const fresh = [cli, workerBundle, editorLeg, rulesEditorLeg].every(
+  const fresh = [cli, ...workerBundles, editorLeg, rulesEditorLeg].every(
     (f) => existsSync(f) && statSync(f).mtimeMs >= newestSource,
   );
   if (fresh) return 'up to date';
-  log('building dist/cli.js, dist/worker.js and the editor leg (sources changed)...');
+  log('building dist/cli.js, the worker bundles and the editor leg (sources changed)...');
   try {
     const { build } = await import('esbuild');
     const common = {
@@ -139,6 +139,7 @@ async function ensureCli() {
       }),
       // The worker threads of the fast readers: without it the CLI reads on one core.
       build({ ...common, entryPoints: ['src/core/allocation/worker.ts'], outfile: 'dist/worker.js' }),
+      build({ ...common, entryPoints: ['src/core/rating/checkWorker.ts'], outfile: 'dist/checkWorker.js' }),
       build({ ...common, entryPoints: ['scripts/bench/editorLeg.ts'], outfile: editorLeg }),
       build({ ...common, entryPoints: ['scripts/bench/rulesEditorLeg.ts'], outfile: rulesEditorLeg }),
     ]);

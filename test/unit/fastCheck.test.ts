@@ -15,7 +15,8 @@ import { checkSource } from '../../src/core/rating/check';
 import { bandInDoubles, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
 import { Dec } from '../../src/core/money';
 import type Decimal from 'decimal.js';
-import { withFastPathTesting, type FastCheckStats } from '../../src/core/fast/fastPathTesting';
+import { withFastPathTesting, type FastCheckStats, type FastPathTesting } from '../../src/core/fast/fastPathTesting';
+import { parallelism } from '../../src/core/parallel/pool';
 import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/options';
 import type { Finding } from '../../src/core/findings';
 import { seededRandom } from '../fixtures/allocation/lines';
@@ -31,12 +32,13 @@ async function both(
   options: CheckOptions,
   sliceBytes?: number,
   laneGroups?: number,
+  testing: Partial<FastPathTesting> = {},
 ): Promise<Stats> {
   const run = async (reader: 'fast' | 'reference') => {
     const findings: Finding[] = [];
     const stats: Stats = { fast: false };
     const r = await withFastPathTesting(
-      { laneGroups: laneGroups ?? Infinity, onCheck: (s) => Object.assign(stats, s) },
+      { ...testing, laneGroups: laneGroups ?? Infinity, onCheck: (s) => Object.assign(stats, s) },
       () => checkSource(source(), options, (f) => findings.push(f), { reader, sliceBytes }),
     );
     return { findings, summary: r.summary, stats };
@@ -715,6 +717,128 @@ describe('fast daily check against the reference path', () => {
         rmSync(month.dir, { recursive: true, force: true });
       }
     }
+  });
+});
+
+describe('the first pass in two threads (chunks claimed from both ends of the file)', () => {
+  const checkWorker = join(root, 'out', 'src', 'core', 'rating', 'checkWorker.js');
+  /** Worker threads as this machine has them (FINOPS_CHARGEBACK_WORKERS, which forces them, unset). */
+  const withOwnChoiceOfThreads = async (body: (threads: number) => Promise<void>): Promise<void> => {
+    const before = process.env.FINOPS_CHARGEBACK_WORKERS;
+    delete process.env.FINOPS_CHARGEBACK_WORKERS;
+    try {
+      await body(Math.min(2, parallelism(checkWorker)));
+    } finally {
+      if (before !== undefined) process.env.FINOPS_CHARGEBACK_WORKERS = before;
+    }
+  };
+  /**
+   * Any file is big enough for two threads, cut into chunks of 64 KiB (a six-copy month: about 150 of them), and
+   * the worker has claimed one before this thread goes on past its first window.
+   */
+  const TWO_THREADS: Partial<FastPathTesting> = { parallelBytes: 1, chunkBytes: 64 << 10, workerClaimsFirst: true };
+  const months: string[] = [];
+  after(() => months.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /**
+   * Six copies of the sample month with its planted defects (each copy's customers its own, so that the last
+   * copies' rating groups are met only by the worker, which reads from the end), rows changed by `change`, in file
+   * order or shuffled.
+   */
+  function month(
+    seed: number,
+    change: (cells: string[], col: (name: string) => number, row: number) => void,
+    shuffle = false,
+  ): string {
+    const big = writeBigMonth(6, true);
+    months.push(big.dir);
+    const [head, ...lines] = readFileSync(big.daily, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .replace(/\r\n$/, '')
+      .split('\r\n');
+    const header = tokenize(head).records[0].cells;
+    const col = (name: string): number => header.indexOf(name);
+    const rows = lines.map((line, i) => {
+      const cells = tokenize(line).records[0].cells;
+      change(cells, col, i);
+      return csvLine(cells);
+    });
+    const rnd = seededRandom(seed);
+    if (shuffle)
+      for (let i = rows.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [rows[i], rows[j]] = [rows[j], rows[i]];
+      }
+    writeFileSync(big.daily, [csvLine(header), ...rows].join('\r\n') + '\r\n');
+    return big.daily;
+  }
+
+  it('finds exactly what one thread finds on a grouped month, with reference rows, covered usage and keys met only by the worker', async function () {
+    this.timeout(180_000);
+    const rnd = seededRandom(77);
+    // Rows the reference sums in the first pass (on both threads' sides), covered usage, dates outside the period,
+    // prices a digit off, scientific totals: each thread meets all of them.
+    const path = month(77, (c, col) => {
+      const x = rnd();
+      if (x < 0.01) c[col('Quantity')] = 'abc';
+      else if (x < 0.02) c[col('UsageDate')] = '8/2/2026';
+      else if (x < 0.03) {
+        c[col('BenefitId')] = 'b-1';
+        c[col('BenefitType')] = 'Reservation';
+      } else if (x < 0.04) c[col('EffectiveUnitPrice')] = c[col('EffectiveUnitPrice')].replace(/\d$/, '9');
+      else if (x < 0.045) c[col('BillingPreTaxTotal')] = exponent(c[col('BillingPreTaxTotal')]);
+    });
+    await withOwnChoiceOfThreads(async (threads) => {
+      for (const laneGroups of [undefined, 7]) {
+        const stats = await both(() => fileSource(path), defaultCheckOptions(), undefined, laneGroups, TWO_THREADS);
+        const what = `lane ${laneGroups ?? 'full'}`;
+        assert.equal(stats.fast, true);
+        assert.equal(stats.ranges, threads, `${what}: threads whose chunks were merged`);
+        assert.equal(stats.readAgain, false, what);
+        assert.ok(stats.referenceRows![0] > 100, `${what}: rows the reference summed (${stats.referenceRows})`);
+      }
+      // Read in one thread, the same month says the same (the case both compares with is the reference reader).
+      const alone = await both(() => fileSource(path), defaultCheckOptions(), undefined, undefined, {
+        parallelBytes: Infinity,
+      });
+      assert.equal(alone.ranges, 1);
+    });
+  });
+
+  it('reads the month again in one thread when the chunks do not join: a cut inside a quoted line break, a key not valid', async function () {
+    this.timeout(180_000);
+    // Every row's CustomerName on two lines: about half the cuts (each just after a line break) fall inside one.
+    const quoted = month(78, (c, col) => (c[col('CustomerName')] = `${c[col('CustomerName')]}\nsecond line`));
+    // A PartnerEarnedCreditPercentage no reading takes, on rows of the last copy (read by the worker): their key
+    // is not valid, which the worker, deciding no group, leaves to this thread.
+    const badKey = month(79, (c, col, row) => {
+      if (row > 13_000 && row % 7 === 0) c[col('PartnerEarnedCreditPercentage')] = 'x';
+    });
+    await withOwnChoiceOfThreads(async (threads) => {
+      for (const path of [quoted, badKey]) {
+        const stats = await both(() => fileSource(path), defaultCheckOptions(), undefined, undefined, TWO_THREADS);
+        assert.equal(stats.fast, true, path);
+        assert.equal(stats.ranges, 1, `${path}: read in one thread`);
+        assert.equal(stats.readAgain, threads > 1, `${path}: read again`);
+      }
+    });
+  });
+
+  it('reads a month of rows in no order in one thread, as its first window says', async function () {
+    this.timeout(120_000);
+    // A rating group per two or three rows (each meter id shared by a few rows), in no order: every chunk would
+    // hold most groups, so a second thread would hold them all again.
+    const shuffled = month(
+      80,
+      (c, col, row) => (c[col('MeterId')] = c[col('MeterId')].slice(0, -6) + String(row % 5000).padStart(6, '0')),
+      true,
+    );
+    await withOwnChoiceOfThreads(async () => {
+      const stats = await both(() => fileSource(shuffled), defaultCheckOptions(), undefined, undefined, TWO_THREADS);
+      assert.equal(stats.fast, true);
+      assert.equal(stats.ranges, 1, 'one thread');
+      assert.equal(stats.readAgain, false, 'no worker started');
+    });
   });
 });
 

@@ -5,7 +5,7 @@
  * slots, with rating groups and days chosen so that probes meet slots of the same rating group on other days.
  */
 import { strict as assert } from 'node:assert';
-import { GroupDays } from '../../src/core/rating/fastDaily';
+import { GroupDays } from '../../src/core/rating/fastRange';
 import { seededRandom } from '../fixtures/allocation/lines';
 
 describe('GroupDays (the fast check’s group-day ids)', () => {

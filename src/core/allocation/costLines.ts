@@ -20,9 +20,18 @@ import { FILE_KIND_LABELS } from '../billing/fileKinds';
 import type { FileKind } from '../billing/fileKinds';
 import { readBillingFile } from '../billing/reader';
 import type { BillingHeader } from '../billing/reader';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutPoints, parallelism, runInWorkers, workersForced } from '../parallel/pool';
+import {
+  PARALLEL_BYTES,
+  PROBE_WINDOWS,
+  bytesOf,
+  cutPoints,
+  parallelism,
+  probeVerdict,
+  runInWorkers,
+  workersForced,
+} from '../parallel/pool';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import {
   DATE_INVALID,
@@ -36,7 +45,7 @@ import {
   cellText,
   parseNumberBytes,
   parsePlainDecimal,
-  keyCells,
+  KeyRecord,
   recordKey,
   scanRecords,
   type ByteInput,
@@ -1292,23 +1301,8 @@ async function readRange(
       r.start[benefitTypeColumn] === r.end[benefitTypeColumn] ||
       !isBenefitCovered('', cellText(r, benefitTypeColumn)));
   // A key as a record (its bytes, its cells where the record had them), for mapKey and the table's lookups.
-  const keyRecord: ByteRecord = {
-    buf: Buffer.alloc(0),
-    cells: width,
-    start: new Int32Array(width),
-    end: new Int32Array(width),
-    flags: new Uint8Array(width),
-    recordStart: 0,
-    recordEnd: 0,
-    base: 0,
-    line: 0,
-    index: 0,
-  };
-  const keyAsRecord = (key: Uint8Array): ByteRecord => {
-    keyRecord.buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-    keyCells(key, keyColumns, keyRecord);
-    return keyRecord;
-  };
+  const keyRecord = new KeyRecord(width, keyColumns);
+  const keyAsRecord = (key: Uint8Array): ByteRecord => keyRecord.of(key);
   /** See RangeRead.mapKey: the key's cells decoded where the record had them, the amount 0 (as cellsOf does). */
   const mapKey = (key: Uint8Array, lineNo: number): CostLine | undefined => {
     const cells = new Array<string>(width).fill('');
@@ -1443,33 +1437,6 @@ function classKeys(pending: readonly (LineClass | CostLine)[], lane: GroupLane |
   for (let c = 0; c < classes.length; c++) bytes.set(keyOf(classes[c]), at[c]);
   return { bytes, at };
 }
-
-/** Reads bytes at an offset of a file (for choosing where to cut it). */
-function bytesOf(path: string): (offset: number, length: number) => Uint8Array {
-  return (offset, length) => {
-    const fd = openSync(path, 'r');
-    try {
-      const buf = Buffer.alloc(length);
-      const n = readSync(fd, buf, 0, length, offset);
-      return buf.subarray(0, n);
-    } finally {
-      closeSync(fd);
-    }
-  };
-}
-
-/** Files at least this big are cut into ranges read by worker threads (when there is more than one core). */
-const PARALLEL_BYTES = 48 << 20;
-/**
- * The first window of a big file, read in this thread before any worker starts: when it has more than one class
- * per DENSE_CLASSES rows, the file is read in this thread alone. Grouped months show a class per 25-30 rows there,
- * shuffled ones with thousands of groups one per one or two rows.
- */
-const PROBE_BYTES = 16 << 20;
-const DENSE_CLASSES = 4;
-/** A first window this big with at most one class per GROUPED_CLASSES rows is grouped: workers start then. */
-const EARLY_PROBE_BYTES = 4 << 20;
-const GROUPED_CLASSES = 8;
 
 /**
  * This thread's range and the workers' ranges after it, as one range: a class found in several ranges (the same key
@@ -1648,11 +1615,10 @@ async function* readDailyAggregated(
       // slowest range ends); one that is not yet clear is decided after PROBE_BYTES.
       const most = Math.max(1, Math.floor(total / (2 * workers)));
       const probe: RangeProbe = {
-        bytes: [...new Set([EARLY_PROBE_BYTES, PROBE_BYTES].map((b) => Math.min(b, most)))],
+        bytes: [...new Set(PROBE_WINDOWS.map((b) => Math.min(b, most)))],
         decide: (records, classes, last) => {
-          if (classes * GROUPED_CLASSES <= records) return startWorkers();
-          if (!last) return undefined;
-          return classes * DENSE_CLASSES > records ? total : startWorkers();
+          const verdict = probeVerdict(records, classes, last);
+          return verdict === 'workers' ? startWorkers() : verdict === 'alone' ? total : undefined;
         },
       };
       own = await readRange(task(0, total), source, input, probe, mode);

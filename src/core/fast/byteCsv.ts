@@ -871,6 +871,39 @@ export function keyCells(
   }
 }
 
+/**
+ * A key in recordKey's layout seen as a record (its bytes the buffer, its key cells where the key has them), for
+ * lookups by key in the tables that take records (ByteKeyTable) and for decoding a key's cells (cellText). One
+ * record, reused: `of` returns the same object each time.
+ */
+export class KeyRecord {
+  private readonly r: ByteRecord;
+
+  constructor(
+    width: number,
+    private readonly keyColumns: readonly number[],
+  ) {
+    this.r = {
+      buf: Buffer.alloc(0),
+      cells: width,
+      start: new Int32Array(width),
+      end: new Int32Array(width),
+      flags: new Uint8Array(width),
+      recordStart: 0,
+      recordEnd: 0,
+      base: 0,
+      line: 0,
+      index: 0,
+    };
+  }
+
+  of(key: Uint8Array): ByteRecord {
+    this.r.buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+    keyCells(key, this.keyColumns, this.r);
+    return this.r;
+  }
+}
+
 /** The cell's raw bytes as a one-byte string: cheap, exact as a key, not for display. */
 export function cellKey(r: ByteRecord, c: number): string {
   return r.buf.toString('latin1', r.start[c], r.end[c]);

@@ -19,13 +19,24 @@ export interface FastCheckStats {
   /** Rating groups found by the WebAssembly lane and by the JavaScript table. */
   laneGroups?: number;
   tableGroups?: number;
+  /** Threads whose chunks the first pass merged (1: this thread alone read the file). */
+  ranges?: number;
+  /** The two threads' chunks did not join (a cut inside a quoted line break, a key not valid): read again in one. */
+  readAgain?: boolean;
 }
 
 export interface FastPathTesting {
   /** Rating groups the fast check keeps in its WebAssembly lane before its JavaScript table takes the rest. */
   laneGroups: number;
-  /** Files at least this big are read by the allocation reader's worker threads (undefined: its default). */
+  /** Files at least this big are read by the fast readers' worker threads (undefined: their default). */
   parallelBytes: number | undefined;
+  /** The chunks the daily check's two threads claim (undefined: its default, 32 MiB). */
+  chunkBytes: number | undefined;
+  /**
+   * The daily check's worker claims its first chunk before this thread claims any: a file of a few MB is otherwise
+   * read by this thread alone before the worker has started.
+   */
+  workerClaimsFirst: boolean;
   /** Told what the daily check did, at the end of each check. */
   onCheck: ((stats: FastCheckStats) => void) | undefined;
   /** Lanes acquired while set give every key the same hash: groups are then told apart by their bytes alone. */
@@ -35,6 +46,8 @@ export interface FastPathTesting {
 const DEFAULTS: FastPathTesting = {
   laneGroups: Infinity,
   parallelBytes: undefined,
+  chunkBytes: undefined,
+  workerClaimsFirst: false,
   onCheck: undefined,
   laneConstantHash: false,
 };

@@ -12,7 +12,7 @@ import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type F
 import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
 import { ReconciliationChecker } from './reconciliation';
-import { fastDailyCheck } from './fastDaily';
+import { fastDailyCheck, type FastDailyResult } from './fastDaily';
 import type { CheckOptions } from './options';
 
 export interface CheckSummary {
@@ -138,26 +138,42 @@ export async function checkSource(
       !h.decimalComma &&
       h.columns.missing(DAILY_USAGE_REQUIRED).length === 0
     ) {
-      const checker = new DailyUsageChecker(h, options);
-      if (run.orderOverride) checker.assumeOrderOverride(run.orderOverride);
-      const fast = await fastDailyCheck({
-        input,
-        header: h,
-        checker,
-        options,
-        emit,
-        account,
-        signal: run.signal,
-        onProgress: run.onProgress,
-        onRecordStart: run.onRecordStart,
-        sliceBytes: run.sliceBytes,
-      });
+      const fastCheck = async (threads?: number): Promise<[DailyUsageChecker, FastDailyResult | undefined]> => {
+        const checker = new DailyUsageChecker(h!, options);
+        if (run.orderOverride) checker.assumeOrderOverride(run.orderOverride);
+        const result = await fastDailyCheck({
+          input,
+          header: h!,
+          checker,
+          options,
+          emit,
+          account,
+          signal: run.signal,
+          onProgress: run.onProgress,
+          onRecordStart: run.onRecordStart,
+          sliceBytes: run.sliceBytes,
+          threads,
+        });
+        return [checker, result];
+      };
+      let [checker, fast] = await fastCheck();
+      // Ranges read in worker threads that did not join: nothing was said; the file is read again in one thread.
+      const readAgain = fast?.oneThread === true;
+      if (readAgain) [checker, fast] = await fastCheck(1);
       if (fast?.dateOrderContradicted) return restartInOtherOrder(source, options, onFinding, run, checker)!;
       if (fast) {
         // The header was read apart from the rows: its own findings are said here.
         for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
-        const { referenceRows, verdictRows, laneGroups, tableGroups } = fast;
-        fastPathTesting.onCheck?.({ fast: true, referenceRows, verdictRows, laneGroups, tableGroups });
+        const { referenceRows, verdictRows, laneGroups, tableGroups, ranges } = fast;
+        fastPathTesting.onCheck?.({
+          fast: true,
+          referenceRows,
+          verdictRows,
+          laneGroups,
+          tableGroups,
+          ranges,
+          readAgain,
+        });
         summary.kind = h.kind;
         summary.delimiter = h.delimiter;
         summary.rows = fast.rows;

@@ -141,7 +141,8 @@ export interface DailyRowExplanation {
   leftOutRows: number;
 }
 
-const COLUMNS = {
+/** The columns the check reads, by the names its code uses. */
+export const DAILY_USAGE_COLUMNS = {
   customerId: 'CustomerId',
   subscriptionId: 'SubscriptionId',
   meterId: 'MeterId',
@@ -164,7 +165,7 @@ const COLUMNS = {
   creditType: 'CreditType',
   chargeEnd: 'ChargeEndDate',
 } as const;
-export type ColumnKey = keyof typeof COLUMNS;
+export type ColumnKey = keyof typeof DAILY_USAGE_COLUMNS;
 
 interface GroupDays {
   /** Quantity per day during the first pass; month-to-date quantity per day after `finish`. */
@@ -204,7 +205,7 @@ export class DailyUsageChecker {
     private readonly options: CheckOptions,
   ) {
     this.decimalComma = header.decimalComma;
-    this.idx = header.columns.indexes(COLUMNS);
+    this.idx = header.columns.indexes(DAILY_USAGE_COLUMNS);
     this.order = options.dateOrder;
   }
 
@@ -232,6 +233,11 @@ export class DailyUsageChecker {
     this.orderOverride = o;
     this.orderDecided = true;
   }
+  /** True once the date order is settled (by the file's first row, or as told). */
+  get dateOrderDecided(): boolean {
+    return this.orderDecided;
+  }
+
   /** Per rating group, the latest day on which a row was priced inside the band (tier patterns never go back). */
   private readonly lastInBandDay = new Map<string, string>();
 

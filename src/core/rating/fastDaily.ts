@@ -27,38 +27,53 @@
  * memory goes into strings and objects.
  *
  * The first pass also proves the file regular (every record well quoted and as wide as the header); when it is
- * not, the fast path gives up before emitting anything, and the caller reads the file the reference way.
+ * not, the fast path gives up before emitting anything, and the caller reads the file the reference way. The first
+ * pass of one byte range is fastRange.ts; a big grouped month is read by this thread and a worker from both ends,
+ * and merged here (mergePart, translate) before anything is said (../fast/README.md, "Two threads").
  */
-import { isAscii } from 'node:buffer';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Decimal from 'decimal.js';
 import { Dec, ZERO } from '../money';
-import { parseBillingDate } from '../billing/dates';
 import {
   GroupLane,
-  ParsedNumber,
+  KeyRecord,
   POW10,
-  RECORD_OUTSIDE_LANE,
   cellText,
   decodeBytes,
   decodeRecord,
-  parseNumberBytes,
   recordValues,
-  scanRecords,
-  shortCellKey,
   type ByteInput,
-  type ByteRecord,
 } from '../fast/byteCsv';
-import { ByteKeyTable, ExactSum, NumberCache, addExactAt } from '../fast/exact';
+import { ExactSum, NumberCache } from '../fast/exact';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
 import type { DailyUsageChecker, RowOutcome } from './dailyUsage';
 import type { CheckOptions } from './options';
 import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../fast/bandKey';
-import { trackTemp, untrackTemp } from '../tempFiles';
+import type { CsvRecord } from '../billing/csv';
+import {
+  ChunkClaims,
+  PARALLEL_BYTES,
+  PROBE_WINDOWS,
+  bytesOf,
+  cutPoints,
+  parallelism,
+  probeVerdict,
+  runInWorkers,
+  workersForced,
+} from '../parallel/pool';
+import {
+  LANE_KEY_ROOM,
+  Pass1Range,
+  Spool,
+  groupKeyColumns,
+  rowReader,
+  spoolBatches,
+  type CheckRangeTask,
+  type RangePart,
+} from './fastRange';
 import { FailingRowVerdicts } from './fastVerdict';
 import { BelowBandRows } from './fastBelowBand';
 import {
@@ -80,8 +95,6 @@ import {
   F_LINE,
   F_INDEX,
   F_GROUP_DAY,
-  F_BT_DEC,
-  F_EUP_CELL,
   F_QTY_INT,
   F_QTY_FRAC,
   F_FX_INT,
@@ -101,6 +114,8 @@ export interface FastDailyRun {
   onRecordStart?(line: number): void;
   /** Bytes read between yields to the event loop (an editor must stay responsive). */
   sliceBytes?: number;
+  /** Threads pass 1 may use (default: worker threads for a big file on disk, when there is more than one core). */
+  threads?: number;
 }
 
 export interface FastDailyResult {
@@ -115,6 +130,14 @@ export interface FastDailyResult {
   tableGroups?: number;
   /** The first pass met a date that reads only in the other date order: nothing was emitted, the check starts over. */
   dateOrderContradicted?: boolean;
+  /**
+   * The chunks read by two threads did not join (a cut inside a quoted line break, a chunk that is not regular CSV,
+   * a key that is not valid, ids past the limits once merged): nothing was emitted; check the file again in one
+   * thread.
+   */
+  oneThread?: boolean;
+  /** Threads whose chunks pass 1 merged (1: this thread alone read the file). */
+  ranges?: number;
 }
 
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
@@ -296,14 +319,25 @@ export function bandInDoubles(
 
 const LIMB = 100_000;
 
+/**
+ * v mod 10^5 for a non-negative integer v below 2^53 (then (v - r) / 10^5, an exact division, is the rest). By a
+ * division and a correction, not `%`: V8 takes `%` of numbers beyond 32 bits to a C library call, many times slower
+ * than a division, and this runs about 35 times on a row whose price sits at the band's lower bound (most rows of a
+ * billed export). The rounded quotient can be one off; v - q x 10^5 is exact, and says which way.
+ */
+function lowLimb(v: number): number {
+  const r = v - Math.floor(v / LIMB) * LIMB;
+  return r < 0 ? r + LIMB : r >= LIMB ? r - LIMB : r;
+}
+
 /** Writes w x 10^15 + v (0 <= v < 10^15, 0 <= w < 10^10) as five base-10^5 limbs from `at`, lowest first. */
 function toLimbs(w: number, v: number, out: Float64Array, at: number): void {
   for (let k = 0; k < 3; k++) {
-    const r = v % LIMB;
+    const r = lowLimb(v);
     out[at + k] = r;
     v = (v - r) / LIMB;
   }
-  const r = w % LIMB;
+  const r = lowLimb(w);
   out[at + 3] = r;
   out[at + 4] = (w - r) / LIMB;
 }
@@ -313,7 +347,7 @@ function carry(x: Float64Array, from: number, to: number): void {
   let c = 0;
   for (let k = from; k < to; k++) {
     const v = x[k] + c;
-    const r = v % LIMB;
+    const r = lowLimb(v);
     x[k] = r;
     c = (v - r) / LIMB;
   }
@@ -350,7 +384,7 @@ function lowerBoundHolds(
   carry(limbs, 10, 21);
   let b = bc;
   for (let k = 0; k < 4; k++) {
-    const r = b % LIMB;
+    const r = lowLimb(b);
     limbs[27 + k] = r * 2000;
     b = (b - r) / LIMB;
   }
@@ -366,248 +400,49 @@ function lowerBoundHolds(
 /** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
 const REL_ERROR = 1e-12;
 
-/**
- * The rows as the first pass leaves them for the second: one record of numbers per row, spooled to a temporary file
- * (memory stays flat whatever the file size), so that the second pass neither scans nor parses the CSV again.
- */
-const BATCH = 8192;
-/** Distinct UsageDate cells the fast path keys (more: the rows take the reference path). */
-const DAYS = MAX_DAY_IDS;
-
-class Spool {
-  private readonly dir: string;
-  private readonly fd: number;
-  private readonly batch = new Float64Array(FIELDS * BATCH);
-  private n = 0;
-  private written = 0;
-  rows = 0;
-
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'chargeback-check-'));
-    // Removed on every exit path: the finally of the check, process exit, and an interrupting signal.
-    trackTemp(this.dir);
-    this.fd = openSync(join(this.dir, 'rows.bin'), 'w+');
-  }
-
-  /** Index in `batch` where the next row's fields go. */
-  next(): number {
-    if (this.n === BATCH) this.flush();
-    this.rows++;
-    return FIELDS * this.n++;
-  }
-
-  get buffer(): Float64Array {
-    return this.batch;
-  }
-
-  private flush(): void {
-    const bytes = new Uint8Array(this.batch.buffer, 0, this.n * FIELDS * 8);
-    let at = 0;
-    while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at, this.written + at);
-    this.written += bytes.length;
-    this.n = 0;
-  }
-
-  /** Reads the rows back in order, a batch at a time. */
-  *batches(): Generator<{ rows: Float64Array; count: number }> {
-    this.flush();
-    const rows = new Float64Array(FIELDS * BATCH);
-    const bytes = new Uint8Array(rows.buffer);
-    for (let at = 0; at < this.written;) {
-      const want = Math.min(bytes.length, this.written - at);
-      let got = 0;
-      while (got < want) got += readSync(this.fd, bytes, got, want - got, at + got);
-      at += want;
-      yield { rows, count: want / (FIELDS * 8) };
-    }
-  }
-
-  close(): void {
-    closeSync(this.fd);
-    rmSync(this.dir, { recursive: true, force: true });
-    untrackTemp(this.dir);
-  }
-}
-
-/** Reads a row's bytes again (for the reference check of a row the second pass cannot prove clean). */
-function rowReader(input: ByteInput): { read(offset: number, length: number): Buffer; close(): void } {
-  if ('bytes' in input) {
-    const all = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
-    return { read: (offset, length) => all.subarray(offset, offset + length), close: () => undefined };
-  }
-  const fd = openSync(input.path, 'r');
-  return {
-    read(offset, length) {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, buf, got, length - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
-    },
-    close: () => closeSync(fd),
-  };
+/** How a worker's ids translate into this thread's (mergePart). */
+interface PartIds {
+  group: Int32Array;
+  day: Int32Array;
+  price: Int32Array;
+  groupDay: Int32Array;
 }
 
 /**
- * The group-days of a check (a rating group's day, the unit the band is worked out for) as small integer ids, and
- * their exact quantity sums, in flat arrays: no string or object per group-day, so that time and memory grow with
- * the group-days a month has, not with what keeping them costs (a shuffled month of 100k rating groups has about a
- * million). Pass 1 hands out the ids (open addressing over (rating group id, day id)) and sums each row's Quantity
- * into its group-day; `finish` turns the sums into month-to-date sums, in day order within each rating group.
+ * A chunk the worker read, for pass 2: its rows in the worker's spool, [from, to), and what to add to their record
+ * and line numbers (counted in the worker from its first chunk) to make them the file's.
  */
-export class GroupDays {
-  size = 0;
-  /** Per group-day: its rating group id, its day id, and its exact sum (`hi` units plus `lo` units of 10^-15). */
-  rating = new Int32Array(1 << 12);
-  day = new Int32Array(1 << 12);
-  hi = new Float64Array(1 << 12);
-  lo = new Float64Array(1 << 12);
-  /** After finish: the group-day before this one in its rating group's day order (-1 on its first day). */
-  prev = new Int32Array(0);
-  /**
-   * Open addressing, two numbers a slot: the rating group id + 1 (0: empty) and the group-day id, grown at half full.
-   * A slot holds its rating group so that a probe reads one place in memory: only a slot of the same rating group
-   * looks at the group-day's day (a shuffled month's rows land anywhere in these tables, and each place read is a
-   * cache miss).
-   */
-  private slots = new Int32Array(2 << 13);
-  private lastRating = -1;
-  private lastDay = -1;
-  private last = -1;
+interface PartSpool {
+  from: number;
+  to: number;
+  map: PartIds;
+  records: number;
+  lines: number;
+}
 
-  private static hash(rating: number, day: number): number {
-    let h = Math.imul(rating, 0x9e3779b1) ^ Math.imul(day + 0x632be5ab, 0x85ebca6b);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 12;
-    return h >>> 0;
-  }
-
-  /** The slot (an even index) that holds (rating, day), or the empty slot where it would go. */
-  private slotOf(slots: Int32Array, rating: number, day: number): number {
-    const mask = (slots.length >> 1) - 1;
-    const tag = rating + 1;
-    for (let s = GroupDays.hash(rating, day) & mask; ; s = (s + 1) & mask) {
-      const t = slots[2 * s];
-      if (t === 0 || (t === tag && this.day[slots[2 * s + 1]] === day)) return 2 * s;
-    }
-  }
-
-  /** The id of (rating group, day), or -1 when it has none. */
-  find(rating: number, day: number): number {
-    if (rating === this.lastRating && day === this.lastDay) return this.last;
-    const at = this.slotOf(this.slots, rating, day);
-    if (this.slots[at] === 0) return -1;
-    this.lastRating = rating;
-    this.lastDay = day;
-    return (this.last = this.slots[at + 1]);
-  }
-
-  /** The id of (rating group, day), made when new (rows of a grouped month ask for the same one in a row: cached). */
-  idOf(rating: number, day: number): number {
-    if (rating === this.lastRating && day === this.lastDay) return this.last;
-    if ((this.size + 1) * 4 > this.slots.length) this.growSlots();
-    const at = this.slotOf(this.slots, rating, day);
-    let id = this.slots[at + 1];
-    if (this.slots[at] === 0) {
-      if (this.size === this.rating.length) this.growArrays();
-      id = this.size++;
-      this.rating[id] = rating;
-      this.day[id] = day;
-      this.slots[at] = rating + 1;
-      this.slots[at + 1] = id;
-    }
-    this.lastRating = rating;
-    this.lastDay = day;
-    return (this.last = id);
-  }
-
-  /** Adds an exact amount (`hi` units plus `lo` units of 10^-15, same sign) to a group-day's sum. */
-  add(id: number, hi: number, lo: number): void {
-    // Exact integers in doubles up to 2^53: a sum beyond 2^52 units is refused rather than rounded.
-    if (Math.abs(addExactAt(this.hi, this.lo, id, hi, lo)) >= 2 ** 52)
-      throw new Error('quantity sum out of exact range');
-  }
-
-  private growSlots(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    for (let id = 0; id < this.size; id++) {
-      const at = this.slotOf(slots, this.rating[id], this.day[id]);
-      slots[at] = this.rating[id] + 1;
-      slots[at + 1] = id;
-    }
-    this.slots = slots;
-  }
-
-  private growArrays(): void {
-    const n = this.rating.length * 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
-    this.rating = grow(this.rating, new Int32Array(n));
-    this.day = grow(this.day, new Int32Array(n));
-    this.hi = grow(this.hi, new Float64Array(n));
-    this.lo = grow(this.lo, new Float64Array(n));
-  }
-
-  /**
-   * Turns each group-day's sum into its rating group's month-to-date sum through that day (days ordered by `rank`,
-   * the day ids' order as ISO dates), and links each group-day to the one before it.
-   */
-  finish(ratings: number, rank: Int32Array): void {
-    const n = this.size;
-    // Counting sort by rating group, then each group's few days in order (insertion sort; a long run by comparison).
-    const start = new Int32Array(ratings + 1);
-    for (let id = 0; id < n; id++) start[this.rating[id] + 1]++;
-    for (let g = 0; g < ratings; g++) start[g + 1] += start[g];
-    const order = new Int32Array(n);
-    const fill = start.slice(0, ratings);
-    for (let id = 0; id < n; id++) order[fill[this.rating[id]]++] = id;
-    this.prev = new Int32Array(n);
-    for (let g = 0; g < ratings; g++) {
-      const a = start[g];
-      const b = start[g + 1];
-      if (b - a > 64) {
-        const sorted = Array.from(order.subarray(a, b)).sort((x, y) => rank[this.day[x]] - rank[this.day[y]]);
-        order.set(sorted, a);
-      } else {
-        for (let i = a + 1; i < b; i++) {
-          const id = order[i];
-          const r = rank[this.day[id]];
-          let j = i - 1;
-          for (; j >= a && rank[this.day[order[j]]] > r; j--) order[j + 1] = order[j];
-          order[j + 1] = id;
-        }
-      }
-      let hi = 0;
-      let lo = 0;
-      let before = -1;
-      for (let i = a; i < b; i++) {
-        const id = order[i];
-        hi += this.hi[id];
-        lo += this.lo[id];
-        if (lo >= 1e15) {
-          lo -= 1e15;
-          hi += 1;
-        }
-        if (Math.abs(hi) >= 2 ** 52) throw new Error('quantity sum out of exact range');
-        this.hi[id] = hi;
-        this.lo[id] = lo;
-        this.prev[id] = before;
-        before = id;
-      }
-    }
+/** A batch of the worker's spool in this thread's ids and the file's record and line numbers. */
+function translate(f: Float64Array, count: number, part: PartSpool): void {
+  const map = part.map;
+  for (let k = 0; k < count; k++) {
+    const at = k * FIELDS;
+    f[at + F_INDEX] += part.records;
+    f[at + F_LINE] += part.lines;
+    if (f[at + F_KIND] !== 0) continue;
+    f[at + F_GROUP] = map.group[f[at + F_GROUP]];
+    f[at + F_DAY] = map.day[f[at + F_DAY]];
+    f[at + F_PRICE] = map.price[f[at + F_PRICE]];
+    if (f[at + F_GROUP_DAY] >= 0) f[at + F_GROUP_DAY] = map.groupDay[f[at + F_GROUP_DAY]];
   }
 }
 
-interface PriceInfo {
-  text: string;
-  P: bigint;
-  p: number;
-  /** The price as the nearest double. */
-  value: number;
-}
+/**
+ * The chunks two threads claim (a file of 860 MB: 27): small enough that the two end within a chunk's reading time
+ * of each other, big enough that a claim and a read's setting up cost nothing next to reading one.
+ */
+const CHUNK_BYTES = 32 << 20;
+
+/** The worker threads' entry point (./checkWorker.ts): beside this module in out/, dist/checkWorker.js in the bundles. */
+const WORKER_SCRIPT = join(__dirname, 'checkWorker.js');
 
 /**
  * A copy of a string that does not keep alive the text it was cut from: V8 makes a long substring a view of its
@@ -617,9 +452,6 @@ function ownCopy(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
-/** Room reserved in the lane for the keys of rating groups (about 200 bytes each). */
-const LANE_KEY_ROOM = 32 << 20;
-
 export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult | undefined> {
   const { checker, header, input } = run;
   const idx = checker.idx;
@@ -628,33 +460,10 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   const total = 'path' in input ? statSync(input.path).size : input.bytes.byteLength;
   const slice = run.sliceBytes ?? 16 << 20;
 
-  const keyColumns = [
-    idx.customerId,
-    idx.subscriptionId,
-    idx.meterId,
-    idx.chargeStart,
-    idx.pec,
-    idx.credit,
-    idx.benefitId,
-    idx.benefitType,
-    idx.meterName,
-    idx.meterSubCategory,
-    idx.publisher,
-    idx.currency,
-    idx.creditType,
-    idx.chargeEnd,
-  ];
-  const groups = new ByteKeyTable<GroupInfo>(keyColumns);
-  const groupList: GroupInfo[] = [];
+  const keyColumns = groupKeyColumns(idx);
   /** Rating groups (the reference's group key) as small ids: rows of one may come in several byte-distinct groups. */
   const ratingIds = new Map<string, number>();
   const ratingKeys: string[] = [];
-  /** UsageDate cells as ids of the ISO day they name (-1: not a date); several spellings may name one day. */
-  const dayIds = new Map<number | string, number>();
-  const isoIds = new Map<string, number>();
-  const dayList: string[] = [];
-  const priceIds = new Map<number | string, number>();
-  const prices: PriceInfo[] = [];
   /** Exact band thresholds per (group-day, price): lowInt, lowFrac, highInt, highFrac, decimals. */
   const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
@@ -669,28 +478,14 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   };
   const billedByCurrency: ExactSum[] = [];
   const referenceRows: [number, number] = [0, 0];
-  const groupDays = new GroupDays();
 
-  // Files on disk: groups are found by the WebAssembly lane (hash and byte comparison of the key cells where the
-  // scanner left them), as long as it has room; then, and for bytes in memory, by the table above.
-  let lane: GroupLane | null = null;
-  const laneGroups: GroupInfo[] = [];
-  let outOfLane = false;
-  /** The group a row belongs to, decided by the reference on the first row with these cells (undefined: that row is not valid). */
-  const groupOf = (r: ByteRecord, index: number): GroupInfo | undefined => {
-    let g: GroupInfo | undefined;
-    if (lane) {
-      const id = lane.findRecord(r);
-      if (id >= 0) return laneGroups[id];
-      // A record the lane cannot see could belong to a group it holds: such a file is checked the reference way.
-      if (id === RECORD_OUTSIDE_LANE) return void (outOfLane = true);
-    }
-    g = groups.get(r);
-    if (g) return g;
-    if (groupList.length >= MAX_GROUP_IDS) return undefined;
-    // Read as the first pass reads (numbers only checked for being numbers, which is what decides validity): the
-    // group needs the row's identity, credits and readings, none of its amounts.
-    const p = checker.parse(recordValues(r, index, 0), true);
+  /**
+   * The group of a row's identifying cells, decided by the reference on the first row with them (undefined: that
+   * row is not valid). Read as the first pass reads (numbers only checked for being numbers, which is what decides
+   * validity): the group needs the row's identity, credits and readings, none of its amounts.
+   */
+  const decide = (record: CsvRecord, id: number): GroupInfo | undefined => {
+    const p = checker.parse(record, true);
     if (!p.ok) return undefined;
     const row = p.row;
     let rating = ratingIds.get(row.groupKey);
@@ -706,8 +501,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       currencies.push(row.currency);
       billedByCurrency.push(new ExactSum());
     }
-    g = {
-      id: groupList.length,
+    return {
+      id,
       rating,
       groupKey: row.groupKey,
       covered: row.coveredByBenefit,
@@ -724,91 +519,16 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       periodStart: row.periodStart,
       periodEnd: row.periodEnd,
     };
-    if (lane && laneGroups.length < fastPathTesting.laneGroups && lane.insertRecord(r, false) === laneGroups.length)
-      laneGroups.push(g);
-    else groups.set(r, g);
-    groupList.push(g);
-    return g;
-  };
-  /** The row's UsageDate as the small id of its ISO day (-1: not a valid date, or too many distinct cells). */
-  const dayOf = (r: ByteRecord): number => {
-    const c = idx.usageDate;
-    const key = shortCellKey(r.buf, r.start[c], r.end[c]);
-    let id = dayIds.get(key);
-    if (id === undefined) {
-      if (dayIds.size >= DAYS) return -1;
-      const parsed = parseBillingDate(cellText(r, c), checker.dateOrder);
-      id = -1;
-      if (parsed.ok) {
-        id = isoIds.get(parsed.iso) ?? dayList.length;
-        if (id === dayList.length) {
-          dayList.push(parsed.iso);
-          isoIds.set(parsed.iso, id);
-        }
-      }
-      dayIds.set(key, id);
-    }
-    return id;
-  };
-  /** The number `plain` read last: this check's own, reused for every cell. */
-  const num = new ParsedNumber();
-  /** The row's UnitPrice as a small id (-1: too many distinct prices); num must hold the parsed price. */
-  const priceOf = (r: ByteRecord): number => {
-    const c = idx.unitPrice;
-    const key = shortCellKey(r.buf, r.start[c], r.end[c]);
-    let id = priceIds.get(key);
-    if (id === undefined) {
-      if (prices.length >= MAX_PRICE_IDS) return -1;
-      const P = BigInt(num.int) * BIG_TEN ** BigInt(num.decimals) + BigInt(num.frac);
-      id = prices.length;
-      // The text the reference reads (money.parseDecimal): without the apostrophe that may guard it.
-      const text = cellText(r, c);
-      prices.push({
-        text: text.charCodeAt(0) === 39 ? text.slice(1) : text,
-        P: num.neg ? -P : P,
-        p: num.decimals,
-        value: value(),
-      });
-      priceIds.set(key, id);
-    }
-    return id;
-  };
-  // Numbers as real exports print them (plain, scientific, apostrophe-guarded), read exactly into num.
-  const plain = (r: ByteRecord, c: number): boolean =>
-    c >= 0 && r.flags[c] !== 2 && parseNumberBytes(r.buf, r.start[c], r.end[c], num);
-  const value = (): number => {
-    const v = num.int + num.frac / POW10[num.decimals];
-    return num.neg ? -v : v;
-  };
-  /** Writes num exactly at out[at], out[at + 1]: whole units and units of 10^-15, of its sign. */
-  const exactAt = (out: Float64Array, at: number): void => {
-    const frac = num.frac * POW10[15 - num.decimals];
-    out[at] = num.neg ? -num.int : num.int;
-    out[at + 1] = num.neg ? -frac : frac;
-  };
-
-  /**
-   * Where a number cell just read into num starts on its record's first line (x 2, +1 when quoted), for a finding's
-   * range: known when the cell prints num as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero)
-   * and every byte before it on the record is ASCII outside line breaks (bytes are then characters); else -1.
-   */
-  const plainCellAt = (r: ByteRecord, c: number): number => {
-    const s = r.start[c];
-    const e = r.end[c];
-    let digits = 1;
-    while (digits < 16 && num.int >= POW10[digits]) digits++;
-    if (num.neg || e - s !== digits + (num.decimals > 0 ? num.decimals + 1 : 0)) return -1;
-    for (let k = s; k < e; k++) if (r.buf[k] === 69 || r.buf[k] === 101) return -1;
-    const quoted = r.flags[c] === 0 ? 0 : 1;
-    const from = s - quoted;
-    const before = r.buf.subarray(r.recordStart, from);
-    if (!isAscii(before) || before.indexOf(10) >= 0 || before.indexOf(13) >= 0) return -1;
-    return (from - r.recordStart) * 2 + quoted;
   };
 
   const reader = rowReader(input);
   // Made after the reader, so that nothing between its creation and the `finally` below can throw.
   const spool = new Spool();
+  // Files on disk: groups are found by the WebAssembly lane (hash and byte comparison of the key cells where the
+  // scanner left them), as long as it has room; then, and for bytes in memory, by the range's table.
+  let lane: GroupLane | null = null;
+  /** The worker's spool, open for pass 2. */
+  let partFile: number | undefined;
   try {
     lane =
       'path' in input
@@ -821,94 +541,225 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           })
         : null;
     lane?.reserve(LANE_KEY_ROOM);
-    // Pass 1: month-to-date sums, and each row's numbers for pass 2.
-    let recordBase = 0;
-    let lineBase = 0;
-    let regular = true;
-    const recordStarts: number[] = [];
-    const scratch: { buf?: Buffer } = {};
-    const onRow = (r: ByteRecord, index: number, line: number): void => {
-      const out = spool.buffer;
-      const at = spool.next();
-      out[at + F_OFFSET] = r.base + r.recordStart;
-      out[at + F_LENGTH] = r.recordEnd - r.recordStart;
-      out[at + F_LINE] = line;
-      out[at + F_INDEX] = index;
-      out[at + F_KIND] = 1;
-      const g = groupOf(r, index);
-      let day = g ? dayOf(r) : -1;
-      // A UsageDate outside the billing period gets a finding: the reference checks that row.
-      if (day >= 0 && g!.periodEnd && (dayList[day]! < g!.periodStart || dayList[day]! > g!.periodEnd)) day = -1;
-      let ok = g !== undefined && day >= 0 && plain(r, idx.unitPrice);
-      const price = ok ? priceOf(r) : -1;
-      ok &&= price >= 0 && plain(r, idx.fx);
-      if (ok) {
-        out[at + F_FX] = value();
-        exactAt(out, at + F_FX_INT);
+    const range = new Pass1Range<GroupInfo>(idx, width, keyColumns, lane, fastPathTesting.laneGroups, spool, {
+      decide: (r, index, _line, id) => decide(recordValues(r, index, 0), id),
+      // Not readable the fast way: the reference sums it now and checks it in pass 2.
+      referenceRow: (r, index, line) => checker.aggregate(decodeRecord(r, delimiter, index, line)),
+      dateOrder: () => checker.dateOrder,
+    });
+    const keyRecord = new KeyRecord(
+      width,
+      keyColumns.filter((c) => c >= 0),
+    );
+    /** This thread's group of a worker's key (its lane's, else its table's), as reading that row here would find. */
+    const groupOfKey = (key: Uint8Array): GroupInfo | undefined => {
+      if (lane) {
+        const id = lane.findKey(key);
+        if (id >= 0) return range.laneGroups[id];
       }
-      ok &&= plain(r, idx.eup);
-      if (ok) {
-        out[at + F_EUP_INT] = num.int;
-        out[at + F_EUP_FRAC] = num.frac;
-        out[at + F_EUP_DEC] = num.decimals + (num.neg ? 16 : 0);
-        out[at + F_EUP_CELL] = plainCellAt(r, idx.eup);
-      }
-      ok &&= plain(r, idx.billingTotal);
-      if (ok) {
-        out[at + F_BT_DEC] = num.decimals;
-        out[at + F_BT_INT] = num.int;
-        out[at + F_BT_FRAC] = num.frac * POW10[15 - num.decimals];
-        out[at + F_BT_NEG] = num.neg ? 1 : 0;
-      }
-      if (ok && idx.pricingTotal >= 0 && r.start[idx.pricingTotal] !== r.end[idx.pricingTotal]) {
-        ok = plain(r, idx.pricingTotal);
-        out[at + F_PT] = value();
-      } else out[at + F_PT] = NaN;
-      ok &&= plain(r, idx.quantity);
-      if (!ok) {
-        // Not readable the fast way: the reference sums it now and checks it in pass 2.
-        referenceRows[0]++;
-        checker.aggregate(decodeRecord(r, delimiter, index, line));
-        return;
-      }
-      out[at + F_QTY] = value();
-      exactAt(out, at + F_QTY_INT);
-      out[at + F_KIND] = 0;
-      out[at + F_GROUP] = g!.id;
-      out[at + F_DAY] = day;
-      out[at + F_PRICE] = price;
-      out[at + F_GROUP_DAY] = -1;
-      if (g!.covered) return;
-      const gd = groupDays.idOf(g!.rating, day);
-      out[at + F_GROUP_DAY] = gd;
-      // num still holds the quantity (the last cell read above).
-      const frac = num.frac * POW10[15 - num.decimals];
-      groupDays.add(gd, num.neg ? -num.int : num.int, num.neg ? -frac : frac);
+      return range.groups.get(keyRecord.of(key));
     };
-    for (let from = 0; from < total;) {
-      if (run.signal?.aborted) break;
-      const res = scanRecords(
+    /**
+     * A key's cells as a row the reference reads for a group's decision (everything it decides from is a key cell):
+     * its UsageDate the period's start and its amounts 0, so that only the key's own cells can make it invalid.
+     */
+    const keyRow = (key: Uint8Array): CsvRecord => {
+      const r = keyRecord.of(key);
+      const cells = new Array<string>(width).fill('');
+      for (const c of keyColumns) if (c >= 0) cells[c] = cellText(r, c);
+      for (const c of [idx.quantity, idx.unitPrice, idx.eup, idx.billingTotal]) cells[c] = '0';
+      cells[idx.fx] = '1';
+      cells[idx.usageDate] = cells[idx.chargeStart];
+      return { index: 0, cells, pos: [0, 0, 0, 0] };
+    };
+    /**
+     * Merges the worker's chunks into this thread's ids (`records` and `lines` of the file precede them): its groups
+     * by key (a key new here decided from its cells, as the first valid row with them would be), days by ISO text,
+     * prices by text, its group-days' sums added to this thread's, the rows it left to the reference summed the
+     * reference way, chunk by chunk in file order. Undefined when a key is not valid (the worker, deciding nothing,
+     * read its rows as any other) or the merged ids would pass the fast check's limits: the file is then read in one
+     * thread.
+     */
+    const mergePart = (part: RangePart, records: number, lines: number): PartSpool[] | undefined => {
+      const n = part.covered.length;
+      const group = new Int32Array(n);
+      for (let k = 0; k < n; k++) {
+        const key = part.keys.subarray(part.keyAt[k], part.keyAt[k + 1]);
+        let g = groupOfKey(key);
+        if (!g) {
+          if (range.groupList.length >= MAX_GROUP_IDS) return undefined;
+          // A key whose cells are not valid (its rows all the reference's, read in one thread) is not merged.
+          g = decide(keyRow(key), range.groupList.length);
+          if (!g) return undefined;
+          range.groupList.push(g);
+          range.groups.set(keyRecord.of(key), g);
+        }
+        // Read by both threads from the same cells; checked, since the worker routed its rows by it.
+        if (g.covered !== (part.covered[k] === 1)) return undefined;
+        group[k] = g.id;
+      }
+      const { dayList, isoIds, prices } = range;
+      const day = Int32Array.from(part.days, (iso) => {
+        let id = isoIds.get(iso);
+        if (id === undefined) {
+          isoIds.set(iso, (id = dayList.length));
+          dayList.push(iso);
+        }
+        return id;
+      });
+      if (dayList.length > MAX_DAY_IDS) return undefined;
+      const priceByText = new Map(prices.map((p, id) => [p.text, id]));
+      const price = Int32Array.from(part.prices, (p) => {
+        let id = priceByText.get(p.text);
+        if (id === undefined) {
+          priceByText.set(p.text, (id = prices.length));
+          prices.push(p);
+        }
+        return id;
+      });
+      if (prices.length > MAX_PRICE_IDS) return undefined;
+      const groupDay = new Int32Array(part.gdGroup.length);
+      const groupDays = range.groupDays;
+      groupDays.reserve(groupDays.size + groupDay.length);
+      for (let k = 0; k < groupDay.length; k++) {
+        const gd = groupDays.idOf(range.groupList[group[part.gdGroup[k]]].rating, day[part.gdDay[k]]);
+        groupDays.add(gd, part.gdHi[k], part.gdLo[k]);
+        groupDay[k] = gd;
+      }
+      const map = { group, day, price, groupDay };
+      // The worker's chunks in file order: each one's records and lines follow those of the chunks before it.
+      const spools: PartSpool[] = [];
+      const ref = part.reference;
+      for (const c of [...part.chunks].sort((x, y) => x.chunk - y.chunk)) {
+        for (let k = 4 * c.refFrom; k < 4 * c.refTo; k += 4) {
+          const bytes = reader.read(ref[k], ref[k + 1]);
+          checker.aggregate(decodeBytes(bytes, 0, bytes.length, delimiter, records + ref[k + 2], lines + ref[k + 3]));
+        }
+        referenceRows[0] += c.refTo - c.refFrom;
+        spools.push({
+          from: c.spoolFrom,
+          to: c.spoolFrom + c.rows,
+          map,
+          records: records - c.recordsFrom,
+          lines: lines - c.linesFrom,
+        });
+        records += c.records;
+        lines += c.lines;
+      }
+      return spools;
+    };
+
+    // A file on disk of PARALLEL_BYTES or more whose first windows show a grouped month (probeVerdict) is read by
+    // two threads from both ends (ChunkClaims): this thread reads the first chunks, a worker the last ones, until
+    // they meet; each thread's groups, days and prices are ids of its own, the worker's merged into this thread's
+    // afterwards (mergePart). A month of rows in no order is read in this thread alone: every chunk of it holds most
+    // groups, and a second thread would hold them all again.
+    const threads =
+      run.threads ??
+      ('path' in input && !run.onRecordStart && total >= (fastPathTesting.parallelBytes ?? PARALLEL_BYTES)
+        ? Math.min(2, parallelism(WORKER_SCRIPT))
+        : 1);
+    const recordStarts: number[] = [];
+    const read = (from: number, to: number): Promise<boolean> =>
+      range.read({
         input,
-        (r) => {
-          const index = recordBase + r.index;
-          const line = lineBase + r.line;
-          if (r.cells < width) return (regular = false);
-          for (let c = width; c < r.cells; c++) if (r.end[c] !== r.start[c]) return (regular = false);
-          if (run.onRecordStart) recordStarts.push(line);
-          if (index === 0) return;
-          onRow(r, index, line);
+        from,
+        limit: () => to,
+        header: true,
+        delimiter: delimiter.charCodeAt(0),
+        slice,
+        signal: run.signal,
+        onRecordStart: run.onRecordStart ? (line) => recordStarts.push(line) : undefined,
+        afterSlice: async (rows) => {
+          run.onProgress?.(rows, 1, 2);
+          await new Promise((resolve) => setImmediate(resolve));
         },
-        { from, to: from + slice, delimiter: delimiter.charCodeAt(0), scratch },
+      });
+    const stop = new AbortController();
+    let worker: Promise<{ part: RangePart } | { error: unknown }> | undefined;
+    /** The chunks both threads claim from, when a worker reads (cuts: where each chunk starts, and the end). */
+    let claims: ChunkClaims | undefined;
+    let cuts: number[] = [];
+    const startWorker = (path: string, from: number): void => {
+      const chunkBytes = fastPathTesting.chunkBytes ?? CHUNK_BYTES;
+      const chunks = Math.min(ChunkClaims.MAX, Math.max(2, Math.ceil((total - from) / chunkBytes)));
+      cuts = cutPoints(bytesOf(path), total, chunks, from);
+      if (cuts.length <= 2) return;
+      claims = ChunkClaims.create(0, cuts.length - 1);
+      const task: CheckRangeTask = {
+        path,
+        cuts,
+        claims: claims.buffer,
+        dateOrder: checker.dateOrder,
+        spoolFile: join(spool.dir, 'worker.bin'),
+        laneGroups: fastPathTesting.laneGroups,
+      };
+      const signal = run.signal ? AbortSignal.any([run.signal, stop.signal]) : stop.signal;
+      // Settled into a value at once: a worker failing while this thread reads must not be an unhandled rejection.
+      worker = runInWorkers<CheckRangeTask, RangePart>(WORKER_SCRIPT, [task], signal).then(
+        ([part]) => ({ part }),
+        (error: unknown) => ({ error }),
       );
-      if (res.irregular || !regular || outOfLane) return undefined;
-      recordBase += res.records;
-      lineBase += res.lines;
-      if (res.endOffset <= from) break;
-      from = res.endOffset;
-      run.onProgress?.(Math.max(0, recordBase - 1), 1, 2);
-      await new Promise((resolve) => setImmediate(resolve));
+    };
+    // Pass 1: month-to-date sums, and each row's numbers for pass 2.
+    let regular = true;
+    /** The chunks read here must follow each other: false when one did not end where the next begins. */
+    let joined = true;
+    if (threads > 1 && 'path' in input) {
+      // The probe: this thread's first windows say whether the month is grouped (the first decides the date order
+      // the worker is told).
+      // Windows end at most a quarter into the file, so that a small file (tests) is probed too. Threads set by
+      // FINOPS_CHARGEBACK_WORKERS are used as they are, after the first window.
+      for (const [k, window] of PROBE_WINDOWS.entries()) {
+        regular = await read(range.endOffset, Math.min(window, Math.floor(total / 4)));
+        if (!regular || run.signal?.aborted || range.endOffset >= total || !checker.dateOrderDecided) break;
+        const last = k === PROBE_WINDOWS.length - 1;
+        const verdict = workersForced() ? 'workers' : probeVerdict(range.records - 1, range.groupList.length, last);
+        if (verdict === 'workers') startWorker(input.path, range.endOffset);
+        if (verdict !== undefined) break;
+      }
+      if (regular && claims) {
+        if (fastPathTesting.workerClaimsFirst) {
+          let answered = false;
+          void worker!.then(() => (answered = true));
+          while (!answered && claims.claimedFromBack(cuts.length - 1) === 0)
+            await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        /** The chunk that starts where this thread's reading must have ended. */
+        let next = 0;
+        for (let c = claims.front(); c >= 0 && regular && !run.signal?.aborted; c = claims.front()) {
+          // A chunk read from a cut that is no record's start would be read wrong: the file is read again.
+          if (!(joined = range.endOffset === cuts[c])) break;
+          regular = await read(cuts[c], cuts[c + 1]);
+          next = c + 1;
+        }
+        joined &&= range.endOffset === cuts[next];
+      } else if (regular && !run.signal?.aborted) regular = await read(range.endOffset, total);
+    } else regular = await read(0, total);
+    const settled = worker && (regular && joined && !run.signal?.aborted ? await worker : (stop.abort(), await worker));
+    if (!regular) return undefined;
+    referenceRows[0] = range.referenceRows;
+    let records = range.records;
+    let lines = range.lines;
+    /** The worker's chunks, for pass 2: each one's rows in this thread's ids. */
+    let partSpools: PartSpool[] = [];
+    if (settled && !run.signal?.aborted) {
+      // Each chunk must end exactly where the next begins (a cut inside a quoted line break shows up here), and every
+      // chunk must be regular; else the file is read again in one thread, which decides what it is.
+      if (!joined) return { rows: 0, complete: false, referenceRows, oneThread: true };
+      if ('error' in settled) throw settled.error;
+      if (!settled.part.ok) return { rows: 0, complete: false, referenceRows, oneThread: true };
+      const merged = mergePart(settled.part, records, lines);
+      if (!merged) return { rows: 0, complete: false, referenceRows, oneThread: true };
+      partSpools = merged;
+      for (const c of settled.part.chunks) {
+        records += c.records;
+        lines += c.lines;
+      }
+      partFile = openSync(join(spool.dir, 'worker.bin'), 'r');
     }
-    const rows = Math.max(0, recordBase - 1);
+    const { groupList, dayList, isoIds, prices, groupDays } = range;
+    const rows = Math.max(0, records - 1);
     for (const line of recordStarts) run.onRecordStart?.(line);
     recordStarts.length = 0;
     await new Promise((resolve) => setImmediate(resolve));
@@ -1164,7 +1015,16 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       );
     };
     let checked = 0;
-    for (const { rows: f, count } of spool.batches()) {
+    // This thread's rows, then each worker's range in file order, in this thread's ids.
+    const batches = function* (): Generator<{ rows: Float64Array; count: number }> {
+      yield* spool.batches();
+      for (const part of partSpools)
+        for (const batch of spoolBatches(partFile!, part.from, part.to)) {
+          translate(batch.rows, batch.count, part);
+          yield batch;
+        }
+    };
+    for (const { rows: f, count } of batches()) {
       if (run.signal?.aborted) return { rows, complete: false, referenceRows };
       for (let k = 0; k < count; k++) {
         const at = k * FIELDS;
@@ -1204,12 +1064,14 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       complete: true,
       referenceRows,
       verdictRows,
-      laneGroups: laneGroups.length,
-      tableGroups: groups.size,
+      laneGroups: range.laneGroups.length,
+      tableGroups: range.groups.size,
+      ranges: partSpools.length > 0 ? 2 : 1,
     };
   } finally {
     lane?.release();
     reader.close();
+    if (partFile !== undefined) closeSync(partFile);
     spool.close();
   }
 }
