@@ -82,6 +82,8 @@ export interface ByteRecord {
   /** 0-based line and record index at which the record starts, counted from where the scan started. */
   line: number;
   index: number;
+  /** Line breaks inside the record's quoted cells (-1: not counted, as GroupLane.scan does not). */
+  lineBreaks: number;
 }
 
 export interface ScanOptions {
@@ -413,6 +415,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
     base: 0,
     line: 0,
     index: 0,
+    lineBreaks: 0,
   };
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
   const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
@@ -497,6 +500,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
       rec.base = w.base;
       rec.line = line;
       rec.index = result.records;
+      rec.lineBreaks = found.lines;
       result.records++;
       line += found.lines;
       i = j;
@@ -751,6 +755,7 @@ export class GroupLane {
       base: 0,
       line: 0,
       index: 0,
+      lineBreaks: -1,
     };
     try {
       let i = win.refill(0);
@@ -894,6 +899,7 @@ export class KeyRecord {
       base: 0,
       line: 0,
       index: 0,
+      lineBreaks: 0,
     };
   }
 

@@ -44,6 +44,7 @@ import {
   decodeRecord,
   recordValues,
   type ByteInput,
+  type ByteRecord,
 } from '../fast/byteCsv';
 import { ExactSum, NumberCache } from '../fast/exact';
 import { fastPathTesting } from '../fast/fastPathTesting';
@@ -444,14 +445,6 @@ const CHUNK_BYTES = 32 << 20;
 /** The worker threads' entry point (./checkWorker.ts): beside this module in out/, dist/checkWorker.js in the bundles. */
 const WORKER_SCRIPT = join(__dirname, 'checkWorker.js');
 
-/**
- * A copy of a string that does not keep alive the text it was cut from: V8 makes a long substring a view of its
- * parent, so a group's MeterId cut from its first row would hold that whole row (about 1 KB) for the whole check.
- */
-function ownCopy(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-}
-
 export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult | undefined> {
   const { checker, header, input } = run;
   const idx = checker.idx;
@@ -512,7 +505,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       pecParts: exactFraction(row.pec),
       creditParts: exactFraction(row.credit),
       fractionValue: row.fraction.toNumber(),
-      meterId: ownCopy(row.meterId),
+      meterId: row.meterId,
       currency: row.currency,
       currencyId,
       alwaysReference: !!row.creditDisagreement,
@@ -541,16 +534,31 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
           })
         : null;
     lane?.reserve(LANE_KEY_ROOM);
-    const range = new Pass1Range<GroupInfo>(idx, width, keyColumns, lane, fastPathTesting.laneGroups, spool, {
-      decide: (r, index, _line, id) => decide(recordValues(r, index, 0), id),
-      // Not readable the fast way: the reference sums it now and checks it in pass 2.
-      referenceRow: (r, index, line) => checker.aggregate(decodeRecord(r, delimiter, index, line)),
-      dateOrder: () => checker.dateOrder,
-    });
+    /**
+     * A group's cells (its key's: every cell a group's decision reads) as a row the reference reads: its UsageDate
+     * the period's start and its amounts 0, so that only the key's own cells can make it invalid. Cells decoded from
+     * the bytes are strings of their own, which keep no row's text alive.
+     */
+    const keyRow = (r: ByteRecord): CsvRecord => {
+      const cells = new Array<string>(width).fill('');
+      for (const c of keyColumns) if (c >= 0) cells[c] = cellText(r, c);
+      for (const c of [idx.quantity, idx.unitPrice, idx.eup, idx.billingTotal]) cells[c] = '0';
+      cells[idx.fx] = '1';
+      cells[idx.usageDate] = cells[idx.chargeStart];
+      return { index: 0, cells, pos: [0, 0, 0, 0] };
+    };
     const keyRecord = new KeyRecord(
       width,
       keyColumns.filter((c) => c >= 0),
     );
+    const range = new Pass1Range<GroupInfo>(idx, width, keyColumns, lane, fastPathTesting.laneGroups, spool, {
+      // From the key's cells (a dozen cells decoded, not the whole row), except the file's first: the first row the
+      // checker reads decides the date order, from every date it has.
+      decide: (r, index, _line, id) => decide(checker.dateOrderDecided ? keyRow(r) : recordValues(r, index, 0), id),
+      // Not readable the fast way: the reference sums it now and checks it in pass 2.
+      referenceRow: (r, index, line) => checker.aggregate(decodeRecord(r, delimiter, index, line)),
+      dateOrder: () => checker.dateOrder,
+    });
     /** This thread's group of a worker's key (its lane's, else its table's), as reading that row here would find. */
     const groupOfKey = (key: Uint8Array): GroupInfo | undefined => {
       if (lane) {
@@ -558,19 +566,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (id >= 0) return range.laneGroups[id];
       }
       return range.groups.get(keyRecord.of(key));
-    };
-    /**
-     * A key's cells as a row the reference reads for a group's decision (everything it decides from is a key cell):
-     * its UsageDate the period's start and its amounts 0, so that only the key's own cells can make it invalid.
-     */
-    const keyRow = (key: Uint8Array): CsvRecord => {
-      const r = keyRecord.of(key);
-      const cells = new Array<string>(width).fill('');
-      for (const c of keyColumns) if (c >= 0) cells[c] = cellText(r, c);
-      for (const c of [idx.quantity, idx.unitPrice, idx.eup, idx.billingTotal]) cells[c] = '0';
-      cells[idx.fx] = '1';
-      cells[idx.usageDate] = cells[idx.chargeStart];
-      return { index: 0, cells, pos: [0, 0, 0, 0] };
     };
     /**
      * Merges the worker's chunks into this thread's ids (`records` and `lines` of the file precede them): its groups
@@ -589,7 +584,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         if (!g) {
           if (range.groupList.length >= MAX_GROUP_IDS) return undefined;
           // A key whose cells are not valid (its rows all the reference's, read in one thread) is not merged.
-          g = decide(keyRow(key), range.groupList.length);
+          g = decide(keyRow(keyRecord.of(key)), range.groupList.length);
           if (!g) return undefined;
           range.groupList.push(g);
           range.groups.set(keyRecord.of(key), g);

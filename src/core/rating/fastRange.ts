@@ -529,8 +529,9 @@ export class Pass1Range<G extends RangeGroup> {
 
   /**
    * Where a number cell just read into num starts on its record's first line (x 2, +1 when quoted), for a finding's
-   * range: known when the cell prints num as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero)
-   * and every byte before it on the record is ASCII outside line breaks (bytes are then characters); else -1.
+   * range: known when the cell prints num as Decimal.toFixed would (no exponent, apostrophe, sign or leading zero),
+   * the record has no line break in a quoted cell (the scanner counts them) and every byte before the cell is ASCII
+   * (bytes are then characters); else -1.
    */
   private plainCellAt(r: ByteRecord, c: number): number {
     const num = this.num;
@@ -538,12 +539,11 @@ export class Pass1Range<G extends RangeGroup> {
     const e = r.end[c];
     let digits = 1;
     while (digits < 16 && num.int >= POW10[digits]) digits++;
-    if (num.neg || e - s !== digits + (num.decimals > 0 ? num.decimals + 1 : 0)) return -1;
+    if (num.neg || r.lineBreaks !== 0 || e - s !== digits + (num.decimals > 0 ? num.decimals + 1 : 0)) return -1;
     for (let k = s; k < e; k++) if (r.buf[k] === 69 || r.buf[k] === 101) return -1;
     const quoted = r.flags[c] === 0 ? 0 : 1;
     const from = s - quoted;
-    const before = r.buf.subarray(r.recordStart, from);
-    if (!isAscii(before) || before.indexOf(10) >= 0 || before.indexOf(13) >= 0) return -1;
+    if (!isAscii(r.buf.subarray(r.recordStart, from))) return -1;
     return (from - r.recordStart) * 2 + quoted;
   }
 
