@@ -12,7 +12,7 @@ import { stringSource, fileSource, type TextSource } from '../../src/core/billin
 import { tokenize } from '../../src/core/billing/csv';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { checkSource } from '../../src/core/rating/check';
-import { bandInDoubles, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
+import { bandInDoubles, fewGroups, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
 import { Dec } from '../../src/core/money';
 import type Decimal from 'decimal.js';
 import { withFastPathTesting, type FastCheckStats, type FastPathTesting } from '../../src/core/fast/fastPathTesting';
@@ -822,6 +822,17 @@ describe('the first pass in two threads (chunks claimed from both ends of the fi
         assert.equal(stats.readAgain, threads > 1, `${path}: read again`);
       }
     });
+  });
+
+  it('tells a month in no order with few rating groups from one with many, by the first windows', () => {
+    // The bench's months at their first two probe windows (4 MiB, 16 MiB): rows, and groups met by then.
+    const at4 = (rows: number, groups: number) => ({ rows, groups });
+    assert.equal(fewGroups(at4(4902, 3934), at4(19599, 9177)), true, 'a defect on most rows: 11k groups');
+    assert.equal(fewGroups(at4(4875, 4499), at4(19509, 14434)), false, '32k groups');
+    assert.equal(fewGroups(at4(4815, 4692), at4(19280, 17630)), false, '100k groups');
+    // Every row of the last window a new group, or no rows read in it (a file too small for two windows).
+    assert.equal(fewGroups(at4(1000, 900), at4(2000, 1900)), false);
+    assert.equal(fewGroups(at4(1000, 900), at4(1000, 900)), false);
   });
 
   it('reads a month of rows in no order in one thread, as its first window says', async function () {
