@@ -56,7 +56,6 @@ import { MAX_DAY_IDS, MAX_GROUP_IDS, MAX_PRICE_IDS, bandKey } from '../fast/band
 import type { CsvRecord } from '../billing/csv';
 import {
   ChunkClaims,
-  PARALLEL_BYTES,
   PROBE_WINDOWS,
   bytesOf,
   cutPoints,
@@ -452,8 +451,16 @@ export function fewGroups(before: { rows: number; groups: number }, now: { rows:
 const FEW_GROUPS = 20_000;
 
 /**
- * The chunks two threads claim (a file of 860 MB: 27): small enough that the two end within a chunk's reading time
- * of each other, big enough that a claim and a read's setting up cost nothing next to reading one.
+ * Files at least this big are read by two threads. A worker costs about a quarter of a second of CPU before it
+ * reads (starting, loading its bundle, compiling the scanner): paired against one thread, two took 1.15x the wall
+ * time on the bench's grouped 100k-row months (86 MB), 0.95x on 300 MB of them, 0.72x on 1M rows (860 MB).
+ */
+const CHECK_PARALLEL_BYTES = 256 << 20;
+
+/**
+ * The chunks two threads claim: a thirty-second of the file, between 4 and 32 MiB (a file of 860 MB: 27 chunks),
+ * small enough that the two end within a chunk's reading time of each other, big enough that a claim and a read's
+ * setting up cost nothing next to reading one.
  */
 const CHUNK_BYTES = 32 << 20;
 
@@ -659,14 +666,14 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       return spools;
     };
 
-    // A file on disk of PARALLEL_BYTES or more whose first windows show a grouped month (probeVerdict) is read by
-    // two threads from both ends (ChunkClaims): this thread reads the first chunks, a worker the last ones, until
+    // A file on disk of CHECK_PARALLEL_BYTES or more whose first windows show a grouped month (probeVerdict) is read
+    // by two threads from both ends (ChunkClaims): this thread reads the first chunks, a worker the last ones, until
     // they meet; each thread's groups, days and prices are ids of its own, the worker's merged into this thread's
     // afterwards (mergePart). A month of rows in no order is read in this thread alone: every chunk of it holds most
     // groups, and a second thread would hold them all again.
     const threads =
       run.threads ??
-      ('path' in input && !run.onRecordStart && total >= (fastPathTesting.parallelBytes ?? PARALLEL_BYTES)
+      ('path' in input && !run.onRecordStart && total >= (fastPathTesting.parallelBytes ?? CHECK_PARALLEL_BYTES)
         ? Math.min(2, parallelism(WORKER_SCRIPT))
         : 1);
     const recordStarts: number[] = [];
@@ -691,7 +698,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     let claims: ChunkClaims | undefined;
     let cuts: number[] = [];
     const startWorker = (path: string, from: number): void => {
-      const chunkBytes = fastPathTesting.chunkBytes ?? CHUNK_BYTES;
+      const chunkBytes = fastPathTesting.chunkBytes ?? Math.max(4 << 20, Math.min(CHUNK_BYTES, Math.floor(total / 32)));
       const chunks = Math.min(ChunkClaims.MAX, Math.max(2, Math.ceil((total - from) / chunkBytes)));
       cuts = cutPoints(bytesOf(path), total, chunks, from);
       if (cuts.length <= 2) return;
