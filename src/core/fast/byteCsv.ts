@@ -396,6 +396,23 @@ function pastBreak(w: Window, i: number): number {
   return i;
 }
 
+/** A record of `cells` cells with room for `room`, over no bytes yet (filled in place by whoever reads into it). */
+function emptyRecord(cells: number, room: number): ByteRecord {
+  return {
+    buf: Buffer.alloc(0),
+    cells,
+    start: new Int32Array(room),
+    end: new Int32Array(room),
+    flags: new Uint8Array(room),
+    recordStart: 0,
+    recordEnd: 0,
+    base: 0,
+    line: 0,
+    index: 0,
+    lineBreaks: 0,
+  };
+}
+
 /**
  * Scans `input` from `from` (after a UTF-8 BOM when from is 0) to `to`, calling `onRecord` for each record. Blank
  * lines are not records (as in CsvTokenizer).
@@ -404,19 +421,7 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   const delim = options.delimiter ?? 44;
   const maxCells = options.maxCells ?? 512;
   const to = options.to ?? Infinity;
-  const rec: ByteRecord = {
-    buf: Buffer.alloc(0),
-    cells: 0,
-    start: new Int32Array(maxCells),
-    end: new Int32Array(maxCells),
-    flags: new Uint8Array(maxCells),
-    recordStart: 0,
-    recordEnd: 0,
-    base: 0,
-    line: 0,
-    index: 0,
-    lineBreaks: 0,
-  };
+  const rec = emptyRecord(0, maxCells);
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
   const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
   const { start, end, flags } = rec;
@@ -888,19 +893,7 @@ export class KeyRecord {
     width: number,
     private readonly keyColumns: readonly number[],
   ) {
-    this.r = {
-      buf: Buffer.alloc(0),
-      cells: width,
-      start: new Int32Array(width),
-      end: new Int32Array(width),
-      flags: new Uint8Array(width),
-      recordStart: 0,
-      recordEnd: 0,
-      base: 0,
-      line: 0,
-      index: 0,
-      lineBreaks: 0,
-    };
+    this.r = emptyRecord(width, width);
   }
 
   of(key: Uint8Array): ByteRecord {
