@@ -65,10 +65,10 @@ import {
   workersForced,
 } from '../parallel/pool';
 import {
-  LANE_KEY_ROOM,
   Pass1Range,
   Spool,
   groupKeyColumns,
+  ratingLane,
   rowReader,
   spoolBatches,
   type CheckRangeTask,
@@ -545,17 +545,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   /** The worker's spool, open for pass 2. */
   let partFile: number | undefined;
   try {
-    lane =
-      'path' in input
-        ? GroupLane.acquire({
-            width,
-            keyColumns: keyColumns.filter((c) => c >= 0),
-            sumColumn: 0,
-            dateColumn: -1,
-            checkColumns: [],
-          })
-        : null;
-    lane?.reserve(LANE_KEY_ROOM);
+    lane = 'path' in input ? ratingLane(width, keyColumns) : null;
     /**
      * A group's cells (its key's: every cell a group's decision reads) as a row the reference reads: its UsageDate
      * the period's start and its amounts 0, so that only the key's own cells can make it invalid. Cells decoded from
@@ -597,7 +587,11 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
      * read its rows as any other) or the merged ids would pass the fast check's limits: the file is then read in one
      * thread.
      */
-    const mergePart = (part: RangePart, records: number, lines: number): PartSpool[] | undefined => {
+    const mergePart = (
+      part: RangePart,
+      records: number,
+      lines: number,
+    ): { spools: PartSpool[]; records: number; lines: number } | undefined => {
       const n = part.covered.length;
       const group = new Int32Array(n);
       for (let k = 0; k < n; k++) {
@@ -663,7 +657,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         records += c.records;
         lines += c.lines;
       }
-      return spools;
+      return { spools, records, lines };
     };
 
     // A file on disk of CHECK_PARALLEL_BYTES or more whose first windows show a grouped month (probeVerdict) is read
@@ -772,11 +766,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       if (!settled.part.ok) return { rows: 0, complete: false, referenceRows, oneThread: true };
       const merged = mergePart(settled.part, records, lines);
       if (!merged) return { rows: 0, complete: false, referenceRows, oneThread: true };
-      partSpools = merged;
-      for (const c of settled.part.chunks) {
-        records += c.records;
-        lines += c.lines;
-      }
+      ({ spools: partSpools, records, lines } = merged);
       partFile = openSync(join(spool.dir, 'worker.bin'), 'r');
     }
     const { groupList, dayList, isoIds, prices, groupDays } = range;

@@ -708,7 +708,23 @@ export interface RangePart {
 }
 
 /** Room reserved in the lane for the keys of rating groups (about 200 bytes each). */
-export const LANE_KEY_ROOM = 32 << 20;
+const LANE_KEY_ROOM = 32 << 20;
+
+/**
+ * The lane that groups a range's rows by their rating-group key cells (`keyColumns`, absent ones -1), with room for
+ * their keys; null when this thread's lane is taken or there is no WebAssembly scanner (the range's table groups).
+ */
+export function ratingLane(width: number, keyColumns: readonly number[]): GroupLane | null {
+  const lane = GroupLane.acquire({
+    width,
+    keyColumns: keyColumns.filter((c) => c >= 0),
+    sumColumn: 0,
+    dateColumn: -1,
+    checkColumns: [],
+  });
+  lane?.reserve(LANE_KEY_ROOM);
+  return lane;
+}
 
 function failedPart(): RangePart {
   return {
@@ -761,15 +777,8 @@ export async function checkDailyRange(task: CheckRangeTask): Promise<RangePart> 
   const spool = new Spool(task.spoolFile);
   /** The chunk being read. */
   let chunk = {} as RangeChunk;
-  const lane = GroupLane.acquire({
-    width,
-    keyColumns: keyColumns.filter((c) => c >= 0),
-    sumColumn: 0,
-    dateColumn: -1,
-    checkColumns: [],
-  });
+  const lane = ratingLane(width, keyColumns);
   try {
-    lane?.reserve(LANE_KEY_ROOM);
     const range = new Pass1Range<RangeGroup>(
       idx,
       width,
