@@ -11,6 +11,8 @@ import { Dec } from '../core/money';
 import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
 import { FindingGrouper, REPEATED_DEFECT_MIN_ROWS, groupMessage, type FindingGroup } from '../core/findingGroups';
+import { FindingJsonWriter, findingLine } from '../core/findingRender';
+import { blockTextPieces, copyBlockText, type FindingBlockSlice, type FindingRender } from '../core/findingBlock';
 
 /** A group of more rows than this is a repeated defect, printed as one line in text output (without --all). */
 const PRINTED_ROWS_PER_GROUP = REPEATED_DEFECT_MIN_ROWS - 1;
@@ -50,8 +52,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     const grouper = new FindingGrouper(PRINTED_ROWS_PER_GROUP);
     const json = new FindingJsonWriter();
     // Paths and messages quote the file: escaped, so that each finding stays one line (core/text/displayText).
-    const line = (f: Finding, message = f.message): string =>
-      displayText(`${path}:${f.line + 1}:${f.character + 1}: ${f.severity} ${f.code}: ${message}`) + '\n';
+    const line = (f: Finding, message = f.message): string => findingLine(path, f, message);
     const onFinding = (f: Finding): void => {
       if (f.severity === 'error') errors++;
       const grouped = grouper.add(f);
@@ -62,7 +63,20 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
         out.write(line(f));
       }
     };
-    const { summary } = await checkSource(fileSource(path), options, onFinding);
+    // Findings a worker thread wrote (the second pass of a big file), as this function would have written them.
+    const onBlock = (s: FindingBlockSlice): void => {
+      for (let i = s.from; i < s.to; i++) if (s.block.severity[i] === 0) errors++;
+      grouper.addBlock(s);
+      if (s.to === s.from) return;
+      if (args.format === 'json') {
+        // Each finding's text comes after a comma: the file's first leaves it out.
+        writeBlock(out, s, first ? 1 : 0);
+        first = false;
+      } else if (args.all) writeBlock(out, s, 0);
+    };
+    const render: FindingRender =
+      args.format === 'json' ? { format: 'json' } : args.all ? { format: 'text', path } : { format: 'none' };
+    const { summary } = await checkSource(fileSource(path), options, onFinding, { blocks: { render, onBlock } });
     summaries.push(summary);
     if (args.format === 'json') {
       out.write(`],"groups":${JSON.stringify(grouper.repeated().map(jsonGroup))}`);
@@ -82,6 +96,12 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
   if (args.format === 'json') out.write(']}\n');
   else if (summaries.length > 1) out.write(`${totalLine(summaries)}\n`);
   return errors > 0 ? 1 : 0;
+}
+
+/** A block's text to the output: as bytes when the output takes them, else as text. */
+function writeBlock(out: Output, s: FindingBlockSlice, skip: number): void {
+  if (out.writeBytes) copyBlockText(s, (bytes) => out.writeBytes!(bytes), skip);
+  else blockTextPieces(s, (text) => out.write(text), skip);
 }
 
 /**
@@ -129,111 +149,6 @@ async function readPriceList(path: string, dateOrder?: 'MDY' | 'DMY'): Promise<P
   );
   if (fatal) throw new UsageError(`price list ${path}: ${fatal.message}`);
   return priceList;
-}
-
-/**
- * A string JSON carries between its quotes as it is, that is also ASCII: no `"`, `\\`, control character (below
- * 0x20), nothing above 0x7f (a lone surrogate is escaped by JSON.stringify, any other non-ASCII is not, but such
- * text is not ASCII either). Any such string is written as `"s"`; the others go through JSON.stringify.
- */
-const RAW_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
-
-/** RAW_ASCII's test by a loop, for a short string (an amount, a price), where calling the regex costs more. */
-function rawShort(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) return false;
-  }
-  return true;
-}
-
-/**
- * Writes findings as `JSON.stringify(jsonFinding(f))` writes them, field by field: a million findings are a million
- * objects less, and the strings JSON writes as they are (most of them, and the long message) are tested, not
- * escaped (a test keeps the two identical). A writer belongs to one output: it remembers, per field, the string it
- * last proved raw (the column, currency and meter repeat from row to row), and whether the finding it is writing is
- * ASCII throughout.
- */
-export class FindingJsonWriter {
-  /** False once the finding being made holds a string that may not be ASCII (see `raw`). */
-  private allAscii = true;
-  /** Per field of a finding, the string last proved RAW_ASCII. */
-  private readonly provedRaw: string[] = ['', '', '', '', '', ''];
-
-  /**
-   * Whether `s` is written between quotes as it is (RAW_ASCII); notes in `allAscii` what it could not prove, for
-   * which the caller writes JSON.stringify(s). `field` names the finding's field (a slot of provedRaw), -1 for the
-   * message (never the same twice).
-   */
-  private raw(s: string, field: number): boolean {
-    if (field >= 0 && s === this.provedRaw[field]) return true;
-    if (s.length < 48 ? rawShort(s) : RAW_ASCII.test(s)) {
-      if (field >= 0) this.provedRaw[field] = s;
-      return true;
-    }
-    this.allAscii = false;
-    return false;
-  }
-
-  /** The finding's JSON text. */
-  json(f: Finding): string {
-    this.allAscii = true;
-    // code and severity are the fixed words of findings.ts, numbers print as ASCII digits.
-    let s =
-      `{"line":${f.line + 1},"character":${f.character + 1},"endLine":${f.endLine + 1},` +
-      `"endCharacter":${f.endCharacter + 1}`;
-    const { column, message, actual, expected, impact, currency, meter } = f;
-    if (column !== undefined)
-      s += this.raw(column, 0) ? `,"column":"${column}"` : `,"column":${JSON.stringify(column)}`;
-    s += `,"code":"${f.code}","severity":"${f.severity}"`;
-    s += this.raw(message, -1) ? `,"message":"${message}"` : `,"message":${JSON.stringify(message)}`;
-    if (actual !== undefined)
-      s += this.raw(actual, 1) ? `,"actual":"${actual}"` : `,"actual":${JSON.stringify(actual)}`;
-    if (expected !== undefined)
-      s += this.raw(expected, 2) ? `,"expected":"${expected}"` : `,"expected":${JSON.stringify(expected)}`;
-    if (impact !== undefined)
-      s += this.raw(impact, 3) ? `,"impact":"${impact}"` : `,"impact":${JSON.stringify(impact)}`;
-    if (currency !== undefined)
-      s += this.raw(currency, 4) ? `,"currency":"${currency}"` : `,"currency":${JSON.stringify(currency)}`;
-    if (meter !== undefined) s += this.raw(meter, 5) ? `,"meter":"${meter}"` : `,"meter":${JSON.stringify(meter)}`;
-    if (f.rows !== undefined) s += `,"rows":${JSON.stringify(f.rows)}`;
-    return s + '}';
-  }
-
-  /**
-   * Writes `lead` (ASCII) and the finding's JSON to `out`; as ASCII (one byte per character, no UTF-8 encoding)
-   * when every string in it was proved ASCII and the output can take it.
-   */
-  write(out: Output, f: Finding, lead: string): void {
-    const json = lead + this.json(f);
-    if (this.allAscii && out.writeAscii) out.writeAscii(json);
-    else out.write(json);
-  }
-}
-
-/** One finding's JSON (FindingJsonWriter.json), for a caller that writes a single finding. */
-export function findingJson(f: Finding): string {
-  return new FindingJsonWriter().json(f);
-}
-
-/** The JSON shape of a finding: 1-based line and column like the text output; decimals as strings. */
-export function jsonFinding(f: Finding): Record<string, unknown> {
-  return {
-    line: f.line + 1,
-    character: f.character + 1,
-    endLine: f.endLine + 1,
-    endCharacter: f.endCharacter + 1,
-    column: f.column,
-    code: f.code,
-    severity: f.severity,
-    message: f.message,
-    actual: f.actual,
-    expected: f.expected,
-    impact: f.impact,
-    currency: f.currency,
-    meter: f.meter,
-    rows: f.rows,
-  };
 }
 
 /** The JSON shape of a repeated defect: where its first row is, how many rows, the money in all. */

@@ -8,6 +8,8 @@ export interface Output {
    * written one byte per character, without encoding. Optional: a caller without it uses `write`.
    */
   writeAscii?(text: string): void;
+  /** Bytes that are already the output's text (UTF-8), written as they are. Optional: a caller without it decodes. */
+  writeBytes?(bytes: Uint8Array): void;
 }
 
 export class UsageError extends Error {}
@@ -49,6 +51,15 @@ export class BlockingOutput implements Output {
     if (this.used + text.length > this.buf.length) this.flush();
     if (text.length > this.buf.length) this.send(Buffer.from(text, 'latin1'));
     else this.used += this.buf.write(text, this.used, 'latin1');
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.buf.length) this.flush();
+    if (bytes.length > this.buf.length) this.send(bytes);
+    else {
+      this.buf.set(bytes, this.used);
+      this.used += bytes.length;
+    }
   }
 
   flush(): void {

@@ -6,6 +6,7 @@
  */
 import { CentsSum, Dec, formatCents } from './money';
 import { SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
+import { BLOCK_SAMPLES, SEVERITIES, type FindingBlockSlice } from './findingBlock';
 
 /**
  * A defect on at least this many rows of one meter is a repeated defect: one line (CLI text) or one diagnostic
@@ -47,14 +48,59 @@ export class FindingGrouper {
   /** Adds a finding; returns false when it belongs to no group (as groupKeyOf says). */
   add(f: Finding): boolean {
     if (f.record === undefined || !f.meter) return false;
-    let byMeter = this.byCode.get(f.code);
-    if (!byMeter) this.byCode.set(f.code, (byMeter = new Map()));
-    let e = byMeter.get(f.meter);
+    const e = this.entry(f.code, f.meter, f);
+    const g = e.g;
+    g.count++;
+    if (f.impact) e.sum.add(f.impact);
+    if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[g.severity]) g.severity = f.severity;
+    if (f.currency && g.currency !== f.currency) g.currency = g.currency === '' ? f.currency : 'mixed';
+    if (g.sample.length < this.sampleSize) g.sample.push(f);
+    return true;
+  }
+
+  /**
+   * Adds the findings of a block (made by a worker thread) as `add` adds them one by one: the block says per finding
+   * its group, severity, currency and impact, and keeps each group's first findings whole, which is all a group
+   * takes of a finding that is not among its first few.
+   */
+  addBlock(s: FindingBlockSlice): void {
+    if (this.sampleSize > BLOCK_SAMPLES) throw new Error(`a block keeps ${BLOCK_SAMPLES} findings per group`);
+    const b = s.block;
+    const entries: ({ g: FindingGroup; sum: CentsSum } | undefined)[] = [];
+    const impacts = b.impacts.length > 0 ? new Map(b.impacts) : undefined;
+    for (let i = s.from; i < s.to; i++) {
+      const k = b.group[i];
+      if (k < 0) continue;
+      const n = b.ordinal[i];
+      let e = entries[k];
+      if (!e) {
+        const { code, meter, first } = b.groups[k];
+        e = entries[k] = this.entry(code, meter, first[n]);
+      }
+      const g = e.g;
+      g.count++;
+      const cents = b.cents[i];
+      if (cents === cents) e.sum.addCents(cents);
+      else if (impacts?.has(i)) e.sum.add(impacts.get(i)!);
+      const severity = SEVERITIES[b.severity[i]];
+      if (SEVERITY_RANK[severity] < SEVERITY_RANK[g.severity]) g.severity = severity;
+      const currency = b.currency[i] < b.currencies.length ? b.currencies[b.currency[i]] : undefined;
+      if (currency && g.currency !== currency) g.currency = g.currency === '' ? currency : 'mixed';
+      // A group with fewer than sampleSize findings has had fewer than that in this block's segment: it is kept.
+      if (g.sample.length < this.sampleSize) g.sample.push(b.groups[k].first[n]);
+    }
+  }
+
+  /** The entry of (code, meter), made when new with `f` as its first finding. */
+  private entry(code: FindingCode, meter: string, f: Finding): { g: FindingGroup; sum: CentsSum } {
+    let byMeter = this.byCode.get(code);
+    if (!byMeter) this.byCode.set(code, (byMeter = new Map()));
+    let e = byMeter.get(meter);
     if (!e) {
       e = {
         g: {
-          code: f.code,
-          meter: f.meter!,
+          code,
+          meter,
           severity: f.severity,
           count: 0,
           impact: '0.00',
@@ -64,16 +110,10 @@ export class FindingGrouper {
         },
         sum: new CentsSum(),
       };
-      byMeter.set(f.meter, e);
+      byMeter.set(meter, e);
       this.groups.push(e);
     }
-    const g = e.g;
-    g.count++;
-    if (f.impact) e.sum.add(f.impact);
-    if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[g.severity]) g.severity = f.severity;
-    if (f.currency && g.currency !== f.currency) g.currency = g.currency === '' ? f.currency : 'mixed';
-    if (g.sample.length < this.sampleSize) g.sample.push(f);
-    return true;
+    return e;
   }
 
   /** Every group, in the order their first rows were found. */

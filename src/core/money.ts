@@ -123,6 +123,12 @@ export class CentsSum {
     else this.rest = (this.rest ?? ZERO).plus(new Dec(amount));
   }
 
+  /** Adds a whole number of cents. */
+  addCents(n: number): void {
+    if (Number.isSafeInteger(this.cents + n)) this.cents += n;
+    else this.rest = (this.rest ?? ZERO).plus(new Dec(n).div(100));
+  }
+
   /** The exact total. */
   get value(): Decimal {
     const whole = new Dec(this.cents).div(100);

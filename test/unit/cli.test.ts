@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { FindingJsonWriter, findingJson, jsonFinding } from '../../src/cli/check';
+import { FindingJsonWriter, findingJson, jsonFinding } from '../../src/core/findingRender';
 import { BlockingOutput, type Output } from '../../src/cli/output';
 import { CentsSum, formatWholeCents, wholeCentsOf } from '../../src/core/money';
 import type { Finding } from '../../src/core/findings';

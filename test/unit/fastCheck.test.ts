@@ -12,7 +12,8 @@ import { stringSource, fileSource, type TextSource } from '../../src/core/billin
 import { tokenize } from '../../src/core/billing/csv';
 import { loadPriceList } from '../../src/core/billing/priceList';
 import { checkSource } from '../../src/core/rating/check';
-import { bandInDoubles, fewGroups, flatThresholds, fractionOf } from '../../src/core/rating/fastDaily';
+import { fewGroups } from '../../src/core/rating/fastDaily';
+import { bandInDoubles, flatThresholds, fractionOf } from '../../src/core/rating/fastBand';
 import { Dec } from '../../src/core/money';
 import type Decimal from 'decimal.js';
 import { withFastPathTesting, type FastCheckStats, type FastPathTesting } from '../../src/core/fast/fastPathTesting';
@@ -21,6 +22,10 @@ import { defaultCheckOptions, type CheckOptions } from '../../src/core/rating/op
 import type { Finding } from '../../src/core/findings';
 import { seededRandom } from '../fixtures/allocation/lines';
 import { writeBigMonth } from '../support/bigMonth';
+import { runCheck, type CheckArgs } from '../../src/cli/check';
+import type { Output } from '../../src/cli/output';
+
+const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 const root = join(__dirname, '..', '..', '..');
 const dailyPath = join(root, 'samples', 'billing', '2026-07', 'DailyRatedUsage_2026-07.csv');
@@ -720,7 +725,7 @@ describe('fast daily check against the reference path', () => {
   });
 });
 
-describe('the first pass in two threads (chunks claimed from both ends of the file)', () => {
+describe('two threads (chunks claimed from both ends of the file, in both passes)', () => {
   const checkWorker = join(root, 'out', 'src', 'core', 'rating', 'checkWorker.js');
   /** Worker threads as this machine has them (FINOPS_CHARGEBACK_WORKERS, which forces them, unset). */
   const withOwnChoiceOfThreads = async (body: (threads: number) => Promise<void>): Promise<void> => {
@@ -747,10 +752,11 @@ describe('the first pass in two threads (chunks claimed from both ends of the fi
    */
   function month(
     seed: number,
-    change: (cells: string[], col: (name: string) => number, row: number) => void,
+    change: (cells: string[], col: (name: string) => number, row: number, rows: number) => void,
     shuffle = false,
+    withDefects = true,
   ): string {
-    const big = writeBigMonth(6, true);
+    const big = writeBigMonth(6, withDefects);
     months.push(big.dir);
     const [head, ...lines] = readFileSync(big.daily, 'utf8')
       .replace(/^\uFEFF/, '')
@@ -760,7 +766,7 @@ describe('the first pass in two threads (chunks claimed from both ends of the fi
     const col = (name: string): number => header.indexOf(name);
     const rows = lines.map((line, i) => {
       const cells = tokenize(line).records[0].cells;
-      change(cells, col, i);
+      change(cells, col, i, lines.length);
       return csvLine(cells);
     });
     const rnd = seededRandom(seed);
@@ -821,6 +827,142 @@ describe('the first pass in two threads (chunks claimed from both ends of the fi
         assert.equal(stats.ranges, 1, `${path}: read in one thread`);
         assert.equal(stats.readAgain, threads > 1, `${path}: read again`);
       }
+    });
+  });
+
+  /** What `chargeback check` prints for the file (args beyond the path as given), with the fast path's switches. */
+  const cliOutput = async (
+    path: string,
+    args: Partial<CheckArgs>,
+    testing: Partial<FastPathTesting>,
+  ): Promise<{ text: string; exit: number; stats: Stats }> => {
+    const pieces: Buffer[] = [];
+    const out: Output = {
+      write: (t) => void pieces.push(Buffer.from(t, 'utf8')),
+      writeAscii: (t) => void pieces.push(Buffer.from(t, 'latin1')),
+      writeBytes: (b) => void pieces.push(Buffer.from(b)),
+    };
+    const stats: Stats = { fast: false };
+    const exit = await withFastPathTesting({ ...testing, onCheck: (x) => Object.assign(stats, x) }, () =>
+      runCheck({ files: [path], format: 'text', ...args }, out),
+    );
+    return { text: Buffer.concat(pieces).toString('utf8'), exit, stats };
+  };
+
+  it('writes in two threads byte for byte what one thread writes, the worker writing the findings of its rows', async function () {
+    this.timeout(300_000);
+    // A month where PEC was not applied on most rows of some meters (findings the worker words and writes itself),
+    // among rows it hands back (totals off by more than a cent, prices below the band kept per rating group, PEC
+    // on covered usage), non-ASCII and quoted cells before the price, and repeated defects of one meter on both
+    // threads' rows (the groups' counts, money and first rows).
+    const rnd = seededRandom(4242);
+    const retailMeters = new Set<string>();
+    let few: string | undefined;
+    const fewCopies = new Set<number>();
+    const path = month(
+      4242,
+      (c, col) => {
+        const [eup, unitPrice, quantity, fx, total, pricing] = [
+          'EffectiveUnitPrice',
+          'UnitPrice',
+          'Quantity',
+          'PCToBCExchangeRate',
+          'BillingPreTaxTotal',
+          'PricingPreTaxTotal',
+        ].map(col);
+        const billedFrom = (price: Dec): void => {
+          c[total] = price.times(c[quantity]).times(c[fx]).toDecimalPlaces(8).toFixed(8);
+          c[pricing] = price.times(c[quantity]).toDecimalPlaces(8).toFixed(8);
+        };
+        const meter = c[col('MeterId')];
+        const pec15 = c[col('PartnerEarnedCreditPercentage')] === '15';
+        if (retailMeters.size < 12 && pec15) retailMeters.add(meter);
+        else if (few === undefined && pec15 && !retailMeters.has(meter)) few = meter;
+        // The copy of the sample month the row is of (each copy's customer ids end in its number, the first's not).
+        const k = parseInt(c[col('CustomerId')].slice(-4), 16);
+        const copy = k >= 1 && k <= 5 ? k : 0;
+        if (meter === few) {
+          // One meter's defect on three rows, two of them in the last copies (the worker's): printed row by row.
+          if ([0, 4, 5].includes(copy) && !fewCopies.has(copy) && pec15) {
+            fewCopies.add(copy);
+            c[eup] = c[unitPrice];
+            billedFrom(new Dec(c[unitPrice]));
+          }
+          return;
+        }
+        const x = rnd();
+        if (retailMeters.has(meter) && c[col('PartnerEarnedCreditPercentage')] === '15' && x < 0.9) {
+          c[eup] = c[unitPrice];
+          billedFrom(new Dec(c[unitPrice]));
+          if (x < 0.05) c[col('CustomerName')] = pick(rnd, ['Müller Straße GmbH', 'Contoso, "The" Ltd', '株式会社']);
+          // A meter named past ASCII: its findings' JSON is UTF-8, not one byte per character.
+          else if (x < 0.1 && meter.endsWith('1')) c[col('MeterId')] = `${meter}-zähler`;
+        } else if (x < 0.01) c[total] = new Dec(c[total]).plus('0.5').toFixed(2);
+        else if (x < 0.02 && c[col('PartnerEarnedCreditPercentage')] === '15') {
+          c[eup] = new Dec(c[unitPrice]).times(0.5).toFixed(9);
+          billedFrom(new Dec(c[eup]));
+        }
+      },
+      false,
+      false,
+    );
+    // The same month with PEC not applied only on rows of its last tenth (the worker's): the worker's findings are
+    // the file's first.
+    const lateMeters = new Set<string>();
+    const late = month(
+      4343,
+      (c, col, row, rows) => {
+        const meter = c[col('MeterId')];
+        if (c[col('PartnerEarnedCreditPercentage')] !== '15') return;
+        if (lateMeters.size < 8) lateMeters.add(meter);
+        // The last tenth of the file: the worker's first chunks in both passes.
+        if (!(row > 0.9 * rows && lateMeters.has(meter))) return;
+        const [eup, unitPrice, quantity, fx, total, pricing] = [
+          'EffectiveUnitPrice',
+          'UnitPrice',
+          'Quantity',
+          'PCToBCExchangeRate',
+          'BillingPreTaxTotal',
+          'PricingPreTaxTotal',
+        ].map(col);
+        c[eup] = c[unitPrice];
+        c[total] = new Dec(c[eup]).times(c[quantity]).times(c[fx]).toDecimalPlaces(8).toFixed(8);
+        c[pricing] = new Dec(c[eup]).times(c[quantity]).toDecimalPlaces(8).toFixed(8);
+      },
+      false,
+      false,
+    );
+    assert.equal(fewCopies.size, 3);
+    await withOwnChoiceOfThreads(async (threads) => {
+      for (const [file, isLate] of [
+        [path, false],
+        [late, true],
+      ] as const)
+        for (const args of [{ format: 'json' as const }, { format: 'text' as const }, { all: true }]) {
+          const what = `${isLate ? 'late' : 'month'} ${JSON.stringify(args)}`;
+          const one = await cliOutput(file, args, { parallelBytes: Infinity });
+          const two = await cliOutput(file, args, { ...TWO_THREADS, workerProvesEveryChunk: isLate });
+          assert.equal(one.stats.provedChunks, 0, what);
+          assert.ok(one.stats.verdictRows! > (isLate ? 200 : 5000), `${what}: ${one.stats.verdictRows} fast verdicts`);
+          if (threads > 1) {
+            assert.equal(two.stats.ranges, 2, what);
+            assert.ok(two.stats.provedChunks! >= 1, `${what}: ${two.stats.provedChunks} chunks proved by the worker`);
+          }
+          assert.equal(two.exit, one.exit, what);
+          assert.equal(two.text, one.text, what);
+          // The JSON names each finding's meter, the text each repeated defect's (row lines, --all, do not).
+          if (!isLate && !('all' in args)) assert.ok(one.text.includes('-zähler'), what);
+          if (args.format === 'json') {
+            const doc = JSON.parse(two.text) as { files: { findings: unknown[]; summary: { findings: number } }[] };
+            assert.equal(doc.files[0].findings.length, doc.files[0].summary.findings, what);
+          }
+          // The worker out of memory, or handing back more rows than it keeps: this thread checks the worker's rows.
+          for (const fallback of [{ proveHeapMb: 1 }, { maxDeferred: 0 }]) {
+            const again = await cliOutput(file, args, { ...TWO_THREADS, ...fallback });
+            assert.equal(again.stats.provedChunks, 0, `${what} ${JSON.stringify(fallback)}`);
+            assert.equal(again.text, one.text, `${what} ${JSON.stringify(fallback)}`);
+          }
+        }
     });
   });
 

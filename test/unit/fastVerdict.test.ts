@@ -58,7 +58,7 @@ describe('fast verdicts of failing rows, with what a group-day shares worked out
     calls.push(gd);
     return quantities.get(gd);
   };
-  const leftOut = { leftOutRows: (key: string) => (key === 'key-2' ? 2 : key === 'key-1' ? 1 : 0) };
+  const leftOut = (g: VerdictGroup): number => (g.groupKey === 'key-2' ? 2 : g.groupKey === 'key-1' ? 1 : 0);
 
   /** A row priced `eup` (with `d` decimals) of group g on a day, billed from its own price. */
   interface Row {

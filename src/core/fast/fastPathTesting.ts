@@ -23,6 +23,8 @@ export interface FastCheckStats {
   ranges?: number;
   /** The two threads' chunks did not join (a cut inside a quoted line break, a key not valid): read again in one. */
   readAgain?: boolean;
+  /** Chunks whose second pass a worker thread did, writing their findings itself (0: this thread did every row). */
+  provedChunks?: number;
 }
 
 export interface FastPathTesting {
@@ -41,6 +43,15 @@ export interface FastPathTesting {
   onCheck: ((stats: FastCheckStats) => void) | undefined;
   /** Lanes acquired while set give every key the same hash: groups are then told apart by their bytes alone. */
   laneConstantHash: boolean;
+  /**
+   * In the daily check's second pass, this thread claims none of the worker's chunks (it otherwise takes those the
+   * worker has not claimed yet once done with its own): the worker proves them all.
+   */
+  workerProvesEveryChunk: boolean;
+  /** The old generation of the daily check's second-pass worker, in MB (undefined: sized from the month). */
+  proveHeapMb: number | undefined;
+  /** Rows the second-pass worker hands back at most (undefined: its default). */
+  maxDeferred: number | undefined;
 }
 
 const DEFAULTS: FastPathTesting = {
@@ -50,6 +61,9 @@ const DEFAULTS: FastPathTesting = {
   workerClaimsFirst: false,
   onCheck: undefined,
   laneConstantHash: false,
+  workerProvesEveryChunk: false,
+  proveHeapMb: undefined,
+  maxDeferred: undefined,
 };
 
 /** The settings in force (the defaults, except inside withFastPathTesting). */

@@ -8,7 +8,7 @@
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { Worker, parentPort, workerData, type ResourceLimits } from 'node:worker_threads';
 
 /** Files at least this big are cut into ranges read by worker threads (when there is more than one core). */
 export const PARALLEL_BYTES = 48 << 20;
@@ -46,13 +46,21 @@ export function workersForced(): boolean {
   return Number.isInteger(forced) && forced >= 1;
 }
 
-/** Runs each task in a worker of its own (the script `script`) and resolves with their answers, in task order. */
-export function runInWorkers<T, R>(script: string, tasks: readonly T[], signal?: AbortSignal): Promise<R[]> {
+/**
+ * Runs each task in a worker of its own (the script `script`) and resolves with their answers, in task order.
+ * `resourceLimits`: the workers' heap sizes (default: V8's).
+ */
+export function runInWorkers<T, R>(
+  script: string,
+  tasks: readonly T[],
+  signal?: AbortSignal,
+  resourceLimits?: ResourceLimits,
+): Promise<R[]> {
   const workers: Worker[] = [];
   const answers = tasks.map(
     (task) =>
       new Promise<R>((resolve, reject) => {
-        const w = new Worker(script, { workerData: task });
+        const w = new Worker(script, { workerData: task, resourceLimits });
         workers.push(w);
         let settled = false;
         w.once('message', (m: { ok: true; value: R } | { ok: false; error: string }) => {

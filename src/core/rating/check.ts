@@ -13,6 +13,7 @@ import { recordRange, type Finding, type FindingCode, type Severity } from '../f
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
 import { ReconciliationChecker } from './reconciliation';
 import { fastDailyCheck, type FastDailyResult } from './fastDaily';
+import { SEVERITIES, type FindingBlockSlice, type FindingRender } from '../findingBlock';
 import type { CheckOptions } from './options';
 
 export interface CheckSummary {
@@ -58,6 +59,13 @@ export interface RunOptions {
   sliceBytes?: number;
   /** Set on the second attempt of a check whose dates proved the date order setting wrong. */
   orderOverride?: { column: string; text: string; setting: CheckOptions['dateOrder'] };
+  /**
+   * A consumer that writes every finding as `render` says may be handed findings a worker thread made and wrote
+   * already, a block at a time, in their place among the others (../findingBlock.ts). `onBlock` takes the block's
+   * text before it returns (the file is temporary). Such findings are counted in the summary but never passed to
+   * onFinding.
+   */
+  blocks?: { render: FindingRender; onBlock(s: FindingBlockSlice): void };
 }
 
 /**
@@ -111,6 +119,16 @@ export async function checkSource(
     summary.byCode[f.code] = (summary.byCode[f.code] ?? 0) + 1;
     onFinding(f);
   };
+  const emitBlock = (s: FindingBlockSlice): void => {
+    const b = s.block;
+    for (let i = s.from; i < s.to; i++) {
+      summary.findings++;
+      summary.bySeverity[SEVERITIES[b.severity[i]]]++;
+      const code = b.codes[b.code[i]];
+      summary.byCode[code] = (summary.byCode[code] ?? 0) + 1;
+    }
+    run.blocks!.onBlock(s);
+  };
   const account = (o: RowOutcome): void => {
     if (o.stake.gt(0)) over = over.plus(o.stake);
     else under = under.plus(o.stake);
@@ -153,6 +171,8 @@ export async function checkSource(
           onRecordStart: run.onRecordStart,
           sliceBytes: run.sliceBytes,
           threads,
+          render: run.blocks?.render,
+          emitBlock: run.blocks && emitBlock,
         });
         return [checker, result];
       };
@@ -164,7 +184,7 @@ export async function checkSource(
       if (fast) {
         // The header was read apart from the rows: its own findings are said here.
         for (const f of duplicateColumnFindings(h.columns, h.record)) emit(f);
-        const { referenceRows, verdictRows, laneGroups, tableGroups, ranges } = fast;
+        const { referenceRows, verdictRows, laneGroups, tableGroups, ranges, provedChunks } = fast;
         fastPathTesting.onCheck?.({
           fast: true,
           referenceRows,
@@ -173,6 +193,7 @@ export async function checkSource(
           tableGroups,
           ranges,
           readAgain,
+          provedChunks,
         });
         summary.kind = h.kind;
         summary.delimiter = h.delimiter;

@@ -38,7 +38,6 @@ import { Dec, ZERO } from '../money';
 import {
   GroupLane,
   KeyRecord,
-  POW10,
   cellText,
   decodeBytes,
   decodeRecord,
@@ -46,7 +45,7 @@ import {
   type ByteInput,
   type ByteRecord,
 } from '../fast/byteCsv';
-import { ExactSum, NumberCache } from '../fast/exact';
+import { ExactSum } from '../fast/exact';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import type { BillingHeader } from '../billing/reader';
 import type { Finding } from '../findings';
@@ -70,11 +69,14 @@ import {
   groupKeyColumns,
   ratingLane,
   rowReader,
+  BATCH,
   spoolBatches,
   type CheckRangeTask,
   type RangePart,
 } from './fastRange';
-import { FailingRowVerdicts } from './fastVerdict';
+import { BIG_1E15, decimalThresholds, fractionOf } from './fastBand';
+import { ProvedRows, translate, type PartSpool, type ProvePartResult, type ProvePartTask } from './fastPass2';
+import type { FindingBlockSlice, FindingRender } from '../findingBlock';
 import { BelowBandRows } from './fastBelowBand';
 import {
   F_KIND,
@@ -84,17 +86,13 @@ import {
   F_EUP_INT,
   F_EUP_FRAC,
   F_EUP_DEC,
-  F_QTY,
-  F_FX,
   F_BT_INT,
   F_BT_FRAC,
   F_BT_NEG,
-  F_PT,
   F_OFFSET,
   F_LENGTH,
   F_LINE,
   F_INDEX,
-  F_GROUP_DAY,
   F_QTY_INT,
   F_QTY_FRAC,
   F_FX_INT,
@@ -116,6 +114,12 @@ export interface FastDailyRun {
   sliceBytes?: number;
   /** Threads pass 1 may use (default: worker threads for a big file on disk, when there is more than one core). */
   threads?: number;
+  /**
+   * How the consumer writes findings, and where it takes a block of them made and written by a worker thread
+   * (../findingBlock.ts): given both, the second pass of a file two threads read is two threads too.
+   */
+  render?: FindingRender;
+  emitBlock?(s: FindingBlockSlice): void;
 }
 
 export interface FastDailyResult {
@@ -138,6 +142,8 @@ export interface FastDailyResult {
   oneThread?: boolean;
   /** Threads whose chunks pass 1 merged (1: this thread alone read the file). */
   ranges?: number;
+  /** Chunks whose second pass the worker did (fastPass2.ts). */
+  provedChunks?: number;
 }
 
 /** What every row with the same identifying cells shares: decided once, from the first such row, by the reference. */
@@ -163,276 +169,6 @@ interface GroupInfo {
   alwaysReference: boolean;
   periodStart: string;
   periodEnd?: string;
-}
-
-const MAX_SAFE = 2 ** 53;
-const DEC_POW10 = Array.from({ length: 16 }, (_, d) => new Dec(10).pow(d));
-const HALF_UNIT = Array.from({ length: 16 }, (_, d) => new Dec(10).pow(-d).div(2));
-
-function splitUnits(units: Decimal, d: number): [number, number] | null {
-  const i = units.div(DEC_POW10[d]).floor();
-  const f = units.minus(i.times(DEC_POW10[d]));
-  const ni = i.toNumber();
-  const nf = f.toNumber();
-  if (Math.abs(ni) >= MAX_SAFE || !Number.isInteger(nf)) return null;
-  return [ni, nf];
-}
-
-/**
- * The integer thresholds of a band given as decimals (tiered prices: the reference's own rating):
- * [CEIL((lower - 10^-d / 2) x 10^d), FLOOR((upper + 10^-d / 2) x 10^d)], each split into whole and fractional units.
- */
-function decimalThresholds(lower: Decimal, upper: Decimal, d: number): number[] | null {
-  const lo = splitUnits(lower.minus(HALF_UNIT[d]).times(DEC_POW10[d]).ceil(), d);
-  const hi = splitUnits(upper.plus(HALF_UNIT[d]).times(DEC_POW10[d]).floor(), d);
-  return lo && hi ? [lo[0], lo[1], hi[0], hi[1]] : null;
-}
-
-const BIG_TEN = 10n;
-const BIG_1E15 = 10n ** 15n;
-
-/** Powers of ten as BigInt (computed once: the band arithmetic asks for them on every band). */
-const POW10N: readonly bigint[] = Array.from({ length: 48 }, (_, i) => BIG_TEN ** BigInt(i));
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  // BigInt division truncates toward zero, which is the floor for a non-negative quotient.
-  if (a >= 0n && b > 0n) return a / b;
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return -floorDiv(-a, b);
-}
-
-/** A decimal as an exact fraction n / d (d a power of ten). */
-export function fractionOf(x: Decimal): { n: bigint; d: bigint } {
-  const text = x.toFixed();
-  const dot = text.indexOf('.');
-  if (dot < 0) return { n: BigInt(text), d: 1n };
-  return { n: BigInt(text.slice(0, dot) + text.slice(dot + 1)), d: BIG_TEN ** BigInt(text.length - dot - 1) };
-}
-
-function splitBig(units: bigint, d: number): [number, number] | null {
-  const scale = POW10[d];
-  if (units > -9007199254740991n && units < 9007199254740991n) {
-    // Below 2^53 in magnitude: exact in a double, and so are its remainder and quotient by 10^d.
-    const n = Number(units);
-    const f = ((n % scale) + scale) % scale;
-    return [(n - f) / scale, f];
-  }
-  const big = POW10N[d];
-  const i = floorDiv(units, big);
-  const f = units - i * big;
-  const ni = Number(i);
-  if (Math.abs(ni) >= MAX_SAFE) return null;
-  return [ni, Number(f)];
-}
-
-/**
- * The band's integer thresholds for a flat unit price, exactly as rateCumulative defines the band, in integers:
- * with P = UnitPrice x 10^p, Q = BCU x 10^15 and the charged fraction Fn / Fd,
- *   BC (cents)  = FLOOR(P x Q x Fn x 100 / (10^p x 10^15 x Fd))
- *   lower       = BC / BCU,   upper = UnitPrice x Fn / Fd      (both UnitPrice x fraction when BCU <= 0)
- *   low  = CEIL((lower - 10^-d / 2) x 10^d),   high = FLOOR((upper + 10^-d / 2) x 10^d).
- * The reference compares with 60-digit decimals; the two agree: where a price with d <= 15 decimals and the exact
- * band bound differ, they differ by at least 1 / (2 x 10^d x Q), far above 10^-59.
- */
-export function flatThresholds(
-  P: bigint,
-  p: number,
-  F: { n: bigint; d: bigint },
-  Q: bigint,
-  d: number,
-): number[] | null {
-  const tenD = POW10N[d];
-  const tenP = POW10N[p];
-  let low: bigint;
-  if (Q > 0n) {
-    const bcCents = floorDiv(P * Q * F.n * 100n, tenP * BIG_1E15 * F.d);
-    low = ceilDiv(2n * bcCents * BIG_1E15 * tenD - 100n * Q, 200n * Q);
-  } else {
-    low = ceilDiv(2n * P * F.n * tenD - tenP * F.d, 2n * tenP * F.d);
-  }
-  const high = floorDiv(2n * P * F.n * tenD + tenP * F.d, 2n * tenP * F.d);
-  const lo = splitBig(low, d);
-  const hi = splitBig(high, d);
-  return lo && hi ? [lo[0], lo[1], hi[0], hi[1]] : null;
-}
-
-/** Bound on the rounding error of bandInDoubles (relative), a thousand times its worst case (about 1e-15). */
-const BAND_REL = 1e-12;
-/** Half a unit of the last printed decimal, 10^-d / 2 (the printing tolerance of d decimals). */
-const HALF_UNITS: readonly number[] = Array.from({ length: 16 }, (_, d) => 0.5 / 10 ** d);
-
-/**
- * The band test of a flat price in doubles, for the common row, where BigInt would cost more than the rest of the
- * row: 1 when the price is certainly inside the band that flatThresholds gives, -1 certainly outside, 0 when the
- * doubles cannot tell (a price within BAND_REL of a bound, a billed amount within BAND_REL of a whole cent, sums
- * beyond 2^50): then the exact integers decide. With E the price in units of 10^-d, t = 10^-d / 2, uf =
- * UnitPrice x fraction and BC = FLOOR(uf x BCU x 100) / 100, the thresholds' integer tests are exactly
- *   E <= FLOOR((uf + t) x 10^d)        <=>  eup - t <= uf
- *   E >= CEIL((BC / BCU - t) x 10^d)   <=>  (eup + t) x BCU x 100 >= BC x 100      (BCU > 0)
- *   E >= CEIL((uf - t) x 10^d)         <=>  eup + t >= uf                          (BCU <= 0)
- * Every input is within a few units in the last place of its exact value (eup, UnitPrice and BCU read from exact
- * integer parts, the fraction the nearest double), and each side takes a handful of roundings: the error is below
- * 1e-15 relative, so a difference larger than BAND_REL of the magnitudes has the exact difference's sign, and a
- * product farther than that from an integer has the exact product's floor.
- * `hi` and `lo` are the month-to-date sum BCU as units and units of 10^-15 (0 <= lo < 10^15).
- */
-export function bandInDoubles(
-  eupInt: number,
-  eupFrac: number,
-  d: number,
-  uf: number,
-  hi: number,
-  lo: number,
-  limbs: Float64Array,
-): number {
-  const eup = eupInt + eupFrac / POW10[d];
-  if (!(uf >= 0) || hi >= 2 ** 50) return 0;
-  const t = HALF_UNITS[d];
-  const up = uf - (eup - t);
-  const upMargin = BAND_REL * (uf + eup + t);
-  if (up < -upMargin) return -1;
-  if (up <= upMargin) return 0;
-  if (hi < 0 || (hi === 0 && lo === 0)) {
-    // No positive consumption yet: the band is the price net of discounts.
-    const down = eup + t - uf;
-    return down > upMargin ? 1 : down < -upMargin ? -1 : 0;
-  }
-  const bcu = hi + lo / 1e15;
-  const x = uf * bcu * 100;
-  if (!(x < 2 ** 50)) return 0;
-  const bc = Math.floor(x);
-  // A free price (uf exactly 0) bills exactly 0 cents; any other product near a whole cent is for the integers.
-  if (uf !== 0 && (x - bc <= BAND_REL * x || bc + 1 - x <= BAND_REL * x)) return 0;
-  const y = (eup + t) * bcu * 100;
-  const down = y - bc;
-  const downMargin = BAND_REL * (y + bc);
-  if (down > downMargin) return 1;
-  if (down < -downMargin) return -1;
-  // A price printed with 15 decimals is BC / BCU rounded: within 10^-15 of the bound, too near for doubles.
-  if (eupInt >= 1e9 || hi >= 1e10) return 0;
-  return lowerBoundHolds(eupInt, eupFrac, d, hi, lo, bc, limbs) ? 1 : -1;
-}
-
-const LIMB = 100_000;
-
-/**
- * v mod 10^5 for a non-negative integer v below 2^53 (then (v - r) / 10^5, an exact division, is the rest). By a
- * division and a correction, not `%`: V8 takes `%` of numbers beyond 32 bits to a C library call, many times slower
- * than a division, and this runs about 35 times on a row whose price sits at the band's lower bound (most rows of a
- * billed export). The rounded quotient can be one off; v - q x 10^5 is exact, and says which way.
- */
-function lowLimb(v: number): number {
-  const r = v - Math.floor(v / LIMB) * LIMB;
-  return r < 0 ? r + LIMB : r >= LIMB ? r - LIMB : r;
-}
-
-/** Writes w x 10^15 + v (0 <= v < 10^15, 0 <= w < 10^10) as five base-10^5 limbs from `at`, lowest first. */
-function toLimbs(w: number, v: number, out: Float64Array, at: number): void {
-  for (let k = 0; k < 3; k++) {
-    const r = lowLimb(v);
-    out[at + k] = r;
-    v = (v - r) / LIMB;
-  }
-  const r = lowLimb(w);
-  out[at + 3] = r;
-  out[at + 4] = (w - r) / LIMB;
-}
-
-/** Carries the base-10^5 limbs from..to in place (each a non-negative integer below 2^53). */
-function carry(x: Float64Array, from: number, to: number): void {
-  let c = 0;
-  for (let k = from; k < to; k++) {
-    const v = x[k] + c;
-    const r = lowLimb(v);
-    x[k] = r;
-    c = (v - r) / LIMB;
-  }
-}
-
-/**
- * The band's lower test with exact integers in doubles (base-10^5 limbs, every product and column sum below 2^53):
- * with E15 the price in units of 10^-15 and Q = BCU x 10^15, (E15 + 10^(15-d) / 2) x Q x 100 >= BC (cents) x 10^30,
- * that is (2 x E15 + 10^(15-d)) x Q >= 2 x BC x 10^28. For eupInt < 10^9, BCU < 10^10, BC < 2^50 (the caller's).
- * `limbs` is scratch of 32 numbers.
- */
-function lowerBoundHolds(
-  eupInt: number,
-  eupFrac: number,
-  d: number,
-  hi: number,
-  lo: number,
-  bc: number,
-  limbs: Float64Array,
-): boolean {
-  // W = 2 x E15 + 10^(15-d) = wHi x 10^15 + wLo.
-  let wHi = 2 * eupInt;
-  let wLo = (2 * eupFrac + 1) * POW10[15 - d];
-  if (wLo >= 1e15) {
-    wLo -= 1e15;
-    wHi += 1;
-  }
-  toLimbs(wHi, wLo, limbs, 0);
-  toLimbs(hi, lo, limbs, 5);
-  // The product W x Q (below 10^50: ten limbs) in limbs 10..19, the right side 2 x BC x 10^28 = BC x 2000 x 10^25
-  // (below 10^44) in limbs 22..31.
-  limbs.fill(0, 10);
-  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) limbs[10 + i + j] += limbs[i] * limbs[5 + j];
-  carry(limbs, 10, 21);
-  let b = bc;
-  for (let k = 0; k < 4; k++) {
-    const r = lowLimb(b);
-    limbs[27 + k] = r * 2000;
-    b = (b - r) / LIMB;
-  }
-  carry(limbs, 22, 32);
-  for (let k = 9; k >= 0; k--) {
-    const p = limbs[10 + k];
-    const q = limbs[22 + k];
-    if (p !== q) return p > q;
-  }
-  return true;
-}
-
-/** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
-const REL_ERROR = 1e-12;
-
-/** How a worker's ids translate into this thread's (mergePart). */
-interface PartIds {
-  group: Int32Array;
-  day: Int32Array;
-  price: Int32Array;
-  groupDay: Int32Array;
-}
-
-/**
- * A chunk the worker read, for pass 2: its rows in the worker's spool, [from, to), and what to add to their record
- * and line numbers (counted in the worker from its first chunk) to make them the file's.
- */
-interface PartSpool {
-  from: number;
-  to: number;
-  map: PartIds;
-  records: number;
-  lines: number;
-}
-
-/** A batch of the worker's spool in this thread's ids and the file's record and line numbers. */
-function translate(f: Float64Array, count: number, part: PartSpool): void {
-  const map = part.map;
-  for (let k = 0; k < count; k++) {
-    const at = k * FIELDS;
-    f[at + F_INDEX] += part.records;
-    f[at + F_LINE] += part.lines;
-    if (f[at + F_KIND] !== 0) continue;
-    f[at + F_GROUP] = map.group[f[at + F_GROUP]];
-    f[at + F_DAY] = map.day[f[at + F_DAY]];
-    f[at + F_PRICE] = map.price[f[at + F_PRICE]];
-    if (f[at + F_GROUP_DAY] >= 0) f[at + F_GROUP_DAY] = map.groupDay[f[at + F_GROUP_DAY]];
-  }
 }
 
 /**
@@ -467,6 +203,12 @@ const CHUNK_BYTES = 32 << 20;
 /** The worker threads' entry point (./checkWorker.ts): beside this module in out/, dist/checkWorker.js in the bundles. */
 const WORKER_SCRIPT = join(__dirname, 'checkWorker.js');
 
+/**
+ * Rows the second pass's worker hands back at most (rows it can neither prove clean nor wrong: for the below-band
+ * rule or the reference; FIELDS numbers each, about 25 MB): past it, this thread checks the worker's rows itself.
+ */
+const MAX_DEFERRED = 1 << 17;
+
 export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult | undefined> {
   const { checker, header, input } = run;
   const idx = checker.idx;
@@ -479,8 +221,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   /** Rating groups (the reference's group key) as small ids: rows of one may come in several byte-distinct groups. */
   const ratingIds = new Map<string, number>();
   const ratingKeys: string[] = [];
-  /** Exact band thresholds per (group-day, price): lowInt, lowFrac, highInt, highFrac, decimals. */
-  const bands = new NumberCache(5);
   const listed = new Map<string, boolean>();
   const currencies: string[] = [];
   /** The few charged fractions and rates a month has, as exact fractions (shared by the groups). */
@@ -491,7 +231,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     if (!parts) fractionParts.set(key, (parts = fractionOf(x)));
     return parts;
   };
-  const billedByCurrency: ExactSum[] = [];
   const referenceRows: [number, number] = [0, 0];
 
   /**
@@ -514,7 +253,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     if (currencyId < 0) {
       currencyId = currencies.length;
       currencies.push(row.currency);
-      billedByCurrency.push(new ExactSum());
     }
     return {
       id,
@@ -820,173 +558,56 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     checker.finish();
     await new Promise((resolve) => setImmediate(resolve));
 
-    // Pass 2: every row checked, from its numbers.
-    /** Per rating group, the rank of the latest day a row was proved inside the band (told to the checker at the end). */
-    const lastInBand = new Int32Array(ratingKeys.length).fill(-1);
-    /** Per group-day, with a price list: 0 not looked up yet, 1 flat prices, 2 graduated tiers. */
-    const tiersSeen = run.options.priceList ? new Uint8Array(groupDays.size) : undefined;
-    const billedSeen = new Uint8Array(currencies.length);
-    const billedOrder: number[] = [];
-    const limbs = new Float64Array(32);
+    // Pass 2: every row checked, from its numbers: proved clean or proved wrong by ProvedRows (fastPass2.ts), else
+    // kept for the below-band rule, else checked by the reference.
     /** A group-day's month-to-date quantity in units of 10^-15: the store's, else the checker's decimal sum. */
     const monthToDateUnits = (g: Pick<GroupInfo, 'groupKey'>, day: string): bigint | undefined => {
       if (store) return store.units(g.groupKey, day);
       const mtd = checker.monthToDate(g.groupKey, day)?.times(1e15);
       return mtd && mtd.isInteger() ? BigInt(mtd.toFixed()) : undefined;
     };
-    /**
-     * The band test with exact integers (a price too near a bound for bandInDoubles, tiered prices, month-to-date
-     * sums held by the checker), its thresholds kept per (group-day, price) for the printed decimals seen.
-     */
-    const exactBand = (
-      g: GroupInfo,
-      dayId: number,
-      priceId: number,
-      tiered: boolean,
-      eupDec: number,
-      eupInt: number,
-      eupFrac: number,
-    ): boolean => {
-      const price = prices[priceId];
-      const day = dayList[dayId];
-      // (rating group, day) names the group-day.
-      const band = bandKey(g.rating, dayId, priceId);
-      let at = bands.find(band);
-      const b = bands.data;
-      if (at < 0 || b[at + 4] !== eupDec) {
-        let thresholds: number[] | null;
-        if (tiered) {
-          if (!checker.hasGroupDay(g.groupKey, day)) return false;
-          const rating = checker.rating(g.groupKey, day, new Dec(price.text), g.fraction, g.meterId, ZERO);
-          thresholds = decimalThresholds(rating.lower, rating.upper, eupDec);
-        } else {
-          const Q = monthToDateUnits(g, day);
-          if (Q === undefined) return false;
-          thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
-        }
-        if (!thresholds) return false;
-        at = bands.put(band);
-        b[at] = thresholds[0];
-        b[at + 1] = thresholds[1];
-        b[at + 2] = thresholds[2];
-        b[at + 3] = thresholds[3];
-        b[at + 4] = eupDec;
-      }
-      if (eupInt < b[at] || (eupInt === b[at] && eupFrac < b[at + 1])) return false;
-      return !(eupInt > b[at + 2] || (eupInt === b[at + 2] && eupFrac > b[at + 3]));
-    };
-    const proveClean = (f: Float64Array, at: number): boolean => {
-      const g = groupList[f[at + F_GROUP]];
-      if (g.pecIneligible || g.alwaysReference) return false;
-      const dayId = f[at + F_DAY];
-      const day = dayList[dayId];
-      const priceId = f[at + F_PRICE];
-      const eupDec = f[at + F_EUP_DEC] & 15;
-      const eupNeg = f[at + F_EUP_DEC] >= 16;
-      const eupInt = f[at + F_EUP_INT];
-      const eupFrac = f[at + F_EUP_FRAC];
-      const eupAbs = eupInt + eupFrac / POW10[eupDec];
-      const eup = eupNeg ? -eupAbs : eupAbs;
-      const q = f[at + F_QTY];
-      const pt = f[at + F_PT];
-      if (pt === pt) {
-        const p = eup * q;
-        if (!(Math.abs(pt - p) <= 0.01 - REL_ERROR * (Math.abs(p) + Math.abs(pt)) - 1e-15)) return false;
-      }
-      const btAbs = f[at + F_BT_INT] + f[at + F_BT_FRAC] / 1e15;
-      const bt = f[at + F_BT_NEG] ? -btAbs : btAbs;
-      const exact = eup * q * f[at + F_FX];
-      if (!(Math.abs(bt - exact) <= 0.01 - REL_ERROR * (Math.abs(exact) + Math.abs(bt)) - 1e-15)) return false;
-      const price = prices[priceId];
-      if (run.options.priceList) {
-        const key = `${g.meterId}\u0000${day}\u0000${priceId}`;
-        let ok = listed.get(key);
-        if (ok === undefined) {
-          ok = checker.unitPriceListed(g.meterId, day, price.text, new Dec(price.text));
-          if (listed.size >= 50_000) listed.clear();
-          listed.set(key, ok);
-        }
-        if (!ok) return false;
-      }
-      if (!g.covered) {
-        if (eupNeg) return false;
-        const gd = f[at + F_GROUP_DAY];
-        let tiered = false;
-        if (tiersSeen) {
-          if (tiersSeen[gd] === 0) tiersSeen[gd] = checker.tiersFor(g.meterId, day) ? 2 : 1;
-          tiered = tiersSeen[gd] === 2;
-        }
-        const verdict =
-          store !== undefined && !tiered
-            ? bandInDoubles(
-                eupInt,
-                eupFrac,
-                eupDec,
-                price.value * g.fractionValue,
-                groupDays.hi[gd],
-                groupDays.lo[gd],
-                limbs,
-              )
-            : 0;
-        if (verdict < 0 || (verdict === 0 && !exactBand(g, dayId, priceId, tiered, eupDec, eupInt, eupFrac)))
-          return false;
-        if (rank[dayId] > lastInBand[g.rating]) lastInBand[g.rating] = rank[dayId];
-      }
-      // Clean: only the billed amount counts.
-      const sum = billedByCurrency[g.currencyId];
-      if (!billedSeen[g.currencyId]) {
-        billedSeen[g.currencyId] = 1;
-        billedOrder.push(g.currencyId);
-      }
-      if (f[at + F_BT_NEG]) sum.addExact(-f[at + F_BT_INT], -f[at + F_BT_FRAC]);
-      else sum.addExact(f[at + F_BT_INT], f[at + F_BT_FRAC]);
-      return true;
-    };
-    // Rows proved wrong: their finding from the integers above (fastVerdict.ts), their money summed in cents.
-    const verdicts = new FailingRowVerdicts(
-      checker,
-      header.columns.nameAt(idx.eup),
-      run.options.priceTolerance,
-      (g, dayId, gd) => {
-        // Asked once per (group-day, price) entry of the verdicts' cache, not per row of a group-day.
+    const priceList = run.options.priceList;
+    const proved = new ProvedRows(
+      {
+        groups: groupList,
+        prices,
+        rank,
+        groupDays,
+        store: store !== undefined,
+        ratings: ratingKeys.length,
+        currencies: currencies.length,
+        priceList: priceList && {
+          listed: (g, dayId, priceId) => {
+            const day = dayList[dayId];
+            const price = prices[priceId];
+            const key = `${g.meterId}\u0000${day}\u0000${priceId}`;
+            let ok = listed.get(key);
+            if (ok === undefined) {
+              ok = checker.unitPriceListed(g.meterId, day, price.text, new Dec(price.text));
+              if (listed.size >= 50_000) listed.clear();
+              listed.set(key, ok);
+            }
+            return ok;
+          },
+          tiered: (g, dayId) => !!checker.tiersFor(g.meterId, dayList[dayId]),
+          tieredThresholds: (g, dayId, priceId, eupDec) => {
+            const day = dayList[dayId];
+            if (!checker.hasGroupDay(g.groupKey, day)) return null;
+            const rating = checker.rating(g.groupKey, day, new Dec(prices[priceId].text), g.fraction, g.meterId, ZERO);
+            return decimalThresholds(rating.lower, rating.upper, eupDec);
+          },
+        },
         // The store's sums by the group-day's id (no lookup by group key and day), else the checker's decimals.
-        return store
-          ? BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd])
-          : monthToDateUnits(g, dayList[dayId]);
+        monthToDateUnits: (g, dayId, gd) =>
+          store ? BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd]) : monthToDateUnits(g, dayList[dayId]),
+        leftOutRows: (g) => checker.leftOutRows(g.groupKey),
+        eupColumn: header.columns.nameAt(idx.eup),
+        priceTolerance: run.options.priceTolerance,
+        emit: run.emit,
+        account: (stake) => run.account({ stake }),
       },
+      groupDays.size,
     );
-    const centsAtStake = { over: 0, under: 0 };
-    let verdictRows = 0;
-    const fastVerdict = (f: Float64Array, at: number): boolean => {
-      const g = groupList[f[at + F_GROUP]];
-      if (g.pecIneligible || g.alwaysReference || g.covered || run.options.priceList) return false;
-      const finding = verdicts.verdict(f, at, g, prices[f[at + F_PRICE]]);
-      if (!finding) return false;
-      const cents = verdicts.cents;
-      verdictRows++;
-      run.emit(finding);
-      if (cents > 0) centsAtStake.over += cents;
-      else centsAtStake.under += cents;
-      if (Math.abs(centsAtStake.over) > 2 ** 50 || Math.abs(centsAtStake.under) > 2 ** 50) settleCents();
-      billedSum(g.currencyId).addExact(
-        f[at + F_BT_NEG] ? -f[at + F_BT_INT] : f[at + F_BT_INT],
-        f[at + F_BT_NEG] ? -f[at + F_BT_FRAC] : f[at + F_BT_FRAC],
-      );
-      return true;
-    };
-    const settleCents = (): void => {
-      if (centsAtStake.over !== 0) run.account({ stake: new Dec(centsAtStake.over).div(100) });
-      if (centsAtStake.under !== 0) run.account({ stake: new Dec(centsAtStake.under).div(100) });
-      centsAtStake.over = 0;
-      centsAtStake.under = 0;
-    };
-    const billedSum = (currencyId: number): ExactSum => {
-      if (!billedSeen[currencyId]) {
-        billedSeen[currencyId] = 1;
-        billedOrder.push(currencyId);
-      }
-      return billedByCurrency[currencyId];
-    };
     // Rows priced below the band and billed from that price, without a price list: kept per rating group until the
     // end, as the reference keeps them (fastBelowBand.ts).
     const belowBand = new BelowBandRows(checker, (offset, length, index, line) => {
@@ -1025,48 +646,162 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         () => monthToDateUnits(g, dayList[dayId]),
       );
     };
-    let checked = 0;
-    // This thread's rows, then each worker's range in file order, in this thread's ids.
-    const batches = function* (): Generator<{ rows: Float64Array; count: number }> {
-      yield* spool.batches();
-      for (const part of partSpools)
-        for (const batch of spoolBatches(partFile!, part.from, part.to)) {
+    /** Checks one row of the spool: proved, kept below the band, or checked by the reference. */
+    const checkRow = (f: Float64Array, at: number): void => {
+      if (f[at + F_KIND] === 0 && (proved.clean(f, at) || proved.verdict(f, at) || keepBelowBand(f, at))) return;
+      referenceRows[1]++;
+      const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
+      run.account(
+        checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, f[at + F_INDEX], f[at + F_LINE]), run.emit),
+      );
+    };
+    // The worker's rows, when a worker read some and the consumer takes findings in blocks: proved in a worker of
+    // their own while this thread checks its rows (fastPass2.ts, provePart), with the same integers, sums and
+    // words; their findings written there as the consumer writes them. Not with a price list or month-to-date sums
+    // held by the checker (rows read by the reference in pass 1), which only this thread has.
+
+    let part2: Promise<{ result: ProvePartResult } | { error: unknown }> | undefined;
+    const stop2 = new AbortController();
+    let claims2: ChunkClaims | undefined;
+    let provedChunks = 0;
+    if (partSpools.length > 0 && run.emitBlock && run.render && store && !priceList) {
+      const task: ProvePartTask = {
+        kind: 'prove',
+        spoolFile: join(spool.dir, 'worker.bin'),
+        parts: partSpools,
+        groups: groupList.map((g) => ({
+          id: g.id,
+          rating: g.rating,
+          covered: g.covered,
+          pecIneligible: g.pecIneligible,
+          alwaysReference: g.alwaysReference,
+          fraction: g.fraction.toString(),
+          fractionParts: g.fractionParts,
+          fractionValue: g.fractionValue,
+          meterId: g.meterId,
+          currency: g.currency,
+          currencyId: g.currencyId,
+        })),
+        prices,
+        rank,
+        hi: groupDays.hi.slice(0, groupDays.size),
+        lo: groupDays.lo.slice(0, groupDays.size),
+        ratings: ratingKeys.length,
+        currencies: currencies.length,
+        leftOut: groupList
+          .map((g): [number, number] => [g.id, checker.leftOutRows(g.groupKey)])
+          .filter(([, n]) => n > 0),
+        eupColumn: header.columns.nameAt(idx.eup),
+        priceTolerance: run.options.priceTolerance.toString(),
+        render: run.render,
+        outFile: join(spool.dir, 'findings.bin'),
+        maxDeferred: fastPathTesting.maxDeferred ?? MAX_DEFERRED,
+        claims: (claims2 = ChunkClaims.create(0, partSpools.length)).buffer,
+      };
+      const signal = run.signal ? AbortSignal.any([run.signal, stop2.signal]) : stop2.signal;
+      // Its heap bounded: its garbage (a finding's strings) dies young, and V8 left to itself grew the worker's heap
+      // to 100 MB and more on the month with a defect on most rows (live: under 20 MB), past the 300 MB the check
+      // keeps within. The old generation holds the month's groups and prices besides; a worker out of it leaves its
+      // chunks to this thread.
+      part2 = runInWorkers<ProvePartTask, ProvePartResult>(WORKER_SCRIPT, [task], signal, {
+        maxYoungGenerationSizeMb: 16,
+        maxOldGenerationSizeMb:
+          fastPathTesting.proveHeapMb ?? 48 + Math.ceil((groupList.length * 400 + prices.length * 300) / 2 ** 20),
+      }).then(
+        ([result]) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+    }
+    try {
+      let checked = 0;
+      const spoolRows = new Float64Array(FIELDS * BATCH);
+      /** Checks the rows of batches (this thread's spool, or chunks of the worker's translated into these ids). */
+      const pass2 = async (batches: Iterable<{ rows: Float64Array; count: number }>): Promise<boolean> => {
+        for (const { rows: f, count } of batches) {
+          if (run.signal?.aborted) return false;
+          for (let k = 0; k < count; k++) {
+            if (k % 2048 === 2047) await new Promise((resolve) => setImmediate(resolve));
+            checkRow(f, k * FIELDS);
+          }
+          checked += count;
+          run.onProgress?.(checked, 2, 2);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return true;
+      };
+      const chunkOf = function* (part: PartSpool): Generator<{ rows: Float64Array; count: number }> {
+        for (const batch of spoolBatches(partFile!, part.from, part.to, spoolRows)) {
           translate(batch.rows, batch.count, part);
           yield batch;
         }
-    };
-    for (const { rows: f, count } of batches()) {
-      if (run.signal?.aborted) return { rows, complete: false, referenceRows };
-      for (let k = 0; k < count; k++) {
-        const at = k * FIELDS;
-        if (k % 2048 === 2047) await new Promise((resolve) => setImmediate(resolve));
-        if (f[at + F_KIND] === 0 && (proveClean(f, at) || fastVerdict(f, at) || keepBelowBand(f, at))) continue;
-        referenceRows[1]++;
-        const bytes = reader.read(f[at + F_OFFSET], f[at + F_LENGTH]);
-        run.account(
-          checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, f[at + F_INDEX], f[at + F_LINE]), run.emit),
-        );
+      };
+      // This thread's rows, then the worker's chunks in file order: those it claims from the front while a worker
+      // proves the others (claimed from the back), else all of them.
+      if (!(await pass2(spool.batches()))) return { rows, complete: false, referenceRows };
+      let next = 0;
+      /** The next of the worker's chunks for this thread (-1: none). */
+      const claim = (): number => (!claims2 ? next : fastPathTesting.workerProvesEveryChunk ? -1 : claims2.front());
+      for (let c = claim(); c >= 0 && c < partSpools.length; c = claim()) {
+        if (!(await pass2(chunkOf(partSpools[c])))) return { rows, complete: false, referenceRows };
+        next = c + 1;
       }
-      checked += count;
-      run.onProgress?.(checked, 2, 2);
-      await new Promise((resolve) => setImmediate(resolve));
+      const settled2 = part2 && (await part2);
+      const outOfMemory =
+        settled2 && 'error' in settled2 && (settled2.error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      if (settled2 && 'error' in settled2 && !outOfMemory) throw settled2.error;
+      if (settled2 && (outOfMemory || ('result' in settled2 && !settled2.result.done))) {
+        // The worker met more rows it could not decide than it keeps, or its state did not fit the heap it was
+        // given (it said nothing): this thread checks the chunks it claimed.
+        for (let c = next; c < partSpools.length; c++)
+          if (!(await pass2(chunkOf(partSpools[c])))) return { rows, complete: false, referenceRows };
+      } else if (settled2 && 'result' in settled2 && settled2.result.done) {
+        const r = settled2.result;
+        // The worker's chunks in file order, each one's findings in their place: each run of them, then the row it
+        // handed back, checked here.
+        const block = r.block;
+        for (const chunk of [...r.chunks].sort((x, y) => x.part - y.part)) {
+          let from = chunk.from;
+          let bytesFrom = chunk.bytesFrom;
+          const say = (to: number, bytesTo: number): void => {
+            if (to > from) run.emitBlock!({ block, from, to, bytesFrom, bytesTo });
+            from = to;
+            bytesFrom = bytesTo;
+          };
+          for (let i = 0; i < chunk.before.length / 2; i++) {
+            say(chunk.before[2 * i], chunk.before[2 * i + 1]);
+            checkRow(chunk.deferred, i * FIELDS);
+          }
+          say(chunk.to, chunk.bytesTo);
+        }
+        r.lastInBand.forEach((rank, rating) => {
+          if (rank > proved.lastInBand[rating]) proved.lastInBand[rating] = rank;
+        });
+        for (let k = 0; k < r.billed.length; k += 3)
+          proved.billedSum(r.billed[k]).addExact(r.billed[k + 1], r.billed[k + 2]);
+        for (const stake of r.stakes) run.account({ stake: new Dec(stake) });
+        proved.verdictRows += r.verdictRows;
+        provedChunks = r.chunks.length;
+        if (run.signal?.aborted) return { rows, complete: false, referenceRows };
+      }
+    } finally {
+      stop2.abort();
     }
-    settleCents();
+    proved.settle();
     const dayOfRank = new Int32Array(dayList.length);
     rank.forEach((r, day) => (dayOfRank[r] = day));
-    lastInBand.forEach((r, rating) => r >= 0 && checker.noteInBand(ratingKeys[rating], dayList[dayOfRank[r]]));
+    proved.lastInBand.forEach((r, rating) => r >= 0 && checker.noteInBand(ratingKeys[rating], dayList[dayOfRank[r]]));
     // The rows kept below the band: each group's sums to its note, or the group handed back to the reference now.
     const back = belowBand.finish(
       (r) => dayList[dayOfRank[r]],
-      (currencyId, sum) => billedSum(currencyId).addExact(sum.hi, sum.lo),
+      (currencyId, sum) => proved.billedSum(currencyId).addExact(sum.hi, sum.lo),
     );
     for (let k = 0; k < back.length; k += 4) {
       referenceRows[1]++;
       const bytes = reader.read(back[k], back[k + 1]);
       run.account(checker.check(decodeBytes(bytes, 0, bytes.length, delimiter, back[k + 2], back[k + 3]), run.emit));
     }
-    for (const c of billedOrder) {
-      const sum = billedByCurrency[c];
+    for (const c of proved.billedOrder) {
+      const sum = proved.billed[c];
       if (!sum.safe()) throw new Error('billed sum out of exact range');
       run.account({ stake: ZERO, billed: sum.toDecimal(), currency: currencies[c] });
     }
@@ -1074,10 +809,11 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       rows,
       complete: true,
       referenceRows,
-      verdictRows,
+      verdictRows: proved.verdictRows,
       laneGroups: range.laneGroups.length,
       tableGroups: range.groups.size,
       ranges: partSpools.length > 0 ? 2 : 1,
+      provedChunks,
     };
   } finally {
     lane?.release();

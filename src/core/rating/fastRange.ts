@@ -93,7 +93,7 @@ export function groupKeyColumns(idx: Readonly<Record<ColumnKey, number>>): numbe
  * check's own spool makes the temporary folder; a worker's range writes `file` in it (the folder, and its removal,
  * stay this thread's).
  */
-const BATCH = 8192;
+export const BATCH = 8192;
 
 export class Spool {
   readonly dir: string;
@@ -149,9 +149,16 @@ export class Spool {
   }
 }
 
-/** Rows [from, to) of a spool file (open as `fd`), in order, a batch at a time (one buffer, reused). */
-export function* spoolBatches(fd: number, from: number, to: number): Generator<{ rows: Float64Array; count: number }> {
-  const rows = new Float64Array(FIELDS * BATCH);
+/**
+ * Rows [from, to) of a spool file (open as `fd`), in order, a batch at a time (one buffer, reused: `rows` when given,
+ * so that reading many ranges makes no buffer per range).
+ */
+export function* spoolBatches(
+  fd: number,
+  from: number,
+  to: number,
+  rows = new Float64Array(FIELDS * BATCH),
+): Generator<{ rows: Float64Array; count: number }> {
   const view = new Uint8Array(rows.buffer);
   const bytes = to * FIELDS * 8;
   for (let at = from * FIELDS * 8; at < bytes;) {

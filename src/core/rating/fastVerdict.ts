@@ -19,7 +19,6 @@
 import type { Finding, Severity } from '../findings';
 import { formatWholeCents } from '../money';
 import { chargeWordsOf, derivationWords, discountWords, eupMismatchMessage, leftOutWords } from './dailyUsage';
-import type { DailyUsageChecker } from './dailyUsage';
 import {
   F_BT_DEC,
   F_BT_FRAC,
@@ -188,7 +187,8 @@ export class FailingRowVerdicts {
    * units of 10^-15, or undefined when the fast path does not know it exactly (the reference decides the rows).
    */
   constructor(
-    private readonly checker: Pick<DailyUsageChecker, 'leftOutRows'>,
+    /** Rows of the group's rating group left out of its sums (DailyUsageChecker.leftOutRows). */
+    private readonly leftOutRows: (g: VerdictGroup) => number,
     private readonly eupColumn: string,
     priceTolerance: Decimal,
     private readonly monthToDate: (g: VerdictGroup, dayId: number, groupDay: number) => bigint | undefined,
@@ -204,7 +204,7 @@ export class FailingRowVerdicts {
       grow(this.discount, g.id);
       grow(this.leftOut, g.id);
       this.discount[g.id] = words;
-      this.leftOut[g.id] = leftOutWords(this.checker.leftOutRows(g.groupKey));
+      this.leftOut[g.id] = leftOutWords(this.leftOutRows(g));
     }
     return words;
   }
