@@ -489,7 +489,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         joined &&= range.endOffset === cuts[next];
       } else if (regular && !run.signal?.aborted) regular = await read(range.endOffset, total);
     } else regular = await read(0, total);
-    const settled = worker && (regular && joined && !run.signal?.aborted ? await worker : (stop.abort(), await worker));
+    let settled = worker && (regular && joined && !run.signal?.aborted ? await worker : (stop.abort(), await worker));
+    worker = undefined;
     if (!regular) return undefined;
     referenceRows[0] = range.referenceRows;
     let records = range.records;
@@ -505,6 +506,8 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
       const merged = mergePart(settled.part, records, lines);
       if (!merged) return { rows: 0, complete: false, referenceRows, oneThread: true };
       ({ spools: partSpools, records, lines } = merged);
+      // Its keys, days and sums are this thread's now: not kept through pass 2.
+      settled = undefined;
       partFile = openSync(join(spool.dir, 'worker.bin'), 'r');
     }
     const { groupList, dayList, isoIds, prices, groupDays } = range;

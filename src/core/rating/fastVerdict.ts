@@ -60,6 +60,8 @@ const REL_ERROR = 1e-12;
 const SIXTY_DIGITS = 10n ** 60n;
 const BIG_1E15 = 10n ** 15n;
 const BIG_1E28 = 10n ** 28n;
+/** A month-to-date quantity (units of 10^-15) at or past this is left to the reference, as a product past 60 digits is. */
+const Q_LIMIT = SIXTY_DIGITS / BIG_1E28;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const POW10N: readonly bigint[] = Array.from({ length: 32 }, (_, i) => 10n ** BigInt(i));
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -289,7 +291,7 @@ export class FailingRowVerdicts {
     const Q = this.monthToDate(g, dayId, gd);
     if (Q === undefined || P <= 0n || Q <= 0n || Fn < 0n) return;
     const gross = basis.pfn100 * Q;
-    if (gross >= SIXTY_DIGITS || Q >= SIXTY_DIGITS / BIG_1E28) return;
+    if (gross >= SIXTY_DIGITS || Q >= Q_LIMIT) return;
     const bcCents = gross / basis.bcDivisor;
     if (bcCents > MAX_SAFE_BIG) return;
     e.ok = true;
