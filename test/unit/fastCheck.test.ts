@@ -852,28 +852,23 @@ describe('two threads (chunks claimed from both ends of the file, in both passes
   it('writes in two threads byte for byte what one thread writes, the worker writing the findings of its rows', async function () {
     this.timeout(300_000);
     // A month where PEC was not applied on most rows of some meters (findings the worker words and writes itself),
-    // among rows it hands back (totals off by more than a cent, prices below the band kept per rating group, PEC
-    // on covered usage), non-ASCII and quoted cells before the price, and repeated defects of one meter on both
-    // threads' rows (the groups' counts, money and first rows).
+    // among rows it hands back (totals off by more than a cent, prices below the band kept per rating group),
+    // non-ASCII and quoted cells before the price, a meter id past ASCII, and defects of one meter on both threads'
+    // rows (the groups' counts, money and first rows).
     const rnd = seededRandom(4242);
     const retailMeters = new Set<string>();
     let few: string | undefined;
     const fewCopies = new Set<number>();
+    /** The row priced `price` (by default its retail price: PEC not applied), its totals billed from that price. */
+    const billAt = (c: string[], col: (name: string) => number, price = c[col('UnitPrice')]): void => {
+      const [quantity, fx] = [col('Quantity'), col('PCToBCExchangeRate')];
+      c[col('EffectiveUnitPrice')] = price;
+      c[col('BillingPreTaxTotal')] = new Dec(price).times(c[quantity]).times(c[fx]).toDecimalPlaces(8).toFixed(8);
+      c[col('PricingPreTaxTotal')] = new Dec(price).times(c[quantity]).toDecimalPlaces(8).toFixed(8);
+    };
     const path = month(
       4242,
       (c, col) => {
-        const [eup, unitPrice, quantity, fx, total, pricing] = [
-          'EffectiveUnitPrice',
-          'UnitPrice',
-          'Quantity',
-          'PCToBCExchangeRate',
-          'BillingPreTaxTotal',
-          'PricingPreTaxTotal',
-        ].map(col);
-        const billedFrom = (price: Dec): void => {
-          c[total] = price.times(c[quantity]).times(c[fx]).toDecimalPlaces(8).toFixed(8);
-          c[pricing] = price.times(c[quantity]).toDecimalPlaces(8).toFixed(8);
-        };
         const meter = c[col('MeterId')];
         const pec15 = c[col('PartnerEarnedCreditPercentage')] === '15';
         if (retailMeters.size < 12 && pec15) retailMeters.add(meter);
@@ -885,23 +880,20 @@ describe('two threads (chunks claimed from both ends of the file, in both passes
           // One meter's defect on three rows, two of them in the last copies (the worker's): printed row by row.
           if ([0, 4, 5].includes(copy) && !fewCopies.has(copy) && pec15) {
             fewCopies.add(copy);
-            c[eup] = c[unitPrice];
-            billedFrom(new Dec(c[unitPrice]));
+            billAt(c, col);
           }
           return;
         }
         const x = rnd();
-        if (retailMeters.has(meter) && c[col('PartnerEarnedCreditPercentage')] === '15' && x < 0.9) {
-          c[eup] = c[unitPrice];
-          billedFrom(new Dec(c[unitPrice]));
+        if (retailMeters.has(meter) && pec15 && x < 0.9) {
+          billAt(c, col);
           if (x < 0.05) c[col('CustomerName')] = pick(rnd, ['Müller Straße GmbH', 'Contoso, "The" Ltd', '株式会社']);
           // A meter named past ASCII: its findings' JSON is UTF-8, not one byte per character.
           else if (x < 0.1 && meter.endsWith('1')) c[col('MeterId')] = `${meter}-zähler`;
-        } else if (x < 0.01) c[total] = new Dec(c[total]).plus('0.5').toFixed(2);
-        else if (x < 0.02 && c[col('PartnerEarnedCreditPercentage')] === '15') {
-          c[eup] = new Dec(c[unitPrice]).times(0.5).toFixed(9);
-          billedFrom(new Dec(c[eup]));
-        }
+        } else if (x < 0.01) {
+          const total = col('BillingPreTaxTotal');
+          c[total] = new Dec(c[total]).plus('0.5').toFixed(2);
+        } else if (x < 0.02 && pec15) billAt(c, col, new Dec(c[col('UnitPrice')]).times(0.5).toFixed(9));
       },
       false,
       false,
@@ -916,18 +908,7 @@ describe('two threads (chunks claimed from both ends of the file, in both passes
         if (c[col('PartnerEarnedCreditPercentage')] !== '15') return;
         if (lateMeters.size < 8) lateMeters.add(meter);
         // The last tenth of the file: the worker's first chunks in both passes.
-        if (!(row > 0.9 * rows && lateMeters.has(meter))) return;
-        const [eup, unitPrice, quantity, fx, total, pricing] = [
-          'EffectiveUnitPrice',
-          'UnitPrice',
-          'Quantity',
-          'PCToBCExchangeRate',
-          'BillingPreTaxTotal',
-          'PricingPreTaxTotal',
-        ].map(col);
-        c[eup] = c[unitPrice];
-        c[total] = new Dec(c[eup]).times(c[quantity]).times(c[fx]).toDecimalPlaces(8).toFixed(8);
-        c[pricing] = new Dec(c[eup]).times(c[quantity]).toDecimalPlaces(8).toFixed(8);
+        if (row > 0.9 * rows && lateMeters.has(meter)) billAt(c, col);
       },
       false,
       false,

@@ -75,7 +75,15 @@ import {
   type RangePart,
 } from './fastRange';
 import { BIG_1E15, decimalThresholds, fractionOf } from './fastBand';
-import { ProvedRows, translate, type PartSpool, type ProvePartResult, type ProvePartTask } from './fastPass2';
+import {
+  ProvedRows,
+  partGroups,
+  sayProvedChunks,
+  translate,
+  type PartSpool,
+  type ProvePartResult,
+  type ProvePartTask,
+} from './fastPass2';
 import type { FindingBlockSlice, FindingRender } from '../findingBlock';
 import { BelowBandRows } from './fastBelowBand';
 import {
@@ -672,19 +680,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         kind: 'prove',
         spoolFile: join(spool.dir, 'worker.bin'),
         parts: partSpools,
-        groups: groupList.map((g) => ({
-          id: g.id,
-          rating: g.rating,
-          covered: g.covered,
-          pecIneligible: g.pecIneligible,
-          alwaysReference: g.alwaysReference,
-          fraction: g.fraction.toString(),
-          fractionParts: g.fractionParts,
-          fractionValue: g.fractionValue,
-          meterId: g.meterId,
-          currency: g.currency,
-          currencyId: g.currencyId,
-        })),
+        groups: partGroups(groupList),
         prices,
         rank,
         hi: groupDays.hi.slice(0, groupDays.size),
@@ -758,32 +754,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
         for (let c = next; c < partSpools.length; c++)
           if (!(await pass2(chunkOf(partSpools[c])))) return { rows, complete: false, referenceRows };
       } else if (settled2 && 'result' in settled2 && settled2.result.done) {
-        const r = settled2.result;
-        // The worker's chunks in file order, each one's findings in their place: each run of them, then the row it
-        // handed back, checked here.
-        const block = r.block;
-        for (const chunk of [...r.chunks].sort((x, y) => x.part - y.part)) {
-          let from = chunk.from;
-          let bytesFrom = chunk.bytesFrom;
-          const say = (to: number, bytesTo: number): void => {
-            if (to > from) run.emitBlock!({ block, from, to, bytesFrom, bytesTo });
-            from = to;
-            bytesFrom = bytesTo;
-          };
-          for (let i = 0; i < chunk.before.length / 2; i++) {
-            say(chunk.before[2 * i], chunk.before[2 * i + 1]);
-            checkRow(chunk.deferred, i * FIELDS);
-          }
-          say(chunk.to, chunk.bytesTo);
-        }
-        r.lastInBand.forEach((rank, rating) => {
-          if (rank > proved.lastInBand[rating]) proved.lastInBand[rating] = rank;
-        });
-        for (let k = 0; k < r.billed.length; k += 3)
-          proved.billedSum(r.billed[k]).addExact(r.billed[k + 1], r.billed[k + 2]);
-        for (const stake of r.stakes) run.account({ stake: new Dec(stake) });
-        proved.verdictRows += r.verdictRows;
-        provedChunks = r.chunks.length;
+        sayProvedChunks(settled2.result, run.emitBlock!, checkRow);
+        proved.addPart(settled2.result);
+        provedChunks = settled2.result.chunks.length;
         if (run.signal?.aborted) return { rows, complete: false, referenceRows };
       }
     } finally {

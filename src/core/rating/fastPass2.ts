@@ -17,7 +17,7 @@ import { ExactSum, NumberCache } from '../fast/exact';
 import { bandKey } from '../fast/bandKey';
 import { ChunkClaims } from '../parallel/pool';
 import type { Finding } from '../findings';
-import { FindingBlockWriter, type FindingBlockData, type FindingRender } from '../findingBlock';
+import { FindingBlockWriter, type FindingBlockData, type FindingBlockSlice, type FindingRender } from '../findingBlock';
 import { bandInDoubles, flatThresholds } from './fastBand';
 import { BATCH, spoolBatches, type PriceInfo } from './fastRange';
 import { FailingRowVerdicts, type VerdictGroup } from './fastVerdict';
@@ -287,6 +287,16 @@ export class ProvedRows {
     return true;
   }
 
+  /** Adds what the worker's ProvedRows summed (provePart's answer). */
+  addPart(r: ProvedPart): void {
+    r.lastInBand.forEach((rank, rating) => {
+      if (rank > this.lastInBand[rating]) this.lastInBand[rating] = rank;
+    });
+    for (let k = 0; k < r.billed.length; k += 3) this.billedSum(r.billed[k]).addExact(r.billed[k + 1], r.billed[k + 2]);
+    for (const stake of r.stakes) this.x.account(new Dec(stake));
+    this.verdictRows += r.verdictRows;
+  }
+
   /** Tells the money at stake summed so far. */
   settle(): void {
     if (this.cents.over !== 0) this.x.account(new Dec(this.cents.over).div(100));
@@ -345,20 +355,64 @@ export interface ProvedChunk {
   before: Float64Array;
 }
 
-export type ProvePartResult =
-  | { done: false }
-  | {
-      done: true;
-      block: FindingBlockData;
-      /** The chunks the worker claimed (from the back), in the order it proved them. */
-      chunks: ProvedChunk[];
-      lastInBand: Int32Array;
-      /** Billed sums per currency id, in the order they were first summed: id, hi, lo. */
-      billed: number[];
-      /** Money at stake, as the text of decimals. */
-      stakes: string[];
-      verdictRows: number;
+/** The worker's answer when it proved every chunk it claimed. */
+export interface ProvedPart {
+  done: true;
+  block: FindingBlockData;
+  /** The chunks the worker claimed (from the back), in the order it proved them. */
+  chunks: ProvedChunk[];
+  lastInBand: Int32Array;
+  /** Billed sums per currency id, in the order they were first summed: id, hi, lo. */
+  billed: number[];
+  /** Money at stake, as the text of decimals. */
+  stakes: string[];
+  verdictRows: number;
+}
+
+export type ProvePartResult = { done: false } | ProvedPart;
+
+/** The groups as they cross to the worker (PartGroup). */
+export function partGroups(groups: readonly Pass2Group[]): PartGroup[] {
+  return groups.map((g) => ({
+    id: g.id,
+    rating: g.rating,
+    covered: g.covered,
+    pecIneligible: g.pecIneligible,
+    alwaysReference: g.alwaysReference,
+    fraction: g.fraction.toString(),
+    fractionParts: g.fractionParts,
+    fractionValue: g.fractionValue,
+    meterId: g.meterId,
+    currency: g.currency,
+    currencyId: g.currencyId,
+  }));
+}
+
+/**
+ * Says the worker's chunks in file order, each in its place: a run of its findings (a slice of the block, to
+ * `emitBlock`), then the row it handed back (to `checkRow`, which checks it here), and so on.
+ */
+export function sayProvedChunks(
+  r: ProvedPart,
+  emitBlock: (s: FindingBlockSlice) => void,
+  checkRow: (f: Float64Array, at: number) => void,
+): void {
+  const block = r.block;
+  for (const chunk of [...r.chunks].sort((x, y) => x.part - y.part)) {
+    let from = chunk.from;
+    let bytesFrom = chunk.bytesFrom;
+    const say = (to: number, bytesTo: number): void => {
+      if (to > from) emitBlock({ block, from, to, bytesFrom, bytesTo });
+      from = to;
+      bytesFrom = bytesTo;
     };
+    for (let i = 0; i < chunk.before.length / 2; i++) {
+      say(chunk.before[2 * i], chunk.before[2 * i + 1]);
+      checkRow(chunk.deferred, i * FIELDS);
+    }
+    say(chunk.to, chunk.bytesTo);
+  }
+}
 
 /**
  * Runs ProvedRows over the worker's chunks, claimed from the back while the other thread, done with its own rows,
