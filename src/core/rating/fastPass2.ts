@@ -18,7 +18,7 @@ import { bandKey } from '../fast/bandKey';
 import { ChunkClaims } from '../parallel/pool';
 import type { Finding } from '../findings';
 import { FindingBlockWriter, type FindingBlockData, type FindingBlockSlice, type FindingRender } from '../findingBlock';
-import { bandInDoubles, flatThresholds } from './fastBand';
+import { BIG_1E15, bandInDoubles, flatThresholds } from './fastBand';
 import { BATCH, spoolBatches, type PriceInfo } from './fastRange';
 import { FailingRowVerdicts, type VerdictGroup } from './fastVerdict';
 import {
@@ -433,7 +433,7 @@ export async function provePart(task: ProvePartTask): Promise<ProvePartResult> {
       store: true,
       ratings: task.ratings,
       currencies: task.currencies,
-      monthToDateUnits: (_g, _day, gd) => BigInt(hi[gd]) * 10n ** 15n + BigInt(lo[gd]),
+      monthToDateUnits: (_g, _day, gd) => BigInt(hi[gd]) * BIG_1E15 + BigInt(lo[gd]),
       leftOutRows: (g) => leftOut.get(g.id) ?? 0,
       eupColumn: task.eupColumn,
       priceTolerance: new Dec(task.priceTolerance),
