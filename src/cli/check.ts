@@ -6,7 +6,7 @@ import { fileSource } from '../core/billing/source';
 import { loadPriceList, type PriceList } from '../core/billing/priceList';
 import { checkSource, type CheckSummary } from '../core/rating/check';
 import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
-import type { Finding } from '../core/findings';
+import { SEVERITY_RANK, type Finding } from '../core/findings';
 import { Dec } from '../core/money';
 import { displayText } from '../core/text/displayText';
 import { UsageError, type Output } from './output';
@@ -65,7 +65,7 @@ export async function runCheck(args: CheckArgs, out: Output): Promise<number> {
     };
     // Findings a worker thread wrote (the second pass of a big file), as this function would have written them.
     const onBlock = (s: FindingBlockSlice): void => {
-      for (let i = s.from; i < s.to; i++) if (s.block.severity[i] === 0) errors++;
+      for (let i = s.from; i < s.to; i++) if (s.block.severity[i] === SEVERITY_RANK.error) errors++;
       grouper.addBlock(s);
       if (s.to === s.from) return;
       if (args.format === 'json') {

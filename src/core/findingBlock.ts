@@ -13,7 +13,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { Finding, FindingCode, Severity } from './findings';
+import { SEVERITY_RANK, type Finding, type FindingCode } from './findings';
 import { FindingJsonWriter, findingLine } from './findingRender';
 import { wholeCentsOf } from './money';
 
@@ -26,8 +26,6 @@ export type FindingRender = { format: 'json' } | { format: 'text'; path: string 
 /** A group's first findings a block keeps whole: as many as any consumer's FindingGrouper samples. */
 export const BLOCK_SAMPLES = 3;
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
-const SEVERITY_CODE: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 /** `currency` of a finding without one. */
 const NO_CURRENCY = 255;
 
@@ -37,7 +35,7 @@ export interface FindingBlockData {
   file: string;
   bytes: number;
   count: number;
-  /** Per finding: its code (index into `codes`), severity (index into SEVERITIES), group (index into `groups`, -1
+  /** Per finding: its code (index into `codes`), severity (SEVERITY_RANK), group (index into `groups`, -1
    * when it belongs to none), currency (index into `currencies`, 255 none), impact in whole cents (NaN: none, or
    * not whole cents, then in `impacts`), and its place among its group's findings in this block (capped at
    * BLOCK_SAMPLES). */
@@ -134,7 +132,7 @@ export class FindingBlockWriter {
     let code = this.codes.indexOf(f.code);
     if (code < 0) code = this.codes.push(f.code) - 1;
     this.code.push(code);
-    this.severity.push(SEVERITY_CODE[f.severity]);
+    this.severity.push(SEVERITY_RANK[f.severity]);
     let currency = NO_CURRENCY;
     if (f.currency !== undefined) {
       currency = this.currencies.indexOf(f.currency);

@@ -5,8 +5,8 @@
  * prints the group instead of its rows (`--all` prints every row), and JSON output lists the groups after the rows.
  */
 import { CentsSum, Dec, formatCents } from './money';
-import { SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
-import { BLOCK_SAMPLES, SEVERITIES, type FindingBlockSlice } from './findingBlock';
+import { SEVERITIES, SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
+import { BLOCK_SAMPLES, type FindingBlockSlice } from './findingBlock';
 
 /**
  * A defect on at least this many rows of one meter is a repeated defect: one line (CLI text) or one diagnostic

@@ -53,6 +53,8 @@ export interface Finding extends TextRange {
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+/** The severities in rank order: SEVERITIES[SEVERITY_RANK[s]] is s. */
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /** The range of cell `i` of a record, from the tokenizer's flat position array. */
 export function cellRange(pos: readonly number[], i: number): TextRange {

@@ -9,11 +9,11 @@ import { duplicateColumnFindings, readBillingFile, type BillingHeader } from '..
 import type { TextSource } from '../billing/source';
 import { fastPathTesting } from '../fast/fastPathTesting';
 import { DAILY_USAGE_REQUIRED, FILE_KIND_LABELS, RECONCILIATION_REQUIRED, type FileKind } from '../billing/fileKinds';
-import { recordRange, type Finding, type FindingCode, type Severity } from '../findings';
+import { SEVERITIES, recordRange, type Finding, type FindingCode, type Severity } from '../findings';
 import { DailyUsageChecker, type RowOutcome } from './dailyUsage';
 import { ReconciliationChecker } from './reconciliation';
 import { fastDailyCheck, type FastDailyResult } from './fastDaily';
-import { SEVERITIES, type FindingBlockSlice, type FindingRender } from '../findingBlock';
+import type { FindingBlockSlice, FindingRender } from '../findingBlock';
 import type { CheckOptions } from './options';
 
 export interface CheckSummary {

@@ -608,9 +608,7 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
             return decimalThresholds(rating.lower, rating.upper, eupDec);
           },
         },
-        // The store's sums by the group-day's id (no lookup by group key and day), else the checker's decimals.
-        monthToDateUnits: (g, dayId, gd) =>
-          store ? BigInt(groupDays.hi[gd]) * BIG_1E15 + BigInt(groupDays.lo[gd]) : monthToDateUnits(g, dayList[dayId]),
+        checkerUnits: (g, dayId) => monthToDateUnits(g, dayList[dayId]),
         leftOutRows: (g) => checker.leftOutRows(g.groupKey),
         eupColumn: header.columns.nameAt(idx.eup),
         priceTolerance: run.options.priceTolerance,
@@ -670,7 +668,6 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
     // their own while this thread checks its rows (fastPass2.ts, provePart), with the same integers, sums and
     // words; their findings written there as the consumer writes them. Not with a price list or month-to-date sums
     // held by the checker (rows read by the reference in pass 1), which only this thread has.
-
     let part2: Promise<{ result: ProvePartResult } | { error: unknown }> | undefined;
     const stop2 = new AbortController();
     let claims2: ChunkClaims | undefined;

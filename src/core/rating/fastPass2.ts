@@ -113,8 +113,11 @@ export interface ProvedRowsContext {
   ratings: number;
   currencies: number;
   priceList?: PriceListRules;
-  /** The group-day's month-to-date quantity in units of 10^-15, or undefined when not known exactly. */
-  monthToDateUnits(g: Pass2Group, dayId: number, gd: number): bigint | undefined;
+  /**
+   * Without `store`, the group-day's month-to-date quantity in units of 10^-15 as the checker sums it (undefined
+   * when not known exactly).
+   */
+  checkerUnits?(g: Pass2Group, dayId: number): bigint | undefined;
   /** Rows of a group's rating group left out of its sums (invalid values): the findings say so. */
   leftOutRows(g: Pass2Group): number;
   eupColumn: string;
@@ -157,8 +160,17 @@ export class ProvedRows {
       (g) => x.leftOutRows(g as Pass2Group),
       x.eupColumn,
       x.priceTolerance,
-      (g, dayId, gd) => x.monthToDateUnits(g as Pass2Group, dayId, gd),
+      (g, dayId, gd) => this.monthToDateUnits(g as Pass2Group, dayId, gd),
     );
+  }
+
+  /**
+   * A group-day's month-to-date quantity in units of 10^-15: from the group-days' sums by its id when this pass
+   * keeps them (no lookup by group key and day), else the checker's.
+   */
+  private monthToDateUnits(g: Pass2Group, dayId: number, gd: number): bigint | undefined {
+    const x = this.x;
+    return x.store ? BigInt(x.groupDays.hi[gd]) * BIG_1E15 + BigInt(x.groupDays.lo[gd]) : x.checkerUnits!(g, dayId);
   }
 
   /** The billed sum of a currency (noted as seen). */
@@ -193,7 +205,7 @@ export class ProvedRows {
       let thresholds: number[] | null;
       if (tiered) thresholds = this.x.priceList!.tieredThresholds(g, dayId, priceId, eupDec);
       else {
-        const Q = this.x.monthToDateUnits(g, dayId, gd);
+        const Q = this.monthToDateUnits(g, dayId, gd);
         if (Q === undefined) return false;
         const price = this.x.prices[priceId];
         thresholds = flatThresholds(price.P, price.p, g.fractionParts, Q, eupDec);
@@ -433,7 +445,6 @@ export async function provePart(task: ProvePartTask): Promise<ProvePartResult> {
       store: true,
       ratings: task.ratings,
       currencies: task.currencies,
-      monthToDateUnits: (_g, _day, gd) => BigInt(hi[gd]) * BIG_1E15 + BigInt(lo[gd]),
       leftOutRows: (g) => leftOut.get(g.id) ?? 0,
       eupColumn: task.eupColumn,
       priceTolerance: new Dec(task.priceTolerance),
