@@ -8,7 +8,13 @@ import type Decimal from 'decimal.js';
 import { Dec } from '../core/money';
 import { fileSource } from '../core/billing/source';
 import { defaultCheckOptions, type CheckOptions } from '../core/rating/options';
-import { tieOutFiles, type TieOutFinding, type TieOutMonth, type TieOutResult } from '../core/monthClose/tieOut';
+import {
+  tieOutFiles,
+  type TieOutFinding,
+  type TieOutLine,
+  type TieOutMonth,
+  type TieOutResult,
+} from '../core/monthClose/tieOut';
 import { writeDisputePacket } from '../core/monthClose/writePacket';
 import { UsageError, type Output } from './output';
 import { displayText } from '../core/text/displayText';
@@ -99,7 +105,8 @@ function jsonFinding(f: TieOutFinding): Record<string, unknown> {
   };
 }
 
-export function monthJson(m: TieOutMonth): Record<string, unknown> {
+/** The JSON shape of a month, without its lines and findings (they follow, in that order). */
+function monthHead(m: TieOutMonth): Record<string, unknown> {
   return {
     invoiceNumber: m.invoiceNumber,
     period: m.period,
@@ -110,27 +117,51 @@ export function monthJson(m: TieOutMonth): Record<string, unknown> {
     enteredInvoiceTotal: m.enteredInvoiceTotal,
     atStake: m.atStake,
     files: m.files,
-    lines: m.lines.map((l) => ({
-      path: l.path,
-      line: l.line + 1,
-      subscriptionId: l.subscriptionId,
-      meterId: l.meterId,
-      meterName: l.meterName,
-      pec: l.pec,
-      subtotal: l.subtotal,
-      fromDaily: l.fromDaily,
-      bound: l.bound,
-      label: l.label,
-      difference: l.difference,
-      billableQuantity: l.billableQuantity,
-      dailyQuantity: l.dailyQuantity,
-      dailyBilled: l.dailyBilled,
-      drift: l.drift,
-      rowsBound: l.rowsBound,
-      derivation: l.derivation,
-    })),
-    findings: m.findings.map(jsonFinding),
   };
+}
+
+function lineJson(l: TieOutLine): Record<string, unknown> {
+  return {
+    path: l.path,
+    line: l.line + 1,
+    subscriptionId: l.subscriptionId,
+    meterId: l.meterId,
+    meterName: l.meterName,
+    pec: l.pec,
+    subtotal: l.subtotal,
+    fromDaily: l.fromDaily,
+    bound: l.bound,
+    label: l.label,
+    difference: l.difference,
+    billableQuantity: l.billableQuantity,
+    dailyQuantity: l.dailyQuantity,
+    dailyBilled: l.dailyBilled,
+    drift: l.drift,
+    rowsBound: l.rowsBound,
+    derivation: l.derivation,
+  };
+}
+
+/**
+ * Writes `{"months":[...],"fileFindings":[...]}` as JSON.stringify would, a line at a time: a month of 100k meters
+ * is tens of megabytes of JSON, which as one string (and its objects) would double what the tie-out holds.
+ */
+function writeResultJson(result: TieOutResult, out: Output): void {
+  out.write('{"months":[');
+  result.months.forEach((m, i) => {
+    const head = JSON.stringify(monthHead(m));
+    out.write(`${i > 0 ? ',' : ''}${head.slice(0, -1)},"lines":[`);
+    let batch = '';
+    m.lines.forEach((l, k) => {
+      batch += (k > 0 ? ',' : '') + JSON.stringify(lineJson(l));
+      if (batch.length > 1 << 16) {
+        out.write(batch);
+        batch = '';
+      }
+    });
+    out.write(`${batch}],"findings":${JSON.stringify(m.findings.map(jsonFinding))}}`);
+  });
+  out.write(`],"fileFindings":${JSON.stringify(result.fileFindings.map(jsonFinding))}}\n`);
 }
 
 export async function runReconcile(args: ReconcileArgs, out: Output): Promise<number> {
@@ -138,10 +169,7 @@ export async function runReconcile(args: ReconcileArgs, out: Output): Promise<nu
   const all = [...result.fileFindings, ...result.months.flatMap((m) => m.findings)];
   const errors = all.filter((f) => f.severity === 'error').length;
   if (args.format === 'json') {
-    out.write(
-      JSON.stringify({ months: result.months.map(monthJson), fileFindings: result.fileFindings.map(jsonFinding) }) +
-        '\n',
-    );
+    writeResultJson(result, out);
     return errors > 0 ? 1 : 0;
   }
   for (const f of result.fileFindings) out.write(findingLine(f));

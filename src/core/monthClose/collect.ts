@@ -8,8 +8,9 @@
  * daily checker's own reading (DailyUsageChecker.parse), once per distinct set of identifying cells, so the tie-out
  * and `check` never read a row differently.
  */
+import { isAscii } from 'node:buffer';
 import type Decimal from 'decimal.js';
-import { Dec, ZERO, parseDecimal, printedDecimals } from '../money';
+import { Dec, ZERO, kept, parseDecimal, printedDecimals } from '../money';
 import { parseBillingDate, type DateOrder } from '../billing/dates';
 import { readBillingFile, type BillingHeader } from '../billing/reader';
 import type { CsvRecord } from '../billing/csv';
@@ -30,6 +31,7 @@ import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';
 import { DailyUsageChecker } from '../rating/dailyUsage';
+import { NO_STEP, PriceStepTable, type PriceSteps } from './priceSteps';
 import { parsePriceAdjustments } from '../rating/reconciliation';
 import { defaultCheckOptions, type CheckOptions } from '../rating/options';
 
@@ -38,16 +40,7 @@ export interface Place extends TextRange {
   path: string;
 }
 
-/** Daily rows at one printed EffectiveUnitPrice within a group. */
-export interface PriceStep {
-  eupText: string;
-  eup: Decimal;
-  quantity: Decimal;
-  absQuantity: Decimal;
-  firstDay: string;
-  lastDay: string;
-  rows: number;
-}
+export type { PriceStep } from './priceSteps';
 
 /** The daily rows of one (invoice, customer, plan, product, SKU, PEC status). */
 export interface DailyGroup {
@@ -59,21 +52,25 @@ export interface DailyGroup {
   subscriptionId: string;
   productId: string;
   skuId: string;
-  meterIds: Set<string>;
+  /** Distinct values, in the order the rows showed them (a group has one or a few). */
+  meterIds: string[];
   meterName: string;
   pec: boolean;
   covered: boolean;
-  currency: Set<string>;
-  fx: Set<string>;
+  currency: string[];
+  fx: string[];
   quantity: Decimal;
+  /** The sum of the quantities' sizes (a refund counts as much as a charge): the bound of printed-price slack. */
+  absQuantity: Decimal;
   billed: Decimal;
   rows: number;
-  /** Rows whose billed amount has at most two decimals (rounded to cents per row) and, per more decimals, counts. */
+  /** Rows whose billed amount has at most two decimals (rounded to cents per row). */
   roundedRows: number;
-  unroundedByDecimals: Map<number, number>;
+  /** Rows whose billed amount has more decimals: at index d, the rows with d decimals (0 below 3). */
+  unroundedByDecimals: number[];
   /** Rows whose Quantity or BillingPreTaxTotal could not be read: left out of the sums. */
   unreadable: number;
-  steps: Map<string, PriceStep>;
+  steps: PriceSteps;
   lastDay: string;
   lastEupText: string;
   /** The first rows of the group (for related information and the dispute packet's evidence). */
@@ -223,6 +220,40 @@ const SLOT_DAYS = 64;
 /** Room reserved in the grouping lane for identifying cells (a few hundred bytes per identity). */
 const LANE_KEY_ROOM = 32 << 20;
 
+/**
+ * The decimals of a price printed as digits with at most one point between digits and an optional minus
+ * (`-?\d+(\.\d+)?`, which parseDecimal reads and whose printed decimals are the digits after the point); -1 for any
+ * other text.
+ */
+function plainDecimals(buf: Uint8Array, start: number, end: number): number {
+  let k = start < end && buf[start] === 45 ? start + 1 : start;
+  const digitsFrom = k;
+  while (k < end && buf[k] >= 48 && buf[k] <= 57) k++;
+  if (k === digitsFrom) return -1;
+  if (k === end) return 0;
+  if (buf[k] !== 46) return -1;
+  const point = k++;
+  while (k < end && buf[k] >= 48 && buf[k] <= 57) k++;
+  return k === end && k > point + 1 ? k - point - 1 : -1;
+}
+
+/** True when the record's bytes hold a line break (inside a quoted cell). */
+function hasLineBreak(r: ByteRecord): boolean {
+  for (let k = r.recordStart; k < r.recordEnd; k++) if (r.buf[k] === 10 || r.buf[k] === 13) return true;
+  return false;
+}
+
+/** Adds a value to a list of distinct values (a group's few meter ids, currencies, exchange rates). */
+function addDistinct(values: string[], value: string): void {
+  if (!values.includes(value)) values.push(value);
+}
+
+/** Counts a row whose amount has `decimals` decimals (more than two) in a group's `unroundedByDecimals`. */
+function countUnrounded(counts: number[], decimals: number): void {
+  while (counts.length <= decimals) counts.push(0);
+  counts[decimals]++;
+}
+
 /** d + the exact sum e; e's own decimal when d is still the untouched ZERO (the same value, one object fewer). */
 function plusExact(d: Decimal, e: ExactSum): Decimal {
   return d === ZERO ? e.toDecimal() : d.plus(e.toDecimal());
@@ -340,6 +371,13 @@ class DailyCollector {
   private readonly groups = new Map<string, DailyGroup>();
   private readonly dates = new Map<string, string | undefined>();
   private readonly eups = new Map<string, Decimal | undefined>();
+  /** Every group's price steps, in columns. */
+  private readonly stepTable = new PriceStepTable();
+  /**
+   * The texts groups share (a customer's name, a plan, a product, the period), one string each: a shuffled month of
+   * 100k groups would otherwise keep a copy per group. Bounded: past the limit a text is kept as it is.
+   */
+  private readonly texts = new Map<string, string>();
   private rows = 0;
   private eupDecimals = 0;
   private readonly outside: DailyFileSummary['outsidePeriod'] = [];
@@ -379,6 +417,13 @@ class DailyCollector {
     return i >= 0 ? r.cells[i] : '';
   }
 
+  private shared(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size < 200_000) this.texts.set(text, text);
+    return text;
+  }
+
   private date(text: string): string | undefined {
     let iso = this.dates.get(text);
     if (iso === undefined && !this.dates.has(text)) {
@@ -413,26 +458,27 @@ class DailyCollector {
     if (!g) {
       g = {
         key,
-        invoiceNumber: invoice,
-        period: `${start}/${end}`,
-        customerId: this.cell(r, 'customerId'),
-        customerName: this.cell(r, 'customerName'),
-        subscriptionId: this.cell(r, 'subscriptionId'),
-        productId: this.cell(r, 'productId'),
-        skuId: this.cell(r, 'skuId'),
-        meterIds: new Set(),
-        meterName: this.cell(r, 'meterName'),
+        invoiceNumber: this.shared(invoice),
+        period: this.shared(`${start}/${end}`),
+        customerId: this.shared(this.cell(r, 'customerId')),
+        customerName: this.shared(this.cell(r, 'customerName')),
+        subscriptionId: this.shared(this.cell(r, 'subscriptionId')),
+        productId: this.shared(this.cell(r, 'productId')),
+        skuId: this.shared(this.cell(r, 'skuId')),
+        meterIds: [],
+        meterName: this.shared(this.cell(r, 'meterName')),
         pec,
         covered: p.row.coveredByBenefit,
-        currency: new Set(),
-        fx: new Set(),
+        currency: [],
+        fx: [],
         quantity: ZERO,
+        absQuantity: ZERO,
         billed: ZERO,
         rows: 0,
         roundedRows: 0,
-        unroundedByDecimals: new Map(),
+        unroundedByDecimals: [],
         unreadable: 0,
-        steps: new Map(),
+        steps: this.stepTable.group(),
         lastDay: '',
         lastEupText: '',
         places: [],
@@ -440,9 +486,9 @@ class DailyCollector {
       };
       this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
     }
-    g.meterIds.add(this.cell(r, 'meterId'));
-    g.currency.add(this.cell(r, 'currency'));
-    g.fx.add(this.cell(r, 'fx').trim());
+    addDistinct(g.meterIds, this.shared(this.cell(r, 'meterId')));
+    addDistinct(g.currency, this.shared(this.cell(r, 'currency')));
+    addDistinct(g.fx, this.shared(this.cell(r, 'fx').trim()));
     this.identities.set(id, g);
     return g;
   }
@@ -468,37 +514,30 @@ class DailyCollector {
   /** Groups by number (the byte reader's integer ids). */
   private readonly groupNo = new Map<DailyGroup, number>();
   private readonly groupList: DailyGroup[] = [];
-  /** Per group number: the exact billed sum, and the group's charge period as ISO days. */
+  /**
+   * Per group number: exact sums (whole units and units of 10^-15) of the billed amount, the quantity and its size,
+   * the group's charge period as ISO days, and the step of its most recent row. What the byte reader keeps grows
+   * with the groups and their price steps, never with the rows (a shuffled month has a (group, day) per row).
+   */
   private readonly billedHi: number[] = [];
   private readonly billedLo: number[] = [];
+  private readonly quantityHi: number[] = [];
+  private readonly quantityLo: number[] = [];
+  private readonly absHi: number[] = [];
+  private readonly absLo: number[] = [];
   private readonly periodStart: string[] = [];
   private readonly periodEnd: string[] = [];
-  /** UsageDate bytes -> a day id; per day id its ISO date ('' when it is not a date). */
+  private readonly lastStep: number[] = [];
+  /** The step of the group's row of its last usage day so far (NO_STEP: that row went the general way). */
+  private readonly lastDayStep: number[] = [];
+  /** UsageDate bytes -> a day id; per day id its ISO date ('' when it is not a date) and its id in the step table. */
   private readonly dayIds = new Map<number | string, number>();
   private readonly dayIso: string[] = [];
-  private readonly byteEups = new Map<string, { eup: Decimal; decimals: number } | null>();
+  private readonly dayStep: number[] = [];
+  /** Printed prices already read: valid (decimals printed) or not (null). Bounded. */
+  private readonly byteEups = new Map<string, number | null>();
   /** The number last parsed by addFast: this collector's own, reused for every cell. */
   private readonly num = new ParsedNumber();
-  /**
-   * Slots: one per price step the byte reader adds to (a group's rows at one printed price), so that what the reader
-   * keeps grows with the groups and their prices, never with the rows (a shuffled month has a (group, day) per row).
-   * A slot keeps the price's bytes (later rows compare theirs with it), its step and group, and exact sums of the
-   * quantity and of its size.
-   */
-  private readonly stepSlot = new Map<PriceStep, number>();
-  private readonly slotStep: PriceStep[] = [];
-  private readonly slotGroup: number[] = [];
-  private readonly slotPriceAt: number[] = [];
-  private readonly slotPriceLength: number[] = [];
-  private priceBytes = new Uint8Array(1 << 16);
-  private priceBytesUsed = 0;
-  private readonly slotRows: number[] = [];
-  private readonly slotQHi: number[] = [];
-  private readonly slotQLo: number[] = [];
-  private readonly slotAbsHi: number[] = [];
-  private readonly slotAbsLo: number[] = [];
-  /** Per group number: its most recent slot (-1: none yet). */
-  private readonly lastSlot: number[] = [];
 
   /** Starts the byte reader on a file on disk: takes the grouping lane when this thread has it free. */
   startLane(width: number, keyRoom: number): void {
@@ -540,10 +579,15 @@ class DailyCollector {
       this.groupList.push(g);
       this.billedHi.push(0);
       this.billedLo.push(0);
-      this.lastSlot.push(-1);
-      const [start, end] = g.period.split('/');
-      this.periodStart.push(start);
-      this.periodEnd.push(end);
+      this.quantityHi.push(0);
+      this.quantityLo.push(0);
+      this.absHi.push(0);
+      this.absLo.push(0);
+      this.lastStep.push(NO_STEP);
+      this.lastDayStep.push(NO_STEP);
+      const slash = g.period.indexOf('/');
+      this.periodStart.push(this.shared(g.period.slice(0, slash)));
+      this.periodEnd.push(this.shared(g.period.slice(slash + 1)));
     }
     // RECORD_OUTSIDE_LANE: the record is not in the scanner's memory, the lane cannot take it (the table can).
     if (lane && id === NO_GROUP && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
@@ -559,75 +603,45 @@ class DailyCollector {
     if (d === undefined) {
       if (this.dayIso.length >= SLOT_DAYS) return -1;
       d = this.dayIso.length;
-      this.dayIso.push(this.date(cellKey(r, c)) ?? '');
+      const iso = this.date(cellKey(r, c)) ?? '';
+      this.dayIso.push(iso);
+      this.dayStep.push(iso === '' ? -1 : this.stepTable.dayId(iso));
       this.dayIds.set(key, d);
     }
     return d;
   }
 
-  /** The slot of the group's step at the price [es, ee) of a row of `day`; -1 when the row goes the general way. */
-  private slotOfBytes(r: ByteRecord, no: number, day: string, es: number, ee: number): number {
+  /** The step of group `no` at the price [es, ee) of a row of day `d`; NO_STEP when the row goes the general way. */
+  private stepOfBytes(r: ByteRecord, no: number, d: number, es: number, ee: number): number {
     const buf = r.buf;
+    const steps = this.groupList[no].steps;
     // A group's rows mostly repeat the price of its previous row: the same bytes are the same step, found without
-    // making the price's text.
-    const previous = this.lastSlot[no];
-    if (previous >= 0 && this.samePrice(previous, buf, es, ee)) return previous;
-    const eupText = cellKey(r, this.idx.eup);
-    if (eupText !== eupText.trim()) return -1;
-    let eup = this.byteEups.get(eupText);
-    if (eup === undefined) {
-      const v = parseDecimal(eupText);
-      eup = v ? { eup: v, decimals: printedDecimals(eupText) } : null;
-      if (this.byteEups.size < 100_000) this.byteEups.set(eupText, eup);
+    // making the price's text; else one of its few other steps, compared byte for byte.
+    const previous = this.lastStep[no];
+    if (previous !== NO_STEP && this.stepTable.samePrice(previous, buf, es, ee)) return previous;
+    const known = steps.find(buf, es, ee);
+    if (known !== NO_STEP) return (this.lastStep[no] = known);
+    let decimals = plainDecimals(buf, es, ee);
+    if (decimals < 0) {
+      // Not digits with a point: the text read as the general code reads it (a few forms; each read once).
+      const eupText = cellKey(r, this.idx.eup);
+      if (eupText !== eupText.trim()) return NO_STEP;
+      let known = this.byteEups.get(eupText);
+      if (known === undefined) {
+        known = parseDecimal(eupText) ? printedDecimals(eupText) : null;
+        if (this.byteEups.size < 100_000) this.byteEups.set(eupText, known);
+      }
+      if (known === null) return NO_STEP;
+      decimals = known;
     }
-    if (!eup) return -1;
-    if (eup.decimals > this.eupDecimals) this.eupDecimals = eup.decimals;
-    const g = this.groupList[no];
-    let step = g.steps.get(eupText);
-    if (!step) {
-      step = { eupText, eup: eup.eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
-      g.steps.set(eupText, step);
-    }
-    const known = this.stepSlot.get(step);
-    if (known !== undefined) {
-      this.lastSlot[no] = known;
-      return known;
-    }
-    const s = this.slotStep.length;
-    this.stepSlot.set(step, s);
-    this.slotStep.push(step);
-    this.slotGroup.push(no);
-    if (this.priceBytesUsed + (ee - es) > this.priceBytes.length) {
-      const more = new Uint8Array(Math.max(this.priceBytes.length * 2, this.priceBytesUsed + (ee - es)));
-      more.set(this.priceBytes.subarray(0, this.priceBytesUsed));
-      this.priceBytes = more;
-    }
-    this.priceBytes.set(buf.subarray(es, ee), this.priceBytesUsed);
-    this.slotPriceAt.push(this.priceBytesUsed);
-    this.slotPriceLength.push(ee - es);
-    this.priceBytesUsed += ee - es;
-    this.slotRows.push(0);
-    this.slotQHi.push(0);
-    this.slotQLo.push(0);
-    this.slotAbsHi.push(0);
-    this.slotAbsLo.push(0);
-    this.lastSlot[no] = s;
-    return s;
-  }
-
-  /** True when slot s's price has the bytes [es, ee) of buf. */
-  private samePrice(s: number, buf: Uint8Array, es: number, ee: number): boolean {
-    if (this.slotPriceLength[s] !== ee - es) return false;
-    const at = this.slotPriceAt[s];
-    const bytes = this.priceBytes;
-    for (let k = 0; k < ee - es; k++) if (buf[es + k] !== bytes[at + k]) return false;
-    return true;
+    if (decimals > this.eupDecimals) this.eupDecimals = decimals;
+    return (this.lastStep[no] = steps.add(buf, es, ee, this.dayStep[d]));
   }
 
   /**
-   * A row read from bytes. The common row (numbers as exports print them, a readable date, the price its group's
-   * day already showed) is summed with exact integers into its slot; any other row goes through the same code as
-   * the tokenizer's rows.
+   * A row read from bytes. The common row (numbers as exports print them, a readable date, a readable price) is
+   * summed with exact integers into its group and step; any other row goes through the same code as the
+   * tokenizer's rows.
    */
   addFast(r: ByteRecord): void {
     const x = this.idx;
@@ -644,14 +658,11 @@ class DailyCollector {
       bFrac = num.frac * POW10[15 - num.decimals],
       bDecimals = num.decimals;
     if (!parseNumberBytes(buf, r.start[x.quantity], r.end[x.quantity], num)) return this.addBytes(r);
+    const s = this.stepOfBytes(r, no, d, r.start[x.eup], r.end[x.eup]);
+    if (s === NO_STEP) return this.addBytes(r);
     const day = this.dayIso[d];
-    const s = this.slotOfBytes(r, no, day, r.start[x.eup], r.end[x.eup]);
-    if (s < 0) return this.addBytes(r);
     this.rows++;
     const g = this.groupList[no];
-    const step = this.slotStep[s];
-    if (day < step.firstDay) step.firstDay = day;
-    if (day > step.lastDay) step.lastDay = day;
     const start = this.periodStart[no],
       end = this.periodEnd[no];
     if (start && end && (day < start || day > end)) {
@@ -666,31 +677,28 @@ class DailyCollector {
       }
     }
     g.rows++;
-    this.slotRows[s]++;
     const qFrac = num.frac * POW10[15 - num.decimals];
-    addExactAt(this.slotQHi, this.slotQLo, s, num.neg ? -num.int : num.int, num.neg ? -qFrac : qFrac);
-    addExactAt(this.slotAbsHi, this.slotAbsLo, s, num.int, qFrac);
+    const qInt = num.neg ? -num.int : num.int;
+    this.stepTable.addExact(s, qInt, num.neg ? -qFrac : qFrac, this.dayStep[d]);
+    addExactAt(this.quantityHi, this.quantityLo, no, qInt, num.neg ? -qFrac : qFrac);
+    addExactAt(this.absHi, this.absLo, no, num.int, qFrac);
     addExactAt(this.billedHi, this.billedLo, no, bNeg ? -bInt : bInt, bNeg ? -bFrac : bFrac);
     if (bDecimals <= 2) g.roundedRows++;
-    else g.unroundedByDecimals.set(bDecimals, (g.unroundedByDecimals.get(bDecimals) ?? 0) + 1);
+    else countUnrounded(g.unroundedByDecimals, bDecimals);
     // The month's final price is the one of its last usage day (the cumulative rating ends there).
     if (day >= g.lastDay) {
       g.lastDay = day;
-      g.lastEupText = step.eupText;
+      this.lastDayStep[no] = s; // its text is made once, by summary()
     }
     if (g.places.length < PLACES_KEPT) g.places.push(this.recordPlace(r));
   }
   /** A record's range: from its bytes when it is one line of ASCII (bytes are characters), else decoded. */
   private recordPlace(r: ByteRecord): Place {
-    const buf = r.buf;
-    let plain = true;
-    for (let k = r.recordStart; k < r.recordEnd; k++) {
-      const b = buf[k];
-      if (b >= 0x80 || b === 10 || b === 13) {
-        plain = false;
-        break;
-      }
-    }
+    // One line (the scanner counted no line break inside its quoted cells) of ASCII (checked natively).
+    const plain =
+      r.lineBreaks === 0
+        ? isAscii(r.buf.subarray(r.recordStart, r.recordEnd))
+        : r.lineBreaks < 0 && isAscii(r.buf.subarray(r.recordStart, r.recordEnd)) && !hasLineBreak(r);
     if (plain)
       return {
         path: this.path,
@@ -749,62 +757,45 @@ class DailyCollector {
     }
     g.rows++;
     g.quantity = g.quantity.plus(quantity);
+    g.absQuantity = g.absQuantity.plus(quantity.abs());
     g.billed = g.billed.plus(billed);
     const billedDecimals = printedDecimals(billedText);
     if (billedDecimals <= 2) g.roundedRows++;
-    else g.unroundedByDecimals.set(billedDecimals, (g.unroundedByDecimals.get(billedDecimals) ?? 0) + 1);
-    let step = g.steps.get(eupText);
-    if (!step) {
-      step = { eupText, eup, quantity: ZERO, absQuantity: ZERO, firstDay: day, lastDay: day, rows: 0 };
-      g.steps.set(eupText, step);
-    }
-    step.quantity = step.quantity.plus(quantity);
-    step.absQuantity = step.absQuantity.plus(quantity.abs());
-    step.rows++;
-    if (day < step.firstDay) step.firstDay = day;
-    if (day > step.lastDay) step.lastDay = day;
+    else countUnrounded(g.unroundedByDecimals, billedDecimals);
+    const dayId = this.stepTable.dayId(day);
+    const step = g.steps.atText(eupText, dayId);
+    this.stepTable.addDecimal(step, quantity, dayId);
     // The month's final price is the one of its last usage day (the cumulative rating ends there).
     if (day >= g.lastDay) {
       g.lastDay = day;
       g.lastEupText = eupText;
+      const no = this.groupNo.get(g);
+      if (no !== undefined) this.lastDayStep[no] = NO_STEP;
     }
     if (g.places.length < PLACES_KEPT) g.places.push(row.place());
   }
 
   summary(): Omit<DailyFileSummary, 'problems'> {
-    // The slots' exact sums into their steps (one slot per step) and groups.
-    const groupQHi: number[] = [];
-    const groupQLo: number[] = [];
-    for (let s = 0; s < this.slotStep.length; s++) {
-      const step = this.slotStep[s];
-      const q = new ExactSum();
-      q.addExact(this.slotQHi[s], this.slotQLo[s]);
-      const abs = new ExactSum();
-      abs.addExact(this.slotAbsHi[s], this.slotAbsLo[s]);
-      // A step only the byte reader added to starts at ZERO: its sum is the slot's, with no decimal addition.
-      step.quantity = plusExact(step.quantity, q);
-      step.absQuantity = plusExact(step.absQuantity, abs);
-      step.rows += this.slotRows[s];
-      const no = this.slotGroup[s];
-      if (groupQHi[no] === undefined) {
-        groupQHi[no] = 0;
-        groupQLo[no] = 0;
-      }
-      addExactAt(groupQHi, groupQLo, no, this.slotQHi[s], this.slotQLo[s]);
-    }
-    groupQHi.forEach((hi, no) => {
-      const q = new ExactSum();
-      q.addExact(hi, groupQLo[no]);
-      const g = this.groupList[no];
-      g.quantity = plusExact(g.quantity, q);
-    });
+    // The byte reader's exact sums into their groups (a group only it added to starts at ZERO: no decimal addition).
+    const exact = (hi: number, lo: number): ExactSum => {
+      const e = new ExactSum();
+      e.addExact(hi, lo);
+      return e;
+    };
     this.groupList.forEach((g, no) => {
-      if (this.billedHi[no] === 0 && this.billedLo[no] === 0) return;
-      const b = new ExactSum();
-      b.addExact(this.billedHi[no], this.billedLo[no]);
-      g.billed = plusExact(g.billed, b);
+      if (this.lastDayStep[no] !== NO_STEP) g.lastEupText = this.stepTable.priceText(this.lastDayStep[no]);
+      if (this.quantityHi[no] !== 0 || this.quantityLo[no] !== 0)
+        g.quantity = plusExact(g.quantity, exact(this.quantityHi[no], this.quantityLo[no]));
+      if (this.absHi[no] !== 0 || this.absLo[no] !== 0)
+        g.absQuantity = plusExact(g.absQuantity, exact(this.absHi[no], this.absLo[no]));
+      if (this.billedHi[no] !== 0 || this.billedLo[no] !== 0)
+        g.billed = plusExact(g.billed, exact(this.billedHi[no], this.billedLo[no]));
     });
-    this.stepSlot.clear();
+    for (const g of this.groups.values()) {
+      g.quantity = kept(g.quantity);
+      g.absQuantity = kept(g.absQuantity);
+      g.billed = kept(g.billed);
+    }
     return {
       path: this.path,
       rows: this.rows,
@@ -895,12 +886,12 @@ class ReconCollector {
       pec,
       usage,
       eupText,
-      eup: parseDecimal(eupText, dc),
+      eup: kept(parseDecimal(eupText, dc)),
       fxText: this.cell(r, 'fx').trim(),
-      fx: parseDecimal(this.cell(r, 'fx'), dc),
-      billableQuantity: parseDecimal(this.cell(r, this.quantityKey), dc),
-      subtotal: parseDecimal(this.cell(r, 'subtotal'), dc),
-      total: parseDecimal(this.cell(r, 'total'), dc),
+      fx: kept(parseDecimal(this.cell(r, 'fx'), dc)),
+      billableQuantity: kept(parseDecimal(this.cell(r, this.quantityKey), dc)),
+      subtotal: kept(parseDecimal(this.cell(r, 'subtotal'), dc)),
+      total: kept(parseDecimal(this.cell(r, 'total'), dc)),
     });
   }
 

@@ -26,7 +26,7 @@
  * out but whose row sum only matches after the drift is labelled price-drift (information, not a problem).
  */
 import type Decimal from 'decimal.js';
-import { CENT, Dec, ZERO, formatCents, formatPrice } from '../money';
+import { CENT, Dec, ZERO, formatCents, formatPrice, parseDecimal } from '../money';
 import type { TextSource } from '../billing/source';
 import type { Severity } from '../findings';
 import { defaultCheckOptions, totalSeverity, type CheckOptions } from '../rating/options';
@@ -104,7 +104,11 @@ export interface TieOutLine {
   drift?: string;
   rowsBound?: string;
   dailyRows?: number;
-  /** How the month's effective price moved (one step per printed price, in order of first day). */
+  /**
+   * How the month's effective price moved (one step per printed price, in order of first day), on a line with a
+   * finding: the evidence its dispute shows. A line that ties out says how many prices in its derivation only (a
+   * month whose prices move daily has a step per meter and day).
+   */
   priceSteps?: { eup: string; firstDay: string; lastDay: string; quantity: string; rows: number }[];
   derivation: string;
   dailyPlaces: Place[];
@@ -537,7 +541,6 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       drift: eval_.drift.toFixed(2),
       rowsBound: eval_.rowsBound.toFixed(2),
       dailyRows: eval_.rows,
-      priceSteps: eval_.steps,
       derivation: eval_.derivation,
       // The group's own evidence rows when the line has one group (read, never changed): no copy per line.
       dailyPlaces: groups.length === 1 ? groups[0].places : groups.flatMap((g) => g.places),
@@ -549,6 +552,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       : '';
     const related = () =>
       line.dailyPlaces.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
+    if (eval_.label === 'mismatch' || eval_.label === 'price-drift') line.priceSteps = eval_.steps();
     if (eval_.label === 'mismatch') {
       const impact = subtotal.minus(eval_.fromDaily);
       const quantityDiffers = !bq.eq(eval_.quantity);
@@ -591,10 +595,10 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
           ? `Subtotal ${formatCents(subtotal)} agrees with the daily rows' own amounts (${eval_.billed.toFixed(2)}, ` +
             `within the rows' rounding of ${eval_.rowsBound.toFixed(2)}); the month's last price gives ` +
             `${formatCents(eval_.fromDaily)} (${eval_.formula}) because the price moved through the month ` +
-            `(${eval_.steps.length} prices, as a free allowance or graduated prices bill).`
+            `(${eval_.stepCount} prices, as a free allowance or graduated prices bill).`
           : `Subtotal ${formatCents(subtotal)} ties out (${eval_.formula}); the daily rows' own amounts add up ` +
             `to ${eval_.billed.toFixed(2)} because the effective price moved with the month's cumulative quantity ` +
-            `(${eval_.steps.length} prices, drift ${eval_.drift.toFixed(2)}).`,
+            `(${eval_.stepCount} prices, drift ${eval_.drift.toFixed(2)}).`,
         related: related(),
       });
     }
@@ -624,7 +628,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
         dailyEup: e.eupText,
         dailyBilled: e.billed.toFixed(),
         dailyRows: e.rows,
-        priceSteps: e.steps,
+        priceSteps: e.steps(),
         derivation: e.derivation,
         dailyPlaces: groups.flatMap((x) => x.places),
       });
@@ -789,7 +793,9 @@ interface Evaluation {
   drift: Decimal;
   rowsBound: Decimal;
   rows: number;
-  steps: NonNullable<TieOutLine['priceSteps']>;
+  /** How many printed prices, and (made when a finding shows them) the steps in order of first day. */
+  stepCount: number;
+  steps: () => NonNullable<TieOutLine['priceSteps']>;
   formula: string;
   derivation: string;
 }
@@ -846,31 +852,41 @@ export function evaluate(
   let rows = 0;
   let roundedRows = 0;
   let unroundedSlack = ZERO;
+  let absQuantity = ZERO;
   let last = { day: '', eupText: '' };
-  // One group (the usual line) is read as it is; several are merged into copies of their steps.
-  const steps = groups.length === 1 ? groups[0].steps : new Map<string, PriceStep>();
+  // One group (the usual line) is read from the collector's columns, its steps made only when a finding shows them
+  // or the price bands are read; several groups' steps are made and merged by printed price.
+  const single = groups.length === 1 ? groups[0] : undefined;
+  const merged = single ? undefined : new Map<string, PriceStep>();
   for (const g of groups) {
     // One group (the usual line) is its own sum: no decimal addition per line.
     quantity = groups.length === 1 ? g.quantity : quantity.plus(g.quantity);
+    absQuantity = groups.length === 1 ? g.absQuantity : absQuantity.plus(g.absQuantity);
     billed = groups.length === 1 ? g.billed : billed.plus(g.billed);
     rows += g.rows;
     roundedRows += g.roundedRows;
-    for (const [d, n] of g.unroundedByDecimals) unroundedSlack = unroundedSlack.plus(halfUnit(d).times(n));
+    g.unroundedByDecimals.forEach((n, d) => {
+      if (n > 0) unroundedSlack = unroundedSlack.plus(halfUnit(d).times(n));
+    });
     if (g.lastDay >= last.day) last = { day: g.lastDay, eupText: g.lastEupText };
-    if (groups.length === 1) continue;
-    for (const s of g.steps.values()) {
-      const known = steps.get(s.eupText);
-      if (!known) steps.set(s.eupText, { ...s });
+    if (!merged) continue;
+    for (const s of g.steps.list()) {
+      const known = merged.get(s.eupText);
+      if (!known) merged.set(s.eupText, s);
       else {
         known.quantity = known.quantity.plus(s.quantity);
-        known.absQuantity = known.absQuantity.plus(s.absQuantity);
         known.rows += s.rows;
         if (s.firstDay < known.firstDay) known.firstDay = s.firstDay;
         if (s.lastDay > known.lastDay) known.lastDay = s.lastDay;
       }
     }
   }
-  const eup = steps.get(last.eupText)?.eup ?? ZERO;
+  let made: PriceStep[] | undefined;
+  const steps = (): PriceStep[] => (made ??= merged ? [...merged.values()] : single!.steps.list());
+  const stepCount = merged ? merged.size : single!.steps.size;
+  const eup = merged
+    ? (steps().find((s) => s.eupText === last.eupText)?.eup ?? ZERO)
+    : (parseDecimal(last.eupText) ?? ZERO);
   const fromDaily = usageSubtotal(eup, quantity, fx);
   const a = usageSubtotal(eup.minus(priceSlack), quantity, fx);
   const b = usageSubtotal(eup.plus(priceSlack), quantity, fx);
@@ -879,11 +895,10 @@ export function evaluate(
   // sum of (EUP - p) x q x FX, with FX taken out of the sum (exact either way) and the last price's own step,
   // whose difference is 0, skipped.
   let driftInPrices = ZERO;
-  let absQuantity = ZERO;
-  for (const s of steps.values()) {
-    if (s.eupText !== last.eupText) driftInPrices = driftInPrices.plus(eup.minus(s.eup).times(s.quantity));
-    absQuantity = absQuantity.plus(s.absQuantity);
-  }
+  if (single) driftInPrices = single.steps.drift(eup, last.eupText);
+  else
+    for (const s of steps())
+      if (s.eupText !== last.eupText) driftInPrices = driftInPrices.plus(eup.minus(s.eup).times(s.quantity));
   const drift = driftInPrices.times(fx);
   // Rounding between the rows' own amounts and the Subtotal: per-row cents, printing, the formula's two floors.
   const rowsBound = CENT.times(roundedRows)
@@ -891,7 +906,6 @@ export function evaluate(
     .plus(CENT.times(fx))
     .plus(CENT)
     .plus(priceSlack.times(absQuantity).times(fx).times(2));
-  const ordered = [...steps.values()].sort((x, y) => (x.firstDay < y.firstDay ? -1 : x.firstDay > y.firstDay ? 1 : 0));
   const formula =
     `ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice ${last.eupText} x Quantity ${quantity.toFixed()}, 2) x FX ` +
     `${fx.toFixed()}, 2)`;
@@ -902,14 +916,16 @@ export function evaluate(
     // Subtotal then agrees with what the rows themselves bill, and the gap to the last price is price movement.
     // Only a band pattern counts (see priceBands): the cumulative re-rating of a flat meter moves the price in the
     // 4th-5th decimal and is covered by the bound above; a low price inside another price's days is a defect.
-    const bands = priceBands([...steps.values()]);
     // ... and the rows' own amounts must explain the Subtotal where the last price cannot.
     const byRows = subtotal.minus(billed).abs();
-    const rowsTieOut = bands && byRows.lte(rowsBound) && byRows.lt(subtotal.minus(fromDaily).abs().minus(bound));
-    if (subtotal.lt(lo) || subtotal.gt(hi)) label = rowsTieOut ? 'price-drift' : 'mismatch';
+    if (subtotal.lt(lo) || subtotal.gt(hi))
+      label =
+        priceBands(steps()) && byRows.lte(rowsBound) && byRows.lt(subtotal.minus(fromDaily).abs().minus(bound))
+          ? 'price-drift'
+          : 'mismatch';
     else if (
       subtotal.minus(billed).abs().gt(rowsBound) &&
-      steps.size > 1 &&
+      stepCount > 1 &&
       subtotal.minus(billed).minus(drift).abs().lte(rowsBound)
     )
       label = 'price-drift';
@@ -919,7 +935,7 @@ export function evaluate(
     `other give ` +
     `${formatCents(lo)} to ${formatCents(hi)} (bound ${formatCents(bound)}). The ${rows} daily rows bill ` +
     `${billed.toFixed(2)}; ` +
-    `price drift over ${steps.size} price${steps.size === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula ` +
+    `price drift over ${stepCount} price${stepCount === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula ` +
     `rounding up to ${rowsBound.toFixed(2)}.`;
   return {
     label,
@@ -931,13 +947,17 @@ export function evaluate(
     drift,
     rowsBound,
     rows,
-    steps: ordered.map((s) => ({
-      eup: s.eupText,
-      firstDay: s.firstDay,
-      lastDay: s.lastDay,
-      quantity: s.quantity.toFixed(),
-      rows: s.rows,
-    })),
+    stepCount,
+    steps: () =>
+      [...steps()]
+        .sort((x, y) => (x.firstDay < y.firstDay ? -1 : x.firstDay > y.firstDay ? 1 : 0))
+        .map((s) => ({
+          eup: s.eupText,
+          firstDay: s.firstDay,
+          lastDay: s.lastDay,
+          quantity: s.quantity.toFixed(),
+          rows: s.rows,
+        })),
     formula,
     derivation,
   };
