@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import { dailyCsv, reconCsv, type Cells } from '../support/billingFixtures';
+import { disputeFileNames } from '../../src/core/monthClose/writePacket';
+import type { TieOutMonth } from '../../src/core/monthClose/tieOut';
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -139,5 +141,20 @@ describe('chargeback reconcile and dispute (CLI)', () => {
     assert.match(refused.stderr, /is one of the input files/);
     assert.ok(existsSync(clash));
     assert.match(readFileSync(clash, 'utf8'), /^PartnerId,/);
+  });
+
+  it('names a packet of many invoices by the first, the last and how many, in a name any file system takes', () => {
+    const month = (invoiceNumber: string) => ({ invoiceNumber, period: '2026-08-01/2026-08-31' }) as TieOutMonth;
+    assert.deepStrictEqual(disputeFileNames([month('G1'), month('G2')]), {
+      csv: 'dispute-G1-G2.csv',
+      html: 'dispute-G1-G2.html',
+    });
+    const many = Array.from({ length: 49 }, (_, i) => month(`G04${String(i).padStart(7, '0')}`));
+    const names = disputeFileNames(many);
+    assert.equal(names.csv, 'dispute-G040000000-to-G040000048-49-invoices.csv');
+    const long = disputeFileNames([month('X'.repeat(300)), month('Y/'.repeat(300))]);
+    assert.ok(Buffer.byteLength(long.html) <= 255, long.html);
+    assert.match(long.html, /^dispute-X+-Y_Y_/);
+    assert.equal(disputeFileNames([month('')]).csv, 'dispute-2026-08.csv');
   });
 });

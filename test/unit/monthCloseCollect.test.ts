@@ -137,10 +137,16 @@ describe('month close: the byte reader against the reference reader on fuzzed mo
     };
   }
 
-  /** A reading with each group's price steps as objects (each reader keeps them in columns of its own). */
+  /** A reading with each group's price steps and rows as objects (each reader keeps them in columns of its own). */
   function plain(c: CollectedFile) {
     if (c.kind !== 'daily-usage') return c;
-    return { ...c, daily: { ...c.daily, groups: c.daily.groups.map((g) => ({ ...g, steps: g.steps.list() })) } };
+    return {
+      ...c,
+      daily: {
+        ...c.daily,
+        groups: c.daily.groups.map((g) => ({ ...g, steps: g.steps.list(), places: g.places.list() })),
+      },
+    };
   }
 
   it('uses the WebAssembly scanner for files in this test run (else the lane is not under test)', () => {

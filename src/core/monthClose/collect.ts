@@ -32,13 +32,11 @@ import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';
 import { DailyUsageChecker } from '../rating/dailyUsage';
 import { NO_STEP, PriceStepTable, type PriceSteps } from './priceSteps';
+import { RowPlaceTable, type Place, type RowPlaces } from './rowPlaces';
 import { parsePriceAdjustments } from '../rating/reconciliation';
 import { defaultCheckOptions, type CheckOptions } from '../rating/options';
 
-/** A place in a file: the path and a 0-based range. */
-export interface Place extends TextRange {
-  path: string;
-}
+export type { Place } from './rowPlaces';
 
 export type { PriceStep } from './priceSteps';
 
@@ -74,7 +72,7 @@ export interface DailyGroup {
   lastDay: string;
   lastEupText: string;
   /** The first rows of the group (for related information and the dispute packet's evidence). */
-  places: Place[];
+  places: RowPlaces;
   path: string;
 }
 
@@ -371,8 +369,9 @@ class DailyCollector {
   private readonly groups = new Map<string, DailyGroup>();
   private readonly dates = new Map<string, string | undefined>();
   private readonly eups = new Map<string, Decimal | undefined>();
-  /** Every group's price steps, in columns. */
+  /** Every group's price steps, and its first rows, in columns. */
   private readonly stepTable = new PriceStepTable();
+  private readonly placeTable = new RowPlaceTable();
   /**
    * The texts groups share (a customer's name, a plan, a product, the period), one string each: a shuffled month of
    * 100k groups would otherwise keep a copy per group. Bounded: past the limit a text is kept as it is.
@@ -481,7 +480,7 @@ class DailyCollector {
         steps: this.stepTable.group(),
         lastDay: '',
         lastEupText: '',
-        places: [],
+        places: this.placeTable.group(this.path),
         path: this.path,
       };
       this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
@@ -690,24 +689,17 @@ class DailyCollector {
       g.lastDay = day;
       this.lastDayStep[no] = s; // its text is made once, by summary()
     }
-    if (g.places.length < PLACES_KEPT) g.places.push(this.recordPlace(r));
+    if (g.places.size < PLACES_KEPT) g.places.add(this.recordRange(r));
   }
   /** A record's range: from its bytes when it is one line of ASCII (bytes are characters), else decoded. */
-  private recordPlace(r: ByteRecord): Place {
+  private recordRange(r: ByteRecord): TextRange {
     // One line (the scanner counted no line break inside its quoted cells) of ASCII (checked natively).
     const plain =
       r.lineBreaks === 0
         ? isAscii(r.buf.subarray(r.recordStart, r.recordEnd))
         : r.lineBreaks < 0 && isAscii(r.buf.subarray(r.recordStart, r.recordEnd)) && !hasLineBreak(r);
-    if (plain)
-      return {
-        path: this.path,
-        line: r.line,
-        character: 0,
-        endLine: r.line,
-        endCharacter: r.recordEnd - r.recordStart,
-      };
-    return { path: this.path, ...recordRange(decodeRecord(r, ',', r.index, r.line).pos) };
+    if (plain) return { line: r.line, character: 0, endLine: r.line, endCharacter: r.recordEnd - r.recordStart };
+    return recordRange(decodeRecord(r, ',', r.index, r.line).pos);
   }
 
   /** A row read from bytes: cells are taken as keys without decoding; the record is decoded only when needed. */
@@ -772,7 +764,7 @@ class DailyCollector {
       const no = this.groupNo.get(g);
       if (no !== undefined) this.lastDayStep[no] = NO_STEP;
     }
-    if (g.places.length < PLACES_KEPT) g.places.push(row.place());
+    if (g.places.size < PLACES_KEPT) g.places.add(row.place());
   }
 
   summary(): Omit<DailyFileSummary, 'problems'> {

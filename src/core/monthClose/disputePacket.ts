@@ -55,7 +55,7 @@ function priceMovement(l: TieOutLine | undefined): string {
 
 function rowsText(l: TieOutLine | undefined, limit = 25): string {
   if (!l) return '';
-  const shown = l.dailyPlaces.slice(0, limit).map((p) => `${p.path}:${p.line + 1}`);
+  const shown = (l.dailyPlaces ?? []).slice(0, limit).map((p) => `${p.path}:${p.line + 1}`);
   const more = (l.dailyRows ?? shown.length) - shown.length;
   return shown.join(' ') + (more > 0 ? ` (+${more} more rows)` : '');
 }
@@ -231,7 +231,7 @@ ${row('Derivation', l?.derivation)}
 ${l.priceSteps.map((s) => `<tr><td class="num">${esc(s.eup)}</td><td>${esc(s.firstDay)}${s.lastDay !== s.firstDay ? ` to ${esc(s.lastDay)}` : ''}</td><td class="num">${esc(s.quantity)}</td><td class="num">${s.rows}</td></tr>`).join('\n')}
 </table>`);
       }
-      if (l && l.dailyPlaces.length > 0)
+      if (l?.dailyPlaces && l.dailyPlaces.length > 0)
         parts.push(`<p class="muted">Daily rows: <code>${esc(rowsText(l))}</code></p>`);
       parts.push('</div>');
     }

@@ -24,8 +24,9 @@ export interface PriceStep {
   rows: number;
 }
 
-/** 10^15 as a BigInt: the units of an exact sum's `lo`. */
+/** 10^15 as a BigInt: the units of an exact sum's `lo`; and 10^0 .. 10^15. */
 const SCALE = 10n ** 15n;
+const POW10N = Array.from({ length: 16 }, (_, i) => 10n ** BigInt(i));
 
 /** FNV-1a of a group number and a price's bytes. */
 function priceHash(group: number, buf: Uint8Array, start: number, end: number): number {
@@ -175,7 +176,7 @@ export class PriceStepTable {
         if (step.eupText !== eupText) rest = rest.plus(eup.minus(step.eup).times(step.quantity));
         continue;
       }
-      if (this.priceLength[s] === eupText.length && this.priceText(s) === eupText) continue;
+      if (this.isPriceText(s, eupText)) continue;
       const q = BigInt(this.qHi[s]) * SCALE + BigInt(this.qLo[s]);
       sumQ += q;
       sumPQ += price * q;
@@ -185,24 +186,35 @@ export class PriceStepTable {
     return rest === ZERO ? exact : rest.plus(exact);
   }
 
-  /** Step s's price in units of 10^-15 when it is printed as plain digits with at most 15 decimals. */
+  /** True when step s's price is the (ASCII) text. */
+  private isPriceText(s: number, text: string): boolean {
+    if (this.priceLength[s] !== text.length) return false;
+    const at = this.priceAt[s];
+    for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== this.priceBytes[at + k]) return false;
+    return true;
+  }
+
+  /**
+   * Step s's price in units of 10^-15 when it is printed as plain digits (at most 15 before the point and 15 after,
+   * so that each part is an exact integer in a double).
+   */
   private priceUnits(s: number): bigint | undefined {
     const at = this.priceAt[s];
     const end = at + this.priceLength[s];
     const b = this.priceBytes;
     let k = at < end && b[at] === 45 ? at + 1 : at;
-    let digits = '';
-    let decimals = -1;
-    for (; k < end; k++) {
-      const c = b[k];
-      if (c === 46 && decimals < 0 && digits !== '') decimals = 0;
-      else if (c >= 48 && c <= 57) {
-        digits += String.fromCharCode(c);
-        if (decimals >= 0) decimals++;
-      } else return undefined;
+    let whole = 0;
+    let wholeDigits = 0;
+    for (; k < end && b[k] >= 48 && b[k] <= 57; k++, wholeDigits++) whole = whole * 10 + (b[k] - 48);
+    if (wholeDigits === 0 || wholeDigits > 15) return undefined;
+    let frac = 0;
+    let decimals = 0;
+    if (k < end) {
+      if (b[k] !== 46) return undefined;
+      for (k++; k < end && b[k] >= 48 && b[k] <= 57; k++, decimals++) frac = frac * 10 + (b[k] - 48);
+      if (k < end || decimals === 0 || decimals > 15) return undefined;
     }
-    if (digits === '' || decimals === 0 || decimals > 15) return undefined;
-    const units = BigInt(digits) * 10n ** BigInt(15 - Math.max(decimals, 0));
+    const units = BigInt(whole) * SCALE + BigInt(frac) * POW10N[15 - decimals];
     return b[at] === 45 ? -units : units;
   }
 

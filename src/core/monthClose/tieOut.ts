@@ -111,7 +111,8 @@ export interface TieOutLine {
    */
   priceSteps?: { eup: string; firstDay: string; lastDay: string; quantity: string; rows: number }[];
   derivation: string;
-  dailyPlaces: Place[];
+  /** The daily rows the line bills (a group's first ones), on a line with a finding or without daily rows. */
+  dailyPlaces?: Place[];
 }
 
 export type MonthStatus = 'ties-out' | 'differences' | 'draft' | 'incomplete';
@@ -309,7 +310,8 @@ export function tieOut(
         mostCommon(o.lines.filter((l) => l.usage).map((l) => l.period)) === period,
     );
     if (!partner) continue;
-    const first = m.groups[0].places[0];
+    const g0 = m.groups[0];
+    const first = g0.places.first() ?? { path: g0.path, line: 0, character: 0, endLine: 0, endCharacter: 0 };
     partner.findings.push({
       ...first,
       code: 'invoice-number-mismatch',
@@ -542,8 +544,6 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       rowsBound: eval_.rowsBound.toFixed(2),
       dailyRows: eval_.rows,
       derivation: eval_.derivation,
-      // The group's own evidence rows when the line has one group (read, never changed): no copy per line.
-      dailyPlaces: groups.length === 1 ? groups[0].places : groups.flatMap((g) => g.places),
     };
     lines.push(line);
     const fxDaily = new Set(groups.flatMap((g) => [...g.fx]));
@@ -551,8 +551,11 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       ? ` The daily rows use PCToBCExchangeRate ${[...fxDaily].join(', ')}, the line ${first.fxText}.`
       : '';
     const related = () =>
-      line.dailyPlaces.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
-    if (eval_.label === 'mismatch' || eval_.label === 'price-drift') line.priceSteps = eval_.steps();
+      line.dailyPlaces!.slice(0, 10).map((p) => ({ ...p, message: 'daily row billed by this line' }));
+    if (eval_.label === 'mismatch' || eval_.label === 'price-drift') {
+      line.priceSteps = eval_.steps();
+      line.dailyPlaces = groups.flatMap((g) => g.places.list());
+    }
     if (eval_.label === 'mismatch') {
       const impact = subtotal.minus(eval_.fromDaily);
       const quantityDiffers = !bq.eq(eval_.quantity);
@@ -610,7 +613,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       const e = evaluate(groups, undefined, new Dec(groups[0].fx.values().next().value || '1'), ZERO);
       if (e.fromDaily.isZero() && e.billed.isZero()) continue; // a free allowance billed nowhere
       const g = groups[0];
-      const place = g.places[0] ?? { path: g.path, line: 0, character: 0, endLine: 0, endCharacter: 0 };
+      const place = g.places.first() ?? { path: g.path, line: 0, character: 0, endLine: 0, endCharacter: 0 };
       lines.push({
         path: place.path,
         line: place.line,
@@ -630,7 +633,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
         dailyRows: e.rows,
         priceSteps: e.steps(),
         derivation: e.derivation,
-        dailyPlaces: groups.flatMap((x) => x.places),
+        dailyPlaces: groups.flatMap((x) => x.places.list()),
       });
       const impact = e.fromDaily.negated();
       findings.push({
@@ -647,7 +650,10 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
           `partner earned credit) on Azure plan ${g.subscriptionId} ` +
           `come to ${formatCents(e.fromDaily)} (${e.formula}), but no reconciliation line of invoice ` +
           `${m.invoiceNumber} bills them.`,
-        related: g.places.slice(1, 10).map((p) => ({ ...p, message: 'another daily row of the same meter' })),
+        related: g.places
+          .list(10)
+          .slice(1)
+          .map((p) => ({ ...p, message: 'another daily row of the same meter' })),
       });
     }
   }
@@ -708,7 +714,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
         `${formatCents(invoiceTotal)}, but the invoice says ${formatCents(entered)}.`,
     });
   }
-  const anchor = m.lines[0] ? { path: m.lines[0].path, ...m.lines[0].range } : m.groups[0]?.places[0];
+  const anchor = m.lines[0] ? { path: m.lines[0].path, ...m.lines[0].range } : m.groups[0]?.places.first();
   if (anchor && draft && m.groups.length > 0) {
     findings.push({
       ...anchor,

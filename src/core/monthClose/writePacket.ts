@@ -1,5 +1,5 @@
 /**
- * Writes the dispute packet of a tie-out into a folder: dispute-<invoice>.csv and dispute-<invoice>.html, each
+ * Writes the dispute packet of a tie-out into a folder: dispute-<invoices>.csv and dispute-<invoices>.html, each
  * atomically, never over an input file, and over an earlier packet only when the caller says so. The CLI and the
  * editor command share it, so both write the same files.
  */
@@ -9,10 +9,22 @@ import { atomicWrite } from '../exports/atomicWrite';
 import { disputeCsv, disputeHtml, disputeItems } from './disputePacket';
 import type { TieOutMonth, TieOutResult } from './tieOut';
 
-/** The packet's file names: one pair per run, named after the invoices it covers. */
+/** Invoices named one by one in a packet's file name; past that, the first, the last and how many. */
+const NAMED_INVOICES = 3;
+/** An invoice number's part of a file name (file systems take 255 bytes a name). */
+const INVOICE_NAME_CHARS = 40;
+
+/**
+ * The packet's file names: one pair per run, named after the invoices it covers (`dispute-G1-G2.csv`), or for a
+ * run of many invoices (a file of several months or billing accounts) `dispute-G1-to-G9-12-invoices.csv`.
+ */
 export function disputeFileNames(months: readonly TieOutMonth[]): { csv: string; html: string } {
-  const ids = months.filter((m) => m.invoiceNumber).map((m) => m.invoiceNumber.replace(/[^A-Za-z0-9_-]/g, '_'));
-  const base = `dispute-${ids.length > 0 ? ids.join('-') : (months[0]?.period.slice(0, 7) ?? 'month')}`;
+  const ids = months
+    .filter((m) => m.invoiceNumber)
+    .map((m) => m.invoiceNumber.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, INVOICE_NAME_CHARS));
+  const named =
+    ids.length > NAMED_INVOICES ? `${ids[0]}-to-${ids[ids.length - 1]}-${ids.length}-invoices` : ids.join('-');
+  const base = `dispute-${ids.length > 0 ? named : (months[0]?.period.slice(0, 7) ?? 'month')}`;
   return { csv: `${base}.csv`, html: `${base}.html` };
 }
 
