@@ -31,6 +31,7 @@ import type { TextSource } from '../billing/source';
 import { DAILY_USAGE_REQUIRED } from '../billing/fileKinds';
 import { cellRange, recordRange, type TextRange } from '../findings';
 import { DailyUsageChecker } from '../rating/dailyUsage';
+import { detach } from '../allocation/strings';
 import { NO_STEP, PriceStepTable, type PriceSteps } from './priceSteps';
 import { RowPlaceTable, type Place, type RowPlaces } from './rowPlaces';
 import { parsePriceAdjustments } from '../rating/reconciliation';
@@ -241,6 +242,24 @@ function hasLineBreak(r: ByteRecord): boolean {
   return false;
 }
 
+/**
+ * The texts a collector keeps (a customer's name, a plan, a product, a period), one string each: a month of 100k
+ * groups or lines would otherwise keep a copy per group, and each a slice of the text it was read from (a slice
+ * holds its whole chunk of the file). A text is detached once, when first seen. Bounded: past the limit a text is
+ * detached and kept as it is.
+ */
+class TextPool {
+  private readonly texts = new Map<string, string>();
+
+  share(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    const own = detach(text);
+    if (this.texts.size < 200_000) this.texts.set(own, own);
+    return own;
+  }
+}
+
 /** Adds a value to a list of distinct values (a group's few meter ids, currencies, exchange rates). */
 function addDistinct(values: string[], value: string): void {
   if (!values.includes(value)) values.push(value);
@@ -372,11 +391,7 @@ class DailyCollector {
   /** Every group's price steps, and its first rows, in columns. */
   private readonly stepTable = new PriceStepTable();
   private readonly placeTable = new RowPlaceTable();
-  /**
-   * The texts groups share (a customer's name, a plan, a product, the period), one string each: a shuffled month of
-   * 100k groups would otherwise keep a copy per group. Bounded: past the limit a text is kept as it is.
-   */
-  private readonly texts = new Map<string, string>();
+  private readonly texts = new TextPool();
   private rows = 0;
   private eupDecimals = 0;
   private readonly outside: DailyFileSummary['outsidePeriod'] = [];
@@ -417,10 +432,7 @@ class DailyCollector {
   }
 
   private shared(text: string): string {
-    const known = this.texts.get(text);
-    if (known !== undefined) return known;
-    if (this.texts.size < 200_000) this.texts.set(text, text);
-    return text;
+    return this.texts.share(text);
   }
 
   private date(text: string): string | undefined {
@@ -821,6 +833,7 @@ class ReconCollector {
 
   /** Dates and price adjustments repeat on every line: each distinct text is read once (bounded). */
   private readonly dates = new Map<string, string>();
+  private readonly texts = new TextPool();
   private readonly pecTexts = new Map<string, boolean>();
 
   add(r: CsvRecord): void {
@@ -850,6 +863,7 @@ class ReconCollector {
     const usage =
       (meterDescription !== '' || /^usage$/i.test(this.cell(r, 'chargeType').trim())) && reservationOrderId === '';
     const invoice = this.cell(r, 'invoice').trim();
+    const t = this.texts;
     this.lines.push({
       path: this.path,
       line: r.pos[0],
@@ -860,26 +874,26 @@ class ReconCollector {
           ? cellRange(r.pos, this.idx[this.quantityKey])
           : cellRange(r.pos, this.idx.subtotal),
       quantityColumn: this.header.columns.nameAt(this.idx[this.quantityKey]),
-      invoiceNumber: invoice,
-      orderId: this.cell(r, 'orderId').trim(),
-      customerId: this.cell(r, 'customerId'),
-      customerName: this.cell(r, 'customerName'),
-      subscriptionId: this.cell(r, 'subscriptionId'),
-      productId: this.cell(r, 'productId'),
-      skuId: this.cell(r, 'skuId'),
-      skuName: this.cell(r, 'skuName'),
-      productName: this.cell(r, 'productName'),
-      meterDescription,
-      chargeType: this.cell(r, 'chargeType').trim(),
-      publisher: this.cell(r, 'publisher'),
-      reservationOrderId,
-      period: `${date('chargeStart')}/${date('chargeEnd')}`,
-      currency: this.cell(r, 'currency').trim(),
+      invoiceNumber: t.share(invoice),
+      orderId: t.share(this.cell(r, 'orderId').trim()),
+      customerId: t.share(this.cell(r, 'customerId')),
+      customerName: t.share(this.cell(r, 'customerName')),
+      subscriptionId: t.share(this.cell(r, 'subscriptionId')),
+      productId: t.share(this.cell(r, 'productId')),
+      skuId: t.share(this.cell(r, 'skuId')),
+      skuName: t.share(this.cell(r, 'skuName')),
+      productName: t.share(this.cell(r, 'productName')),
+      meterDescription: t.share(meterDescription),
+      chargeType: t.share(this.cell(r, 'chargeType').trim()),
+      publisher: t.share(this.cell(r, 'publisher')),
+      reservationOrderId: t.share(reservationOrderId),
+      period: t.share(`${date('chargeStart')}/${date('chargeEnd')}`),
+      currency: t.share(this.cell(r, 'currency').trim()),
       pec,
       usage,
-      eupText,
+      eupText: t.share(eupText),
       eup: kept(parseDecimal(eupText, dc)),
-      fxText: this.cell(r, 'fx').trim(),
+      fxText: t.share(this.cell(r, 'fx').trim()),
       fx: kept(parseDecimal(this.cell(r, 'fx'), dc)),
       billableQuantity: kept(parseDecimal(this.cell(r, this.quantityKey), dc)),
       subtotal: kept(parseDecimal(this.cell(r, 'subtotal'), dc)),

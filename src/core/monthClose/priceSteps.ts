@@ -150,10 +150,8 @@ export class PriceStepTable {
 
   /** Step s's printed price. */
   priceText(s: number): string {
-    const at = this.priceAt[s];
-    let text = '';
-    for (let k = at; k < at + this.priceLength[s]; k++) text += String.fromCharCode(this.priceBytes[k]);
-    return text;
+    // One flat string (text added to a character at a time would be a tree past 12 characters).
+    return String.fromCharCode(...this.priceBytes.subarray(this.priceAt[s], this.priceAt[s] + this.priceLength[s]));
   }
 
   nextOf(s: number): number {

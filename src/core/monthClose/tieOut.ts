@@ -936,13 +936,16 @@ export function evaluate(
     )
       label = 'price-drift';
   }
-  const derivation =
-    `fromDaily = ${formula} = ${formatCents(fromDaily)}; prices printed within ${formatPrice(priceSlack)} of each ` +
-    `other give ` +
-    `${formatCents(lo)} to ${formatCents(hi)} (bound ${formatCents(bound)}). The ${rows} daily rows bill ` +
-    `${billed.toFixed(2)}; ` +
-    `price drift over ${stepCount} price${stepCount === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula ` +
-    `rounding up to ${rowsBound.toFixed(2)}.`;
+  // Kept with the line for the whole run: joined into one flat string, not a tree of the pieces it was added from
+  // (a line of a month of 100k meters would hold about 30 of them).
+  const derivation = [
+    `fromDaily = ${formula} = ${formatCents(fromDaily)}; prices printed within ${formatPrice(priceSlack)} of each `,
+    `other give `,
+    `${formatCents(lo)} to ${formatCents(hi)} (bound ${formatCents(bound)}). The ${rows} daily rows bill `,
+    `${billed.toFixed(2)}; `,
+    `price drift over ${stepCount} price${stepCount === 1 ? '' : 's'} ${drift.toFixed(2)}; per-row and formula `,
+    `rounding up to ${rowsBound.toFixed(2)}.`,
+  ].join('');
   return {
     label,
     fromDaily,
