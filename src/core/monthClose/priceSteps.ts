@@ -35,6 +35,15 @@ function priceHash(group: number, buf: Uint8Array, start: number, end: number): 
   return h >>> 0;
 }
 
+/** A column copied into a longer one (the rest zeros), for tables that double as they fill. */
+export function grown(a: Int32Array, length: number): Int32Array;
+export function grown(a: Float64Array, length: number): Float64Array;
+export function grown(a: Int32Array | Float64Array, length: number): Int32Array | Float64Array {
+  const b = a instanceof Int32Array ? new Int32Array(length) : new Float64Array(length);
+  b.set(a);
+  return b;
+}
+
 /** The end of a group's list of steps. */
 export const NO_STEP = -1;
 
@@ -246,26 +255,16 @@ export class PriceStepTable {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const int32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const float64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.priceAt = int32(this.priceAt);
-    this.priceLength = int32(this.priceLength);
-    this.rowCount = int32(this.rowCount);
-    this.first = int32(this.first);
-    this.last = int32(this.last);
-    this.next = int32(this.next);
-    this.qHi = float64(this.qHi);
-    this.qLo = float64(this.qLo);
-    this.stepGroup = int32(this.stepGroup);
-    this.stepHash = int32(this.stepHash);
+    this.priceAt = grown(this.priceAt, capacity);
+    this.priceLength = grown(this.priceLength, capacity);
+    this.rowCount = grown(this.rowCount, capacity);
+    this.first = grown(this.first, capacity);
+    this.last = grown(this.last, capacity);
+    this.next = grown(this.next, capacity);
+    this.qHi = grown(this.qHi, capacity);
+    this.qLo = grown(this.qLo, capacity);
+    this.stepGroup = grown(this.stepGroup, capacity);
+    this.stepHash = grown(this.stepHash, capacity);
     this.capacity = capacity;
     this.index = new Int32Array(2 * capacity).fill(NO_STEP);
     for (let s = 0; s < this.count - 1; s++) this.place(s);

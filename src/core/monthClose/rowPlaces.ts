@@ -5,6 +5,7 @@
  * is a row of typed arrays, and becomes a `Place` only for the groups a finding shows.
  */
 import type { TextRange } from '../findings';
+import { grown } from './priceSteps';
 
 /** A place in a file: the path and a 0-based range. */
 export interface Place extends TextRange {
@@ -58,16 +59,11 @@ export class RowPlaceTable {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const more = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.line = more(this.line);
-    this.character = more(this.character);
-    this.endLine = more(this.endLine);
-    this.endCharacter = more(this.endCharacter);
-    this.next = more(this.next);
+    this.line = grown(this.line, capacity);
+    this.character = grown(this.character, capacity);
+    this.endLine = grown(this.endLine, capacity);
+    this.endCharacter = grown(this.endCharacter, capacity);
+    this.next = grown(this.next, capacity);
     this.capacity = capacity;
   }
 }
