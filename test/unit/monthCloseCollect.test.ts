@@ -75,7 +75,9 @@ function fuzzedMonth(seed: number, opts: { manyDateTexts?: boolean; rows?: numbe
       ProductId: g.product,
       SkuId: g.sku,
       MeterId: g.meter,
-      MeterName: `meter ${g.meter}`,
+      // Names past ASCII and with a quoted line break: the groups' values and the rows' places are decoded.
+      MeterName: g.meter === 'm-3' ? 'Zähler m-3' : g.meter === 'm-5' ? 'meter\nm-5' : `meter ${g.meter}`,
+      CustomerName: g.customer === 'c-1' ? 'Société Générale' : `customer ${g.customer}`,
       InvoiceNumber: g.invoice,
       UsageDate: usageDate,
       Quantity: quantity,

@@ -22,6 +22,7 @@ import {
   cellKey,
   decodeRecord,
   parseNumberBytes,
+  recordValues,
   scanRecords,
   shortCellKey,
   type ByteRecord,
@@ -578,7 +579,8 @@ class DailyCollector {
     if (known !== undefined) return known;
     const g = this.identity({
       key: (i) => (i < r.cells ? cellKey(r, i) : ''),
-      record: () => decodeRecord(r, ',', r.index, r.line),
+      // The group is decided from values only: the cells without their positions (no second tokenizing).
+      record: () => recordValues(r, r.index, r.line),
       place: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
       cellPlace: () => ({ path: this.path, line: r.line, character: 0, endLine: r.line, endCharacter: 0 }),
     });
