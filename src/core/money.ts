@@ -52,6 +52,11 @@ export function parseDecimal(text: string, decimalComma = false): Decimal | unde
 }
 
 /** True when `parseDecimal` would read the text, without building a Decimal. */
+export function isDecimalText(text: string, decimalComma = false): boolean {
+  const t = unguarded(text);
+  return PLAIN_NUMBER.test(t) || (decimalComma && DECIMAL_COMMA.test(t));
+}
+
 /**
  * A decimal to keep for long (a value per group or line of a big month): the same value, its digits in an array of
  * their own size. A decimal read from text holds them in an array with room to grow, about twice the memory
@@ -61,11 +66,6 @@ export function kept(x: Decimal): Decimal;
 export function kept(x: Decimal | undefined): Decimal | undefined;
 export function kept(x: Decimal | undefined): Decimal | undefined {
   return x === undefined || x === ZERO ? x : new Dec(x);
-}
-
-export function isDecimalText(text: string, decimalComma = false): boolean {
-  const t = unguarded(text);
-  return PLAIN_NUMBER.test(t) || (decimalComma && DECIMAL_COMMA.test(t));
 }
 
 /** A number cell without surrounding spaces and without the apostrophe that guards it against spreadsheet tools. */

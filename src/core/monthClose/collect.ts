@@ -22,6 +22,7 @@ import {
   cellKey,
   decodeRecord,
   parseNumberBytes,
+  parsePlainDecimal,
   recordValues,
   scanRecords,
   shortCellKey,
@@ -221,29 +222,6 @@ const SLOT_DAYS = 64;
 const LANE_KEY_ROOM = 32 << 20;
 
 /**
- * The decimals of a price printed as digits with at most one point between digits and an optional minus
- * (`-?\d+(\.\d+)?`, which parseDecimal reads and whose printed decimals are the digits after the point); -1 for any
- * other text.
- */
-function plainDecimals(buf: Uint8Array, start: number, end: number): number {
-  let k = start < end && buf[start] === 45 ? start + 1 : start;
-  const digitsFrom = k;
-  while (k < end && buf[k] >= 48 && buf[k] <= 57) k++;
-  if (k === digitsFrom) return -1;
-  if (k === end) return 0;
-  if (buf[k] !== 46) return -1;
-  const point = k++;
-  while (k < end && buf[k] >= 48 && buf[k] <= 57) k++;
-  return k === end && k > point + 1 ? k - point - 1 : -1;
-}
-
-/** True when the record's bytes hold a line break (inside a quoted cell). */
-function hasLineBreak(r: ByteRecord): boolean {
-  for (let k = r.recordStart; k < r.recordEnd; k++) if (r.buf[k] === 10 || r.buf[k] === 13) return true;
-  return false;
-}
-
-/**
  * The texts a collector keeps (a customer's name, a plan, a product, a period), one string each: a month of 100k
  * groups or lines would otherwise keep a copy per group, and each a slice of the text it was read from (a slice
  * holds its whole chunk of the file). A text is detached once, when first seen. Bounded: past the limit a text is
@@ -432,10 +410,6 @@ class DailyCollector {
     return i >= 0 ? r.cells[i] : '';
   }
 
-  private shared(text: string): string {
-    return this.texts.share(text);
-  }
-
   private date(text: string): string | undefined {
     let iso = this.dates.get(text);
     if (iso === undefined && !this.dates.has(text)) {
@@ -470,15 +444,15 @@ class DailyCollector {
     if (!g) {
       g = {
         key,
-        invoiceNumber: this.shared(invoice),
-        period: this.shared(`${start}/${end}`),
-        customerId: this.shared(this.cell(r, 'customerId')),
-        customerName: this.shared(this.cell(r, 'customerName')),
-        subscriptionId: this.shared(this.cell(r, 'subscriptionId')),
-        productId: this.shared(this.cell(r, 'productId')),
-        skuId: this.shared(this.cell(r, 'skuId')),
+        invoiceNumber: this.texts.share(invoice),
+        period: this.texts.share(`${start}/${end}`),
+        customerId: this.texts.share(this.cell(r, 'customerId')),
+        customerName: this.texts.share(this.cell(r, 'customerName')),
+        subscriptionId: this.texts.share(this.cell(r, 'subscriptionId')),
+        productId: this.texts.share(this.cell(r, 'productId')),
+        skuId: this.texts.share(this.cell(r, 'skuId')),
         meterIds: [],
-        meterName: this.shared(this.cell(r, 'meterName')),
+        meterName: this.texts.share(this.cell(r, 'meterName')),
         pec,
         covered: p.row.coveredByBenefit,
         currency: [],
@@ -498,9 +472,9 @@ class DailyCollector {
       };
       this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
     }
-    addDistinct(g.meterIds, this.shared(this.cell(r, 'meterId')));
-    addDistinct(g.currency, this.shared(this.cell(r, 'currency')));
-    addDistinct(g.fx, this.shared(this.cell(r, 'fx').trim()));
+    addDistinct(g.meterIds, this.texts.share(this.cell(r, 'meterId')));
+    addDistinct(g.currency, this.texts.share(this.cell(r, 'currency')));
+    addDistinct(g.fx, this.texts.share(this.cell(r, 'fx').trim()));
     this.identities.set(id, g);
     return g;
   }
@@ -548,8 +522,9 @@ class DailyCollector {
   private readonly dayStep: number[] = [];
   /** Printed prices already read: valid (decimals printed) or not (null). Bounded. */
   private readonly byteEups = new Map<string, number | null>();
-  /** The number last parsed by addFast: this collector's own, reused for every cell. */
+  /** The number last parsed by addFast, and the price stepOfBytes last read: this collector's own. */
   private readonly num = new ParsedNumber();
+  private readonly priceNum = new ParsedNumber();
 
   /** Starts the byte reader on a file on disk: takes the grouping lane when this thread has it free. */
   startLane(width: number, keyRoom: number): void {
@@ -599,8 +574,8 @@ class DailyCollector {
       this.lastStep.push(NO_STEP);
       this.lastDayStep.push(NO_STEP);
       const slash = g.period.indexOf('/');
-      this.periodStart.push(this.shared(g.period.slice(0, slash)));
-      this.periodEnd.push(this.shared(g.period.slice(slash + 1)));
+      this.periodStart.push(this.texts.share(g.period.slice(0, slash)));
+      this.periodEnd.push(this.texts.share(g.period.slice(slash + 1)));
     }
     // RECORD_OUTSIDE_LANE: the record is not in the scanner's memory, the lane cannot take it (the table can).
     if (lane && id === NO_GROUP && lane.insertRecord(r, false) === this.laneGroups.length) this.laneGroups.push(no);
@@ -634,9 +609,10 @@ class DailyCollector {
     if (previous !== NO_STEP && this.stepTable.samePrice(previous, buf, es, ee)) return previous;
     const known = steps.find(buf, es, ee);
     if (known !== NO_STEP) return (this.lastStep[no] = known);
-    let decimals = plainDecimals(buf, es, ee);
+    // A price of plain digits (which parseDecimal reads, its printed decimals the digits after the point) is read
+    // from its bytes; any other form as the general code reads it (each text once).
+    let decimals = parsePlainDecimal(buf, es, ee, this.priceNum) ? this.priceNum.decimals : -1;
     if (decimals < 0) {
-      // Not digits with a point: the text read as the general code reads it (a few forms; each read once).
       const eupText = cellKey(r, this.idx.eup);
       if (eupText !== eupText.trim()) return NO_STEP;
       let known = this.byteEups.get(eupText);
@@ -707,12 +683,9 @@ class DailyCollector {
   }
   /** A record's range: from its bytes when it is one line of ASCII (bytes are characters), else decoded. */
   private recordRange(r: ByteRecord): TextRange {
-    // One line (the scanner counted no line break inside its quoted cells) of ASCII (checked natively).
-    const plain =
-      r.lineBreaks === 0
-        ? isAscii(r.buf.subarray(r.recordStart, r.recordEnd))
-        : r.lineBreaks < 0 && isAscii(r.buf.subarray(r.recordStart, r.recordEnd)) && !hasLineBreak(r);
-    if (plain) return { line: r.line, character: 0, endLine: r.line, endCharacter: r.recordEnd - r.recordStart };
+    // One line (scanRecords counted no line break inside its quoted cells) of ASCII (checked natively).
+    if (r.lineBreaks === 0 && isAscii(r.buf.subarray(r.recordStart, r.recordEnd)))
+      return { line: r.line, character: 0, endLine: r.line, endCharacter: r.recordEnd - r.recordStart };
     return recordRange(decodeRecord(r, ',', r.index, r.line).pos);
   }
 

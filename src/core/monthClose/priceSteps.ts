@@ -13,6 +13,7 @@
 import type Decimal from 'decimal.js';
 import { Dec, ZERO, parseDecimal } from '../money';
 import { ExactSum, addExactAt } from '../fast/exact';
+import { ParsedNumber, parsePlainDecimal } from '../fast/byteCsv';
 
 /** Daily rows at one printed EffectiveUnitPrice within a group. */
 export interface PriceStep {
@@ -77,6 +78,8 @@ export class PriceStepTable {
   private priceBytesUsed = 0;
   private readonly days: string[] = [];
   private readonly dayIds = new Map<string, number>();
+  /** The number priceUnits last parsed: this table's own. */
+  private readonly price = new ParsedNumber();
 
   /** A new group's steps (none yet). */
   group(): PriceSteps {
@@ -201,28 +204,13 @@ export class PriceStepTable {
     return true;
   }
 
-  /**
-   * Step s's price in units of 10^-15 when it is printed as plain digits (at most 15 before the point and 15 after,
-   * so that each part is an exact integer in a double).
-   */
+  /** Step s's price in units of 10^-15 when the fast path's parser reads it exactly (parsePlainDecimal). */
   private priceUnits(s: number): bigint | undefined {
-    const at = this.priceAt[s];
-    const end = at + this.priceLength[s];
-    const b = this.priceBytes;
-    let k = at < end && b[at] === 45 ? at + 1 : at;
-    let whole = 0;
-    let wholeDigits = 0;
-    for (; k < end && b[k] >= 48 && b[k] <= 57; k++, wholeDigits++) whole = whole * 10 + (b[k] - 48);
-    if (wholeDigits === 0 || wholeDigits > 15) return undefined;
-    let frac = 0;
-    let decimals = 0;
-    if (k < end) {
-      if (b[k] !== 46) return undefined;
-      for (k++; k < end && b[k] >= 48 && b[k] <= 57; k++, decimals++) frac = frac * 10 + (b[k] - 48);
-      if (k < end || decimals === 0 || decimals > 15) return undefined;
-    }
-    const units = BigInt(whole) * SCALE + BigInt(frac) * POW10N[15 - decimals];
-    return b[at] === 45 ? -units : units;
+    const n = this.price;
+    if (!parsePlainDecimal(this.priceBytes, this.priceAt[s], this.priceAt[s] + this.priceLength[s], n))
+      return undefined;
+    const units = BigInt(n.int) * SCALE + BigInt(n.frac) * POW10N[15 - n.decimals];
+    return n.neg ? -units : units;
   }
 
   /** Step s as an object (made anew on each call: the tie-out reads a group's steps once). */
