@@ -8,6 +8,11 @@
  * the samples the text output prints): the consumer gives each block to the same counts and groups, so that its
  * output is byte for byte the output of one thread.
  *
+ * A group's first findings are kept as their JSON in a file of their own, by place, not as objects: on a month with
+ * a finding on most rows every chunk holds most meters' groups, and keeping their first findings as objects for the
+ * whole of the worker's share made its small heap collect its old generation again and again (a fifth of its time).
+ * The consumer reads back only those it takes (a group it has not met, a sample not yet full): few.
+ *
  * Only consumers that say how they write findings (RunOptions.blocks in ../rating/check.ts) are given blocks; the
  * editor, which keeps every finding as a diagnostic, is given findings one by one.
  */
@@ -50,8 +55,13 @@ export interface FindingBlockData {
   /** Impacts that are not whole cents, by finding index. */
   impacts: [number, string][];
   /** The groups (FindingGrouper's: code and meter) of each segment in the order their first findings came, each
-   * with those first findings whole. A slice is always within one segment. */
-  groups: { code: FindingCode; meter: string; first: Finding[] }[];
+   * with those first findings (indexes into `firstAt`). A slice is always within one segment. */
+  groups: { code: FindingCode; meter: string; first: number[] }[];
+  /** The file of the groups' first findings, as JSON one after the other ('' when there are none); where each
+   * starts and how many bytes it has (readFirst reads one back). */
+  firsts: string;
+  firstAt: Float64Array;
+  firstBytes: Int32Array;
 }
 
 /** The findings [from, to) of a block, whose text is the bytes [bytesFrom, bytesTo) of its file. */
@@ -86,10 +96,6 @@ class Column<T extends Uint8Array | Int32Array | Float64Array> {
 /** The worker's side: writes each finding as `render` says into `file`, and keeps what the consumer needs of it. */
 export class FindingBlockWriter {
   private readonly json = new FindingJsonWriter();
-  private fd: number | undefined;
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
-  private used = 0;
-  private written = 0;
   count = 0;
   private readonly code = new Column((n) => new Uint8Array(n));
   private readonly severity = new Column((n) => new Uint8Array(n));
@@ -100,14 +106,20 @@ export class FindingBlockWriter {
   private readonly codes: FindingCode[] = [];
   private readonly currencies: string[] = [];
   private readonly impacts: [number, string][] = [];
-  private readonly groups: { code: FindingCode; meter: string; first: Finding[]; count: number }[] = [];
+  private readonly groups: { code: FindingCode; meter: string; first: number[]; count: number }[] = [];
   private readonly groupIds = new Map<string, Map<string, number>>();
+  /** The groups' first findings: their JSON's file, where each starts and its length. */
+  private readonly firsts: FileWriter;
+  private readonly firstAt = new Column((n) => new Float64Array(n));
+  private readonly firstBytes = new Column((n) => new Int32Array(n));
+  private readonly text: FileWriter | undefined;
 
   constructor(
     private readonly render: FindingRender,
     private readonly file: string,
   ) {
-    if (render.format !== 'none') this.fd = openSync(file, 'w');
+    if (render.format !== 'none') this.text = new FileWriter(file);
+    this.firsts = new FileWriter(`${file}.first`);
   }
 
   /**
@@ -120,15 +132,15 @@ export class FindingBlockWriter {
 
   /** Bytes written so far (the text of the findings added so far). */
   get bytes(): number {
-    return this.written + this.used;
+    return this.text?.bytes ?? 0;
   }
 
   add(f: Finding): void {
     const i = this.count++;
     if (this.render.format === 'json') {
       const text = ',' + this.json.json(f);
-      this.put(text, this.json.ascii);
-    } else if (this.render.format === 'text') this.put(findingLine(this.render.path, f), false);
+      this.text!.put(text, this.json.ascii);
+    } else if (this.render.format === 'text') this.text!.put(findingLine(this.render.path, f), false);
     let code = this.codes.indexOf(f.code);
     if (code < 0) code = this.codes.push(f.code) - 1;
     this.code.push(code);
@@ -160,37 +172,24 @@ export class FindingBlockWriter {
         byMeter.set(f.meter, g);
       }
       const e = this.groups[g];
-      if (e.first.length < BLOCK_SAMPLES) e.first.push(f);
+      if (e.first.length < BLOCK_SAMPLES) {
+        this.firstAt.push(this.firsts.bytes);
+        this.firstBytes.push(this.firsts.put(JSON.stringify(f), false));
+        e.first.push(this.firstAt.length - 1);
+      }
       this.ordinal.push(Math.min(e.count++, BLOCK_SAMPLES));
     } else this.ordinal.push(BLOCK_SAMPLES);
     this.group.push(g);
   }
 
-  private put(text: string, ascii: boolean): void {
-    const most = ascii ? text.length : 3 * text.length;
-    if (this.used + most > this.buf.length) this.flush();
-    if (most > this.buf.length) this.send(Buffer.from(text, 'utf8'));
-    else this.used += this.buf.write(text, this.used, ascii ? 'latin1' : 'utf8');
-  }
-
-  private flush(): void {
-    const n = this.used;
-    this.used = 0;
-    if (n > 0) this.send(this.buf.subarray(0, n));
-  }
-
-  private send(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length;) at += writeSync(this.fd!, bytes, at, bytes.length - at, this.written + at);
-    this.written += bytes.length;
-  }
-
-  /** The block: its file complete and closed. */
+  /** The block: its files complete and closed. */
   finish(): FindingBlockData {
-    if (this.fd !== undefined) this.flush();
+    this.text?.flush();
+    this.firsts.flush();
     this.close();
     return {
       file: this.render.format === 'none' ? '' : this.file,
-      bytes: this.written,
+      bytes: this.bytes,
       count: this.count,
       code: this.code.done(),
       severity: this.severity.done(),
@@ -202,7 +201,83 @@ export class FindingBlockWriter {
       currencies: this.currencies,
       impacts: this.impacts,
       groups: this.groups.map(({ code, meter, first }) => ({ code, meter, first })),
+      firsts: this.firstAt.length > 0 ? this.firsts.file : '',
+      firstAt: this.firstAt.done(),
+      firstBytes: this.firstBytes.done(),
     };
+  }
+
+  close(): void {
+    this.text?.close();
+    this.firsts.close();
+  }
+}
+
+/** Text written to a file through a buffer of a MiB, at the offsets it counts. */
+class FileWriter {
+  private fd: number | undefined;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private written = 0;
+
+  constructor(readonly file: string) {
+    this.fd = openSync(file, 'w');
+  }
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.written + this.used;
+  }
+
+  /** Writes `text` (one byte per character when `ascii`, else UTF-8); returns how many bytes it took. */
+  put(text: string, ascii: boolean): number {
+    const most = ascii ? text.length : 3 * text.length;
+    if (this.used + most > this.buf.length) this.flush();
+    if (most > this.buf.length) {
+      const bytes = Buffer.from(text, 'utf8');
+      this.send(bytes);
+      return bytes.length;
+    }
+    const n = this.buf.write(text, this.used, ascii ? 'latin1' : 'utf8');
+    this.used += n;
+    return n;
+  }
+
+  flush(): void {
+    const n = this.used;
+    this.used = 0;
+    if (n > 0) this.send(this.buf.subarray(0, n));
+  }
+
+  private send(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd!, bytes, at, bytes.length - at, this.written + at);
+    this.written += bytes.length;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/**
+ * Reads a block's first findings back (`groups[k].first` holds their indexes), opening its file on the first read;
+ * `close` when done.
+ */
+export class BlockFirsts {
+  private fd: number | undefined;
+  constructor(private readonly block: FindingBlockData) {}
+
+  get(index: number): Finding {
+    const b = this.block;
+    this.fd ??= openSync(b.firsts, 'r');
+    const buf = Buffer.allocUnsafe(b.firstBytes[index]);
+    for (let at = 0; at < buf.length;) {
+      const n = readSync(this.fd, buf, at, buf.length - at, b.firstAt[index] + at);
+      if (n === 0) throw new Error(`the findings file ${b.firsts} ended early`);
+      at += n;
+    }
+    return JSON.parse(buf.toString('utf8')) as Finding;
   }
 
   close(): void {

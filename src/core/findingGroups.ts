@@ -6,7 +6,7 @@
  */
 import { CentsSum, Dec, formatCents } from './money';
 import { SEVERITIES, SEVERITY_RANK, type Finding, type FindingCode, type Severity } from './findings';
-import { BLOCK_SAMPLES, type FindingBlockSlice } from './findingBlock';
+import { BLOCK_SAMPLES, BlockFirsts, type FindingBlockSlice } from './findingBlock';
 
 /**
  * A defect on at least this many rows of one meter is a repeated defect: one line (CLI text) or one diagnostic
@@ -68,6 +68,21 @@ export class FindingGrouper {
     const b = s.block;
     const entries: ({ g: FindingGroup; sum: CentsSum } | undefined)[] = [];
     const impacts = b.impacts.length > 0 ? new Map(b.impacts) : undefined;
+    const firsts = new BlockFirsts(b);
+    try {
+      this.addSlice(s, entries, impacts, firsts);
+    } finally {
+      firsts.close();
+    }
+  }
+
+  private addSlice(
+    s: FindingBlockSlice,
+    entries: ({ g: FindingGroup; sum: CentsSum } | undefined)[],
+    impacts: Map<number, string> | undefined,
+    firsts: BlockFirsts,
+  ): void {
+    const b = s.block;
     for (let i = s.from; i < s.to; i++) {
       const k = b.group[i];
       if (k < 0) continue;
@@ -75,7 +90,7 @@ export class FindingGrouper {
       let e = entries[k];
       if (!e) {
         const { code, meter, first } = b.groups[k];
-        e = entries[k] = this.entry(code, meter, first[n]);
+        e = entries[k] = this.entry(code, meter, () => firsts.get(first[n]));
       }
       const g = e.g;
       g.count++;
@@ -87,16 +102,21 @@ export class FindingGrouper {
       const currency = b.currency[i] < b.currencies.length ? b.currencies[b.currency[i]] : undefined;
       if (currency && g.currency !== currency) g.currency = g.currency === '' ? currency : 'mixed';
       // A group with fewer than sampleSize findings has had fewer than that in this block's segment: it is kept.
-      if (g.sample.length < this.sampleSize) g.sample.push(b.groups[k].first[n]);
+      if (g.sample.length < this.sampleSize) g.sample.push(firsts.get(b.groups[k].first[n]));
     }
   }
 
-  /** The entry of (code, meter), made when new with `f` as its first finding. */
-  private entry(code: FindingCode, meter: string, f: Finding): { g: FindingGroup; sum: CentsSum } {
+  /** The entry of (code, meter), made when new with `first` as its first finding (read only then, when a function). */
+  private entry(
+    code: FindingCode,
+    meter: string,
+    first: Finding | (() => Finding),
+  ): { g: FindingGroup; sum: CentsSum } {
     let byMeter = this.byCode.get(code);
     if (!byMeter) this.byCode.set(code, (byMeter = new Map()));
     let e = byMeter.get(meter);
     if (!e) {
+      const f = typeof first === 'function' ? first() : first;
       e = {
         g: {
           code,
