@@ -53,6 +53,10 @@ export interface Pass2Group extends VerdictGroup {
   currencyId: number;
 }
 
+/** A group's kind as `clean` reads it: its rows go to the reference; covered usage (no band); the others (0). */
+const KIND_REFERENCE = 1;
+const KIND_COVERED = 2;
+
 /** Doubles' rounding error bound used by the totals filter (relative), far above the real worst case (~1e-15). */
 const REL_ERROR = 1e-12;
 
@@ -147,6 +151,15 @@ export class ProvedRows {
   private readonly limbs = new Float64Array(32);
   private readonly verdicts: FailingRowVerdicts;
   private readonly cents = { over: 0, under: 0 };
+  /**
+   * What `clean` reads of every row's group and price, in flat arrays by id: a month in no order meets its groups and
+   * prices at random, and reading them from their objects cost a cache miss or two on each row.
+   */
+  private readonly groupKind: Uint8Array;
+  private readonly groupFraction: Float64Array;
+  private readonly groupRating: Int32Array;
+  private readonly groupCurrency: Int32Array;
+  private readonly priceValue: Float64Array;
 
   constructor(
     private readonly x: ProvedRowsContext,
@@ -156,6 +169,18 @@ export class ProvedRows {
     this.billed = Array.from({ length: x.currencies }, () => new ExactSum());
     this.billedSeen = new Uint8Array(x.currencies);
     this.tiersSeen = x.priceList ? new Uint8Array(groupDayCount) : undefined;
+    const n = x.groups.length;
+    this.groupKind = new Uint8Array(n);
+    this.groupFraction = new Float64Array(n);
+    this.groupRating = new Int32Array(n);
+    this.groupCurrency = new Int32Array(n);
+    x.groups.forEach((g, i) => {
+      this.groupKind[i] = g.pecIneligible || g.alwaysReference ? KIND_REFERENCE : g.covered ? KIND_COVERED : 0;
+      this.groupFraction[i] = g.fractionValue;
+      this.groupRating[i] = g.rating;
+      this.groupCurrency[i] = g.currencyId;
+    });
+    this.priceValue = Float64Array.from(x.prices, (p) => p.value);
     this.verdicts = new FailingRowVerdicts(
       (g) => x.leftOutRows(g as Pass2Group),
       x.eupColumn,
@@ -225,8 +250,9 @@ export class ProvedRows {
   /** Whether the spool's row at `at` of `f` is clean: then only its billed amount counts, and it is summed. */
   clean(f: Float64Array, at: number): boolean {
     const x = this.x;
-    const g = x.groups[f[at + F_GROUP]];
-    if (g.pecIneligible || g.alwaysReference) return false;
+    const group = f[at + F_GROUP];
+    const kind = this.groupKind[group];
+    if (kind === KIND_REFERENCE) return false;
     const dayId = f[at + F_DAY];
     const priceId = f[at + F_PRICE];
     const eupDec = f[at + F_EUP_DEC] & 15;
@@ -245,14 +271,14 @@ export class ProvedRows {
     const bt = f[at + F_BT_NEG] ? -btAbs : btAbs;
     const exact = eup * q * f[at + F_FX];
     if (!(Math.abs(bt - exact) <= 0.01 - REL_ERROR * (Math.abs(exact) + Math.abs(bt)) - 1e-15)) return false;
-    if (x.priceList && !x.priceList.listed(g, dayId, priceId)) return false;
-    if (!g.covered) {
+    if (x.priceList && !x.priceList.listed(x.groups[group], dayId, priceId)) return false;
+    if (kind !== KIND_COVERED) {
       if (eupNeg) return false;
       const gd = f[at + F_GROUP_DAY];
       let tiered = false;
       const tiersSeen = this.tiersSeen;
       if (tiersSeen) {
-        if (tiersSeen[gd] === 0) tiersSeen[gd] = x.priceList!.tiered(g, dayId) ? 2 : 1;
+        if (tiersSeen[gd] === 0) tiersSeen[gd] = x.priceList!.tiered(x.groups[group], dayId) ? 2 : 1;
         tiered = tiersSeen[gd] === 2;
       }
       const verdict =
@@ -261,19 +287,23 @@ export class ProvedRows {
               eupInt,
               eupFrac,
               eupDec,
-              x.prices[priceId].value * g.fractionValue,
+              this.priceValue[priceId] * this.groupFraction[group],
               x.groupDays.hi[gd],
               x.groupDays.lo[gd],
               this.limbs,
             )
           : 0;
-      if (verdict < 0 || (verdict === 0 && !this.exactBand(g, dayId, gd, priceId, tiered, eupDec, eupInt, eupFrac)))
+      if (
+        verdict < 0 ||
+        (verdict === 0 && !this.exactBand(x.groups[group], dayId, gd, priceId, tiered, eupDec, eupInt, eupFrac))
+      )
         return false;
       const r = x.rank[dayId];
-      if (r > this.lastInBand[g.rating]) this.lastInBand[g.rating] = r;
+      const rating = this.groupRating[group];
+      if (r > this.lastInBand[rating]) this.lastInBand[rating] = r;
     }
     // Clean: only the billed amount counts.
-    const sum = this.billedSum(g.currencyId);
+    const sum = this.billedSum(this.groupCurrency[group]);
     if (f[at + F_BT_NEG]) sum.addExact(-f[at + F_BT_INT], -f[at + F_BT_FRAC]);
     else sum.addExact(f[at + F_BT_INT], f[at + F_BT_FRAC]);
     return true;
@@ -282,8 +312,9 @@ export class ProvedRows {
   /** Whether the row at `at` was proved wrong with the integers (fastVerdict.ts): its finding is emitted, its money summed. */
   verdict(f: Float64Array, at: number): boolean {
     const x = this.x;
-    const g = x.groups[f[at + F_GROUP]];
-    if (g.pecIneligible || g.alwaysReference || g.covered || x.priceList) return false;
+    const group = f[at + F_GROUP];
+    if (this.groupKind[group] !== 0 || x.priceList) return false;
+    const g = x.groups[group];
     const finding = this.verdicts.verdict(f, at, g, x.prices[f[at + F_PRICE]]);
     if (!finding) return false;
     const cents = this.verdicts.cents;
@@ -292,7 +323,7 @@ export class ProvedRows {
     if (cents > 0) this.cents.over += cents;
     else this.cents.under += cents;
     if (Math.abs(this.cents.over) > 2 ** 50 || Math.abs(this.cents.under) > 2 ** 50) this.settle();
-    this.billedSum(g.currencyId).addExact(
+    this.billedSum(this.groupCurrency[group]).addExact(
       f[at + F_BT_NEG] ? -f[at + F_BT_INT] : f[at + F_BT_INT],
       f[at + F_BT_NEG] ? -f[at + F_BT_FRAC] : f[at + F_BT_FRAC],
     );
