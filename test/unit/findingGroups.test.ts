@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import Decimal from 'decimal.js';
 import { main } from '../../src/cli/main';
 import { Dec } from '../../src/core/money';
-import { REPEATED_DEFECT_MIN_ROWS } from '../../src/core/findingGroups';
+import { FindingGrouper, REPEATED_DEFECT_MIN_ROWS } from '../../src/core/findingGroups';
+import { FindingBlockWriter, copyBlockText, type FindingBlockSlice } from '../../src/core/findingBlock';
+import { FindingJsonWriter } from '../../src/core/findingRender';
+import type { Finding, FindingCode, Severity } from '../../src/core/findings';
+import { seededRandom } from '../fixtures/allocation/lines';
 import { DiagnosticCollector } from '../../src/server/billing/diagnostics';
 import { dailyCsv, type Cells } from '../support/billingFixtures';
 import { checkText } from '../support/check';
@@ -161,5 +165,68 @@ describe('repeated defects, grouped', () => {
       json.files[0].groups.map((g) => g.meter),
       repeated,
     );
+  });
+
+  it("groups a worker's block of findings as add groups them one by one, its first findings read back from their file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chargeback-block-'));
+    try {
+      const rnd = seededRandom(20261204);
+      // Meters past ASCII and with quotes, messages with line breaks and quotes: the first findings' JSON must give
+      // them back exactly; a few meters only in late segments, so that the consumer reads their first findings.
+      const meters = ['m-1', 'Zähler "7"', 'm-3', 'компьютер', 'm-5', 'm-6'];
+      const codes: FindingCode[] = ['eup-mismatch', 'total-mismatch'];
+      const severities: Severity[] = ['error', 'warning', 'info'];
+      const findings: Finding[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const late = i > 2500 && rnd() < 0.3;
+        const meter = late ? `late-${Math.floor(rnd() * 5)}` : meters[Math.floor(rnd() * meters.length)];
+        const cents = Math.floor(rnd() * 2000) - 500;
+        findings.push({
+          code: codes[Math.floor(rnd() * codes.length)],
+          severity: severities[Math.floor(rnd() * severities.length)],
+          message: `row ${i} of "${meter}"\nsays ${cents}`,
+          column: 'EffectiveUnitPrice',
+          actual: String(i),
+          expected: String(i + 1),
+          // Whole cents most of the time; a few impacts the block keeps as text.
+          impact: rnd() < 0.05 ? `${(cents / 1000).toFixed(3)}` : new Dec(cents).div(100).toFixed(2),
+          currency: rnd() < 0.9 ? 'EUR' : 'USD',
+          record: rnd() < 0.95 ? i + 1 : undefined,
+          meter: rnd() < 0.97 ? meter : undefined,
+          line: i + 1,
+          character: 10,
+          endLine: i + 1,
+          endCharacter: 14,
+        });
+      }
+      const file = join(dir, 'findings.bin');
+      const writer = new FindingBlockWriter({ format: 'json' }, file);
+      const cuts = [0, 700, 1400, 2100, 2600, 3000];
+      const slices: Omit<FindingBlockSlice, 'block'>[] = [];
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        writer.segment();
+        const from = writer.count;
+        const bytesFrom = writer.bytes;
+        for (let i = cuts[k]; i < cuts[k + 1]; i++) writer.add(findings[i]);
+        slices.push({ from, to: writer.count, bytesFrom, bytesTo: writer.bytes });
+      }
+      const block = writer.finish();
+
+      const one = new FindingGrouper();
+      for (const f of findings) one.add(f);
+      const fromBlock = new FindingGrouper();
+      const json = new FindingJsonWriter();
+      let text = '';
+      for (const s of slices) {
+        const slice = { block, ...s };
+        fromBlock.addBlock(slice);
+        copyBlockText(slice, (bytes) => void (text += Buffer.from(bytes).toString('utf8')));
+      }
+      assert.deepEqual(fromBlock.all(), one.all());
+      assert.ok(one.all().some((g) => g.meter.startsWith('late-')));
+      assert.equal(text, findings.map((f) => ',' + json.json(f)).join(''));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
