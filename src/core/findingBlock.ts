@@ -58,7 +58,7 @@ export interface FindingBlockData {
    * with those first findings (indexes into `firstAt`). A slice is always within one segment. */
   groups: { code: FindingCode; meter: string; first: number[] }[];
   /** The file of the groups' first findings, as JSON one after the other ('' when there are none); where each
-   * starts and how many bytes it has (readFirst reads one back). */
+   * starts and how many bytes it has (BlockFirsts reads one back). */
   firsts: string;
   firstAt: Float64Array;
   firstBytes: Int32Array;
