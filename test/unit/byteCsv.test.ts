@@ -24,6 +24,7 @@ function fastRecords(
   delimiter = ',',
   chunkBytes?: number,
   maxCells?: number,
+  windowed?: boolean,
 ): { records: CsvRecord[]; irregular: boolean; lines: number } {
   const records: CsvRecord[] = [];
   const r = scanRecords(
@@ -35,7 +36,7 @@ function fastRecords(
       assert.deepEqual(decoded.cells, cells, 'decodeRecord gives the cells the scan found');
       records.push(decoded);
     },
-    { delimiter: delimiter.charCodeAt(0), chunkBytes, maxCells },
+    { delimiter: delimiter.charCodeAt(0), chunkBytes, maxCells, windowed },
   );
   return { records, irregular: !!r.irregular, lines: r.lines };
 }
@@ -129,18 +130,23 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
         const reference = tokenize(body, delimiter);
         const path = join(dir, `c${n}.csv`);
         writeFileSync(path, text);
-        const fast = fastRecords({ path }, delimiter);
-        const where = `case ${n}: ${JSON.stringify(text)}`;
-        if (reference.problems.length > 0) {
-          assert.equal(
-            fast.irregular,
-            true,
-            `the scanner must give up where the reference reports a problem, ${where}`,
-          );
-          continue;
+        // From the file, and from bytes in memory copied into the scanner's windows (an editor's document).
+        for (const [from, fast] of [
+          ['file', fastRecords({ path }, delimiter)],
+          ['windowed bytes', fastRecords({ bytes: Buffer.from(text, 'utf8') }, delimiter, undefined, undefined, true)],
+        ] as const) {
+          const where = `case ${n}, ${from}: ${JSON.stringify(text)}`;
+          if (reference.problems.length > 0) {
+            assert.equal(
+              fast.irregular,
+              true,
+              `the scanner must give up where the reference reports a problem, ${where}`,
+            );
+            continue;
+          }
+          assert.equal(fast.irregular, false, where);
+          assert.deepEqual(fast.records, reference.records, where);
         }
-        assert.equal(fast.irregular, false, where);
-        assert.deepEqual(fast.records, reference.records, where);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -156,7 +162,7 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
     assert.match(out, /scannerLayout\.ts and scannerWasm\.ts match scannerLayout\.json and scanner\.wat/);
   });
 
-  it('gives the same records from a file read in tiny chunks (records, quotes and CRLF split across reads)', () => {
+  it('gives the same records from a file read in tiny chunks, and from bytes in memory copied in windows as small (records, quotes and CRLF split across reads)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bytecsv-'));
     try {
       for (const [n, { text, delimiter }] of corpus(7, 300).entries()) {
@@ -176,6 +182,15 @@ describe('Byte-level CSV reader (the fast path) against the reference readers', 
               `case ${n}, chunks of ${chunk}, max ${maxCells} cells: ${JSON.stringify(text)}`,
             );
           }
+          // Bytes in memory copied into windows of the same sizes.
+          const bytes = Buffer.from(text, 'utf8');
+          const windowed = fastRecords({ bytes }, delimiter, chunk, undefined, true);
+          assert.equal(windowed.irregular, false);
+          assert.deepEqual(
+            windowed.records,
+            reference.records,
+            `case ${n}, bytes in windows of ${chunk}: ${JSON.stringify(text)}`,
+          );
         }
       }
     } finally {

@@ -216,13 +216,27 @@ describe('fast daily check against the reference path', () => {
       }
       const eol = rnd() < 0.5 ? '\r\n' : '\n';
       const variantText = (rnd() < 0.5 ? '\uFEFF' : '') + lines.join(eol) + (rnd() < 0.8 ? eol : '');
-      // Even variants in memory (groups in the JavaScript table), odd ones from files (groups in the WebAssembly lane;
-      // one in two of those lets the lane hold only 7 groups, the table taking the rest).
+      // Even variants in memory: one in two scanned by scanOne where they are (groups in the JavaScript table), the
+      // others copied into the WebAssembly scanner's windows as an editor's document is (groups in the lane). Odd
+      // ones from files (groups in the lane; one in two of those lets the lane hold only 7 groups, the table taking
+      // the rest).
       const slice = variant % 3 === 0 ? 4096 : undefined;
       let stats: Stats;
       if (variant % 2 === 0) {
-        stats = await both(() => stringSource(`variant-${variant}.csv`, variantText), defaultCheckOptions(), slice);
-        assert.equal(stats.laneGroups, 0, 'bytes in memory: no lane');
+        const js = variant % 4 === 0;
+        stats = await both(
+          () => stringSource(`variant-${variant}.csv`, variantText),
+          defaultCheckOptions(),
+          slice,
+          undefined,
+          { jsScannerInMemory: js },
+        );
+        if (js) assert.equal(stats.laneGroups, 0, 'bytes in memory, scanOne: no lane');
+        else
+          assert.ok(
+            stats.tableGroups === 0 && stats.laneGroups! > 20,
+            `variant ${variant}, bytes in memory in windows: lane ${stats.laneGroups}, table ${stats.tableGroups}`,
+          );
       } else {
         const path = join(dir, `variant-${variant}.csv`);
         writeFileSync(path, variantText);

@@ -95,6 +95,11 @@ export interface ScanOptions {
   maxCells?: number;
   /** A buffer to read into, kept between calls that scan one file in slices (it may be replaced by a bigger one). */
   scratch?: { buf?: Buffer };
+  /**
+   * Bytes in memory are scanned as a file is, copied a window at a time into the WebAssembly scanner's memory: the
+   * SIMD scanner reads them, and a lane can group their records (else scanOne reads them where they are).
+   */
+  windowed?: boolean;
 }
 
 export interface ScanResult {
@@ -312,16 +317,21 @@ function scanner(): WasmScanner | null {
   return wasmScanner;
 }
 
-/** The bytes in view: a window of the file (refilled by plain reads) or the whole input in memory. */
+/**
+ * The bytes in view: a window of the file (refilled by plain reads) or of bytes in memory (refilled by copies), or
+ * the whole input in memory.
+ */
 class Window {
   buf: Buffer;
   have = 0;
   base: number;
   eof = false;
-  /** Set while the window lives in the WebAssembly scanner's memory (files read from disk). */
+  /** Set while the window lives in the WebAssembly scanner's memory (files read from disk, windowed bytes). */
   wasm: WasmScanner | null = null;
   private windowBytes = 0;
   private readonly fd: number;
+  /** Windowed bytes in memory: the window is refilled from them (fd is then -1). */
+  private readonly source: Buffer | undefined;
   private readAt: number;
 
   constructor(
@@ -330,13 +340,19 @@ class Window {
     chunkBytes: number,
     private readonly scratch?: { buf?: Buffer },
     maxCells = WASM_MAX_CELLS,
+    windowed = false,
   ) {
     this.base = from;
     this.readAt = from;
-    const wasm = 'path' in input && maxCells <= WASM_MAX_CELLS ? scanner() : null;
-    if ('path' in input && wasm) {
-      // The file is read straight into the scanner's memory.
-      this.fd = openSync(input.path, 'r');
+    const inWindows = 'path' in input || (windowed && !fastPathTesting.jsScannerInMemory);
+    const wasm = inWindows && maxCells <= WASM_MAX_CELLS ? scanner() : null;
+    if (wasm) {
+      // The file is read straight into the scanner's memory, bytes in memory copied there.
+      if ('path' in input) this.fd = openSync(input.path, 'r');
+      else {
+        this.fd = -1;
+        this.source = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+      }
       this.wasm = wasm;
       this.windowBytes = Math.min(chunkBytes, WASM_WINDOW);
       this.buf = wasm.window.subarray(0, this.windowBytes);
@@ -355,7 +371,7 @@ class Window {
 
   /** Drops the bytes before `keep` (they move to the front) and reads more; returns the new index of `keep`. */
   refill(keep: number): number {
-    if (this.fd < 0 || this.eof) return keep;
+    if ((this.fd < 0 && !this.source) || this.eof) return keep;
     if (keep > 0) {
       this.buf.copy(this.buf, 0, keep, this.have);
       this.base += keep;
@@ -369,7 +385,10 @@ class Window {
       if (this.wasm) this.wasm = null;
       else if (this.scratch) this.scratch.buf = bigger;
     }
-    const n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, this.readAt);
+    const room = this.buf.length - this.have;
+    const n = this.source
+      ? this.source.copy(this.buf, this.have, this.readAt, Math.min(this.source.length, this.readAt + room))
+      : readSync(this.fd, this.buf, this.have, room, this.readAt);
     if (n === 0) this.eof = true;
     this.readAt += n;
     this.have += n;
@@ -423,7 +442,14 @@ export function scanRecords(input: ByteInput, onRecord: OnByteRecord, options: S
   const to = options.to ?? Infinity;
   const rec = emptyRecord(0, maxCells);
   const result: ScanResult = { records: 0, lines: 0, endOffset: options.from ?? 0, stopped: false };
-  const w = new Window(input, options.from ?? 0, options.chunkBytes ?? 4 << 20, options.scratch, maxCells);
+  const w = new Window(
+    input,
+    options.from ?? 0,
+    options.chunkBytes ?? 4 << 20,
+    options.scratch,
+    maxCells,
+    options.windowed,
+  );
   const { start, end, flags } = rec;
   const found: RecordFound = { cells: 0, lines: 0 };
   try {

@@ -52,6 +52,12 @@ export interface FastPathTesting {
   proveHeapMb: number | undefined;
   /** Rows the second-pass worker hands back at most (undefined: its default). */
   maxDeferred: number | undefined;
+  /**
+   * Bytes in memory are scanned by scanOne where they are, with no lane, even by a reader that would copy them into
+   * the WebAssembly scanner's windows (ScanOptions.windowed): keeps the JavaScript scanner and byte-key table
+   * covered on the inputs the tests make in memory.
+   */
+  jsScannerInMemory: boolean;
 }
 
 const DEFAULTS: FastPathTesting = {
@@ -64,6 +70,7 @@ const DEFAULTS: FastPathTesting = {
   workerProvesEveryChunk: false,
   proveHeapMb: undefined,
   maxDeferred: undefined,
+  jsScannerInMemory: false,
 };
 
 /** The settings in force (the defaults, except inside withFastPathTesting). */

@@ -291,7 +291,9 @@ export async function fastDailyCheck(run: FastDailyRun): Promise<FastDailyResult
   /** The worker's spool, open for pass 2. */
   let partFile: number | undefined;
   try {
-    lane = 'path' in input ? ratingLane(width, keyColumns) : null;
+    // Bytes in memory (an editor's document) are scanned in windows of the WebAssembly module's memory, as a file
+    // is (ScanOptions.windowed): the lane groups their records too.
+    lane = 'path' in input || !fastPathTesting.jsScannerInMemory ? ratingLane(width, keyColumns) : null;
     /**
      * A group's cells (its key's: every cell a group's decision reads) as a row the reference reads: its UsageDate
      * the period's start and its amounts 0, so that only the key's own cells can make it invalid. Cells decoded from

@@ -640,7 +640,7 @@ export class Pass1Range<G extends RangeGroup> {
           if (index === 0 && o.header) return;
           this.row(r, index, line);
         },
-        { from, to: Math.min(from + o.slice, o.limit()), delimiter: o.delimiter, scratch },
+        { from, to: Math.min(from + o.slice, o.limit()), delimiter: o.delimiter, scratch, windowed: true },
       );
       if (res.irregular || !this.regular || this.outOfLane) return false;
       this.records += res.records;
