@@ -70,39 +70,29 @@ export class FindingGrouper {
     const impacts = b.impacts.length > 0 ? new Map(b.impacts) : undefined;
     const firsts = new BlockFirsts(b);
     try {
-      this.addSlice(s, entries, impacts, firsts);
+      for (let i = s.from; i < s.to; i++) {
+        const k = b.group[i];
+        if (k < 0) continue;
+        const n = b.ordinal[i];
+        let e = entries[k];
+        if (!e) {
+          const { code, meter, first } = b.groups[k];
+          e = entries[k] = this.entry(code, meter, () => firsts.get(first[n]));
+        }
+        const g = e.g;
+        g.count++;
+        const cents = b.cents[i];
+        if (cents === cents) e.sum.addCents(cents);
+        else if (impacts?.has(i)) e.sum.add(impacts.get(i)!);
+        const severity = SEVERITIES[b.severity[i]];
+        if (SEVERITY_RANK[severity] < SEVERITY_RANK[g.severity]) g.severity = severity;
+        const currency = b.currency[i] < b.currencies.length ? b.currencies[b.currency[i]] : undefined;
+        if (currency && g.currency !== currency) g.currency = g.currency === '' ? currency : 'mixed';
+        // A group with fewer than sampleSize findings has had fewer than that in this block's segment: it is kept.
+        if (g.sample.length < this.sampleSize) g.sample.push(firsts.get(b.groups[k].first[n]));
+      }
     } finally {
       firsts.close();
-    }
-  }
-
-  private addSlice(
-    s: FindingBlockSlice,
-    entries: ({ g: FindingGroup; sum: CentsSum } | undefined)[],
-    impacts: Map<number, string> | undefined,
-    firsts: BlockFirsts,
-  ): void {
-    const b = s.block;
-    for (let i = s.from; i < s.to; i++) {
-      const k = b.group[i];
-      if (k < 0) continue;
-      const n = b.ordinal[i];
-      let e = entries[k];
-      if (!e) {
-        const { code, meter, first } = b.groups[k];
-        e = entries[k] = this.entry(code, meter, () => firsts.get(first[n]));
-      }
-      const g = e.g;
-      g.count++;
-      const cents = b.cents[i];
-      if (cents === cents) e.sum.addCents(cents);
-      else if (impacts?.has(i)) e.sum.add(impacts.get(i)!);
-      const severity = SEVERITIES[b.severity[i]];
-      if (SEVERITY_RANK[severity] < SEVERITY_RANK[g.severity]) g.severity = severity;
-      const currency = b.currency[i] < b.currencies.length ? b.currencies[b.currency[i]] : undefined;
-      if (currency && g.currency !== currency) g.currency = g.currency === '' ? currency : 'mixed';
-      // A group with fewer than sampleSize findings has had fewer than that in this block's segment: it is kept.
-      if (g.sample.length < this.sampleSize) g.sample.push(firsts.get(b.groups[k].first[n]));
     }
   }
 

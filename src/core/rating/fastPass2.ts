@@ -53,7 +53,8 @@ export interface Pass2Group extends VerdictGroup {
   currencyId: number;
 }
 
-/** A group's kind as `clean` reads it: its rows go to the reference; covered usage (no band); the others (0). */
+/** A group's kind as `clean` and `verdict` read it: rated against its band; its rows go to the reference; covered usage (no band). */
+const KIND_RATED = 0;
 const KIND_REFERENCE = 1;
 const KIND_COVERED = 2;
 
@@ -175,7 +176,7 @@ export class ProvedRows {
     this.groupRating = new Int32Array(n);
     this.groupCurrency = new Int32Array(n);
     x.groups.forEach((g, i) => {
-      this.groupKind[i] = g.pecIneligible || g.alwaysReference ? KIND_REFERENCE : g.covered ? KIND_COVERED : 0;
+      this.groupKind[i] = g.pecIneligible || g.alwaysReference ? KIND_REFERENCE : g.covered ? KIND_COVERED : KIND_RATED;
       this.groupFraction[i] = g.fractionValue;
       this.groupRating[i] = g.rating;
       this.groupCurrency[i] = g.currencyId;
@@ -313,7 +314,7 @@ export class ProvedRows {
   verdict(f: Float64Array, at: number): boolean {
     const x = this.x;
     const group = f[at + F_GROUP];
-    if (this.groupKind[group] !== 0 || x.priceList) return false;
+    if (this.groupKind[group] !== KIND_RATED || x.priceList) return false;
     const g = x.groups[group];
     const finding = this.verdicts.verdict(f, at, g, x.prices[f[at + F_PRICE]]);
     if (!finding) return false;
