@@ -1476,7 +1476,10 @@ function mergeRanges(own: RangeRead, parts: readonly AggregatePart[]): RangeRead
     if (lastDay !== undefined && (into.dateMax === undefined || lastDay > into.dateMax)) into.dateMax = lastDay;
     return true;
   };
-  for (const part of parts) {
+  for (const [index, part] of parts.entries()) {
+    // byKey is read by later parts only: the first part has none to find there, the last adds none for others.
+    const findsByKey = index > 0;
+    const keepsByKey = index < parts.length - 1;
     for (const i of part.issues) issues.push(i.line > 0 ? { ...i, line: i.line + lineOffset } : i);
     const keyBytes = Buffer.from(part.keyBytes.buffer, part.keyBytes.byteOffset, part.keyBytes.byteLength);
     const n = part.firstLines.length;
@@ -1503,8 +1506,11 @@ function mergeRanges(own: RangeRead, parts: readonly AggregatePart[]): RangeRead
         continue;
       }
       if (merged[e]) continue;
-      const key = ownOf[e] >= 0 ? undefined : keyBytes.toString('latin1', part.keyAt[e], part.keyAt[e + 1]);
-      const seen = ownOf[e] >= 0 ? ownClasses[ownOf[e]] : byKey.get(key!);
+      const key =
+        ownOf[e] >= 0 || !(findsByKey || keepsByKey)
+          ? undefined
+          : keyBytes.toString('latin1', part.keyAt[e], part.keyAt[e + 1]);
+      const seen = ownOf[e] >= 0 ? ownClasses[ownOf[e]] : findsByKey ? byKey.get(key!) : undefined;
       if (seen && ownOf[e] < 0 && mergeInto(seen, part, e)) continue;
       // A class of the same key as one met before shares its line (the same cells map to the same line).
       const firstLine = part.firstLines[e] + lineOffset;
@@ -1524,7 +1530,7 @@ function mergeRanges(own: RangeRead, parts: readonly AggregatePart[]): RangeRead
       };
       mergeInto(cls, part, e, true);
       pending.push(cls);
-      if (!seen) byKey.set(key!, cls);
+      if (!seen && keepsByKey) byKey.set(key!, cls);
     }
     lineOffset += part.lines;
     records += part.records;

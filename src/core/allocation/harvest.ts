@@ -62,6 +62,14 @@ class ValueCounter {
 export class DataHarvester {
   private lines = 0;
   private readonly fields = new Map<MatchField, ValueCounter>();
+  /** The fields harvested, as a list (add runs once per line), and the customer's counter, which ids feed too. */
+  private readonly fieldList: { field: MatchField; counter: ValueCounter }[] = [];
+  private readonly customer: ValueCounter | undefined;
+  /**
+   * Each tag set's entries, made once: the mapper hands every line of one Tags text the same object (its cache),
+   * and nothing changes a line's tags after.
+   */
+  private readonly tagEntries = new WeakMap<Record<string, string>, [string, string][]>();
   private readonly tags = new Map<string, { counter: ValueCounter; lines: number }>();
   private tagsTruncated = false;
   private readonly currencies = new ValueCounter(100);
@@ -76,6 +84,8 @@ export class DataHarvester {
       if (!only || only.fields.includes(f as MatchField))
         this.fields.set(f as MatchField, new ValueCounter(MAX_VALUES_PER_FIELD));
     }
+    for (const [field, counter] of this.fields) this.fieldList.push({ field, counter });
+    this.customer = this.fields.get('customer');
     this.withTags = only ? only.tags : true;
   }
 
@@ -88,17 +98,20 @@ export class DataHarvester {
     this.lines += n;
     const amount = line.billed ?? ZERO;
     const parts = aggregated?.billedParts;
-    for (const [field, counter] of this.fields) {
+    for (const { field, counter } of this.fieldList) {
       const v = (line[field] as string | undefined) ?? '';
       if (v !== '') counter.add(v, amount, n, parts);
     }
-    if (line.customerId) this.fields.get('customer')?.add(line.customerId, amount, n, parts);
+    if (line.customerId) this.customer?.add(line.customerId, amount, n, parts);
     if (!this.withTags) {
       this.currencies.add((line.currency ?? '').trim().toUpperCase(), amount, n, parts);
       this.countFile(line.file, n);
       return;
     }
-    for (const [key, value] of Object.entries(line.tags ?? {})) {
+    const tags = line.tags;
+    let entries = tags ? this.tagEntries.get(tags) : undefined;
+    if (tags && !entries) this.tagEntries.set(tags, (entries = Object.entries(tags)));
+    for (const [key, value] of entries ?? []) {
       let t = this.tags.get(key);
       if (!t) {
         if (this.tags.size >= MAX_TAG_KEYS) {
