@@ -103,6 +103,43 @@ describe('month close: tie-out', () => {
     );
   });
 
+  it('leaves out a second copy of a file (renamed or saved twice), and keeps files of the same shape that differ', async () => {
+    const daily = dailyCsv(PART_MONTH);
+    const recon = reconCsv([pecLine('1.56'), plainLine()]);
+    // The same rows with one amount changed: the same numbers of rows, groups and lines, other contents.
+    const otherDaily = dailyCsv([pecDay(1, '10', '0.76'), pecDay(2, '10.5', '0.80'), plainDay(3, '4', '0.37')]);
+    const otherRecon = reconCsv([pecLine('1.56'), plainLine('0.37')]);
+    const source = (path: string, text: string) => ({ path, source: stringSource(path, text) });
+    const r = await tieOutFiles([
+      source('daily.csv', daily),
+      source('recon.csv', recon),
+      source('daily copy.csv', daily),
+      source('recon copy.csv', recon),
+    ]);
+    assert.deepEqual(
+      r.fileFindings.map((f) => [f.code, f.path, f.severity]),
+      [
+        ['duplicate-file', 'daily copy.csv', 'warning'],
+        ['duplicate-file', 'recon copy.csv', 'warning'],
+      ],
+    );
+    assert.match(r.fileFindings[0].message, /holds the same rows as daily\.csv/);
+    assert.match(r.fileFindings[1].message, /holds the same rows as recon\.csv/);
+    // Nothing counts twice: the month is the one of the two files alone.
+    assert.deepEqual(r.months, await tieOutText(daily, recon));
+    const differ = await tieOutFiles([
+      source('daily.csv', daily),
+      source('recon.csv', recon),
+      source('daily 2.csv', otherDaily),
+      source('recon 2.csv', otherRecon),
+    ]);
+    assert.deepEqual(differ.fileFindings, []);
+    assert.deepEqual(
+      differ.months[0].files.map((f) => f.path),
+      ['daily.csv', 'daily 2.csv', 'recon.csv', 'recon 2.csv'],
+    );
+  });
+
   it('does not flag a difference the derived bound explains, and flags one a cent beyond it', async () => {
     const [inside] = await tieOutText(dailyCsv(PART_MONTH), reconCsv([pecLine('1.58'), plainLine()]));
     assert.equal(inside.lines[0].label, 'explained-rounding');

@@ -158,7 +158,11 @@ export async function tieOutFiles(
   const dailies: DailyFileSummary[] = [];
   const recons: ReconFileSummary[] = [];
   const fileFindings: TieOutFinding[] = [];
-  const signatures = new Map<string, string>();
+  /**
+   * Files kept so far by their shape (kind and counts), each with its signature once one was needed: two files can
+   * hold the same rows only if their shapes agree, so a signature (a text of every group or line) is made only then.
+   */
+  const kept = new Map<string, { path: string; signature: () => string }[]>();
   for (const f of files) {
     const c = await collectFile(
       f.path,
@@ -177,8 +181,13 @@ export async function tieOutFiles(
       });
     if (c.kind === 'daily-usage' || c.kind === 'reconciliation') {
       // A second copy of the same export (renamed, or saved twice) would bill every row twice: it is left out.
-      const signature = c.kind === 'daily-usage' ? dailySignature(c.daily) : reconSignature(c.recon);
-      const copyOf = signatures.get(signature);
+      const shape =
+        c.kind === 'daily-usage' ? `daily|${c.daily.rows}|${c.daily.groups.length}` : `recon|${c.recon.lines.length}`;
+      let made: string | undefined;
+      const signature = (): string =>
+        (made ??= c.kind === 'daily-usage' ? dailySignature(c.daily) : reconSignature(c.recon));
+      const sameShape = kept.get(shape) ?? [];
+      const copyOf = sameShape.find((k) => k.signature() === signature())?.path;
       if (copyOf !== undefined) {
         fileFindings.push({
           path: f.path,
@@ -194,7 +203,8 @@ export async function tieOutFiles(
         });
         continue;
       }
-      signatures.set(signature, f.path);
+      sameShape.push({ path: f.path, signature });
+      kept.set(shape, sameShape);
       if (c.kind === 'daily-usage') dailies.push(c.daily);
       else recons.push(c.recon);
     } else if (problems.length === 0) {
