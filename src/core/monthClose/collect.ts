@@ -451,12 +451,14 @@ class DailyCollector {
         subscriptionId: this.texts.share(this.cell(r, 'subscriptionId')),
         productId: this.texts.share(this.cell(r, 'productId')),
         skuId: this.texts.share(this.cell(r, 'skuId')),
-        meterIds: [],
+        // A group's first values as one-element arrays: an empty array's first push makes room for sixteen (about
+        // 430 bytes a group for the three, 40 MB on a month of 91k groups).
+        meterIds: [this.texts.share(this.cell(r, 'meterId'))],
         meterName: this.texts.share(this.cell(r, 'meterName')),
         pec,
         covered: p.row.coveredByBenefit,
-        currency: [],
-        fx: [],
+        currency: [this.texts.share(this.cell(r, 'currency'))],
+        fx: [this.texts.share(this.cell(r, 'fx').trim())],
         quantity: ZERO,
         absQuantity: ZERO,
         billed: ZERO,
@@ -471,10 +473,11 @@ class DailyCollector {
         path: this.path,
       };
       this.groups.set(key + (p.row.coveredByBenefit ? '|covered' : ''), g);
+    } else {
+      addDistinct(g.meterIds, this.texts.share(this.cell(r, 'meterId')));
+      addDistinct(g.currency, this.texts.share(this.cell(r, 'currency')));
+      addDistinct(g.fx, this.texts.share(this.cell(r, 'fx').trim()));
     }
-    addDistinct(g.meterIds, this.texts.share(this.cell(r, 'meterId')));
-    addDistinct(g.currency, this.texts.share(this.cell(r, 'currency')));
-    addDistinct(g.fx, this.texts.share(this.cell(r, 'fx').trim()));
     this.identities.set(id, g);
     return g;
   }
