@@ -30,8 +30,15 @@ export function stringSource(name: string, text: string, chunkSize = STRING_CHUN
   };
 }
 
-/** A source that streams a file from disk as UTF-8 (a UTF-8 BOM is dropped by the decoder). */
-export function fileSource(path: string, chunkBytes = 1 << 20): TextSource {
+/**
+ * A source that streams a file from disk as UTF-8 (a UTF-8 BOM is dropped by the decoder), in chunks of 64 KiB (the
+ * file streams' own default). A reader that queues a chunk's rows before handing them out (the reference allocation
+ * reader, the rules editor's drill-down) keeps them all alive until the last is taken: at 1 MiB, about 1,200 rows of
+ * 4 KB of cells each, which the collector promoted before they died. Measured on the drill-down's first page of a
+ * 100k-row month: 1 MiB chunks 2.9 to 3.0 s and 406 to 409 MB peak RSS, 64 KiB 2.2 to 2.4 s and 245 to 249 MB
+ * (1M rows: 28.9 s and 1.79 GB, 25.5 s and 1.28 GB); the reference check and the tie-out are as fast either way.
+ */
+export function fileSource(path: string, chunkBytes = 1 << 16): TextSource {
   return {
     name: path,
     bytes: () => ({ path }),
