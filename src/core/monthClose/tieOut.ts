@@ -776,8 +776,18 @@ function tieOutMonth(m: MonthParts, options: CheckOptions, invoiceTotals?: Map<s
 /** What a reconciliation line's tie-out adds to the line's own fields (see reconTieLine). */
 type DailySide = Omit<
   TieOutLine,
-  'path' | 'line' | 'customerName' | 'subscriptionId' | 'orderId' | 'productId' | 'skuId' | 'pec' | 'subtotal'
-> & { billableQuantity?: never; reconEup?: never };
+  | 'path'
+  | 'line'
+  | 'customerName'
+  | 'subscriptionId'
+  | 'orderId'
+  | 'productId'
+  | 'skuId'
+  | 'pec'
+  | 'subtotal'
+  | 'billableQuantity'
+  | 'reconEup'
+>;
 
 /**
  * A usage line's tie-out, every field written out in one literal, in one order. Built the other way (a base object

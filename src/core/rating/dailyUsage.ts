@@ -662,13 +662,13 @@ export class DailyUsageChecker {
           !billedFromOwnPrice &&
           row.billingTotal.gte(lowBill.minus('0.01')) &&
           row.billingTotal.lte(highBill.plus('0.01'));
-        // Built only when it is emitted: a row kept below the band is usually folded into its group's one note.
-        // Every field written out in one literal, in the order the fast path's verdicts have (a finding spread from
-        // a base object and then given three more fields costs about 5 us more to make).
-        // What it says of the row is read now: `make` may run when the group's last row has been read.
+        // What the finding says of the row is read now: `make` may run when the group's last row has been read.
         const column = this.header.columns.nameAt(this.idx.eup);
         const record = r.index;
         const at = cellRange(r.pos, this.idx.eup);
+        // Built only when it is emitted: a row kept below the band is usually folded into its group's one note.
+        // Every field written out in one literal, in the order the fast path's verdicts have (a finding spread from
+        // a base object and then given three more fields costs about 5 us more to make).
         const make = (): { finding: Finding; impact: Decimal } => {
           const because = `${derivation(x)}${leftOutNote()}`;
           const finding = (severity: Severity, impact: string, message: string): Finding => ({
