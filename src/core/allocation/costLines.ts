@@ -1097,9 +1097,6 @@ async function readRange(
   });
   if (mapper.missingColumns().length > 0 || mapper.ambiguousColumns().needed.length > 0) return failed;
   const fields = new Set(aggregatedFields(options.aggregateBy!));
-  // On an aggregated line, a field the run does not read would be its first row's, true of no other row: it is
-  // left empty (which also keeps what a worker sends small).
-  const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter((f) => !fields.has(f));
   // Covered usage (a benefit id): the mapper reads UnitPrice, Quantity and FX of each such row (and warns about
   // unreadable ones), so those rows join a class only when those cells are plain decimals or empty.
   const coveredColumns = ['unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f));
@@ -1193,6 +1190,12 @@ async function readRange(
       [...fields, 'billed', 'date', 'unitPrice', 'quantity', 'fx'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0),
     ),
   ];
+  // On an aggregated line, a field the run does not read would be its first row's, true of no other row: it is
+  // left empty (which also keeps what a worker sends small). Most are empty already: the mapper reads each field
+  // from its own column, and only the cells above are decoded; so only the fields of those cells are emptied.
+  const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter(
+    (f) => !fields.has(f) && readColumns.includes(mapper.columnOf(f)),
+  );
   // A row whose amount the fast path reads is mapped with a zero there: a class's amount is its sum, and parsing
   // each class's first amount into a decimal would be work thrown away (a line of its own gets it: billedOf).
   const cellsOf = (r: ByteRecord, index: number, line: number, amountRead: boolean): CsvRecord => {
