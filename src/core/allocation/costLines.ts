@@ -1196,11 +1196,22 @@ async function readRange(
   const unread = [...MATCH_FIELD_KEYS, 'customerId'].filter(
     (f) => !fields.has(f) && readColumns.includes(mapper.columnOf(f)),
   );
+  // UnitPrice, Quantity and FX are read by the mapper only to price a row at retail: when the run allocates retail
+  // amounts, or for a row with a BenefitId or a BenefitOrderId (read when the cell is empty to the byte, as the
+  // mapper would then read an empty id); for any other row they are left undecoded.
+  const retailOnly = ['unitPrice', 'quantity', 'fx']
+    .map((f) => mapper.columnOf(f))
+    .filter((c) => c >= 0 && !keyColumns.includes(c) && ![...fields].some((f) => mapper.columnOf(f) === c));
+  const plainColumns = readColumns.filter((c) => !retailOnly.includes(c));
+  const idColumns = ['benefitId', 'benefitOrderId'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0);
+  const alwaysRetail = options.amount === 'retail';
   // A row whose amount the fast path reads is mapped with a zero there: a class's amount is its sum, and parsing
   // each class's first amount into a decimal would be work thrown away (a line of its own gets it: billedOf).
   const cellsOf = (r: ByteRecord, index: number, line: number, amountRead: boolean): CsvRecord => {
     const cells: string[] = new Array<string>(r.cells).fill('');
-    for (const c of readColumns) if (c < r.cells) cells[c] = amountRead && c === billedColumn ? '0' : cellText(r, c);
+    const retail = alwaysRetail || idColumns.some((c) => r.start[c] !== r.end[c]);
+    for (const c of retail ? readColumns : plainColumns)
+      if (c < r.cells) cells[c] = amountRead && c === billedColumn ? '0' : cellText(r, c);
     return { index, cells, pos: [line, 0, line, 0] };
   };
   const dateNumbers = new Map<number, string>();
