@@ -1201,7 +1201,7 @@ async function readRange(
   // mapper would then read an empty id); for any other row they are left undecoded.
   const retailOnly = ['unitPrice', 'quantity', 'fx']
     .map((f) => mapper.columnOf(f))
-    .filter((c) => c >= 0 && !keyColumns.includes(c) && ![...fields].some((f) => mapper.columnOf(f) === c));
+    .filter((c) => c >= 0 && !keyColumns.includes(c));
   const plainColumns = readColumns.filter((c) => !retailOnly.includes(c));
   const idColumns = ['benefitId', 'benefitOrderId'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0);
   const alwaysRetail = options.amount === 'retail';
