@@ -1199,9 +1199,7 @@ async function readRange(
   // UnitPrice, Quantity and FX are read by the mapper only to price a row at retail: when the run allocates retail
   // amounts, or for a row with a BenefitId or a BenefitOrderId (read when the cell is empty to the byte, as the
   // mapper would then read an empty id); for any other row they are left undecoded.
-  const retailOnly = ['unitPrice', 'quantity', 'fx']
-    .map((f) => mapper.columnOf(f))
-    .filter((c) => c >= 0 && !keyColumns.includes(c));
+  const retailOnly = coveredColumns.filter((c) => c >= 0 && !keyColumns.includes(c));
   const plainColumns = readColumns.filter((c) => !retailOnly.includes(c));
   const idColumns = ['benefitId', 'benefitOrderId'].map((f) => mapper.columnOf(f)).filter((c) => c >= 0);
   const alwaysRetail = options.amount === 'retail';
